@@ -1,0 +1,3 @@
+from ec2sim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The AWS wire: protocol parsing, rendering, errors, routing and the handlers."""

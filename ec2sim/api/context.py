@@ -1,0 +1,39 @@
+"""The request context: everything a handler may know about the call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from ec2sim.config import Config
+from ec2sim.iam.principals import Principal
+from ec2sim.store import Account, Store
+from ec2sim.store.ec2.region import Ec2Region
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    service: str
+    action: str
+    region: str
+    principal: Principal
+    source_ip: str
+    user_agent: str
+    now: datetime
+    store: Store
+    config: Config
+
+    @property
+    def account_id(self) -> str:
+        return self.principal.account_id
+
+    @cached_property
+    def account(self) -> Account:
+        return self.store.account(self.account_id)
+
+    @cached_property
+    def ec2(self) -> Ec2Region:
+        """The caller's EC2 state in the request's region."""
+        return self.account.ec2(self.region)

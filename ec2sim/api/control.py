@@ -1,0 +1,74 @@
+"""The control API beside the AWS API: health, reset and the emulated clock.
+
+``/moto-api/reset`` is an alias of reset so suites written for moto's server
+mode run unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+import ec2sim
+from ec2sim.api.models import SERVICES
+from ec2sim.config import Config
+from ec2sim.store import Store
+
+PREFIXES = ("/_ec2sim/", "/moto-api/")
+
+
+def _json(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(data), status, content_type="application/json")
+
+
+class ControlApi:
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.started = time.monotonic()
+        self.routes = {
+            ("GET", "/_ec2sim/health"): self.health,
+            ("POST", "/_ec2sim/reset"): self.reset,
+            ("POST", "/moto-api/reset"): self.reset,
+            ("GET", "/_ec2sim/clock"): self.get_clock,
+            ("POST", "/_ec2sim/clock"): self.set_clock,
+        }
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(PREFIXES)
+
+    def dispatch(self, request: Request) -> Response:
+        route = self.routes.get((request.method, request.path))
+        if route is None:
+            known = any(path == request.path for _, path in self.routes)
+            return _json({"error": "method not allowed" if known else "not found"}, 405 if known else 404)
+        return route(request)
+
+    def health(self, request: Request) -> Response:
+        return _json({
+            "status": "running",
+            "version": ec2sim.__version__,
+            "services": sorted(SERVICES),
+            "uptime_seconds": round(time.monotonic() - self.started, 3),
+        })
+
+    def reset(self, request: Request) -> Response:
+        self.store.reset()
+        return _json({"status": "ok"})
+
+    def get_clock(self, request: Request) -> Response:
+        clock = self.store.clock
+        return _json({"now": clock.now().isoformat().replace("+00:00", "Z"), "offset_seconds": clock.offset_seconds})
+
+    def set_clock(self, request: Request) -> Response:
+        body = request.get_json(silent=True) or {}
+        seconds = body.get("advance_seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            return _json({"error": "advance_seconds must be a number >= 0"}, 400)
+        self.store.clock.advance(seconds)
+        with self.store.lock:
+            self.store.run_due(self.store.clock.now())
+        return self.get_clock(request)

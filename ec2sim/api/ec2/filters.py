@@ -1,0 +1,113 @@
+"""EC2 ``Filter.N.Name`` / ``Filter.N.Value.M`` matching, shared by every Describe call.
+
+A family declares its filters once as name → extractor (object → value or
+values). Several values of one filter OR, several filters AND, values may use
+``*`` and ``?`` (``\\`` escapes them); ``tag:KEY``, ``tag-key`` and ``tag-value``
+come with every taggable family. An unknown name is AWS's InvalidParameterValue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from ec2sim.api.errors import AwsError
+
+T = TypeVar("T")
+Extractor = Callable[[Any], Any]
+Predicate = Callable[[Any], bool]
+
+
+@lru_cache(maxsize=4096)
+def wildcard(pattern: str) -> Callable[[str], bool]:
+    """A matcher for one filter value with EC2's ``*`` / ``?`` wildcards."""
+    if not any(c in pattern for c in "*?\\"):
+        return pattern.__eq__
+    parts, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            parts.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        parts.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+        i += 1
+    regex = re.compile("".join(parts), re.DOTALL)
+    return lambda text: regex.fullmatch(text) is not None
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+    return str(value)
+
+
+def _texts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [as_text(v) for v in value if v is not None]
+    return [as_text(value)]
+
+
+def _tag_filters(name: str) -> Extractor | None:
+    if name.startswith("tag:"):
+        key = name[4:]
+        return lambda obj: obj.tags.get(key)
+    if name == "tag-key":
+        return lambda obj: list(obj.tags)
+    if name == "tag-value":
+        return lambda obj: list(obj.tags.values())
+    return None
+
+
+class FilterSet:
+    """The filters one Describe action accepts."""
+
+    def __init__(self, extractors: dict[str, Extractor], tags: bool = True) -> None:
+        self.extractors = extractors
+        self.tags = tags
+
+    def extractor(self, name: str) -> Extractor:
+        found = self.extractors.get(name) or (_tag_filters(name) if self.tags else None)
+        if found is None:
+            raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid")
+        return found
+
+    def predicate(self, filters: list[dict[str, Any]] | None) -> Predicate | None:
+        """One predicate for all filters (None when there are none)."""
+        if not filters:
+            return None
+        checks: list[tuple[Extractor, list[Callable[[str], bool]]]] = []
+        for f in filters:
+            name = f.get("Name")
+            if not name:
+                raise AwsError("InvalidParameterValue", "The filter 'null' is invalid")
+            checks.append((self.extractor(name), [wildcard(v) for v in f.get("Values", [])]))
+
+        def matches(obj: Any) -> bool:
+            for extract, matchers in checks:
+                values = _texts(extract(obj))
+                if not any(m(v) for m in matchers for v in values):
+                    return False
+            return True
+
+        return matches
+
+    def apply(self, items: Iterable[T], filters: list[dict[str, Any]] | None) -> list[T]:
+        predicate = self.predicate(filters)
+        return list(items) if predicate is None else [i for i in items if predicate(i)]
+
+    def values(self, filters: list[dict[str, Any]] | None, name: str) -> list[str] | None:
+        """The literal values of filter `name` (for index look-ups), if it has no wildcards."""
+        for f in filters or ():
+            if f.get("Name") == name:
+                vals = f.get("Values", [])
+                if all(not any(c in v for c in "*?\\") for v in vals):
+                    return vals
+        return None

@@ -1,0 +1,102 @@
+"""Regions, Availability Zones and account attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.geography import REGION_NAMES, Zone, endpoint, zones
+
+_REGION_FILTERS = FilterSet(
+    {
+        "endpoint": lambda r: r["Endpoint"],
+        "region-name": lambda r: r["RegionName"],
+        "opt-in-status": lambda r: r["OptInStatus"],
+    },
+    tags=False,
+)
+
+
+@ec2_action("DescribeRegions")
+def describe_regions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    regions = [
+        {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "opt-in-not-required"}
+        for name in REGION_NAMES
+    ]
+    if req.get("RegionNames"):
+        wanted = set(req["RegionNames"])
+        unknown = wanted.difference(REGION_NAMES)
+        if unknown:
+            raise AwsError("InvalidParameterValue", f"Invalid region names: {', '.join(sorted(unknown))}")
+        regions = [r for r in regions if r["RegionName"] in wanted]
+    return {"Regions": _REGION_FILTERS.apply(regions, req.get("Filters"))}
+
+
+def _zone_item(zone: Zone) -> dict[str, Any]:
+    return {
+        "ZoneName": zone.name,
+        "ZoneId": zone.zone_id,
+        "State": "available",
+        "RegionName": zone.region,
+        "ZoneType": "availability-zone",
+        "OptInStatus": "opt-in-not-required",
+        "GroupName": zone.region,
+        "NetworkBorderGroup": zone.region,
+        "Messages": [],
+    }
+
+
+_ZONE_FILTERS = FilterSet(
+    {
+        "zone-name": lambda z: z["ZoneName"],
+        "zone-id": lambda z: z["ZoneId"],
+        "state": lambda z: z["State"],
+        "region-name": lambda z: z["RegionName"],
+        "zone-type": lambda z: z["ZoneType"],
+        "opt-in-status": lambda z: z["OptInStatus"],
+        "group-name": lambda z: z["GroupName"],
+        "network-border-group": lambda z: z["NetworkBorderGroup"],
+    },
+    tags=False,
+)
+
+
+@ec2_action("DescribeAvailabilityZones")
+def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    items = [_zone_item(z) for z in zones(ctx.region)]
+    for key, field in (("ZoneNames", "ZoneName"), ("ZoneIds", "ZoneId")):
+        wanted = req.get(key)
+        if wanted:
+            missing = set(wanted).difference(z[field] for z in items)
+            if missing:
+                raise AwsError(
+                    "InvalidParameterValue",
+                    f"The zone '{sorted(missing)[0]}' does not exist in the region '{ctx.region}'",
+                )
+            items = [z for z in items if z[field] in wanted]
+    return {"AvailabilityZones": _ZONE_FILTERS.apply(items, req.get("Filters"))}
+
+
+@ec2_action("DescribeAccountAttributes")
+def describe_account_attributes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    attributes = {
+        "supported-platforms": ["VPC"],
+        "default-vpc": [ctx.ec2.default_vpc_id],
+        "max-instances": ["20"],
+        "vpc-max-security-groups-per-interface": ["5"],
+        "max-elastic-ips": ["5"],
+        "vpc-max-elastic-ips": ["5"],
+    }
+    wanted = req.get("AttributeNames") or list(attributes)
+    unknown = [name for name in wanted if name not in attributes]
+    if unknown:
+        raise AwsError("InvalidParameterValue", f"Value ({unknown[0]}) for parameter attributeName is invalid.")
+    return {
+        "AccountAttributes": [
+            {"AttributeName": name, "AttributeValues": [{"AttributeValue": v} for v in attributes[name]]}
+            for name in wanted
+        ]
+    }

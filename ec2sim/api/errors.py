@@ -1,0 +1,59 @@
+"""AWS errors: one exception type carrying code, message and HTTP status.
+
+Handlers raise `AwsError(code, message)`; the protocol layer renders it in the
+service's own envelope. The status comes from AWS's behaviour for that code,
+so handlers never pick one.
+"""
+
+from __future__ import annotations
+
+# HTTP status per error code where it is not 400 (AWS's client-error default).
+_STATUS: dict[str, int] = {
+    "AuthFailure": 401,
+    "UnauthorizedOperation": 403,
+    "AccessDenied": 403,
+    "InvalidClientTokenId": 403,
+    "SignatureDoesNotMatch": 403,
+    "MissingAuthenticationToken": 403,
+    "IncompleteSignature": 400,
+    "ExpiredToken": 400,
+    "DryRunOperation": 412,
+    "RequestLimitExceeded": 503,
+    "NoSuchEntity": 404,
+    "EntityAlreadyExists": 409,
+    "DeleteConflict": 409,
+    "ReportNotPresent": 410,
+    "ReportExpired": 410,
+    "InternalError": 500,
+    "InternalFailure": 500,
+    "ServiceFailure": 500,
+    "ServiceUnavailable": 503,
+    "Unavailable": 503,
+}
+
+
+class AwsError(Exception):
+    """An error AWS would answer with; rendered by the protocol layer."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else _STATUS.get(code, 400)
+
+    @property
+    def sender_fault(self) -> bool:
+        return self.status < 500
+
+    def __repr__(self) -> str:
+        return f"AwsError({self.code!r}, {self.message!r}, {self.status})"
+
+
+def dry_run_ok() -> AwsError:
+    return AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+
+
+def internal_error() -> AwsError:
+    return AwsError(
+        "InternalError", "An internal error has occurred. Please try your request again later.", 500
+    )

@@ -1,0 +1,68 @@
+"""AWS's own service models (shipped in botocore), loaded once and lazily.
+
+The models are the wire specification: operation names, input and output
+shapes, wire names, list wrappers and constraints all come from here.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+from botocore.loaders import Loader
+from botocore.model import OperationModel, ServiceModel
+
+SERVICES: dict[str, str] = {"ec2": "2016-11-15", "iam": "2010-05-08", "sts": "2011-06-15"}
+
+_loader = Loader()
+_lock = threading.Lock()
+_models: dict[str, ServiceModel] = {}
+
+
+def service_model(service: str) -> ServiceModel:
+    """The botocore ServiceModel of `service`, loaded on first use."""
+    model = _models.get(service)
+    if model is None:
+        with _lock:
+            model = _models.get(service)
+            if model is None:
+                data = _loader.load_service_model(service, "service-2", SERVICES[service])
+                model = _models[service] = ServiceModel(data, service_name=service)
+    return model
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """Protocol facts of one service that rendering needs."""
+
+    name: str
+
+    @cached_property
+    def model(self) -> ServiceModel:
+        return service_model(self.name)
+
+    @cached_property
+    def protocol(self) -> str:
+        return self.model.metadata["protocol"]
+
+    @cached_property
+    def namespace(self) -> str:
+        ns = self.model.metadata["xmlNamespace"]
+        return ns if ns.endswith("/") else ns + "/"
+
+    @cached_property
+    def operation_names(self) -> frozenset[str]:
+        return frozenset(self.model.operation_names)
+
+    def operation(self, name: str) -> OperationModel:
+        return self.model.operation_model(name)
+
+
+SERVICE_INFO: dict[str, ServiceInfo] = {name: ServiceInfo(name) for name in SERVICES}
+
+
+def preload() -> None:
+    """Load every model (used at start-up, in a background thread)."""
+    for info in SERVICE_INFO.values():
+        info.operation_names  # noqa: B018 - warms the cached property

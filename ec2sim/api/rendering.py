@@ -1,0 +1,229 @@
+"""Render handler results and errors as the service's XML, by the output shape.
+
+Handlers return plain data named as boto3 names it (``{"Reservations": [...]}``).
+A writer is compiled once per (protocol, shape) into closures that append
+strings to a list, so rendering a response never walks the raw model again.
+The EC2 protocol differs from Query only in its envelope, its list item name
+(``item``), its timestamp precision and its error document.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+
+from ec2sim.api.errors import AwsError
+from ec2sim.api.models import ServiceInfo
+
+Writer = Callable[[Any, list[str]], None]
+XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _write_string(value: Any, out: list[str]) -> None:
+    out.append(escape(value if isinstance(value, str) else str(value)))
+
+
+def _write_int(value: Any, out: list[str]) -> None:
+    out.append(str(int(value)))
+
+
+def _write_float(value: Any, out: list[str]) -> None:
+    out.append(repr(float(value)))
+
+
+def _write_bool(value: Any, out: list[str]) -> None:
+    out.append("true" if value else "false")
+
+
+def _write_blob(value: Any, out: list[str]) -> None:
+    raw = value.encode() if isinstance(value, str) else value
+    out.append(base64.b64encode(raw).decode())
+
+
+class QueryRenderer:
+    """The Query protocol (IAM, STS)."""
+
+    default_item_name = "member"
+    content_type = "text/xml"
+
+    def __init__(self) -> None:
+        self._writers: dict[str, Writer] = {}
+        self._lock = threading.Lock()
+
+    # Shapes -------------------------------------------------------------------------
+
+    def writer(self, shape: Shape) -> Writer:
+        """The compiled writer of a shape's content (without its own element)."""
+        found = self._writers.get(shape.name)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._compile(shape)
+
+    def _compile(self, shape: Shape) -> Writer:
+        found = self._writers.get(shape.name)
+        if found is not None:
+            return found
+        cell: list[Writer] = []
+        self._writers[shape.name] = lambda value, out: cell[0](value, out)  # recursion guard
+        compiled = getattr(self, f"_compile_{shape.type_name}", self._compile_scalar)(shape)
+        cell.append(compiled)
+        self._writers[shape.name] = compiled
+        return compiled
+
+    def _compile_scalar(self, shape: Shape) -> Writer:
+        return {
+            "integer": _write_int,
+            "long": _write_int,
+            "float": _write_float,
+            "double": _write_float,
+            "boolean": _write_bool,
+            "timestamp": self.write_timestamp,
+            "blob": _write_blob,
+        }.get(shape.type_name, _write_string)
+
+    def member_name(self, name: str, shape: Shape) -> str:
+        return shape.serialization.get("name", name)
+
+    def _compile_structure(self, shape: Shape) -> Writer:
+        fields: dict[str, Writer] = {}
+        for name, member in shape.members.items():
+            fields[name] = self._member_writer(self.member_name(name, member), member)
+
+        def write(value: dict[str, Any], out: list[str]) -> None:
+            for key, item in value.items():
+                if item is not None:
+                    fields[key](item, out)
+
+        return write
+
+    def _member_writer(self, tag: str, shape: Shape) -> Writer:
+        """Writes one member including its element (or, flattened, its elements)."""
+        inner = self._compile(shape)
+        if shape.type_name == "list" and shape.serialization.get("flattened"):
+            item_tag = shape.member.serialization.get("name", tag)
+            inner = self._compile(shape.member)
+            open_, close = f"<{item_tag}>", f"</{item_tag}>"
+
+            def write_flat(items: list[Any], out: list[str]) -> None:
+                for item in items:
+                    out.append(open_)
+                    inner(item, out)
+                    out.append(close)
+
+            return write_flat
+        open_, close = f"<{tag}>", f"</{tag}>"
+
+        def write_member(value: Any, out: list[str]) -> None:
+            out.append(open_)
+            inner(value, out)
+            out.append(close)
+
+        return write_member
+
+    def _compile_list(self, shape: Shape) -> Writer:
+        item_tag = shape.member.serialization.get("name", self.default_item_name)
+        return self._repeat(self._compile(shape.member), f"<{item_tag}>", f"</{item_tag}>")
+
+    @staticmethod
+    def _repeat(inner: Writer, open_: str, close: str) -> Writer:
+        def write(items: list[Any], out: list[str]) -> None:
+            for item in items:
+                out.append(open_)
+                inner(item, out)
+                out.append(close)
+
+        return write
+
+    def _compile_map(self, shape: Shape) -> Writer:
+        key_tag = shape.key.serialization.get("name", "key")
+        value_tag = shape.value.serialization.get("name", "value")
+        write_key, write_value = self._compile(shape.key), self._compile(shape.value)
+        entry = "" if shape.serialization.get("flattened") else "entry"
+
+        def write(value: dict[Any, Any], out: list[str]) -> None:
+            for k, v in value.items():
+                if entry:
+                    out.append(f"<{entry}>")
+                out.append(f"<{key_tag}>")
+                write_key(k, out)
+                out.append(f"</{key_tag}><{value_tag}>")
+                write_value(v, out)
+                out.append(f"</{value_tag}>")
+                if entry:
+                    out.append(f"</{entry}>")
+
+        return write
+
+    @staticmethod
+    def write_timestamp(value: datetime, out: list[str]) -> None:
+        out.append(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    # Documents ----------------------------------------------------------------------
+
+    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+        name = op.name
+        out = [XML_DECL, f'<{name}Response xmlns="{namespace}">']
+        shape = op.output_shape
+        if shape is not None:
+            wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
+            out.append(f"<{wrapper}>")
+            self.writer(shape)(result, out)
+            out.append(f"</{wrapper}>")
+        out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>")
+        return "".join(out)
+
+    def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
+        kind = "Sender" if error.sender_fault else "Receiver"
+        return (
+            f'{XML_DECL}<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
+            f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+
+
+class Ec2Renderer(QueryRenderer):
+    """The EC2 protocol: no result wrapper, ``item`` lists, ``requestId`` first."""
+
+    default_item_name = "item"
+    content_type = "text/xml;charset=UTF-8"
+
+    @staticmethod
+    def write_timestamp(value: datetime, out: list[str]) -> None:
+        out.append(f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z")
+
+    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+        name = op.name
+        out = [XML_DECL, f'<{name}Response xmlns="{namespace}"><requestId>{request_id}</requestId>']
+        shape = op.output_shape
+        if shape is None:
+            out.append("<return>true</return>")
+        else:
+            self.writer(shape)(result, out)
+        out.append(f"</{name}Response>")
+        return "".join(out)
+
+    def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
+        return (
+            f"{XML_DECL}<Response><Errors><Error><Code>{escape(error.code)}</Code>"
+            f"<Message>{escape(error.message)}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        )
+
+
+RENDERERS: dict[str, QueryRenderer] = {"query": QueryRenderer(), "ec2": Ec2Renderer()}
+
+
+def renderer_for(info: ServiceInfo) -> QueryRenderer:
+    return RENDERERS[info.protocol]

@@ -1,0 +1,1 @@
+"""Identity and access: SigV4, principals, credentials, policies. No HTTP here."""

@@ -1,0 +1,62 @@
+"""The only owner of state: accounts → regions → resources.
+
+All reads and writes happen under `Store.lock` (the API pipeline holds it
+around each handler), and time-driven changes run from the `timeline` as each
+request begins.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from ec2sim.clock import Clock
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ids import IdGenerator
+from ec2sim.store.timeline import Timeline
+
+
+class Account:
+    def __init__(self, account_id: str, store: Store) -> None:
+        self.id = account_id
+        self._store = store
+        self._regions: dict[str, Ec2Region] = {}
+
+    def ec2(self, region: str) -> Ec2Region:
+        """This account's EC2 state in `region`, created (with a default VPC) on first use."""
+        state = self._regions.get(region)
+        if state is None:
+            state = self._regions[region] = Ec2Region(self.id, region, self._store.ids, self._store.timeline)
+        return state
+
+    def ec2_regions(self) -> list[Ec2Region]:
+        return list(self._regions.values())
+
+
+class Store:
+    account_class = Account
+    id_generator_class = IdGenerator
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.ids = self.id_generator_class()
+        self.timeline = Timeline()
+        self.accounts: dict[str, Account] = {}
+
+    def account(self, account_id: str) -> Account:
+        """The account, which appears on first use, as accounts do for new access keys."""
+        found = self.accounts.get(account_id)
+        if found is None:
+            found = self.accounts[account_id] = self.account_class(account_id, self)
+        return found
+
+    def run_due(self, now: datetime) -> None:
+        self.timeline.run_due(now)
+
+    def reset(self) -> None:
+        """Back to a fresh start: no accounts, no pending events, emulated time = real time."""
+        with self.lock:
+            self.accounts.clear()
+            self.timeline.clear()
+            self.clock.reset()

@@ -1,0 +1,50 @@
+"""AWS Regions and their Availability Zones, as a commercial account sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Zone:
+    name: str  # us-east-1a
+    zone_id: str  # use1-az6
+    region: str
+
+
+# Region → (zone-id prefix, zone letters mapped to zone-id numbers).
+_REGIONS: dict[str, tuple[str, str, dict[str, int]]] = {
+    "us-east-1": ("use1", "US East (N. Virginia)", {"a": 6, "b": 1, "c": 2, "d": 4, "e": 3, "f": 5}),
+    "us-east-2": ("use2", "US East (Ohio)", {"a": 1, "b": 2, "c": 3}),
+    "us-west-1": ("usw1", "US West (N. California)", {"b": 3, "c": 1}),
+    "us-west-2": ("usw2", "US West (Oregon)", {"a": 2, "b": 1, "c": 3, "d": 4}),
+    "ca-central-1": ("cac1", "Canada (Central)", {"a": 1, "b": 2, "d": 4}),
+    "eu-west-1": ("euw1", "Europe (Ireland)", {"a": 1, "b": 2, "c": 3}),
+    "eu-west-2": ("euw2", "Europe (London)", {"a": 2, "b": 3, "c": 1}),
+    "eu-west-3": ("euw3", "Europe (Paris)", {"a": 1, "b": 2, "c": 3}),
+    "eu-central-1": ("euc1", "Europe (Frankfurt)", {"a": 1, "b": 2, "c": 3}),
+    "eu-north-1": ("eun1", "Europe (Stockholm)", {"a": 1, "b": 2, "c": 3}),
+    "ap-south-1": ("aps1", "Asia Pacific (Mumbai)", {"a": 1, "b": 3, "c": 2}),
+    "ap-northeast-1": ("apne1", "Asia Pacific (Tokyo)", {"a": 4, "c": 1, "d": 2}),
+    "ap-northeast-2": ("apne2", "Asia Pacific (Seoul)", {"a": 1, "b": 2, "c": 3, "d": 4}),
+    "ap-northeast-3": ("apne3", "Asia Pacific (Osaka)", {"a": 3, "b": 1, "c": 2}),
+    "ap-southeast-1": ("apse1", "Asia Pacific (Singapore)", {"a": 2, "b": 1, "c": 3}),
+    "ap-southeast-2": ("apse2", "Asia Pacific (Sydney)", {"a": 2, "b": 1, "c": 3}),
+    "sa-east-1": ("sae1", "South America (Sao Paulo)", {"a": 1, "b": 2, "c": 3}),
+}
+
+REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)
+
+
+def is_known_region(region: str) -> bool:
+    return region in _REGIONS
+
+
+def endpoint(region: str) -> str:
+    return f"ec2.{region}.amazonaws.com"
+
+
+def zones(region: str) -> list[Zone]:
+    """The region's zones; an unlisted region gets three zones, a to c."""
+    prefix, _, letters = _REGIONS.get(region, ("".join(p[:1] for p in region.split("-")), "", {"a": 1, "b": 2, "c": 3}))
+    return [Zone(f"{region}{letter}", f"{prefix}-az{number}", region) for letter, number in letters.items()]

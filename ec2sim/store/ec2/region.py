@@ -1,0 +1,84 @@
+"""One account's EC2 state in one region: a table per resource family."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from ec2sim.store.ec2.geography import Zone, zones
+from ec2sim.store.ec2.network import SecurityGroup, Subnet, Vpc
+from ec2sim.store.ids import IdGenerator
+from ec2sim.store.table import Resource, Table
+from ec2sim.store.timeline import Timeline
+
+DEFAULT_VPC_CIDR = "172.31.0.0/16"
+
+
+class Ec2Region:
+    """Tables of one account-region; `resources` maps every id to its object (for tags)."""
+
+    def __init__(self, account_id: str, name: str, ids: IdGenerator, timeline: Timeline) -> None:
+        self.account_id = account_id
+        self.name = name
+        self.ids = ids
+        self.timeline = timeline
+        self.zones: list[Zone] = zones(name)
+        self.resources: dict[str, Resource] = {}
+        self.vpcs: Table[Vpc] = Table(self.resources)
+        self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
+        self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
+        self.network_interfaces: Table[Any] = Table(self.resources, indexes=("instance_id",))
+        self.instances: Table[Any] = Table(self.resources, indexes=("reservation_id",))
+        self.key_pairs: Table[Any] = Table(self.resources, indexes=("name",))
+        self.volumes: Table[Any] = Table(self.resources, indexes=("instance_id",))
+        self.default_vpc_id = self._create_default_network()
+
+    def zone(self, name: str) -> Zone | None:
+        return next((z for z in self.zones if z.name == name or z.zone_id == name), None)
+
+    # Tags -----------------------------------------------------------------------------
+
+    def set_tags(self, resource: Resource, tags: dict[str, str]) -> None:
+        resource.tags.update(tags)
+
+    def delete_tags(self, resource: Resource, keys: dict[str, str | None]) -> None:
+        """Remove each key; a key with a value is removed only where the value matches."""
+        for key, value in keys.items():
+            if key in resource.tags and (value is None or resource.tags[key] == value):
+                del resource.tags[key]
+
+    # Default network --------------------------------------------------------------------
+
+    def add_security_group(self, vpc_id: str, name: str, description: str) -> SecurityGroup:
+        group = SecurityGroup(self.ids.hex_id("sg"), self.account_id, vpc_id, name, description)
+        group.egress.append({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+        return self.security_groups.add(group)
+
+    def add_vpc(self, cidr_block: str, is_default: bool = False) -> Vpc:
+        vpc = self.vpcs.add(Vpc(self.ids.hex_id("vpc"), self.account_id, cidr_block, is_default))
+        default_group = self.add_security_group(vpc.id, "default", "default VPC security group")
+        default_group.ingress.append(
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": default_group.id, "UserId": self.account_id}]}
+        )
+        return vpc
+
+    def _create_default_network(self) -> str:
+        """As every real account starts: a default VPC with one /20 subnet per zone."""
+        vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
+        blocks = ipaddress.IPv4Network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
+        for zone, block in zip(self.zones, blocks):
+            subnet = Subnet(
+                self.ids.hex_id("subnet"), self.account_id, vpc.id, str(block), zone.name, zone.zone_id,
+                default_for_az=True, map_public_ip_on_launch=True,
+            )
+            self.subnets.add(subnet)
+        return vpc.id
+
+    def default_subnet(self, zone_name: str | None = None) -> Subnet | None:
+        for subnet in self.subnets.where("vpc_id", self.default_vpc_id):
+            if subnet.default_for_az and (zone_name is None or subnet.availability_zone == zone_name):
+                return subnet
+        return None
+
+    def default_security_group(self, vpc_id: str) -> SecurityGroup | None:
+        return next((g for g in self.security_groups.where("vpc_id", vpc_id) if g.name == "default"), None)
