@@ -61,3 +61,21 @@ def test_control_health_clock_reset(server):
     assert after["offset_seconds"] == before["offset_seconds"]
     assert requests.post(server.api_url + "/moto-api/reset").json() == {"status": "ok"}
     assert requests.get(server.api_url + "/_ec2sim/nothing").status_code == 404
+
+
+def test_tags_on_default_vpc(ec2):
+    vpc_id = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"][0][
+        "AttributeValues"][0]["AttributeValue"]
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "x"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
+    assert {"ResourceId": vpc_id, "ResourceType": "vpc", "Key": "team", "Value": "blue"} in tags
+    ec2.delete_tags(Resources=[vpc_id], Tags=[{"Key": "team", "Value": "red"}])  # value differs: kept
+    ec2.delete_tags(Resources=[vpc_id], Tags=[{"Key": "env"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["team", "env"]}])["Tags"]
+    assert [(t["Key"], t["Value"]) for t in tags] == [("team", "blue")]
+    with aws_error("InvalidParameterValue", 400, "reserved"):
+        ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "aws:x", "Value": "y"}])
+    with aws_error("InvalidVpcID.NotFound", 400):
+        ec2.create_tags(Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}])
+    with aws_error("TagLimitExceeded", 400):
+        ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
