@@ -1,3 +1,12 @@
 """EC2 handlers, one module per resource family; importing registers them."""
 
-from ec2sim.api.ec2 import regions, tagging  # noqa: F401
+from ec2sim.api.ec2 import (  # noqa: F401
+    iam_profiles,
+    instance_attributes,
+    instances,
+    keypairs,
+    regions,
+    security_groups,
+    tagging,
+    vpcs,
+)

@@ -1,0 +1,3 @@
+"""Instance attributes, metadata options and instance status."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Key pairs: create, import, describe, delete."""
+
+from __future__ import annotations

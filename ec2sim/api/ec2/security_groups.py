@@ -1,0 +1,3 @@
+"""Security groups and their rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""VPCs, subnets and network interfaces (describe)."""
+
+from __future__ import annotations
