@@ -51,3 +51,13 @@ def make_client(server: Server) -> Callable[..., Any]:
 @pytest.fixture
 def ec2(make_client: Callable[..., Any], account_id: str) -> Any:
     return make_client("ec2", account_id)
+
+
+@pytest.fixture
+def iam(make_client: Callable[..., Any], account_id: str) -> Any:
+    return make_client("iam", account_id)
+
+
+@pytest.fixture
+def sts(make_client: Callable[..., Any], account_id: str) -> Any:
+    return make_client("sts", account_id)

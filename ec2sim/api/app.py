@@ -17,7 +17,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-import ec2sim.api.ec2  # noqa: F401 - registers the EC2 handlers
+import ec2sim.api.ec2  # noqa: F401 - registers the handlers
+import ec2sim.api.iam  # noqa: F401
+import ec2sim.api.sts  # noqa: F401
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, dry_run_ok, internal_error

@@ -10,6 +10,7 @@ from ec2sim.config import Config
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Account, Store
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.iam.account import IamAccount
 
 
 @dataclass
@@ -37,3 +38,8 @@ class RequestContext:
     def ec2(self) -> Ec2Region:
         """The caller's EC2 state in the request's region."""
         return self.account.ec2(self.region)
+
+    @property
+    def iam(self) -> IamAccount:
+        """The caller's account's IAM state."""
+        return self.account.iam

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from ec2sim.clock import Clock
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.timeline import Timeline
 
@@ -21,6 +23,7 @@ class Account:
         self.id = account_id
         self._store = store
         self._regions: dict[str, Ec2Region] = {}
+        self.iam = IamAccount(account_id)
 
     def ec2(self, region: str) -> Ec2Region:
         """This account's EC2 state in `region`, created (with a default VPC) on first use."""
@@ -43,6 +46,7 @@ class Store:
         self.ids = self.id_generator_class()
         self.timeline = Timeline()
         self.accounts: dict[str, Account] = {}
+        self.credentials: dict[str, Credential] = {}
 
     def account(self, account_id: str) -> Account:
         """The account, which appears on first use, as accounts do for new access keys."""
@@ -58,5 +62,6 @@ class Store:
         """Back to a fresh start: no accounts, no pending events, emulated time = real time."""
         with self.lock:
             self.accounts.clear()
+            self.credentials.clear()
             self.timeline.clear()
             self.clock.reset()

@@ -1,0 +1,3 @@
+"""IAM: access keys."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""IAM: account summary."""
+
+from __future__ import annotations

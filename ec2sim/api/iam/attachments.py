@@ -1,0 +1,3 @@
+"""IAM: attachments."""
+
+from __future__ import annotations

@@ -1,0 +1,88 @@
+"""What every IAM handler shares: look-ups with IAM's errors, Marker paging, tags."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.store.iam.entities import Group, InstanceProfile, Role, User
+
+T = TypeVar("T")
+MAX_TAGS = 50
+
+
+def no_such_entity(message: str) -> AwsError:
+    return AwsError("NoSuchEntity", message)
+
+
+def get_user(ctx: RequestContext, name: str) -> User:
+    user = ctx.iam.users.get(name)
+    if user is None:
+        raise no_such_entity(f"The user with name {name} cannot be found.")
+    return user
+
+
+def get_group(ctx: RequestContext, name: str) -> Group:
+    group = ctx.iam.groups.get(name)
+    if group is None:
+        raise no_such_entity(f"The group with name {name} cannot be found.")
+    return group
+
+
+def get_role(ctx: RequestContext, name: str) -> Role:
+    role = ctx.iam.roles.get(name)
+    if role is None:
+        raise no_such_entity(f"The role with name {name} cannot be found.")
+    return role
+
+
+def get_instance_profile(ctx: RequestContext, name: str) -> InstanceProfile:
+    profile = ctx.iam.instance_profiles.get(name)
+    if profile is None:
+        raise no_such_entity(f"Instance Profile {name} cannot be found.")
+    return profile
+
+
+def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:
+    """Marker/MaxItems paging: the page, and ``{"IsTruncated", "Marker"}`` to merge into the result."""
+    start = 0
+    marker = req.get("Marker")
+    if marker:
+        try:
+            start = int(base64.b64decode(marker).decode())
+        except ValueError:
+            raise AwsError("InvalidInput", "Invalid Marker.") from None
+    size = req.get("MaxItems") or 100
+    chunk = items[start : start + size]
+    truncated = start + size < len(items)
+    marker_out = base64.b64encode(str(start + size).encode()).decode() if truncated else None
+    return chunk, {"IsTruncated": truncated, "Marker": marker_out}
+
+
+def tags_in(tags: list[dict[str, str]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
+    """Validated tags (merged over `existing`), with IAM's limits and errors."""
+    result = dict(existing or {})
+    seen: set[str] = set()
+    for tag in tags or ():
+        key = tag["Key"]
+        if key.lower() in seen:
+            raise AwsError("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        seen.add(key.lower())
+        for old in [k for k in result if k.lower() == key.lower()]:
+            del result[old]
+        result[key] = tag.get("Value", "")
+    if len(result) > MAX_TAGS:
+        raise AwsError("LimitExceeded", f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+    return result
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def untag(existing: dict[str, str], keys: list[str]) -> dict[str, str]:
+    drop = {k.lower() for k in keys}
+    return {k: v for k, v in existing.items() if k.lower() not in drop}

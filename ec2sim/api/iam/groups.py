@@ -1,0 +1,3 @@
+"""IAM: groups."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""IAM: instance profiles."""
+
+from __future__ import annotations

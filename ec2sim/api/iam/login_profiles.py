@@ -1,0 +1,3 @@
+"""IAM: login profiles."""
+
+from __future__ import annotations

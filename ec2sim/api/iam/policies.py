@@ -1,0 +1,3 @@
+"""IAM: policies."""
+
+from __future__ import annotations

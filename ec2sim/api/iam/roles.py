@@ -1,0 +1,3 @@
+"""IAM: roles."""
+
+from __future__ import annotations

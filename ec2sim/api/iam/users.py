@@ -1,0 +1,3 @@
+"""IAM: users."""
+
+from __future__ import annotations

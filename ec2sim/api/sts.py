@@ -1,0 +1,3 @@
+"""STS handlers (Query protocol, 2011-06-15)."""
+
+from __future__ import annotations

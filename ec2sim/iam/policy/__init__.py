@@ -1,0 +1,1 @@
+"""IAM policy language: grammar (parse + validate) and evaluation. No HTTP, no store."""

@@ -1,0 +1,1 @@
+"""IAM state: per-account entities, and the server-wide credential index."""
