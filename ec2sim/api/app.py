@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
@@ -22,18 +22,18 @@ import ec2sim.api.iam  # noqa: F401
 import ec2sim.api.sts  # noqa: F401
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
-from ec2sim.api.errors import AwsError, dry_run_ok, internal_error
+from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import HANDLERS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.config import Config
 from ec2sim.iam.principals import Principal
+from ec2sim.iam.authn import AuthenticationError, authenticate
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
 
 log = logging.getLogger("ec2sim.api")
-_ACCOUNT_KEY = re.compile(r"\d{12}")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
 
 
@@ -56,27 +56,42 @@ class ApiApp:
         request_id = self.store.ids.request_id()
         info, action = SERVICE_INFO["ec2"], "-"
         try:
-            params = request.args.to_dict()
-            if request.method == "POST":
-                params.update(request.form.to_dict())
+            body = request.get_data()
+            query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+            params = dict(query)
+            if request.method == "POST" and body:
+                params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             action = params.get("Action", "-")
-            scope = credential_scope(request.headers, request.args)
+            scope = credential_scope(request.headers, params)
             info = self._service(scope, params)
-            result = self._call(info, action, params, scope, request, request_id)
+            principal = self._authenticate(info, request, query, body)
+            result = self._call(info, action, params, scope, principal, request, request_id)
             renderer = renderer_for(info)
-            body = renderer.body(info.operation(action), info.namespace, request_id, result or {})
+            text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
         except AwsError as error:
-            body, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
+            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
         except Exception:
             log.exception("internal error in %s", action)
             error = internal_error()
-            body, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
+            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
         log.info("%s %s %s %d %.1fms", request.method, info.name, action, status,
                  (time.perf_counter() - started) * 1000)
-        response = Response(body, status, content_type=renderer_for(info).content_type)
+        response = Response(text, status, content_type=renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response
+
+    def _authenticate(
+        self, info: ServiceInfo, request: Request, query: list[tuple[str, str]], body: bytes
+    ) -> Principal:
+        try:
+            with self.store.lock:
+                return authenticate(
+                    self.store, self.config.account_id, self.config.strict_credentials, self.store.clock.now(),
+                    request.method, request.environ.get("PATH_INFO", "/"), query, request.headers, body,
+                )
+        except AuthenticationError as error:
+            raise auth_error(info.name, error) from None
 
     def _service(self, scope: CredentialScope | None, params: dict[str, str]) -> ServiceInfo:
         """The service by credential scope, else by Version, else by which model has the Action."""
@@ -90,7 +105,7 @@ class ApiApp:
 
     def _call(
         self, info: ServiceInfo, action: str, params: dict[str, str], scope: CredentialScope | None,
-        request: Request, request_id: str,
+        principal: Principal, request: Request, request_id: str,
     ) -> dict[str, Any] | None:
         if action == "-":
             raise AwsError("MissingAction", "The request must contain the parameter Action")
@@ -105,7 +120,7 @@ class ApiApp:
             service=info.name,
             action=action,
             region=scope.region if scope else self.config.region,
-            principal=self._principal(scope),
+            principal=principal,
             source_ip=request.remote_addr or "127.0.0.1",
             user_agent=request.headers.get("User-Agent", ""),
             now=self.store.clock.now(),
@@ -117,9 +132,3 @@ class ApiApp:
             if req.get("DryRun"):
                 raise dry_run_ok()
             return handler(ctx, req)
-
-    def _principal(self, scope: CredentialScope | None) -> Principal:
-        """Until IAM lands: a 12-digit key is that account's root, any other the default's."""
-        key = scope.access_key_id if scope else ""
-        account = key if _ACCOUNT_KEY.fullmatch(key) else self.config.account_id
-        return Principal.root(account, key)

@@ -57,3 +57,29 @@ def internal_error() -> AwsError:
     return AwsError(
         "InternalError", "An internal error has occurred. Please try your request again later.", 500
     )
+
+
+# How each service names an authentication failure (see ec2sim.iam.authn).
+_EC2_AUTH = "AWS was not able to validate the provided access credentials"
+_AUTH_CODES: dict[str, dict[str, str]] = {
+    "ec2": {"expired": "RequestExpired", "token-expired": "RequestExpired"},
+    "query": {
+        "missing": "MissingAuthenticationToken",
+        "incomplete": "IncompleteSignature",
+        "mismatch": "SignatureDoesNotMatch",
+        "expired": "SignatureDoesNotMatch",
+        "invalid": "InvalidClientTokenId",
+        "token-expired": "ExpiredToken",
+    },
+}
+
+
+def auth_error(service: str, error: Exception) -> AwsError:
+    """The service's own error for an AuthenticationError (`reason`, `message`)."""
+    reason, message = getattr(error, "reason", "invalid"), getattr(error, "message", str(error))
+    if service == "ec2":
+        code = _AUTH_CODES["ec2"].get(reason, "AuthFailure")
+        if code == "RequestExpired":
+            return AwsError(code, "Request has expired.")
+        return AwsError(code, _EC2_AUTH)
+    return AwsError(_AUTH_CODES["query"].get(reason, "InvalidClientTokenId"), message)

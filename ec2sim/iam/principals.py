@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ec2sim.store.iam.credentials import Credential
+
 
 @dataclass(frozen=True)
 class Principal:
     account_id: str
     kind: str  # "root" | "user" | "assumed-role"
     arn: str
-    user_id: str
+    user_id: str  # account id (root), AIDA… (user), AROA…:session (assumed role)
     access_key_id: str = ""
+    name: str = ""  # the user name, or the role name of a session
+    credential: Credential | None = None  # None for keys the server never issued
 
     @classmethod
-    def root(cls, account_id: str, access_key_id: str = "") -> Principal:
-        return cls(account_id, "root", f"arn:aws:iam::{account_id}:root", account_id, access_key_id)
+    def root(cls, account_id: str, access_key_id: str = "", credential: Credential | None = None) -> Principal:
+        return cls(account_id, "root", f"arn:aws:iam::{account_id}:root", account_id, access_key_id,
+                   credential=credential)
+
+    @property
+    def session_name(self) -> str | None:
+        session = self.credential.role_session if self.credential else None
+        return session.session_name if session else None
+
+    @property
+    def is_temporary(self) -> bool:
+        return bool(self.credential and self.credential.session_token)

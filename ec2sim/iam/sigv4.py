@@ -1,9 +1,40 @@
-"""AWS Signature Version 4: reading who signed a request and for what scope."""
+"""AWS Signature Version 4: reading the credential scope and verifying signatures.
+
+Pure functions over the request's parts (method, path, query pairs, headers,
+body), so no web framework is involved. Both forms are handled: the
+``Authorization`` header and presigned query strings (``X-Amz-Signature``).
+The request time is checked against the *real* clock: clients sign with real
+time, whatever the emulated clock says.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import hmac
+import posixpath
+import time
+from calendar import timegm
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW_SECONDS = 15 * 60
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+
+class SignatureError(Exception):
+    """Why a request's signature was refused.
+
+    `reason` is one of "incomplete", "mismatch", "expired"; each service turns it
+    into its own error code.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -16,6 +47,23 @@ class CredentialScope:
     service: str
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """The parts of a request that SigV4 covers, plus what the signer claimed."""
+
+    method: str
+    path: str
+    query: Sequence[tuple[str, str]]  # decoded (name, value) pairs, as received
+    headers: Mapping[str, str]  # case-insensitive mapping
+    body: bytes
+    scope: CredentialScope
+    signed_headers: tuple[str, ...]
+    signature: str
+    amz_date: str
+    presigned: bool
+    expires: int | None = None
+
+
 def _parse_credential(value: str) -> CredentialScope | None:
     parts = value.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
@@ -23,14 +71,146 @@ def _parse_credential(value: str) -> CredentialScope | None:
     return CredentialScope(*parts[:4])
 
 
+def _auth_fields(header: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in header[len(ALGORITHM) + 1 :].split(","):
+        key, _, value = item.strip().partition("=")
+        fields[key] = value
+    return fields
+
+
 def credential_scope(headers: Mapping[str, str], query: Mapping[str, str]) -> CredentialScope | None:
     """The scope from the Authorization header or a presigned query string, if any."""
     auth = headers.get("Authorization", "")
-    if auth.startswith("AWS4-HMAC-SHA256 "):
-        for item in auth[len("AWS4-HMAC-SHA256 ") :].split(","):
-            key, _, value = item.strip().partition("=")
-            if key == "Credential":
-                return _parse_credential(value)
-        return None
+    if auth.startswith(ALGORITHM + " "):
+        return _parse_credential(_auth_fields(auth).get("Credential", ""))
     presigned = query.get("X-Amz-Credential")
     return _parse_credential(presigned) if presigned else None
+
+
+def is_signed(headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+    return "Authorization" in headers or "X-Amz-Signature" in query or "X-Amz-Credential" in query
+
+
+def read_signature(
+    method: str, path: str, query: Sequence[tuple[str, str]], headers: Mapping[str, str], body: bytes
+) -> SignedRequest:
+    """What the client signed and claims, or SignatureError("incomplete") when malformed."""
+    auth = headers.get("Authorization")
+    if auth is not None:
+        if not auth.startswith(ALGORITHM + " "):
+            raise SignatureError("incomplete", f"Unsupported AWS 'algorithm': '{auth.split(' ')[0]}'")
+        fields = _auth_fields(auth)
+        missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not fields.get(k)]
+        if missing:
+            text = " ".join(f"Authorization header requires '{k}' parameter." for k in missing)
+            raise SignatureError("incomplete", f"{text} Authorization={auth}")
+        credential, signed, signature = fields["Credential"], fields["SignedHeaders"], fields["Signature"]
+        amz_date, expires, presigned = headers.get("X-Amz-Date", ""), None, False
+    else:
+        params = dict(query)
+        missing = [k for k in ("X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date")
+                   if not params.get(k)]
+        if missing:
+            raise SignatureError("incomplete", "AWS query-string parameters must include " + ", ".join(
+                f"'{k}'" for k in missing) + ". Re-examine the query-string parameters.")
+        credential, signed, signature = params["X-Amz-Credential"], params["X-Amz-SignedHeaders"], \
+            params["X-Amz-Signature"]
+        amz_date, presigned = params["X-Amz-Date"], True
+        expires = int(params["X-Amz-Expires"]) if params.get("X-Amz-Expires", "").isdigit() else None
+    scope = _parse_credential(credential)
+    if scope is None:
+        raise SignatureError(
+            "incomplete", f"Credential should be scoped to a valid region. Credential={credential}"
+        )
+    if not amz_date:
+        raise SignatureError("incomplete", "Authorization header requires existence of either a "
+                             "'X-Amz-Date' or a 'Date' header.")
+    return SignedRequest(method, path, query, headers, body, scope, tuple(signed.lower().split(";")),
+                         signature, amz_date, presigned, expires)
+
+
+def _parse_amz_date(text: str) -> float | None:
+    try:
+        return float(timegm(time.strptime(text, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+def check_time(request: SignedRequest, now: float | None = None) -> None:
+    """Refuse a request signed more than 15 minutes from real time (or past X-Amz-Expires)."""
+    now = time.time() if now is None else now
+    signed_at = _parse_amz_date(request.amz_date)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    if signed_at is None:
+        raise SignatureError("incomplete", f"Invalid X-Amz-Date: {request.amz_date}")
+    if request.presigned and request.expires is not None and now > signed_at + request.expires:
+        raise SignatureError("expired", f"Request has expired. Signed at {request.amz_date}, now {stamp}.")
+    if abs(now - signed_at) > MAX_SKEW_SECONDS:
+        bound = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - MAX_SKEW_SECONDS))
+        if signed_at > now:
+            bound = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + MAX_SKEW_SECONDS))
+            raise SignatureError("expired", f"Signature not yet current: {request.amz_date} is still later "
+                                 f"than {bound} ({stamp} + 15 min.)")
+        raise SignatureError("expired", f"Signature expired: {request.amz_date} is now earlier than {bound} "
+                             f"({stamp} - 15 min.)")
+
+
+def _canonical_path(path: str) -> str:
+    normalized = posixpath.normpath(path) if path not in ("", "/") else "/"
+    if path.endswith("/") and normalized != "/":
+        normalized += "/"
+    return quote(normalized, safe="/~")
+
+
+def canonical_request(request: SignedRequest, payload: str | None = None) -> str:
+    pairs = sorted(
+        (quote(k, safe="-_.~"), quote(v, safe="-_.~"))
+        for k, v in request.query
+        if not (request.presigned and k == "X-Amz-Signature")
+    )
+    query = "&".join(f"{k}={v}" for k, v in pairs)
+    headers = "".join(
+        f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in request.signed_headers
+    )
+    payload = payload or request.headers.get("X-Amz-Content-SHA256") or hashlib.sha256(request.body).hexdigest()
+    return "\n".join([
+        request.method, _canonical_path(request.path), query, headers, ";".join(request.signed_headers), payload
+    ])
+
+
+@lru_cache(maxsize=1024)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    key = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def signature(request: SignedRequest, secret: str, payload: str | None = None) -> str:
+    scope = request.scope
+    string_to_sign = "\n".join([
+        ALGORITHM,
+        request.amz_date,
+        f"{scope.date}/{scope.region}/{scope.service}/aws4_request",
+        hashlib.sha256(canonical_request(request, payload).encode()).hexdigest(),
+    ])
+    key = signing_key(secret, scope.date, scope.region, scope.service)
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def verify(request: SignedRequest, secret: str) -> None:
+    """Raise SignatureError("mismatch") unless `request` was signed with `secret`."""
+    if "host" not in request.signed_headers and not request.presigned:
+        raise SignatureError("incomplete", "Signed headers must include 'host'.")
+    if not request.amz_date.startswith(request.scope.date):
+        raise SignatureError("mismatch", "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+                             "version of date from HTTP.")
+    # Presigned URLs sign the body's hash, or (as S3-style signers do) UNSIGNED-PAYLOAD.
+    payloads: tuple[str | None, ...] = (None, UNSIGNED_PAYLOAD) if request.presigned else (None,)
+    if not any(hmac.compare_digest(signature(request, secret, p), request.signature) for p in payloads):
+        raise SignatureError(
+            "mismatch",
+            "The request signature we calculated does not match the signature you provided. Check your AWS "
+            "Secret Access Key and signing method. Consult the service documentation for details.",
+        )

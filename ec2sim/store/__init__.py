@@ -47,6 +47,7 @@ class Store:
         self.timeline = Timeline()
         self.accounts: dict[str, Account] = {}
         self.credentials: dict[str, Credential] = {}
+        self.retired_keys: set[str] = set()  # issued once, since deleted: refused, never "unknown"
 
     def account(self, account_id: str) -> Account:
         """The account, which appears on first use, as accounts do for new access keys."""
@@ -54,6 +55,15 @@ class Store:
         if found is None:
             found = self.accounts[account_id] = self.account_class(account_id, self)
         return found
+
+    def add_credential(self, credential: Credential) -> Credential:
+        self.credentials[credential.access_key_id] = credential
+        return credential
+
+    def retire_credential(self, access_key_id: str) -> None:
+        """Forget a key for good: it is refused from now on, not taken for an unknown key."""
+        if self.credentials.pop(access_key_id, None) is not None:
+            self.retired_keys.add(access_key_id)
 
     def run_due(self, now: datetime) -> None:
         self.timeline.run_due(now)
@@ -63,5 +73,6 @@ class Store:
         with self.lock:
             self.accounts.clear()
             self.credentials.clear()
+            self.retired_keys.clear()
             self.timeline.clear()
             self.clock.reset()

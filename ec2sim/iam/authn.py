@@ -1,0 +1,89 @@
+"""Authentication: from a signed request to the Principal who sent it.
+
+Keys the server issued (IAM users' keys, temporary credentials) must sign
+correctly, be active and, if temporary, carry their token and be unexpired.
+Keys it never issued act as the root user of the account a 12-digit key id
+names, or of the default account, unless strict credentials are configured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from ec2sim.iam.principals import Principal
+from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signature, verify
+from ec2sim.store import Store
+from ec2sim.store.iam.credentials import Credential
+
+_ACCOUNT_KEY = re.compile(r"\d{12}")
+
+
+class AuthenticationError(Exception):
+    """`reason`: missing | incomplete | mismatch | expired (request time) | invalid (key or token)
+    | token-expired; each service names these its own way."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message or reason)
+        self.reason = reason
+        self.message = message
+
+
+def authenticate(
+    store: Store,
+    default_account: str,
+    strict: bool,
+    now: datetime,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Principal:
+    params = dict(query)
+    if not is_signed(headers, params):
+        if strict:
+            raise AuthenticationError("missing", "Request is missing Authentication Token")
+        return Principal.root(default_account)
+    try:
+        signed = read_signature(method, path, query, headers, body)
+        check_time(signed)
+    except SignatureError as error:
+        raise AuthenticationError(error.reason, error.message) from None
+    key = signed.scope.access_key_id
+    credential = store.credentials.get(key)
+    if credential is None:
+        if strict or key in store.retired_keys:
+            raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+        return Principal.root(key if _ACCOUNT_KEY.fullmatch(key) else default_account, key)
+    try:
+        verify(signed, credential.secret)
+    except SignatureError as error:
+        raise AuthenticationError(error.reason, error.message) from None
+    token = headers.get("X-Amz-Security-Token") or params.get("X-Amz-Security-Token")
+    if credential.session_token != (token or None):
+        raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+    if credential.expiration is not None and now >= credential.expiration:
+        raise AuthenticationError("token-expired", "The security token included in the request is expired")
+    return principal_of(store, credential)
+
+
+def principal_of(store: Store, credential: Credential) -> Principal:
+    """The principal a known credential stands for (refused if its user or key is gone or inactive)."""
+    account = credential.account_id
+    if credential.kind == "root":
+        return Principal.root(account, credential.access_key_id, credential)
+    session = credential.role_session
+    if session is not None:
+        arn = f"arn:aws:sts::{account}:assumed-role/{session.role_name}/{session.session_name}"
+        return Principal(account, "assumed-role", arn, f"{session.role_id}:{session.session_name}",
+                         credential.access_key_id, session.role_name, credential)
+    user = store.account(account).iam.users.get(credential.user_name or "")
+    if user is None:
+        raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+    if credential.kind == "user":
+        key = user.access_keys.get(credential.access_key_id)
+        if key is None or key.status != "Active":
+            raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+    return Principal(account, "user", user.arn, user.id, credential.access_key_id, user.name, credential)

@@ -1,0 +1,50 @@
+"""Issuing temporary credentials (STS sessions and instance role credentials)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime, timedelta
+
+from ec2sim.store import Store
+from ec2sim.store.iam.credentials import Credential, RoleSession
+
+
+def session_token() -> str:
+    """An opaque token shaped like AWS's (long base64)."""
+    return "IQoJb3JpZ2luX2VjE" + base64.b64encode(secrets.token_bytes(264)).decode()
+
+
+def issue(
+    store: Store,
+    account_id: str,
+    kind: str,
+    now: datetime,
+    duration_seconds: int,
+    *,
+    user_name: str | None = None,
+    role_session: RoleSession | None = None,
+) -> Credential:
+    """A new ASIA key with its secret and token, valid for `duration_seconds` of emulated time."""
+    credential = Credential(
+        access_key_id=store.ids.access_key_id("ASIA"),
+        secret=store.ids.secret(),
+        account_id=account_id,
+        kind=kind,
+        user_name=user_name,
+        session_token=session_token(),
+        issued=now,
+        expiration=(now + timedelta(seconds=duration_seconds)).replace(microsecond=0),
+        role_session=role_session,
+    )
+    return store.add_credential(credential)
+
+
+def credentials_dict(credential: Credential) -> dict[str, object]:
+    """STS's ``Credentials`` structure."""
+    return {
+        "AccessKeyId": credential.access_key_id,
+        "SecretAccessKey": credential.secret,
+        "SessionToken": credential.session_token,
+        "Expiration": credential.expiration,
+    }

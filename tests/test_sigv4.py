@@ -1,0 +1,126 @@
+"""Authentication: signatures, tokens and expiry, through boto3 and raw HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import boto3
+import pytest
+import requests
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from ec2sim.store.iam.credentials import Credential
+from tests.helpers import aws_error
+
+
+@pytest.fixture
+def known_key(server, account_id):
+    """A root credential the server knows (as configured root keys are), so signatures are checked."""
+    key = "AKIA" + account_id + "TEST"
+    server.store.add_credential(Credential(key, "s3cr3t/Key+1", account_id, "root"))
+    return key
+
+
+def client(server, service, key, secret, region="us-east-1", token=None):
+    return boto3.client(service, region_name=region, endpoint_url=server.api_url, aws_access_key_id=key,
+                        aws_secret_access_key=secret, aws_session_token=token)
+
+
+def test_known_key_signs(server, known_key, account_id):
+    identity = client(server, "sts", known_key, "s3cr3t/Key+1").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{account_id}:root" and identity["Account"] == account_id
+    regions = client(server, "ec2", known_key, "s3cr3t/Key+1").describe_regions()["Regions"]
+    assert regions
+
+
+def test_wrong_secret(server, known_key):
+    with aws_error("SignatureDoesNotMatch", 403):
+        client(server, "sts", known_key, "wrong").get_caller_identity()
+    with aws_error("AuthFailure", 401, "not able to validate"):
+        client(server, "ec2", known_key, "wrong").describe_regions()
+
+
+def _signed(server, key, secret, body, region="us-east-1", service="sts", when=None):
+    """A signed AWSRequest; `when` signs as of another (real) time."""
+    request = AWSRequest("POST", server.api_url + "/", data=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    auth = SigV4Auth(Credentials(key, secret), service, region)
+    if when is None:
+        auth.add_auth(request)
+    else:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
+            auth.add_auth(request)
+    return request
+
+
+def test_tampered_body_and_header(server, known_key):
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    request = _signed(server, known_key, "s3cr3t/Key+1", body)
+    ok = requests.post(request.url, data=body, headers=dict(request.headers))
+    assert ok.status_code == 200
+    tampered = requests.post(request.url, data=body + "&X=1", headers=dict(request.headers))
+    assert tampered.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in tampered.text
+    headers = dict(request.headers)
+    headers["X-Amz-Date"] = headers["X-Amz-Date"][:-3] + "00Z"
+    assert requests.post(request.url, data=body, headers=headers).status_code == 403
+
+
+def test_skewed_clock(server, known_key):
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=20)
+    request = _signed(server, known_key, "s3cr3t/Key+1", body, when=old)
+    response = requests.post(request.url, data=body, headers=dict(request.headers))
+    assert response.status_code == 403 and "Signature expired" in response.text
+    request = _signed(server, known_key, "s3cr3t/Key+1", "Action=DescribeRegions&Version=2016-11-15",
+                      service="ec2", when=old)
+    response = requests.post(request.url, data="Action=DescribeRegions&Version=2016-11-15",
+                             headers=dict(request.headers))
+    assert response.status_code == 400 and "<Code>RequestExpired</Code>" in response.text
+
+
+def test_incomplete_signature(server):
+    headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAX/20240101/us-east-1/sts/aws4_request"}
+    response = requests.post(server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                             headers=headers)
+    assert response.status_code == 400 and "<Code>IncompleteSignature</Code>" in response.text
+
+
+def test_presigned_url(server, known_key):
+    request = AWSRequest("GET", server.api_url + "/?Action=GetCallerIdentity&Version=2011-06-15")
+    SigV4QueryAuth(Credentials(known_key, "s3cr3t/Key+1"), "sts", "us-east-1", expires=60).add_auth(request)
+    assert requests.get(request.url).status_code == 200
+    bad = request.url.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    assert requests.get(bad).status_code == 403
+
+
+def test_session_token_lifecycle(server, known_key, account_id):
+    root = client(server, "sts", known_key, "s3cr3t/Key+1")
+    creds = root.get_session_token(DurationSeconds=900)["Credentials"]
+    temp = client(server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"], token=creds["SessionToken"])
+    assert temp.get_caller_identity()["Account"] == account_id
+    with aws_error("InvalidClientTokenId", 403):
+        client(server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"]).get_caller_identity()
+    with aws_error("InvalidClientTokenId", 403):
+        client(server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"], token="x" * 40).get_caller_identity()
+    with aws_error("AccessDenied", 403):
+        temp.get_session_token()
+    requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 901})
+    with aws_error("ExpiredToken", 400):
+        temp.get_caller_identity()
+    ec2 = client(server, "ec2", creds["AccessKeyId"], creds["SecretAccessKey"], token=creds["SessionToken"])
+    with aws_error("RequestExpired", 400):
+        ec2.describe_regions()
+
+
+def test_unknown_keys_act_as_root(server, account_id):
+    identity = client(server, "sts", account_id, "anything").get_caller_identity()
+    assert identity == {**identity, "Account": account_id, "UserId": account_id}
+    assert client(server, "sts", "AKIAUNKNOWN", "x").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_get_access_key_info(server, known_key, account_id):
+    sts = client(server, "sts", "AKIAUNKNOWN", "x")
+    assert sts.get_access_key_info(AccessKeyId=known_key)["Account"] == account_id
