@@ -124,3 +124,20 @@ def test_unknown_keys_act_as_root(server, account_id):
 def test_get_access_key_info(server, known_key, account_id):
     sts = client(server, "sts", "AKIAUNKNOWN", "x")
     assert sts.get_access_key_info(AccessKeyId=known_key)["Account"] == account_id
+
+
+def test_scope_must_name_real_region_and_service(server, account_id):
+    with aws_error("SignatureDoesNotMatch", 403, "valid region"):
+        client(server, "sts", account_id, "x", region="mars-north-1").get_caller_identity()
+    with aws_error("AuthFailure", 401):
+        client(server, "ec2", account_id, "x", region="mars-north-1").describe_regions()
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    request = _signed(server, account_id, "x", body, service="s3")
+    response = requests.post(request.url, data=body, headers=dict(request.headers))
+    assert response.status_code == 403 and "correct service: 'sts'" in response.text
+
+
+def test_opt_in_regions(ec2):
+    names = {r["RegionName"]: r["OptInStatus"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
+    assert names["us-east-1"] == "opt-in-not-required" and names["af-south-1"] == "not-opted-in"
+    assert "af-south-1" not in {r["RegionName"] for r in ec2.describe_regions()["Regions"]}

@@ -32,6 +32,7 @@ from ec2sim.iam.principals import Principal
 from ec2sim.iam.authn import AuthenticationError, authenticate
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
+from ec2sim.store.ec2.geography import is_valid_region
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
@@ -64,6 +65,7 @@ class ApiApp:
             action = params.get("Action", "-")
             scope = credential_scope(request.headers, params)
             info = self._service(scope, params)
+            _check_scope(info, scope)
             principal = self._authenticate(info, request, query, body)
             result = self._call(info, action, params, scope, principal, request, request_id)
             renderer = renderer_for(info)
@@ -132,3 +134,16 @@ class ApiApp:
             if req.get("DryRun"):
                 raise dry_run_ok()
             return handler(ctx, req)
+
+
+def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:
+    """A signature must be scoped to a real region and to the service that answers."""
+    if scope is None:
+        return
+    if scope.service != info.name:
+        problem = f"Credential should be scoped to correct service: '{info.name}'. "
+    elif not is_valid_region(scope.region):
+        problem = "Credential should be scoped to a valid region. "
+    else:
+        return
+    raise auth_error(info.name, AuthenticationError("mismatch", problem))

@@ -8,7 +8,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.geography import REGION_NAMES, Zone, endpoint, zones
+from ec2sim.store.ec2.geography import REGION_NAMES, Zone, endpoint, opt_in_regions, zones
 
 _REGION_FILTERS = FilterSet(
     {
@@ -26,9 +26,14 @@ def describe_regions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
         {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "opt-in-not-required"}
         for name in REGION_NAMES
     ]
+    others = [{"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "not-opted-in"}
+              for name in opt_in_regions()]
+    if req.get("AllRegions"):
+        regions += others
     if req.get("RegionNames"):
         wanted = set(req["RegionNames"])
-        unknown = wanted.difference(REGION_NAMES)
+        regions += [r for r in others if r["RegionName"] in wanted and r not in regions]
+        unknown = wanted.difference(r["RegionName"] for r in regions)
         if unknown:
             raise AwsError("InvalidParameterValue", f"Invalid region names: {', '.join(sorted(unknown))}")
         regions = [r for r in regions if r["RegionName"] in wanted]

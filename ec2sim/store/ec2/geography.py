@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import botocore
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,25 @@ _REGIONS: dict[str, tuple[str, str, dict[str, int]]] = {
     "sa-east-1": ("sae1", "South America (Sao Paulo)", {"a": 1, "b": 2, "c": 3}),
 }
 
-REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)
+REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)  # enabled by default in every account
 
 
-def is_known_region(region: str) -> bool:
-    return region in _REGIONS
+@lru_cache(maxsize=1)
+def partition_regions() -> frozenset[str]:
+    """Every region of the commercial partition, as botocore's partitions.json lists them."""
+    path = Path(botocore.__file__).parent / "data" / "partitions.json"
+    partitions = json.loads(path.read_text())["partitions"]
+    aws = next(p for p in partitions if p["id"] == "aws")
+    return frozenset(name for name in aws["regions"] if name != "aws-global")
+
+
+def is_valid_region(region: str) -> bool:
+    return region in _REGIONS or region in partition_regions()
+
+
+def opt_in_regions() -> list[str]:
+    """Regions an account must opt in to (listed by DescribeRegions with AllRegions)."""
+    return sorted(partition_regions().difference(_REGIONS))
 
 
 def endpoint(region: str) -> str:
