@@ -72,11 +72,11 @@ class ApiApp:
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
         except AwsError as error:
-            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
+            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status_for(info.name)
         except Exception:
             log.exception("internal error in %s", action)
             error = internal_error()
-            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status
+            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status_for(info.name)
         log.info("%s %s %s %d %.1fms", request.method, info.name, action, status,
                  (time.perf_counter() - started) * 1000)
         response = Response(text, status, content_type=renderer_for(info).content_type)

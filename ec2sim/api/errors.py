@@ -7,6 +7,10 @@ so handlers never pick one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from ec2sim.api.models import service_model
+
 # HTTP status per error code where it is not 400 (AWS's client-error default).
 _STATUS: dict[str, int] = {
     "AuthFailure": 401,
@@ -39,7 +43,18 @@ class AwsError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = status if status is not None else _STATUS.get(code, 400)
+        self.explicit_status = status
+
+    @property
+    def status(self) -> int:
+        """The status when no service is known (EC2's and the shared table's)."""
+        return self.status_for("ec2")
+
+    def status_for(self, service: str) -> int:
+        """The HTTP status this service answers the code with: explicit, the model's, or the table's."""
+        if self.explicit_status is not None:
+            return self.explicit_status
+        return _model_statuses(service).get(self.code) or _STATUS.get(self.code, 400)
 
     @property
     def sender_fault(self) -> bool:
@@ -47,6 +62,18 @@ class AwsError(Exception):
 
     def __repr__(self) -> str:
         return f"AwsError({self.code!r}, {self.message!r}, {self.status})"
+
+
+@lru_cache(maxsize=None)
+def _model_statuses(service: str) -> dict[str, int]:
+    """Error code → HTTP status as the service model declares its exceptions (IAM's LimitExceeded is 409)."""
+    model = service_model(service)
+    statuses: dict[str, int] = {}
+    for name in model.shape_names:
+        error = model.shape_for(name).metadata.get("error", {})
+        if error.get("httpStatusCode"):
+            statuses[error.get("code", name)] = error["httpStatusCode"]
+    return statuses
 
 
 def dry_run_ok() -> AwsError:

@@ -1,13 +1,27 @@
-"""IAM instance profile associations of instances."""
+"""IAM instance profile associations of instances.
+
+An instance has at most one association (`Instance.iam_profile`). AWS reports a new
+association as ``associating`` in the call's answer and ``associated`` once described;
+a replacement gets a new association id; disassociation answers ``disassociating`` and
+the association is gone from then on.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.instance_attributes import find_instance
+from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
-from ec2sim.store.ec2.instances import IamProfileAssociation
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ids import IdGenerator
+
+ASSOCIATION_PREFIX = "iip-assoc-"
 
 
 def resolve_profile(
@@ -21,9 +35,95 @@ def resolve_profile(
     if arn:
         prefix = f"arn:aws:iam::{account_id}:instance-profile/"
         if not arn.startswith(prefix) or len(arn) == len(prefix):
-            raise AwsError("InvalidParameterValue", f"Value ({arn}) for parameter iamInstanceProfile.arn is invalid.")
+            raise AwsError(
+                "InvalidParameterValue", f"Value ({arn}) for parameter iamInstanceProfile.arn is invalid."
+            )
     elif name:
         arn = f"arn:aws:iam::{account_id}:instance-profile/{name}"
     else:
         raise AwsError("InvalidParameterValue", "Invalid IAM Instance Profile name")
     return IamProfileAssociation(ids.hex_id("iip-assoc"), arn, ids.iam_id("AIPA"), "associated", now)
+
+
+def _view(instance: Instance, association: IamProfileAssociation, state: str | None = None) -> dict[str, Any]:
+    return {
+        "AssociationId": association.association_id,
+        "InstanceId": instance.id,
+        "IamInstanceProfile": {"Arn": association.profile_arn, "Id": association.profile_id},
+        "State": state or association.state,
+        "Timestamp": association.timestamp,
+    }
+
+
+def _associated(region: Ec2Region) -> list[Instance]:
+    """Instances that have an association (terminated ones lose theirs)."""
+    return [i for i in region.instances if i.iam_profile is not None and i.state != "terminated"]
+
+
+def _find_association(region: Ec2Region, association_id: str) -> Instance:
+    """The instance holding an association, or AWS's error."""
+    if not association_id.startswith(ASSOCIATION_PREFIX):
+        raise AwsError("InvalidParameterValue", "Invalid value for associationId.")
+    # Lead: O(n) scan; switch to an `Ec2Region.iam_associations` (association id → instance id) index.
+    found = next((i for i in _associated(region) if i.iam_profile.association_id == association_id), None)
+    if found is None:
+        raise AwsError(
+            "InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist"
+        )
+    return found
+
+
+@ec2_action("AssociateIamInstanceProfile")
+def associate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    instance = find_instance(ctx, req["InstanceId"])
+    if instance.state not in ("running", "stopped"):
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance.id}' is not in the 'running' or 'stopped' states.",
+        )
+    if instance.iam_profile is not None:
+        raise AwsError("IncorrectState", f"There is an existing association for instance {instance.id}")
+    association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
+    ctx.ec2.instances.update(instance, iam_profile=association)
+    return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
+
+
+_ASSOCIATION_FILTERS = FilterSet(
+    {
+        "instance-id": lambda i: i.id,
+        "state": lambda i: i.iam_profile.state,
+    },
+    tags=False,
+)
+
+
+@ec2_action("DescribeIamInstanceProfileAssociations")
+def describe_iam_instance_profile_associations(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    ids = req.get("AssociationIds")
+    if ids:
+        instances = [_find_association(ctx.ec2, a) for a in dict.fromkeys(ids)]
+    else:
+        instances = _associated(ctx.ec2)
+    instances = _ASSOCIATION_FILTERS.apply(instances, req.get("Filters"))
+    page, token = paginate(instances, req)
+    return {"IamInstanceProfileAssociations": [_view(i, i.iam_profile) for i in page], "NextToken": token}
+
+
+@ec2_action("ReplaceIamInstanceProfileAssociation")
+def replace_iam_instance_profile_association(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Only a running instance's association can be replaced; the new one has a new id."""
+    association_id = req["AssociationId"]
+    instance = _find_association(ctx.ec2, association_id)
+    if instance.state != "running":
+        raise AwsError("IncorrectState", f"The association {association_id} is not the active association")
+    association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
+    ctx.ec2.instances.update(instance, iam_profile=association)
+    return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
+
+
+@ec2_action("DisassociateIamInstanceProfile")
+def disassociate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    instance = _find_association(ctx.ec2, req["AssociationId"])
+    association = instance.iam_profile
+    ctx.ec2.instances.update(instance, iam_profile=None)
+    return {"IamInstanceProfileAssociation": _view(instance, association, "disassociating")}

@@ -1,3 +1,266 @@
-"""VPCs, subnets and network interfaces (describe)."""
+"""VPCs, subnets and network interfaces (describe).
+
+Also home of two small helpers the other network families share: `tag_list`
+and `find_ids` (ids → objects, AWS's NotFound for the first unknown one).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
+from ec2sim.store.table import Resource, Table
+
+R = TypeVar("R", bound=Resource)
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[R]:
+    """The objects of `ids` (each once, in order); the first unknown id is AWS's `code`."""
+    found = []
+    for resource_id in dict.fromkeys(ids):
+        item = table.get(resource_id)
+        if item is None:
+            raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
+        found.append(item)
+    return found
+
+
+def _candidates(table: Table[R], req_ids: Sequence[str] | None, code: str, noun: str,
+                filters: FilterSet, req: dict[str, Any], indexed: dict[str, str]) -> Iterable[R]:
+    """What a Describe call scans: the asked-for ids, else an index hit for a literal filter, else all."""
+    if req_ids:
+        return find_ids(table, req_ids, code, noun)
+    for filter_name, attribute in indexed.items():
+        values = filters.values(req.get("Filters"), filter_name)
+        if values is not None:
+            if attribute == "id":
+                return [item for item in map(table.get, dict.fromkeys(values)) if item is not None]
+            return [item for value in dict.fromkeys(values) for item in table.where(attribute, value)]
+    return table
+
+
+def _describe(table: Table[R], req: dict[str, Any], ids_key: str, code: str, noun: str,
+              filters: FilterSet, indexed: dict[str, str]) -> tuple[Sequence[R], str | None]:
+    items = filters.apply(_candidates(table, req.get(ids_key), code, noun, filters, req, indexed),
+                          req.get("Filters"))
+    return paginate(items, req)
+
+
+# VPCs -------------------------------------------------------------------------------------
+
+_VPC_FILTERS = FilterSet(
+    {
+        "vpc-id": lambda v: v.id,
+        "cidr": lambda v: v.cidr_block,
+        "cidr-block-association.cidr-block": lambda v: v.cidr_block,
+        "cidr-block-association.association-id": lambda v: v.cidr_association_id,
+        "cidr-block-association.state": lambda v: "associated",
+        "dhcp-options-id": lambda v: v.dhcp_options_id,
+        "is-default": lambda v: v.is_default,
+        "owner-id": lambda v: v.owner_id,
+        "state": lambda v: v.state,
+    }
+)
+
+
+def _vpc_item(vpc: Vpc) -> dict[str, Any]:
+    return {
+        "VpcId": vpc.id,
+        "OwnerId": vpc.owner_id,
+        "InstanceTenancy": vpc.instance_tenancy,
+        "CidrBlock": vpc.cidr_block,
+        "CidrBlockAssociationSet": [
+            {"AssociationId": vpc.cidr_association_id, "CidrBlock": vpc.cidr_block,
+             "CidrBlockState": {"State": "associated"}}
+        ],
+        "IsDefault": vpc.is_default,
+        "State": vpc.state,
+        "DhcpOptionsId": vpc.dhcp_options_id,
+        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
+        "Tags": tag_list(vpc.tags) or None,
+    }
+
+
+@ec2_action("DescribeVpcs")
+def describe_vpcs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    page, token = _describe(ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID",
+                            _VPC_FILTERS, {"vpc-id": "id"})
+    return {"Vpcs": [_vpc_item(v) for v in page], "NextToken": token}
+
+
+# Subnets ----------------------------------------------------------------------------------
+
+
+def _subnet_arn(subnet: Subnet) -> str:
+    region = subnet.availability_zone[:-1]
+    return f"arn:aws:ec2:{region}:{subnet.owner_id}:subnet/{subnet.id}"
+
+
+_SUBNET_FILTERS = FilterSet(
+    {
+        "subnet-id": lambda s: s.id,
+        "subnet-arn": _subnet_arn,
+        "vpc-id": lambda s: s.vpc_id,
+        "availability-zone": lambda s: s.availability_zone,
+        "availabilityZone": lambda s: s.availability_zone,
+        "availability-zone-id": lambda s: s.availability_zone_id,
+        "availabilityZoneId": lambda s: s.availability_zone_id,
+        "available-ip-address-count": lambda s: s.available_ip_address_count,
+        "cidr-block": lambda s: s.cidr_block,
+        "cidr": lambda s: s.cidr_block,
+        "cidrBlock": lambda s: s.cidr_block,
+        "default-for-az": lambda s: s.default_for_az,
+        "defaultForAz": lambda s: s.default_for_az,
+        "map-public-ip-on-launch": lambda s: s.map_public_ip_on_launch,
+        "ipv6-native": lambda s: False,
+        "owner-id": lambda s: s.owner_id,
+        "state": lambda s: s.state,
+    }
+)
+
+
+def _subnet_item(subnet: Subnet) -> dict[str, Any]:
+    return {
+        "SubnetId": subnet.id,
+        "SubnetArn": _subnet_arn(subnet),
+        "VpcId": subnet.vpc_id,
+        "OwnerId": subnet.owner_id,
+        "AvailabilityZone": subnet.availability_zone,
+        "AvailabilityZoneId": subnet.availability_zone_id,
+        "CidrBlock": subnet.cidr_block,
+        "AvailableIpAddressCount": subnet.available_ip_address_count,
+        "DefaultForAz": subnet.default_for_az,
+        "MapPublicIpOnLaunch": subnet.map_public_ip_on_launch,
+        "MapCustomerOwnedIpOnLaunch": False,
+        "AssignIpv6AddressOnCreation": False,
+        "Ipv6CidrBlockAssociationSet": [],
+        "EnableDns64": False,
+        "Ipv6Native": False,
+        "State": subnet.state,
+        "PrivateDnsNameOptionsOnLaunch": {
+            "HostnameType": "ip-name",
+            "EnableResourceNameDnsARecord": False,
+            "EnableResourceNameDnsAAAARecord": False,
+        },
+        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
+        "Tags": tag_list(subnet.tags) or None,
+    }
+
+
+@ec2_action("DescribeSubnets")
+def describe_subnets(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    page, token = _describe(ctx.ec2.subnets, req, "SubnetIds", "InvalidSubnetID.NotFound", "subnet ID",
+                            _SUBNET_FILTERS, {"subnet-id": "id", "vpc-id": "vpc_id"})
+    return {"Subnets": [_subnet_item(s) for s in page], "NextToken": token}
+
+
+# Network interfaces -----------------------------------------------------------------------
+
+
+def private_dns_name(ip: str, region: str) -> str:
+    """EC2's IP-based host name: ``ip-10-0-0-5.ec2.internal`` (us-east-1) or ``….region.compute.internal``."""
+    domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+    return f"ip-{ip.replace('.', '-')}.{domain}"
+
+
+_ENI_FILTERS = FilterSet(
+    {
+        "network-interface-id": lambda e: e.id,
+        "subnet-id": lambda e: e.subnet_id,
+        "vpc-id": lambda e: e.vpc_id,
+        "availability-zone": lambda e: e.availability_zone,
+        "attachment.instance-id": lambda e: e.instance_id,
+        "attachment.attachment-id": lambda e: e.attachment_id,
+        "attachment.device-index": lambda e: e.device_index if e.instance_id else None,
+        "attachment.status": lambda e: "attached" if e.instance_id else None,
+        "attachment.delete-on-termination": lambda e: e.delete_on_termination if e.instance_id else None,
+        "private-ip-address": lambda e: e.private_ip_address,
+        "addresses.private-ip-address": lambda e: e.private_ip_address,
+        "addresses.primary": lambda e: True,
+        "group-id": lambda e: e.group_ids,
+        "description": lambda e: e.description,
+        "interface-type": lambda e: e.interface_type,
+        "mac-address": lambda e: e.mac_address,
+        "owner-id": lambda e: e.owner_id,
+        "requester-managed": lambda e: False,
+        "source-dest-check": lambda e: e.source_dest_check,
+        "status": lambda e: e.status,
+    }
+)
+
+
+def _attachment(ctx: RequestContext, eni: NetworkInterface, instance: Any) -> dict[str, Any] | None:
+    if eni.instance_id is None:
+        return None
+    return {
+        "AttachmentId": eni.attachment_id,
+        "AttachTime": eni.attach_time or getattr(instance, "launch_time", None),
+        "DeleteOnTermination": eni.delete_on_termination,
+        "DeviceIndex": eni.device_index,
+        "NetworkCardIndex": 0,
+        "InstanceId": eni.instance_id,
+        "InstanceOwnerId": ctx.account_id,
+        "Status": "attached",
+    }
+
+
+def _association(ctx: RequestContext, instance: Any) -> dict[str, Any] | None:
+    public_ip = getattr(instance, "public_ip_address", None)
+    if not public_ip:
+        return None
+    domain = "compute-1.amazonaws.com" if ctx.region == "us-east-1" else f"{ctx.region}.compute.amazonaws.com"
+    return {"IpOwnerId": "amazon", "PublicIp": public_ip,
+            "PublicDnsName": f"ec2-{public_ip.replace('.', '-')}.{domain}"}
+
+
+def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
+    instance = ctx.ec2.instances.get(eni.instance_id) if eni.instance_id else None
+    zone = ctx.ec2.zone(eni.availability_zone)
+    dns = private_dns_name(eni.private_ip_address, ctx.region)
+    association = _association(ctx, instance)
+    groups = [g for g in map(ctx.ec2.security_groups.get, eni.group_ids) if g is not None]
+    return {
+        "NetworkInterfaceId": eni.id,
+        "SubnetId": eni.subnet_id,
+        "VpcId": eni.vpc_id,
+        "AvailabilityZone": eni.availability_zone,
+        "AvailabilityZoneId": zone.zone_id if zone else None,
+        "Description": eni.description,
+        "Groups": [{"GroupId": g.id, "GroupName": g.name} for g in groups],
+        "InterfaceType": eni.interface_type,
+        "Ipv6Addresses": [],
+        "MacAddress": eni.mac_address,
+        "OwnerId": eni.owner_id,
+        "PrivateDnsName": dns,
+        "PrivateIpAddress": eni.private_ip_address,
+        "PrivateIpAddresses": [
+            {"Primary": True, "PrivateIpAddress": eni.private_ip_address, "PrivateDnsName": dns,
+             "Association": association}
+        ],
+        "Association": association,
+        "Attachment": _attachment(ctx, eni, instance),
+        "RequesterManaged": False,
+        "SourceDestCheck": eni.source_dest_check,
+        "Status": eni.status,
+        "TagSet": tag_list(eni.tags),
+    }
+
+
+@ec2_action("DescribeNetworkInterfaces")
+def describe_network_interfaces(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    page, token = _describe(
+        ctx.ec2.network_interfaces, req, "NetworkInterfaceIds", "InvalidNetworkInterfaceID.NotFound",
+        "networkInterface ID", _ENI_FILTERS,
+        {"network-interface-id": "id", "attachment.instance-id": "instance_id"},
+    )
+    return {"NetworkInterfaces": [_eni_item(ctx, e) for e in page], "NextToken": token}

@@ -1,12 +1,28 @@
-"""VPCs, subnets, security groups and network interfaces."""
+"""VPCs, subnets, security groups and network interfaces.
+
+Security group rules are stored flat, one `SecurityGroupRule` per peer with its own
+``sgr-`` id, so DescribeSecurityGroupRules, revoking by id and duplicate checks
+need no unpacking; DescribeSecurityGroups regroups them into IpPermissions.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ec2sim.store.table import Resource
+
+ALL_PROTOCOLS = "-1"
+
+
+def derived_id(prefix: str, *parts: object) -> str:
+    """A stable ``prefix-`` + 17 hex id derived from an owning resource's (random) id."""
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()
+    return f"{prefix}-{digest[:17]}"
 
 
 @dataclass(eq=False)
@@ -18,6 +34,10 @@ class Vpc(Resource):
     state: str = "available"
     dhcp_options_id: str = "dopt-00000000000000000"
     instance_tenancy: str = "default"
+
+    @property
+    def cidr_association_id(self) -> str:
+        return derived_id("vpc-cidr-assoc", self.id, self.cidr_block)
 
 
 @dataclass(eq=False)
@@ -45,14 +65,127 @@ class Subnet(Resource):
 
 
 @dataclass(eq=False)
+class SecurityGroupRule(Resource):
+    """One rule: a protocol and port range towards exactly one peer.
+
+    Ports are None for protocols without ports (-1 and numbers other than
+    tcp/udp/icmp/icmpv6); the peer is one of the four ``cidr_ipv4`` …
+    ``referenced_group_id`` fields.
+    """
+
+    resource_type = "security-group-rule"
+    group_id: str
+    owner_id: str
+    is_egress: bool
+    protocol: str  # tcp | udp | icmp | icmpv6 | -1 | a protocol number
+    from_port: int | None = None
+    to_port: int | None = None
+    cidr_ipv4: str | None = None
+    cidr_ipv6: str | None = None
+    prefix_list_id: str | None = None
+    referenced_group_id: str | None = None
+    referenced_user_id: str | None = None
+    referenced_group_name: str | None = None
+    description: str | None = None
+
+    @property
+    def peer(self) -> str:
+        return self.cidr_ipv4 or self.cidr_ipv6 or self.prefix_list_id or self.referenced_group_id or ""
+
+    @property
+    def match_key(self) -> tuple[Any, ...]:
+        """What makes two rules the same rule (the description does not)."""
+        return (self.is_egress, self.protocol, self.from_port, self.to_port, self.peer)
+
+
+# IpPermission list member → (rule field of its peer, key of the peer in that member).
+PEER_FIELDS: dict[str, tuple[str, str]] = {
+    "IpRanges": ("cidr_ipv4", "CidrIp"),
+    "Ipv6Ranges": ("cidr_ipv6", "CidrIpv6"),
+    "PrefixListIds": ("prefix_list_id", "PrefixListId"),
+    "UserIdGroupPairs": ("referenced_group_id", "GroupId"),
+}
+
+
+class RuleList(list):  # type: ignore[type-arg]
+    """A group's ingress or egress rules.
+
+    ``append`` also takes an IpPermission dict (normalised already: protocol
+    name, ports or None) and adds one rule per peer; the default-network set-up
+    in region.py seeds default rules that way.
+    """
+
+    def __init__(self, group: SecurityGroup, egress: bool) -> None:
+        super().__init__()
+        self.group = group
+        self.egress = egress
+
+    def append(self, item: SecurityGroupRule | dict[str, Any]) -> None:
+        if isinstance(item, SecurityGroupRule):
+            super().append(item)
+        else:
+            self.extend(self.group.rules_for(item, self.egress))
+
+
+@dataclass(eq=False)
 class SecurityGroup(Resource):
     resource_type = "security-group"
     owner_id: str
     vpc_id: str
     name: str
     description: str
-    ingress: list[dict[str, Any]] = field(default_factory=list)
-    egress: list[dict[str, Any]] = field(default_factory=list)
+    ingress: RuleList = field(init=False)
+    egress: RuleList = field(init=False)
+    rule_serial: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.ingress = RuleList(self, egress=False)
+        self.egress = RuleList(self, egress=True)
+
+    def rules(self, egress: bool | None = None) -> Iterator[SecurityGroupRule]:
+        if egress is not True:
+            yield from self.ingress
+        if egress is not False:
+            yield from self.egress
+
+    def rule(self, rule_id: str) -> SecurityGroupRule | None:
+        return next((r for r in self.rules() if r.id == rule_id), None)
+
+    def next_rule_id(self) -> str:
+        """Rule ids derive from the group id and a serial: unique, and reproducible when group ids are."""
+        self.rule_serial += 1
+        return derived_id("sgr", self.id, self.rule_serial)
+
+    def rules_for(self, permission: dict[str, Any], egress: bool) -> list[SecurityGroupRule]:
+        """New (not yet added) rules of this group for one normalised IpPermission."""
+        rules = []
+        for member, (attr, key) in PEER_FIELDS.items():
+            for peer in permission.get(member, ()):
+                rule = SecurityGroupRule(
+                    self.next_rule_id(), self.id, self.owner_id, egress, permission["IpProtocol"],
+                    permission.get("FromPort"), permission.get("ToPort"),
+                    description=peer.get("Description"),
+                )
+                setattr(rule, attr, peer[key])
+                if member == "UserIdGroupPairs":
+                    rule.referenced_user_id = peer.get("UserId", self.owner_id)
+                    rule.referenced_group_name = peer.get("GroupName") or (
+                        self.name if peer[key] == self.id else None
+                    )
+                rules.append(rule)
+        return rules
+
+    def add_rules(self, rules: Iterable[SecurityGroupRule]) -> None:
+        for rule in rules:
+            (self.egress if rule.is_egress else self.ingress).append(rule)
+
+    def remove_rules(self, rule_ids: set[str]) -> None:
+        for rules in (self.ingress, self.egress):
+            rules[:] = [r for r in rules if r.id not in rule_ids]
+
+    def references(self, group_id: str) -> bool:
+        """Whether any rule of this group names `group_id` as its peer."""
+        return any(r.referenced_group_id == group_id for r in self.rules())
 
 
 @dataclass(eq=False)
@@ -72,3 +205,5 @@ class NetworkInterface(Resource):
     device_index: int = 0
     source_dest_check: bool = True
     interface_type: str = "interface"
+    attach_time: datetime | None = None
+    delete_on_termination: bool = True

@@ -1,0 +1,396 @@
+"""Instances as boto3 shows them, and DescribeInstances with its filters.
+
+An instance's dict has a large part that depends only on its own fields; that
+part is built once per `Instance.revision` (every assignment bumps it) and
+reused, so describing a thousand instances costs little more than copying
+their dicts. Tags, security groups, network interfaces, volumes, metadata
+options and the IAM profile live in other objects or mutable containers and
+are read afresh on every call.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.network import NetworkInterface
+from ec2sim.store.ec2.region import Ec2Region
+
+_static: weakref.WeakKeyDictionary[Instance, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
+_GONE = frozenset({"terminated"})  # states in which an instance has no network presence
+
+
+def private_dns_name(region: str, address: str) -> str:
+    host = "ip-" + address.replace(".", "-")
+    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"
+
+
+def public_dns_name(region: str, address: str | None) -> str:
+    if not address:
+        return ""
+    host = "ec2-" + address.replace(".", "-")
+    return f"{host}.compute-1.amazonaws.com" if region == "us-east-1" else f"{host}.{region}.compute.amazonaws.com"
+
+
+def _current_boot_mode(boot_mode: str | None) -> str:
+    return "uefi" if boot_mode in ("uefi", "uefi-preferred") else "legacy-bios"
+
+
+def _static_view(instance: Instance) -> dict[str, Any]:
+    """The part of the dict that only the instance's own fields determine."""
+    i = instance
+    gone = i.state in _GONE
+    public_dns = public_dns_name(i.region, i.public_ip_address)
+    view: dict[str, Any] = {
+        "AmiLaunchIndex": i.ami_launch_index,
+        "ImageId": i.image_id,
+        "InstanceId": i.id,
+        "InstanceType": i.instance_type,
+        "KernelId": i.kernel_id,
+        "KeyName": i.key_name,
+        "LaunchTime": i.launch_time,
+        "Monitoring": {"State": i.monitoring},
+        "Placement": {"AvailabilityZone": i.availability_zone, "GroupName": "", "Tenancy": i.tenancy},
+        "Platform": i.platform,
+        "PrivateDnsName": "" if gone else private_dns_name(i.region, i.private_ip_address),
+        "PrivateIpAddress": None if gone else i.private_ip_address,
+        "ProductCodes": [],
+        "PublicDnsName": public_dns,
+        "PublicIpAddress": i.public_ip_address,
+        "RamdiskId": i.ramdisk_id,
+        "State": {"Code": i.state_code, "Name": i.state},
+        "StateTransitionReason": i.state_transition_reason,
+        "SubnetId": None if gone else i.subnet_id,
+        "VpcId": None if gone else i.vpc_id,
+        "Architecture": i.architecture,
+        "ClientToken": i.client_token or "",
+        "EbsOptimized": i.ebs_optimized,
+        "EnaSupport": i.ena_support,
+        "Hypervisor": i.hypervisor,
+        "RootDeviceName": i.root_device_name,
+        "RootDeviceType": i.root_device_type,
+        "SourceDestCheck": i.source_dest_check,
+        "StateReason": dict(i.state_reason) if i.state_reason else None,
+        "VirtualizationType": i.virtualization_type,
+        "CpuOptions": {"CoreCount": i.cpu_core_count, "ThreadsPerCore": i.cpu_threads_per_core},
+        "CapacityReservationSpecification": {"CapacityReservationPreference": i.capacity_reservation_preference},
+        "HibernationOptions": {"Configured": i.hibernation_configured},
+        "EnclaveOptions": {"Enabled": i.enclave_enabled},
+        "BootMode": i.boot_mode,
+        "PlatformDetails": i.platform_details,
+        "UsageOperation": i.usage_operation,
+        "UsageOperationUpdateTime": i.launch_time,
+        "PrivateDnsNameOptions": {
+            "HostnameType": i.hostname_type,
+            "EnableResourceNameDnsARecord": False,
+            "EnableResourceNameDnsAAAARecord": False,
+        },
+        "MaintenanceOptions": {"AutoRecovery": i.auto_recovery, "RebootMigration": "default"},
+        "CurrentInstanceBootMode": _current_boot_mode(i.boot_mode),
+        "Operator": {"Managed": False},
+    }
+    return view
+
+
+def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
+    """The instance as DescribeInstances shows it."""
+    cached = _static.get(instance)
+    if cached is None or cached[0] != instance.revision:
+        cached = _static[instance] = (instance.revision, _static_view(instance))
+    view = dict(cached[1])
+    gone = instance.state in _GONE
+    view["BlockDeviceMappings"] = [
+        {
+            "DeviceName": d.device_name,
+            "Ebs": {
+                "AttachTime": d.attach_time, "DeleteOnTermination": d.delete_on_termination,
+                "Status": d.status, "VolumeId": d.volume_id,
+            },
+        }
+        for d in instance.block_devices
+    ]
+    view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
+    interface = None if gone else region.network_interfaces.get(instance.network_interface_id)
+    view["NetworkInterfaces"] = [] if interface is None else [_interface_view(region, instance, interface)]
+    profile = instance.iam_profile
+    if profile is not None and profile.state in ("associating", "associated"):
+        view["IamInstanceProfile"] = {"Arn": profile.profile_arn, "Id": profile.profile_id}
+    view["MetadataOptions"] = dict(instance.metadata_options)
+    view["Tags"] = [{"Key": k, "Value": v} for k, v in instance.tags.items()] or None
+    return view
+
+
+def _group_identifiers(region: Ec2Region, group_ids: Iterable[str]) -> list[dict[str, str]]:
+    groups = (region.security_groups.get(gid) for gid in group_ids)
+    return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
+
+
+def _interface_view(region: Ec2Region, instance: Instance, eni: NetworkInterface) -> dict[str, Any]:
+    dns = private_dns_name(instance.region, eni.private_ip_address)
+    association = None
+    if instance.public_ip_address:
+        association = {
+            "IpOwnerId": "amazon",
+            "PublicDnsName": public_dns_name(instance.region, instance.public_ip_address),
+            "PublicIp": instance.public_ip_address,
+        }
+    return {
+        "Association": association,
+        "Attachment": {
+            "AttachTime": instance.launch_time, "AttachmentId": eni.attachment_id, "DeleteOnTermination": True,
+            "DeviceIndex": eni.device_index, "Status": "attached", "NetworkCardIndex": 0,
+        },
+        "Description": eni.description,
+        "Groups": _group_identifiers(region, eni.group_ids),
+        "Ipv6Addresses": [],
+        "MacAddress": eni.mac_address,
+        "NetworkInterfaceId": eni.id,
+        "OwnerId": eni.owner_id,
+        "PrivateDnsName": dns,
+        "PrivateIpAddress": eni.private_ip_address,
+        "PrivateIpAddresses": [
+            {"Association": association, "Primary": True, "PrivateDnsName": dns,
+             "PrivateIpAddress": eni.private_ip_address},
+        ],
+        "SourceDestCheck": eni.source_dest_check,
+        "Status": eni.status,
+        "SubnetId": eni.subnet_id,
+        "VpcId": eni.vpc_id,
+        "InterfaceType": eni.interface_type,
+    }
+
+
+def reservations(owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Instance dicts grouped by reservation, in order of first appearance."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for instance, view in rows:
+        reservation = grouped.get(instance.reservation_id)
+        if reservation is None:
+            reservation = grouped[instance.reservation_id] = {
+                "ReservationId": instance.reservation_id, "OwnerId": owner_id, "Groups": [], "Instances": [],
+            }
+        reservation["Instances"].append(view)
+    return list(grouped.values())
+
+
+# DescribeInstances ----------------------------------------------------------------
+
+
+class _Row:
+    """An instance and its dict, as filters see them (`tags` for the tag filters)."""
+
+    __slots__ = ("instance", "view")
+
+    def __init__(self, instance: Instance, view: dict[str, Any]) -> None:
+        self.instance, self.view = instance, view
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return self.instance.tags
+
+
+def _enis(row: _Row) -> list[dict[str, Any]]:
+    return row.view["NetworkInterfaces"]
+
+
+def _eni(key: str) -> Any:
+    return lambda r: [n.get(key) for n in _enis(r)]
+
+
+def _eni_part(part: str, key: str) -> Any:
+    return lambda r: [(n.get(part) or {}).get(key) for n in _enis(r)]
+
+
+def _eni_addresses(key: str) -> Any:
+    return lambda r: [a.get(key) for n in _enis(r) for a in n["PrivateIpAddresses"]]
+
+
+def _eni_address_association(key: str) -> Any:
+    return lambda r: [(a.get("Association") or {}).get(key) for n in _enis(r) for a in n["PrivateIpAddresses"]]
+
+
+def _devices(key: str) -> Any:
+    return lambda r: [d.get(key, d["Ebs"].get(key)) for d in r.view["BlockDeviceMappings"]]
+
+
+def _view(*path: str) -> Any:
+    def extract(row: _Row) -> Any:
+        value: Any = row.view
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    return extract
+
+
+def _groups(key: str) -> Any:
+    return lambda r: [g[key] for g in r.view["SecurityGroups"]]
+
+
+def _eni_groups(key: str) -> Any:
+    return lambda r: [g[key] for n in _enis(r) for g in n["Groups"]]
+
+
+_INSTANCE_FILTERS = FilterSet({
+    "affinity": lambda r: None,
+    "architecture": _view("Architecture"),
+    "availability-zone": _view("Placement", "AvailabilityZone"),
+    "block-device-mapping.attach-time": _devices("AttachTime"),
+    "block-device-mapping.delete-on-termination": _devices("DeleteOnTermination"),
+    "block-device-mapping.device-name": _devices("DeviceName"),
+    "block-device-mapping.status": _devices("Status"),
+    "block-device-mapping.volume-id": _devices("VolumeId"),
+    "boot-mode": _view("BootMode"),
+    "capacity-reservation-specification.capacity-reservation-preference":
+        _view("CapacityReservationSpecification", "CapacityReservationPreference"),
+    "client-token": _view("ClientToken"),
+    "current-instance-boot-mode": _view("CurrentInstanceBootMode"),
+    "dns-name": _view("PublicDnsName"),
+    "ebs-optimized": _view("EbsOptimized"),
+    "ena-support": _view("EnaSupport"),
+    "enclave-options.enabled": _view("EnclaveOptions", "Enabled"),
+    "hibernation-options.configured": _view("HibernationOptions", "Configured"),
+    "hypervisor": _view("Hypervisor"),
+    "iam-instance-profile.arn": _view("IamInstanceProfile", "Arn"),
+    "iam-instance-profile.id": _view("IamInstanceProfile", "Id"),
+    "image-id": _view("ImageId"),
+    "instance-id": _view("InstanceId"),
+    "instance-lifecycle": lambda r: None,
+    "instance-state-code": _view("State", "Code"),
+    "instance-state-name": _view("State", "Name"),
+    "instance-type": _view("InstanceType"),
+    "instance.group-id": _groups("GroupId"),
+    "instance.group-name": _groups("GroupName"),
+    "group-id": _groups("GroupId"),
+    "group-name": _groups("GroupName"),
+    "ip-address": _view("PublicIpAddress"),
+    "kernel-id": _view("KernelId"),
+    "key-name": _view("KeyName"),
+    "launch-index": _view("AmiLaunchIndex"),
+    "ami-launch-index": _view("AmiLaunchIndex"),
+    "launch-time": _view("LaunchTime"),
+    "maintenance-options.auto-recovery": _view("MaintenanceOptions", "AutoRecovery"),
+    "metadata-options.http-endpoint": _view("MetadataOptions", "HttpEndpoint"),
+    "metadata-options.http-protocol-ipv6": _view("MetadataOptions", "HttpProtocolIpv6"),
+    "metadata-options.http-put-response-hop-limit": _view("MetadataOptions", "HttpPutResponseHopLimit"),
+    "metadata-options.http-tokens": _view("MetadataOptions", "HttpTokens"),
+    "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
+    "metadata-options.state": _view("MetadataOptions", "State"),
+    "monitoring-state": _view("Monitoring", "State"),
+    "network-interface.addresses.association.ip-owner-id": _eni_address_association("IpOwnerId"),
+    "network-interface.addresses.association.public-dns-name": _eni_address_association("PublicDnsName"),
+    "network-interface.addresses.association.public-ip": _eni_address_association("PublicIp"),
+    "network-interface.addresses.primary": _eni_addresses("Primary"),
+    "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
+    "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
+    "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),
+    "network-interface.association.public-dns-name": _eni_part("Association", "PublicDnsName"),
+    "network-interface.association.public-ip": _eni_part("Association", "PublicIp"),
+    "network-interface.attachment.attach-time": _eni_part("Attachment", "AttachTime"),
+    "network-interface.attachment.attachment-id": _eni_part("Attachment", "AttachmentId"),
+    "network-interface.attachment.delete-on-termination": _eni_part("Attachment", "DeleteOnTermination"),
+    "network-interface.attachment.device-index": _eni_part("Attachment", "DeviceIndex"),
+    "network-interface.attachment.instance-id": lambda r: [r.instance.id for _ in _enis(r)],
+    "network-interface.attachment.instance-owner-id": lambda r: [r.instance.owner_id for _ in _enis(r)],
+    "network-interface.attachment.network-card-index": _eni_part("Attachment", "NetworkCardIndex"),
+    "network-interface.attachment.status": _eni_part("Attachment", "Status"),
+    "network-interface.availability-zone": lambda r: [r.instance.availability_zone for _ in _enis(r)],
+    "network-interface.description": _eni("Description"),
+    "network-interface.group-id": _eni_groups("GroupId"),
+    "network-interface.group-name": _eni_groups("GroupName"),
+    "network-interface.mac-address": _eni("MacAddress"),
+    "network-interface.network-interface-id": _eni("NetworkInterfaceId"),
+    "network-interface.owner-id": _eni("OwnerId"),
+    "network-interface.private-dns-name": _eni("PrivateDnsName"),
+    "network-interface.private-ip-address": _eni("PrivateIpAddress"),
+    "network-interface.public-dns-name": _eni_part("Association", "PublicDnsName"),
+    "network-interface.requester-managed": lambda r: [False for _ in _enis(r)],
+    "network-interface.status": _eni("Status"),
+    "network-interface.source-dest-check": _eni("SourceDestCheck"),
+    "network-interface.subnet-id": _eni("SubnetId"),
+    "network-interface.vpc-id": _eni("VpcId"),
+    "operator.managed": _view("Operator", "Managed"),
+    "owner-id": lambda r: r.instance.owner_id,
+    "placement-group-name": _view("Placement", "GroupName"),
+    "platform": _view("Platform"),
+    "platform-details": _view("PlatformDetails"),
+    "private-dns-name": _view("PrivateDnsName"),
+    "private-dns-name-options.enable-resource-name-dns-a-record":
+        _view("PrivateDnsNameOptions", "EnableResourceNameDnsARecord"),
+    "private-dns-name-options.enable-resource-name-dns-aaaa-record":
+        _view("PrivateDnsNameOptions", "EnableResourceNameDnsAAAARecord"),
+    "private-dns-name-options.hostname-type": _view("PrivateDnsNameOptions", "HostnameType"),
+    "private-ip-address": _view("PrivateIpAddress"),
+    "product-code": lambda r: None,
+    "ramdisk-id": _view("RamdiskId"),
+    "reason": _view("StateTransitionReason"),
+    "requester-id": lambda r: None,
+    "reservation-id": lambda r: r.instance.reservation_id,
+    "root-device-name": _view("RootDeviceName"),
+    "root-device-type": _view("RootDeviceType"),
+    "source-dest-check": _view("SourceDestCheck"),
+    "spot-instance-request-id": lambda r: None,
+    "state-reason-code": _view("StateReason", "Code"),
+    "state-reason-message": _view("StateReason", "Message"),
+    "subnet-id": _view("SubnetId"),
+    "tenancy": _view("Placement", "Tenancy"),
+    "usage-operation": _view("UsageOperation"),
+    "usage-operation-update-time": _view("UsageOperationUpdateTime"),
+    "virtualization-type": _view("VirtualizationType"),
+    "vpc-id": _view("VpcId"),
+})
+
+
+def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
+    """The named instances, or AWS's errors: a malformed id first, then every missing one."""
+    for instance_id in ids:
+        prefix, dash, rest = instance_id.partition("-")
+        if prefix != "i" or not dash or len(rest) not in (8, 17) or not all(c in "0123456789abcdef" for c in rest):
+            raise AwsError("InvalidInstanceID.Malformed", f'Invalid id: "{instance_id}"')
+    found = {i: ctx.ec2.instances.get(i) for i in dict.fromkeys(ids)}
+    missing = [i for i, instance in found.items() if instance is None]
+    if len(missing) == 1:
+        raise AwsError("InvalidInstanceID.NotFound", f"The instance ID '{missing[0]}' does not exist")
+    if missing:
+        raise AwsError("InvalidInstanceID.NotFound", f"The instance IDs '{', '.join(missing)}' do not exist")
+    return [i for i in found.values() if i is not None]
+
+
+# instance_attributes.py imports the earlier name; drop once it imports find_instances.
+_instance_ids = find_instances
+
+
+def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
+    """The instances a request can match, narrowed by index where a filter allows."""
+    table, filters = ctx.ec2.instances, req.get("Filters")
+    if req.get("InstanceIds"):
+        return find_instances(ctx, req["InstanceIds"])
+    ids = _INSTANCE_FILTERS.values(filters, "instance-id")
+    if ids is not None:
+        return [i for i in map(table.get, dict.fromkeys(ids)) if i is not None]
+    reservation_ids = _INSTANCE_FILTERS.values(filters, "reservation-id")
+    if reservation_ids is not None:
+        return [i for r in dict.fromkeys(reservation_ids) for i in table.where("reservation_id", r)]
+    return table
+
+
+@ec2_action("DescribeInstances")
+def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if req.get("InstanceIds") and req.get("MaxResults") is not None:
+        raise AwsError(
+            "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults"
+        )
+    predicate = _INSTANCE_FILTERS.predicate(req.get("Filters"))
+    region = ctx.ec2
+    rows = [_Row(i, instance_view(region, i)) for i in _candidates(ctx, req)]
+    if predicate is not None:
+        rows = [r for r in rows if predicate(r)]
+    page, token = paginate(rows, req)
+    return {"Reservations": reservations(ctx.account_id, ((r.instance, r.view) for r in page)), "NextToken": token}
