@@ -28,8 +28,8 @@ from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import HANDLERS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.config import Config
-from ec2sim.iam.principals import Principal
 from ec2sim.iam.authn import AuthenticationError, authenticate
+from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
 from ec2sim.store.ec2.geography import is_valid_region

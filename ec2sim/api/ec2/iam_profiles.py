@@ -57,15 +57,14 @@ def _view(instance: Instance, association: IamProfileAssociation, state: str | N
 
 def _associated(region: Ec2Region) -> list[Instance]:
     """Instances that have an association (terminated ones lose theirs)."""
-    return [i for i in region.instances if i.iam_profile is not None and i.state != "terminated"]
+    return list(region.iam_associations.values())
 
 
 def _find_association(region: Ec2Region, association_id: str) -> Instance:
     """The instance holding an association, or AWS's error."""
     if not association_id.startswith(ASSOCIATION_PREFIX):
         raise AwsError("InvalidParameterValue", "Invalid value for associationId.")
-    # Lead: O(n) scan; switch to an `Ec2Region.iam_associations` (association id → instance id) index.
-    found = next((i for i in _associated(region) if i.iam_profile.association_id == association_id), None)
+    found = region.iam_associations.get(association_id)
     if found is None:
         raise AwsError(
             "InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist"
@@ -84,7 +83,7 @@ def associate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> 
     if instance.iam_profile is not None:
         raise AwsError("IncorrectState", f"There is an existing association for instance {instance.id}")
     association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
-    ctx.ec2.instances.update(instance, iam_profile=association)
+    ctx.ec2.set_iam_profile(instance, association)
     return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
 
 
@@ -117,7 +116,7 @@ def replace_iam_instance_profile_association(ctx: RequestContext, req: dict[str,
     if instance.state != "running":
         raise AwsError("IncorrectState", f"The association {association_id} is not the active association")
     association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
-    ctx.ec2.instances.update(instance, iam_profile=association)
+    ctx.ec2.set_iam_profile(instance, association)
     return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
 
 
@@ -125,5 +124,5 @@ def replace_iam_instance_profile_association(ctx: RequestContext, req: dict[str,
 def disassociate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     instance = _find_association(ctx.ec2, req["AssociationId"])
     association = instance.iam_profile
-    ctx.ec2.instances.update(instance, iam_profile=None)
+    ctx.ec2.set_iam_profile(instance, None)
     return {"IamInstanceProfileAssociation": _view(instance, association, "disassociating")}

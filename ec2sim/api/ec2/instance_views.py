@@ -363,9 +363,6 @@ def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
     return [i for i in found.values() if i is not None]
 
 
-# instance_attributes.py imports the earlier name; drop once it imports find_instances.
-_instance_ids = find_instances
-
 
 def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
     """The instances a request can match, narrowed by index where a filter allows."""

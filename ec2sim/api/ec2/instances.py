@@ -25,7 +25,7 @@ def _reservation(ctx: RequestContext, members: list[Instance]) -> dict[str, Any]
 
 def _by_client_token(ctx: RequestContext, token: str) -> list[Instance]:
     """Instances an earlier RunInstances with this ClientToken launched (same reservation)."""
-    first = next((i for i in ctx.ec2.instances if i.client_token == token), None)
+    first = next(iter(ctx.ec2.instances.where("client_token", token)), None)
     return [] if first is None else list(ctx.ec2.instances.where("reservation_id", first.reservation_id))
 
 

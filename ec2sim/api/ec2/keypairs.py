@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.tagging import tags_for
-from ec2sim.api.ec2.vpcs import find_ids, tag_list
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.keymaterial import KEY_FORMATS, KEY_TYPES, generate_key_pair, import_public_key

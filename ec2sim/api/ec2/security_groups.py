@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
-from ec2sim.api.ec2.vpcs import find_ids, tag_list
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, PEER_FIELDS, SecurityGroup, SecurityGroupRule

@@ -1,8 +1,4 @@
-"""VPCs, subnets and network interfaces (describe).
-
-Also home of two small helpers the other network families share: `tag_list`
-and `find_ids` (ids → objects, AWS's NotFound for the first unknown one).
-"""
+"""VPCs, subnets and network interfaces (describe)."""
 
 from __future__ import annotations
 
@@ -10,29 +6,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
-from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
 from ec2sim.store.table import Resource, Table
 
 R = TypeVar("R", bound=Resource)
-
-
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
-
-
-def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[R]:
-    """The objects of `ids` (each once, in order); the first unknown id is AWS's `code`."""
-    found = []
-    for resource_id in dict.fromkeys(ids):
-        item = table.get(resource_id)
-        if item is None:
-            raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
-        found.append(item)
-    return found
 
 
 def _candidates(table: Table[R], req_ids: Sequence[str] | None, code: str, noun: str,

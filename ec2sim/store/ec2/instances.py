@@ -216,6 +216,8 @@ def launch(
     for volume in volumes:
         region.volumes.add(volume)
     region.instances.add(instance)
+    if instance.iam_profile is not None:
+        region.iam_associations[instance.iam_profile.association_id] = instance
     _running_after(region, instance, now, start_seconds)
 
 
@@ -272,3 +274,4 @@ def _release_resources(region: Ec2Region, instance: Instance) -> None:
                 volume, state="available", instance_id=None, device=None, attach_state=None, attach_time=None,
             )
     region.instances.update(instance, block_devices=[])
+    region.set_iam_profile(instance, None)

@@ -6,6 +6,8 @@ import ipaddress
 from typing import Any
 
 from ec2sim.store.ec2.geography import Zone, zones
+from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import SecurityGroup, Subnet, Vpc
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Resource, Table
@@ -28,13 +30,22 @@ class Ec2Region:
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.network_interfaces: Table[Any] = Table(self.resources, indexes=("instance_id",))
-        self.instances: Table[Any] = Table(self.resources, indexes=("reservation_id",))
-        self.key_pairs: Table[Any] = Table(self.resources, indexes=("name",))
+        self.instances: Table[Instance] = Table(self.resources, indexes=("reservation_id", "client_token"))
+        self.iam_associations: dict[str, Instance] = {}  # association id → instance
+        self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
         self.volumes: Table[Any] = Table(self.resources, indexes=("instance_id",))
         self.default_vpc_id = self._create_default_network()
 
     def zone(self, name: str) -> Zone | None:
         return next((z for z in self.zones if z.name == name or z.zone_id == name), None)
+
+    def set_iam_profile(self, instance: Instance, association: IamProfileAssociation | None) -> None:
+        """Associate (or, with None, disassociate) an instance profile, keeping the id index right."""
+        if instance.iam_profile is not None:
+            self.iam_associations.pop(instance.iam_profile.association_id, None)
+        self.instances.update(instance, iam_profile=association)
+        if association is not None:
+            self.iam_associations[association.association_id] = instance
 
     # Tags -----------------------------------------------------------------------------
 

@@ -1,0 +1,26 @@
+"""Small helpers every EC2 resource family shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from ec2sim.api.errors import AwsError
+from ec2sim.store.table import Resource, Table
+
+R = TypeVar("R", bound=Resource)
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[R]:
+    """The objects of `ids` (each once, in order); the first unknown id is AWS's `code`."""
+    found = []
+    for resource_id in dict.fromkeys(ids):
+        item = table.get(resource_id)
+        if item is None:
+            raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
+        found.append(item)
+    return found
