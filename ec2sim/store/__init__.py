@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 
 from ec2sim.clock import Clock
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.ids import IdGenerator
@@ -23,13 +25,13 @@ class Account:
         self.id = account_id
         self._store = store
         self._regions: dict[str, Ec2Region] = {}
-        self.iam = IamAccount(account_id)
+        self.iam = IamAccount(account_id, store.clock.now().replace(microsecond=0))
 
     def ec2(self, region: str) -> Ec2Region:
         """This account's EC2 state in `region`, created (with a default VPC) on first use."""
         state = self._regions.get(region)
         if state is None:
-            state = self._regions[region] = Ec2Region(self.id, region, self._store.ids, self._store.timeline)
+            state = self._regions[region] = Ec2Region(self.id, region, self._store)
         return state
 
     def ec2_regions(self) -> list[Ec2Region]:
@@ -48,6 +50,8 @@ class Store:
         self.accounts: dict[str, Account] = {}
         self.credentials: dict[str, Credential] = {}
         self.retired_keys: set[str] = set()  # issued once, since deleted: refused, never "unknown"
+        self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
+        self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
 
     def account(self, account_id: str) -> Account:
         """The account, which appears on first use, as accounts do for new access keys."""
@@ -74,5 +78,7 @@ class Store:
             self.accounts.clear()
             self.credentials.clear()
             self.retired_keys.clear()
+            self.shared_images.clear()
+            self.shared_snapshots.clear()
             self.timeline.clear()
             self.clock.reset()

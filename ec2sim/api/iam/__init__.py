@@ -4,6 +4,7 @@ from ec2sim.api.iam import (  # noqa: F401
     access_keys,
     account_summary,
     attachments,
+    credential_report,
     groups,
     instance_profiles,
     login_profiles,

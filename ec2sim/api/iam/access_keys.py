@@ -1,3 +1,96 @@
-"""IAM: access keys."""
+"""IAM: users' access keys, and the server-wide credential index SigV4 verifies them with.
+
+SigV4 refuses a key whose `AccessKey.status` is Inactive and records its last use
+on the `AccessKey` (`last_used_date`, `last_used_service`, `last_used_region`).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.common import page
+from ec2sim.api.iam.users import target_user
+from ec2sim.api.registry import iam_action
+from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.iam.entities import AccessKey, User
+
+MAX_KEYS_PER_USER = 2
+
+
+def _metadata(key: AccessKey) -> dict[str, Any]:
+    return {"UserName": key.user_name, "AccessKeyId": key.id, "Status": key.status, "CreateDate": key.create_date}
+
+
+def _not_found(key_id: str) -> AwsError:
+    return AwsError("NoSuchEntity", f"The Access Key with id {key_id} cannot be found.")
+
+
+def _users_key(ctx: RequestContext, req: dict[str, Any]) -> tuple[User, AccessKey]:
+    """The key `AccessKeyId` of the named (or calling) user; the root user owns no user's keys."""
+    key_id = req["AccessKeyId"]
+    if not req.get("UserName") and ctx.principal.kind == "root":
+        raise _not_found(key_id)
+    user = target_user(ctx, req.get("UserName"))
+    key = user.access_keys.get(key_id)
+    if key is None:
+        raise _not_found(key_id)
+    return user, key
+
+
+@iam_action("CreateAccessKey")
+def create_access_key(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    user = target_user(ctx, req.get("UserName"))
+    if len(user.access_keys) >= MAX_KEYS_PER_USER:
+        raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
+    key = AccessKey(
+        id=ctx.store.ids.access_key_id("AKIA"), secret=ctx.store.ids.secret(), user_name=user.name,
+        create_date=ctx.now,
+    )
+    user.access_keys[key.id] = key
+    ctx.store.add_credential(Credential(key.id, key.secret, ctx.account_id, "user", user_name=user.name, issued=ctx.now))
+    return {"AccessKey": _metadata(key) | {"SecretAccessKey": key.secret}}
+
+
+@iam_action("ListAccessKeys")
+def list_access_keys(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if not req.get("UserName") and ctx.principal.kind == "root":
+        keys: list[AccessKey] = []  # the root user's own keys: ec2sim issues none
+    else:
+        keys = list(target_user(ctx, req.get("UserName")).access_keys.values())
+    chunk, marker = page(keys, req)
+    return {"AccessKeyMetadata": [_metadata(k) for k in chunk], **marker}
+
+
+@iam_action("UpdateAccessKey")
+def update_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
+    _, key = _users_key(ctx, req)
+    key.status = req["Status"]
+
+
+@iam_action("DeleteAccessKey")
+def delete_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user, key = _users_key(ctx, req)
+    del user.access_keys[key.id]
+    ctx.store.retire_credential(key.id)
+
+
+@iam_action("GetAccessKeyLastUsed")
+def get_access_key_last_used(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    key_id = req["AccessKeyId"]
+    credential = ctx.store.credentials.get(key_id)
+    user = None
+    if credential is not None and credential.kind == "user" and credential.account_id == ctx.account_id:
+        user = ctx.iam.users.get(credential.user_name or "")
+    key = user.access_keys.get(key_id) if user else None
+    if user is None or key is None:
+        raise _not_found(key_id)
+    return {
+        "UserName": user.name,
+        "AccessKeyLastUsed": {
+            "LastUsedDate": key.last_used_date,
+            "ServiceName": key.last_used_service or "N/A",
+            "Region": key.last_used_region or "N/A",
+        },
+    }

@@ -1,3 +1,211 @@
-"""IAM: account summary."""
+"""IAM: account-level views (summary, authorization details) and the account alias."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.boundaries import boundary_view
+from ec2sim.api.iam.common import page, tag_list
+from ec2sim.api.iam.instance_profiles import profile_view
+from ec2sim.api.iam.policies import encode_document
+from ec2sim.api.iam.roles import role_last_used
+from ec2sim.api.registry import iam_action
+from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.entities import Group, ManagedPolicy, Principal, Role, User
+from ec2sim.store.iam.managed import AWS_POLICY_PREFIX, aws_managed_policy
+
+# GetAccountSummary's quotas: IAM's defaults for a new account (IAM and STS quotas, IAM User Guide).
+_QUOTAS = {
+    "UsersQuota": 5000,
+    "GroupsQuota": 300,
+    "RolesQuota": 1000,
+    "InstanceProfilesQuota": 1000,
+    "PoliciesQuota": 1500,
+    "ServerCertificatesQuota": 20,
+    "AccessKeysPerUserQuota": 2,
+    "SigningCertificatesPerUserQuota": 2,
+    "GroupsPerUserQuota": 10,
+    "AttachedPoliciesPerUserQuota": 10,
+    "AttachedPoliciesPerGroupQuota": 10,
+    "AttachedPoliciesPerRoleQuota": 10,
+    "VersionsPerPolicyQuota": 5,
+    "PolicyVersionsInUseQuota": 10000,
+    "PolicySizeQuota": 6144,
+    "UserPolicySizeQuota": 2048,
+    "GroupPolicySizeQuota": 5120,
+    "RolePolicySizeQuota": 10240,
+    "AssumeRolePolicySizeQuota": 2048,
+    "GlobalEndpointTokenVersion": 1,
+}
+
+
+@iam_action("GetAccountSummary")
+def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Usage counts next to the quotas. The root user has no MFA, access keys or certificates here."""
+    iam = ctx.iam
+    mfa_devices = sum(len(u.mfa_devices) for u in iam.users)
+    usage = {
+        "Users": len(iam.users),
+        "Groups": len(iam.groups),
+        "Roles": len(iam.roles),
+        "InstanceProfiles": len(iam.instance_profiles),
+        "Policies": len(iam.policies),
+        "PolicyVersionsInUse": sum(len(uses) for uses in iam.attachments.values()),
+        "MFADevices": mfa_devices,
+        "MFADevicesInUse": mfa_devices,
+        "ServerCertificates": 0,
+        "Providers": 0,
+        "AccountMFAEnabled": 0,
+        "AccountAccessKeysPresent": 0,
+        "AccountSigningCertificatesPresent": 0,
+    }
+    return {"SummaryMap": {**usage, **_QUOTAS}}
+
+
+# GetAccountAuthorizationDetails ------------------------------------------------------------------
+
+
+def _inline(principal: Principal) -> list[dict[str, str]]:
+    return [{"PolicyName": name, "PolicyDocument": encode_document(text)}
+            for name, text in principal.inline_policies.items()]
+
+
+def _attached(principal: Principal) -> list[dict[str, str]]:
+    """A managed policy's name is the last segment of its ARN (after the path)."""
+    return [{"PolicyName": arn.rsplit("/", 1)[-1], "PolicyArn": arn} for arn in principal.attached_policies]
+
+
+def _user_detail(iam: IamAccount, user: User) -> dict[str, Any]:
+    groups = (iam.groups.get(name) for name in user.group_names)
+    return {
+        "Path": user.path,
+        "UserName": user.name,
+        "UserId": user.id,
+        "Arn": user.arn,
+        "CreateDate": user.create_date,
+        "UserPolicyList": _inline(user),
+        "GroupList": [g.name for g in groups if g is not None],
+        "AttachedManagedPolicies": _attached(user),
+        "PermissionsBoundary": boundary_view(user.permissions_boundary),
+        "Tags": tag_list(user.tags) or None,
+    }
+
+
+def _group_detail(iam: IamAccount, group: Group) -> dict[str, Any]:
+    return {
+        "Path": group.path,
+        "GroupName": group.name,
+        "GroupId": group.id,
+        "Arn": group.arn,
+        "CreateDate": group.create_date,
+        "GroupPolicyList": _inline(group),
+        "AttachedManagedPolicies": _attached(group),
+    }
+
+
+def _role_detail(iam: IamAccount, role: Role) -> dict[str, Any]:
+    profiles = (iam.instance_profiles.get(name) for name in role.profile_names)
+    return {
+        "Path": role.path,
+        "RoleName": role.name,
+        "RoleId": role.id,
+        "Arn": role.arn,
+        "CreateDate": role.create_date,
+        "AssumeRolePolicyDocument": encode_document(role.assume_role_policy),
+        "InstanceProfileList": [profile_view(iam, p) for p in profiles if p is not None],
+        "RolePolicyList": _inline(role),
+        "AttachedManagedPolicies": _attached(role),
+        "PermissionsBoundary": boundary_view(role.permissions_boundary),
+        "Tags": tag_list(role.tags) or None,
+        "RoleLastUsed": role_last_used(role),
+    }
+
+
+def _policy_detail(iam: IamAccount, policy: ManagedPolicy) -> dict[str, Any]:
+    versions = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
+    return {
+        "PolicyName": policy.name,
+        "PolicyId": policy.id,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": policy.default_version_id,
+        "AttachmentCount": len(iam.attachments.get(policy.arn, ())),
+        "PermissionsBoundaryUsageCount": len(iam.boundary_uses.get(policy.arn, ())),
+        "IsAttachable": True,
+        "Description": policy.description or None,
+        "CreateDate": policy.create_date,
+        "UpdateDate": policy.update_date,
+        "PolicyVersionList": [
+            {
+                "Document": encode_document(v.document),
+                "VersionId": v.version_id,
+                "IsDefaultVersion": v.version_id == policy.default_version_id,
+                "CreateDate": v.create_date,
+            }
+            for v in versions
+        ],
+    }
+
+
+def _aws_policies_in_use(iam: IamAccount) -> list[ManagedPolicy]:
+    """AWS managed policies appear only while attached to something in the account."""
+    arns = sorted(arn for arn, uses in iam.attachments.items() if uses and arn.startswith(AWS_POLICY_PREFIX))
+    found = (aws_managed_policy(arn) for arn in arns)
+    return [p for p in found if p is not None]
+
+
+# Filter value → (output member, the entities in listing order, their detail view).
+_KINDS: dict[str, tuple[str, Callable[[IamAccount], list[Any]], Callable[[IamAccount, Any], dict[str, Any]]]] = {
+    "User": ("UserDetailList", lambda iam: iam.users.sorted(), _user_detail),
+    "Group": ("GroupDetailList", lambda iam: iam.groups.sorted(), _group_detail),
+    "Role": ("RoleDetailList", lambda iam: iam.roles.sorted(), _role_detail),
+    "LocalManagedPolicy": (
+        "Policies", lambda iam: sorted(iam.policies.values(), key=lambda p: p.name.lower()), _policy_detail
+    ),
+    "AWSManagedPolicy": ("Policies", _aws_policies_in_use, _policy_detail),
+}
+
+
+@iam_action("GetAccountAuthorizationDetails")
+def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Users, groups, roles, then policies, paged as one sequence; Filter narrows the kinds."""
+    kinds = req.get("Filter") or list(_KINDS)
+    items = [(kind, entity) for kind, (_, listing, _) in _KINDS.items() if kind in kinds
+             for entity in listing(ctx.iam)]
+    chunk, paging = page(items, req)
+    result: dict[str, Any] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+    for kind, entity in chunk:
+        member, _, render = _KINDS[kind]
+        result[member].append(render(ctx.iam, entity))
+    return {**result, **paging}
+
+
+# Account alias -------------------------------------------------------------------------------------
+
+
+@iam_action("CreateAccountAlias")
+def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
+    """One alias per account (a new one replaces the old); unique across accounts."""
+    alias = req["AccountAlias"]
+    # Few accounts and rare calls: a scan beats keeping a server-wide alias index in step.
+    for account in ctx.store.accounts.values():
+        if account.id != ctx.account_id and alias in account.iam.aliases:
+            raise AwsError("EntityAlreadyExists", f"The account alias {alias} already exists.")
+    ctx.iam.aliases[:] = [alias]
+
+
+@iam_action("ListAccountAliases")
+def list_account_aliases(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    chunk, paging = page(ctx.iam.aliases, req)
+    return {"AccountAliases": list(chunk), **paging}
+
+
+@iam_action("DeleteAccountAlias")
+def delete_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
+    alias = req["AccountAlias"]
+    if alias not in ctx.iam.aliases:
+        raise AwsError("NoSuchEntity", f"The account alias {alias} cannot be found.")
+    ctx.iam.aliases.remove(alias)

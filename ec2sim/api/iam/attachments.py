@@ -1,3 +1,177 @@
-"""IAM: attachments."""
+"""IAM: managed policy attachments and inline policies of users, groups and roles.
+
+Each action exists three times (User/Group/Role) with the same behaviour, so one
+implementation per action is registered once per entity kind.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.common import get_group, get_role, get_user, no_such_entity, page
+from ec2sim.api.iam.policies import encode_document, find_policy, get_policy, parse_document
+from ec2sim.api.registry import iam_action
+from ec2sim.iam.policy.grammar import policy_size
+from ec2sim.store.iam.entities import Principal
+
+MAX_ATTACHED = 10
+
+
+@dataclass(frozen=True)
+class EntityKind:
+    kind: str  # "user" | "group" | "role", as in IamAccount.attachments
+    label: str  # "User" | "Group" | "Role", as in action and member names
+    get: Callable[[RequestContext, str], Principal]
+    inline_limit: int  # aggregate inline policy size, non-whitespace characters
+
+    @property
+    def name_member(self) -> str:
+        return f"{self.label}Name"
+
+
+KINDS = (
+    EntityKind("user", "User", get_user, 2048),
+    EntityKind("group", "Group", get_group, 5120),
+    EntityKind("role", "Role", get_role, 10240),
+)
+
+
+# Managed policy attachments ----------------------------------------------------------------
+
+
+def attach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
+    """Attach `arn` to `entity`, keeping the entity and ``ctx.iam.attachments`` in step."""
+    if find_policy(ctx, arn) is None:
+        raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
+    if arn in entity.attached_policies:
+        return
+    if len(entity.attached_policies) >= MAX_ATTACHED:
+        raise AwsError("LimitExceeded", f"Cannot exceed quota for PoliciesPer{kind.label}: {MAX_ATTACHED}")
+    entity.attached_policies.append(arn)
+    ctx.iam.attachments.setdefault(arn, set()).add((kind.kind, entity.name.lower()))
+
+
+def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
+    if arn not in entity.attached_policies:
+        raise no_such_entity(f"Policy {arn} was not found.")
+    entity.attached_policies.remove(arn)
+    users = ctx.iam.attachments.get(arn, set())
+    users.discard((kind.kind, entity.name.lower()))
+    if not users:
+        ctx.iam.attachments.pop(arn, None)
+
+
+def _attach_action(kind: EntityKind) -> None:
+    def attach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
+        attach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
+
+    def detach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
+        detach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
+
+    def list_attached(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        entity = kind.get(ctx, req[kind.name_member])
+        prefix = req.get("PathPrefix") or "/"
+        found = (find_policy(ctx, arn) for arn in entity.attached_policies)
+        policies = [p for p in found if p is not None and p.path.startswith(prefix)]
+        chunk, paging = page(policies, req)
+        return {"AttachedPolicies": [{"PolicyName": p.name, "PolicyArn": p.arn} for p in chunk], **paging}
+
+    iam_action(f"Attach{kind.label}Policy")(attach_handler)
+    iam_action(f"Detach{kind.label}Policy")(detach_handler)
+    iam_action(f"ListAttached{kind.label}Policies")(list_attached)
+
+
+# Inline policies ---------------------------------------------------------------------------
+
+
+def _inline(kind: EntityKind, entity: Principal, name: str) -> str:
+    document = entity.inline_policies.get(name)
+    if document is None:
+        raise no_such_entity(f"The {kind.kind} policy with name {name} cannot be found.")
+    return document
+
+
+def put_inline(kind: EntityKind, entity: Principal, name: str, document: str) -> None:
+    """Add or replace an inline policy, within the entity's aggregate size quota."""
+    parse_document(document, "inline")
+    others = sum(policy_size(text) for other, text in entity.inline_policies.items() if other != name)
+    if others + policy_size(document) > kind.inline_limit:
+        raise AwsError(
+            "LimitExceeded",
+            f"Maximum policy size of {kind.inline_limit} bytes exceeded for {kind.kind} {entity.name}",
+        )
+    entity.inline_policies[name] = document
+
+
+def _inline_actions(kind: EntityKind) -> None:
+    def put(ctx: RequestContext, req: dict[str, Any]) -> None:
+        put_inline(kind, kind.get(ctx, req[kind.name_member]), req["PolicyName"], req["PolicyDocument"])
+
+    def get(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        entity = kind.get(ctx, req[kind.name_member])
+        document = _inline(kind, entity, req["PolicyName"])
+        return {
+            kind.name_member: entity.name,
+            "PolicyName": req["PolicyName"],
+            "PolicyDocument": encode_document(document),
+        }
+
+    def delete(ctx: RequestContext, req: dict[str, Any]) -> None:
+        entity = kind.get(ctx, req[kind.name_member])
+        _inline(kind, entity, req["PolicyName"])
+        del entity.inline_policies[req["PolicyName"]]
+
+    def list_names(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        entity = kind.get(ctx, req[kind.name_member])
+        chunk, paging = page(sorted(entity.inline_policies), req)
+        return {"PolicyNames": list(chunk), **paging}
+
+    iam_action(f"Put{kind.label}Policy")(put)
+    iam_action(f"Get{kind.label}Policy")(get)
+    iam_action(f"Delete{kind.label}Policy")(delete)
+    iam_action(f"List{kind.label}Policies")(list_names)
+
+
+for _kind in KINDS:
+    _attach_action(_kind)
+    _inline_actions(_kind)
+
+
+# Entities for a policy -----------------------------------------------------------------------
+
+_ENTITY_FILTERS = {"User": "user", "Group": "group", "Role": "role"}
+
+
+def _users_of(ctx: RequestContext, arn: str, usage: str | None) -> set[tuple[str, str]]:
+    if usage == "PermissionsPolicy":
+        return set(ctx.iam.attachments.get(arn, ()))
+    if usage == "PermissionsBoundary":
+        return set(ctx.iam.boundary_uses.get(arn, ()))
+    return set(ctx.iam.attachments.get(arn, ())) | set(ctx.iam.boundary_uses.get(arn, ()))
+
+
+@iam_action("ListEntitiesForPolicy")
+def list_entities_for_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    arn = get_policy(ctx, req["PolicyArn"]).arn
+    wanted = _ENTITY_FILTERS.get(req.get("EntityFilter") or "", None)
+    if req.get("EntityFilter") and wanted is None:
+        uses: set[tuple[str, str]] = set()  # LocalManagedPolicy / AWSManagedPolicy: no entity lists
+    else:
+        uses = {u for u in _users_of(ctx, arn, req.get("PolicyUsageFilter")) if wanted in (None, u[0])}
+    tables = {"user": ctx.iam.users, "group": ctx.iam.groups, "role": ctx.iam.roles}
+    prefix = req.get("PathPrefix") or "/"
+    found = [
+        (k, e)
+        for k, name in sorted(uses)
+        if (e := tables[k].get(name)) is not None and e.path.startswith(prefix)
+    ]
+    chunk, paging = page(found, req)
+    result: dict[str, Any] = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}
+    for k, entity in chunk:
+        label = k.capitalize()
+        result[f"Policy{label}s"].append({f"{label}Name": entity.name, f"{label}Id": entity.id})
+    return {**result, **paging}

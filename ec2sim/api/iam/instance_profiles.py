@@ -1,3 +1,133 @@
-"""IAM: instance profiles."""
+"""IAM: instance profiles, the (at most one) role each holds, and their tags."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.common import get_instance_profile, get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.roles import role_summary
+from ec2sim.api.registry import iam_action
+from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.entities import InstanceProfile
+
+ROLES_PER_PROFILE = 1
+
+
+def find_instance_profile(iam: IamAccount, name_or_arn: str) -> InstanceProfile | None:
+    """The profile a name or a full ARN (path included, as IAM writes it) designates, if any.
+
+    For EC2's ``IamInstanceProfile={"Name"|"Arn": ...}``.
+    """
+    if not name_or_arn.startswith("arn:"):
+        return iam.instance_profiles.get(name_or_arn)
+    profile = iam.instance_profiles.get(name_or_arn.rsplit("/", 1)[-1])
+    return profile if profile is not None and profile.arn == name_or_arn else None
+
+
+def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) -> dict[str, Any]:
+    """An instance profile with its role; listings leave out the tags, as IAM documents."""
+    roles = [iam.roles.get(name) for name in profile.role_names]
+    return {
+        "Path": profile.path,
+        "InstanceProfileName": profile.name,
+        "InstanceProfileId": profile.id,
+        "Arn": profile.arn,
+        "CreateDate": profile.create_date,
+        "Roles": [role_summary(r) for r in roles if r is not None],
+        "Tags": (tag_list(profile.tags) or None) if tags else None,
+    }
+
+
+@iam_action("CreateInstanceProfile")
+def create_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    name, path = req["InstanceProfileName"], req.get("Path") or "/"
+    if ctx.iam.instance_profiles.get(name) is not None:
+        raise AwsError("EntityAlreadyExists", f"Instance Profile {name} already exists.")
+    profile = InstanceProfile(
+        name=name,
+        path=path,
+        id=ctx.store.ids.iam_id("AIPA"),
+        arn=ctx.iam.arn("instance-profile", path, name),
+        create_date=ctx.now,
+        tags=tags_in(req.get("Tags")),
+    )
+    ctx.iam.instance_profiles.add(profile)
+    return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
+
+
+@iam_action("GetInstanceProfile")
+def get_instance_profile_(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
+
+
+@iam_action("ListInstanceProfiles")
+def list_instance_profiles(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    prefix = req.get("PathPrefix") or "/"
+    profiles = [p for p in ctx.iam.instance_profiles.sorted() if p.path.startswith(prefix)]
+    chunk, paging = page(profiles, req)
+    return {"InstanceProfiles": [profile_view(ctx.iam, p) for p in chunk], **paging}
+
+
+@iam_action("ListInstanceProfilesForRole")
+def list_instance_profiles_for_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    role = get_role(ctx, req["RoleName"])
+    profiles = sorted(
+        (ctx.iam.instance_profiles.get(name) for name in role.profile_names), key=lambda p: p.name.lower()
+    )
+    chunk, paging = page(profiles, req)
+    return {"InstanceProfiles": [profile_view(ctx.iam, p) for p in chunk], **paging}
+
+
+@iam_action("DeleteInstanceProfile")
+def delete_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    if profile.role_names:
+        raise AwsError("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
+    ctx.iam.instance_profiles.remove(profile.name)
+
+
+@iam_action("AddRoleToInstanceProfile")
+def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    """A profile holds one role; adding any role (even the same one) to a full profile fails."""
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    role = get_role(ctx, req["RoleName"])
+    if len(profile.role_names) >= ROLES_PER_PROFILE:
+        raise AwsError(
+            "LimitExceeded", f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
+        )
+    profile.role_names.append(role.name.lower())
+    role.profile_names.append(profile.name.lower())
+
+
+@iam_action("RemoveRoleFromInstanceProfile")
+def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    role = get_role(ctx, req["RoleName"])
+    key = role.name.lower()
+    if key not in profile.role_names:
+        raise AwsError("NoSuchEntity", f"The role with name {role.name} cannot be found.")
+    profile.role_names.remove(key)
+    role.profile_names.remove(profile.name.lower())
+
+
+@iam_action("TagInstanceProfile")
+def tag_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    profile.tags = tags_in(req["Tags"], profile.tags)
+
+
+@iam_action("UntagInstanceProfile")
+def untag_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    profile.tags = untag(profile.tags, req["TagKeys"])
+
+
+@iam_action("ListInstanceProfileTags")
+def list_instance_profile_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Sorted by tag key, as IAM documents."""
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    chunk, paging = page(sorted(tag_list(profile.tags), key=lambda t: t["Key"]), req)
+    return {"Tags": list(chunk), **paging}

@@ -1,3 +1,130 @@
-"""IAM: login profiles."""
+"""IAM: console passwords (login profiles), the account password policy, and ChangePassword.
+
+Passwords are kept only as salted hashes (`ec2sim.iam.passwords`).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.common import get_user
+from ec2sim.api.iam.users import target_user
+from ec2sim.api.registry import iam_action
+from ec2sim.iam.passwords import POLICY_DEFAULTS, conforms, hash_password, reused, verify_password
+from ec2sim.store.iam.entities import LoginProfile, User
+
+_HISTORY = 24  # the largest PasswordReusePrevention IAM accepts
+_POLICY_OPTIONAL = ("MaxPasswordAge", "PasswordReusePrevention", "HardExpiry")
+
+
+def _profile_view(user: User, profile: LoginProfile) -> dict[str, Any]:
+    return {
+        "UserName": user.name,
+        "CreateDate": profile.create_date,
+        "PasswordResetRequired": profile.password_reset_required,
+    }
+
+
+def _profile(user: User) -> LoginProfile:
+    if user.login_profile is None:
+        raise AwsError("NoSuchEntity", f"Login Profile for User {user.name} cannot be found.")
+    return user.login_profile
+
+
+def _checked_hash(ctx: RequestContext, password: str, history: list[str]) -> str:
+    """The new password's hash, once it meets the account policy and is not a recent one."""
+    policy = ctx.iam.password_policy
+    if not conforms(password, policy) or reused(password, history, policy):
+        raise AwsError("PasswordPolicyViolation", "Password does not conform to the account password policy.")
+    return hash_password(password)
+
+
+def _set_password(ctx: RequestContext, profile: LoginProfile, password: str) -> None:
+    profile.password_hash = _checked_hash(ctx, password, profile.password_history)
+    profile.password_history = [*profile.password_history, profile.password_hash][-_HISTORY:]
+
+
+@iam_action("CreateLoginProfile")
+def create_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    user = target_user(ctx, req.get("UserName"))
+    if user.login_profile is not None:
+        raise AwsError("EntityAlreadyExists", f"Login Profile for user {user.name} already exists.")
+    password = req.get("Password")
+    if password is None:
+        raise AwsError(
+            "ValidationError",
+            "1 validation error detected: Value null at 'password' failed to satisfy constraint: "
+            "Member must not be null",
+        )
+    digest = _checked_hash(ctx, password, [])
+    profile = LoginProfile(
+        password_hash=digest, create_date=ctx.now, password_reset_required=bool(req.get("PasswordResetRequired")),
+        password_history=[digest],
+    )
+    user.login_profile = profile
+    return {"LoginProfile": _profile_view(user, profile)}
+
+
+@iam_action("GetLoginProfile")
+def get_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    user = target_user(ctx, req.get("UserName"))
+    return {"LoginProfile": _profile_view(user, _profile(user))}
+
+
+@iam_action("UpdateLoginProfile")
+def update_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    profile = _profile(get_user(ctx, req["UserName"]))
+    if req.get("Password") is not None:
+        _set_password(ctx, profile, req["Password"])
+    if req.get("PasswordResetRequired") is not None:
+        profile.password_reset_required = req["PasswordResetRequired"]
+
+
+@iam_action("DeleteLoginProfile")
+def delete_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = target_user(ctx, req.get("UserName"))
+    _profile(user)
+    user.login_profile = None
+
+
+@iam_action("ChangePassword")
+def change_password(ctx: RequestContext, req: dict[str, Any]) -> None:
+    if ctx.principal.kind != "user":
+        raise AwsError("InvalidUserType", "Only IAM Users can change their own password.")
+    profile = _profile(get_user(ctx, ctx.principal.name))
+    if not verify_password(req["OldPassword"], profile.password_hash):
+        raise AwsError("InvalidUserType", "The old password was incorrect.")
+    _set_password(ctx, profile, req["NewPassword"])
+    profile.password_reset_required = False
+
+
+# The account password policy ----------------------------------------------------------------------
+
+
+def _no_policy(ctx: RequestContext) -> AwsError:
+    return AwsError("NoSuchEntity", f"The Password Policy with domain name {ctx.account_id} cannot be found.")
+
+
+@iam_action("UpdateAccountPasswordPolicy")
+def update_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    """A whole new policy: IAM has no partial updates, what is left out reverts to its default."""
+    policy = {name: req.get(name, default) for name, default in POLICY_DEFAULTS.items()}
+    policy |= {name: req[name] for name in _POLICY_OPTIONAL if req.get(name) is not None}
+    policy["ExpirePasswords"] = bool(policy.get("MaxPasswordAge"))
+    ctx.iam.password_policy = policy
+
+
+@iam_action("GetAccountPasswordPolicy")
+def get_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if ctx.iam.password_policy is None:
+        raise _no_policy(ctx)
+    return {"PasswordPolicy": dict(ctx.iam.password_policy)}
+
+
+@iam_action("DeleteAccountPasswordPolicy")
+def delete_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    if ctx.iam.password_policy is None:
+        raise _no_policy(ctx)
+    ctx.iam.password_policy = None

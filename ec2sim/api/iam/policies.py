@@ -1,3 +1,250 @@
-"""IAM: policies."""
+"""IAM: managed policies (customer and AWS-managed), their versions and tags."""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in, untag
+from ec2sim.api.registry import iam_action
+from ec2sim.iam.policy.document import PolicyDocument
+from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
+from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
+from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
+
+MANAGED_POLICY_SIZE = 6144
+MAX_VERSIONS = 5
+
+
+# Shared with attachments.py -------------------------------------------------------------
+
+
+def parse_document(text: str, kind: str) -> PolicyDocument:
+    """The parsed document, or IAM's MalformedPolicyDocument."""
+    try:
+        return parse_policy(text, kind)
+    except PolicyError as error:
+        raise AwsError("MalformedPolicyDocument", str(error)) from None
+
+
+def encode_document(text: str) -> str:
+    """Documents travel URL-encoded, as IAM sends them (botocore unquotes them)."""
+    return quote(text, safe="")
+
+
+def find_policy(ctx: RequestContext, arn: str) -> ManagedPolicy | None:
+    return ctx.iam.policies.get(arn) or aws_managed_policy(arn)
+
+
+def get_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
+    policy = find_policy(ctx, arn)
+    if policy is None:
+        raise no_such_entity(f"Policy {arn} was not found.")
+    return policy
+
+
+def _customer_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
+    """A policy the caller may change: AWS-managed ones belong to AWS's account."""
+    policy = get_policy(ctx, arn)
+    if policy.is_aws_managed:
+        raise AwsError(
+            "AccessDenied",
+            f"User: {ctx.principal.arn} is not authorized to perform: iam:{ctx.action} on resource: policy {arn}",
+        )
+    return policy
+
+
+def _checked_document(text: str) -> str:
+    if policy_size(text) > MANAGED_POLICY_SIZE:
+        raise AwsError("LimitExceeded", f"Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}")
+    parse_document(text, "managed")
+    return text
+
+
+def _policy_view(ctx: RequestContext, policy: ManagedPolicy, detailed: bool = True) -> dict[str, Any]:
+    """The ``Policy`` shape; ListPolicies omits Description and Tags."""
+    return {
+        "PolicyName": policy.name,
+        "PolicyId": policy.id,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": policy.default_version_id,
+        "AttachmentCount": len(ctx.iam.attachments.get(policy.arn, ())),
+        "PermissionsBoundaryUsageCount": len(ctx.iam.boundary_uses.get(policy.arn, ())),
+        "IsAttachable": True,
+        "Description": policy.description if detailed else None,
+        "CreateDate": policy.create_date,
+        "UpdateDate": policy.update_date,
+        "Tags": tag_list(policy.tags) if detailed and policy.tags else None,
+    }
+
+
+def _version_view(policy: ManagedPolicy, version: PolicyVersion, with_document: bool) -> dict[str, Any]:
+    return {
+        "Document": encode_document(version.document) if with_document else None,
+        "VersionId": version.version_id,
+        "IsDefaultVersion": version.version_id == policy.default_version_id,
+        "CreateDate": version.create_date,
+    }
+
+
+# Policies --------------------------------------------------------------------------------
+
+
+@iam_action("CreatePolicy")
+def create_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    name, path = req["PolicyName"], req.get("Path") or "/"
+    document = _checked_document(req["PolicyDocument"])
+    if any(p.name.lower() == name.lower() for p in ctx.iam.policies.values()):
+        raise AwsError(
+            "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
+        )
+    tags = tags_in(req.get("Tags"))
+    policy = ManagedPolicy(
+        name=name,
+        path=path,
+        id=ctx.store.ids.iam_id("ANPA"),
+        arn=ctx.iam.arn("policy", path, name),
+        create_date=ctx.now,
+        update_date=ctx.now,
+        description=req.get("Description"),
+        versions={"v1": PolicyVersion("v1", document, ctx.now)},
+        tags=tags,
+    )
+    ctx.iam.policies[policy.arn] = policy
+    return {"Policy": _policy_view(ctx, policy)}
+
+
+@iam_action("GetPolicy")
+def get_policy_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Policy": _policy_view(ctx, get_policy(ctx, req["PolicyArn"]))}
+
+
+def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
+    """Which usage table OnlyAttached counts, by PolicyUsageFilter."""
+    return (
+        ctx.iam.boundary_uses
+        if req.get("PolicyUsageFilter") == "PermissionsBoundary"
+        else ctx.iam.attachments
+    )
+
+
+@iam_action("ListPolicies")
+def list_policies(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    scope = req.get("Scope") or "All"
+    candidates: list[ManagedPolicy] = []
+    if scope in ("All", "AWS"):
+        candidates.extend(AWS_MANAGED.values())
+    if scope in ("All", "Local"):
+        candidates.extend(ctx.iam.policies.values())
+    prefix = req.get("PathPrefix") or "/"
+    used = _usage_filter(ctx, req)
+    selected = sorted(
+        (
+            p
+            for p in candidates
+            if p.path.startswith(prefix) and (not req.get("OnlyAttached") or used.get(p.arn))
+        ),
+        key=lambda p: p.name.lower(),
+    )
+    chunk, paging = page(selected, req)
+    return {"Policies": [_policy_view(ctx, p, detailed=False) for p in chunk], **paging}
+
+
+@iam_action("DeletePolicy")
+def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    if ctx.iam.attachments.get(policy.arn) or ctx.iam.boundary_uses.get(policy.arn):
+        raise AwsError("DeleteConflict", "Cannot delete a policy attached to entities.")
+    if len(policy.versions) > 1:
+        raise AwsError(
+            "DeleteConflict",
+            "This policy has more than one version. Before you delete a policy, you must delete the policy's "
+            "versions. The default version is deleted with the policy.",
+        )
+    del ctx.iam.policies[policy.arn]
+    ctx.iam.attachments.pop(policy.arn, None)
+    ctx.iam.boundary_uses.pop(policy.arn, None)
+
+
+# Tags ------------------------------------------------------------------------------------
+
+
+@iam_action("TagPolicy")
+def tag_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy.tags = tags_in(req["Tags"], policy.tags)
+
+
+@iam_action("UntagPolicy")
+def untag_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy.tags = untag(policy.tags, req["TagKeys"])
+
+
+@iam_action("ListPolicyTags")
+def list_policy_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    policy = get_policy(ctx, req["PolicyArn"])
+    chunk, paging = page(tag_list(policy.tags), req)
+    return {"Tags": list(chunk), **paging}
+
+
+# Versions --------------------------------------------------------------------------------
+
+
+def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
+    version = policy.versions.get(version_id)
+    if version is None:
+        raise no_such_entity(f"Policy version {version_id} does not exist.")
+    return version
+
+
+@iam_action("CreatePolicyVersion")
+def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    document = _checked_document(req["PolicyDocument"])
+    if len(policy.versions) >= MAX_VERSIONS:
+        raise AwsError(
+            "LimitExceeded",
+            f"A managed policy can have up to {MAX_VERSIONS} versions. Before you create a new version, "
+            "you must delete an existing version.",
+        )
+    version = PolicyVersion(f"v{policy.next_version}", document, ctx.now)
+    policy.versions[version.version_id] = version
+    policy.next_version += 1
+    if req.get("SetAsDefault"):
+        policy.default_version_id = version.version_id
+        policy.update_date = ctx.now
+    return {"PolicyVersion": _version_view(policy, version, with_document=False)}
+
+
+@iam_action("GetPolicyVersion")
+def get_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    policy = get_policy(ctx, req["PolicyArn"])
+    return {"PolicyVersion": _version_view(policy, _version(policy, req["VersionId"]), with_document=True)}
+
+
+@iam_action("ListPolicyVersions")
+def list_policy_versions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    policy = get_policy(ctx, req["PolicyArn"])
+    newest_first = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
+    chunk, paging = page(newest_first, req)
+    return {"Versions": [_version_view(policy, v, with_document=False) for v in chunk], **paging}
+
+
+@iam_action("DeletePolicyVersion")
+def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    version = _version(policy, req["VersionId"])
+    if version.version_id == policy.default_version_id:
+        raise AwsError("DeleteConflict", "Cannot delete the default version of a policy.")
+    del policy.versions[version.version_id]
+
+
+@iam_action("SetDefaultPolicyVersion")
+def set_default_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
+    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy.default_version_id = _version(policy, req["VersionId"]).version_id
+    policy.update_date = ctx.now

@@ -1,3 +1,178 @@
-"""IAM: roles."""
+"""IAM: roles, their trust policies, tags and permissions boundaries."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.boundaries import boundary_view, set_boundary
+from ec2sim.api.iam.common import get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.policies import encode_document, parse_document
+from ec2sim.api.registry import iam_action
+from ec2sim.iam.policy.grammar import policy_size
+from ec2sim.store.iam.entities import Role
+
+TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
+
+
+def check_trust_policy(text: str) -> None:
+    """The trust policy size quota, then IAM's grammar for trust policies."""
+    if policy_size(text) > TRUST_POLICY_SIZE_QUOTA:
+        raise AwsError("LimitExceeded", f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE_QUOTA}")
+    parse_document(text, "trust")
+
+
+# Views -------------------------------------------------------------------------------------------
+
+
+def role_summary(role: Role) -> dict[str, Any]:
+    """The members every role listing carries (the form nested in instance profiles)."""
+    return {
+        "Path": role.path,
+        "RoleName": role.name,
+        "RoleId": role.id,
+        "Arn": role.arn,
+        "CreateDate": role.create_date,
+        "AssumeRolePolicyDocument": encode_document(role.assume_role_policy),
+    }
+
+
+def role_last_used(role: Role) -> dict[str, Any]:
+    """Empty until the role is first used, as IAM reports it."""
+    if role.last_used_date is None:
+        return {}
+    return {"LastUsedDate": role.last_used_date, "Region": role.last_used_region}
+
+
+def _listed(role: Role) -> dict[str, Any]:
+    """ListRoles' form: no PermissionsBoundary, RoleLastUsed or Tags (documented by IAM)."""
+    return {**role_summary(role), "Description": role.description or None,
+            "MaxSessionDuration": role.max_session_duration}
+
+
+def _full(role: Role) -> dict[str, Any]:
+    return {
+        **_listed(role),
+        "PermissionsBoundary": boundary_view(role.permissions_boundary),
+        "Tags": tag_list(role.tags) or None,
+        "RoleLastUsed": role_last_used(role),
+    }
+
+
+def _created(role: Role) -> dict[str, Any]:
+    """CreateRole answers without MaxSessionDuration and RoleLastUsed."""
+    return {
+        **role_summary(role),
+        "Description": role.description or None,
+        "PermissionsBoundary": boundary_view(role.permissions_boundary),
+        "Tags": tag_list(role.tags) or None,
+    }
+
+
+# Handlers ----------------------------------------------------------------------------------------
+
+
+@iam_action("CreateRole")
+def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    name, path = req["RoleName"], req.get("Path") or "/"
+    if ctx.iam.roles.get(name) is not None:
+        raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
+    document = req["AssumeRolePolicyDocument"]
+    check_trust_policy(document)
+    tags = tags_in(req.get("Tags"))
+    role = Role(
+        name=name,
+        path=path,
+        id=ctx.store.ids.iam_id("AROA"),
+        arn=ctx.iam.arn("role", path, name),
+        create_date=ctx.now,
+        tags=tags,
+        assume_role_policy=document,
+        description=req.get("Description") or None,
+        max_session_duration=req.get("MaxSessionDuration") or 3600,
+    )
+    set_boundary(ctx, role, req.get("PermissionsBoundary"))
+    ctx.iam.roles.add(role)
+    return {"Role": _created(role)}
+
+
+@iam_action("GetRole")
+def get_role_(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Role": _full(get_role(ctx, req["RoleName"]))}
+
+
+@iam_action("ListRoles")
+def list_roles(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    prefix = req.get("PathPrefix") or "/"
+    roles = [r for r in ctx.iam.roles.sorted() if r.path.startswith(prefix)]
+    chunk, paging = page(roles, req)
+    return {"Roles": [_listed(r) for r in chunk], **paging}
+
+
+@iam_action("UpdateRole")
+def update_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    role = get_role(ctx, req["RoleName"])
+    if "Description" in req:
+        role.description = req["Description"] or None
+    if req.get("MaxSessionDuration"):
+        role.max_session_duration = req["MaxSessionDuration"]
+    return {}
+
+
+@iam_action("UpdateRoleDescription")
+def update_role_description(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    role = get_role(ctx, req["RoleName"])
+    role.description = req["Description"] or None
+    return {"Role": _full(role)}
+
+
+@iam_action("UpdateAssumeRolePolicy")
+def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+    role = get_role(ctx, req["RoleName"])
+    check_trust_policy(req["PolicyDocument"])
+    role.assume_role_policy = req["PolicyDocument"]
+
+
+@iam_action("DeleteRole")
+def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
+    """IAM refuses while the role is in an instance profile or has any policy (in that order)."""
+    role = get_role(ctx, req["RoleName"])
+    if role.profile_names:
+        raise AwsError("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
+    if role.attached_policies:
+        raise AwsError("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+    if role.inline_policies:
+        raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.")
+    set_boundary(ctx, role, None)
+    ctx.iam.roles.remove(role.name)
+
+
+@iam_action("TagRole")
+def tag_role(ctx: RequestContext, req: dict[str, Any]) -> None:
+    role = get_role(ctx, req["RoleName"])
+    role.tags = tags_in(req["Tags"], role.tags)
+
+
+@iam_action("UntagRole")
+def untag_role(ctx: RequestContext, req: dict[str, Any]) -> None:
+    role = get_role(ctx, req["RoleName"])
+    role.tags = untag(role.tags, req["TagKeys"])
+
+
+@iam_action("ListRoleTags")
+def list_role_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Sorted by tag key, as IAM documents."""
+    role = get_role(ctx, req["RoleName"])
+    chunk, paging = page(sorted(tag_list(role.tags), key=lambda t: t["Key"]), req)
+    return {"Tags": list(chunk), **paging}
+
+
+@iam_action("PutRolePermissionsBoundary")
+def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
+    set_boundary(ctx, get_role(ctx, req["RoleName"]), req["PermissionsBoundary"])
+
+
+@iam_action("DeleteRolePermissionsBoundary")
+def delete_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
+    set_boundary(ctx, get_role(ctx, req["RoleName"]), None)

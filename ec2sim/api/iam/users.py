@@ -1,3 +1,161 @@
-"""IAM: users."""
+"""IAM: users, their tags and permissions boundaries."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
+from ec2sim.api.iam.common import get_user, page, tag_list, tags_in, untag
+from ec2sim.api.registry import iam_action
+from ec2sim.store.iam.entities import User
+
+_CONFLICTS: tuple[tuple[str, str], ...] = (
+    ("login_profile", "must delete login profile first"),
+    ("access_keys", "must delete access keys first"),
+    ("mfa_devices", "must delete MFA device first"),
+    ("inline_policies", "must delete policies first"),
+    ("attached_policies", "must detach all policies first"),
+    ("group_names", "must remove users from group first"),
+)
+
+
+# Shared with the groups, access key and login profile handlers ------------------------------------
+
+
+def user_view(user: User, detail: bool = False) -> dict[str, Any]:
+    """The User shape; `detail` adds what only CreateUser/GetUser show (boundary, tags)."""
+    view: dict[str, Any] = {
+        "Path": user.path,
+        "UserName": user.name,
+        "UserId": user.id,
+        "Arn": user.arn,
+        "CreateDate": user.create_date,
+        "PasswordLastUsed": user.password_last_used,
+    }
+    if detail:
+        if user.permissions_boundary:
+            view["PermissionsBoundary"] = boundary_view(user.permissions_boundary)
+        view["Tags"] = tag_list(user.tags) or None
+    return view
+
+
+def target_user(ctx: RequestContext, name: str | None) -> User:
+    """The named user, else the calling IAM user (IAM's rule for an omitted UserName)."""
+    if name:
+        return get_user(ctx, name)
+    if ctx.principal.kind != "user":
+        raise AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
+    return get_user(ctx, ctx.principal.name)
+
+
+def rename_references(ctx: RequestContext, kind: str, old: str, new: str) -> None:
+    """Point managed-policy attachments and boundary uses of (kind, old) at (kind, new); lower-cased names."""
+    for table in (ctx.iam.attachments, ctx.iam.boundary_uses):
+        for users in table.values():
+            if (kind, old) in users:
+                users.discard((kind, old))
+                users.add((kind, new))
+
+
+# Permissions boundaries ---------------------------------------------------------------------------
+
+
+# Handlers -----------------------------------------------------------------------------------------
+
+
+def _exists(name: str) -> AwsError:
+    return AwsError("EntityAlreadyExists", f"User with name {name} already exists.")
+
+
+@iam_action("CreateUser")
+def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    name = req["UserName"]
+    if ctx.iam.users.get(name) is not None:
+        raise _exists(name)
+    boundary = req.get("PermissionsBoundary")
+    check_boundary(ctx, boundary)
+    path = req.get("Path") or "/"
+    user = User(
+        name=name, path=path, id=ctx.store.ids.iam_id("AIDA"), arn=ctx.iam.arn("user", path, name),
+        create_date=ctx.now, tags=tags_in(req.get("Tags")),
+    )
+    ctx.iam.users.add(user)
+    set_boundary(ctx, user, boundary)
+    return {"User": user_view(user, detail=True)}
+
+
+@iam_action("GetUser")
+def get_user_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if not req.get("UserName") and ctx.principal.kind == "root":
+        # The root user has no user name or path; its "user id" is the account id.
+        return {"User": {"UserId": ctx.account_id, "Arn": ctx.principal.arn, "CreateDate": ctx.iam.create_date}}
+    return {"User": user_view(target_user(ctx, req.get("UserName")), detail=True)}
+
+
+@iam_action("ListUsers")
+def list_users(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    prefix = req.get("PathPrefix") or "/"
+    users = [u for u in ctx.iam.users.sorted() if u.path.startswith(prefix)]
+    chunk, marker = page(users, req)
+    return {"Users": [user_view(u) for u in chunk], **marker}
+
+
+@iam_action("UpdateUser")
+def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = get_user(ctx, req["UserName"])
+    new_name = req.get("NewUserName") or user.name
+    old_key, new_key = user.name.lower(), new_name.lower()
+    if new_key != old_key and ctx.iam.users.get(new_name) is not None:
+        raise _exists(new_name)
+    ctx.iam.users.rename(user, new_name, req.get("NewPath"))
+    user.arn = ctx.iam.arn("user", user.path, user.name)
+    for key in user.access_keys.values():
+        key.user_name = new_name
+        credential = ctx.store.credentials.get(key.id)
+        if credential is not None:
+            credential.user_name = new_name
+    if new_key != old_key:
+        for group in filter(None, map(ctx.iam.groups.get, user.group_names)):
+            group.member_names[group.member_names.index(old_key)] = new_key
+        rename_references(ctx, "user", old_key, new_key)
+
+
+@iam_action("DeleteUser")
+def delete_user(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = get_user(ctx, req["UserName"])
+    for attribute, message in _CONFLICTS:
+        if getattr(user, attribute):
+            raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
+    set_boundary(ctx, user, None)
+    ctx.iam.users.remove(user.name)
+
+
+@iam_action("TagUser")
+def tag_user(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = get_user(ctx, req["UserName"])
+    user.tags = tags_in(req["Tags"], user.tags)
+
+
+@iam_action("UntagUser")
+def untag_user(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = get_user(ctx, req["UserName"])
+    user.tags = untag(user.tags, req["TagKeys"])
+
+
+@iam_action("ListUserTags")
+def list_user_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    chunk, marker = page(tag_list(get_user(ctx, req["UserName"]).tags), req)
+    return {"Tags": list(chunk), **marker}
+
+
+@iam_action("PutUserPermissionsBoundary")
+def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
+    user = get_user(ctx, req["UserName"])
+    set_boundary(ctx, user, req["PermissionsBoundary"])
+
+
+@iam_action("DeleteUserPermissionsBoundary")
+def delete_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
+    set_boundary(ctx, get_user(ctx, req["UserName"]), None)

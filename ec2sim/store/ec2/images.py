@@ -68,7 +68,7 @@ class Image(Resource):
     ramdisk_id: str | None = None
     deprecation_time: datetime | None = None
     # Accounts (besides the owner) allowed to launch it; `public` covers group "all".
-    launch_permissions: set[str] = field(default_factory=set)
+    shared_with: set[str] = field(default_factory=set)
 
     @property
     def root_device(self) -> ImageBlockDevice | None:
@@ -76,7 +76,7 @@ class Image(Resource):
 
     def launchable_by(self, account_id: str) -> bool:
         return self.state == "available" and (
-            self.public or account_id == self.owner_id or account_id in self.launch_permissions
+            self.public or account_id == self.owner_id or account_id in self.shared_with
         )
 
 
@@ -181,6 +181,6 @@ def public_images(region: str) -> dict[str, Image]:
 def find_image(region: str, account_id: str, image_id: str) -> Image | None:
     """The image `image_id` as `account_id` sees it in `region` (None: absent or not visible)."""
     image = public_images(region).get(image_id)
-    if image is None or not (image.public or image.owner_id == account_id or account_id in image.launch_permissions):
+    if image is None or not (image.public or image.owner_id == account_id or account_id in image.shared_with):
         return None
     return image

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.store.ec2.geography import Zone, zones
+from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Resource, Table
 from ec2sim.store.timeline import Timeline
+
+if TYPE_CHECKING:
+    from ec2sim.store import Store
 
 DEFAULT_VPC_CIDR = "172.31.0.0/16"
 
@@ -19,11 +24,13 @@ DEFAULT_VPC_CIDR = "172.31.0.0/16"
 class Ec2Region:
     """Tables of one account-region; `resources` maps every id to its object (for tags)."""
 
-    def __init__(self, account_id: str, name: str, ids: IdGenerator, timeline: Timeline) -> None:
+    def __init__(self, account_id: str, name: str, store: Store) -> None:
         self.account_id = account_id
         self.name = name
-        self.ids = ids
-        self.timeline = timeline
+        self.ids: IdGenerator = store.ids
+        self.timeline: Timeline = store.timeline
+        self.shared_images: SharedRegistry[Image] = store.shared_images
+        self.shared_snapshots: SharedRegistry[Any] = store.shared_snapshots
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources)
@@ -34,6 +41,8 @@ class Ec2Region:
         self.iam_associations: dict[str, Instance] = {}  # association id → instance
         self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
         self.volumes: Table[Any] = Table(self.resources, indexes=("instance_id",))
+        self.images: Table[Image] = Table(self.resources, indexes=("name",))  # owned by this account
+        self.snapshots: Table[Any] = Table(self.resources, indexes=("volume_id",))  # owned by this account
         self.default_vpc_id = self._create_default_network()
 
     def zone(self, name: str) -> Zone | None:
@@ -46,6 +55,24 @@ class Ec2Region:
         self.instances.update(instance, iam_profile=association)
         if association is not None:
             self.iam_associations[association.association_id] = instance
+
+    # Shareable resources: the region's table and the server-wide registry move together.
+
+    def add_image(self, image: Image) -> Image:
+        self.shared_images.add(image)
+        return self.images.add(image)
+
+    def remove_image(self, image_id: str) -> Image | None:
+        self.shared_images.remove(image_id)
+        return self.images.remove(image_id)
+
+    def add_snapshot(self, snapshot: Any) -> Any:
+        self.shared_snapshots.add(snapshot)
+        return self.snapshots.add(snapshot)
+
+    def remove_snapshot(self, snapshot_id: str) -> Any:
+        self.shared_snapshots.remove(snapshot_id)
+        return self.snapshots.remove(snapshot_id)
 
     # Tags -----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ class CredentialReport:
 @dataclass(eq=False)
 class IamAccount:
     account_id: str
+    create_date: datetime  # when the account first appeared (the root user's CreateDate)
     users: NamedTable[User] = field(default_factory=NamedTable)
     groups: NamedTable[Group] = field(default_factory=NamedTable)
     roles: NamedTable[Role] = field(default_factory=NamedTable)

@@ -49,6 +49,7 @@ class LoginProfile:
     password_hash: str  # "pbkdf2_sha256$iterations$salt$hash"
     create_date: datetime
     password_reset_required: bool = False
+    password_history: list[str] = field(default_factory=list)  # recent hashes, newest last (reuse prevention)
 
 
 @dataclass(eq=False)

@@ -1,0 +1,41 @@
+"""Permissions boundaries of users and roles: one implementation for both."""
+
+from __future__ import annotations
+
+import re
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.policies import find_policy
+from ec2sim.store.iam.entities import Role, User
+
+_POLICY_ARN = re.compile(r"arn:aws:iam::(aws|\d{12}):policy/(.+/)?[\w+=,.@-]+")
+
+
+def boundary_view(arn: str | None) -> dict[str, str] | None:
+    # IAM answers "Policy" on the wire, although botocore's enum names it PermissionsBoundaryPolicy.
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
+
+
+def check_boundary(ctx: RequestContext, arn: str | None) -> None:
+    """A boundary must name an existing managed policy (customer or AWS)."""
+    if arn is None:
+        return
+    if _POLICY_ARN.fullmatch(arn) is None:
+        raise AwsError("InvalidInput", f"Value ({arn}) for parameter PermissionsBoundary is invalid.")
+    if find_policy(ctx, arn) is None:
+        raise AwsError("NoSuchEntity", f"Scope ARN: {arn} does not exist or is not attachable.")
+
+
+def set_boundary(ctx: RequestContext, entity: User | Role, arn: str | None) -> None:
+    """Point the entity's boundary at managed policy `arn` (None: remove it), keeping ``boundary_uses`` right."""
+    check_boundary(ctx, arn)
+    key = ("user" if isinstance(entity, User) else "role", entity.name.lower())
+    if entity.permissions_boundary:
+        uses = ctx.iam.boundary_uses.get(entity.permissions_boundary, set())
+        uses.discard(key)
+        if not uses:
+            ctx.iam.boundary_uses.pop(entity.permissions_boundary, None)
+    entity.permissions_boundary = arn
+    if arn is not None:
+        ctx.iam.boundary_uses.setdefault(arn, set()).add(key)

@@ -1,0 +1,96 @@
+"""Policy variables: ``${aws:username}`` in Resource elements and condition values.
+
+A template is split once, when its document is compiled, into parts:
+- ``str``: policy text as written (its ``*`` and ``?`` stay wildcards where the caller allows them),
+- ``Literal``: text that is never a wildcard (the escapes ``${*}``, ``${?}``, ``${$}``, and the
+  value a variable resolves to),
+- ``Var``: a context key (lower-cased) with an optional default (``${aws:username, 'nobody'}``).
+Per request, `resolve` swaps each ``Var`` for a ``Literal``; a variable with no value and no
+default, or naming a multivalued key, leaves the template unresolvable (``None``), and the caller
+treats that element as not matching. Only Version 2012-10-17 documents have variables; in
+2008-10-17 documents ``${...}`` is plain text (callers then never call `split_template`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+ContextValue = str | Sequence[str]
+Context = Mapping[str, ContextValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    key: str  # lower-cased context key
+    default: str | None = None
+
+
+Part = str | Literal | Var
+
+_VARIABLE = re.compile(r"\$\{([^{}]*)\}")
+_ESCAPES = frozenset("*?$")
+# "key, 'default'": the default is everything between the first and the last quote.
+_WITH_DEFAULT = re.compile(r"\s*([^,']*?)\s*,\s*'(.*)'\s*", re.DOTALL)
+_KEY = re.compile(r"\s*([^,'\s][^,']*?)\s*")
+
+
+def split_template(text: str) -> tuple[Part, ...]:
+    """Split ``text`` into parts; malformed ``${...}`` (empty, bad default) stays plain text."""
+    if "${" not in text:
+        return (text,)
+    parts: list[Part] = []
+    pos = 0
+    for match in _VARIABLE.finditer(text):
+        part = _variable(match.group(1))
+        if part is None:
+            continue
+        if match.start() > pos:
+            parts.append(text[pos : match.start()])
+        parts.append(part)
+        pos = match.end()
+    if pos < len(text):
+        parts.append(text[pos:])
+    return tuple(parts)
+
+
+def _variable(inner: str) -> Literal | Var | None:
+    if inner in _ESCAPES:
+        return Literal(inner)
+    with_default = _WITH_DEFAULT.fullmatch(inner)
+    if with_default and with_default.group(1):
+        return Var(with_default.group(1).lower(), with_default.group(2))
+    key = _KEY.fullmatch(inner)
+    return Var(key.group(1).lower()) if key else None
+
+
+def has_variables(parts: Sequence[Part]) -> bool:
+    return any(type(part) is Var for part in parts)
+
+
+def lookup(context: Context, var: Var) -> str | None:
+    """The single value a variable stands for, its default, or None (missing or multivalued)."""
+    value = context.get(var.key)
+    if isinstance(value, str):
+        return value
+    return var.default
+
+
+def resolve(parts: Sequence[Part], context: Context) -> list[str | Literal] | None:
+    """Parts with every ``Var`` replaced by a ``Literal``, or None if one can't be resolved."""
+    resolved: list[str | Literal] = []
+    for part in parts:
+        if type(part) is Var:
+            value = lookup(context, part)
+            if value is None:
+                return None
+            resolved.append(Literal(value))
+        else:
+            resolved.append(part)
+    return resolved
