@@ -28,7 +28,7 @@ from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import HANDLERS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.config import Config
-from ec2sim.iam.authn import AuthenticationError, authenticate
+from ec2sim.iam.authn import AuthenticationError, authenticate, record_use
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
@@ -66,8 +66,9 @@ class ApiApp:
             scope = credential_scope(request.headers, params)
             info = self._service(scope, params)
             _check_scope(info, scope)
-            principal = self._authenticate(info, request, query, body)
-            result = self._call(info, action, params, scope, principal, request, request_id)
+            region = scope.region if scope else self.config.region
+            principal = self._authenticate(info, region, request, query, body)
+            result = self._call(info, action, params, region, principal, request, request_id)
             renderer = renderer_for(info)
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
@@ -84,14 +85,17 @@ class ApiApp:
         return response
 
     def _authenticate(
-        self, info: ServiceInfo, request: Request, query: list[tuple[str, str]], body: bytes
+        self, info: ServiceInfo, region: str, request: Request, query: list[tuple[str, str]], body: bytes
     ) -> Principal:
         try:
             with self.store.lock:
-                return authenticate(
-                    self.store, self.config.account_id, self.config.strict_credentials, self.store.clock.now(),
+                now = self.store.clock.now()
+                principal = authenticate(
+                    self.store, self.config.account_id, self.config.strict_credentials, now,
                     request.method, request.environ.get("PATH_INFO", "/"), query, request.headers, body,
                 )
+                record_use(self.store, principal, info.name, region, now)
+                return principal
         except AuthenticationError as error:
             raise auth_error(info.name, error) from None
 
@@ -106,7 +110,7 @@ class ApiApp:
         return next((i for i in SERVICE_INFO.values() if action in i.operation_names), SERVICE_INFO["ec2"])
 
     def _call(
-        self, info: ServiceInfo, action: str, params: dict[str, str], scope: CredentialScope | None,
+        self, info: ServiceInfo, action: str, params: dict[str, str], region: str,
         principal: Principal, request: Request, request_id: str,
     ) -> dict[str, Any] | None:
         if action == "-":
@@ -121,7 +125,7 @@ class ApiApp:
             request_id=request_id,
             service=info.name,
             action=action,
-            region=scope.region if scope else self.config.region,
+            region=region,
             principal=principal,
             source_ip=request.remote_addr or "127.0.0.1",
             user_agent=request.headers.get("User-Agent", ""),

@@ -8,7 +8,15 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import sts_action
+from ec2sim.iam.context_keys import global_context
+from ec2sim.iam.policy.engine import evaluate_trust
+from ec2sim.iam.policy.grammar import PolicyError, parse_policy
+from ec2sim.iam.policy.matching import PrincipalFacts
+from ec2sim.iam.principal_policies import applicable_policies
 from ec2sim.iam.sessions import credentials_dict, issue
+from ec2sim.store.iam.credentials import RoleSession
+from ec2sim.store.iam.entities import Role
+from ec2sim.store.iam.managed import aws_managed_policy
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 
@@ -47,3 +55,96 @@ def get_access_key_info(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
     if credential is not None:
         return {"Account": credential.account_id}
     return {"Account": key if _ACCOUNT_KEY.fullmatch(key) else ctx.config.account_id}
+
+
+_ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)")
+_CHAINED_LIMIT = 3600
+
+
+def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
+    return AwsError(
+        "AccessDenied",
+        f"User: {ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+    )
+
+
+def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The session policy text and managed policy ARNs, validated as IAM does."""
+    texts: tuple[str, ...] = ()
+    if req.get("Policy"):
+        try:
+            parse_policy(req["Policy"], "session")
+        except PolicyError as error:
+            raise AwsError("MalformedPolicyDocument", str(error)) from None
+        texts = (req["Policy"],)
+    arns = tuple(p["arn"] for p in req.get("PolicyArns", []) if p.get("arn"))
+    for arn in arns:
+        if ctx.store.account(ctx.account_id).iam.policies.get(arn) is None and aws_managed_policy(arn) is None:
+            raise AwsError("InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.")
+    return texts, arns
+
+
+def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str, Any]) -> bool:
+    principal = ctx.principal
+    role_of_session = ""
+    if principal.kind == "assumed-role":
+        caller_role = ctx.store.account(principal.account_id).iam.roles.get(principal.name)
+        role_of_session = caller_role.arn if caller_role else ""
+    facts = PrincipalFacts(principal.account_id, principal.arn, role_of_session)
+    context = global_context(principal, now=ctx.now, source_ip=ctx.source_ip, user_agent=ctx.user_agent,
+                             region=ctx.region, secure=False)
+    context["sts:rolesessionname"] = req["RoleSessionName"]
+    if req.get("ExternalId") is not None:
+        context["sts:externalid"] = req["ExternalId"]
+    if req.get("SourceIdentity"):
+        context["sts:sourceidentity"] = req["SourceIdentity"]
+    tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
+    for key, value in tags.items():
+        context[f"aws:requesttag/{key.lower()}"] = value
+    if tags:
+        context["aws:tagkeys"] = list(tags)
+    mine = applicable_policies(ctx.store, principal)
+    document = parse_policy(role.assume_role_policy, "trust")
+    decision = evaluate_trust(document, facts, context, role_arn=role_arn, identity=mine.identity,
+                              boundary=mine.boundary, session=mine.session)
+    return decision.allowed
+
+
+@sts_action("AssumeRole")
+def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Temporary credentials for a role whose trust policy lets the caller in."""
+    role_arn = req["RoleArn"]
+    if ctx.principal.kind == "root":
+        raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.")
+    match = _ROLE_ARN.fullmatch(role_arn)
+    role = ctx.store.account(match.group(1)).iam.roles.get(match.group(2)) if match else None
+    if role is None or role.arn != role_arn or not _trust_allows(ctx, role, role_arn, req):
+        raise _denied(ctx, role_arn)
+    chained = ctx.principal.kind == "assumed-role"
+    duration = req.get("DurationSeconds", 3600)
+    if chained and duration > _CHAINED_LIMIT:
+        raise AwsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit "
+                       "for roles assumed by role chaining.")
+    if duration > role.max_session_duration:
+        raise AwsError("ValidationError",
+                       "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+    texts, arns = _session_policies(ctx, req)
+    session_name = req["RoleSessionName"]
+    session = RoleSession(
+        role_name=role.name, role_id=role.id, role_path=role.path, session_name=session_name,
+        session_policies=texts, session_policy_arns=arns,
+        tags=tuple((t["Key"], t["Value"]) for t in req.get("Tags", [])),
+    )
+    account_id = match.group(1)
+    credential = issue(ctx.store, account_id, "role-session", ctx.now, duration, role_session=session)
+    role.last_used_date, role.last_used_region = ctx.now, ctx.region
+    packed = sum(len(t) for t in texts) + 64 * len(arns) + sum(len(k) + len(v) for k, v in session.tags)
+    return {
+        "Credentials": credentials_dict(credential),
+        "AssumedRoleUser": {
+            "AssumedRoleId": f"{role.id}:{session_name}",
+            "Arn": f"arn:aws:sts::{account_id}:assumed-role/{role.name}/{session_name}",
+        },
+        "PackedPolicySize": min(100, packed * 100 // 2048) if packed else None,
+        "SourceIdentity": req.get("SourceIdentity"),
+    }

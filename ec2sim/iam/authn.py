@@ -87,3 +87,14 @@ def principal_of(store: Store, credential: Credential) -> Principal:
         if key is None or key.status != "Active":
             raise AuthenticationError("invalid", "The security token included in the request is invalid.")
     return Principal(account, "user", user.arn, user.id, credential.access_key_id, user.name, credential)
+
+
+def record_use(store: Store, principal: Principal, service: str, region: str, now: datetime) -> None:
+    """GetAccessKeyLastUsed reports real use: an IAM user's long-term key records each request."""
+    credential = principal.credential
+    if credential is None or credential.kind != "user":
+        return
+    user = store.account(principal.account_id).iam.users.get(principal.name)
+    key = user.access_keys.get(credential.access_key_id) if user else None
+    if key is not None:
+        key.last_used_date, key.last_used_service, key.last_used_region = now, service, region
