@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ec2sim.api.iam.instance_profiles import find_instance_profile
 from tests.helpers import aws_error
 
 TRUST = {
@@ -117,8 +116,8 @@ def test_tags(iam):
 def test_find_instance_profile(iam, server, account_id):
     arn = iam.create_instance_profile(InstanceProfileName="Web", Path="/fleet/")["InstanceProfile"]["Arn"]
     state = server.store.account(account_id).iam
-    assert find_instance_profile(state, "web").arn == arn
-    assert find_instance_profile(state, arn).name == "Web"
-    assert find_instance_profile(state, f"arn:aws:iam::{account_id}:instance-profile/Web") is None  # path differs
-    assert find_instance_profile(state, arn.replace(account_id, "000000000000")) is None
-    assert find_instance_profile(state, "nope") is None
+    assert state.find_instance_profile("web").arn == arn
+    assert state.find_instance_profile(arn).name == "Web"
+    assert state.find_instance_profile(f"arn:aws:iam::{account_id}:instance-profile/Web") is None  # path differs
+    assert state.find_instance_profile(arn.replace(account_id, "000000000000")) is None
+    assert state.find_instance_profile("nope") is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests import test_instance_attributes as attributes
 from tests.helpers import aws_error
 
@@ -11,6 +13,19 @@ MISSING_ASSOCIATION = "iip-assoc-0123456789abcdef0"
 
 # The instance fixtures of the attribute tests.
 launch, settle = attributes.launch, attributes.settle
+
+
+@pytest.fixture(autouse=True)
+def profiles(iam: Any) -> None:
+    """The instance profiles the tests associate (EC2 requires them to exist)."""
+    for name in ("web", "other", "admin", "boot"):
+        iam.create_instance_profile(InstanceProfileName=name)
+
+
+def test_unknown_profile_is_refused(ec2, launch):
+    with aws_error("InvalidParameterValue", 400, "Value (ghost) for parameter iamInstanceProfile.name is invalid. "
+                   "Invalid IAM Instance Profile name"):
+        associate(ec2, launch(), "ghost")
 
 
 def associate(ec2: Any, instance_id: str, name: str = "web") -> dict[str, Any]:
@@ -31,8 +46,9 @@ def test_associate_and_describe(ec2, launch, account_id):
     assert instance["IamInstanceProfile"] == association["IamInstanceProfile"]
 
 
-def test_associate_by_arn_and_on_stopped_instance(ec2, launch, account_id):
-    arn = f"arn:aws:iam::{account_id}:instance-profile/path/admin"
+def test_associate_by_arn_and_on_stopped_instance(ec2, iam, launch, account_id):
+    arn = iam.create_instance_profile(InstanceProfileName="pathed", Path="/path/")["InstanceProfile"]["Arn"]
+    assert arn == f"arn:aws:iam::{account_id}:instance-profile/path/pathed"
     reply = ec2.associate_iam_instance_profile(InstanceId=launch("stopped"), IamInstanceProfile={"Arn": arn})
     assert reply["IamInstanceProfileAssociation"]["IamInstanceProfile"]["Arn"] == arn
 
@@ -130,7 +146,7 @@ def test_disassociate(ec2, launch):
     assert ec2.describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"] == []
     instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
     assert "IamInstanceProfile" not in instance
-    associate(ec2, instance_id, "again")  # the instance is free for a new association
+    associate(ec2, instance_id, "other")  # the instance is free for a new association
     with aws_error("InvalidAssociationID.NotFound", 400):
         ec2.disassociate_iam_instance_profile(AssociationId=association["AssociationId"])
     with aws_error("InvalidParameterValue", 400, "Invalid value for associationId"):

@@ -265,7 +265,10 @@ def test_tag_specifications(server, ec2, account_id):
         run(ec2, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
 
 
-def test_iam_instance_profile(ec2, account_id):
+def test_iam_instance_profile(ec2, iam, account_id):
+    with aws_error("InvalidParameterValue", 400, "Invalid IAM Instance Profile name"):
+        run(ec2, IamInstanceProfile={"Name": "app"})
+    iam.create_instance_profile(InstanceProfileName="app")
     instance = run_one(ec2, IamInstanceProfile={"Name": "app"})
     assert instance["IamInstanceProfile"]["Arn"] == f"arn:aws:iam::{account_id}:instance-profile/app"
     assert instance["IamInstanceProfile"]["Id"].startswith("AIPA")

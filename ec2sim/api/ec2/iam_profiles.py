@@ -8,7 +8,6 @@ the association is gone from then on.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ec2sim.api.context import RequestContext
@@ -19,30 +18,23 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.region import Ec2Region
-from ec2sim.store.ids import IdGenerator
 
 ASSOCIATION_PREFIX = "iip-assoc-"
 
 
-def resolve_profile(
-    spec: dict[str, Any], account_id: str, ids: IdGenerator, now: datetime
-) -> IamProfileAssociation:
-    """An association for ``IamInstanceProfile={"Name"|"Arn": ...}``.
-
-    Until IAM lands, any well-formed name or ARN of the caller's account is accepted.
-    """
+def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAssociation:
+    """An association for ``IamInstanceProfile={"Name"|"Arn": ...}``: the profile must exist in
+    the caller's account."""
     arn, name = spec.get("Arn"), spec.get("Name")
-    if arn:
-        prefix = f"arn:aws:iam::{account_id}:instance-profile/"
-        if not arn.startswith(prefix) or len(arn) == len(prefix):
-            raise AwsError(
-                "InvalidParameterValue", f"Value ({arn}) for parameter iamInstanceProfile.arn is invalid."
-            )
-    elif name:
-        arn = f"arn:aws:iam::{account_id}:instance-profile/{name}"
-    else:
-        raise AwsError("InvalidParameterValue", "Invalid IAM Instance Profile name")
-    return IamProfileAssociation(ids.hex_id("iip-assoc"), arn, ids.iam_id("AIPA"), "associated", now)
+    profile = ctx.iam.find_instance_profile(arn or name or "")
+    if profile is None:
+        member, value, noun = ("arn", arn, "ARN") if arn else ("name", name, "name")
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({value}) for parameter iamInstanceProfile.{member} is invalid. "
+            f"Invalid IAM Instance Profile {noun}",
+        )
+    return IamProfileAssociation(ctx.ec2.ids.hex_id("iip-assoc"), profile.arn, profile.id, "associated", ctx.now)
 
 
 def _view(instance: Instance, association: IamProfileAssociation, state: str | None = None) -> dict[str, Any]:
@@ -82,7 +74,7 @@ def associate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> 
         )
     if instance.iam_profile is not None:
         raise AwsError("IncorrectState", f"There is an existing association for instance {instance.id}")
-    association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
+    association = resolve_profile(ctx, req["IamInstanceProfile"])
     ctx.ec2.set_iam_profile(instance, association)
     return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
 
@@ -115,7 +107,7 @@ def replace_iam_instance_profile_association(ctx: RequestContext, req: dict[str,
     instance = _find_association(ctx.ec2, association_id)
     if instance.state != "running":
         raise AwsError("IncorrectState", f"The association {association_id} is not the active association")
-    association = resolve_profile(req["IamInstanceProfile"], ctx.account_id, ctx.ec2.ids, ctx.now)
+    association = resolve_profile(ctx, req["IamInstanceProfile"])
     ctx.ec2.set_iam_profile(instance, association)
     return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
 

@@ -339,7 +339,7 @@ def build_instance(
 
 
 def _profile(ctx: RequestContext, spec: dict[str, Any] | None, now: datetime) -> IamProfileAssociation | None:
-    return resolve_profile(spec, ctx.account_id, ctx.ec2.ids, now) if spec else None
+    return resolve_profile(ctx, spec) if spec else None
 
 
 def _volume(ctx: RequestContext, plan: LaunchPlan, device: ImageBlockDevice, instance_id: str, now: datetime) -> Volume:

@@ -15,17 +15,6 @@ from ec2sim.store.iam.entities import InstanceProfile
 ROLES_PER_PROFILE = 1
 
 
-def find_instance_profile(iam: IamAccount, name_or_arn: str) -> InstanceProfile | None:
-    """The profile a name or a full ARN (path included, as IAM writes it) designates, if any.
-
-    For EC2's ``IamInstanceProfile={"Name"|"Arn": ...}``.
-    """
-    if not name_or_arn.startswith("arn:"):
-        return iam.instance_profiles.get(name_or_arn)
-    profile = iam.instance_profiles.get(name_or_arn.rsplit("/", 1)[-1])
-    return profile if profile is not None and profile.arn == name_or_arn else None
-
-
 def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) -> dict[str, Any]:
     """An instance profile with its role; listings leave out the tags, as IAM documents."""
     roles = [iam.roles.get(name) for name in profile.role_names]

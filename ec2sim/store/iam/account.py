@@ -35,3 +35,10 @@ class IamAccount:
     def arn(self, kind: str, path: str, name: str) -> str:
         """``arn:aws:iam::123456789012:user/path/name``."""
         return f"arn:aws:iam::{self.account_id}:{kind}{path}{name}"
+
+    def find_instance_profile(self, name_or_arn: str) -> InstanceProfile | None:
+        """The profile a name or a full ARN (path included, as IAM writes it) designates, if any."""
+        if not name_or_arn.startswith("arn:"):
+            return self.instance_profiles.get(name_or_arn)
+        profile = self.instance_profiles.get(name_or_arn.rsplit("/", 1)[-1])
+        return profile if profile is not None and profile.arn == name_or_arn else None
