@@ -11,8 +11,9 @@ from tests.test_instances import AL2023, WINDOWS, run
 
 
 @pytest.fixture
-def fleet(ec2: Any) -> dict[str, Any]:
+def fleet(ec2: Any, iam: Any) -> dict[str, Any]:
     """Two reservations: two tagged t3.micro with a key, and one Windows t3.small."""
+    iam.create_instance_profile(InstanceProfileName="app")
     ec2.create_key_pair(KeyName="ops")
     group_id = ec2.create_security_group(GroupName="web", Description="web")["GroupId"]
     first = run(ec2, MinCount=2, MaxCount=2, KeyName="ops", SecurityGroupIds=[group_id], ClientToken="tok",
