@@ -15,6 +15,7 @@ class Config:
     region: str = "us-east-1"
     instance_start_seconds: float = 0.0
     instance_stop_seconds: float = 0.0
+    image_available_seconds: float = 0.0
     strict_credentials: bool = False
     log_level: str = "INFO"
 

@@ -2,11 +2,16 @@
 
 from ec2sim.api.ec2 import (  # noqa: F401
     iam_profiles,
+    image_attributes,
+    images,
     instance_attributes,
     instances,
     keypairs,
     regions,
     security_groups,
+    snapshot_attributes,
+    snapshots,
     tagging,
+    volumes,
     vpcs,
 )

@@ -102,7 +102,7 @@ def _image(ctx: RequestContext, image_id: str | None) -> Image:
         raise AwsError("MissingParameter", "The request must contain the parameter ImageId")
     if not _AMI_ID.fullmatch(image_id):
         raise AwsError("InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")')
-    image = find_image(ctx.region, ctx.account_id, image_id)
+    image = find_image(ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images)
     if image is None or not image.launchable_by(ctx.account_id):
         raise AwsError("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
     return image

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 
+from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.table import Resource
 
 AMAZON_OWNER_ID = "137112412989"  # Amazon Linux
@@ -67,8 +68,18 @@ class Image(Resource):
     kernel_id: str | None = None
     ramdisk_id: str | None = None
     deprecation_time: datetime | None = None
+    image_location: str | None = None  # instance-store manifest, or "<owner>/<name>" for EBS
+    source_instance_id: str | None = None  # CreateImage
+    source_image_id: str | None = None  # CopyImage
+    source_image_region: str | None = None
+    client_token: str | None = None  # CopyImage idempotency
+    uefi_data: str | None = None
     # Accounts (besides the owner) allowed to launch it; `public` covers group "all".
+    # Change `public` / `shared_with` only through the SharedRegistry (it indexes them).
     shared_with: set[str] = field(default_factory=set)
+    # Organization / OU ARNs granted: stored and described, granting nothing (no organizations).
+    organization_arns: set[str] = field(default_factory=set)
+    organizational_unit_arns: set[str] = field(default_factory=set)
 
     @property
     def root_device(self) -> ImageBlockDevice | None:
@@ -178,9 +189,19 @@ def public_images(region: str) -> dict[str, Image]:
     return {image.id: image for image in images}
 
 
-def find_image(region: str, account_id: str, image_id: str) -> Image | None:
-    """The image `image_id` as `account_id` sees it in `region` (None: absent or not visible)."""
+def find_image(
+    region: str, account_id: str, image_id: str, shared: SharedRegistry[Image] | None = None
+) -> Image | None:
+    """The image `image_id` as `account_id` sees it in `region` (None: absent or not visible).
+
+    The catalogue first, then account-owned images through the server-wide registry
+    `shared` (owned, public or granted to `account_id`), never another region's.
+    """
     image = public_images(region).get(image_id)
+    if image is None and shared is not None:
+        image = shared.get(image_id)
+        if image is not None and image.region != region:
+            image = None
     if image is None or not (image.public or image.owner_id == account_id or account_id in image.shared_with):
         return None
     return image

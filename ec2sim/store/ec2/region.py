@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
-from ec2sim.store.ec2.network import SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.sharing import SharedRegistry
+from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Resource, Table
 from ec2sim.store.timeline import Timeline
@@ -30,19 +32,19 @@ class Ec2Region:
         self.ids: IdGenerator = store.ids
         self.timeline: Timeline = store.timeline
         self.shared_images: SharedRegistry[Image] = store.shared_images
-        self.shared_snapshots: SharedRegistry[Any] = store.shared_snapshots
+        self.shared_snapshots: SharedRegistry[Snapshot] = store.shared_snapshots
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources)
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
-        self.network_interfaces: Table[Any] = Table(self.resources, indexes=("instance_id",))
+        self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
         self.instances: Table[Instance] = Table(self.resources, indexes=("reservation_id", "client_token"))
         self.iam_associations: dict[str, Instance] = {}  # association id → instance
         self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
-        self.volumes: Table[Any] = Table(self.resources, indexes=("instance_id",))
-        self.images: Table[Image] = Table(self.resources, indexes=("name",))  # owned by this account
-        self.snapshots: Table[Any] = Table(self.resources, indexes=("volume_id",))  # owned by this account
+        self.volumes: Table[Volume] = Table(self.resources, indexes=("instance_id", "client_token"))
+        self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
+        self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
         self.default_vpc_id = self._create_default_network()
 
     def zone(self, name: str) -> Zone | None:
@@ -66,11 +68,11 @@ class Ec2Region:
         self.shared_images.remove(image_id)
         return self.images.remove(image_id)
 
-    def add_snapshot(self, snapshot: Any) -> Any:
+    def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
         self.shared_snapshots.add(snapshot)
         return self.snapshots.add(snapshot)
 
-    def remove_snapshot(self, snapshot_id: str) -> Any:
+    def remove_snapshot(self, snapshot_id: str) -> Snapshot | None:
         self.shared_snapshots.remove(snapshot_id)
         return self.snapshots.remove(snapshot_id)
 

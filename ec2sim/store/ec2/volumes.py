@@ -1,8 +1,8 @@
-"""EBS volumes (instances' root and mapped volumes; the EBS issue adds the rest)."""
+"""EBS volumes: instances' root and mapped volumes, and those CreateVolume makes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ec2sim.store.table import Resource
@@ -30,3 +30,19 @@ class Volume(Resource):
     attach_state: str | None = None  # attaching | attached | detaching
     attach_time: datetime | None = None
     delete_on_termination: bool = False
+    client_token: str | None = None
+    # ModifyVolume history, newest last (DescribeVolumesModifications).
+    modifications: list[VolumeModification] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class VolumeModification:
+    """One ModifyVolume: the volume's settings before and after."""
+
+    volume_id: str
+    start_time: datetime
+    original: dict[str, object]  # Size, Iops, VolumeType, Throughput, MultiAttachEnabled
+    target: dict[str, object]
+    state: str = "modifying"  # modifying | optimizing | completed | failed
+    progress: int = 0
+    end_time: datetime | None = None

@@ -1,0 +1,263 @@
+"""CreateImage, RegisterImage, CopyImage and DeregisterImage.
+
+A new image is `pending`, then `available` after `Config.image_available_seconds`
+of emulated time (at once by default). EBS images are backed by snapshots the
+caller owns: CreateImage snapshots the instance's volumes, CopyImage copies the
+source's snapshots into the request's region, RegisterImage uses existing ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.image_views import check_name, owned_image, visible_image
+from ec2sim.api.ec2.instance_views import find_instances
+from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images
+from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import Volume
+
+TAGGABLE = ("image", "snapshot")
+
+
+def _new_snapshot(region: Ec2Region, size: int, volume_id: str, now: datetime, description: str,
+                  encrypted: bool, tags: dict[str, str]) -> Snapshot:
+    snapshot = Snapshot(
+        region.ids.hex_id("snap"), owner_id=region.account_id, region=region.name, volume_id=volume_id,
+        volume_size=size, start_time=now, description=description, encrypted=encrypted, tags=dict(tags),
+    )
+    return region.add_snapshot(snapshot)
+
+
+def _publish(ctx: RequestContext, image: Image) -> str:
+    """Add a pending image; it becomes available after the configured emulated time."""
+    region = ctx.ec2
+    region.add_image(image)
+
+    def available(when: datetime) -> None:
+        if region.images.get(image.id) is image and image.state == "pending":
+            region.images.update(image, state="available")
+
+    seconds = ctx.config.image_available_seconds
+    if seconds > 0:
+        region.timeline.schedule(ctx.now + timedelta(seconds=seconds), available)
+    else:
+        available(ctx.now)
+    return image.id
+
+
+def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> ImageBlockDevice:
+    """A request's block device mapping applied over an existing device (or a new one)."""
+    name = mapping.get("DeviceName")
+    if not name:
+        raise AwsError("InvalidBlockDeviceMapping", "The device name must be specified.")
+    if "NoDevice" in mapping:
+        return ImageBlockDevice(name, no_device=True)
+    if "VirtualName" in mapping:
+        return ImageBlockDevice(name, virtual_name=mapping["VirtualName"])
+    ebs = mapping.get("Ebs", {})
+    base = device or ImageBlockDevice(name, volume_size=ebs.get("VolumeSize", 0), volume_type="gp2")
+    changes = {
+        "volume_size": ebs.get("VolumeSize"), "volume_type": ebs.get("VolumeType"),
+        "delete_on_termination": ebs.get("DeleteOnTermination"), "iops": ebs.get("Iops"),
+        "throughput": ebs.get("Throughput"), "encrypted": ebs.get("Encrypted"), "snapshot_id": ebs.get("SnapshotId"),
+    }
+    merged = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
+    if merged.snapshot_id is None and merged.volume_size <= 0:
+        raise AwsError(
+            "InvalidBlockDeviceMapping", f"Either snapshot ID or volume size must be provided for: {name}"
+        )
+    return merged
+
+
+# CreateImage ------------------------------------------------------------------------
+
+
+def _instance_devices(ctx: RequestContext, instance: Instance, image_id: str,
+                      mappings: list[dict[str, Any]], tags: dict[str, str]) -> list[ImageBlockDevice]:
+    """The instance's EBS volumes with the request's mappings over them, then a snapshot of
+    each volume still mapped (validated completely before any snapshot is taken)."""
+    plan: dict[str, tuple[ImageBlockDevice, Volume | None]] = {}
+    for attached in instance.block_devices:
+        volume = ctx.ec2.volumes.get(attached.volume_id)
+        if volume is not None:
+            device = ImageBlockDevice(
+                attached.device_name, volume_size=volume.size, volume_type=volume.volume_type,
+                delete_on_termination=attached.delete_on_termination, encrypted=volume.encrypted,
+                iops=volume.iops, throughput=volume.throughput,
+            )
+            plan[attached.device_name] = (device, volume)
+    for mapping in mappings:
+        base, volume = plan.get(mapping.get("DeviceName", ""), (None, None))
+        device = _override(base, mapping)
+        plan[device.device_name] = (device, volume)
+    devices = []
+    for device, volume in plan.values():
+        if volume is not None and device.snapshot_id is None and not device.no_device and not device.virtual_name:
+            description = f"Created by CreateImage({instance.id}) for {image_id}"
+            snapshot = _new_snapshot(ctx.ec2, volume.size, volume.id, ctx.now, description, volume.encrypted, tags)
+            device = dataclasses.replace(device, snapshot_id=snapshot.id)
+        devices.append(device)
+    return devices
+
+
+@ec2_action("CreateImage")
+def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    (instance,) = find_instances(ctx, [req["InstanceId"]])
+    if instance.state not in ("running", "stopped"):
+        raise AwsError("IncorrectInstanceState", f"The instance '{instance.id}' is not in a state from which it can be imaged.")
+    check_name(ctx, req["Name"])
+    specs = req.get("TagSpecifications")
+    image_tags, snapshot_tags = tags_for(specs, "image", TAGGABLE), tags_for(specs, "snapshot", TAGGABLE)
+    image_id = ctx.ec2.ids.hex_id("ami")
+    source = _source_image(ctx, instance.image_id)
+    devices = _instance_devices(ctx, instance, image_id, req.get("BlockDeviceMappings") or [], snapshot_tags)
+    image = Image(
+        image_id, owner_id=ctx.account_id, name=req["Name"], description=req.get("Description", ""),
+        architecture=instance.architecture, root_device_name=instance.root_device_name, block_devices=devices,
+        creation_date=ctx.now, region=ctx.region, platform=instance.platform,
+        platform_details=instance.platform_details, usage_operation=instance.usage_operation, state="pending",
+        root_device_type=instance.root_device_type, virtualization_type=instance.virtualization_type,
+        hypervisor=instance.hypervisor, ena_support=instance.ena_support,
+        sriov_net_support=source.sriov_net_support if source else "simple", boot_mode=instance.boot_mode,
+        imds_support=source.imds_support if source else None, tpm_support=source.tpm_support if source else None,
+        kernel_id=instance.kernel_id, ramdisk_id=instance.ramdisk_id, source_instance_id=instance.id,
+        tags=image_tags,
+    )
+    return {"ImageId": _publish(ctx, image)}
+
+
+def _source_image(ctx: RequestContext, image_id: str) -> Image | None:
+    """The instance's source image if it still exists (catalogue or registry), whoever owns it."""
+    return public_images(ctx.region).get(image_id) or ctx.ec2.shared_images.get(image_id)
+
+
+# RegisterImage ---------------------------------------------------------------------
+
+
+def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageBlockDevice]:
+    devices: list[ImageBlockDevice] = []
+    for mapping in req.get("BlockDeviceMappings") or ():
+        snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
+        base = None
+        if snapshot_id:
+            snapshot = ctx.ec2.shared_snapshots.get(snapshot_id)
+            if snapshot is None or snapshot.region != ctx.region or not ctx.ec2.shared_snapshots.usable_by(
+                snapshot, ctx.account_id
+            ):
+                raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
+            base = ImageBlockDevice(
+                mapping.get("DeviceName", ""), snapshot_id=snapshot.id, volume_size=snapshot.volume_size,
+                volume_type="gp2", encrypted=snapshot.encrypted,
+            )
+        devices.append(_override(base, mapping))
+    return devices
+
+
+@ec2_action("RegisterImage")
+def register_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    check_name(ctx, req["Name"])
+    location, root_name = req.get("ImageLocation"), req.get("RootDeviceName")
+    if not location and not root_name:
+        raise AwsError("MissingParameter", "The request must contain the parameter rootDeviceName")
+    devices = _registered_devices(ctx, req)
+    ebs_root = next((d for d in devices if d.device_name == root_name and d.snapshot_id), None)
+    if not location and ebs_root is None:
+        raise AwsError(
+            "InvalidBlockDeviceMapping", f"The root device {root_name} must have a block device mapping with a snapshot."
+        )
+    image = Image(
+        ctx.ec2.ids.hex_id("ami"), owner_id=ctx.account_id, name=req["Name"], description=req.get("Description", ""),
+        architecture=req.get("Architecture", "x86_64"), root_device_name=root_name or "/dev/sda1",
+        block_devices=devices, creation_date=ctx.now, region=ctx.region, state="pending",
+        root_device_type="ebs" if ebs_root is not None else "instance-store", image_location=location,
+        virtualization_type=req.get("VirtualizationType", "paravirtual"), ena_support=req.get("EnaSupport", False),
+        sriov_net_support=req.get("SriovNetSupport"), boot_mode=req.get("BootMode"),
+        tpm_support=req.get("TpmSupport"), imds_support=req.get("ImdsSupport"), uefi_data=req.get("UefiData"),
+        kernel_id=req.get("KernelId"), ramdisk_id=req.get("RamdiskId"),
+        tags=tags_for(req.get("TagSpecifications"), "image", ("image",)),
+    )
+    return {"ImageId": _publish(ctx, image)}
+
+
+# CopyImage -------------------------------------------------------------------------
+
+
+def _check_storage_access(ctx: RequestContext, source: Image) -> None:
+    """Another owner's AMI may be copied only with createVolumePermission on its snapshots."""
+    if source.owner_id == ctx.account_id or source.id in public_images(source.region):
+        return
+    registry = ctx.ec2.shared_snapshots
+    for device in source.block_devices:
+        snapshot = registry.get(device.snapshot_id) if device.snapshot_id else None
+        if device.snapshot_id and (snapshot is None or not registry.usable_by(snapshot, ctx.account_id)):
+            raise AwsError("InvalidRequest", "You do not have permission to access the storage of this ami")
+
+
+def _copied_devices(ctx: RequestContext, source: Image, image_id: str, encrypted: bool,
+                    tags: dict[str, str]) -> list[ImageBlockDevice]:
+    devices = []
+    for device in source.block_devices:
+        if device.snapshot_id is None or device.no_device:
+            devices.append(device)
+            continue
+        description = (
+            f"Copied for DestinationAmi {image_id} from SourceAmi {source.id} for SourceSnapshot "
+            f"{device.snapshot_id}. Task created on {int(ctx.now.timestamp() * 1000):,}."
+        )
+        secure = encrypted or device.encrypted
+        snapshot = _new_snapshot(ctx.ec2, device.volume_size, "vol-ffffffff", ctx.now, description, secure, tags)
+        devices.append(dataclasses.replace(device, snapshot_id=snapshot.id, encrypted=secure))
+    return devices
+
+
+@ec2_action("CopyImage")
+def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    token = req.get("ClientToken")
+    if token:
+        earlier = next(iter(ctx.ec2.images.where("client_token", token)), None)
+        if earlier is not None:
+            return {"ImageId": earlier.id}
+    source = visible_image(ctx, req["SourceImageId"], req["SourceRegion"])
+    _check_storage_access(ctx, source)
+    check_name(ctx, req["Name"])
+    specs = req.get("TagSpecifications")
+    image_tags = dict(source.tags) if req.get("CopyImageTags") and source.owner_id == ctx.account_id else {}
+    image_tags.update(tags_for(specs, "image", TAGGABLE))
+    image_id = ctx.ec2.ids.hex_id("ami")
+    devices = _copied_devices(ctx, source, image_id, bool(req.get("Encrypted")), tags_for(specs, "snapshot", TAGGABLE))
+    description = req.get("Description", f"[Copied {source.id} from {source.region}] {source.name}")
+    image = dataclasses.replace(
+        source, id=image_id, owner_id=ctx.account_id, name=req["Name"], description=description,
+        block_devices=devices, creation_date=ctx.now, region=ctx.region, image_owner_alias=None, public=False,
+        state="pending", shared_with=set(), organization_arns=set(), organizational_unit_arns=set(),
+        source_image_id=source.id, source_image_region=source.region, source_instance_id=None,
+        deprecation_time=None, client_token=token, tags=image_tags,
+        image_location=f"{ctx.account_id}/{req['Name']}" if source.root_device_type == "ebs" else source.image_location,
+    )
+    return {"ImageId": _publish(ctx, image)}
+
+
+# DeregisterImage -------------------------------------------------------------------
+
+
+@ec2_action("DeregisterImage")
+def deregister_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """The image goes; its snapshots stay unless DeleteAssociatedSnapshots; instances keep running."""
+    image = owned_image(ctx, req["ImageId"])
+    ctx.ec2.remove_image(image.id)
+    results = None
+    if req.get("DeleteAssociatedSnapshots"):
+        results = []
+        for device in image.block_devices:
+            if device.snapshot_id and ctx.ec2.snapshots.get(device.snapshot_id) is not None:
+                ctx.ec2.remove_snapshot(device.snapshot_id)
+                results.append({"SnapshotId": device.snapshot_id, "ReturnCode": "success"})
+    return {"Return": True, "DeleteSnapshotResults": results}

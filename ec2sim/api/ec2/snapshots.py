@@ -1,0 +1,223 @@
+"""EBS snapshots: create (one volume or an instance's), copy, describe, delete.
+
+Visibility follows createVolumePermission: an account sees its own snapshots,
+the public ones of the region and those granted to it, all found through the
+server-wide registry's indexes (never a scan of other accounts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.ec2.volumes import find_volume
+from ec2sim.api.ec2.volumes import usable_snapshot as visible_snapshot
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import Volume
+
+COPY_VOLUME_ID = "vol-ffffffff"  # what AWS reports as the volume of a copied snapshot
+
+
+def owned_snapshot(ctx: RequestContext, snapshot_id: str) -> Snapshot:
+    """The caller's own snapshot; someone else's visible one is UnauthorizedOperation, as on AWS."""
+    snapshot = visible_snapshot(ctx, snapshot_id)
+    if snapshot.owner_id != ctx.account_id:
+        raise AwsError("UnauthorizedOperation", "You are not authorized to perform this operation.")
+    return snapshot
+
+
+def snapshot_view(snapshot: Snapshot, caller: str) -> dict[str, Any]:
+    """The Snapshot shape; tags are the owner's and shown only to the owner."""
+    return {
+        "SnapshotId": snapshot.id, "VolumeId": snapshot.volume_id, "State": snapshot.state,
+        "StartTime": snapshot.start_time, "Progress": snapshot.progress, "OwnerId": snapshot.owner_id,
+        "Description": snapshot.description, "VolumeSize": snapshot.volume_size, "Encrypted": snapshot.encrypted,
+        "KmsKeyId": snapshot.kms_key_id, "StorageTier": snapshot.storage_tier, "OwnerAlias": snapshot.owner_alias,
+        "Tags": tag_list(snapshot.tags) or None if snapshot.owner_id == caller else None,
+    }
+
+
+def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: dict[str, str]) -> Snapshot:
+    """A snapshot of `volume`, pending until the next request (then completed)."""
+    region = ctx.ec2
+    snapshot = Snapshot(
+        region.ids.hex_id("snap"), owner_id=ctx.account_id, region=ctx.region, volume_id=volume.id,
+        volume_size=volume.size, start_time=ctx.now, description=description, state="pending", progress="",
+        encrypted=volume.encrypted, kms_key_id=volume.kms_key_id, tags=tags,
+    )
+    region.add_snapshot(snapshot)
+
+    def completed(_: datetime) -> None:
+        if region.snapshots.get(snapshot.id) is snapshot:
+            region.snapshots.update(snapshot, state="completed", progress="100%")
+
+    region.timeline.schedule(ctx.now, completed)
+    return snapshot
+
+
+@ec2_action("CreateSnapshot")
+def create_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    volume = find_volume(ctx.ec2, req["VolumeId"])
+    tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
+    return snapshot_view(_new_snapshot(ctx, volume, req.get("Description", ""), tags), ctx.account_id)
+
+
+def _instance_volumes(region: Ec2Region, spec: dict[str, Any]) -> list[Volume]:
+    """The instance's volumes CreateSnapshots covers, in block-device order."""
+    instance_id = spec.get("InstanceId")
+    if not instance_id:
+        raise AwsError("MissingParameter", "The request must contain the parameter InstanceId")
+    instance = region.instances.get(instance_id)
+    if instance is None or instance.state == "terminated":
+        raise AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
+    excluded = set(spec.get("ExcludeDataVolumeIds") or ())
+    for volume_id in excluded:
+        find_volume(region, volume_id)
+    volumes = []
+    for device in instance.block_devices:
+        volume = region.volumes.get(device.volume_id)
+        is_root = device.device_name == instance.root_device_name
+        if volume is None or (is_root and spec.get("ExcludeBootVolume")) or (not is_root and volume.id in excluded):
+            continue
+        volumes.append(volume)
+    return volumes
+
+
+@ec2_action("CreateSnapshots")
+def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    volumes = _instance_volumes(ctx.ec2, req["InstanceSpecification"])
+    tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
+    copy_tags = req.get("CopyTagsFromSource") == "volume"
+    infos = []
+    for volume in volumes:
+        snapshot = _new_snapshot(ctx, volume, req.get("Description", ""), {**(volume.tags if copy_tags else {}), **tags})
+        view = snapshot_view(snapshot, ctx.account_id)
+        infos.append({k: view[k] for k in (
+            "SnapshotId", "VolumeId", "State", "StartTime", "Progress", "OwnerId", "Description",
+            "VolumeSize", "Encrypted", "Tags",
+        )})
+    return {"Snapshots": infos}
+
+
+@ec2_action("CopySnapshot")
+def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    source = visible_snapshot(ctx, req["SourceSnapshotId"], req["SourceRegion"])
+    encrypted = bool(source.encrypted or req.get("Encrypted") or req.get("KmsKeyId"))
+    kms_key_id = req.get("KmsKeyId") or (
+        f"arn:aws:kms:{ctx.region}:{ctx.account_id}:alias/aws/ebs" if encrypted else None
+    )
+    region = ctx.ec2
+    copy = Snapshot(
+        region.ids.hex_id("snap"), owner_id=ctx.account_id, region=ctx.region, volume_id=COPY_VOLUME_ID,
+        volume_size=source.volume_size, start_time=ctx.now,
+        description=req.get("Description", f"[Copied {source.id} from {source.region}]"),
+        encrypted=encrypted, kms_key_id=kms_key_id,
+        tags=tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",)),
+    )
+    region.add_snapshot(copy)
+    return {"SnapshotId": copy.id, "Tags": tag_list(copy.tags) or None}
+
+
+def _image_using(region: Ec2Region, snapshot_id: str) -> str | None:
+    """An AMI of the owner's region whose block devices use the snapshot (a scan of its own images)."""
+    for image in region.images:
+        if image.state != "deregistered" and any(d.snapshot_id == snapshot_id for d in image.block_devices):
+            return image.id
+    return None
+
+
+@ec2_action("DeleteSnapshot")
+def delete_snapshot(ctx: RequestContext, req: dict[str, Any]) -> None:
+    snapshot = owned_snapshot(ctx, req["SnapshotId"])
+    image_id = _image_using(ctx.ec2, snapshot.id)
+    if image_id is not None:
+        raise AwsError("InvalidSnapshot.InUse", f"The snapshot {snapshot.id} is currently in use by {image_id}")
+    ctx.ec2.remove_snapshot(snapshot.id)
+
+
+# DescribeSnapshots ------------------------------------------------------------------
+
+_FILTERS = FilterSet({
+    "snapshot-id": lambda s: s.id,
+    "owner-id": lambda s: s.owner_id,
+    "owner-alias": lambda s: s.owner_alias,
+    "status": lambda s: s.state,
+    "volume-id": lambda s: s.volume_id,
+    "volume-size": lambda s: s.volume_size,
+    "description": lambda s: s.description,
+    "encrypted": lambda s: s.encrypted,
+    "start-time": lambda s: s.start_time,
+    "progress": lambda s: s.progress,
+    "storage-tier": lambda s: s.storage_tier,
+})
+
+
+def _visible(ctx: RequestContext) -> dict[str, Snapshot]:
+    """Every snapshot the caller may restore in the region: own, public, granted."""
+    registry = ctx.ec2.shared_snapshots
+    found = {s.id: s for s in ctx.ec2.snapshots}
+    for snapshot in (*registry.public_in(ctx.region), *registry.granted_to(ctx.region, ctx.account_id)):
+        found.setdefault(snapshot.id, snapshot)
+    return found
+
+
+def _by_owner(ctx: RequestContext, owners: Iterable[str]) -> dict[str, Snapshot]:
+    found: dict[str, Snapshot] = {}
+    for owner in owners:
+        if owner in ("self", ctx.account_id):
+            found.update((s.id, s) for s in ctx.ec2.snapshots)
+            continue
+        visible = (*ctx.ec2.shared_snapshots.public_in(ctx.region),
+                   *ctx.ec2.shared_snapshots.granted_to(ctx.region, ctx.account_id))
+        for snapshot in visible:
+            if snapshot.owner_id == owner or (owner == "amazon" and snapshot.owner_alias == "amazon"):
+                found[snapshot.id] = snapshot
+    return found
+
+
+def _restorable_by(ctx: RequestContext, users: Iterable[str]) -> dict[str, Snapshot]:
+    """`all`: the public ones; `self`: own and explicitly granted; an id: own ones granted to it."""
+    registry = ctx.ec2.shared_snapshots
+    found: dict[str, Snapshot] = {}
+    for user in users:
+        if user == "all":
+            found.update((s.id, s) for s in registry.public_in(ctx.region))
+        elif user in ("self", ctx.account_id):
+            found.update((s.id, s) for s in ctx.ec2.snapshots)
+            found.update((s.id, s) for s in registry.granted_to(ctx.region, ctx.account_id))
+        else:
+            found.update((s.id, s) for s in ctx.ec2.snapshots if user in s.shared_with)
+    return found
+
+
+def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Snapshot]:
+    ids, owners, users = req.get("SnapshotIds"), req.get("OwnerIds"), req.get("RestorableByUserIds")
+    if ids:
+        return [visible_snapshot(ctx, i) for i in dict.fromkeys(ids)]
+    if not owners and not users:
+        return list(_visible(ctx).values())
+    found = _by_owner(ctx, owners) if owners else _restorable_by(ctx, users or ())
+    if owners and users:
+        restorable = _restorable_by(ctx, users)
+        found = {i: s for i, s in found.items() if i in restorable}
+    return list(found.values())
+
+
+@ec2_action("DescribeSnapshots")
+def describe_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if req.get("SnapshotIds") and (req.get("MaxResults") or req.get("NextToken")):
+        raise AwsError(
+            "InvalidParameterCombination", "The parameter snapshotSet cannot be used with the parameter maxResults"
+        )
+    snapshots = _FILTERS.apply(_candidates(ctx, req), req.get("Filters"))
+    page, token = paginate(snapshots, req)
+    return {"Snapshots": [snapshot_view(s, ctx.account_id) for s in page], "NextToken": token}

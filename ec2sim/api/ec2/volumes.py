@@ -1,0 +1,464 @@
+"""EBS volumes: create, describe, attach, detach, modify, delete.
+
+State changes AWS makes asynchronously (creating → available, attaching →
+attached, detaching → available) are scheduled on the timeline for the
+request's own moment, so they show on the next request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.instances import BlockDevice, Instance
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import Volume, VolumeModification
+
+# Volume type → (minimum, maximum) size in GiB.
+SIZE_LIMITS: dict[str, tuple[int, int]] = {
+    "gp2": (1, 16384), "gp3": (1, 16384), "io1": (4, 16384), "io2": (4, 65536),
+    "st1": (125, 16384), "sc1": (125, 16384), "standard": (1, 1024),
+}
+# Provisioned-IOPS types → (minimum, maximum, maximum per GiB).
+IOPS_LIMITS: dict[str, tuple[int, int, int]] = {
+    "gp3": (3000, 16000, 500), "io1": (100, 64000, 50), "io2": (100, 256000, 1000),
+}
+GP3_THROUGHPUT = (125, 1000)
+_ID = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def check_id(resource_id: str, prefix: str, code: str) -> None:
+    """AWS's `<Kind>ID.Malformed` for an id that is not `prefix-` and 8 or 17 hex digits."""
+    match = _ID.match(resource_id)
+    if match is None or match["prefix"] != prefix:
+        raise AwsError(code, f'Invalid id: "{resource_id}" (expecting "{prefix}-...")')
+
+
+def find_volume(region: Ec2Region, volume_id: str) -> Volume:
+    check_id(volume_id, "vol", "InvalidVolumeID.Malformed")
+    volume = region.volumes.get(volume_id)
+    if volume is None:
+        raise AwsError("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
+    return volume
+
+
+def _find_instance(region: Ec2Region, instance_id: str) -> Instance:
+    instance = region.instances.get(instance_id)
+    if instance is None or instance.state == "terminated":
+        raise AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
+    return instance
+
+
+# Settings ---------------------------------------------------------------------------
+
+
+def _too(what: str, value: int, low: int, high: int) -> None:
+    if value < low:
+        raise AwsError("InvalidParameterValue", f"{what} of {value} is too low; minimum is {low}.")
+    if value > high:
+        raise AwsError("InvalidParameterValue", f"{what} of {value} is too high; maximum is {high}.")
+
+
+def checked_settings(
+    volume_type: str, size: int, iops: int | None, throughput: int | None
+) -> tuple[int | None, int | None]:
+    """Validate a type/size/IOPS/throughput combination; the IOPS and throughput it gets."""
+    if volume_type not in SIZE_LIMITS:
+        raise AwsError("InvalidParameterValue", f"Value ({volume_type}) for parameter volumeType is invalid.")
+    low, high = SIZE_LIMITS[volume_type]
+    if size < low:
+        raise AwsError("InvalidParameterValue", f"Volume of {size}GiB is too small; minimum is {low}GiB.")
+    if size > high:
+        raise AwsError("InvalidParameterValue", f"Volume of {size}GiB is too large; maximum is {high}GiB.")
+    if throughput is not None and volume_type != "gp3":
+        raise AwsError(
+            "InvalidParameterCombination", f"The parameter throughput is not supported for {volume_type} volumes."
+        )
+    if volume_type not in IOPS_LIMITS:
+        if iops is not None:
+            raise AwsError(
+                "InvalidParameterCombination", f"The parameter iops is not supported for {volume_type} volumes."
+            )
+        return (max(100, min(16000, 3 * size)) if volume_type == "gp2" else None), None
+    if iops is None and volume_type != "gp3":
+        raise AwsError(
+            "InvalidParameterCombination", f"The parameter iops must be specified for {volume_type} volumes."
+        )
+    iops = 3000 if iops is None else iops
+    low_iops, high_iops, per_gib = IOPS_LIMITS[volume_type]
+    _too("Volume iops", iops, low_iops, high_iops)
+    if iops > max(per_gib * size, low_iops if volume_type == "gp3" else 0):  # gp3's baseline fits any size
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Iops to volume size ratio of {iops / size:.6f} is too high; maximum is {float(per_gib):.6f}",
+        )
+    if volume_type == "gp3":
+        throughput = GP3_THROUGHPUT[0] if throughput is None else throughput
+        _too("Volume throughput", throughput, *GP3_THROUGHPUT)
+    return iops, throughput
+
+
+# Views ------------------------------------------------------------------------------
+
+
+def attachment_view(volume: Volume) -> dict[str, Any]:
+    return {
+        "VolumeId": volume.id, "InstanceId": volume.instance_id, "Device": volume.device,
+        "State": volume.attach_state, "AttachTime": volume.attach_time,
+        "DeleteOnTermination": volume.delete_on_termination,
+    }
+
+
+def volume_view(volume: Volume) -> dict[str, Any]:
+    return {
+        "VolumeId": volume.id, "Size": volume.size, "SnapshotId": volume.snapshot_id,
+        "AvailabilityZone": volume.availability_zone, "AvailabilityZoneId": volume.availability_zone_id,
+        "State": volume.state, "CreateTime": volume.create_time,
+        "Attachments": [attachment_view(volume)] if volume.instance_id else [],
+        "Encrypted": volume.encrypted, "KmsKeyId": volume.kms_key_id, "VolumeType": volume.volume_type,
+        "Iops": volume.iops, "Throughput": volume.throughput, "MultiAttachEnabled": volume.multi_attach_enabled,
+        "Tags": tag_list(volume.tags) or None,
+    }
+
+
+# CreateVolume -----------------------------------------------------------------------
+
+
+def _zone(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, str]:
+    name, zone_id = req.get("AvailabilityZone"), req.get("AvailabilityZoneId")
+    if name and zone_id:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "Only one of AvailabilityZone or AvailabilityZoneId can be specified.",
+        )
+    if not name and not zone_id:
+        raise AwsError("MissingParameter", "The request must contain the parameter AvailabilityZone")
+    zone = ctx.ec2.zone(name or zone_id)
+    if zone is None:
+        raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{name or zone_id}]")
+    return zone.name, zone.zone_id
+
+
+def usable_snapshot(ctx: RequestContext, snapshot_id: str, region: str | None = None) -> Snapshot:
+    """The snapshot in `region` (default: the request's) if the caller may restore it (own, public, granted)."""
+    check_id(snapshot_id, "snap", "InvalidSnapshotID.Malformed")
+    registry = ctx.ec2.shared_snapshots
+    snapshot = registry.get(snapshot_id)
+    if snapshot is None or snapshot.region != (region or ctx.region) or not registry.usable_by(
+        snapshot, ctx.account_id
+    ):
+        raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
+    return snapshot
+
+
+def _size(ctx: RequestContext, req: dict[str, Any]) -> tuple[int, Snapshot | None]:
+    snapshot = usable_snapshot(ctx, req["SnapshotId"]) if req.get("SnapshotId") else None
+    size = req.get("Size", snapshot.volume_size if snapshot else None)
+    if size is None:
+        raise AwsError("MissingParameter", "The request must contain the parameter size or snapshotId")
+    if snapshot is not None and size < snapshot.volume_size:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Volume of size {size}GiB is smaller than snapshot '{snapshot.id}', "
+            f"expect size >= {snapshot.volume_size}GiB",
+        )
+    return size, snapshot
+
+
+def _by_token(region: Ec2Region, token: str | None) -> Volume | None:
+    return next(iter(region.volumes.where("client_token", token)), None) if token else None
+
+
+@ec2_action("CreateVolume")
+def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    existing = _by_token(ctx.ec2, req.get("ClientToken"))
+    if existing is not None:
+        return volume_view(existing)
+    zone, zone_id = _zone(ctx, req)
+    size, snapshot = _size(ctx, req)
+    volume_type = req.get("VolumeType", "gp2")
+    iops, throughput = checked_settings(volume_type, size, req.get("Iops"), req.get("Throughput"))
+    if req.get("MultiAttachEnabled") and volume_type not in ("io1", "io2"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The parameter multiAttachEnabled is not supported for {volume_type} volumes.",
+        )
+    encrypted = bool(req.get("Encrypted") or req.get("KmsKeyId") or (snapshot and snapshot.encrypted))
+    if req.get("KmsKeyId") and req.get("Encrypted") is False:
+        raise AwsError(
+            "InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set."
+        )
+    volume = Volume(
+        ctx.ec2.ids.hex_id("vol"), ctx.account_id, zone, zone_id, size, volume_type, ctx.now, state="creating",
+        snapshot_id=snapshot.id if snapshot else "", iops=iops, throughput=throughput, encrypted=encrypted,
+        kms_key_id=req.get("KmsKeyId") or (snapshot.kms_key_id if snapshot else None) or _default_key(ctx, encrypted),
+        multi_attach_enabled=bool(req.get("MultiAttachEnabled")), client_token=req.get("ClientToken"),
+        tags=tags_for(req.get("TagSpecifications"), "volume", ("volume",)),
+    )
+    ctx.ec2.volumes.add(volume)
+    view = volume_view(volume)
+    _later(ctx, volume, lambda v: v.state == "creating", state="available")
+    return view
+
+
+def _default_key(ctx: RequestContext, encrypted: bool) -> str | None:
+    """The account's aws/ebs managed key ARN (a stable fake) when encrypting without a key."""
+    return f"arn:aws:kms:{ctx.region}:{ctx.account_id}:alias/aws/ebs" if encrypted else None
+
+
+def _later(ctx: RequestContext, volume: Volume, still: Callable[[Volume], bool], **changes: Any) -> None:
+    """Apply `changes` on the next request, if `still(volume)` holds then."""
+    region = ctx.ec2
+
+    def apply(_: datetime) -> None:
+        if region.volumes.get(volume.id) is volume and still(volume):
+            region.volumes.update(volume, **changes)
+
+    ctx.ec2.timeline.schedule(ctx.now, apply)
+
+
+# DescribeVolumes ---------------------------------------------------------------------
+
+_FILTERS = FilterSet({
+    "volume-id": lambda v: v.id,
+    "status": lambda v: v.state,
+    "availability-zone": lambda v: v.availability_zone,
+    "availability-zone-id": lambda v: v.availability_zone_id,
+    "size": lambda v: v.size,
+    "snapshot-id": lambda v: v.snapshot_id,
+    "volume-type": lambda v: v.volume_type,
+    "encrypted": lambda v: v.encrypted,
+    "create-time": lambda v: v.create_time,
+    "multi-attach-enabled": lambda v: v.multi_attach_enabled,
+    "fast-restored": lambda v: False,
+    "attachment.instance-id": lambda v: v.instance_id,
+    "attachment.device": lambda v: v.device,
+    "attachment.status": lambda v: v.attach_state,
+    "attachment.attach-time": lambda v: v.attach_time,
+    "attachment.delete-on-termination": lambda v: v.delete_on_termination if v.instance_id else None,
+})
+
+
+def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
+    """The volumes to filter: by id, by attached instance (index), or all."""
+    ids = req.get("VolumeIds")
+    if ids:
+        return [find_volume(region, volume_id) for volume_id in dict.fromkeys(ids)]
+    instances = _FILTERS.values(req.get("Filters"), "attachment.instance-id")
+    if instances is not None:
+        return [v for i in dict.fromkeys(instances) for v in region.volumes.where("instance_id", i)]
+    return list(region.volumes)
+
+
+@ec2_action("DescribeVolumes")
+def describe_volumes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    if req.get("VolumeIds") and (req.get("MaxResults") or req.get("NextToken")):
+        raise AwsError(
+            "InvalidParameterCombination", "The parameter volumeSet cannot be used with the parameter maxResults"
+        )
+    volumes = _FILTERS.apply(_listed(ctx.ec2, req), req.get("Filters"))
+    page, token = paginate(volumes, req)
+    return {"Volumes": [volume_view(v) for v in page], "NextToken": token}
+
+
+# AttachVolume / DetachVolume --------------------------------------------------------
+
+
+def _set_device(region: Ec2Region, instance: Instance, volume: Volume, device: BlockDevice | None) -> None:
+    """Put (or, with None, drop) the instance's block device for `volume`."""
+    devices = [d for d in instance.block_devices if d.volume_id != volume.id]
+    region.instances.update(instance, block_devices=devices + ([device] if device else []))
+
+
+def _set_device_status(region: Ec2Region, instance_id: str | None, volume: Volume, status: str) -> None:
+    instance = region.instances.get(instance_id or "")
+    current = next((d for d in instance.block_devices if d.volume_id == volume.id), None) if instance else None
+    if instance is not None and current is not None:
+        _set_device(region, instance, volume, replace(current, status=status))
+
+
+@ec2_action("AttachVolume")
+def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    region, device = ctx.ec2, req["Device"]
+    volume = find_volume(region, req["VolumeId"])
+    instance = _find_instance(region, req["InstanceId"])
+    if volume.instance_id is not None:
+        raise AwsError("VolumeInUse", f"{volume.id} is already attached to an instance")
+    if volume.state != "available":
+        raise AwsError("IncorrectState", f"The volume '{volume.id}' is not 'available'.")
+    if volume.availability_zone != instance.availability_zone:
+        raise AwsError(
+            "InvalidVolume.ZoneMismatch",
+            f"The volume '{volume.id}' is not in the same availability zone as instance '{instance.id}'",
+        )
+    if instance.state not in ("running", "stopped"):
+        raise AwsError("IncorrectState", f"Instance '{instance.id}' is not 'running'.")
+    if any(d.device_name == device for d in instance.block_devices):
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Invalid value '{device}' for unixDevice. Attachment point {device} is already in use",
+        )
+    now = ctx.now.replace(microsecond=0)
+    region.volumes.update(
+        volume, state="in-use", instance_id=instance.id, device=device, attach_state="attaching",
+        attach_time=now, delete_on_termination=False,
+    )
+    _set_device(region, instance, volume, BlockDevice(device, volume.id, now, False, status="attaching"))
+    view = attachment_view(volume)
+    del view["DeleteOnTermination"]  # AWS's AttachVolume answer has no deleteOnTermination
+
+    def attached(_: datetime) -> None:
+        if region.volumes.get(volume.id) is volume and volume.attach_state == "attaching":
+            region.volumes.update(volume, attach_state="attached")
+            _set_device_status(region, volume.instance_id, volume, "attached")
+
+    region.timeline.schedule(ctx.now, attached)
+    return view
+
+
+def _check_detach(region: Ec2Region, volume: Volume, req: dict[str, Any]) -> Instance | None:
+    if volume.instance_id is None or volume.attach_state not in ("attaching", "attached"):
+        raise AwsError("IncorrectState", f"Volume '{volume.id}' is in the '{volume.state}' state.")
+    if req.get("InstanceId") and req["InstanceId"] != volume.instance_id:
+        raise AwsError(
+            "InvalidAttachment.NotFound",
+            f"The volume '{volume.id}' is not attached to instance '{req['InstanceId']}'.",
+        )
+    if req.get("Device") and req["Device"] != volume.device:
+        raise AwsError(
+            "InvalidAttachment.NotFound",
+            f"The volume '{volume.id}' is not attached to instance '{volume.instance_id}' at '{req['Device']}'.",
+        )
+    instance = region.instances.get(volume.instance_id)
+    if instance is not None and volume.device == instance.root_device_name and instance.state != "stopped":
+        raise AwsError(
+            "OperationNotPermitted",
+            f"Unable to detach root volume '{volume.id}' from instance '{instance.id}'",
+        )
+    return instance
+
+
+@ec2_action("DetachVolume")
+def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    region = ctx.ec2
+    volume = find_volume(region, req["VolumeId"])
+    _check_detach(region, volume, req)
+    region.volumes.update(volume, attach_state="detaching")
+    _set_device_status(region, volume.instance_id, volume, "detaching")
+    view = attachment_view(volume)
+    del view["DeleteOnTermination"]
+
+    def detached(_: datetime) -> None:
+        if region.volumes.get(volume.id) is not volume or volume.attach_state != "detaching":
+            return
+        instance = region.instances.get(volume.instance_id or "")
+        if instance is not None:
+            _set_device(region, instance, volume, None)
+        region.volumes.update(
+            volume, state="available", instance_id=None, device=None, attach_state=None, attach_time=None,
+            delete_on_termination=False,
+        )
+
+    region.timeline.schedule(ctx.now, detached)
+    return view
+
+
+# DeleteVolume / ModifyVolume --------------------------------------------------------
+
+
+@ec2_action("DeleteVolume")
+def delete_volume(ctx: RequestContext, req: dict[str, Any]) -> None:
+    volume = find_volume(ctx.ec2, req["VolumeId"])
+    if volume.instance_id is not None:
+        raise AwsError("VolumeInUse", f"Volume {volume.id} is currently attached to {volume.instance_id}")
+    ctx.ec2.volumes.remove(volume.id)
+
+
+def modification_view(m: VolumeModification) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "VolumeId": m.volume_id, "ModificationState": m.state, "Progress": m.progress,
+        "StartTime": m.start_time, "EndTime": m.end_time,
+    }
+    view.update({f"Original{k}": v for k, v in m.original.items()})
+    view.update({f"Target{k}": v for k, v in m.target.items()})
+    return view
+
+
+def _settings(volume: Volume) -> dict[str, object]:
+    return {
+        "Size": volume.size, "Iops": volume.iops, "VolumeType": volume.volume_type,
+        "Throughput": volume.throughput, "MultiAttachEnabled": volume.multi_attach_enabled,
+    }
+
+
+@ec2_action("ModifyVolume")
+def modify_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    volume = find_volume(ctx.ec2, req["VolumeId"])
+    if not any(k in req for k in ("Size", "VolumeType", "Iops", "Throughput", "MultiAttachEnabled")):
+        raise AwsError("MissingParameter", "Missing modification parameters.")
+    size, volume_type = req.get("Size", volume.size), req.get("VolumeType", volume.volume_type)
+    if size < volume.size:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"New size cannot be smaller than existing size. Current size: {volume.size}, requested size: {size}",
+        )
+    type_changed = volume_type != volume.volume_type
+    iops, throughput = checked_settings(
+        volume_type, size,
+        req.get("Iops", None if type_changed or volume_type == "gp2" else volume.iops),
+        req.get("Throughput", None if type_changed else volume.throughput),
+    )
+    original = _settings(volume)
+    ctx.ec2.volumes.update(
+        volume, size=size, volume_type=volume_type, iops=iops, throughput=throughput,
+        multi_attach_enabled=req.get("MultiAttachEnabled", volume.multi_attach_enabled),
+    )
+    modification = VolumeModification(volume.id, ctx.now, original, _settings(volume))
+    volume.modifications.append(modification)
+    view = modification_view(modification)
+
+    def done(when: datetime) -> None:
+        modification.state, modification.progress, modification.end_time = "completed", 100, when
+
+    ctx.ec2.timeline.schedule(ctx.now, done)
+    return {"VolumeModification": view}
+
+
+_MODIFICATION_FILTERS = FilterSet({
+    "volume-id": lambda m: m.volume_id,
+    "modification-state": lambda m: m.state,
+    "target-size": lambda m: m.target["Size"],
+    "target-iops": lambda m: m.target["Iops"],
+    "target-volume-type": lambda m: m.target["VolumeType"],
+    "target-throughput": lambda m: m.target["Throughput"],
+    "original-size": lambda m: m.original["Size"],
+    "original-iops": lambda m: m.original["Iops"],
+    "original-volume-type": lambda m: m.original["VolumeType"],
+    "start-time": lambda m: m.start_time,
+}, tags=False)
+
+
+@ec2_action("DescribeVolumesModifications")
+def describe_volumes_modifications(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    ids = req.get("VolumeIds")
+    volumes = [find_volume(ctx.ec2, i) for i in dict.fromkeys(ids)] if ids else list(ctx.ec2.volumes)
+    if ids:
+        missing = next((v.id for v in volumes if not v.modifications), None)
+        if missing:
+            raise AwsError(
+                "InvalidVolumeModification.NotFound", f"Modification for volume '{missing}' does not exist."
+            )
+    items = _MODIFICATION_FILTERS.apply((m for v in volumes for m in v.modifications), req.get("Filters"))
+    page, token = paginate(items, req)
+    return {"VolumesModifications": [modification_view(m) for m in page], "NextToken": token}

@@ -1,0 +1,101 @@
+"""AMIs across accounts: launch permissions, visibility, launching and copying shared images."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+from tests.helpers import aws_error
+
+AL2023 = "al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64"
+
+
+def _account() -> str:
+    return str(100000000000 + secrets.randbelow(900000000000))
+
+
+@pytest.fixture
+def pair(make_client: Any) -> tuple[Any, Any, str, str]:
+    a, b = _account(), _account()
+    return make_client("ec2", a), make_client("ec2", b), a, b
+
+
+def _owned_image(ec2: Any, name: str = "shared-image") -> str:
+    catalogue = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [AL2023]}])["Images"]
+    instance = ec2.run_instances(ImageId=catalogue[0]["ImageId"], MinCount=1, MaxCount=1)["Instances"][0]
+    return ec2.create_image(InstanceId=instance["InstanceId"], Name=name)["ImageId"]
+
+
+def _launch(ec2: Any, image_id: str) -> str:
+    return ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+
+
+def test_private_image_is_invisible_to_others(pair):
+    a, b, _, _ = pair
+    image_id = _owned_image(a)
+    with aws_error("InvalidAMIID.NotFound", 400, f"The image id '[{image_id}]' does not exist"):
+        b.describe_images(ImageIds=[image_id])
+    with aws_error("InvalidAMIID.NotFound", 400):
+        _launch(b, image_id)
+    assert image_id not in {i["ImageId"] for i in b.describe_images()["Images"]}
+    with aws_error("InvalidAMIID.NotFound", 400):
+        b.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"Group": "all"}]})
+
+
+def test_share_with_account_then_revoke(pair):
+    a, b, owner, other = pair
+    image_id = _owned_image(a)
+    a.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": other}]})
+    shared = b.describe_images(ExecutableUsers=["self"])["Images"]
+    assert [i["ImageId"] for i in shared] == [image_id]
+    seen = b.describe_images(ImageIds=[image_id])["Images"][0]
+    assert seen["OwnerId"] == owner and seen["Public"] is False and "ImageOwnerAlias" not in seen
+    assert image_id in {i["ImageId"] for i in b.describe_images()["Images"]}
+    assert [i["ImageId"] for i in b.describe_images(Owners=[owner])["Images"]] == [image_id]
+    assert [i["ImageId"] for i in a.describe_images(ExecutableUsers=[other])["Images"]] == [image_id]
+    running = _launch(b, image_id)
+    with aws_error("AuthFailure", 401, f"Not authorized for image:{image_id}"):
+        b.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")
+    with aws_error("AuthFailure", 401):
+        b.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"Group": "all"}]})
+    with aws_error("AuthFailure", 401):
+        b.deregister_image(ImageId=image_id)
+    a.modify_image_attribute(ImageId=image_id, LaunchPermission={"Remove": [{"UserId": other}]})
+    with aws_error("InvalidAMIID.NotFound", 400):
+        _launch(b, image_id)
+    with aws_error("InvalidAMIID.NotFound", 400):
+        b.describe_images(ImageIds=[image_id])
+    state = b.describe_instances(InstanceIds=[running])["Reservations"][0]["Instances"][0]["State"]["Name"]
+    assert state == "running"
+
+
+def test_share_with_all_then_revoke(pair):
+    a, b, _, _ = pair
+    image_id = _owned_image(a)
+    a.modify_image_attribute(ImageId=image_id, OperationType="add", UserGroups=["all"])
+    public = b.describe_images(ExecutableUsers=["all"], Filters=[{"Name": "is-public", "Values": ["true"]}])["Images"]
+    assert image_id in {i["ImageId"] for i in public}
+    assert b.describe_images(ImageIds=[image_id])["Images"][0]["Public"] is True
+    assert b.describe_images(ExecutableUsers=["self"])["Images"] == []
+    _launch(b, image_id)
+    a.modify_image_attribute(ImageId=image_id, OperationType="remove", UserGroups=["all"])
+    with aws_error("InvalidAMIID.NotFound", 400):
+        _launch(b, image_id)
+
+
+def test_copy_shared_image_needs_snapshot_permission(pair, server):
+    a, b, owner, other = pair
+    image_id = _owned_image(a)
+    a.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": other}]})
+    with aws_error("InvalidRequest", 400, "You do not have permission to access the storage of this ami"):
+        b.copy_image(SourceImageId=image_id, SourceRegion="us-east-1", Name="my-copy")
+    snapshot_id = a.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    region = server.store.account(owner).ec2("us-east-1")
+    region.shared_snapshots.grant(region.snapshots.get(snapshot_id), [other])
+    copy_id = b.copy_image(SourceImageId=image_id, SourceRegion="us-east-1", Name="my-copy")["ImageId"]
+    copy = b.describe_images(ImageIds=[copy_id])["Images"][0]
+    assert copy["OwnerId"] == other and copy["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"] != snapshot_id
+    a.deregister_image(ImageId=image_id)
+    _launch(b, copy_id)
