@@ -17,6 +17,10 @@ class Config:
     instance_stop_seconds: float = 0.0
     image_available_seconds: float = 0.0
     strict_credentials: bool = False
+    imds_instance_id: str = ""
+    role_credential_seconds: int = 21600
+    iam_enforcement: str = "on"  # on | audit | off
+    iam_propagation_seconds: float = 0.0
     log_level: str = "INFO"
 
     @classmethod

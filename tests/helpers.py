@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,3 +23,17 @@ def aws_error(code: str, status: int, message: str | None = None) -> Iterator[Ca
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
     if message is not None:
         assert message in error["Message"], error["Message"]
+
+
+# AWS's documented "manage your own credentials" shape: an IAM user may act on itself only.
+SELF_SERVICE_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["iam:*AccessKey*", "iam:GetUser", "iam:*LoginProfile",
+                                                 "iam:ChangePassword", "iam:GetAccountPasswordPolicy"],
+                   "Resource": "arn:aws:iam::*:user/*${aws:username}"},
+                  {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"}],
+})
+
+
+def allow_self_service(iam: Any, user_name: str) -> None:
+    iam.put_user_policy(UserName=user_name, PolicyName="self-service", PolicyDocument=SELF_SERVICE_POLICY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import aws_error
+from tests.helpers import allow_self_service, aws_error
 from tests.test_iam_users import client_as_user
 
 
@@ -100,6 +100,7 @@ def test_caller_manages_own_keys(iam, make_client):
 
 def test_inactive_and_deleted_keys_are_refused(iam, make_client):
     iam.create_user(UserName="bob")
+    allow_self_service(iam, "bob")
     key = iam.create_access_key(UserName="bob")["AccessKey"]
     bob = make_client("iam", key["AccessKeyId"], secret=key["SecretAccessKey"])
     assert bob.get_user()["User"]["UserName"] == "bob"

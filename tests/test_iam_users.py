@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import aws_error
+from tests.helpers import allow_self_service, aws_error
 
 BOUNDARY = "arn:aws:iam::aws:policy/PowerUserAccess"
 
@@ -17,6 +17,7 @@ def client_as_user(make_client: Callable[..., Any], iam: Any, name: str) -> Any:
     """An IAM client signed with a fresh access key of user `name` (created if missing)."""
     if not [u for u in iam.list_users()["Users"] if u["UserName"].lower() == name.lower()]:
         iam.create_user(UserName=name)
+    allow_self_service(iam, name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return make_client("iam", key["AccessKeyId"], secret=key["SecretAccessKey"])
 
@@ -77,6 +78,7 @@ def test_rename_user_moves_groups_keys_and_credentials(iam, make_client, account
     iam.create_user(UserName="bob")
     iam.create_group(GroupName="devs")
     iam.add_user_to_group(GroupName="devs", UserName="bob")
+    allow_self_service(iam, "bob")
     key = iam.create_access_key(UserName="bob")["AccessKey"]
     iam.update_user(UserName="bob", NewUserName="Robert", NewPath="/people/")
     user = iam.get_user(UserName="robert")["User"]

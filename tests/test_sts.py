@@ -13,8 +13,10 @@ import requests
 
 from tests.helpers import aws_error
 
-ALLOW_ASSUME = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                         "Resource": "*"}]}
+ALLOW_ASSUME = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+    {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "arn:aws:iam::*:user/${aws:username}"},
+]}
 
 
 def _trust(principal: dict, condition: dict | None = None) -> str:

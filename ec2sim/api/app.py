@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 import ec2sim.api.ec2  # noqa: F401 - registers the handlers
 import ec2sim.api.iam  # noqa: F401
 import ec2sim.api.sts  # noqa: F401
+from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
@@ -132,9 +133,11 @@ class ApiApp:
             now=self.store.clock.now(),
             store=self.store,
             config=self.config,
+            secure=request.scheme == "https",
         )
         with self.store.lock:
             self.store.run_due(ctx.now)
+            authorize(ctx, req)
             if req.get("DryRun"):
                 raise dry_run_ok()
             return handler(ctx, req)

@@ -7,6 +7,9 @@ from datetime import datetime
 from functools import cached_property
 
 from ec2sim.config import Config
+from ec2sim.iam.context_keys import global_context
+from ec2sim.iam.policy.variables import ContextValue
+from ec2sim.iam.principal_policies import principal_tags
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Account, Store
 from ec2sim.store.ec2.region import Ec2Region
@@ -25,6 +28,7 @@ class RequestContext:
     now: datetime
     store: Store
     config: Config
+    secure: bool = False
 
     @property
     def account_id(self) -> str:
@@ -43,3 +47,14 @@ class RequestContext:
     def iam(self) -> IamAccount:
         """The caller's account's IAM state."""
         return self.account.iam
+
+    @cached_property
+    def _global_keys(self) -> dict[str, ContextValue]:
+        return global_context(
+            self.principal, now=self.now, source_ip=self.source_ip, user_agent=self.user_agent,
+            region=self.region, secure=self.secure, principal_tags=principal_tags(self.store, self.principal),
+        )
+
+    def condition_keys(self) -> dict[str, ContextValue]:
+        """The request's global condition keys (a fresh dict the caller may extend)."""
+        return dict(self._global_keys)

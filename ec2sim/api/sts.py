@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ec2sim.api.authorization import decode_message
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import sts_action
-from ec2sim.iam.context_keys import global_context
+from ec2sim.iam.context_keys import lowered, request_tags
 from ec2sim.iam.policy.engine import evaluate_trust
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
 from ec2sim.iam.policy.matching import PrincipalFacts
+from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import applicable_policies
 from ec2sim.iam.sessions import credentials_dict, issue
 from ec2sim.store.iam.credentials import RoleSession
@@ -84,6 +86,18 @@ def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[s
     return texts, arns
 
 
+def trust_context(ctx: RequestContext, req: dict[str, Any]) -> dict[str, ContextValue]:
+    """The condition keys an AssumeRole request carries (global, sts:*, request tags)."""
+    context = ctx.condition_keys()
+    context["sts:RoleSessionName"] = req["RoleSessionName"]
+    if req.get("ExternalId") is not None:
+        context["sts:ExternalId"] = req["ExternalId"]
+    if req.get("SourceIdentity"):
+        context["sts:SourceIdentity"] = req["SourceIdentity"]
+    context.update(request_tags({t["Key"]: t["Value"] for t in req.get("Tags", [])}))
+    return context
+
+
 def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str, Any]) -> bool:
     principal = ctx.principal
     role_of_session = ""
@@ -91,21 +105,10 @@ def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str,
         caller_role = ctx.store.account(principal.account_id).iam.roles.get(principal.name)
         role_of_session = caller_role.arn if caller_role else ""
     facts = PrincipalFacts(principal.account_id, principal.arn, role_of_session)
-    context = global_context(principal, now=ctx.now, source_ip=ctx.source_ip, user_agent=ctx.user_agent,
-                             region=ctx.region, secure=False)
-    context["sts:rolesessionname"] = req["RoleSessionName"]
-    if req.get("ExternalId") is not None:
-        context["sts:externalid"] = req["ExternalId"]
-    if req.get("SourceIdentity"):
-        context["sts:sourceidentity"] = req["SourceIdentity"]
-    tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
-    for key, value in tags.items():
-        context[f"aws:requesttag/{key.lower()}"] = value
-    if tags:
-        context["aws:tagkeys"] = list(tags)
+    context = trust_context(ctx, req)
     mine = applicable_policies(ctx.store, principal)
     document = parse_policy(role.assume_role_policy, "trust")
-    decision = evaluate_trust(document, facts, context, role_arn=role_arn, identity=mine.identity,
+    decision = evaluate_trust(document, facts, lowered(context), role_arn=role_arn, identity=mine.identity,
                               boundary=mine.boundary, session=mine.session)
     return decision.allowed
 
@@ -148,3 +151,8 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         "PackedPolicySize": min(100, packed * 100 // 2048) if packed else None,
         "SourceIdentity": req.get("SourceIdentity"),
     }
+
+
+@sts_action("DecodeAuthorizationMessage")
+def decode_authorization_message(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    return {"DecodedMessage": decode_message(req["EncodedMessage"])}

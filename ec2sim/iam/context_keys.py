@@ -1,8 +1,10 @@
-"""Global condition keys of a request (lower-cased, as the engine expects).
+"""Global condition keys of a request, spelled as AWS spells them.
 
 Only keys AWS sets for the kind of caller are present: aws:username only for
 IAM users, aws:TokenIssueTime and aws:MultiFactorAuthPresent only with
-temporary credentials.
+temporary credentials. The engine matches keys case-insensitively and takes
+them lower-cased (`lowered`); the canonical spelling is kept for the decoded
+authorization message.
 """
 
 from __future__ import annotations
@@ -26,24 +28,46 @@ def global_context(
     principal_tags: dict[str, str] | None = None,
 ) -> dict[str, ContextValue]:
     keys: dict[str, ContextValue] = {
-        "aws:currenttime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:epochtime": str(int(now.timestamp())),
-        "aws:sourceip": source_ip,
-        "aws:useragent": user_agent,
-        "aws:securetransport": "true" if secure else "false",
-        "aws:requestedregion": region,
-        "aws:principalarn": principal.arn,
-        "aws:principalaccount": principal.account_id,
-        "aws:principaltype": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now.timestamp())),
+        "aws:SourceIp": source_ip,
+        "aws:UserAgent": user_agent,
+        "aws:SecureTransport": "true" if secure else "false",
+        "aws:RequestedRegion": region,
+        "aws:PrincipalArn": principal.arn,
+        "aws:PrincipalAccount": principal.account_id,
+        "aws:PrincipalType": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
         "aws:userid": principal.user_id,
     }
     if principal.kind == "user":
         keys["aws:username"] = principal.name
     credential = principal.credential
     if credential is not None and credential.session_token:
-        keys["aws:multifactorauthpresent"] = "true" if credential.mfa_authenticated else "false"
+        keys["aws:MultiFactorAuthPresent"] = "true" if credential.mfa_authenticated else "false"
         if credential.issued is not None:
-            keys["aws:tokenissuetime"] = credential.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+            keys["aws:TokenIssueTime"] = credential.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+        session = credential.role_session
+        if session is not None and session.source_instance_arn:
+            keys["ec2:SourceInstanceARN"] = session.source_instance_arn
+            keys["ec2:RoleDelivery"] = session.role_delivery or "1.0"
     for key, value in (principal_tags or {}).items():
-        keys[f"aws:principaltag/{key.lower()}"] = value
+        keys[f"aws:PrincipalTag/{key}"] = value
     return keys
+
+
+def request_tags(tags: dict[str, str]) -> dict[str, ContextValue]:
+    """aws:RequestTag/* and aws:TagKeys for tags a request sets."""
+    keys: dict[str, ContextValue] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
+    if tags:
+        keys["aws:TagKeys"] = list(tags)
+    return keys
+
+
+def resource_tags(tags: dict[str, str], *prefixes: str) -> dict[str, ContextValue]:
+    """``<prefix>:ResourceTag/*`` for a resource's tags (aws: and, for EC2, ec2:)."""
+    return {f"{prefix}:ResourceTag/{k}": v for prefix in prefixes or ("aws",) for k, v in tags.items()}
+
+
+def lowered(keys: dict[str, ContextValue]) -> dict[str, ContextValue]:
+    """The engine's form: keys lower-cased (condition keys are case-insensitive)."""
+    return {k.lower(): v for k, v in keys.items()}

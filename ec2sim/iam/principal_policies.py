@@ -75,3 +75,18 @@ def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicie
             tuple(_entity_policies(iam, role, "role")), _boundary(iam, role.permissions_boundary), session_sources
         )
     return ApplicablePolicies()
+
+
+def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
+    """aws:PrincipalTag values: the user's or role's tags, with a session's tags over them."""
+    iam = store.account(principal.account_id).iam
+    if principal.kind == "user":
+        user = iam.users.get(principal.name)
+        return dict(user.tags) if user else {}
+    if principal.kind == "assumed-role":
+        role = iam.roles.get(principal.name)
+        tags = dict(role.tags) if role else {}
+        session = principal.credential.role_session if principal.credential else None
+        tags.update(dict(session.tags) if session else {})
+        return tags
+    return {}

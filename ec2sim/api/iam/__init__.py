@@ -4,6 +4,7 @@ from ec2sim.api.iam import (  # noqa: F401
     access_keys,
     account_summary,
     attachments,
+    authz,
     credential_report,
     groups,
     instance_profiles,

@@ -1,0 +1,185 @@
+"""Authorizing each request: which IAM actions on which resources, decided by the policy engine.
+
+Each AWS operation is authorized as one or more `Check`s (IAM action, resource
+ARN, the condition keys that resource and request carry). Operations without a
+rule are checked as ``service:Operation`` on ``*``, which is what AWS does for
+actions without resource-level permissions (every EC2 Describe, for example).
+Rules live next to their handlers, registered with `@authorizes`.
+
+The account root is never limited by identity policies, and sts:GetCallerIdentity
+is always allowed. ``--iam-enforcement audit`` logs would-be denials and lets the
+request through; ``off`` skips evaluation (signatures are still verified).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.iam.context_keys import lowered
+from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, evaluate
+from ec2sim.iam.policy.variables import ContextValue
+from ec2sim.iam.principal_policies import applicable_policies
+
+log = logging.getLogger("ec2sim.authz")
+
+ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+
+
+@dataclass(frozen=True)
+class Check:
+    """One authorization AWS makes for a request."""
+
+    action: str  # "ec2:RunInstances"
+    resource: str = "*"
+    context: Mapping[str, ContextValue] = field(default_factory=dict)  # keys as AWS spells them
+
+
+Rule = Callable[[RequestContext, dict[str, Any]], Iterable[Check]]
+_RULES: dict[tuple[str, str], Rule] = {}
+_SERVICE_RULES: dict[str, Rule] = {}  # a service's rule for operations without their own
+
+
+def authorizes(service: str, *operations: str) -> Callable[[Rule], Rule]:
+    """Register the checks of `operations` (the function sees the parsed request, under the store lock)."""
+
+    def register(rule: Rule) -> Rule:
+        for operation in operations:
+            _RULES[(service, operation)] = rule
+        return rule
+
+    return register
+
+
+def authorizes_service(service: str) -> Callable[[Rule], Rule]:
+    """Register the rule of every `service` operation that has none of its own."""
+
+    def register(rule: Rule) -> Rule:
+        _SERVICE_RULES[service] = rule
+        return rule
+
+    return register
+
+
+def checks_for(ctx: RequestContext, req: dict[str, Any]) -> list[Check]:
+    rule = _RULES.get((ctx.service, ctx.action)) or _SERVICE_RULES.get(ctx.service)
+    if rule is None:
+        return [Check(f"{ctx.service}:{ctx.action}")]
+    return list(rule(ctx, req))
+
+
+@dataclass(frozen=True)
+class Denial:
+    check: Check
+    decision: Decision
+    context: dict[str, ContextValue]
+
+
+def first_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
+    """The first check the caller's policies don't allow, if any."""
+    policies = applicable_policies(ctx.store, ctx.principal)
+    base = ctx.condition_keys()
+    for check in checks:
+        context = {**base, **check.context}
+        request = AuthRequest(check.action, check.resource, lowered(context))
+        decision = evaluate(request, policies.identity, boundary=policies.boundary, session=policies.session)
+        if not decision.allowed:
+            return Denial(check, decision, context)
+    return None
+
+
+def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
+    """Raise the service's access-denied error unless the caller may make this request."""
+    mode = ctx.config.iam_enforcement
+    if mode == "off" or ctx.principal.kind == "root" or (ctx.service, ctx.action) in ALWAYS_ALLOWED:
+        return
+    denial = first_denial(ctx, checks_for(ctx, req))
+    if denial is None:
+        return
+    reason = denial.decision.explanation(denial.check.action)
+    log.info("denied: principal=%s action=%s resource=%s reason=%s%s", ctx.principal.arn,
+             denial.check.action, denial.check.resource, reason, " (audit: allowed)" if mode == "audit" else "")
+    if mode != "audit":
+        raise denied_error(ctx, denial)
+
+
+def denied_error(ctx: RequestContext, denial: Denial) -> AwsError:
+    principal, check = ctx.principal, denial.check
+    text = (f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} "
+            f"{denial.decision.explanation(check.action)}")
+    if ctx.service == "ec2":
+        return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {text}. "
+                        f"Encoded authorization failure message: {encode_message(ctx, denial)}")
+    return AwsError("AccessDenied", text)
+
+
+# The encoded authorization message (sts:DecodeAuthorizationMessage) -------------------------------
+
+_MESSAGE_PREFIX = "ec2sim1."
+
+
+def _items(values: Iterable[Any]) -> dict[str, Any]:
+    return {"items": [{"value": v} for v in values]}
+
+
+def _statement(matched: Any) -> dict[str, Any]:
+    statement = matched.statement
+    return {
+        "statementId": statement.sid or "",
+        "effect": statement.effect.upper(),
+        "sourcePolicyId": matched.source_policy_id,
+        "sourcePolicyType": matched.source_policy_type,
+        "actions": _items(statement.actions or ()),
+        "notActions": _items(statement.not_actions or ()),
+        "resources": _items(statement.resources or ()),
+        "notResources": _items(statement.not_resources or ()),
+        "conditions": {"items": [
+            {"key": c.key, "operator": c.operator, "values": _items(str(v) for v in c.values)}
+            for c in statement.conditions
+        ]},
+    }
+
+
+def authorization_document(ctx: RequestContext, denial: Denial) -> dict[str, Any]:
+    """The JSON DecodeAuthorizationMessage returns, in the shape AWS documents."""
+    principal = ctx.principal
+    conditions = [
+        {"key": key, "values": _items(value if isinstance(value, (list, tuple)) else [value])}
+        for key, value in sorted(denial.context.items())
+    ]
+    return {
+        "allowed": False,
+        "explicitDeny": denial.decision.decision == EXPLICIT_DENY,
+        "matchedStatements": {"items": [_statement(m) for m in denial.decision.matched_statements]},
+        "failures": {"items": []},
+        "context": {
+            "principal": {"id": principal.user_id, "name": principal.name or principal.account_id,
+                          "arn": principal.arn},
+            "action": denial.check.action,
+            "resource": denial.check.resource,
+            "conditions": {"items": conditions},
+        },
+    }
+
+
+def encode_message(ctx: RequestContext, denial: Denial) -> str:
+    raw = json.dumps(authorization_document(ctx, denial), separators=(",", ":")).encode()
+    return _MESSAGE_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+
+
+def decode_message(message: str) -> str:
+    """The JSON text of an encoded message, or STS's InvalidAuthorizationMessageException."""
+    if message.startswith(_MESSAGE_PREFIX):
+        body = message[len(_MESSAGE_PREFIX):]
+        try:
+            return zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))).decode()
+        except (ValueError, zlib.error):
+            pass
+    raise AwsError("InvalidAuthorizationMessageException", "Invalid authorization message")

@@ -1,0 +1,73 @@
+"""Which IAM resource each IAM action is authorized against, and its condition keys.
+
+IAM authorizes an action on the entity it names: the instance profile, group,
+user, role or managed policy (in that order of precedence: AddUserToGroup is
+on the group, AttachUserPolicy on the user). Without one, actions that default
+to the caller (GetUser, CreateAccessKey...) are on the caller's own user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ec2sim.api.authorization import Check, authorizes_service
+from ec2sim.api.context import RequestContext
+from ec2sim.iam.context_keys import request_tags, resource_tags
+from ec2sim.iam.policy.variables import ContextValue
+
+# (request parameter, ARN resource type, the account's table of that kind)
+_NAMED = (
+    ("InstanceProfileName", "instance-profile", "instance_profiles"),
+    ("GroupName", "group", "groups"),
+    ("UserName", "user", "users"),
+    ("RoleName", "role", "roles"),
+)
+_TAGGED = {"users", "roles", "instance_profiles"}
+
+
+def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict[str, ContextValue]]:
+    """The ARN of the entity the request names, with its tags as aws:ResourceTag/*."""
+    for param, kind, table_name in _NAMED:
+        name = req.get(param)
+        if not name:
+            continue
+        entity = getattr(ctx.iam, table_name).get(name)
+        if entity is not None:
+            tags = resource_tags(entity.tags) if table_name in _TAGGED else {}
+            return entity.arn, tags
+        return ctx.iam.arn(kind, req.get("Path") or "/", name), {}
+    if req.get("PolicyArn"):
+        policy = ctx.iam.policies.get(req["PolicyArn"])
+        return req["PolicyArn"], resource_tags(policy.tags) if policy else {}
+    if req.get("PolicyName") and ctx.action == "CreatePolicy":
+        return ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"]), {}
+    if ctx.principal.kind == "user":  # actions whose user defaults to the caller
+        return ctx.principal.arn, {}
+    return "*", {}
+
+
+@authorizes_service("iam")
+def _iam_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    resource, context = _named_resource(ctx, req)
+    if req.get("PolicyArn"):
+        context["iam:PolicyARN"] = req["PolicyArn"]
+    boundary = req.get("PermissionsBoundary")
+    if boundary:
+        context["iam:PermissionsBoundary"] = boundary
+    if req.get("Tags"):
+        context.update(request_tags({t["Key"]: t.get("Value", "") for t in req["Tags"]}))
+    if req.get("TagKeys"):
+        context["aws:TagKeys"] = list(req["TagKeys"])
+    yield Check(f"iam:{ctx.action}", resource, context)
+    if ctx.action == "AddRoleToInstanceProfile":
+        yield pass_role(ctx, req["RoleName"], "ec2.amazonaws.com")
+
+
+def pass_role(ctx: RequestContext, role_name: str, service: str) -> Check:
+    """iam:PassRole on a role being handed to a service (an instance profile's role to EC2)."""
+    role = ctx.iam.roles.get(role_name)
+    arn = role.arn if role else ctx.iam.arn("role", "/", role_name)
+    return Check("iam:PassRole", arn, {"iam:PassedToService": service})
+
+
