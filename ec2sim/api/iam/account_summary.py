@@ -8,10 +8,10 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view
-from ec2sim.api.iam.common import page, tag_list
+from ec2sim.api.iam.common import entity_view, page, tag_list
 from ec2sim.api.iam.instance_profiles import profile_view
-from ec2sim.api.iam.policies import encode_document
-from ec2sim.api.iam.roles import role_last_used
+from ec2sim.api.iam.policies import encode_document, policy_view, version_view
+from ec2sim.api.iam.roles import role_last_used, role_summary
 from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, ManagedPolicy, Principal, Role, User
@@ -81,11 +81,7 @@ def _attached(principal: Principal) -> list[dict[str, str]]:
 def _user_detail(iam: IamAccount, user: User) -> dict[str, Any]:
     groups = (iam.groups.get(name) for name in user.group_names)
     return {
-        "Path": user.path,
-        "UserName": user.name,
-        "UserId": user.id,
-        "Arn": user.arn,
-        "CreateDate": user.create_date,
+        **entity_view(user, "User"),
         "UserPolicyList": _inline(user),
         "GroupList": [g.name for g in groups if g is not None],
         "AttachedManagedPolicies": _attached(user),
@@ -96,11 +92,7 @@ def _user_detail(iam: IamAccount, user: User) -> dict[str, Any]:
 
 def _group_detail(iam: IamAccount, group: Group) -> dict[str, Any]:
     return {
-        "Path": group.path,
-        "GroupName": group.name,
-        "GroupId": group.id,
-        "Arn": group.arn,
-        "CreateDate": group.create_date,
+        **entity_view(group, "Group"),
         "GroupPolicyList": _inline(group),
         "AttachedManagedPolicies": _attached(group),
     }
@@ -109,12 +101,7 @@ def _group_detail(iam: IamAccount, group: Group) -> dict[str, Any]:
 def _role_detail(iam: IamAccount, role: Role) -> dict[str, Any]:
     profiles = (iam.instance_profiles.get(name) for name in role.profile_names)
     return {
-        "Path": role.path,
-        "RoleName": role.name,
-        "RoleId": role.id,
-        "Arn": role.arn,
-        "CreateDate": role.create_date,
-        "AssumeRolePolicyDocument": encode_document(role.assume_role_policy),
+        **role_summary(role),
         "InstanceProfileList": [profile_view(iam, p) for p in profiles if p is not None],
         "RolePolicyList": _inline(role),
         "AttachedManagedPolicies": _attached(role),
@@ -127,26 +114,9 @@ def _role_detail(iam: IamAccount, role: Role) -> dict[str, Any]:
 def _policy_detail(iam: IamAccount, policy: ManagedPolicy) -> dict[str, Any]:
     versions = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
     return {
-        "PolicyName": policy.name,
-        "PolicyId": policy.id,
-        "Arn": policy.arn,
-        "Path": policy.path,
-        "DefaultVersionId": policy.default_version_id,
-        "AttachmentCount": len(iam.attachments.get(policy.arn, ())),
-        "PermissionsBoundaryUsageCount": len(iam.boundary_uses.get(policy.arn, ())),
-        "IsAttachable": True,
+        **policy_view(iam, policy, detailed=False),
         "Description": policy.description or None,
-        "CreateDate": policy.create_date,
-        "UpdateDate": policy.update_date,
-        "PolicyVersionList": [
-            {
-                "Document": encode_document(v.document),
-                "VersionId": v.version_id,
-                "IsDefaultVersion": v.version_id == policy.default_version_id,
-                "CreateDate": v.create_date,
-            }
-            for v in versions
-        ],
+        "PolicyVersionList": [version_view(policy, v, with_document=True) for v in versions],
     }
 
 

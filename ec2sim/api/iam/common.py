@@ -8,10 +8,21 @@ from typing import Any, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.store.iam.entities import Group, InstanceProfile, Role, User
+from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, Role, User
 
 T = TypeVar("T")
 MAX_TAGS = 50
+
+
+def entity_view(entity: Entity, kind: str) -> dict[str, Any]:
+    """Path, <Kind>Name, <Kind>Id, Arn, CreateDate: how every IAM entity shape begins."""
+    return {
+        "Path": entity.path,
+        f"{kind}Name": entity.name,
+        f"{kind}Id": entity.id,
+        "Arn": entity.arn,
+        "CreateDate": entity.create_date,
+    }
 
 
 def no_such_entity(message: str) -> AwsError:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import get_group, get_user, page
+from ec2sim.api.iam.common import entity_view, get_group, get_user, page
 from ec2sim.api.iam.users import rename_references, user_view
 from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.entities import Group
@@ -24,13 +24,7 @@ _CONFLICTS: tuple[tuple[str, str], ...] = (
 
 
 def group_view(group: Group) -> dict[str, Any]:
-    return {
-        "Path": group.path,
-        "GroupName": group.name,
-        "GroupId": group.id,
-        "Arn": group.arn,
-        "CreateDate": group.create_date,
-    }
+    return entity_view(group, "Group")
 
 
 def _exists(name: str) -> AwsError:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import get_instance_profile, get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in, untag
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.account import IamAccount
@@ -19,11 +19,7 @@ def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) 
     """An instance profile with its role; listings leave out the tags, as IAM documents."""
     roles = [iam.roles.get(name) for name in profile.role_names]
     return {
-        "Path": profile.path,
-        "InstanceProfileName": profile.name,
-        "InstanceProfileId": profile.id,
-        "Arn": profile.arn,
-        "CreateDate": profile.create_date,
+        **entity_view(profile, "InstanceProfile"),
         "Roles": [role_summary(r) for r in roles if r is not None],
         "Tags": (tag_list(profile.tags) or None) if tags else None,
     }

@@ -11,6 +11,7 @@ from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in, untag
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
+from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
 from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
 
@@ -63,7 +64,7 @@ def _checked_document(text: str) -> str:
     return text
 
 
-def _policy_view(ctx: RequestContext, policy: ManagedPolicy, detailed: bool = True) -> dict[str, Any]:
+def policy_view(iam: IamAccount, policy: ManagedPolicy, detailed: bool = True) -> dict[str, Any]:
     """The ``Policy`` shape; ListPolicies omits Description and Tags."""
     return {
         "PolicyName": policy.name,
@@ -71,17 +72,17 @@ def _policy_view(ctx: RequestContext, policy: ManagedPolicy, detailed: bool = Tr
         "Arn": policy.arn,
         "Path": policy.path,
         "DefaultVersionId": policy.default_version_id,
-        "AttachmentCount": len(ctx.iam.attachments.get(policy.arn, ())),
-        "PermissionsBoundaryUsageCount": len(ctx.iam.boundary_uses.get(policy.arn, ())),
+        "AttachmentCount": len(iam.attachments.get(policy.arn, ())),
+        "PermissionsBoundaryUsageCount": len(iam.boundary_uses.get(policy.arn, ())),
         "IsAttachable": True,
-        "Description": policy.description if detailed else None,
+        "Description": (policy.description or None) if detailed else None,
         "CreateDate": policy.create_date,
         "UpdateDate": policy.update_date,
         "Tags": tag_list(policy.tags) if detailed and policy.tags else None,
     }
 
 
-def _version_view(policy: ManagedPolicy, version: PolicyVersion, with_document: bool) -> dict[str, Any]:
+def version_view(policy: ManagedPolicy, version: PolicyVersion, with_document: bool) -> dict[str, Any]:
     return {
         "Document": encode_document(version.document) if with_document else None,
         "VersionId": version.version_id,
@@ -114,12 +115,12 @@ def create_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         tags=tags,
     )
     ctx.iam.policies[policy.arn] = policy
-    return {"Policy": _policy_view(ctx, policy)}
+    return {"Policy": policy_view(ctx.iam, policy)}
 
 
 @iam_action("GetPolicy")
 def get_policy_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    return {"Policy": _policy_view(ctx, get_policy(ctx, req["PolicyArn"]))}
+    return {"Policy": policy_view(ctx.iam, get_policy(ctx, req["PolicyArn"]))}
 
 
 def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
@@ -150,7 +151,7 @@ def list_policies(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         key=lambda p: p.name.lower(),
     )
     chunk, paging = page(selected, req)
-    return {"Policies": [_policy_view(ctx, p, detailed=False) for p in chunk], **paging}
+    return {"Policies": [policy_view(ctx.iam, p, detailed=False) for p in chunk], **paging}
 
 
 @iam_action("DeletePolicy")
@@ -217,13 +218,13 @@ def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
     if req.get("SetAsDefault"):
         policy.default_version_id = version.version_id
         policy.update_date = ctx.now
-    return {"PolicyVersion": _version_view(policy, version, with_document=False)}
+    return {"PolicyVersion": version_view(policy, version, with_document=False)}
 
 
 @iam_action("GetPolicyVersion")
 def get_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     policy = get_policy(ctx, req["PolicyArn"])
-    return {"PolicyVersion": _version_view(policy, _version(policy, req["VersionId"]), with_document=True)}
+    return {"PolicyVersion": version_view(policy, _version(policy, req["VersionId"]), with_document=True)}
 
 
 @iam_action("ListPolicyVersions")
@@ -231,7 +232,7 @@ def list_policy_versions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, 
     policy = get_policy(ctx, req["PolicyArn"])
     newest_first = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
     chunk, paging = page(newest_first, req)
-    return {"Versions": [_version_view(policy, v, with_document=False) for v in chunk], **paging}
+    return {"Versions": [version_view(policy, v, with_document=False) for v in chunk], **paging}
 
 
 @iam_action("DeletePolicyVersion")

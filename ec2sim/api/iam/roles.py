@@ -7,7 +7,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, set_boundary
-from ec2sim.api.iam.common import get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in, untag
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.grammar import policy_size
@@ -28,14 +28,7 @@ def check_trust_policy(text: str) -> None:
 
 def role_summary(role: Role) -> dict[str, Any]:
     """The members every role listing carries (the form nested in instance profiles)."""
-    return {
-        "Path": role.path,
-        "RoleName": role.name,
-        "RoleId": role.id,
-        "Arn": role.arn,
-        "CreateDate": role.create_date,
-        "AssumeRolePolicyDocument": encode_document(role.assume_role_policy),
-    }
+    return {**entity_view(role, "Role"), "AssumeRolePolicyDocument": encode_document(role.assume_role_policy)}
 
 
 def role_last_used(role: Role) -> dict[str, Any]:

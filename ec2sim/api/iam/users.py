@@ -7,7 +7,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
-from ec2sim.api.iam.common import get_user, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in, untag
 from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.entities import User
 
@@ -26,14 +26,7 @@ _CONFLICTS: tuple[tuple[str, str], ...] = (
 
 def user_view(user: User, detail: bool = False) -> dict[str, Any]:
     """The User shape; `detail` adds what only CreateUser/GetUser show (boundary, tags)."""
-    view: dict[str, Any] = {
-        "Path": user.path,
-        "UserName": user.name,
-        "UserId": user.id,
-        "Arn": user.arn,
-        "CreateDate": user.create_date,
-        "PasswordLastUsed": user.password_last_used,
-    }
+    view = {**entity_view(user, "User"), "PasswordLastUsed": user.password_last_used}
     if detail:
         if user.permissions_boundary:
             view["PermissionsBoundary"] = boundary_view(user.permissions_boundary)
