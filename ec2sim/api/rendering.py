@@ -110,19 +110,10 @@ class QueryRenderer:
 
     def _member_writer(self, tag: str, shape: Shape) -> Writer:
         """Writes one member including its element (or, flattened, its elements)."""
-        inner = self._compile(shape)
         if shape.type_name == "list" and shape.serialization.get("flattened"):
             item_tag = shape.member.serialization.get("name", tag)
-            inner = self._compile(shape.member)
-            open_, close = f"<{item_tag}>", f"</{item_tag}>"
-
-            def write_flat(items: list[Any], out: list[str]) -> None:
-                for item in items:
-                    out.append(open_)
-                    inner(item, out)
-                    out.append(close)
-
-            return write_flat
+            return self._repeat(self._compile(shape.member), f"<{item_tag}>", f"</{item_tag}>")
+        inner = self._compile(shape)
         open_, close = f"<{tag}>", f"</{tag}>"
 
         def write_member(value: Any, out: list[str]) -> None:
