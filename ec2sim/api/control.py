@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 import ec2sim
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
+from ec2sim.metadata.identity import signer_for
 from ec2sim.store import Store
 
 PREFIXES = ("/_ec2sim/", "/moto-api/")
@@ -35,6 +36,7 @@ class ControlApi:
             ("POST", "/moto-api/reset"): self.reset,
             ("GET", "/_ec2sim/clock"): self.get_clock,
             ("POST", "/_ec2sim/clock"): self.set_clock,
+            ("GET", "/_ec2sim/identity-certificate"): self.identity_certificate,
         }
 
     def handles(self, path: str) -> bool:
@@ -54,6 +56,10 @@ class ControlApi:
             "services": sorted(SERVICES),
             "uptime_seconds": round(time.monotonic() - self.started, 3),
         })
+
+    def identity_certificate(self, request: Request) -> Response:
+        """The certificate that verifies instance identity documents' signatures (PEM)."""
+        return Response(signer_for(self.store).certificate_pem(), 200, content_type="application/x-pem-file")
 
     def reset(self, request: Request) -> Response:
         self.store.reset()

@@ -1,23 +1,129 @@
-"""The IMDS WSGI app. Until its issue lands it answers 404 to everything."""
+"""The IMDS WSGI app: routing, instance addressing, IMDSv2 token checks.
+
+Every path exists twice: at the root (the instance `InstanceLocator.root` picks)
+and under ``/i-…/`` for any instance. Statuses as IMDS gives them: 400 for a
+token PUT without a valid TTL, 401 for a missing (when tokens are required),
+invalid or expired token, 403 for a PUT through a proxy (X-Forwarded-For) and
+for everything while HttpEndpoint is disabled, 404 for what does not exist.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ec2sim.config import Config
+from ec2sim.metadata.addressing import InstanceLocator
+from ec2sim.metadata.credentials import RoleCredentialCache
+from ec2sim.metadata.identity import signer_for
+from ec2sim.metadata.tokens import TOKEN_HEADER, TTL_HEADER, TokenIssuer, parse_ttl
+from ec2sim.metadata.tree import VERSION, VERSIONS, Context, resolve
 from ec2sim.store import Store
+
+_ERROR_PAGE = (
+    '<?xml version="1.0" encoding="iso-8859-1"?>\n'
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+    '\t"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+    '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
+    " <head>\n  <title>{0}</title>\n </head>\n <body>\n  <h1>{0}</h1>\n </body>\n</html>\n"
+)
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+class _InstanceId(BaseConverter):
+    regex = r"i-[0-9a-f]{8,17}"
+
+
+class _Version(BaseConverter):
+    regex = "|".join(v.replace(".", r"\.") for v in VERSIONS)
+
+
+def _rules() -> list[Rule]:
+    """Each route at the root and under an instance id."""
+    rules = []
+    for prefix in ("", "/<instance:instance_id>"):
+        rules += [
+            Rule(prefix + "/", endpoint="versions", methods=["GET"]),
+            Rule(prefix + "/latest/api/token", endpoint="token", methods=["PUT"]),
+            Rule(prefix + "/<version:version>/", endpoint="metadata", methods=["GET"], defaults={"path": ""}),
+            Rule(prefix + "/<version:version>/<path:path>", endpoint="metadata", methods=["GET"]),
+        ]
+    return rules
+
+
+_URLS = Map(_rules(), converters={"instance": _InstanceId, "version": _Version}, strict_slashes=False,
+            merge_slashes=False)
+
+
+def _error(status: int) -> Response:
+    title = f"{status} - {_REASONS[status]}"
+    return Response(_ERROR_PAGE.format(title), status, content_type="text/html")
+
+
+def _text(body: str | bytes, headers: dict[str, str] | None = None) -> Response:
+    kind = "application/octet-stream" if isinstance(body, bytes) else "text/plain"
+    return Response(body, 200, content_type=kind, headers=headers)
 
 
 class MetadataApp:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.locator = InstanceLocator(store, config)
+        self.tokens = TokenIssuer()
+        self.credentials = RoleCredentialCache(store, config.role_credential_seconds)
+        self.signer = signer_for(store)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        response = Response("Not Found\n", 404, content_type="text/plain")
-        del request
+        try:
+            endpoint, args = _URLS.bind_to_environ(environ).match()
+        except HTTPException as error:
+            response = _error(error.code if error.code in _REASONS else 404)
+        else:
+            with self.store.lock:
+                response = self._dispatch(request, endpoint, args)
         return response(environ, start_response)
+
+    def _dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+        now = self.store.clock.now()
+        self.store.run_due(now)
+        located = self.locator.find(args["instance_id"]) if "instance_id" in args else \
+            self.locator.root(request.host_url.rstrip("/"))
+        if located is None:
+            return _error(404)
+        if isinstance(located, str):
+            return Response(located, 404, content_type="text/plain")
+        region, instance = located
+        options = instance.metadata_options
+        if options.get("HttpEndpoint") == "disabled":
+            return _error(403)
+        if endpoint == "token":
+            return self._token(request, instance.id, now)
+        token = request.headers.get(TOKEN_HEADER)
+        remaining = self.tokens.remaining(token, instance.id, now) if token is not None else None
+        if remaining is None and (token is not None or options.get("HttpTokens") == "required"):
+            return _error(401)
+        ttl_header = None if remaining is None else {TTL_HEADER: str(remaining)}
+        if endpoint == "versions":
+            return _text("\n".join(VERSIONS), ttl_header)
+        ctx = Context(region, instance, self.store.account(instance.owner_id).iam, now,
+                      "1.0" if remaining is None else "2.0", self.credentials, self.signer)
+        body = resolve(VERSION, [s for s in args["path"].split("/") if s], ctx)
+        if body is None:
+            return _error(404)
+        return _text(body, ttl_header)
+
+    def _token(self, request: Request, instance_id: str, now: datetime) -> Response:
+        if "X-Forwarded-For" in request.headers:
+            return _error(403)
+        ttl = parse_ttl(request.headers.get(TTL_HEADER))
+        if ttl is None:
+            return _error(400)
+        token = self.tokens.issue(instance_id, now, ttl)
+        return _text(token, {TTL_HEADER: str(ttl)})

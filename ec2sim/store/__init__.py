@@ -50,6 +50,7 @@ class Store:
         self.accounts: dict[str, Account] = {}
         self.credentials: dict[str, Credential] = {}
         self.retired_keys: set[str] = set()  # issued once, since deleted: refused, never "unknown"
+        self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
 
@@ -78,6 +79,7 @@ class Store:
             self.accounts.clear()
             self.credentials.clear()
             self.retired_keys.clear()
+            self.instance_regions.clear()
             self.shared_images.clear()
             self.shared_snapshots.clear()
             self.timeline.clear()

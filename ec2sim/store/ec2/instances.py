@@ -215,9 +215,7 @@ def launch(
     region.network_interfaces.add(interface)
     for volume in volumes:
         region.volumes.add(volume)
-    region.instances.add(instance)
-    if instance.iam_profile is not None:
-        region.iam_associations[instance.iam_profile.association_id] = instance
+    region.add_instance(instance)
     _running_after(region, instance, now, start_seconds)
 
 
@@ -252,7 +250,7 @@ def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: flo
 
     def forget(when: datetime) -> None:
         if region.instances.get(instance.id) is instance and instance.state == "terminated":
-            region.instances.remove(instance.id)
+            region.remove_instance(instance.id)
 
     _transition(
         region, instance, "shutting-down", "terminated", now, seconds, terminated,

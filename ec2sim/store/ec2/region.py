@@ -33,13 +33,16 @@ class Ec2Region:
         self.timeline: Timeline = store.timeline
         self.shared_images: SharedRegistry[Image] = store.shared_images
         self.shared_snapshots: SharedRegistry[Snapshot] = store.shared_snapshots
+        self.instance_regions: dict[str, Ec2Region] = store.instance_regions
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources)
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
-        self.instances: Table[Instance] = Table(self.resources, indexes=("reservation_id", "client_token"))
+        self.instances: Table[Instance] = Table(
+            self.resources, indexes=("reservation_id", "client_token", "state")
+        )
         self.iam_associations: dict[str, Instance] = {}  # association id → instance
         self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
         self.volumes: Table[Volume] = Table(self.resources, indexes=("instance_id", "client_token"))
@@ -49,6 +52,17 @@ class Ec2Region:
 
     def zone(self, name: str) -> Zone | None:
         return next((z for z in self.zones if z.name == name or z.zone_id == name), None)
+
+    def add_instance(self, instance: Instance) -> Instance:
+        """A new instance, known server-wide by id (the metadata service finds it without scans)."""
+        self.instance_regions[instance.id] = self
+        if instance.iam_profile is not None:
+            self.iam_associations[instance.iam_profile.association_id] = instance
+        return self.instances.add(instance)
+
+    def remove_instance(self, instance_id: str) -> Instance | None:
+        self.instance_regions.pop(instance_id, None)
+        return self.instances.remove(instance_id)
 
     def set_iam_profile(self, instance: Instance, association: IamProfileAssociation | None) -> None:
         """Associate (or, with None, disassociate) an instance profile, keeping the id index right."""

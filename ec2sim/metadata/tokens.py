@@ -1,0 +1,56 @@
+"""IMDSv2 session tokens: bound to one instance, expiring by the emulated clock.
+
+Tokens are stateless: the expiry (epoch seconds) and an HMAC over it and the
+instance id, under a key the app draws at start. Checking one is a hash, and
+nothing has to be stored or swept; a token for another instance or a forged or
+edited one fails the HMAC.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+from datetime import datetime
+
+TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
+TOKEN_HEADER = "X-aws-ec2-metadata-token"
+MAX_TTL_SECONDS = 21600
+_PREFIX = b"AQAEA"  # real tokens start so; purely cosmetic
+_EXPIRY = struct.Struct(">Q")
+
+
+def parse_ttl(value: str | None) -> int | None:
+    """The requested lifetime, if the header holds an integer 1..21600 (else the PUT is a 400)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    seconds = int(value)
+    return seconds if 1 <= seconds <= MAX_TTL_SECONDS else None
+
+
+class TokenIssuer:
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+
+    def _mac(self, instance_id: str, expiry: bytes) -> bytes:
+        return hmac.new(self._key, instance_id.encode() + b"|" + expiry, hashlib.sha256).digest()[:24]
+
+    def issue(self, instance_id: str, now: datetime, ttl_seconds: int) -> str:
+        expiry = _EXPIRY.pack(int(now.timestamp()) + ttl_seconds)
+        return base64.b64encode(_PREFIX + expiry + self._mac(instance_id, expiry)).decode()
+
+    def remaining(self, token: str, instance_id: str, now: datetime) -> int | None:
+        """Seconds the token has left for this instance; None if it is invalid or expired."""
+        try:
+            raw = base64.b64decode(token, validate=True)
+        except ValueError:
+            return None
+        expiry, mac = raw[len(_PREFIX):len(_PREFIX) + _EXPIRY.size], raw[len(_PREFIX) + _EXPIRY.size:]
+        if not raw.startswith(_PREFIX) or len(expiry) != _EXPIRY.size:
+            return None
+        if not hmac.compare_digest(mac, self._mac(instance_id, expiry)):
+            return None
+        left = _EXPIRY.unpack(expiry)[0] - int(now.timestamp())
+        return left if left > 0 else None
