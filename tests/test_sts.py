@@ -119,3 +119,25 @@ def test_aws_cli_identity_and_iam(server, alice):
     keys = json.loads(subprocess.run(run + ["iam", "list-access-keys"], env=env, check=True,
                                      capture_output=True, text=True).stdout)
     assert keys["AccessKeyMetadata"][0]["AccessKeyId"] == alice["AccessKeyId"]
+
+
+def test_identity_policy_may_name_the_role(server, iam, account_id):
+    """A user allowed sts:AssumeRole on one role's ARN (and nothing else) assumes exactly that role."""
+    iam.create_user(UserName="carol")
+    trust = _trust({"AWS": account_id})
+    allowed = iam.create_role(RoleName="allowed", AssumeRolePolicyDocument=trust)["Role"]
+    other = iam.create_role(RoleName="other", AssumeRolePolicyDocument=trust)["Role"]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": allowed["Arn"]}]}
+    iam.put_user_policy(UserName="carol", PolicyName="one-role", PolicyDocument=json.dumps(policy))
+    sts = _client(server, "sts", iam.create_access_key(UserName="carol")["AccessKey"])
+    assert sts.assume_role(RoleArn=allowed["Arn"], RoleSessionName="s1")["Credentials"]
+    with aws_error("AccessDenied", 403):
+        sts.assume_role(RoleArn=other["Arn"], RoleSessionName="s1")
+
+
+def test_trust_naming_the_user_needs_no_identity_policy(server, iam):
+    user_arn = iam.create_user(UserName="dave")["User"]["Arn"]
+    role = iam.create_role(RoleName="direct", AssumeRolePolicyDocument=_trust({"AWS": user_arn}))["Role"]
+    sts = _client(server, "sts", iam.create_access_key(UserName="dave")["AccessKey"])
+    assert sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1")["Credentials"]

@@ -7,7 +7,9 @@ actions without resource-level permissions (every EC2 Describe, for example).
 Rules live next to their handlers, registered with `@authorizes`.
 
 The account root is never limited by identity policies, and sts:GetCallerIdentity
-is always allowed. ``--iam-enforcement audit`` logs would-be denials and lets the
+is always allowed. sts:AssumeRole is decided by its handler, which evaluates the
+caller's identity policies together with the role's trust policy (a trust policy
+naming the caller grants without an identity policy). ``--iam-enforcement audit`` logs would-be denials and lets the
 request through; ``off`` skips evaluation (signatures are still verified).
 """
 
@@ -30,7 +32,7 @@ from ec2sim.iam.principal_policies import applicable_policies
 
 log = logging.getLogger("ec2sim.authz")
 
-ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+DECIDED_ELSEWHERE = frozenset({("sts", "GetCallerIdentity"), ("sts", "AssumeRole")})
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def first_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
 def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
     """Raise the service's access-denied error unless the caller may make this request."""
     mode = ctx.config.iam_enforcement
-    if mode == "off" or ctx.principal.kind == "root" or (ctx.service, ctx.action) in ALWAYS_ALLOWED:
+    if mode == "off" or ctx.principal.kind == "root" or (ctx.service, ctx.action) in DECIDED_ELSEWHERE:
         return
     denial = first_denial(ctx, checks_for(ctx, req))
     if denial is None:

@@ -2,20 +2,26 @@
 
 Identity policies: a user's inline and attached policies and its groups'; a
 role session's role's. Its permissions boundary, if set, and a role session's
-session policies (inline and managed) narrow them.
+session policies (inline and managed) narrow them. Changes that have not yet
+propagated (`ec2sim.iam.propagation`) are left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.principals import Principal
+from ec2sim.iam.propagation import Key, pending, visible
 from ec2sim.store import Store
 from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.entities import Group, Role, User
 from ec2sim.store.iam.entities import Principal as IamPrincipal
 from ec2sim.store.iam.managed import aws_managed_policy
+
+Pending = dict[Key, datetime] | None
 
 
 @dataclass(frozen=True)
@@ -25,54 +31,82 @@ class ApplicablePolicies:
     session: tuple[PolicySource, ...] | None = None
 
 
-def _managed(iam: IamAccount, arn: str) -> PolicySource | None:
+def _managed(iam: IamAccount, arn: str, changes: Pending = None) -> PolicySource | None:
     policy = iam.policies.get(arn) or aws_managed_policy(arn)
-    if policy is None:
+    if policy is None or not visible(changes, "policy", arn):
         return None
     kind = "aws-managed" if policy.is_aws_managed else "user-managed"
     return PolicySource(arn, kind, parse_policy(policy.default_document, "managed"))
 
 
-def _entity_policies(iam: IamAccount, entity: IamPrincipal, kind: str) -> list[PolicySource]:
-    sources = [PolicySource(name, kind, parse_policy(text, "inline")) for name, text in entity.inline_policies.items()]
-    sources += [s for s in (_managed(iam, arn) for arn in entity.attached_policies) if s is not None]
-    return sources
+def _entity_policies(iam: IamAccount, entity: IamPrincipal, kind: str, changes: Pending = None) -> list[PolicySource]:
+    name = entity.name
+    sources = [
+        PolicySource(policy, kind, parse_policy(text, "inline"))
+        for policy, text in entity.inline_policies.items()
+        if visible(changes, kind, name, "inline", policy)
+    ]
+    attached = (_managed(iam, arn, changes) for arn in entity.attached_policies
+                if visible(changes, kind, name, "attached", arn))
+    return sources + [s for s in attached if s is not None]
 
 
-def _boundary(iam: IamAccount, arn: str | None) -> tuple[PolicySource, ...] | None:
-    if not arn:
+def _boundary(iam: IamAccount, entity: User | Role, kind: str, changes: Pending = None) -> tuple[PolicySource, ...] | None:
+    arn = entity.permissions_boundary
+    if not arn or not visible(changes, kind, entity.name, "boundary"):
         return None
-    found = _managed(iam, arn)
+    found = _managed(iam, arn, changes)
     return (found,) if found is not None else ()
+
+
+def _user_policies(iam: IamAccount, user: User, changes: Pending = None) -> ApplicablePolicies:
+    """A user's own policies, its groups' and its boundary."""
+    sources = _entity_policies(iam, user, "user", changes)
+    for group_name in user.group_names:
+        group = iam.groups.get(group_name)
+        if group is not None and visible(changes, "group", group_name) and visible(
+            changes, "user", user.name, "group", group_name
+        ):
+            sources += _entity_policies(iam, group, "group", changes)
+    return ApplicablePolicies(tuple(sources), _boundary(iam, user, "user", changes))
+
+
+def entity_policies(iam: IamAccount, entity: User | Group | Role) -> ApplicablePolicies:
+    """What the policy simulator evaluates for a user, group or role, as stored now."""
+    if isinstance(entity, User):
+        return _user_policies(iam, entity)
+    if isinstance(entity, Role):
+        return ApplicablePolicies(tuple(_entity_policies(iam, entity, "role")), _boundary(iam, entity, "role"))
+    return ApplicablePolicies(tuple(_entity_policies(iam, entity, "group")))
+
+
+def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySource, ...] | None:
+    session = principal.credential.role_session if principal.credential else None
+    if session is None or not (session.session_policies or session.session_policy_arns):
+        return None
+    return tuple(
+        [PolicySource("session-policy", "none", parse_policy(text, "session")) for text in session.session_policies]
+        + [s for s in (_managed(iam, arn) for arn in session.session_policy_arns) if s is not None]
+    )
 
 
 def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicies:
     """What the engine needs for `principal` (root: nothing, it is never limited by identity policies)."""
     iam = store.account(principal.account_id).iam
+    changes = pending(iam, store.clock.now())
     if principal.kind == "user":
         user = iam.users.get(principal.name)
-        if user is None:
+        if user is None or not visible(changes, "user", principal.name):
             return ApplicablePolicies()
-        sources = _entity_policies(iam, user, "user")
-        for group_name in user.group_names:
-            group = iam.groups.get(group_name)
-            if group is not None:
-                sources += _entity_policies(iam, group, "group")
-        return ApplicablePolicies(tuple(sources), _boundary(iam, user.permissions_boundary))
+        return _user_policies(iam, user, changes)
     if principal.kind == "assumed-role":
         role = iam.roles.get(principal.name)
-        if role is None:
+        if role is None or not visible(changes, "role", principal.name):
             return ApplicablePolicies()
-        session = principal.credential.role_session if principal.credential else None
-        session_sources = None
-        if session is not None and (session.session_policies or session.session_policy_arns):
-            session_sources = tuple(
-                [PolicySource("session-policy", "none", parse_policy(text, "session"))
-                 for text in session.session_policies]
-                + [s for s in (_managed(iam, arn) for arn in session.session_policy_arns) if s is not None]
-            )
         return ApplicablePolicies(
-            tuple(_entity_policies(iam, role, "role")), _boundary(iam, role.permissions_boundary), session_sources
+            tuple(_entity_policies(iam, role, "role", changes)),
+            _boundary(iam, role, "role", changes),
+            _session_policies(iam, principal),
         )
     return ApplicablePolicies()
 

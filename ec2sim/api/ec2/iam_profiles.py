@@ -16,6 +16,7 @@ from ec2sim.api.ec2.instance_attributes import find_instance
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.iam.propagation import pending, visible
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.region import Ec2Region
 
@@ -24,10 +25,12 @@ ASSOCIATION_PREFIX = "iip-assoc-"
 
 def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAssociation:
     """An association for ``IamInstanceProfile={"Name"|"Arn": ...}``: the profile must exist in
-    the caller's account."""
+    the caller's account, and it and its role must have propagated (``--iam-propagation-seconds``)."""
     arn, name = spec.get("Arn"), spec.get("Name")
     profile = ctx.iam.find_instance_profile(arn or name or "")
-    if profile is None:
+    changes = pending(ctx.iam, ctx.now)
+    if profile is None or not (visible(changes, "instance-profile", profile.name)
+                               and visible(changes, "instance-profile", profile.name, "role")):
         member, value, noun = ("arn", arn, "ARN") if arn else ("name", name, "name")
         raise AwsError(
             "InvalidParameterValue",

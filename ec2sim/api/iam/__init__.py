@@ -11,5 +11,6 @@ from ec2sim.api.iam import (  # noqa: F401
     login_profiles,
     policies,
     roles,
+    simulator,
     users,
 )

@@ -16,6 +16,7 @@ from ec2sim.api.iam.common import get_group, get_role, get_user, no_such_entity,
 from ec2sim.api.iam.policies import encode_document, find_policy, get_policy, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.grammar import policy_size
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Principal
 
 MAX_ATTACHED = 10
@@ -68,6 +69,7 @@ def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -
 def _attach_action(kind: EntityKind) -> None:
     def attach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
         attach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
+        mark_changed(ctx, kind.kind, req[kind.name_member], "attached", req["PolicyArn"])
 
     def detach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
         detach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
@@ -110,6 +112,7 @@ def put_inline(kind: EntityKind, entity: Principal, name: str, document: str) ->
 def _inline_actions(kind: EntityKind) -> None:
     def put(ctx: RequestContext, req: dict[str, Any]) -> None:
         put_inline(kind, kind.get(ctx, req[kind.name_member]), req["PolicyName"], req["PolicyDocument"])
+        mark_changed(ctx, kind.kind, req[kind.name_member], "inline", req["PolicyName"])
 
     def get(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         entity = kind.get(ctx, req[kind.name_member])

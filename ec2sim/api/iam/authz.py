@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ec2sim.api.authorization import Check, authorizes_service
+from ec2sim.api.authorization import Check, authorizes, authorizes_service
 from ec2sim.api.context import RequestContext
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
@@ -71,3 +71,13 @@ def pass_role(ctx: RequestContext, role_name: str, service: str) -> Check:
     return Check("iam:PassRole", arn, {"iam:PassedToService": service})
 
 
+@authorizes("iam", "SimulatePrincipalPolicy", "GetContextKeysForPrincipalPolicy")
+def _principal_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    """On the user, group or role whose policies are simulated (Service Authorization Reference)."""
+    yield Check(f"iam:{ctx.action}", req["PolicySourceArn"])
+
+
+@authorizes("iam", "SimulateCustomPolicy", "GetContextKeysForCustomPolicy")
+def _custom_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    """These name no resource: IAM authorizes them on ``*``."""
+    yield Check(f"iam:{ctx.action}")

@@ -13,6 +13,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.common import entity_view, get_group, get_user, page
 from ec2sim.api.iam.users import rename_references, user_view
 from ec2sim.api.registry import iam_action
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Group
 
 MAX_GROUPS_PER_USER = 10
@@ -42,6 +43,7 @@ def create_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         create_date=ctx.now,
     )
     ctx.iam.groups.add(group)
+    mark_changed(ctx, "group", name)
     return {"Group": group_view(group)}
 
 
@@ -95,6 +97,7 @@ def add_user_to_group(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
     user.group_names.append(group_key)
     group.member_names.append(user_key)
+    mark_changed(ctx, "user", user_key, "group", group_key)
 
 
 @iam_action("RemoveUserFromGroup")

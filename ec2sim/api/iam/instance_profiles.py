@@ -9,6 +9,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in, untag
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.api.registry import iam_action
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
 
@@ -39,6 +40,7 @@ def create_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[st
         tags=tags_in(req.get("Tags")),
     )
     ctx.iam.instance_profiles.add(profile)
+    mark_changed(ctx, "instance-profile", name)
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
 
 
@@ -85,6 +87,7 @@ def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> No
         )
     profile.role_names.append(role.name.lower())
     role.profile_names.append(profile.name.lower())
+    mark_changed(ctx, "instance-profile", profile.name, "role")
 
 
 @iam_action("RemoveRoleFromInstanceProfile")

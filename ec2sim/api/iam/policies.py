@@ -11,6 +11,7 @@ from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in, untag
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
 from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
@@ -218,6 +219,7 @@ def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
     if req.get("SetAsDefault"):
         policy.default_version_id = version.version_id
         policy.update_date = ctx.now
+        mark_changed(ctx, "policy", policy.arn)
     return {"PolicyVersion": version_view(policy, version, with_document=False)}
 
 
@@ -248,4 +250,5 @@ def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
 def set_default_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
     policy = _customer_policy(ctx, req["PolicyArn"])
     policy.default_version_id = _version(policy, req["VersionId"]).version_id
+    mark_changed(ctx, "policy", policy.arn)
     policy.update_date = ctx.now

@@ -11,6 +11,7 @@ from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.grammar import policy_size
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Role
 
 TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
@@ -87,6 +88,7 @@ def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     )
     set_boundary(ctx, role, req.get("PermissionsBoundary"))
     ctx.iam.roles.add(role)
+    mark_changed(ctx, "role", name)
     return {"Role": _created(role)}
 
 
@@ -164,6 +166,7 @@ def list_role_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 @iam_action("PutRolePermissionsBoundary")
 def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
     set_boundary(ctx, get_role(ctx, req["RoleName"]), req["PermissionsBoundary"])
+    mark_changed(ctx, "role", req["RoleName"], "boundary")
 
 
 @iam_action("DeleteRolePermissionsBoundary")

@@ -9,6 +9,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in, untag
 from ec2sim.api.registry import iam_action
+from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import User
 
 _CONFLICTS: tuple[tuple[str, str], ...] = (
@@ -75,6 +76,7 @@ def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         create_date=ctx.now, tags=tags_in(req.get("Tags")),
     )
     ctx.iam.users.add(user)
+    mark_changed(ctx, "user", name)
     set_boundary(ctx, user, boundary)
     return {"User": user_view(user, detail=True)}
 
@@ -147,6 +149,7 @@ def list_user_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
     user = get_user(ctx, req["UserName"])
     set_boundary(ctx, user, req["PermissionsBoundary"])
+    mark_changed(ctx, "user", user.name, "boundary")
 
 
 @iam_action("DeleteUserPermissionsBoundary")

@@ -31,6 +31,8 @@ class IamAccount:
     password_policy: dict[str, Any] | None = None
     aliases: list[str] = field(default_factory=list)
     credential_report: CredentialReport | None = None
+    # IAM changes not yet propagated (--iam-propagation-seconds): key → when they become visible.
+    pending_changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)
 
     def arn(self, kind: str, path: str, name: str) -> str:
         """``arn:aws:iam::123456789012:user/path/name``."""
