@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -26,8 +27,19 @@ _HELP = {
     "region": "the region when a request names none",
     "instance_start_seconds": "emulated seconds from pending to running",
     "instance_stop_seconds": "emulated seconds of stopping and shutting-down",
+    "image_available_seconds": "emulated seconds from pending to available of a new image",
+    "strict_credentials": "reject access keys the server has not issued",
+    "imds_instance_id": "the instance the metadata listener serves at its root (default: the only running one)",
+    "role_credential_seconds": "lifetime of instance role credentials served by the metadata listener",
+    "iam_enforcement": "on (deny what policies do not allow), audit (log denials, allow) or off",
+    "iam_propagation_seconds": "emulated seconds before IAM changes take effect",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
 }
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_ENFORCEMENT = ("on", "audit", "off")
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,30 +47,65 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ec2sim {ec2sim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API and instance metadata listeners")
-    serve.add_argument("--config", help="a YAML file of settings (keys as the flags, - or _)")
+    serve.add_argument("--config", help="a YAML file of settings (keys as the flags, - or _) (EC2SIM_CONFIG)")
+    kinds = Config.field_types()
     for f in fields(Config):
         flag = "--" + f.name.replace("_", "-")
-        serve.add_argument(flag, dest=f.name, default=None, help=f"{_HELP[f.name]} (EC2SIM_{f.name.upper()})")
+        action = argparse.BooleanOptionalAction if kinds[f.name] is bool else "store"
+        serve.add_argument(flag, dest=f.name, default=None, action=action,
+                           help=f"{_HELP.get(f.name, f.name.replace('_', ' '))} (EC2SIM_{f.name.upper()})")
     return parser
 
 
 def _coerce(name: str, value: Any) -> Any:
     kind = Config.field_types()[name]
     try:
+        if kind is bool:  # bool("false") is True; settings spell booleans as words
+            return value if isinstance(value, bool) else _BOOLEANS[str(value).lower()]
+        if kind is str and isinstance(value, bool):  # YAML reads a bare on/off as a boolean
+            return "on" if value else "off"
         return kind(value)
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         raise SystemExit(f"ec2sim: invalid value {value!r} for {name}") from None
+
+
+def _read_file(path: str) -> dict[str, Any]:
+    """The settings of a YAML file, keys spelled as the flags with - or _."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise SystemExit(f"ec2sim: cannot read config file {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise SystemExit(f"ec2sim: {path} must hold a mapping of settings")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def _validate(config: Config) -> Config:
+    """Reject settings the server would misread (a port past 65535 would wrap around)."""
+    problems = [f"{name} must be 0-65535, not {port}"
+                for name, port in (("port", config.port), ("imds_port", config.imds_port))
+                if not 0 <= port <= 65535]
+    if not _ACCOUNT_ID.fullmatch(config.account_id):
+        problems.append(f"account_id must be 12 digits, not {config.account_id!r}")
+    if not _REGION.fullmatch(config.region):
+        problems.append(f"region must look like us-east-1, not {config.region!r}")
+    problems += [f"{f.name} must be >= 0" for f in fields(config) if f.name.endswith("_seconds")
+                 and getattr(config, f.name) < 0]
+    if config.iam_enforcement not in _ENFORCEMENT:
+        problems.append(f"iam_enforcement must be one of {', '.join(_ENFORCEMENT)}, not {config.iam_enforcement!r}")
+    if config.log_level.upper() not in _LOG_LEVELS:
+        problems.append(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {config.log_level!r}")
+    if problems:
+        raise SystemExit("ec2sim: invalid settings: " + "; ".join(problems))
+    return config
 
 
 def load_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
     settings: dict[str, Any] = {}
     config_file = args.config or environ.get("EC2SIM_CONFIG")
     if config_file:
-        with open(config_file, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        if not isinstance(data, dict):
-            raise SystemExit(f"ec2sim: {config_file} must hold a mapping of settings")
-        settings.update({str(k).replace("-", "_"): v for k, v in data.items()})
+        settings.update(_read_file(config_file))
     names = {f.name for f in fields(Config)}
     unknown = set(settings) - names
     if unknown:
@@ -70,7 +117,7 @@ def load_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
         flag = getattr(args, name)
         if flag is not None:
             settings[name] = flag
-    return Config(**{name: _coerce(name, value) for name, value in settings.items()})
+    return _validate(Config(**{name: _coerce(name, value) for name, value in settings.items()}))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = load_config(args, os.environ)
     logging.basicConfig(
         stream=sys.stdout, level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The startup line names the listeners' ports (port 0 picks one), so it shows at any log level.
+    logging.getLogger("ec2sim.server").setLevel(min(logging.INFO, logging.getLogger().level))
     from ec2sim.server import Server  # imported here so `--help` stays instant
 
     stop = threading.Event()

@@ -14,7 +14,7 @@ from ec2sim.config import Config
 from ec2sim.metadata.app import MetadataApp
 from ec2sim.store import Store
 
-log = logging.getLogger("ec2sim")
+log = logging.getLogger("ec2sim.server")
 
 
 class _Handler(WSGIRequestHandler):
