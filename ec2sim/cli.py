@@ -132,7 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with Server(config):
+    try:
+        server = Server(config)
+    except OSError as error:  # most often: the port is taken
+        raise SystemExit(f"ec2sim: cannot listen ({config.host}:{config.port}, metadata "
+                         f"{config.imds_host}:{config.imds_port}): {error.strerror or error}") from None
+    with server:
         sys.stdout.flush()
         stop.wait()
     return 0

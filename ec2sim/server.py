@@ -1,11 +1,19 @@
-"""Start the API and metadata listeners together; stop both cleanly."""
+"""Start the API and metadata listeners together; stop both cleanly.
+
+The API listener runs on waitress: Werkzeug's development server closes every
+connection after one response (a new TCP connection and thread per request),
+which caps throughput far below what SDK clients reusing connections expect.
+The metadata listener stays on Werkzeug's server: its traffic is light.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress.server import create_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 import ec2sim
 from ec2sim.api.app import ApiApp
@@ -16,40 +24,78 @@ from ec2sim.store import Store
 
 log = logging.getLogger("ec2sim.server")
 
+API_THREADS = 8
+POLL_SECONDS = 0.1  # how soon a listener notices it must stop
 
-class _Handler(WSGIRequestHandler):
-    """Keep-alive connections, and no per-request log line (the apps log their own)."""
 
-    protocol_version = "HTTP/1.1"
+class Listener(Protocol):
+    port: int
+
+    def serve(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No per-request log line from Werkzeug (the apps log their own)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
 
+class WerkzeugListener:
+    def __init__(self, host: str, port: int, app: Any) -> None:
+        self._server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self.port = self._server.server_port
+
+    def serve(self) -> None:
+        self._server.serve_forever(POLL_SECONDS)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class WaitressListener:
+    """A waitress server that can be stopped from another thread."""
+
+    def __init__(self, host: str, port: int, app: Any) -> None:
+        self._server = create_server(
+            app, host=host, port=port, threads=API_THREADS, asyncore_loop_timeout=POLL_SECONDS,
+            ident="ec2sim", clear_untrusted_proxy_headers=True,
+        )
+        self.port = self._server.effective_port
+
+    def serve(self) -> None:
+        self._server.run()
+
+    def stop(self) -> None:
+        server = self._server
+        while server._map:  # closing every channel ends the serving loop
+            for channel in list(server._map.values()):
+                channel.handle_close()
+        server.task_dispatcher.shutdown()
+
+
 class Server:
     """The two listeners of one emulator, sharing one store."""
-
-    poll_interval = 0.1
 
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
         self.store = store or Store()
         self.api_app = ApiApp(self.store, config)
         self.metadata_app = MetadataApp(self.store, config)
-        self._servers: list[BaseWSGIServer] = [
-            make_server(config.host, config.port, self.api_app, threaded=True, request_handler=_Handler),
-            make_server(config.imds_host, config.imds_port, self.metadata_app, threaded=True,
-                        request_handler=_Handler),
-        ]
+        self._api: Listener = WaitressListener(config.host, config.port, self.api_app)
+        self._imds: Listener = WerkzeugListener(config.imds_host, config.imds_port, self.metadata_app)
         self._threads: list[threading.Thread] = []
 
     @property
     def api_port(self) -> int:
-        return self._servers[0].server_port
+        return self._api.port
 
     @property
     def imds_port(self) -> int:
-        return self._servers[1].server_port
+        return self._imds.port
 
     @property
     def api_url(self) -> str:
@@ -61,8 +107,8 @@ class Server:
 
     def start(self) -> Server:
         threading.Thread(target=preload, name="ec2sim-models", daemon=True).start()
-        for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, args=(self.poll_interval,), daemon=True)
+        for name, listener in (("api", self._api), ("imds", self._imds)):
+            thread = threading.Thread(target=listener.serve, name=f"ec2sim-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info(
@@ -72,9 +118,8 @@ class Server:
         return self
 
     def stop(self) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        for listener in (self._api, self._imds):
+            listener.stop()
         for thread in self._threads:
             thread.join(timeout=1)
 

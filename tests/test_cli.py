@@ -234,7 +234,7 @@ def test_port_in_use_exits_with_a_message() -> None:
         taken.listen()
         port = str(taken.getsockname()[1])
         done = _run("serve", "--port", port, "--imds-port", "0")
-    assert done.returncode != 0 and f"Port {port} is in use" in done.stderr, done.stderr
+    assert done.returncode != 0 and "cannot listen" in done.stderr and port in done.stderr, done.stderr
 
 
 def test_readme_lists_every_setting() -> None:
