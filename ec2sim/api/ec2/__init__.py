@@ -1,6 +1,9 @@
 """EC2 handlers, one module per resource family; importing registers them."""
 
-from ec2sim.api.ec2 import (  # noqa: F401
+from ec2sim.api.ec2 import (  # noqa: F401  (authz*: the authorization rules)
+    authz,
+    authz_launch,
+    authz_storage,
     iam_profiles,
     image_attributes,
     images,
