@@ -65,16 +65,28 @@ class WaitressListener:
             ident="ec2sim", clear_untrusted_proxy_headers=True,
         )
         self.port = self._server.effective_port
+        self._serving = threading.Event()
+        self._stopped = threading.Event()
 
     def serve(self) -> None:
-        self._server.run()
+        self._serving.set()
+        try:
+            self._server.run()
+        finally:
+            self._stopped.set()
+
+    def _close_channels(self) -> None:
+        for channel in list(self._server._map.values()):
+            channel.handle_close()
 
     def stop(self) -> None:
-        server = self._server
-        while server._map:  # closing every channel ends the serving loop
-            for channel in list(server._map.values()):
-                channel.handle_close()
-        server.task_dispatcher.shutdown()
+        """Close every channel from inside the serving loop (which then ends), then the workers."""
+        if self._serving.is_set():
+            self._server.trigger.pull_trigger(self._close_channels)
+            self._stopped.wait(timeout=1)
+        else:
+            self._close_channels()
+        self._server.task_dispatcher.shutdown()
 
 
 class Server:

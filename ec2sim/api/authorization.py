@@ -87,13 +87,13 @@ class Denial:
 def first_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
     """The first check the caller's policies don't allow, if any."""
     policies = applicable_policies(ctx.store, ctx.principal)
-    base = ctx.condition_keys()
+    base = ctx.lowered_condition_keys
     for check in checks:
-        context = {**base, **check.context}
-        request = AuthRequest(check.action, check.resource, lowered(context))
+        context = {**base, **lowered(check.context)} if check.context else base
+        request = AuthRequest(check.action, check.resource, context)
         decision = evaluate(request, policies.identity, boundary=policies.boundary, session=policies.session)
         if not decision.allowed:
-            return Denial(check, decision, context)
+            return Denial(check, decision, {**ctx.condition_keys(), **check.context})
     return None
 
 
