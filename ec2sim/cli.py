@@ -18,23 +18,6 @@ import yaml
 import ec2sim
 from ec2sim.config import Config
 
-_HELP = {
-    "host": "address of the AWS API listener",
-    "port": "port of the AWS API listener (0 picks a free one)",
-    "imds_host": "address of the instance metadata listener",
-    "imds_port": "port of the instance metadata listener (0 picks a free one)",
-    "account_id": "the default account (used for keys the server has not issued)",
-    "region": "the region when a request names none",
-    "instance_start_seconds": "emulated seconds from pending to running",
-    "instance_stop_seconds": "emulated seconds of stopping and shutting-down",
-    "image_available_seconds": "emulated seconds from pending to available of a new image",
-    "strict_credentials": "reject access keys the server has not issued",
-    "imds_instance_id": "the instance the metadata listener serves at its root (default: the only running one)",
-    "role_credential_seconds": "lifetime of instance role credentials served by the metadata listener",
-    "iam_enforcement": "on (deny what policies do not allow), audit (log denials, allow) or off",
-    "iam_propagation_seconds": "emulated seconds before IAM changes take effect",
-    "log_level": "DEBUG, INFO, WARNING or ERROR",
-}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _ENFORCEMENT = ("on", "audit", "off")
 _BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
@@ -53,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         flag = "--" + f.name.replace("_", "-")
         action = argparse.BooleanOptionalAction if kinds[f.name] is bool else "store"
         serve.add_argument(flag, dest=f.name, default=None, action=action,
-                           help=f"{_HELP.get(f.name, f.name.replace('_', ' '))} (EC2SIM_{f.name.upper()})")
+                           help=f"{f.metadata['help']} (EC2SIM_{f.name.upper()})")
     return parser
 
 
@@ -94,6 +77,12 @@ def _validate(config: Config) -> Config:
                  and getattr(config, f.name) < 0]
     if config.iam_enforcement not in _ENFORCEMENT:
         problems.append(f"iam_enforcement must be one of {', '.join(_ENFORCEMENT)}, not {config.iam_enforcement!r}")
+    if config.role_credential_seconds < 900:
+        problems.append(f"role_credential_seconds must be at least 900, not {config.role_credential_seconds}")
+    for entry in config.root_keys():
+        if len(entry) != 3 or not _ACCOUNT_ID.fullmatch(entry[0]) or not entry[1] or not entry[2]:
+            problems.append("root_credentials entries must be ACCOUNT:ACCESS_KEY_ID:SECRET with a 12-digit account")
+            break
     if config.log_level.upper() not in _LOG_LEVELS:
         problems.append(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {config.log_level!r}")
     if problems:

@@ -1,29 +1,50 @@
-"""Server settings: defaults here, overridden by a YAML file, EC2SIM_* variables and flags."""
+"""Server settings: defaults here, overridden by a YAML file, EC2SIM_* variables and flags.
+
+Each setting's description lives with it (``help``), so the CLI, its --help
+and the README table never fall out of step with the settings themselves.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def setting(default: Any, help: str) -> Any:  # noqa: A002 - the argparse word
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass
 class Config:
-    host: str = "127.0.0.1"
-    port: int = 5000
-    imds_host: str = "127.0.0.1"
-    imds_port: int = 1338
-    account_id: str = "123456789012"
-    region: str = "us-east-1"
-    instance_start_seconds: float = 0.0
-    instance_stop_seconds: float = 0.0
-    image_available_seconds: float = 0.0
-    strict_credentials: bool = False
-    imds_instance_id: str = ""
-    role_credential_seconds: int = 21600
-    iam_enforcement: str = "on"  # on | audit | off
-    iam_propagation_seconds: float = 0.0
-    log_level: str = "INFO"
+    host: str = setting("127.0.0.1", "address of the AWS API listener")
+    port: int = setting(5000, "port of the AWS API listener (0 picks a free one)")
+    imds_host: str = setting("127.0.0.1", "address of the instance metadata listener")
+    imds_port: int = setting(1338, "port of the instance metadata listener (0 picks a free one)")
+    account_id: str = setting("123456789012", "the default account (used for keys the server has not issued)")
+    region: str = setting("us-east-1", "the region when a request names none")
+    root_credentials: str = setting(
+        "", "root keys of accounts, checked like any issued key: ACCOUNT:ACCESS_KEY_ID:SECRET, comma-separated"
+    )
+    strict_credentials: bool = setting(False, "reject access keys the server has not issued")
+    instance_start_seconds: float = setting(0.0, "emulated seconds from pending to running")
+    instance_stop_seconds: float = setting(0.0, "emulated seconds of stopping and shutting-down")
+    image_available_seconds: float = setting(0.0, "emulated seconds from pending to available of a new image")
+    imds_instance_id: str = setting(
+        "", "the instance the metadata listener serves at its root (default: the only running one)"
+    )
+    role_credential_seconds: int = setting(
+        21600, "lifetime of instance role credentials served by the metadata listener (at least 900)"
+    )
+    iam_enforcement: str = setting("on", "on (deny what policies do not allow), audit (log denials, allow) or off")
+    iam_propagation_seconds: float = setting(0.0, "emulated seconds before IAM changes take effect")
+    log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
     @classmethod
     def field_types(cls) -> dict[str, type]:
         kinds = {"int": int, "float": float, "str": str, "bool": bool}
         return {f.name: kinds[f.type] if isinstance(f.type, str) else f.type for f in fields(cls)}
+
+    def root_keys(self) -> list[tuple[str, str, str]]:
+        """(account, access key id, secret) of each configured root key."""
+        entries = [e.strip() for e in self.root_credentials.split(",") if e.strip()]
+        return [tuple(e.split(":", 2)) for e in entries]  # type: ignore[misc]

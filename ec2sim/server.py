@@ -95,6 +95,8 @@ class Server:
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
         self.store = store or Store()
+        for account_id, access_key_id, secret in config.root_keys():
+            self.store.configure_root_key(account_id, access_key_id, secret)
         self.api_app = ApiApp(self.store, config)
         self.metadata_app = MetadataApp(self.store, config)
         self._api: Listener = WaitressListener(config.host, config.port, self.api_app)

@@ -12,6 +12,8 @@ from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from ec2sim.config import Config
+from ec2sim.server import Server
 from ec2sim.store.iam.credentials import Credential
 from tests.helpers import aws_error
 
@@ -142,3 +144,47 @@ def test_opt_in_regions(ec2):
     names = {r["RegionName"]: r["OptInStatus"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
     assert names["us-east-1"] == "opt-in-not-required" and names["af-south-1"] == "not-opted-in"
     assert "af-south-1" not in {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
+
+
+@pytest.fixture(scope="module")
+def strict_server():
+    """A server that refuses unknown keys and knows one configured root key."""
+    config = Config(port=0, imds_port=0, strict_credentials=True,
+                    root_credentials="210987654321:AKIAROOTKEYEXAMPLE01:root/Secret+Key")
+    with Server(config) as running:
+        yield running
+
+
+def test_strict_credentials_refuse_unknown_keys(strict_server):
+    with aws_error("InvalidClientTokenId", 403):
+        client(strict_server, "sts", "AKIAUNKNOWN", "x").get_caller_identity()
+    with aws_error("AuthFailure", 401):
+        client(strict_server, "ec2", "123456789012", "x").describe_regions()
+    unsigned = requests.post(strict_server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert unsigned.status_code == 403 and "<Code>MissingAuthenticationToken</Code>" in unsigned.text
+
+
+def test_configured_root_key(strict_server):
+    root = client(strict_server, "sts", "AKIAROOTKEYEXAMPLE01", "root/Secret+Key")
+    assert root.get_caller_identity()["Arn"] == "arn:aws:iam::210987654321:root"
+    with aws_error("SignatureDoesNotMatch", 403):
+        client(strict_server, "sts", "AKIAROOTKEYEXAMPLE01", "wrong").get_caller_identity()
+    requests.post(strict_server.api_url + "/_ec2sim/reset")
+    assert root.get_caller_identity()["Account"] == "210987654321"  # configured keys survive a reset
+
+
+def test_odd_characters_are_signed_and_decoded(server, known_key):
+    iam = client(server, "iam", known_key, "s3cr3t/Key+1")
+    value = "a b+c/d=e&f%20g é ☃ ~!*'()"
+    iam.create_user(UserName="odd+name=x,y.z@w-1", Tags=[{"Key": "k:/+=@", "Value": value}])
+    tags = iam.list_user_tags(UserName="odd+name=x,y.z@w-1")["Tags"]
+    assert tags == [{"Key": "k:/+=@", "Value": value}]
+
+
+def test_unsigned_payload_header(server, known_key):
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    request = AWSRequest("POST", server.api_url + "/", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(known_key, "s3cr3t/Key+1"), "sts", "us-east-1").add_auth(request)
+    assert requests.post(request.url, data=body, headers=dict(request.headers)).status_code == 200

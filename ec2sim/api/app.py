@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 import ec2sim.api.ec2  # noqa: F401 - registers the handlers
 import ec2sim.api.iam  # noqa: F401
 import ec2sim.api.sts  # noqa: F401
+from ec2sim.access_log import log_request
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
@@ -48,7 +49,9 @@ class ApiApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         if self.control.handles(request.path):
+            started = time.perf_counter()
             response = self.control.dispatch(request)
+            log_request(log, request.method, request.path, response.status_code, started)
         else:
             response = self.handle(request)
         return response(environ, start_response)
@@ -79,8 +82,7 @@ class ApiApp:
             log.exception("internal error in %s", action)
             error = internal_error()
             text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status_for(info.name)
-        log.info("%s %s %s %d %.1fms", request.method, info.name, action, status,
-                 (time.perf_counter() - started) * 1000)
+        log_request(log, request.method, f"{info.name} {action}", status, started)
         response = Response(text, status, content_type=renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response

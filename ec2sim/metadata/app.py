@@ -9,6 +9,8 @@ for everything while HttpEndpoint is disabled, 404 for what does not exist.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ec2sim.access_log import log_request
 from ec2sim.config import Config
 from ec2sim.metadata.addressing import InstanceLocator
 from ec2sim.metadata.credentials import RoleCredentialCache
@@ -33,6 +36,8 @@ _ERROR_PAGE = (
     " <head>\n  <title>{0}</title>\n </head>\n <body>\n  <h1>{0}</h1>\n </body>\n</html>\n"
 )
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+
+log = logging.getLogger("ec2sim.imds")
 
 
 class _InstanceId(BaseConverter):
@@ -80,6 +85,7 @@ class MetadataApp:
         self.signer = signer_for(store)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started = time.perf_counter()
         request = Request(environ)
         try:
             endpoint, args = _URLS.bind_to_environ(environ).match()
@@ -88,6 +94,7 @@ class MetadataApp:
         else:
             with self.store.lock:
                 response = self._dispatch(request, endpoint, args)
+        log_request(log, request.method, request.path, response.status_code, started)
         return response(environ, start_response)
 
     def _dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:

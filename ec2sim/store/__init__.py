@@ -49,6 +49,7 @@ class Store:
         self.timeline = Timeline()
         self.accounts: dict[str, Account] = {}
         self.credentials: dict[str, Credential] = {}
+        self._root_keys: list[Credential] = []
         self.retired_keys: set[str] = set()  # issued once, since deleted: refused, never "unknown"
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
@@ -65,6 +66,11 @@ class Store:
         self.credentials[credential.access_key_id] = credential
         return credential
 
+    def configure_root_key(self, account_id: str, access_key_id: str, secret: str) -> None:
+        """A root key given in the settings: checked like issued keys, and kept across resets."""
+        self._root_keys.append(Credential(access_key_id, secret, account_id, "root"))
+        self.add_credential(self._root_keys[-1])
+
     def retire_credential(self, access_key_id: str) -> None:
         """Forget a key for good: it is refused from now on, not taken for an unknown key."""
         if self.credentials.pop(access_key_id, None) is not None:
@@ -78,6 +84,8 @@ class Store:
         with self.lock:
             self.accounts.clear()
             self.credentials.clear()
+            for credential in self._root_keys:
+                self.add_credential(credential)
             self.retired_keys.clear()
             self.instance_regions.clear()
             self.shared_images.clear()
