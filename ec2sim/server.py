@@ -81,6 +81,7 @@ class WaitressListener:
 
     def stop(self) -> None:
         """Close every channel from inside the serving loop (which then ends), then the workers."""
+        logging.getLogger("waitress").setLevel(logging.ERROR)  # closing live channels is expected here
         if self._serving.is_set():
             self._server.trigger.pull_trigger(self._close_channels)
             self._stopped.wait(timeout=1)
