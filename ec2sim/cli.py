@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-import yaml
-
 import ec2sim
 from ec2sim.config import Config
 
@@ -54,6 +52,8 @@ def _coerce(name: str, value: Any) -> Any:
 
 def _read_file(path: str) -> dict[str, Any]:
     """The settings of a YAML file, keys spelled as the flags with - or _."""
+    import yaml  # only config files need it: keeps start-up lean
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}

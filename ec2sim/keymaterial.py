@@ -18,10 +18,14 @@ import hmac
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+# cryptography is imported by the functions that use it: only key pair requests need it, and
+# importing it costs the server's start-up tens of milliseconds.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    _PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 KEY_TYPES = ("rsa", "ed25519")
 KEY_FORMATS = ("pem", "ppk")
@@ -32,9 +36,6 @@ _SSH_ALGORITHMS = ("ssh-rsa", "ssh-ed25519")
 _PPK_MAC_KEY = hashlib.sha1(b"putty-private-key-file-mac-key").digest()  # + empty passphrase
 _RFC4716_BEGIN = "---- BEGIN SSH2 PUBLIC KEY ----"
 _RFC4716_END = "---- END SSH2 PUBLIC KEY ----"
-_NO_ENCRYPTION = serialization.NoEncryption()
-
-_PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,18 @@ def _colon_hex(digest: bytes) -> str:
 
 def rsa_created_fingerprint(private_key: rsa.RSAPrivateKey) -> str:
     """SHA-1 of the DER PKCS#8 private key, colon-separated lowercase hex (59 chars)."""
+    from cryptography.hazmat.primitives import serialization
+
     der = private_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, _NO_ENCRYPTION
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return _colon_hex(hashlib.sha1(der).digest())
 
 
 def rsa_imported_fingerprint(public_key: rsa.RSAPublicKey) -> str:
     """MD5 of the DER SubjectPublicKeyInfo, colon-separated lowercase hex (47 chars)."""
+    from cryptography.hazmat.primitives import serialization
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return _colon_hex(hashlib.md5(der).digest())
 
@@ -88,6 +93,8 @@ def _ssh_mpint(value: int) -> bytes:
 
 
 def _openssh_line(public_key: _PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     line = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return line.decode("ascii")
 
@@ -134,6 +141,10 @@ def generate_key_pair(key_type: str = "rsa", key_format: str = "pem", *, comment
     if key_format not in KEY_FORMATS:
         raise ValueError(f"unsupported key format: {key_format!r}")
 
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    no_encryption = serialization.NoEncryption()
     public_key: _PublicKey
     if key_type == "rsa":
         rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
@@ -141,7 +152,7 @@ def generate_key_pair(key_type: str = "rsa", key_format: str = "pem", *, comment
         fingerprint = rsa_created_fingerprint(rsa_key)
         if key_format == "pem":
             pem = rsa_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, _NO_ENCRYPTION
+                serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, no_encryption
             )
             material = pem.decode("ascii")
         else:
@@ -155,12 +166,12 @@ def generate_key_pair(key_type: str = "rsa", key_format: str = "pem", *, comment
         fingerprint = ed25519_fingerprint(ed_public)
         if key_format == "pem":
             pem = ed_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, _NO_ENCRYPTION
+                serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, no_encryption
             )
             material = pem.decode("ascii")
         else:
             seed = ed_key.private_bytes(
-                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, _NO_ENCRYPTION
+                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, no_encryption
             )
             material = _ppk_v2("ssh-ed25519", _ssh_blob(public_key), _ssh_string(seed), comment)
 
@@ -168,6 +179,9 @@ def generate_key_pair(key_type: str = "rsa", key_format: str = "pem", *, comment
 
 
 def _load(loader: Callable[[bytes], object], data: bytes, form: str) -> _PublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = loader(data)
     except (ValueError, UnsupportedAlgorithm) as exc:  # cryptography's messages are long
@@ -183,6 +197,8 @@ def _load_ssh_blob(blob: bytes, expected_algorithm: str | None = None) -> _Publi
         raise ValueError(f"unsupported key type: {algorithm}")
     if expected_algorithm is not None and algorithm != expected_algorithm:
         raise ValueError("key type does not match key data")
+    from cryptography.hazmat.primitives import serialization
+
     line = f"{algorithm} {base64.b64encode(blob).decode('ascii')}"
     return _load(serialization.load_ssh_public_key, line.encode("ascii"), "SSH")
 
@@ -212,6 +228,8 @@ def _parse_rfc4716(text: str) -> _PublicKey:
 
 def _parse_public_key(data: bytes) -> tuple[_PublicKey, bool]:
     """Return the key and whether it was given in OpenSSH public key format."""
+    from cryptography.hazmat.primitives import serialization
+
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:  # raw DER: an RSA SubjectPublicKeyInfo is never pure ASCII
@@ -233,6 +251,8 @@ def import_public_key(material: bytes | str) -> ImportedKey:
     PEM, base64-encoded (or raw) DER, and RFC 4716 SSH2 public keys. Raises ValueError for anything
     unparseable, an unsupported key type, or an RSA key not 1024, 2048 or 4096 bits long.
     """
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     data = (material.encode("utf-8") if isinstance(material, str) else bytes(material)).strip()
     if not data:
         raise ValueError("empty public key material")

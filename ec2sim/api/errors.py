@@ -67,12 +67,11 @@ class AwsError(Exception):
 @lru_cache(maxsize=None)
 def _model_statuses(service: str) -> dict[str, int]:
     """Error code → HTTP status as the service model declares its exceptions (IAM's LimitExceeded is 409)."""
-    model = service_model(service)
     statuses: dict[str, int] = {}
-    for name in model.shape_names:
-        error = model.shape_for(name).metadata.get("error", {})
+    for shape in service_model(service).error_shapes:
+        error = shape.metadata.get("error", {})
         if error.get("httpStatusCode"):
-            statuses[error.get("code", name)] = error["httpStatusCode"]
+            statuses[error.get("code", shape.name)] = error["httpStatusCode"]
     return statuses
 
 

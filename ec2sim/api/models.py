@@ -1,4 +1,4 @@
-"""AWS's own service models (shipped in botocore), loaded once and lazily.
+"""AWS's own service models (botocore's data files), loaded once and lazily.
 
 The models are the wire specification: operation names, input and output
 shapes, wire names, list wrappers and constraints all come from here.
@@ -10,24 +10,22 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 
-from botocore.loaders import Loader
-from botocore.model import OperationModel, ServiceModel
+from ec2sim.api.shapes import OperationModel, ServiceModel, load_service_description
 
 SERVICES: dict[str, str] = {"ec2": "2016-11-15", "iam": "2010-05-08", "sts": "2011-06-15"}
 
-_loader = Loader()
 _lock = threading.Lock()
 _models: dict[str, ServiceModel] = {}
 
 
 def service_model(service: str) -> ServiceModel:
-    """The botocore ServiceModel of `service`, loaded on first use."""
+    """The ServiceModel of `service`, loaded on first use."""
     model = _models.get(service)
     if model is None:
         with _lock:
             model = _models.get(service)
             if model is None:
-                data = _loader.load_service_model(service, "service-2", SERVICES[service])
+                data = load_service_description(service, SERVICES[service])
                 model = _models[service] = ServiceModel(data, service_name=service)
     return model
 

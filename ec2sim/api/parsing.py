@@ -19,10 +19,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from botocore.model import Shape
-
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO
+from ec2sim.api.shapes import Shape
 
 # Parameters every request may carry that are not members of any input shape.
 _ENVELOPE = frozenset({"Action", "Version"})

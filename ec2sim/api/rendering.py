@@ -15,10 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from botocore.model import OperationModel, Shape
-
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import ServiceInfo
+from ec2sim.api.shapes import OperationModel, Shape
 
 Writer = Callable[[Any, list[str]], None]
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'

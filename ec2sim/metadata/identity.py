@@ -17,18 +17,16 @@ import base64
 import threading
 import weakref
 from datetime import datetime, timedelta, timezone
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from ec2sim.metadata.credentials import imds_json, iso
 from ec2sim.store import Store
 from ec2sim.store.ec2.instances import Instance
 
-_PKCS7_OPTIONS = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.NoCerts, pkcs7.PKCS7Options.Binary]
+# cryptography is imported where a key is made or used: importing it would cost start-up ~30 ms.
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def document(instance: Instance) -> str:
@@ -65,23 +63,37 @@ class Signer:
             return self._pair
 
     def certificate_pem(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
         return self._keys()[1].public_bytes(serialization.Encoding.PEM).decode()
 
     def signature(self, text: str) -> str:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
         key = self._keys()[0]
         return base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
     def pkcs7(self, text: str) -> str:
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
         key, cert = self._keys()
+        options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.NoCerts, pkcs7.PKCS7Options.Binary]
         der = (
             pkcs7.PKCS7SignatureBuilder().set_data(text.encode())
-            .add_signer(cert, key, hashes.SHA256()).sign(serialization.Encoding.DER, _PKCS7_OPTIONS)
+            .add_signer(cert, key, hashes.SHA256()).sign(serialization.Encoding.DER, options)
         )
         encoded = base64.b64encode(der).decode()
         return "\n".join(encoded[i:i + 64] for i in range(0, len(encoded), 64))
 
 
 def _new_pair() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),

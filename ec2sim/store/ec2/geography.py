@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import botocore
+from ec2sim.api.shapes import botocore_data_path
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,8 @@ REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)  # enabled by default in every a
 @lru_cache(maxsize=1)
 def partition_regions() -> frozenset[str]:
     """Every region of the commercial partition, as botocore's partitions.json lists them."""
-    path = Path(botocore.__file__).parent / "data" / "partitions.json"
-    partitions = json.loads(path.read_text())["partitions"]
+    with open(botocore_data_path("partitions.json"), encoding="utf-8") as file:
+        partitions = json.load(file)["partitions"]
     aws = next(p for p in partitions if p["id"] == "aws")
     return frozenset(name for name in aws["regions"] if name != "aws-global")
 
