@@ -19,6 +19,7 @@ import base64
 import json
 import logging
 import zlib
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,9 +88,9 @@ class Denial:
 def first_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
     """The first check the caller's policies don't allow, if any."""
     policies = applicable_policies(ctx.store, ctx.principal)
-    base = ctx.lowered_condition_keys
+    base = ctx.global_keys
     for check in checks:
-        context = {**base, **lowered(check.context)} if check.context else base
+        context = ChainMap(lowered(check.context), base) if check.context else base
         request = AuthRequest(check.action, check.resource, context)
         decision = evaluate(request, policies.identity, boundary=policies.boundary, session=policies.session)
         if not decision.allowed:

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 
 from ec2sim.config import Config
-from ec2sim.iam.context_keys import global_context, lowered
+from ec2sim.iam.context_keys import ConditionKeys, global_context
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import principal_tags
 from ec2sim.iam.principals import Principal
@@ -49,17 +49,13 @@ class RequestContext:
         return self.account.iam
 
     @cached_property
-    def _global_keys(self) -> dict[str, ContextValue]:
+    def global_keys(self) -> ConditionKeys:
+        """The request's global condition keys (lower-cased look-ups, computed on first use)."""
         return global_context(
             self.principal, now=self.now, source_ip=self.source_ip, user_agent=self.user_agent,
-            region=self.region, secure=self.secure, principal_tags=principal_tags(self.store, self.principal),
+            region=self.region, secure=self.secure, principal_tags=lambda: principal_tags(self.store, self.principal),
         )
 
-    @cached_property
-    def lowered_condition_keys(self) -> dict[str, ContextValue]:
-        """The global keys in the engine's form (lower-cased); shared, not to be changed."""
-        return lowered(self._global_keys)
-
     def condition_keys(self) -> dict[str, ContextValue]:
-        """The request's global condition keys (a fresh dict the caller may extend)."""
-        return dict(self._global_keys)
+        """The global condition keys as AWS spells them (a fresh dict the caller may extend)."""
+        return self.global_keys.canonical()

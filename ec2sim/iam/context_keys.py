@@ -3,18 +3,79 @@
 Only keys AWS sets for the kind of caller are present: aws:username only for
 IAM users, aws:TokenIssueTime and aws:MultiFactorAuthPresent only with
 temporary credentials. The engine matches keys case-insensitively and takes
-them lower-cased (`lowered`); the canonical spelling is kept for the decoded
-authorization message.
+them lower-cased; the canonical spelling is kept for the decoded authorization
+message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from ec2sim.iam.policy.engine import ContextValue
 from ec2sim.iam.principals import Principal
 
 _PRINCIPAL_TYPE = {"root": "Account", "user": "User", "assumed-role": "AssumedRole"}
+
+Thunk = Callable[[], "ContextValue | None"]
+
+
+class ConditionKeys(Mapping[str, ContextValue]):
+    """A request's condition keys, looked up by lower-cased name, each computed on first use.
+
+    Most policies read no condition key at all, so nothing is formatted until a
+    statement asks (``aws:CurrentTime`` costs a strftime, ``aws:PrincipalTag/*``
+    a look-up of the principal's tags). `canonical` gives every key as AWS spells
+    it, for the decoded authorization message.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, ContextValue | Thunk]] = {}
+        self._families: list[tuple[str, str, Callable[[], dict[str, ContextValue]]]] = []
+        self._cache: dict[str, ContextValue | None] = {}
+
+    def add(self, key: str, value: ContextValue | Thunk) -> None:
+        self._entries[key.lower()] = (key, value)
+
+    def add_family(self, prefix: str, members: Callable[[], dict[str, ContextValue]]) -> None:
+        """Keys ``<prefix><name>`` for each name → value `members` returns (e.g. tags)."""
+        self._families.append((prefix.lower(), prefix, members))
+
+    def _compute(self, key: str) -> ContextValue | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            value = entry[1]
+            return value() if callable(value) else value
+        for lower_prefix, _, members in self._families:
+            if key.startswith(lower_prefix):
+                name = key[len(lower_prefix):]
+                return next((v for k, v in members().items() if k.lower() == name), None)
+        return None
+
+    def __getitem__(self, key: str) -> ContextValue:
+        if key not in self._cache:
+            self._cache[key] = self._compute(key)
+        value = self._cache[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def canonical(self) -> dict[str, ContextValue]:
+        """Every key that has a value, spelled as AWS spells it."""
+        keys: dict[str, ContextValue] = {}
+        for lower, (name, _) in self._entries.items():
+            value = self.get(lower)
+            if value is not None:
+                keys[name] = value
+        for _, prefix, members in self._families:
+            keys.update({f"{prefix}{k}": v for k, v in members().items()})
+        return keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k.lower() for k in self.canonical()])
+
+    def __len__(self) -> int:
+        return len(self.canonical())
 
 
 def global_context(
@@ -25,33 +86,33 @@ def global_context(
     user_agent: str,
     region: str,
     secure: bool,
-    principal_tags: dict[str, str] | None = None,
-) -> dict[str, ContextValue]:
-    keys: dict[str, ContextValue] = {
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:EpochTime": str(int(now.timestamp())),
-        "aws:SourceIp": source_ip,
-        "aws:UserAgent": user_agent,
-        "aws:SecureTransport": "true" if secure else "false",
-        "aws:RequestedRegion": region,
-        "aws:PrincipalArn": principal.arn,
-        "aws:PrincipalAccount": principal.account_id,
-        "aws:PrincipalType": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
-        "aws:userid": principal.user_id,
-    }
+    principal_tags: Callable[[], dict[str, str]] | None = None,
+) -> ConditionKeys:
+    keys = ConditionKeys()
+    keys.add("aws:CurrentTime", lambda: now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    keys.add("aws:EpochTime", lambda: str(int(now.timestamp())))
+    keys.add("aws:SourceIp", source_ip)
+    keys.add("aws:UserAgent", user_agent)
+    keys.add("aws:SecureTransport", "true" if secure else "false")
+    keys.add("aws:RequestedRegion", region)
+    keys.add("aws:PrincipalArn", principal.arn)
+    keys.add("aws:PrincipalAccount", principal.account_id)
+    keys.add("aws:PrincipalType", _PRINCIPAL_TYPE.get(principal.kind, "Account"))
+    keys.add("aws:userid", principal.user_id)
     if principal.kind == "user":
-        keys["aws:username"] = principal.name
+        keys.add("aws:username", principal.name)
     credential = principal.credential
     if credential is not None and credential.session_token:
-        keys["aws:MultiFactorAuthPresent"] = "true" if credential.mfa_authenticated else "false"
+        keys.add("aws:MultiFactorAuthPresent", "true" if credential.mfa_authenticated else "false")
         if credential.issued is not None:
-            keys["aws:TokenIssueTime"] = credential.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+            issued = credential.issued
+            keys.add("aws:TokenIssueTime", lambda: issued.strftime("%Y-%m-%dT%H:%M:%SZ"))
         session = credential.role_session
         if session is not None and session.source_instance_arn:
-            keys["ec2:SourceInstanceARN"] = session.source_instance_arn
-            keys["ec2:RoleDelivery"] = session.role_delivery or "1.0"
-    for key, value in (principal_tags or {}).items():
-        keys[f"aws:PrincipalTag/{key}"] = value
+            keys.add("ec2:SourceInstanceARN", session.source_instance_arn)
+            keys.add("ec2:RoleDelivery", session.role_delivery or "1.0")
+    if principal_tags is not None:
+        keys.add_family("aws:PrincipalTag/", principal_tags)
     return keys
 
 

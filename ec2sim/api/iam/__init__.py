@@ -12,5 +12,6 @@ from ec2sim.api.iam import (  # noqa: F401
     policies,
     roles,
     simulator,
+    tagging,
     users,
 )

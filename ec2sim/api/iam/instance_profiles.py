@@ -6,7 +6,7 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.propagation import mark_changed
@@ -99,23 +99,3 @@ def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any]) 
         raise AwsError("NoSuchEntity", f"The role with name {role.name} cannot be found.")
     profile.role_names.remove(key)
     role.profile_names.remove(profile.name.lower())
-
-
-@iam_action("TagInstanceProfile")
-def tag_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
-    profile.tags = tags_in(req["Tags"], profile.tags)
-
-
-@iam_action("UntagInstanceProfile")
-def untag_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
-    profile.tags = untag(profile.tags, req["TagKeys"])
-
-
-@iam_action("ListInstanceProfileTags")
-def list_instance_profile_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    """Sorted by tag key, as IAM documents."""
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
-    chunk, paging = page(sorted(tag_list(profile.tags), key=lambda t: t["Key"]), req)
-    return {"Tags": list(chunk), **paging}

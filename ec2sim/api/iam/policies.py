@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
@@ -47,7 +47,7 @@ def get_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
     return policy
 
 
-def _customer_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
+def customer_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
     """A policy the caller may change: AWS-managed ones belong to AWS's account."""
     policy = get_policy(ctx, arn)
     if policy.is_aws_managed:
@@ -157,7 +157,7 @@ def list_policies(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 
 @iam_action("DeletePolicy")
 def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"])
     if ctx.iam.attachments.get(policy.arn) or ctx.iam.boundary_uses.get(policy.arn):
         raise AwsError("DeleteConflict", "Cannot delete a policy attached to entities.")
     if len(policy.versions) > 1:
@@ -174,28 +174,6 @@ def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
 # Tags ------------------------------------------------------------------------------------
 
 
-@iam_action("TagPolicy")
-def tag_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = _customer_policy(ctx, req["PolicyArn"])
-    policy.tags = tags_in(req["Tags"], policy.tags)
-
-
-@iam_action("UntagPolicy")
-def untag_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = _customer_policy(ctx, req["PolicyArn"])
-    policy.tags = untag(policy.tags, req["TagKeys"])
-
-
-@iam_action("ListPolicyTags")
-def list_policy_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policy = get_policy(ctx, req["PolicyArn"])
-    chunk, paging = page(tag_list(policy.tags), req)
-    return {"Tags": list(chunk), **paging}
-
-
-# Versions --------------------------------------------------------------------------------
-
-
 def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
     version = policy.versions.get(version_id)
     if version is None:
@@ -205,7 +183,7 @@ def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
 
 @iam_action("CreatePolicyVersion")
 def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"])
     document = _checked_document(req["PolicyDocument"])
     if len(policy.versions) >= MAX_VERSIONS:
         raise AwsError(
@@ -239,7 +217,7 @@ def list_policy_versions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, 
 
 @iam_action("DeletePolicyVersion")
 def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"])
     version = _version(policy, req["VersionId"])
     if version.version_id == policy.default_version_id:
         raise AwsError("DeleteConflict", "Cannot delete the default version of a policy.")
@@ -248,7 +226,7 @@ def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
 
 @iam_action("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = _customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"])
     policy.default_version_id = _version(policy, req["VersionId"]).version_id
     mark_changed(ctx, "policy", policy.arn)
     policy.update_date = ctx.now

@@ -7,7 +7,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, set_boundary
-from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.grammar import policy_size
@@ -141,26 +141,6 @@ def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.")
     set_boundary(ctx, role, None)
     ctx.iam.roles.remove(role.name)
-
-
-@iam_action("TagRole")
-def tag_role(ctx: RequestContext, req: dict[str, Any]) -> None:
-    role = get_role(ctx, req["RoleName"])
-    role.tags = tags_in(req["Tags"], role.tags)
-
-
-@iam_action("UntagRole")
-def untag_role(ctx: RequestContext, req: dict[str, Any]) -> None:
-    role = get_role(ctx, req["RoleName"])
-    role.tags = untag(role.tags, req["TagKeys"])
-
-
-@iam_action("ListRoleTags")
-def list_role_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    """Sorted by tag key, as IAM documents."""
-    role = get_role(ctx, req["RoleName"])
-    chunk, paging = page(sorted(tag_list(role.tags), key=lambda t: t["Key"]), req)
-    return {"Tags": list(chunk), **paging}
 
 
 @iam_action("PutRolePermissionsBoundary")

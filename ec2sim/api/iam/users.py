@@ -7,7 +7,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
-from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in, untag
+from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import User
@@ -125,24 +125,6 @@ def delete_user(ctx: RequestContext, req: dict[str, Any]) -> None:
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
     set_boundary(ctx, user, None)
     ctx.iam.users.remove(user.name)
-
-
-@iam_action("TagUser")
-def tag_user(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = get_user(ctx, req["UserName"])
-    user.tags = tags_in(req["Tags"], user.tags)
-
-
-@iam_action("UntagUser")
-def untag_user(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = get_user(ctx, req["UserName"])
-    user.tags = untag(user.tags, req["TagKeys"])
-
-
-@iam_action("ListUserTags")
-def list_user_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    chunk, marker = page(tag_list(get_user(ctx, req["UserName"]).tags), req)
-    return {"Tags": list(chunk), **marker}
 
 
 @iam_action("PutUserPermissionsBoundary")
