@@ -67,11 +67,12 @@ class ApiApp:
             if request.method == "POST" and body:
                 params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             action = params.get("Action", "-")
-            scope = credential_scope(request.headers, params)
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            scope = credential_scope(headers, params)
             info = self._service(scope, params)
             _check_scope(info, scope)
             region = scope.region if scope else self.config.region
-            principal = self._authenticate(info, region, request, query, body)
+            principal = self._authenticate(info, region, request, headers, query, body)
             result = self._call(info, action, params, region, principal, request, request_id)
             renderer = renderer_for(info)
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
@@ -88,14 +89,15 @@ class ApiApp:
         return response
 
     def _authenticate(
-        self, info: ServiceInfo, region: str, request: Request, query: list[tuple[str, str]], body: bytes
+        self, info: ServiceInfo, region: str, request: Request, headers: dict[str, str],
+        query: list[tuple[str, str]], body: bytes,
     ) -> Principal:
         try:
             with self.store.lock:
                 now = self.store.clock.now()
                 principal = authenticate(
                     self.store, self.config.account_id, self.config.strict_credentials, now,
-                    request.method, request.environ.get("PATH_INFO", "/"), query, request.headers, body,
+                    request.method, request.environ.get("PATH_INFO", "/"), query, headers, body,
                 )
                 record_use(self.store, principal, info.name, region, now)
                 return principal

@@ -61,7 +61,7 @@ def authenticate(
         verify(signed, credential.secret)
     except SignatureError as error:
         raise AuthenticationError(error.reason, error.message) from None
-    token = headers.get("X-Amz-Security-Token") or params.get("X-Amz-Security-Token")
+    token = headers.get("x-amz-security-token") or params.get("X-Amz-Security-Token")
     if credential.session_token != (token or None):
         raise AuthenticationError("invalid", "The security token included in the request is invalid.")
     if credential.expiration is not None and now >= credential.expiration:

@@ -29,8 +29,10 @@ class ConditionKeys(Mapping[str, ContextValue]):
     it, for the decoded authorization message.
     """
 
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, ContextValue | Thunk]] = {}
+    def __init__(self, keys: dict[str, ContextValue | Thunk] | None = None) -> None:
+        self._entries: dict[str, tuple[str, ContextValue | Thunk]] = {
+            key.lower(): (key, value) for key, value in (keys or {}).items()
+        }
         self._families: list[tuple[str, str, Callable[[], dict[str, ContextValue]]]] = []
         self._cache: dict[str, ContextValue | None] = {}
 
@@ -88,17 +90,18 @@ def global_context(
     secure: bool,
     principal_tags: Callable[[], dict[str, str]] | None = None,
 ) -> ConditionKeys:
-    keys = ConditionKeys()
-    keys.add("aws:CurrentTime", lambda: now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    keys.add("aws:EpochTime", lambda: str(int(now.timestamp())))
-    keys.add("aws:SourceIp", source_ip)
-    keys.add("aws:UserAgent", user_agent)
-    keys.add("aws:SecureTransport", "true" if secure else "false")
-    keys.add("aws:RequestedRegion", region)
-    keys.add("aws:PrincipalArn", principal.arn)
-    keys.add("aws:PrincipalAccount", principal.account_id)
-    keys.add("aws:PrincipalType", _PRINCIPAL_TYPE.get(principal.kind, "Account"))
-    keys.add("aws:userid", principal.user_id)
+    keys = ConditionKeys({
+        "aws:CurrentTime": lambda: now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": lambda: str(int(now.timestamp())),
+        "aws:SourceIp": source_ip,
+        "aws:UserAgent": user_agent,
+        "aws:SecureTransport": "true" if secure else "false",
+        "aws:RequestedRegion": region,
+        "aws:PrincipalArn": principal.arn,
+        "aws:PrincipalAccount": principal.account_id,
+        "aws:PrincipalType": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
+        "aws:userid": principal.user_id,
+    })
     if principal.kind == "user":
         keys.add("aws:username", principal.name)
     credential = principal.credential

@@ -1,7 +1,7 @@
 """AWS Signature Version 4: reading the credential scope and verifying signatures.
 
 Pure functions over the request's parts (method, path, query pairs, headers,
-body), so no web framework is involved. Both forms are handled: the
+body; header names lower-cased), so no web framework is involved. Both forms are handled: the
 ``Authorization`` header and presigned query strings (``X-Amz-Signature``).
 The request time is checked against the *real* clock: clients sign with real
 time, whatever the emulated clock says.
@@ -55,7 +55,7 @@ class SignedRequest:
     method: str
     path: str
     query: Sequence[tuple[str, str]]  # decoded (name, value) pairs, as received
-    headers: Mapping[str, str]  # case-insensitive mapping
+    headers: Mapping[str, str]  # names lower-cased
     body: bytes
     scope: CredentialScope
     signed_headers: tuple[str, ...]
@@ -82,7 +82,7 @@ def _auth_fields(header: str) -> dict[str, str]:
 
 def credential_scope(headers: Mapping[str, str], query: Mapping[str, str]) -> CredentialScope | None:
     """The scope from the Authorization header or a presigned query string, if any."""
-    auth = headers.get("Authorization", "")
+    auth = headers.get("authorization", "")
     if auth.startswith(ALGORITHM + " "):
         return _parse_credential(_auth_fields(auth).get("Credential", ""))
     presigned = query.get("X-Amz-Credential")
@@ -90,14 +90,14 @@ def credential_scope(headers: Mapping[str, str], query: Mapping[str, str]) -> Cr
 
 
 def is_signed(headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
-    return "Authorization" in headers or "X-Amz-Signature" in query or "X-Amz-Credential" in query
+    return "authorization" in headers or "X-Amz-Signature" in query or "X-Amz-Credential" in query
 
 
 def read_signature(
     method: str, path: str, query: Sequence[tuple[str, str]], headers: Mapping[str, str], body: bytes
 ) -> SignedRequest:
     """What the client signed and claims, or SignatureError("incomplete") when malformed."""
-    auth = headers.get("Authorization")
+    auth = headers.get("authorization")
     if auth is not None:
         if not auth.startswith(ALGORITHM + " "):
             raise SignatureError("incomplete", f"Unsupported AWS 'algorithm': '{auth.split(' ')[0]}'")
@@ -107,7 +107,7 @@ def read_signature(
             text = " ".join(f"Authorization header requires '{k}' parameter." for k in missing)
             raise SignatureError("incomplete", f"{text} Authorization={auth}")
         credential, signed, signature = fields["Credential"], fields["SignedHeaders"], fields["Signature"]
-        amz_date, expires, presigned = headers.get("X-Amz-Date", ""), None, False
+        amz_date, expires, presigned = headers.get("x-amz-date", ""), None, False
     else:
         params = dict(query)
         missing = [k for k in ("X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date")
@@ -181,7 +181,7 @@ def canonical_request(request: SignedRequest, payload: str | None = None) -> str
     headers = "".join(
         f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in request.signed_headers
     )
-    payload = payload or request.headers.get("X-Amz-Content-SHA256") or hashlib.sha256(request.body).hexdigest()
+    payload = payload or request.headers.get("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
     return "\n".join([
         request.method, _canonical_path(request.path), query, headers, ";".join(request.signed_headers), payload
     ])
