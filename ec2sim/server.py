@@ -1,19 +1,17 @@
 """Start the API and metadata listeners together; stop both cleanly.
 
-The API listener runs on waitress: Werkzeug's development server closes every
+Both listeners run on waitress: Werkzeug's development server closes every
 connection after one response (a new TCP connection and thread per request),
 which caps throughput far below what SDK clients reusing connections expect.
-The metadata listener stays on Werkzeug's server: its traffic is light.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Any
 
 from waitress.server import create_server
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 import ec2sim
 from ec2sim.api.app import ApiApp
@@ -25,44 +23,19 @@ from ec2sim.store import Store
 log = logging.getLogger("ec2sim.server")
 
 API_THREADS = 8
+IMDS_THREADS = 4
 POLL_SECONDS = 0.1  # how soon a listener notices it must stop
-
-
-class Listener(Protocol):
-    port: int
-
-    def serve(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request log line from Werkzeug (the apps log their own)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class WerkzeugListener:
-    def __init__(self, host: str, port: int, app: Any) -> None:
-        self._server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-        self.port = self._server.server_port
-
-    def serve(self) -> None:
-        self._server.serve_forever(POLL_SECONDS)
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class WaitressListener:
     """A waitress server that can be stopped from another thread."""
 
-    def __init__(self, host: str, port: int, app: Any) -> None:
+    def __init__(self, host: str, port: int, app: Any, threads: int) -> None:
+        # Proxy headers reach the app untouched: the metadata service refuses token requests
+        # that carry X-Forwarded-For, as IMDS does.
         self._server = create_server(
-            app, host=host, port=port, threads=API_THREADS, asyncore_loop_timeout=POLL_SECONDS,
-            ident="ec2sim", clear_untrusted_proxy_headers=True,
+            app, host=host, port=port, threads=threads, asyncore_loop_timeout=POLL_SECONDS,
+            ident="ec2sim", clear_untrusted_proxy_headers=False,
         )
         self.port = self._server.effective_port
         self._serving = threading.Event()
@@ -100,8 +73,8 @@ class Server:
             self.store.configure_root_key(account_id, access_key_id, secret)
         self.api_app = ApiApp(self.store, config)
         self.metadata_app = MetadataApp(self.store, config)
-        self._api: Listener = WaitressListener(config.host, config.port, self.api_app)
-        self._imds: Listener = WerkzeugListener(config.imds_host, config.imds_port, self.metadata_app)
+        self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS)
+        self._imds = WaitressListener(config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS)
         self._threads: list[threading.Thread] = []
 
     @property
