@@ -37,10 +37,15 @@ def seed(store: Store, images: int, accounts: int) -> list[str]:
         for n in range(images):
             region = store.account(f"{100000000000 + n % accounts:012d}").ec2(REGION)
             image = Image(
-                region.ids.hex_id("ami"), owner_id=region.account_id, name=f"bench-{n}", description="bench",
-                architecture="arm64" if n % 2 else "x86_64", root_device_name="/dev/xvda",
+                region.ids.hex_id("ami"),
+                owner_id=region.account_id,
+                name=f"bench-{n}",
+                description="bench",
+                architecture="arm64" if n % 2 else "x86_64",
+                root_device_name="/dev/xvda",
                 block_devices=[ImageBlockDevice("/dev/xvda", snapshot_id=region.ids.hex_id("snap"))],
-                creation_date=created, region=REGION,
+                creation_date=created,
+                region=REGION,
             )
             region.add_image(image)
             if n % 10 == 0:
@@ -70,17 +75,26 @@ def main() -> None:
     with Server(Config(port=0, imds_port=0, log_level="WARNING")) as server:
         started = time.perf_counter()
         visible = seed(server.store, args.images, args.accounts)
-        print(f"seeded {args.images} images over {args.accounts} accounts in {time.perf_counter() - started:.2f}s")
+        print(
+            f"seeded {args.images} images over {args.accounts} accounts in {time.perf_counter() - started:.2f}s"
+        )
         ec2 = boto3.client(
-            "ec2", region_name=REGION, endpoint_url=server.api_url, aws_access_key_id=CALLER,
-            aws_secret_access_key="secret", config=BotoConfig(retries={"max_attempts": 1}),
+            "ec2",
+            region_name=REGION,
+            endpoint_url=server.api_url,
+            aws_access_key_id=CALLER,
+            aws_secret_access_key="secret",
+            config=BotoConfig(retries={"max_attempts": 1}),
         )
         cases = {
             "by id (1)": lambda: ec2.describe_images(ImageIds=[visible[len(visible) // 2]]),
             "by id (50)": lambda: ec2.describe_images(ImageIds=visible[:50]),
-            "filter name=bench-1*": lambda: ec2.describe_images(Filters=[{"Name": "name", "Values": ["bench-1*"]}]),
+            "filter name=bench-1*": lambda: ec2.describe_images(
+                Filters=[{"Name": "name", "Values": ["bench-1*"]}]
+            ),
             "filter architecture=arm64": lambda: ec2.describe_images(
-                Filters=[{"Name": "architecture", "Values": ["arm64"]}]),
+                Filters=[{"Name": "architecture", "Values": ["arm64"]}]
+            ),
             "ExecutableUsers=self": lambda: ec2.describe_images(ExecutableUsers=["self"]),
             "default listing": lambda: ec2.describe_images(),
         }

@@ -36,8 +36,13 @@ def seed(server: Server, count: int, accounts: int) -> list[str]:
         for n in range(count):
             region = regions[n % accounts]
             snapshot = Snapshot(
-                region.ids.hex_id("snap"), owner_id=region.account_id, region=REGION, volume_id=f"vol-{n:08x}",
-                volume_size=8 + n % 100, start_time=now, description=f"seed {n}",
+                region.ids.hex_id("snap"),
+                owner_id=region.account_id,
+                region=REGION,
+                volume_id=f"vol-{n:08x}",
+                volume_size=8 + n % 100,
+                start_time=now,
+                description=f"seed {n}",
             )
             region.add_snapshot(snapshot)
             if n % 10 == 1:
@@ -66,14 +71,22 @@ def main() -> None:
     with Server(Config(port=0, imds_port=0)) as server:
         ids = seed(server, args.snapshots, args.accounts)
         ec2 = boto3.client(
-            "ec2", region_name=REGION, endpoint_url=server.api_url,
-            aws_access_key_id=CALLER, aws_secret_access_key="secret",
+            "ec2",
+            region_name=REGION,
+            endpoint_url=server.api_url,
+            aws_access_key_id=CALLER,
+            aws_secret_access_key="secret",
         )
         own = ids[0]
         print(f"{args.snapshots} snapshots over {args.accounts} accounts")
         timed("by id", args.calls, lambda: ec2.describe_snapshots(SnapshotIds=[own]))
-        timed("own, filter volume-size=58", args.calls, lambda: ec2.describe_snapshots(
-            OwnerIds=["self"], Filters=[{"Name": "volume-size", "Values": ["58"]}]))
+        timed(
+            "own, filter volume-size=58",
+            args.calls,
+            lambda: ec2.describe_snapshots(
+                OwnerIds=["self"], Filters=[{"Name": "volume-size", "Values": ["58"]}]
+            ),
+        )
         timed("default (own + public + granted)", args.calls, lambda: ec2.describe_snapshots())
         timed("default, MaxResults=100", args.calls, lambda: ec2.describe_snapshots(MaxResults=100))
 

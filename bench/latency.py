@@ -47,9 +47,13 @@ def seed(port: int, instances: int, ami: str) -> str:
     image = images[0]["ImageId"] if images else ami
     for start in range(0, instances, 100):
         count = min(100, instances - start)
-        ec2.run_instances(ImageId=image, MinCount=count, MaxCount=count, InstanceType="t3.micro",
-                          TagSpecifications=[{"ResourceType": "instance",
-                                              "Tags": [{"Key": "team", "Value": "bench"}]}])
+        ec2.run_instances(
+            ImageId=image,
+            MinCount=count,
+            MaxCount=count,
+            InstanceType="t3.micro",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "bench"}]}],
+        )
     return ec2.describe_instances(MaxResults=5)["Reservations"][0]["Instances"][0]["InstanceId"]
 
 
@@ -73,19 +77,27 @@ def median_seconds(port: int, body: str, requests: int) -> float:
 
 def run(name: str, command: str, args: argparse.Namespace) -> dict[str, float]:
     port = serverbench.free_port()
-    proc = subprocess.Popen(shlex.split(command.format(port=port)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        shlex.split(command.format(port=port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         serverbench.wait_up(port)
         one = seed(port, args.instances, args.ami)
-        return {case: median_seconds(port, body.format(one=one), args.requests) for case, body in CASES.items()}
+        return {
+            case: median_seconds(port, body.format(one=one), args.requests) for case, body in CASES.items()
+        }
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--ami", default="ami-12c6146b")

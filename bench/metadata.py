@@ -19,14 +19,28 @@ import requests
 from ec2sim.config import Config
 from ec2sim.server import Server
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-PATHS = ("latest/meta-data/instance-id", "latest/meta-data/", "latest/meta-data/iam/security-credentials/bench")
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+PATHS = (
+    "latest/meta-data/instance-id",
+    "latest/meta-data/",
+    "latest/meta-data/iam/security-credentials/bench",
+)
 
 
 def _instance(server: Server) -> str:
-    kw = {"region_name": "us-east-1", "endpoint_url": server.api_url,
-          "aws_access_key_id": "123412341234", "aws_secret_access_key": "x"}
+    kw = {
+        "region_name": "us-east-1",
+        "endpoint_url": server.api_url,
+        "aws_access_key_id": "123412341234",
+        "aws_secret_access_key": "x",
+    }
     ec2, iam = boto3.client("ec2", **kw), boto3.client("iam", **kw)
     iam.create_role(RoleName="bench", AssumeRolePolicyDocument=TRUST)
     iam.create_instance_profile(InstanceProfileName="bench")
@@ -43,7 +57,9 @@ def main() -> None:
     with Server(Config(port=0, imds_port=0, log_level="WARNING")) as server:
         base = f"{server.imds_url}/{_instance(server)}/"
         http = requests.Session()
-        token = http.put(base + "latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"}).text
+        token = http.put(
+            base + "latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"}
+        ).text
         headers = {"X-aws-ec2-metadata-token": token}
         for path in PATHS:
             http.get(base + path, headers=headers).raise_for_status()  # warm up
@@ -55,7 +71,9 @@ def main() -> None:
                 assert response.status_code == 200
             timings.sort()
             p99 = timings[int(len(timings) * 0.99) - 1]
-            print(f"{path:55} median {statistics.median(timings):.3f} ms  p99 {p99:.3f} ms  (n={len(timings)})")
+            print(
+                f"{path:55} median {statistics.median(timings):.3f} ms  p99 {p99:.3f} ms  (n={len(timings)})"
+            )
 
 
 if __name__ == "__main__":

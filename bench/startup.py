@@ -35,8 +35,12 @@ def free_port() -> int:
 
 
 def signed_headers(port: int) -> dict[str, str]:
-    request = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=BODY,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    request = AWSRequest(
+        method="POST",
+        url=f"http://127.0.0.1:{port}/",
+        data=BODY,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
     SigV4Auth(Credentials("123456789012", "secret"), "ec2", "us-east-1").add_auth(request)
     return dict(request.headers.items())
 
@@ -57,8 +61,12 @@ def time_one(command: str, timeout: float = 30) -> float:
     port = free_port()
     headers = signed_headers(port)
     started = time.perf_counter()
-    proc = subprocess.Popen(shlex.split(command.format(port=port)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        shlex.split(command.format(port=port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while time.perf_counter() - started < timeout:
             if answered(port, headers):
@@ -71,15 +79,19 @@ def time_one(command: str, timeout: float = 30) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("servers", nargs="*", default=[DEFAULT], help="NAME='command with {port}'")
     args = parser.parse_args()
     for spec in args.servers:
         name, command = spec.split("=", 1)
         times = [time_one(command) for _ in range(args.runs)]
-        print(f"{name}: first answered request after min {min(times):.3f}s, median {statistics.median(times):.3f}s, "
-              f"max {max(times):.3f}s ({args.runs} runs)")
+        print(
+            f"{name}: first answered request after min {min(times):.3f}s, median {statistics.median(times):.3f}s, "
+            f"max {max(times):.3f}s ({args.runs} runs)"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 
-def setting(default: Any, help: str) -> Any:  # noqa: A002 - the argparse word
+def setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
@@ -23,7 +23,8 @@ class Config:
     account_id: str = setting("123456789012", "the default account (used for keys the server has not issued)")
     region: str = setting("us-east-1", "the region when a request names none")
     root_credentials: str = setting(
-        "", "root keys of accounts, checked like any issued key: ACCOUNT:ACCESS_KEY_ID:SECRET, comma-separated"
+        "",
+        "root keys of accounts, checked like any issued key: ACCOUNT:ACCESS_KEY_ID:SECRET, comma-separated",
     )
     strict_credentials: bool = setting(False, "reject access keys the server has not issued")
     instance_start_seconds: float = setting(0.0, "emulated seconds from pending to running")
@@ -35,7 +36,9 @@ class Config:
     role_credential_seconds: int = setting(
         21600, "lifetime of instance role credentials served by the metadata listener (at least 900)"
     )
-    iam_enforcement: str = setting("on", "on (deny what policies do not allow), audit (log denials, allow) or off")
+    iam_enforcement: str = setting(
+        "on", "on (deny what policies do not allow), audit (log denials, allow) or off"
+    )
     iam_propagation_seconds: float = setting(0.0, "emulated seconds before IAM changes take effect")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 

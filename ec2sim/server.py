@@ -34,8 +34,13 @@ class WaitressListener:
         # Proxy headers reach the app untouched: the metadata service refuses token requests
         # that carry X-Forwarded-For, as IMDS does.
         self._server = create_server(
-            app, host=host, port=port, threads=threads, asyncore_loop_timeout=POLL_SECONDS,
-            ident="ec2sim", clear_untrusted_proxy_headers=False,
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            asyncore_loop_timeout=POLL_SECONDS,
+            ident="ec2sim",
+            clear_untrusted_proxy_headers=False,
         )
         self.port = self._server.effective_port
         self._serving = threading.Event()
@@ -101,7 +106,11 @@ class Server:
             self._threads.append(thread)
         log.info(
             "ec2sim %s: API on %s, instance metadata on %s (account %s, region %s)",
-            ec2sim.__version__, self.api_url, self.imds_url, self.config.account_id, self.config.region,
+            ec2sim.__version__,
+            self.api_url,
+            self.imds_url,
+            self.config.account_id,
+            self.config.region,
         )
         return self
 

@@ -26,13 +26,25 @@ def aws_error(code: str, status: int, message: str | None = None) -> Iterator[Ca
 
 
 # AWS's documented "manage your own credentials" shape: an IAM user may act on itself only.
-SELF_SERVICE_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["iam:*AccessKey*", "iam:GetUser", "iam:*LoginProfile",
-                                                 "iam:ChangePassword", "iam:GetAccountPasswordPolicy"],
-                   "Resource": "arn:aws:iam::*:user/*${aws:username}"},
-                  {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"}],
-})
+SELF_SERVICE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "iam:*AccessKey*",
+                    "iam:GetUser",
+                    "iam:*LoginProfile",
+                    "iam:ChangePassword",
+                    "iam:GetAccountPasswordPolicy",
+                ],
+                "Resource": "arn:aws:iam::*:user/*${aws:username}",
+            },
+            {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
+        ],
+    }
+)
 
 
 def allow_self_service(iam: Any, user_name: str) -> None:

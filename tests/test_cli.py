@@ -25,7 +25,9 @@ from ec2sim.cli import _parser, load_config
 from ec2sim.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-_STARTUP = re.compile(r"API on (http://\S+), instance metadata on (http://\S+) \(account (\d+), region (\S+)\)")
+_STARTUP = re.compile(
+    r"API on (http://\S+), instance metadata on (http://\S+) \(account (\d+), region (\S+)\)"
+)
 
 
 def _env(**settings: str) -> dict[str, str]:
@@ -42,7 +44,9 @@ def _command(*args: str) -> list[str]:
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m ec2sim ARGS` to its end (commands that exit by themselves)."""
-    return subprocess.run(_command(*args), check=False, env=env or _env(), capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        _command(*args), check=False, env=env or _env(), capture_output=True, text=True, timeout=30
+    )
 
 
 @dataclass
@@ -73,8 +77,14 @@ def _startup_line(proc: subprocess.Popen[str], timeout: float = 10) -> re.Match[
 @contextmanager
 def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[Running]:
     """`python -m ec2sim serve ARGS` until the block ends (then killed if a test left it running)."""
-    proc = subprocess.Popen(_command("serve", *args), env=env or _env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        _command("serve", *args),
+        env=env or _env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     try:
         match = _startup_line(proc)
         yield Running(proc, *match.groups())
@@ -89,12 +99,16 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, float]
     started = time.monotonic()
     proc.send_signal(sig)
     code = proc.wait(timeout=5)
-    return code, time.monotonic() - started
+    elapsed = time.monotonic() - started
+    if code != 0:  # say why, for a failing assertion on the code
+        print(proc.stderr.read() if proc.stderr else "", file=sys.stderr)
+    return code, elapsed
 
 
 def _ec2(url: str, key: str = "AKIDEXAMPLE", region: str = "us-east-1") -> Any:
-    return boto3.client("ec2", endpoint_url=url, region_name=region, aws_access_key_id=key,
-                        aws_secret_access_key="any")
+    return boto3.client(
+        "ec2", endpoint_url=url, region_name=region, aws_access_key_id=key, aws_secret_access_key="any"
+    )
 
 
 @pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["--version"]])
@@ -102,8 +116,12 @@ def test_help(args: list[str]) -> None:
     done = _run(*args)
     assert done.returncode == 0, done.stderr
     if args == ["serve", "--help"]:
-        for flag, variable in (("--port", "EC2SIM_PORT"), ("--imds-port", "EC2SIM_IMDS_PORT"),
-                               ("--account-id", "EC2SIM_ACCOUNT_ID"), ("--config", "EC2SIM_CONFIG")):
+        for flag, variable in (
+            ("--port", "EC2SIM_PORT"),
+            ("--imds-port", "EC2SIM_IMDS_PORT"),
+            ("--account-id", "EC2SIM_ACCOUNT_ID"),
+            ("--config", "EC2SIM_CONFIG"),
+        ):
             assert flag in done.stdout and variable in done.stdout
     else:
         assert "ec2sim" in done.stdout
@@ -111,10 +129,14 @@ def test_help(args: list[str]) -> None:
 
 def test_console_script_help() -> None:
     """The `ec2sim` entry point itself, where the package is installed (as `make test` does)."""
-    script = shutil.which("ec2sim", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    script = shutil.which(
+        "ec2sim", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    )
     if script is None:
         pytest.skip("the ec2sim console script is not installed")
-    done = subprocess.run([script, "serve", "--help"], check=False, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [script, "serve", "--help"], check=False, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0 and "--imds-port" in done.stdout
 
 
@@ -137,12 +159,17 @@ def test_serves_then_stops_on_signal(sig: signal.Signals) -> None:
 
 
 def test_settings_from_environment() -> None:
-    env = _env(EC2SIM_PORT="0", EC2SIM_IMDS_PORT="0", EC2SIM_ACCOUNT_ID="210987654321", EC2SIM_REGION="eu-west-1")
+    env = _env(
+        EC2SIM_PORT="0", EC2SIM_IMDS_PORT="0", EC2SIM_ACCOUNT_ID="210987654321", EC2SIM_REGION="eu-west-1"
+    )
     with serve(env=env) as running:
         assert (running.account_id, running.region) == ("210987654321", "eu-west-1")
         # A request with no credential scope falls back to the configured region.
-        zones = requests.get(running.api_url, params={"Action": "DescribeAvailabilityZones", "Version": "2016-11-15"},
-                             timeout=5)
+        zones = requests.get(
+            running.api_url,
+            params={"Action": "DescribeAvailabilityZones", "Version": "2016-11-15"},
+            timeout=5,
+        )
         assert zones.status_code == 200 and "<zoneName>eu-west-1a</zoneName>" in zones.text
         assert _stop(running.proc, signal.SIGTERM)[0] == 0
 
@@ -150,7 +177,9 @@ def test_settings_from_environment() -> None:
 @pytest.mark.parametrize("via", ["flag", "env"])
 def test_precedence_flags_over_env_over_file(tmp_path: Path, via: str) -> None:
     config = tmp_path / "ec2sim.yaml"
-    config.write_text('port: 0\nimds-port: 0\naccount_id: "111111111111"\nregion: eu-west-2\nlog-level: INFO\n')
+    config.write_text(
+        'port: 0\nimds-port: 0\naccount_id: "111111111111"\nregion: eu-west-2\nlog-level: INFO\n'
+    )
     env = _env(EC2SIM_ACCOUNT_ID="222222222222", EC2SIM_REGION="eu-west-1")
     args = ["--region", "eu-central-1"]
     if via == "flag":
@@ -173,33 +202,46 @@ def test_startup_line_at_any_log_level() -> None:
         assert "DescribeRegions" not in running.proc.communicate()[0]
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (["--port", "70000"], {}, "port must be 0-65535, not 70000"),
-    (["--imds-port", "-1"], {}, "imds_port must be 0-65535, not -1"),
-    ([], {"EC2SIM_PORT": "five"}, "invalid value 'five' for port"),
-    (["--account-id", "12345"], {}, "account_id must be 12 digits"),
-    ([], {"EC2SIM_REGION": "Mars"}, "region must look like us-east-1"),
-    (["--log-level", "LOUD"], {}, "log_level must be one of"),
-    (["--instance-start-seconds", "-5"], {}, "instance_start_seconds must be >= 0"),
-    (["--config", "/nonexistent/ec2sim.yaml"], {}, "cannot read config file"),
-    ([], {"EC2SIM_STRICT_CREDENTIALS": "maybe"}, "invalid value 'maybe' for strict_credentials"),
-    (["--iam-enforcement", "strict"], {}, "iam_enforcement must be one of on, audit, off"),
-    ([], {"EC2SIM_ROLE_CREDENTIAL_SECONDS": "-1"}, "role_credential_seconds must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--port", "70000"], {}, "port must be 0-65535, not 70000"),
+        (["--imds-port", "-1"], {}, "imds_port must be 0-65535, not -1"),
+        ([], {"EC2SIM_PORT": "five"}, "invalid value 'five' for port"),
+        (["--account-id", "12345"], {}, "account_id must be 12 digits"),
+        ([], {"EC2SIM_REGION": "Mars"}, "region must look like us-east-1"),
+        (["--log-level", "LOUD"], {}, "log_level must be one of"),
+        (["--instance-start-seconds", "-5"], {}, "instance_start_seconds must be >= 0"),
+        (["--config", "/nonexistent/ec2sim.yaml"], {}, "cannot read config file"),
+        ([], {"EC2SIM_STRICT_CREDENTIALS": "maybe"}, "invalid value 'maybe' for strict_credentials"),
+        (["--iam-enforcement", "strict"], {}, "iam_enforcement must be one of on, audit, off"),
+        ([], {"EC2SIM_ROLE_CREDENTIAL_SECONDS": "-1"}, "role_credential_seconds must be >= 0"),
+    ],
+)
 def test_invalid_settings_exit_with_a_message(args: list[str], env: dict[str, str], message: str) -> None:
     done = _run("serve", "--imds-port", "0", *args, env=_env(**env))
     assert done.returncode != 0
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize(("argv", "env", "text", "expected"), [
-    ([], {}, "", False),
-    (["--strict-credentials"], {"EC2SIM_STRICT_CREDENTIALS": "false"}, "strict-credentials: false\n", True),
-    (["--no-strict-credentials"], {"EC2SIM_STRICT_CREDENTIALS": "on"}, "", False),
-    ([], {"EC2SIM_STRICT_CREDENTIALS": "No"}, "strict_credentials: true\n", False),
-    ([], {}, "strict_credentials: yes\n", True),
-])
-def test_boolean_settings(tmp_path: Path, argv: list[str], env: dict[str, str], text: str, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("argv", "env", "text", "expected"),
+    [
+        ([], {}, "", False),
+        (
+            ["--strict-credentials"],
+            {"EC2SIM_STRICT_CREDENTIALS": "false"},
+            "strict-credentials: false\n",
+            True,
+        ),
+        (["--no-strict-credentials"], {"EC2SIM_STRICT_CREDENTIALS": "on"}, "", False),
+        ([], {"EC2SIM_STRICT_CREDENTIALS": "No"}, "strict_credentials: true\n", False),
+        ([], {}, "strict_credentials: yes\n", True),
+    ],
+)
+def test_boolean_settings(
+    tmp_path: Path, argv: list[str], env: dict[str, str], text: str, expected: bool
+) -> None:
     """Booleans as --flag/--no-flag, as words in EC2SIM_* (bool("false") would be True) and as YAML."""
     config = tmp_path / "ec2sim.yaml"
     config.write_text(text)
@@ -207,20 +249,31 @@ def test_boolean_settings(tmp_path: Path, argv: list[str], env: dict[str, str], 
     assert load_config(args, env).strict_credentials is expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("iam-enforcement: off\n", "off"), ("iam_enforcement: on\n", "on"),
-                                               ("iam-enforcement: audit\n", "audit")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("iam-enforcement: off\n", "off"),
+        ("iam_enforcement: on\n", "on"),
+        ("iam-enforcement: audit\n", "audit"),
+    ],
+)
 def test_yaml_on_off_words(tmp_path: Path, text: str, expected: str) -> None:
     """YAML 1.1 reads a bare on/off as a boolean; a word setting still gets its word."""
     config = tmp_path / "ec2sim.yaml"
     config.write_text(text)
-    assert load_config(_parser().parse_args(["serve", "--config", str(config)]), {}).iam_enforcement == expected
+    assert (
+        load_config(_parser().parse_args(["serve", "--config", str(config)]), {}).iam_enforcement == expected
+    )
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("porty: 1\n", "unknown settings in"),
-    ("- 1\n- 2\n", "must hold a mapping of settings"),
-    ("port: [1\n", "cannot read config file"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("porty: 1\n", "unknown settings in"),
+        ("- 1\n- 2\n", "must hold a mapping of settings"),
+        ("port: [1\n", "cannot read config file"),
+    ],
+)
 def test_invalid_config_file(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text(text)

@@ -16,11 +16,24 @@ def fleet(ec2: Any, iam: Any) -> dict[str, Any]:
     iam.create_instance_profile(InstanceProfileName="app")
     ec2.create_key_pair(KeyName="ops")
     group_id = ec2.create_security_group(GroupName="web", Description="web")["GroupId"]
-    first = run(ec2, MinCount=2, MaxCount=2, KeyName="ops", SecurityGroupIds=[group_id], ClientToken="tok",
-                IamInstanceProfile={"Name": "app"}, Monitoring={"Enabled": True},
-                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "blue"}]}])
-    second = run(ec2, ImageId=WINDOWS, InstanceType="t3.small", Placement={"AvailabilityZone": "us-east-1b"},
-                 MetadataOptions={"HttpTokens": "optional"})
+    first = run(
+        ec2,
+        MinCount=2,
+        MaxCount=2,
+        KeyName="ops",
+        SecurityGroupIds=[group_id],
+        ClientToken="tok",
+        IamInstanceProfile={"Name": "app"},
+        Monitoring={"Enabled": True},
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "blue"}]}],
+    )
+    second = run(
+        ec2,
+        ImageId=WINDOWS,
+        InstanceType="t3.small",
+        Placement={"AvailabilityZone": "us-east-1b"},
+        MetadataOptions={"HttpTokens": "optional"},
+    )
     return {"first": first, "second": second, "group_id": group_id}
 
 
@@ -31,8 +44,10 @@ def ids_for(ec2: Any, name: str, *values: str) -> list[str]:
 
 def test_grouped_by_reservation(ec2, fleet):
     reservations = ec2.describe_instances()["Reservations"]
-    assert [r["ReservationId"] for r in reservations] == [fleet["first"]["ReservationId"],
-                                                           fleet["second"]["ReservationId"]]
+    assert [r["ReservationId"] for r in reservations] == [
+        fleet["first"]["ReservationId"],
+        fleet["second"]["ReservationId"],
+    ]
     assert [len(r["Instances"]) for r in reservations] == [2, 1]
     assert all(r["Groups"] == [] and r["OwnerId"] for r in reservations)
 
@@ -43,13 +58,19 @@ def test_instance_ids_and_errors(ec2, fleet):
     assert [i["InstanceId"] for i in only[0]["Instances"]] == [one]
     with aws_error("InvalidInstanceID.NotFound", 400, "The instance ID 'i-0123456789abcdef0' does not exist"):
         ec2.describe_instances(InstanceIds=[one, "i-0123456789abcdef0"])
-    with aws_error("InvalidInstanceID.NotFound", 400,
-                   "The instance IDs 'i-0123456789abcdef0, i-0123456789abcdef1' do not exist"):
+    with aws_error(
+        "InvalidInstanceID.NotFound",
+        400,
+        "The instance IDs 'i-0123456789abcdef0, i-0123456789abcdef1' do not exist",
+    ):
         ec2.describe_instances(InstanceIds=["i-0123456789abcdef0", one, "i-0123456789abcdef1"])
     with aws_error("InvalidInstanceID.Malformed", 400, 'Invalid id: "bogus"'):
         ec2.describe_instances(InstanceIds=["bogus"])
-    with aws_error("InvalidParameterCombination", 400,
-                   "The parameter instancesSet cannot be used with the parameter maxResults"):
+    with aws_error(
+        "InvalidParameterCombination",
+        400,
+        "The parameter instancesSet cannot be used with the parameter maxResults",
+    ):
         ec2.describe_instances(InstanceIds=[one], MaxResults=5)
 
 
@@ -115,10 +136,18 @@ def test_filters_by_field(ec2, fleet):
         ("root-device-name", ["/dev/sda1"], [windows["InstanceId"]]),
         ("platform", ["windows"], [windows["InstanceId"]]),
         ("platform-details", ["Windows"], [windows["InstanceId"]]),
-        ("block-device-mapping.volume-id", [a["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]], [a["InstanceId"]]),
+        (
+            "block-device-mapping.volume-id",
+            [a["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]],
+            [a["InstanceId"]],
+        ),
         ("block-device-mapping.device-name", ["/dev/xvda"], pair),
         ("client-token", ["tok"], pair),
-        ("network-interface.network-interface-id", [b["NetworkInterfaces"][0]["NetworkInterfaceId"]], [b["InstanceId"]]),
+        (
+            "network-interface.network-interface-id",
+            [b["NetworkInterfaces"][0]["NetworkInterfaceId"]],
+            [b["InstanceId"]],
+        ),
         ("network-interface.subnet-id", [windows["SubnetId"]], [windows["InstanceId"]]),
         ("network-interface.vpc-id", [a["VpcId"]], everyone),
         ("network-interface.addresses.private-ip-address", [b["PrivateIpAddress"]], [b["InstanceId"]]),

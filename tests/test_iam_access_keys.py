@@ -16,7 +16,11 @@ def test_create_access_key(iam, server, account_id):
     assert key["UserName"] == "Bob" and key["Status"] == "Active" and "CreateDate" in key
     credential = server.store.credentials[key["AccessKeyId"]]
     assert (credential.secret, credential.account_id, credential.kind, credential.user_name) == (
-        key["SecretAccessKey"], account_id, "user", "Bob")
+        key["SecretAccessKey"],
+        account_id,
+        "user",
+        "Bob",
+    )
 
 
 def test_third_key_exceeds_quota(iam):
@@ -39,17 +43,23 @@ def test_list_update_delete(iam, server):
     first = iam.create_access_key(UserName="bob")["AccessKey"]
     second = iam.create_access_key(UserName="bob")["AccessKey"]
     listed = iam.list_access_keys(UserName="bob")
-    assert [k["AccessKeyId"] for k in listed["AccessKeyMetadata"]] == [first["AccessKeyId"], second["AccessKeyId"]]
+    assert [k["AccessKeyId"] for k in listed["AccessKeyMetadata"]] == [
+        first["AccessKeyId"],
+        second["AccessKeyId"],
+    ]
     assert all("SecretAccessKey" not in k and k["UserName"] == "bob" for k in listed["AccessKeyMetadata"])
     page = iam.list_access_keys(UserName="bob", MaxItems=1)
     assert page["IsTruncated"] and len(page["AccessKeyMetadata"]) == 1
     iam.update_access_key(UserName="bob", AccessKeyId=first["AccessKeyId"], Status="Inactive")
-    statuses = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName="bob")["AccessKeyMetadata"]}
+    statuses = {
+        k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName="bob")["AccessKeyMetadata"]
+    }
     assert statuses == {first["AccessKeyId"]: "Inactive", second["AccessKeyId"]: "Active"}
     iam.delete_access_key(UserName="bob", AccessKeyId=first["AccessKeyId"])
     assert first["AccessKeyId"] not in server.store.credentials
     assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName="bob")["AccessKeyMetadata"]] == [
-        second["AccessKeyId"]]
+        second["AccessKeyId"]
+    ]
     assert iam.list_access_keys()["AccessKeyMetadata"] == []  # the root user's own keys
 
 

@@ -14,31 +14,60 @@ from tests.helpers import aws_error
 
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
 }
-POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+}
 S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 EC2_READ = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
 ZERO_USAGE = {
-    "Users": 0, "Groups": 0, "Roles": 0, "InstanceProfiles": 0, "Policies": 0, "PolicyVersionsInUse": 0,
-    "MFADevices": 0, "MFADevicesInUse": 0, "ServerCertificates": 0, "Providers": 0, "AccountMFAEnabled": 0,
-    "AccountAccessKeysPresent": 0, "AccountSigningCertificatesPresent": 0,
+    "Users": 0,
+    "Groups": 0,
+    "Roles": 0,
+    "InstanceProfiles": 0,
+    "Policies": 0,
+    "PolicyVersionsInUse": 0,
+    "MFADevices": 0,
+    "MFADevicesInUse": 0,
+    "ServerCertificates": 0,
+    "Providers": 0,
+    "AccountMFAEnabled": 0,
+    "AccountAccessKeysPresent": 0,
+    "AccountSigningCertificatesPresent": 0,
 }
 DEFAULT_QUOTAS = {
-    "UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "InstanceProfilesQuota": 1000,
-    "PoliciesQuota": 1500, "ServerCertificatesQuota": 20, "AccessKeysPerUserQuota": 2,
-    "SigningCertificatesPerUserQuota": 2, "GroupsPerUserQuota": 10, "AttachedPoliciesPerUserQuota": 10,
-    "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10, "VersionsPerPolicyQuota": 5,
-    "PolicyVersionsInUseQuota": 10000, "PolicySizeQuota": 6144, "UserPolicySizeQuota": 2048,
-    "GroupPolicySizeQuota": 5120, "RolePolicySizeQuota": 10240, "AssumeRolePolicySizeQuota": 2048,
+    "UsersQuota": 5000,
+    "GroupsQuota": 300,
+    "RolesQuota": 1000,
+    "InstanceProfilesQuota": 1000,
+    "PoliciesQuota": 1500,
+    "ServerCertificatesQuota": 20,
+    "AccessKeysPerUserQuota": 2,
+    "SigningCertificatesPerUserQuota": 2,
+    "GroupsPerUserQuota": 10,
+    "AttachedPoliciesPerUserQuota": 10,
+    "AttachedPoliciesPerGroupQuota": 10,
+    "AttachedPoliciesPerRoleQuota": 10,
+    "VersionsPerPolicyQuota": 5,
+    "PolicyVersionsInUseQuota": 10000,
+    "PolicySizeQuota": 6144,
+    "UserPolicySizeQuota": 2048,
+    "GroupPolicySizeQuota": 5120,
+    "RolePolicySizeQuota": 10240,
+    "AssumeRolePolicySizeQuota": 2048,
     "GlobalEndpointTokenVersion": 1,
 }
 
 
 def populate(iam: Any) -> str:
     """A user in a group, a role in an instance profile, policies of every kind; the customer policy ARN."""
-    policy_arn = iam.create_policy(PolicyName="reader", Path="/team/", PolicyDocument=json.dumps(POLICY),
-                                   Description="reads")["Policy"]["Arn"]
+    policy_arn = iam.create_policy(
+        PolicyName="reader", Path="/team/", PolicyDocument=json.dumps(POLICY), Description="reads"
+    )["Policy"]["Arn"]
     iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=json.dumps(POLICY), SetAsDefault=True)
     iam.create_user(UserName="alice", Tags=[{"Key": "team", "Value": "blue"}], PermissionsBoundary=S3_READ)
     iam.create_group(GroupName="Devs")
@@ -66,7 +95,12 @@ def test_summary_counts(iam):
     populate(iam)
     summary = iam.get_account_summary()["SummaryMap"]
     assert {k: summary[k] for k in ("Users", "Groups", "Roles", "InstanceProfiles", "Policies")} == {
-        "Users": 1, "Groups": 1, "Roles": 1, "InstanceProfiles": 1, "Policies": 1}
+        "Users": 1,
+        "Groups": 1,
+        "Roles": 1,
+        "InstanceProfiles": 1,
+        "Policies": 1,
+    }
     assert summary["PolicyVersionsInUse"] == 3  # attachments: alice and app to reader, Devs to S3 read-only
     assert summary["RolesQuota"] == 1000
 
@@ -83,11 +117,16 @@ def test_authorization_details(iam, account_id):
     assert user["GroupList"] == ["Devs"] and user["Tags"] == [{"Key": "team", "Value": "blue"}]
     assert user["UserPolicyList"] == [{"PolicyName": "inline-u", "PolicyDocument": POLICY}]
     assert user["AttachedManagedPolicies"] == [{"PolicyName": "reader", "PolicyArn": policy_arn}]
-    assert user["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": S3_READ}
+    assert user["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "Policy",
+        "PermissionsBoundaryArn": S3_READ,
+    }
     [group] = details["GroupDetailList"]
     assert group["GroupName"] == "Devs" and group["GroupId"].startswith("AGPA")
     assert group["GroupPolicyList"] == [{"PolicyName": "inline-g", "PolicyDocument": POLICY}]
-    assert group["AttachedManagedPolicies"] == [{"PolicyName": "AmazonS3ReadOnlyAccess", "PolicyArn": S3_READ}]
+    assert group["AttachedManagedPolicies"] == [
+        {"PolicyName": "AmazonS3ReadOnlyAccess", "PolicyArn": S3_READ}
+    ]
     [role] = details["RoleDetailList"]
     assert role["RoleName"] == "app" and role["AssumeRolePolicyDocument"] == TRUST
     assert role["RolePolicyList"] == [{"PolicyName": "inline-r", "PolicyDocument": POLICY}]
@@ -101,8 +140,10 @@ def test_authorization_details(iam, account_id):
     assert local["PolicyName"] == "reader" and local["Path"] == "/team/" and local["Description"] == "reads"
     assert local["DefaultVersionId"] == "v2" and local["AttachmentCount"] == 2 and local["IsAttachable"]
     assert local["PermissionsBoundaryUsageCount"] == 0
-    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in local["PolicyVersionList"]] == [("v2", True),
-                                                                                          ("v1", False)]
+    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in local["PolicyVersionList"]] == [
+        ("v2", True),
+        ("v1", False),
+    ]
     assert local["PolicyVersionList"][0]["Document"] == POLICY
     aws = policies[S3_READ]
     assert aws["AttachmentCount"] == 1 and aws["PermissionsBoundaryUsageCount"] == 1
@@ -128,7 +169,11 @@ def test_authorization_details_paging(iam):
     populate(iam)
     first = iam.get_account_authorization_details(MaxItems=2)
     assert first["IsTruncated"]
-    assert (len(first["UserDetailList"]), len(first["GroupDetailList"]), len(first["RoleDetailList"])) == (1, 1, 0)
+    assert (len(first["UserDetailList"]), len(first["GroupDetailList"]), len(first["RoleDetailList"])) == (
+        1,
+        1,
+        0,
+    )
     rest = iam.get_account_authorization_details(MaxItems=10, Marker=first["Marker"])
     assert not rest["IsTruncated"] and len(rest["RoleDetailList"]) == 1 and len(rest["Policies"]) == 2
     with aws_error("InvalidInput", 400):
@@ -171,7 +216,8 @@ def _report(iam: Any) -> list[dict[str, str]]:
         "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
         "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
         "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
-        "cert_2_active,cert_2_last_rotated\n<root_account>,")
+        "cert_2_active,cert_2_last_rotated\n<root_account>,"
+    )
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -212,16 +258,31 @@ def test_credential_report_rows(iam, server, account_id):
     root, bob_row, carol_row = _report(iam)
 
     assert root["arn"] == f"arn:aws:iam::{account_id}:root"
-    assert [root[c] for c in ("password_enabled", "password_last_used", "password_last_changed",
-                              "password_next_rotation", "mfa_active")] == [
-        "not_supported", "no_information", "not_supported", "not_supported", "false"]
+    assert [
+        root[c]
+        for c in (
+            "password_enabled",
+            "password_last_used",
+            "password_last_changed",
+            "password_next_rotation",
+            "mfa_active",
+        )
+    ] == ["not_supported", "no_information", "not_supported", "not_supported", "false"]
     assert datetime.fromisoformat(root["user_creation_time"]) <= bob["CreateDate"]
     assert _row_tail(root) == ["false", "N/A", "N/A", "N/A", "N/A"] * 2 + ["false", "N/A", "false", "N/A"]
 
     assert bob_row["user"] == "bob" and bob_row["arn"] == bob["Arn"]
     assert bob_row["user_creation_time"] == _iso(bob["CreateDate"])
-    assert [bob_row[c] for c in ("password_enabled", "password_last_used", "password_last_changed",
-                                 "password_next_rotation", "mfa_active")] == ["false", "N/A", "N/A", "N/A", "false"]
+    assert [
+        bob_row[c]
+        for c in (
+            "password_enabled",
+            "password_last_used",
+            "password_last_changed",
+            "password_next_rotation",
+            "mfa_active",
+        )
+    ] == ["false", "N/A", "N/A", "N/A", "false"]
     assert _row_tail(bob_row) == _row_tail(root)
 
     created = iam.get_login_profile(UserName="carol")["LoginProfile"]["CreateDate"]
@@ -231,14 +292,31 @@ def test_credential_report_rows(iam, server, account_id):
     assert carol_row["password_next_rotation"] == _iso(created + timedelta(days=90))
     assert carol_row["mfa_active"] == "true"
     assert _row_tail(carol_row) == [
-        "true", _iso(first["CreateDate"]), _iso(used), "eu-west-1", "ec2",
-        "false", _iso(second["CreateDate"]), "N/A", "N/A", "N/A",
-        "false", "N/A", "false", "N/A",
+        "true",
+        _iso(first["CreateDate"]),
+        _iso(used),
+        "eu-west-1",
+        "ec2",
+        "false",
+        _iso(second["CreateDate"]),
+        "N/A",
+        "N/A",
+        "N/A",
+        "false",
+        "N/A",
+        "false",
+        "N/A",
     ]
 
 
 def _row_tail(row: dict[str, str]) -> list[str]:
     """Access key and certificate columns, in report order."""
-    keys = [f"access_key_{n}_{c}" for n in (1, 2)
-            for c in ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service")]
-    return [row[c] for c in keys + ["cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"]]
+    keys = [
+        f"access_key_{n}_{c}"
+        for n in (1, 2)
+        for c in ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service")
+    ]
+    return [
+        row[c]
+        for c in keys + ["cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"]
+    ]

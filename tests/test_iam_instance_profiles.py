@@ -9,7 +9,9 @@ from tests.helpers import aws_error
 
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
 }
 
 
@@ -38,8 +40,12 @@ def test_role_membership(iam, server, account_id):
     iam.create_instance_profile(InstanceProfileName="web")
     iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName="APP")
     roles = iam.get_instance_profile(InstanceProfileName="web")["InstanceProfile"]["Roles"]
-    assert roles == [{key: role[key] for key in ("Path", "RoleName", "RoleId", "Arn", "CreateDate",
-                                                 "AssumeRolePolicyDocument")}]
+    assert roles == [
+        {
+            key: role[key]
+            for key in ("Path", "RoleName", "RoleId", "Arn", "CreateDate", "AssumeRolePolicyDocument")
+        }
+    ]
     state = server.store.account(account_id).iam
     assert state.instance_profiles.get("web").role_names == ["app"]
     assert state.roles.get("app").profile_names == ["web"]
@@ -47,7 +53,9 @@ def test_role_membership(iam, server, account_id):
     for name in ("app", "other"):  # one role per profile, even the same one again
         with aws_error("LimitExceeded", 409, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"):
             iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName=name)
-    with aws_error("DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first."):
+    with aws_error(
+        "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first."
+    ):
         iam.delete_instance_profile(InstanceProfileName="web")
     with aws_error("NoSuchEntity", 404, "The role with name other cannot be found."):
         iam.remove_role_from_instance_profile(InstanceProfileName="web", RoleName="other")
@@ -79,12 +87,17 @@ def test_list_and_list_for_role(iam):
     profiles = iam.list_instance_profiles()["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["a", "b", "c"]
     assert all("Tags" not in p for p in profiles)
-    assert [p["InstanceProfileName"] for p in iam.list_instance_profiles(PathPrefix="/team/x")["InstanceProfiles"]] \
-        == ["b"]
+    assert [
+        p["InstanceProfileName"] for p in iam.list_instance_profiles(PathPrefix="/team/x")["InstanceProfiles"]
+    ] == ["b"]
     first = iam.list_instance_profiles(MaxItems=2)
     rest = iam.list_instance_profiles(MaxItems=2, Marker=first["Marker"])
     assert first["IsTruncated"] and not rest["IsTruncated"]
-    assert [p["InstanceProfileName"] for p in first["InstanceProfiles"] + rest["InstanceProfiles"]] == ["a", "b", "c"]
+    assert [p["InstanceProfileName"] for p in first["InstanceProfiles"] + rest["InstanceProfiles"]] == [
+        "a",
+        "b",
+        "c",
+    ]
     assert iam.list_instance_profiles_for_role(RoleName="app")["InstanceProfiles"] == []
     for name in ("c", "a"):
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName="app")
@@ -100,15 +113,21 @@ def test_tags(iam):
     assert created["InstanceProfile"]["Tags"] == [{"Key": "b", "Value": "1"}]
     iam.tag_instance_profile(InstanceProfileName="web", Tags=[{"Key": "a", "Value": "2"}])
     assert iam.list_instance_profile_tags(InstanceProfileName="web")["Tags"] == [
-        {"Key": "a", "Value": "2"}, {"Key": "b", "Value": "1"}]
+        {"Key": "a", "Value": "2"},
+        {"Key": "b", "Value": "1"},
+    ]
     assert len(iam.get_instance_profile(InstanceProfileName="web")["InstanceProfile"]["Tags"]) == 2
     iam.untag_instance_profile(InstanceProfileName="web", TagKeys=["B"])
     assert iam.list_instance_profile_tags(InstanceProfileName="web")["Tags"] == [{"Key": "a", "Value": "2"}]
     with aws_error("InvalidInput", 400, "Duplicate tag keys found"):
-        iam.tag_instance_profile(InstanceProfileName="web", Tags=[{"Key": "x", "Value": ""}, {"Key": "X", "Value": ""}])
-    for call in (lambda: iam.tag_instance_profile(InstanceProfileName="nope", Tags=[{"Key": "a", "Value": "b"}]),
-                 lambda: iam.untag_instance_profile(InstanceProfileName="nope", TagKeys=["a"]),
-                 lambda: iam.list_instance_profile_tags(InstanceProfileName="nope")):
+        iam.tag_instance_profile(
+            InstanceProfileName="web", Tags=[{"Key": "x", "Value": ""}, {"Key": "X", "Value": ""}]
+        )
+    for call in (
+        lambda: iam.tag_instance_profile(InstanceProfileName="nope", Tags=[{"Key": "a", "Value": "b"}]),
+        lambda: iam.untag_instance_profile(InstanceProfileName="nope", TagKeys=["a"]),
+        lambda: iam.list_instance_profile_tags(InstanceProfileName="nope"),
+    ):
         with aws_error("NoSuchEntity", 404):
             call()
 
@@ -118,6 +137,8 @@ def test_find_instance_profile(iam, server, account_id):
     state = server.store.account(account_id).iam
     assert state.find_instance_profile("web").arn == arn
     assert state.find_instance_profile(arn).name == "Web"
-    assert state.find_instance_profile(f"arn:aws:iam::{account_id}:instance-profile/Web") is None  # path differs
+    assert (
+        state.find_instance_profile(f"arn:aws:iam::{account_id}:instance-profile/Web") is None
+    )  # path differs
     assert state.find_instance_profile(arn.replace(account_id, "000000000000")) is None
     assert state.find_instance_profile("nope") is None

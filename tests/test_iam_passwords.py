@@ -54,8 +54,10 @@ def test_login_profile_errors(iam, bob):
     with aws_error("NoSuchEntity", 404, "The user with name ghost cannot be found."):
         iam.create_login_profile(UserName="ghost", Password=GOOD)
     iam.create_user(UserName="carol")
-    for call in (lambda: iam.update_login_profile(UserName="carol", Password=GOOD),
-                 lambda: iam.delete_login_profile(UserName="carol")):
+    for call in (
+        lambda: iam.update_login_profile(UserName="carol", Password=GOOD),
+        lambda: iam.delete_login_profile(UserName="carol"),
+    ):
         with aws_error("NoSuchEntity", 404, "Login Profile for User carol cannot be found."):
             call()
     with aws_error("ValidationError", 400, "Must specify userName"):
@@ -63,7 +65,9 @@ def test_login_profile_errors(iam, bob):
 
 
 def test_default_policy_applies_without_a_custom_one(iam, bob):
-    with aws_error("PasswordPolicyViolation", 400, "Password does not conform to the account password policy."):
+    with aws_error(
+        "PasswordPolicyViolation", 400, "Password does not conform to the account password policy."
+    ):
         iam.create_login_profile(UserName="bob", Password="short1A")
     with aws_error("PasswordPolicyViolation", 400):
         iam.create_login_profile(UserName="bob", Password="alllowercase1")
@@ -71,15 +75,24 @@ def test_default_policy_applies_without_a_custom_one(iam, bob):
 
 
 def test_account_password_policy(iam, account_id):
-    with aws_error("NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."):
+    with aws_error(
+        "NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."
+    ):
         iam.get_account_password_policy()
-    with aws_error("NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."):
+    with aws_error(
+        "NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."
+    ):
         iam.delete_account_password_policy()
     iam.update_account_password_policy(RequireSymbols=True, MaxPasswordAge=90, PasswordReusePrevention=3)
     assert iam.get_account_password_policy()["PasswordPolicy"] == {
-        "MinimumPasswordLength": 6, "RequireSymbols": True, "RequireNumbers": False,
-        "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
-        "AllowUsersToChangePassword": False, "ExpirePasswords": True, "MaxPasswordAge": 90,
+        "MinimumPasswordLength": 6,
+        "RequireSymbols": True,
+        "RequireNumbers": False,
+        "RequireUppercaseCharacters": False,
+        "RequireLowercaseCharacters": False,
+        "AllowUsersToChangePassword": False,
+        "ExpirePasswords": True,
+        "MaxPasswordAge": 90,
         "PasswordReusePrevention": 3,
     }
     iam.update_account_password_policy(MinimumPasswordLength=12)  # no partial updates: the rest reverts
@@ -104,7 +117,9 @@ def test_account_password_policy(iam, account_id):
 )
 def test_custom_policy_rules(iam, bob, rule, bad, good):
     iam.update_account_password_policy(**rule)
-    with aws_error("PasswordPolicyViolation", 400, "Password does not conform to the account password policy."):
+    with aws_error(
+        "PasswordPolicyViolation", 400, "Password does not conform to the account password policy."
+    ):
         iam.create_login_profile(UserName="bob", Password=bad)
     iam.create_login_profile(UserName="bob", Password=good)
     with aws_error("PasswordPolicyViolation", 400):

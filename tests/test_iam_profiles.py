@@ -23,8 +23,11 @@ def profiles(iam: Any) -> None:
 
 
 def test_unknown_profile_is_refused(ec2, launch):
-    with aws_error("InvalidParameterValue", 400, "Value (ghost) for parameter iamInstanceProfile.name is invalid. "
-                   "Invalid IAM Instance Profile name"):
+    with aws_error(
+        "InvalidParameterValue",
+        400,
+        "Value (ghost) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+    ):
         associate(ec2, launch(), "ghost")
 
 

@@ -13,7 +13,9 @@ from tests.helpers import aws_error
 
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
 }
 AWS_BOUNDARY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
@@ -21,9 +23,14 @@ AWS_BOUNDARY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 @pytest.fixture
 def unchecked(iam: Any, account_id: str) -> Any:
     """A client that sends out-of-range values, for the server's own validation."""
-    return boto3.client("iam", region_name="us-east-1", endpoint_url=iam.meta.endpoint_url,
-                        aws_access_key_id=account_id, aws_secret_access_key="secret",
-                        config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    return boto3.client(
+        "iam",
+        region_name="us-east-1",
+        endpoint_url=iam.meta.endpoint_url,
+        aws_access_key_id=account_id,
+        aws_secret_access_key="secret",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
 
 
 def make_role(iam: Any, name: str = "app", **extra: Any) -> dict[str, Any]:
@@ -46,7 +53,9 @@ def test_create_and_get(iam, account_id):
 
 def test_trust_policy_is_url_encoded_on_the_wire(iam):
     raw: list[bytes] = []
-    iam.meta.events.register("after-call.iam.GetRole", lambda http_response, **_: raw.append(http_response.content))
+    iam.meta.events.register(
+        "after-call.iam.GetRole", lambda http_response, **_: raw.append(http_response.content)
+    )
     make_role(iam)
     iam.get_role(RoleName="app")
     assert b"<AssumeRolePolicyDocument>%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement" in raw[0]
@@ -67,13 +76,21 @@ def _trust(**statement: Any) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]})
 
 
-@pytest.mark.parametrize("document, message", [
-    ("{not json", "Syntax errors in policy."),
-    (_trust(Action="sts:AssumeRole", Principal={"AWS": "*"}, Resource="*"), "Has prohibited field Resource"),
-    (_trust(Action="s3:GetObject", Principal={"Service": "ec2.amazonaws.com"}),
-     "AssumeRole policy may only specify STS AssumeRole actions."),
-    (_trust(Action="sts:AssumeRole"), "statement with no principals"),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("{not json", "Syntax errors in policy."),
+        (
+            _trust(Action="sts:AssumeRole", Principal={"AWS": "*"}, Resource="*"),
+            "Has prohibited field Resource",
+        ),
+        (
+            _trust(Action="s3:GetObject", Principal={"Service": "ec2.amazonaws.com"}),
+            "AssumeRole policy may only specify STS AssumeRole actions.",
+        ),
+        (_trust(Action="sts:AssumeRole"), "statement with no principals"),
+    ],
+)
 def test_trust_policy_validation(iam, document, message):
     with aws_error("MalformedPolicyDocument", 400, message):
         iam.create_role(RoleName="bad", AssumeRolePolicyDocument=document)
@@ -94,7 +111,10 @@ def test_trust_policy_size_quota(iam):
 
 def test_update_assume_role_policy(iam):
     make_role(iam)
-    trust = {**TRUST, "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    trust = {
+        **TRUST,
+        "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": "lambda.amazonaws.com"}}],
+    }
     iam.update_assume_role_policy(RoleName="app", PolicyDocument=json.dumps(trust))
     assert iam.get_role(RoleName="app")["Role"]["AssumeRolePolicyDocument"] == trust
     with aws_error("NoSuchEntity", 404, "The role with name nope cannot be found."):
@@ -128,8 +148,11 @@ def test_list_roles_paths_and_paging(iam):
     assert first["IsTruncated"] and [r["RoleName"] for r in first["Roles"]] == ["a", "b"]
     rest = iam.list_roles(MaxItems=2, Marker=first["Marker"])
     assert not rest["IsTruncated"] and [r["RoleName"] for r in rest["Roles"]] == ["c"]
-    paged = [r["RoleName"] for p in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1})
-             for r in p["Roles"]]
+    paged = [
+        r["RoleName"]
+        for p in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1})
+        for r in p["Roles"]
+    ]
     assert paged == ["a", "b", "c"]
 
 
@@ -137,7 +160,9 @@ def test_delete_role_conflicts(iam, server, account_id):
     make_role(iam)
     iam.create_instance_profile(InstanceProfileName="prof")
     iam.add_role_to_instance_profile(InstanceProfileName="prof", RoleName="app")
-    with aws_error("DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first."):
+    with aws_error(
+        "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first."
+    ):
         iam.delete_role(RoleName="app")
     iam.remove_role_from_instance_profile(InstanceProfileName="prof", RoleName="app")
     role = server.store.account(account_id).iam.roles.get("app")
@@ -163,8 +188,10 @@ def test_tags(iam):
     created = make_role(iam, Tags=[{"Key": "team", "Value": "blue"}])
     assert created["Tags"] == [{"Key": "team", "Value": "blue"}]
     iam.tag_role(RoleName="app", Tags=[{"Key": "env", "Value": "prod"}, {"Key": "TEAM", "Value": "red"}])
-    assert iam.list_role_tags(RoleName="app")["Tags"] == [{"Key": "TEAM", "Value": "red"},
-                                                          {"Key": "env", "Value": "prod"}]
+    assert iam.list_role_tags(RoleName="app")["Tags"] == [
+        {"Key": "TEAM", "Value": "red"},
+        {"Key": "env", "Value": "prod"},
+    ]
     assert len(iam.get_role(RoleName="app")["Role"]["Tags"]) == 2
     iam.untag_role(RoleName="app", TagKeys=["team"])
     page = iam.list_role_tags(RoleName="app", MaxItems=1)
@@ -173,9 +200,11 @@ def test_tags(iam):
         iam.tag_role(RoleName="app", Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}])
     with aws_error("LimitExceeded", 409):
         iam.tag_role(RoleName="app", Tags=[{"Key": f"k{i}", "Value": ""} for i in range(50)])
-    for call in (lambda: iam.tag_role(RoleName="nope", Tags=[{"Key": "a", "Value": "b"}]),
-                 lambda: iam.untag_role(RoleName="nope", TagKeys=["a"]),
-                 lambda: iam.list_role_tags(RoleName="nope")):
+    for call in (
+        lambda: iam.tag_role(RoleName="nope", Tags=[{"Key": "a", "Value": "b"}]),
+        lambda: iam.untag_role(RoleName="nope", TagKeys=["a"]),
+        lambda: iam.list_role_tags(RoleName="nope"),
+    ):
         with aws_error("NoSuchEntity", 404):
             call()
 
@@ -216,4 +245,7 @@ def test_role_last_used(iam, server, account_id):
     role = server.store.account(account_id).iam.roles.get("app")
     with server.store.lock:
         role.last_used_date, role.last_used_region = used, "eu-west-1"
-    assert iam.get_role(RoleName="app")["Role"]["RoleLastUsed"] == {"LastUsedDate": used, "Region": "eu-west-1"}
+    assert iam.get_role(RoleName="app")["Role"]["RoleLastUsed"] == {
+        "LastUsedDate": used,
+        "Region": "eu-west-1",
+    }

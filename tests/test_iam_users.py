@@ -69,8 +69,11 @@ def test_list_users_paths_and_paging(iam, account_id):
     assert first["IsTruncated"] and len(first["Users"]) == 2
     rest = iam.list_users(MaxItems=2, Marker=first["Marker"])
     assert not rest["IsTruncated"] and [u["UserName"] for u in rest["Users"]] == ["carol"]
-    names = [u["UserName"] for p in iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1})
-             for u in p["Users"]]
+    names = [
+        u["UserName"]
+        for p in iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1})
+        for u in p["Users"]
+    ]
     assert names == ["alice", "Bob", "carol"]
 
 
@@ -113,13 +116,26 @@ def test_delete_user(iam):
 @pytest.mark.parametrize(
     ("dependent", "message", "remove"),
     [
-        (lambda iam: iam.create_access_key(UserName="bob"), "must delete access keys first",
-         lambda iam, made: iam.delete_access_key(UserName="bob", AccessKeyId=made["AccessKey"]["AccessKeyId"])),
-        (lambda iam: iam.create_login_profile(UserName="bob", Password="Passw0rd!x"),
-         "must delete login profile first", lambda iam, made: iam.delete_login_profile(UserName="bob")),
-        (lambda iam: (iam.create_group(GroupName="g"), iam.add_user_to_group(GroupName="g", UserName="bob")),
-         "must remove users from group first",
-         lambda iam, made: iam.remove_user_from_group(GroupName="g", UserName="bob")),
+        (
+            lambda iam: iam.create_access_key(UserName="bob"),
+            "must delete access keys first",
+            lambda iam, made: iam.delete_access_key(
+                UserName="bob", AccessKeyId=made["AccessKey"]["AccessKeyId"]
+            ),
+        ),
+        (
+            lambda iam: iam.create_login_profile(UserName="bob", Password="Passw0rd!x"),
+            "must delete login profile first",
+            lambda iam, made: iam.delete_login_profile(UserName="bob"),
+        ),
+        (
+            lambda iam: (
+                iam.create_group(GroupName="g"),
+                iam.add_user_to_group(GroupName="g", UserName="bob"),
+            ),
+            "must remove users from group first",
+            lambda iam, made: iam.remove_user_from_group(GroupName="g", UserName="bob"),
+        ),
     ],
     ids=["access-key", "login-profile", "group"],
 )
@@ -155,8 +171,10 @@ def test_delete_user_conflicts_from_other_modules(iam, server, account_id, attri
 def test_user_tags(iam):
     iam.create_user(UserName="bob", Tags=[{"Key": "Env", "Value": "dev"}])
     iam.tag_user(UserName="bob", Tags=[{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "x"}])
-    assert iam.list_user_tags(UserName="bob")["Tags"] == [{"Key": "env", "Value": "prod"},
-                                                          {"Key": "team", "Value": "x"}]
+    assert iam.list_user_tags(UserName="bob")["Tags"] == [
+        {"Key": "env", "Value": "prod"},
+        {"Key": "team", "Value": "x"},
+    ]
     page = iam.list_user_tags(UserName="bob", MaxItems=1)
     assert page["IsTruncated"] and len(page["Tags"]) == 1
     iam.untag_user(UserName="bob", TagKeys=["ENV"])
@@ -169,8 +187,10 @@ def test_user_tags(iam):
 
 def test_permissions_boundary(iam, account_id, server):
     user = iam.create_user(UserName="bob", PermissionsBoundary=BOUNDARY)["User"]
-    assert user["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy",
-                                           "PermissionsBoundaryArn": BOUNDARY}
+    assert user["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "Policy",
+        "PermissionsBoundaryArn": BOUNDARY,
+    }
     uses = server.store.account(account_id).iam.boundary_uses
     assert uses == {BOUNDARY: {("user", "bob")}}
     iam.update_user(UserName="bob", NewUserName="Robert")
@@ -187,7 +207,9 @@ def test_permissions_boundary(iam, account_id, server):
 
 
 def test_customer_policy_as_boundary(iam):
-    document = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    document = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    )
     arn = iam.create_policy(PolicyName="limits", PolicyDocument=document)["Policy"]["Arn"]
     user = iam.create_user(UserName="bob", PermissionsBoundary=arn)["User"]
     assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == arn
@@ -203,6 +225,8 @@ def test_permissions_boundary_errors(iam, account_id):
     with aws_error("NoSuchEntity", 404, "does not exist or is not attachable"):
         iam.put_user_permissions_boundary(UserName="bob", PermissionsBoundary=missing)
     with aws_error("NoSuchEntity", 404, "does not exist or is not attachable"):
-        iam.put_user_permissions_boundary(UserName="bob", PermissionsBoundary="arn:aws:iam::aws:policy/NoSuchOne")
+        iam.put_user_permissions_boundary(
+            UserName="bob", PermissionsBoundary="arn:aws:iam::aws:policy/NoSuchOne"
+        )
     with aws_error("NoSuchEntity", 404, "The user with name ghost cannot be found."):
         iam.put_user_permissions_boundary(UserName="ghost", PermissionsBoundary=BOUNDARY)

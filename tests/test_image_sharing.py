@@ -23,7 +23,9 @@ def pair(make_client: Any) -> tuple[Any, Any, str, str]:
 
 
 def _owned_image(ec2: Any, name: str = "shared-image") -> str:
-    catalogue = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [AL2023]}])["Images"]
+    catalogue = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [AL2023]}])[
+        "Images"
+    ]
     instance = ec2.run_instances(ImageId=catalogue[0]["ImageId"], MinCount=1, MaxCount=1)["Instances"][0]
     return ec2.create_image(InstanceId=instance["InstanceId"], Name=name)["ImageId"]
 
@@ -75,7 +77,9 @@ def test_share_with_all_then_revoke(pair):
     a, b, _, _ = pair
     image_id = _owned_image(a)
     a.modify_image_attribute(ImageId=image_id, OperationType="add", UserGroups=["all"])
-    public = b.describe_images(ExecutableUsers=["all"], Filters=[{"Name": "is-public", "Values": ["true"]}])["Images"]
+    public = b.describe_images(ExecutableUsers=["all"], Filters=[{"Name": "is-public", "Values": ["true"]}])[
+        "Images"
+    ]
     assert image_id in {i["ImageId"] for i in public}
     assert b.describe_images(ImageIds=[image_id])["Images"][0]["Public"] is True
     assert b.describe_images(ExecutableUsers=["self"])["Images"] == []
@@ -91,7 +95,9 @@ def test_copy_shared_image_needs_snapshot_permission(pair, server):
     a.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": other}]})
     with aws_error("InvalidRequest", 400, "You do not have permission to access the storage of this ami"):
         b.copy_image(SourceImageId=image_id, SourceRegion="us-east-1", Name="my-copy")
-    snapshot_id = a.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    snapshot_id = a.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"][
+        "SnapshotId"
+    ]
     region = server.store.account(owner).ec2("us-east-1")
     region.shared_snapshots.grant(region.snapshots.get(snapshot_id), [other])
     copy_id = b.copy_image(SourceImageId=image_id, SourceRegion="us-east-1", Name="my-copy")["ImageId"]

@@ -23,16 +23,23 @@ def _instance(ec2: Any) -> str:
 
 
 def _image(ec2: Any, **kwargs: Any) -> dict[str, Any]:
-    image_id = ec2.create_image(InstanceId=_instance(ec2), Name=kwargs.pop("Name", "my-image"), **kwargs)["ImageId"]
+    image_id = ec2.create_image(InstanceId=_instance(ec2), Name=kwargs.pop("Name", "my-image"), **kwargs)[
+        "ImageId"
+    ]
     return ec2.describe_images(ImageIds=[image_id])["Images"][0]
 
 
 def test_create_image_snapshots_volumes_and_describes(server, ec2, account_id):
     instance_id = _instance(ec2)
     image_id = ec2.create_image(
-        InstanceId=instance_id, Name="web (v1)", Description="web server", NoReboot=True,
-        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "app", "Value": "web"}]},
-                           {"ResourceType": "snapshot", "Tags": [{"Key": "app", "Value": "snap"}]}],
+        InstanceId=instance_id,
+        Name="web (v1)",
+        Description="web server",
+        NoReboot=True,
+        TagSpecifications=[
+            {"ResourceType": "image", "Tags": [{"Key": "app", "Value": "web"}]},
+            {"ResourceType": "snapshot", "Tags": [{"Key": "app", "Value": "snap"}]},
+        ],
     )["ImageId"]
     image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
     assert image["State"] == "available" and image["SourceInstanceId"] == instance_id
@@ -48,13 +55,18 @@ def test_create_image_snapshots_volumes_and_describes(server, ec2, account_id):
 
 
 def test_create_image_block_device_overrides(ec2):
-    image = _image(ec2, BlockDeviceMappings=[
-        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp2"}},
-        {"DeviceName": "/dev/sdb", "Ebs": {"VolumeSize": 5}},
-        {"DeviceName": "/dev/sdc", "NoDevice": ""},
-    ])
+    image = _image(
+        ec2,
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp2"}},
+            {"DeviceName": "/dev/sdb", "Ebs": {"VolumeSize": 5}},
+            {"DeviceName": "/dev/sdc", "NoDevice": ""},
+        ],
+    )
     devices = {d["DeviceName"]: d for d in image["BlockDeviceMappings"]}
-    assert devices["/dev/xvda"]["Ebs"]["VolumeSize"] == 20 and devices["/dev/xvda"]["Ebs"]["VolumeType"] == "gp2"
+    assert (
+        devices["/dev/xvda"]["Ebs"]["VolumeSize"] == 20 and devices["/dev/xvda"]["Ebs"]["VolumeType"] == "gp2"
+    )
     assert devices["/dev/sdb"]["Ebs"]["VolumeSize"] == 5 and "SnapshotId" not in devices["/dev/sdb"]["Ebs"]
     assert devices["/dev/sdc"]["NoDevice"] == ""
 
@@ -70,7 +82,9 @@ def test_create_image_errors(ec2):
     with aws_error("InvalidAMIName.Duplicate", 400, f"AMI name taken is already in use by AMI {image_id}"):
         ec2.create_image(InstanceId=instance_id, Name="taken")
     with aws_error("InvalidBlockDeviceMapping", 400):
-        ec2.create_image(InstanceId=instance_id, Name="nosize", BlockDeviceMappings=[{"DeviceName": "/dev/sdz", "Ebs": {}}])
+        ec2.create_image(
+            InstanceId=instance_id, Name="nosize", BlockDeviceMappings=[{"DeviceName": "/dev/sdz", "Ebs": {}}]
+        )
 
 
 def test_image_pending_until_available_seconds(server, ec2):
@@ -87,8 +101,15 @@ def test_image_pending_until_available_seconds(server, ec2):
 def test_register_image(ec2):
     snapshot_id = _image(ec2)["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
     image_id = ec2.register_image(
-        Name="registered", RootDeviceName="/dev/xvda", Architecture="arm64", VirtualizationType="hvm",
-        EnaSupport=True, BootMode="uefi", TpmSupport="v2.0", ImdsSupport="v2.0", Description="reg",
+        Name="registered",
+        RootDeviceName="/dev/xvda",
+        Architecture="arm64",
+        VirtualizationType="hvm",
+        EnaSupport=True,
+        BootMode="uefi",
+        TpmSupport="v2.0",
+        ImdsSupport="v2.0",
+        Description="reg",
         BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}],
         TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "k", "Value": "v"}]}],
     )["ImageId"]
@@ -98,26 +119,43 @@ def test_register_image(ec2):
     store = ec2.register_image(Name="instance-store", ImageLocation="bucket/image.manifest.xml")["ImageId"]
     assert ec2.describe_images(ImageIds=[store])["Images"][0]["RootDeviceType"] == "instance-store"
     with aws_error("InvalidSnapshot.NotFound", 400):
-        ec2.register_image(Name="nosnap", RootDeviceName="/dev/xvda",
-                           BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}])
+        ec2.register_image(
+            Name="nosnap",
+            RootDeviceName="/dev/xvda",
+            BlockDeviceMappings=[
+                {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}
+            ],
+        )
     with aws_error("InvalidAMIName.Duplicate", 400):
         ec2.register_image(Name="registered", ImageLocation="bucket/x.manifest.xml")
 
 
 def test_copy_image_same_and_other_region(ec2, make_client, account_id):
     source = _image(ec2, Name="source")
-    copy_id = ec2.copy_image(SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy",
-                             ClientToken="tok-1")["ImageId"]
-    assert ec2.copy_image(SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy",
-                          ClientToken="tok-1")["ImageId"] == copy_id
+    copy_id = ec2.copy_image(
+        SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy", ClientToken="tok-1"
+    )["ImageId"]
+    assert (
+        ec2.copy_image(
+            SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy", ClientToken="tok-1"
+        )["ImageId"]
+        == copy_id
+    )
     copy = ec2.describe_images(ImageIds=[copy_id])["Images"][0]
     assert copy["SourceImageId"] == source["ImageId"] and copy["Description"].startswith("[Copied ")
-    assert copy["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"] != source["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    assert (
+        copy["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        != source["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    )
     west = make_client("ec2", account_id, region="us-west-2")
-    west_id = west.copy_image(SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy",
-                              Encrypted=True)["ImageId"]
+    west_id = west.copy_image(
+        SourceImageId=source["ImageId"], SourceRegion="us-east-1", Name="copy", Encrypted=True
+    )["ImageId"]
     west_image = west.describe_images(ImageIds=[west_id])["Images"][0]
-    assert west_image["SourceImageRegion"] == "us-east-1" and west_image["BlockDeviceMappings"][0]["Ebs"]["Encrypted"]
+    assert (
+        west_image["SourceImageRegion"] == "us-east-1"
+        and west_image["BlockDeviceMappings"][0]["Ebs"]["Encrypted"]
+    )
     with aws_error("InvalidAMIID.NotFound", 400):
         ec2.describe_images(ImageIds=[west_id])
     with aws_error("InvalidAMIID.NotFound", 400):
@@ -165,23 +203,47 @@ def test_describe_images_paging(ec2):
     assert not {i["ImageId"] for i in rest} & {i["ImageId"] for i in pages["Images"]}
 
 
-@pytest.mark.parametrize("name,value,expect", [
-    ("name", "web-*", True), ("name", "other*", False), ("architecture", "x86_64", True),
-    ("state", "available", True), ("is-public", "false", True), ("image-type", "machine", True),
-    ("root-device-type", "ebs", True), ("root-device-name", "/dev/xvda", True),
-    ("virtualization-type", "hvm", True), ("hypervisor", "xen", True), ("platform", "windows", False),
-    ("block-device-mapping.volume-size", "8", True), ("block-device-mapping.volume-type", "gp3", True),
-    ("block-device-mapping.device-name", "/dev/xvda", True), ("block-device-mapping.encrypted", "false", True),
-    ("description", "desc*", True), ("ena-support", "true", True), ("creation-date", "20*", True),
-    ("tag:team", "blue", True), ("tag-key", "team", True), ("owner-alias", "amazon", False),
-])
+@pytest.mark.parametrize(
+    "name,value,expect",
+    [
+        ("name", "web-*", True),
+        ("name", "other*", False),
+        ("architecture", "x86_64", True),
+        ("state", "available", True),
+        ("is-public", "false", True),
+        ("image-type", "machine", True),
+        ("root-device-type", "ebs", True),
+        ("root-device-name", "/dev/xvda", True),
+        ("virtualization-type", "hvm", True),
+        ("hypervisor", "xen", True),
+        ("platform", "windows", False),
+        ("block-device-mapping.volume-size", "8", True),
+        ("block-device-mapping.volume-type", "gp3", True),
+        ("block-device-mapping.device-name", "/dev/xvda", True),
+        ("block-device-mapping.encrypted", "false", True),
+        ("description", "desc*", True),
+        ("ena-support", "true", True),
+        ("creation-date", "20*", True),
+        ("tag:team", "blue", True),
+        ("tag-key", "team", True),
+        ("owner-alias", "amazon", False),
+    ],
+)
 def test_describe_images_filters(ec2, name, value, expect):
-    image = _image(ec2, Name="web-1", Description="description",
-                   TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "team", "Value": "blue"}]}])
+    image = _image(
+        ec2,
+        Name="web-1",
+        Description="description",
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "team", "Value": "blue"}]}],
+    )
     found = ec2.describe_images(Owners=["self"], Filters=[{"Name": name, "Values": [value]}])["Images"]
     assert bool(found) is expect
-    by = {"image-id": image["ImageId"], "owner-id": image["OwnerId"], "source-instance-id": image["SourceInstanceId"],
-          "block-device-mapping.snapshot-id": image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]}
+    by = {
+        "image-id": image["ImageId"],
+        "owner-id": image["OwnerId"],
+        "source-instance-id": image["SourceInstanceId"],
+        "block-device-mapping.snapshot-id": image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"],
+    }
     for key, val in by.items():
         assert ec2.describe_images(Owners=["self"], Filters=[{"Name": key, "Values": [val]}])["Images"]
 
@@ -189,13 +251,29 @@ def test_describe_images_filters(ec2, name, value, expect):
 def test_image_attributes(ec2):
     image_id = _image(ec2)["ImageId"]
     ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "new"})
-    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"] == "new"
+    assert (
+        ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"]
+        == "new"
+    )
     ec2.modify_image_attribute(ImageId=image_id, Attribute="description", Value="older form")
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "older form"
-    for attribute in ("kernel", "ramdisk", "productCodes", "blockDeviceMapping", "sriovNetSupport", "bootMode",
-                      "tpmSupport", "uefiData", "lastLaunchedTime", "imdsSupport", "deregistrationProtection"):
+    for attribute in (
+        "kernel",
+        "ramdisk",
+        "productCodes",
+        "blockDeviceMapping",
+        "sriovNetSupport",
+        "bootMode",
+        "tpmSupport",
+        "uefiData",
+        "lastLaunchedTime",
+        "imdsSupport",
+        "deregistrationProtection",
+    ):
         assert ec2.describe_image_attribute(ImageId=image_id, Attribute=attribute)["ImageId"] == image_id
-    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="blockDeviceMapping")["BlockDeviceMappings"]
+    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="blockDeviceMapping")[
+        "BlockDeviceMappings"
+    ]
     with aws_error("AuthFailure", 401, f"Not authorized for image:{_catalogue_id(ec2)}"):
         ec2.describe_image_attribute(ImageId=_catalogue_id(ec2), Attribute="launchPermission")
     with aws_error("AuthFailure", 401):
@@ -204,24 +282,43 @@ def test_image_attributes(ec2):
 
 def test_launch_permission_forms(ec2):
     image_id = _image(ec2)["ImageId"]
-    ec2.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [
-        {"UserId": "111122223333"}, {"OrganizationArn": "arn:aws:organizations::123456789012:organization/o-abc"}]})
-    ec2.modify_image_attribute(ImageId=image_id, Attribute="launchPermission", OperationType="add",
-                               UserIds=["444455556666"], UserGroups=["all"])
-    permissions = ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")["LaunchPermissions"]
+    ec2.modify_image_attribute(
+        ImageId=image_id,
+        LaunchPermission={
+            "Add": [
+                {"UserId": "111122223333"},
+                {"OrganizationArn": "arn:aws:organizations::123456789012:organization/o-abc"},
+            ]
+        },
+    )
+    ec2.modify_image_attribute(
+        ImageId=image_id,
+        Attribute="launchPermission",
+        OperationType="add",
+        UserIds=["444455556666"],
+        UserGroups=["all"],
+    )
+    permissions = ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")[
+        "LaunchPermissions"
+    ]
     assert {"Group": "all"} in permissions and {"UserId": "111122223333"} in permissions
     assert {"UserId": "444455556666"} in permissions and any("OrganizationArn" in p for p in permissions)
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Public"] is True
     ec2.modify_image_attribute(ImageId=image_id, OperationType="remove", UserIds=["444455556666"])
     ec2.reset_image_attribute(ImageId=image_id, Attribute="launchPermission")
-    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")["LaunchPermissions"] == []
+    assert (
+        ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")["LaunchPermissions"]
+        == []
+    )
     with aws_error("InvalidAMIAttributeItemValue", 400):
         ec2.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": "12345"}]})
 
 
 def test_encrypted_image_cannot_be_public(ec2):
     source = _image(ec2, Name="plain")["ImageId"]
-    encrypted = ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="enc", Encrypted=True)["ImageId"]
+    encrypted = ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="enc", Encrypted=True)[
+        "ImageId"
+    ]
     with aws_error("UnsupportedOperation", 400):
         ec2.modify_image_attribute(ImageId=encrypted, LaunchPermission={"Add": [{"Group": "all"}]})
     ec2.modify_image_attribute(ImageId=encrypted, LaunchPermission={"Add": [{"UserId": "111122223333"}]})
@@ -235,8 +332,11 @@ def test_other_error_paths(ec2):
     with aws_error("MissingParameter", 400):
         ec2.register_image(Name="no-root")
     with aws_error("InvalidBlockDeviceMapping", 400):
-        ec2.register_image(Name="no-snap", RootDeviceName="/dev/xvda",
-                           BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])
+        ec2.register_image(
+            Name="no-snap",
+            RootDeviceName="/dev/xvda",
+            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+        )
     with aws_error("InvalidUserID.Malformed", 400):
         ec2.describe_images(Owners=["nobody"])
     with aws_error("InvalidUserID.Malformed", 400):

@@ -101,7 +101,12 @@ def test_root_volume_and_interface_in_store(server, ec2, account_id):
     state = region_state(server, account_id)
     with server.store.lock:
         (volume,) = state.volumes.where("instance_id", instance["InstanceId"])
-        assert (volume.state, volume.attach_state, volume.size, volume.volume_type) == ("in-use", "attached", 8, "gp3")
+        assert (volume.state, volume.attach_state, volume.size, volume.volume_type) == (
+            "in-use",
+            "attached",
+            8,
+            "gp3",
+        )
         assert volume.delete_on_termination and volume.device == "/dev/xvda"
         assert volume.snapshot_id == public_images("us-east-1")[AL2023].block_devices[0].snapshot_id
         (eni,) = state.network_interfaces.where("instance_id", instance["InstanceId"])
@@ -120,7 +125,10 @@ def test_windows_and_ubuntu_images(ec2):
 
 def test_arm_image_and_graviton_type(ec2):
     instance = run_one(ec2, ImageId=AL2023_ARM, InstanceType="t4g.small")
-    assert instance["Architecture"] == "arm64" and instance["CpuOptions"] == {"CoreCount": 2, "ThreadsPerCore": 1}
+    assert instance["Architecture"] == "arm64" and instance["CpuOptions"] == {
+        "CoreCount": 2,
+        "ThreadsPerCore": 1,
+    }
     with aws_error("InvalidParameterValue", 400, "architecture 'x86_64' of the specified instance type"):
         run(ec2, ImageId=AL2023_ARM, InstanceType="t3.micro")
 
@@ -199,7 +207,9 @@ def _other_vpc(server: Server, account_id: str) -> tuple[str, str, str]:
     state = region_state(server, account_id)
     with server.store.lock:
         vpc = state.add_vpc("10.0.0.0/16")
-        subnet = Subnet(state.ids.hex_id("subnet"), account_id, vpc.id, "10.0.1.0/28", "us-east-1b", "use1-az1")
+        subnet = Subnet(
+            state.ids.hex_id("subnet"), account_id, vpc.id, "10.0.1.0/28", "us-east-1b", "use1-az1"
+        )
         state.subnets.add(subnet)
         return vpc.id, subnet.id, state.default_security_group(vpc.id).id
 
@@ -212,8 +222,12 @@ def test_subnet_and_placement(server, ec2, account_id):
     assert instance["SecurityGroups"][0]["GroupId"] == group_id
     assert instance["PrivateDnsName"] == "ip-10-0-1-4.ec2.internal"
     zoned = run_one(ec2, Placement={"AvailabilityZone": "us-east-1c"})
-    assert zoned["Placement"]["AvailabilityZone"] == "us-east-1c" and zoned["SubnetId"] != instance["SubnetId"]
-    with aws_error("InvalidSubnetID.NotFound", 400, "The subnet ID 'subnet-0123456789abcdef0' does not exist"):
+    assert (
+        zoned["Placement"]["AvailabilityZone"] == "us-east-1c" and zoned["SubnetId"] != instance["SubnetId"]
+    )
+    with aws_error(
+        "InvalidSubnetID.NotFound", 400, "The subnet ID 'subnet-0123456789abcdef0' does not exist"
+    ):
         run(ec2, SubnetId="subnet-0123456789abcdef0")
     with aws_error("InvalidParameterValue", 400, "Invalid availability zone: [us-east-1z]"):
         run(ec2, Placement={"AvailabilityZone": "us-east-1z"})
@@ -241,20 +255,30 @@ def test_user_data(server, ec2, account_id):
 
 
 def test_user_data_must_be_base64(server):
-    response = requests.post(server.api_url, data={
-        "Action": "RunInstances", "Version": "2016-11-15", "ImageId": AL2023, "MinCount": "1", "MaxCount": "1",
-        "UserData": "not base64!",
-    })
+    response = requests.post(
+        server.api_url,
+        data={
+            "Action": "RunInstances",
+            "Version": "2016-11-15",
+            "ImageId": AL2023,
+            "MinCount": "1",
+            "MaxCount": "1",
+            "UserData": "not base64!",
+        },
+    )
     assert response.status_code == 400 and "Invalid BASE64 encoding of user data." in response.text
 
 
 def test_tag_specifications(server, ec2, account_id):
     tags = [{"Key": "team", "Value": "blue"}]
-    instance = run_one(ec2, TagSpecifications=[
-        {"ResourceType": "instance", "Tags": tags},
-        {"ResourceType": "volume", "Tags": [{"Key": "disk", "Value": "root"}]},
-        {"ResourceType": "network-interface", "Tags": [{"Key": "nic", "Value": "0"}]},
-    ])
+    instance = run_one(
+        ec2,
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": tags},
+            {"ResourceType": "volume", "Tags": [{"Key": "disk", "Value": "root"}]},
+            {"ResourceType": "network-interface", "Tags": [{"Key": "nic", "Value": "0"}]},
+        ],
+    )
     assert instance["Tags"] == tags
     with server.store.lock:
         state = region_state(server, account_id)
@@ -275,34 +299,74 @@ def test_iam_instance_profile(ec2, iam, account_id):
 
 
 def test_block_device_mappings(server, ec2, account_id):
-    instance = run_one(ec2, BlockDeviceMappings=[
-        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp2"}},
-        {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 100, "VolumeType": "io2", "Iops": 5000,
-                                           "DeleteOnTermination": False, "Encrypted": True}},
-    ])
+    instance = run_one(
+        ec2,
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp2"}},
+            {
+                "DeviceName": "/dev/sdf",
+                "Ebs": {
+                    "VolumeSize": 100,
+                    "VolumeType": "io2",
+                    "Iops": 5000,
+                    "DeleteOnTermination": False,
+                    "Encrypted": True,
+                },
+            },
+        ],
+    )
     devices = {d["DeviceName"]: d["Ebs"] for d in instance["BlockDeviceMappings"]}
     assert set(devices) == {"/dev/xvda", "/dev/sdf"} and devices["/dev/sdf"]["DeleteOnTermination"] is False
     with server.store.lock:
-        volumes = {v.device: v for v in region_state(server, account_id).volumes.where("instance_id", instance["InstanceId"])}
-        assert (volumes["/dev/xvda"].size, volumes["/dev/xvda"].volume_type, volumes["/dev/xvda"].iops) == (20, "gp2", 100)
-        assert (volumes["/dev/sdf"].size, volumes["/dev/sdf"].iops, volumes["/dev/sdf"].encrypted) == (100, 5000, True)
-    assert run_one(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "NoDevice": ""}])["BlockDeviceMappings"] == []
+        volumes = {
+            v.device: v
+            for v in region_state(server, account_id).volumes.where("instance_id", instance["InstanceId"])
+        }
+        assert (volumes["/dev/xvda"].size, volumes["/dev/xvda"].volume_type, volumes["/dev/xvda"].iops) == (
+            20,
+            "gp2",
+            100,
+        )
+        assert (volumes["/dev/sdf"].size, volumes["/dev/sdf"].iops, volumes["/dev/sdf"].encrypted) == (
+            100,
+            5000,
+            True,
+        )
+    assert (
+        run_one(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "NoDevice": ""}])["BlockDeviceMappings"]
+        == []
+    )
     with aws_error("InvalidBlockDeviceMapping", 400, "Volume of size 4GB is smaller than  snapshot"):
         run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 4}}])
-    with aws_error("InvalidBlockDeviceMapping", 400, "Either snapshot ID or volume size must be provided for: /dev/sdg"):
+    with aws_error(
+        "InvalidBlockDeviceMapping", 400, "Either snapshot ID or volume size must be provided for: /dev/sdg"
+    ):
         run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/sdg", "Ebs": {"VolumeType": "gp3"}}])
     with aws_error("InvalidParameterValue", 400, "volumeType"):
-        run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/sdg", "Ebs": {"VolumeSize": 1, "VolumeType": "gp9"}}])
+        run(
+            ec2,
+            BlockDeviceMappings=[{"DeviceName": "/dev/sdg", "Ebs": {"VolumeSize": 1, "VolumeType": "gp9"}}],
+        )
 
 
 def test_options(ec2):
     instance = run_one(
-        ec2, MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3, "InstanceMetadataTags": "enabled"},
-        Monitoring={"Enabled": True}, EbsOptimized=True, HibernationOptions={"Configured": True},
+        ec2,
+        MetadataOptions={
+            "HttpTokens": "optional",
+            "HttpPutResponseHopLimit": 3,
+            "InstanceMetadataTags": "enabled",
+        },
+        Monitoring={"Enabled": True},
+        EbsOptimized=True,
+        HibernationOptions={"Configured": True},
     )
     options = instance["MetadataOptions"]
     assert (options["HttpTokens"], options["HttpPutResponseHopLimit"], options["InstanceMetadataTags"]) == (
-        "optional", 3, "enabled")
+        "optional",
+        3,
+        "enabled",
+    )
     assert instance["Monitoring"] == {"State": "enabled"} and instance["EbsOptimized"] is True
     assert instance["HibernationOptions"] == {"Configured": True}
     with aws_error("InvalidParameterValue", 400, "HttpPutResponseHopLimit"):
@@ -336,11 +400,16 @@ def test_private_addresses_never_reused_while_in_use(server, ec2, account_id):
 def test_stop_start_terminate(ec2):
     instance_id = run_one(ec2)["InstanceId"]
     stopping = ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
-    assert stopping == {"InstanceId": instance_id, "CurrentState": {"Code": 64, "Name": "stopping"},
-                        "PreviousState": {"Code": 16, "Name": "running"}}
+    assert stopping == {
+        "InstanceId": instance_id,
+        "CurrentState": {"Code": 64, "Name": "stopping"},
+        "PreviousState": {"Code": 16, "Name": "running"},
+    }
     stopped = describe(ec2, instance_id)
     assert stopped["State"]["Name"] == "stopped" and "PublicIpAddress" not in stopped
-    assert stopped["StateTransitionReason"].startswith("User initiated (") and stopped["StateTransitionReason"].endswith(" GMT)")
+    assert stopped["StateTransitionReason"].startswith("User initiated (") and stopped[
+        "StateTransitionReason"
+    ].endswith(" GMT)")
     assert stopped["StateReason"]["Code"] == "Client.UserInitiatedShutdown"
     again = ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
     assert again["PreviousState"]["Name"] == again["CurrentState"]["Name"] == "stopped"
@@ -376,8 +445,10 @@ def test_incorrect_instance_state(ec2):
 def test_termination_and_stop_protection(ec2):
     protected = run_one(ec2, DisableApiTermination=True, DisableApiStop=True)["InstanceId"]
     free = run_one(ec2)["InstanceId"]
-    message = (f"The instance '{protected}' may not be terminated. "
-               "Modify its 'disableApiTermination' instance attribute and try again.")
+    message = (
+        f"The instance '{protected}' may not be terminated. "
+        "Modify its 'disableApiTermination' instance attribute and try again."
+    )
     with aws_error("OperationNotPermitted", 400, message):
         ec2.terminate_instances(InstanceIds=[free, protected])
     assert describe(ec2, free)["State"]["Name"] == "running"  # nothing changed
@@ -386,9 +457,12 @@ def test_termination_and_stop_protection(ec2):
 
 
 def test_termination_releases_volumes(server, ec2, account_id):
-    instance = run_one(ec2, BlockDeviceMappings=[
-        {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 5, "DeleteOnTermination": False}},
-    ])
+    instance = run_one(
+        ec2,
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 5, "DeleteOnTermination": False}},
+        ],
+    )
     volume_ids = {d["DeviceName"]: d["Ebs"]["VolumeId"] for d in instance["BlockDeviceMappings"]}
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
     describe(ec2, instance["InstanceId"])
@@ -422,8 +496,13 @@ def slow_server() -> Iterator[Server]:
 
 @pytest.fixture
 def slow_ec2(slow_server: Server, account_id: str) -> Any:
-    return boto3.client("ec2", region_name="us-east-1", endpoint_url=slow_server.api_url,
-                        aws_access_key_id=account_id, aws_secret_access_key="x")
+    return boto3.client(
+        "ec2",
+        region_name="us-east-1",
+        endpoint_url=slow_server.api_url,
+        aws_access_key_id=account_id,
+        aws_secret_access_key="x",
+    )
 
 
 def advance(server: Server, seconds: float) -> None:
@@ -476,20 +555,37 @@ def test_terminated_instance_vanishes_after_an_hour(slow_server, slow_ec2):
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_aws_cli_run_and_describe(server, account_id, tmp_path):
     env = {
-        **os.environ, "AWS_ACCESS_KEY_ID": account_id, "AWS_SECRET_ACCESS_KEY": "x",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": account_id,
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "AWS_PAGER": "",
     }
 
     def aws(*args: str) -> dict[str, Any]:
         done = subprocess.run(
             ["aws", "ec2", *args, "--endpoint-url", server.api_url, "--output", "json"],
-            env=env, capture_output=True, text=True, timeout=60, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         return json.loads(done.stdout)
 
-    launched = aws("run-instances", "--image-id", AL2023, "--count", "2", "--instance-type", "t3.micro",
-                   "--tag-specifications", "ResourceType=instance,Tags=[{Key=Name,Value=cli}]")
+    launched = aws(
+        "run-instances",
+        "--image-id",
+        AL2023,
+        "--count",
+        "2",
+        "--instance-type",
+        "t3.micro",
+        "--tag-specifications",
+        "ResourceType=instance,Tags=[{Key=Name,Value=cli}]",
+    )
     ids = sorted(i["InstanceId"] for i in launched["Instances"])
     assert len(ids) == 2 and launched["Instances"][0]["State"]["Name"] == "pending"
     described = aws("describe-instances", "--filters", "Name=tag:Name,Values=cli")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -17,8 +19,10 @@ def rsa_public() -> bytes:
 
 
 def test_create_rsa_pem(ec2):
-    created = ec2.create_key_pair(KeyName="main", TagSpecifications=[
-        {"ResourceType": "key-pair", "Tags": [{"Key": "team", "Value": "blue"}]}])
+    created = ec2.create_key_pair(
+        KeyName="main",
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "team", "Value": "blue"}]}],
+    )
     assert created["KeyName"] == "main" and created["KeyPairId"].startswith("key-")
     assert len(created["KeyPairId"]) == len("key-") + 17
     assert created["Tags"] == [{"Key": "team", "Value": "blue"}]
@@ -29,7 +33,9 @@ def test_create_rsa_pem(ec2):
     described = ec2.describe_key_pairs(KeyNames=["main"], IncludePublicKey=True)["KeyPairs"][0]
     assert described["KeyType"] == "rsa" and described["KeyFingerprint"] == created["KeyFingerprint"]
     assert described["CreateTime"] is not None
-    openssh = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    openssh = private.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
     assert described["PublicKey"] == f"{openssh.decode()} main"
 
 
@@ -75,10 +81,16 @@ def test_import(ec2, rsa_public):
 
 
 def test_describe_filters_and_not_found(ec2):
-    a = ec2.create_key_pair(KeyName="a", KeyType="ed25519", TagSpecifications=[
-        {"ResourceType": "key-pair", "Tags": [{"Key": "env", "Value": "prod"}]}])
+    a = ec2.create_key_pair(
+        KeyName="a",
+        KeyType="ed25519",
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "env", "Value": "prod"}]}],
+    )
     ec2.create_key_pair(KeyName="b")
-    names = lambda **kw: sorted(k["KeyName"] for k in ec2.describe_key_pairs(**kw)["KeyPairs"])
+
+    def names(**kw: Any) -> list[str]:
+        return sorted(k["KeyName"] for k in ec2.describe_key_pairs(**kw)["KeyPairs"])
+
     assert names() == ["a", "b"]
     assert names(Filters=[{"Name": "key-type", "Values": ["ed25519"]}]) == ["a"]
     assert names(Filters=[{"Name": "key-pair-id", "Values": [a["KeyPairId"]]}]) == ["a"]

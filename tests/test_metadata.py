@@ -20,8 +20,14 @@ from ec2sim.server import Server
 
 TTL = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN = "X-aws-ec2-metadata-token"
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 def make_role(iam: Any, name: str = "app-role") -> None:
@@ -37,7 +43,9 @@ def launch(ec2: Any, iam: Any | None = None, **kwargs: Any) -> dict[str, Any]:
         make_role(iam)
         kwargs["IamInstanceProfile"] = {"Name": "app-role"}
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    instance_id = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"]
+    instance_id = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, **kwargs)["Instances"][0][
+        "InstanceId"
+    ]
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 
@@ -86,8 +94,20 @@ def test_listings_and_values_come_from_the_instance(ec2, iam, imds):
     assert md.text("latest/") == "dynamic\nmeta-data\nuser-data"
     assert md.text("").splitlines()[-1] == "latest"
     listing = md.text("latest/meta-data/").splitlines()
-    for name in ("ami-id", "block-device-mapping/", "events/", "iam/", "instance-id", "local-ipv4", "mac",
-                 "network/", "placement/", "public-keys/", "security-groups", "services/"):
+    for name in (
+        "ami-id",
+        "block-device-mapping/",
+        "events/",
+        "iam/",
+        "instance-id",
+        "local-ipv4",
+        "mac",
+        "network/",
+        "placement/",
+        "public-keys/",
+        "security-groups",
+        "services/",
+    ):
         assert name in listing
     assert "tags/" not in listing  # InstanceMetadataTags disabled
     assert md.text("latest/meta-data/instance-id") == found["InstanceId"]
@@ -95,9 +115,13 @@ def test_listings_and_values_come_from_the_instance(ec2, iam, imds):
     assert md.text("latest/meta-data/instance-type") == found["InstanceType"]
     assert md.text("latest/meta-data/local-ipv4") == found["PrivateIpAddress"]
     assert md.text("latest/meta-data/local-hostname") == found["PrivateDnsName"]
-    assert md.text("latest/meta-data/reservation-id") == ec2.describe_instances(
-        InstanceIds=[found["InstanceId"]])["Reservations"][0]["ReservationId"]
-    assert md.text("latest/meta-data/security-groups") == "\n".join(g["GroupName"] for g in found["SecurityGroups"])
+    assert (
+        md.text("latest/meta-data/reservation-id")
+        == ec2.describe_instances(InstanceIds=[found["InstanceId"]])["Reservations"][0]["ReservationId"]
+    )
+    assert md.text("latest/meta-data/security-groups") == "\n".join(
+        g["GroupName"] for g in found["SecurityGroups"]
+    )
     assert md.text("latest/meta-data/placement/availability-zone") == found["Placement"]["AvailabilityZone"]
     assert md.text("latest/meta-data/placement/region") == "us-east-1"
     assert md.text("latest/meta-data/services/domain") == "amazonaws.com"
@@ -135,23 +159,35 @@ def test_absent_categories_are_404(ec2, imds):
     md = imds(found["InstanceId"])
     assert md.text("latest/") == "dynamic\nmeta-data"  # no user data
     assert "iam/" not in md.text("latest/meta-data/").splitlines()
-    for path in ("latest/user-data", "latest/meta-data/iam/", "latest/meta-data/iam/info",
-                 "latest/meta-data/public-keys/", "latest/meta-data/tags/instance/", "latest/meta-data/spot/",
-                 "latest/meta-data/no-such-thing", "latest/meta-data/instance-id/more"):
+    for path in (
+        "latest/user-data",
+        "latest/meta-data/iam/",
+        "latest/meta-data/iam/info",
+        "latest/meta-data/public-keys/",
+        "latest/meta-data/tags/instance/",
+        "latest/meta-data/spot/",
+        "latest/meta-data/no-such-thing",
+        "latest/meta-data/instance-id/more",
+    ):
         assert md.get(path).status_code == 404, path
     assert requests.get(md.base.replace("/i-", "/i-0") + "latest/meta-data/").status_code == 404
 
 
 def test_tags_follow_the_metadata_options_and_the_store(ec2, imds):
-    found = launch(ec2, TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}],
-                   **OPTIONAL)
+    found = launch(
+        ec2,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}],
+        **OPTIONAL,
+    )
     instance_id = found["InstanceId"]
     md = imds(instance_id)
     assert md.get("latest/meta-data/tags/instance/Name").status_code == 404
     ec2.modify_instance_metadata_options(InstanceId=instance_id, InstanceMetadataTags="enabled")
     assert md.text("latest/meta-data/tags/instance/") == "Name"
     assert md.text("latest/meta-data/tags/instance/Name") == "web"
-    ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "Name", "Value": "api"}, {"Key": "Env", "Value": "dev"}])
+    ec2.create_tags(
+        Resources=[instance_id], Tags=[{"Key": "Name", "Value": "api"}, {"Key": "Env", "Value": "dev"}]
+    )
     assert md.text("latest/meta-data/tags/instance/Name") == "api"
     assert sorted(md.text("latest/meta-data/tags/instance/").splitlines()) == ["Env", "Name"]
 
@@ -223,9 +259,14 @@ def _credentials(md: Imds) -> dict[str, str]:
 
 
 def _client(server: Server, service: str, creds: dict[str, str]) -> Any:
-    return boto3.client(service, region_name="us-east-1", endpoint_url=server.api_url,
-                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["Token"])
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.api_url,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["Token"],
+    )
 
 
 def test_role_credentials_document(ec2, iam, imds, server, account_id):
@@ -234,7 +275,10 @@ def test_role_credentials_document(ec2, iam, imds, server, account_id):
     info = json.loads(md.text("latest/meta-data/iam/info"))
     profile = iam.get_instance_profile(InstanceProfileName="app-role")["InstanceProfile"]
     assert info["Code"] == "Success"
-    assert (info["InstanceProfileArn"], info["InstanceProfileId"]) == (profile["Arn"], profile["InstanceProfileId"])
+    assert (info["InstanceProfileArn"], info["InstanceProfileId"]) == (
+        profile["Arn"],
+        profile["InstanceProfileId"],
+    )
     creds = _credentials(md)
     assert creds["Code"] == "Success" and creds["Type"] == "AWS-HMAC"
     assert creds["AccessKeyId"].startswith("ASIA") and creds["Expiration"].endswith("Z")
@@ -326,9 +370,24 @@ def test_identity_document_signatures_verify(ec2, imds, server, account_id, tmp_
     for name in ("pkcs7", "rsa2048"):
         body = md.text(f"latest/dynamic/instance-identity/{name}")
         (tmp_path / name).write_text(f"-----BEGIN PKCS7-----\n{body}\n-----END PKCS7-----\n")
-        subprocess.run(["openssl", "smime", "-verify", "-in", str(tmp_path / name), "-inform", "PEM",
-                        "-content", str(tmp_path / "document"), "-certfile", str(tmp_path / "cert.pem"),
-                        "-noverify"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "smime",
+                "-verify",
+                "-in",
+                str(tmp_path / name),
+                "-inform",
+                "PEM",
+                "-content",
+                str(tmp_path / "document"),
+                "-certfile",
+                str(tmp_path / "cert.pem"),
+                "-noverify",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 # Root addressing ----------------------------------------------------------------------------
@@ -342,8 +401,13 @@ def lone_server() -> Iterator[Server]:
 
 
 def test_root_serves_the_only_running_instance(lone_server):
-    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=lone_server.api_url,
-                       aws_access_key_id="210987654321", aws_secret_access_key="x")
+    ec2 = boto3.client(
+        "ec2",
+        region_name="us-east-1",
+        endpoint_url=lone_server.api_url,
+        aws_access_key_id="210987654321",
+        aws_secret_access_key="x",
+    )
     root = Imds(lone_server.imds_url + "/")
     hint = root.get("latest/meta-data/instance-id")
     assert hint.status_code == 404 and "/i-0123456789abcdef0/" in hint.text
@@ -356,8 +420,13 @@ def test_root_serves_the_only_running_instance(lone_server):
 
 
 def test_root_serves_the_configured_instance(lone_server):
-    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=lone_server.api_url,
-                       aws_access_key_id="210987654321", aws_secret_access_key="x")
+    ec2 = boto3.client(
+        "ec2",
+        region_name="us-east-1",
+        endpoint_url=lone_server.api_url,
+        aws_access_key_id="210987654321",
+        aws_secret_access_key="x",
+    )
     launch(ec2, **OPTIONAL)
     chosen = launch(ec2, **OPTIONAL)["InstanceId"]
     lone_server.config.imds_instance_id = chosen

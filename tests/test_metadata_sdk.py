@@ -35,8 +35,12 @@ except ec2.exceptions.ClientError as error:
 print(json.dumps({{"method": credentials.method, "arn": sts.get_caller_identity()["Arn"],
                   "state": found["State"]["Name"], "denied": denied}}))
 """
-_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]})
+_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}],
+    }
+)
 
 
 def _launch_with_role(ec2: Any, iam: Any, **kwargs: Any) -> str:
@@ -61,27 +65,64 @@ def _clean_env(server: Server, instance_id: str) -> dict[str, str]:
 def test_boto3_gets_role_credentials_from_the_endpoint(ec2, iam, server, account_id, tokens):
     instance_id = _launch_with_role(ec2, iam, MetadataOptions={"HttpTokens": tokens})
     script = _SCRIPT.format(api=server.api_url, instance=instance_id)
-    done = subprocess.run([sys.executable, "-c", script], env=_clean_env(server, instance_id),
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_clean_env(server, instance_id),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result == {"method": "iam-role", "arn": f"arn:aws:sts::{account_id}:assumed-role/app-role/{instance_id}",
-                      "state": "running", "denied": "UnauthorizedOperation"}
+    assert result == {
+        "method": "iam-role",
+        "arn": f"arn:aws:sts::{account_id}:assumed-role/app-role/{instance_id}",
+        "state": "running",
+        "denied": "UnauthorizedOperation",
+    }
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_aws_cli_gets_role_credentials_from_the_endpoint(ec2, iam, server, account_id):
     instance_id = _launch_with_role(ec2, iam)
     env = _clean_env(server, instance_id)
-    done = subprocess.run(["aws", "sts", "get-caller-identity", "--endpoint-url", server.api_url, "--output", "json"],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["aws", "sts", "get-caller-identity", "--endpoint-url", server.api_url, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["Arn"] == f"arn:aws:sts::{account_id}:assumed-role/app-role/{instance_id}"
-    done = subprocess.run(["aws", "ec2", "describe-instances", "--endpoint-url", server.api_url,
-                           "--instance-ids", instance_id, "--output", "json"],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            "aws",
+            "ec2",
+            "describe-instances",
+            "--endpoint-url",
+            server.api_url,
+            "--instance-ids",
+            instance_id,
+            "--output",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["Reservations"][0]["Instances"][0]["InstanceId"] == instance_id
-    done = subprocess.run(["aws", "ec2", "describe-vpcs", "--endpoint-url", server.api_url],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["aws", "ec2", "describe-vpcs", "--endpoint-url", server.api_url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode != 0 and "UnauthorizedOperation" in done.stderr

@@ -24,16 +24,25 @@ def slow_server() -> Iterator[Server]:
 
 
 def _client(server: Server, service: str, key: str, secret: str = "secret") -> Any:
-    return boto3.client(service, region_name="us-east-1", endpoint_url=server.api_url,
-                        aws_access_key_id=key, aws_secret_access_key=secret)
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.api_url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+    )
 
 
 def _advance(server: Server, seconds: int) -> None:
-    requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": seconds}, timeout=5).raise_for_status()
+    requests.post(
+        server.api_url + "/_ec2sim/clock", json={"advance_seconds": seconds}, timeout=5
+    ).raise_for_status()
 
 
 def _doc(action: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+    )
 
 
 def test_new_inline_policy_applies_after_propagation(slow_server: Server, account_id: str) -> None:
@@ -69,8 +78,14 @@ def test_new_attachment_and_group_membership_wait(slow_server: Server, account_i
 
 def test_run_instances_with_new_profile_fails_until_propagated(slow_server: Server, account_id: str) -> None:
     iam, ec2 = _client(slow_server, "iam", account_id), _client(slow_server, "ec2", account_id)
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
     iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust)
     iam.create_instance_profile(InstanceProfileName="app")
     iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="app")

@@ -16,22 +16,55 @@ from ec2sim.api.parsing import parse_request
 from ec2sim.api.rendering import renderer_for
 
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
-    ("ec2", "RunInstances", {
-        "ImageId": "ami-0123456789abcdef0", "MinCount": 1, "MaxCount": 3, "InstanceType": "t3.micro",
-        "SecurityGroupIds": ["sg-1", "sg-2"], "UserData": "aGVsbG8=", "DisableApiTermination": True,
-        "BlockDeviceMappings": [{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 20, "DeleteOnTermination": False}}],
-        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "a b", "Value": "é&="}]}],
-        "IamInstanceProfile": {"Name": "web"}, "MetadataOptions": {"HttpTokens": "required"},
-    }),
-    ("ec2", "DescribeImages", {"Owners": ["self", "amazon"], "ExecutableUsers": ["all"],
-                               "Filters": [{"Name": "name", "Values": ["al2023-*", "x?"]}]}),
-    ("ec2", "ModifyImageAttribute", {"ImageId": "ami-1", "LaunchPermission": {"Add": [{"UserId": "123456789012"}],
-                                                                            "Remove": [{"Group": "all"}]}}),
+    (
+        "ec2",
+        "RunInstances",
+        {
+            "ImageId": "ami-0123456789abcdef0",
+            "MinCount": 1,
+            "MaxCount": 3,
+            "InstanceType": "t3.micro",
+            "SecurityGroupIds": ["sg-1", "sg-2"],
+            "UserData": "aGVsbG8=",
+            "DisableApiTermination": True,
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 20, "DeleteOnTermination": False}}
+            ],
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "a b", "Value": "é&="}]}],
+            "IamInstanceProfile": {"Name": "web"},
+            "MetadataOptions": {"HttpTokens": "required"},
+        },
+    ),
+    (
+        "ec2",
+        "DescribeImages",
+        {
+            "Owners": ["self", "amazon"],
+            "ExecutableUsers": ["all"],
+            "Filters": [{"Name": "name", "Values": ["al2023-*", "x?"]}],
+        },
+    ),
+    (
+        "ec2",
+        "ModifyImageAttribute",
+        {
+            "ImageId": "ami-1",
+            "LaunchPermission": {"Add": [{"UserId": "123456789012"}], "Remove": [{"Group": "all"}]},
+        },
+    ),
     ("ec2", "ImportKeyPair", {"KeyName": "k", "PublicKeyMaterial": b"ssh-ed25519 AAAA"}),
     ("iam", "CreateUser", {"UserName": "alice", "Path": "/a/", "Tags": [{"Key": "team", "Value": "blue"}]}),
-    ("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "s1",
-                           "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
-                           "DurationSeconds": 900, "Tags": [{"Key": "k", "Value": "v"}]}),
+    (
+        "sts",
+        "AssumeRole",
+        {
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "RoleSessionName": "s1",
+            "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+            "DurationSeconds": 900,
+            "Tags": [{"Key": "k", "Value": "v"}],
+        },
+    ),
 ]
 
 
@@ -47,8 +80,10 @@ def test_botocore_requests_parse_back(service: str, operation: str, params: dict
 def test_ec2_missing_and_malformed_parameters() -> None:
     with pytest.raises(AwsError) as missing:
         parse_request("ec2", "RunInstances", {"MinCount": "1"})
-    assert (missing.value.code, missing.value.message) == ("MissingParameter",
-                                                           "The request must contain the parameter MaxCount")
+    assert (missing.value.code, missing.value.message) == (
+        "MissingParameter",
+        "The request must contain the parameter MaxCount",
+    )
     with pytest.raises(AwsError) as malformed:
         parse_request("ec2", "RunInstances", {"MinCount": "one", "MaxCount": "1"})
     assert malformed.value.code == "InvalidParameterValue" and "MinCount" in malformed.value.message
@@ -60,21 +95,52 @@ def test_iam_validation_errors_are_all_reported() -> None:
     assert error.value.code == "ValidationError"
     message = error.value.message
     assert message.startswith("2 validation errors detected: ")
-    assert "Value 'bad name!' at 'userName' failed to satisfy constraint: Member must satisfy regular" in message
+    assert (
+        "Value 'bad name!' at 'userName' failed to satisfy constraint: Member must satisfy regular" in message
+    )
     assert "Value 'nope' at 'path' failed to satisfy constraint" in message
 
 
 RESPONSES: list[tuple[str, str, dict[str, Any]]] = [
-    ("ec2", "DescribeInstances", {"Reservations": [{
-        "ReservationId": "r-1", "OwnerId": "123456789012", "Groups": [],
-        "Instances": [{"InstanceId": "i-1", "State": {"Code": 16, "Name": "running"},
-                       "LaunchTime": datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
-                       "Tags": [{"Key": "<&>", "Value": "x"}], "EbsOptimized": False,
-                       "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "default"}]}],
-    }]}),
-    ("iam", "ListUsers", {"Users": [{"Path": "/", "UserName": "a", "UserId": "AIDA1", "Arn": "arn:aws:iam::1:user/a",
-                                     "CreateDate": datetime(2024, 1, 2, tzinfo=timezone.utc)}],
-                          "IsTruncated": False}),
+    (
+        "ec2",
+        "DescribeInstances",
+        {
+            "Reservations": [
+                {
+                    "ReservationId": "r-1",
+                    "OwnerId": "123456789012",
+                    "Groups": [],
+                    "Instances": [
+                        {
+                            "InstanceId": "i-1",
+                            "State": {"Code": 16, "Name": "running"},
+                            "LaunchTime": datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+                            "Tags": [{"Key": "<&>", "Value": "x"}],
+                            "EbsOptimized": False,
+                            "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "default"}],
+                        }
+                    ],
+                }
+            ]
+        },
+    ),
+    (
+        "iam",
+        "ListUsers",
+        {
+            "Users": [
+                {
+                    "Path": "/",
+                    "UserName": "a",
+                    "UserId": "AIDA1",
+                    "Arn": "arn:aws:iam::1:user/a",
+                    "CreateDate": datetime(2024, 1, 2, tzinfo=timezone.utc),
+                }
+            ],
+            "IsTruncated": False,
+        },
+    ),
     ("sts", "GetCallerIdentity", {"UserId": "u", "Account": "123456789012", "Arn": "arn"}),
 ]
 
@@ -85,7 +151,8 @@ def test_rendered_responses_parse_in_botocore(service: str, operation: str, resu
     op = info.operation(operation)
     body = renderer_for(info).body(op, info.namespace, "req-1", result)
     parsed = create_parser(info.protocol).parse(
-        {"body": body.encode(), "headers": {}, "status_code": 200}, op.output_shape)
+        {"body": body.encode(), "headers": {}, "status_code": 200}, op.output_shape
+    )
     parsed.pop("ResponseMetadata", None)
     assert parsed == result
 
@@ -93,7 +160,10 @@ def test_rendered_responses_parse_in_botocore(service: str, operation: str, resu
 def test_rendered_errors_parse_in_botocore() -> None:
     for service in ("ec2", "iam"):
         info = SERVICE_INFO[service]
-        body = renderer_for(info).error_body(AwsError("SomeCode", "a <message> & more"), info.namespace, "rid")
+        body = renderer_for(info).error_body(
+            AwsError("SomeCode", "a <message> & more"), info.namespace, "rid"
+        )
         parsed = create_parser(info.protocol).parse(
-            {"body": body.encode(), "headers": {}, "status_code": 400}, None)
+            {"body": body.encode(), "headers": {}, "status_code": 400}, None
+        )
         assert parsed["Error"]["Code"] == "SomeCode" and parsed["Error"]["Message"] == "a <message> & more"

@@ -27,8 +27,14 @@ def known_key(server, account_id):
 
 
 def client(server, service, key, secret, region="us-east-1", token=None):
-    return boto3.client(service, region_name=region, endpoint_url=server.api_url, aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token)
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=server.api_url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+    )
 
 
 def test_known_key_signs(server, known_key, account_id):
@@ -47,8 +53,12 @@ def test_wrong_secret(server, known_key):
 
 def _signed(server, key, secret, body, region="us-east-1", service="sts", when=None):
     """A signed AWSRequest; `when` signs as of another (real) time."""
-    request = AWSRequest("POST", server.api_url + "/", data=body,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    request = AWSRequest(
+        "POST",
+        server.api_url + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
     auth = SigV4Auth(Credentials(key, secret), service, region)
     if when is None:
         auth.add_auth(request)
@@ -77,17 +87,25 @@ def test_skewed_clock(server, known_key):
     request = _signed(server, known_key, "s3cr3t/Key+1", body, when=old)
     response = requests.post(request.url, data=body, headers=dict(request.headers))
     assert response.status_code == 403 and "Signature expired" in response.text
-    request = _signed(server, known_key, "s3cr3t/Key+1", "Action=DescribeRegions&Version=2016-11-15",
-                      service="ec2", when=old)
-    response = requests.post(request.url, data="Action=DescribeRegions&Version=2016-11-15",
-                             headers=dict(request.headers))
+    request = _signed(
+        server,
+        known_key,
+        "s3cr3t/Key+1",
+        "Action=DescribeRegions&Version=2016-11-15",
+        service="ec2",
+        when=old,
+    )
+    response = requests.post(
+        request.url, data="Action=DescribeRegions&Version=2016-11-15", headers=dict(request.headers)
+    )
     assert response.status_code == 400 and "<Code>RequestExpired</Code>" in response.text
 
 
 def test_incomplete_signature(server):
     headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAX/20240101/us-east-1/sts/aws4_request"}
-    response = requests.post(server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"},
-                             headers=headers)
+    response = requests.post(
+        server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"}, headers=headers
+    )
     assert response.status_code == 400 and "<Code>IncompleteSignature</Code>" in response.text
 
 
@@ -107,7 +125,9 @@ def test_session_token_lifecycle(server, known_key, account_id):
     with aws_error("InvalidClientTokenId", 403):
         client(server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"]).get_caller_identity()
     with aws_error("InvalidClientTokenId", 403):
-        client(server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"], token="x" * 40).get_caller_identity()
+        client(
+            server, "sts", creds["AccessKeyId"], creds["SecretAccessKey"], token="x" * 40
+        ).get_caller_identity()
     with aws_error("AccessDenied", 403):
         temp.get_session_token()
     requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 901})
@@ -149,8 +169,12 @@ def test_opt_in_regions(ec2):
 @pytest.fixture(scope="module")
 def strict_server():
     """A server that refuses unknown keys and knows one configured root key."""
-    config = Config(port=0, imds_port=0, strict_credentials=True,
-                    root_credentials="210987654321:AKIAROOTKEYEXAMPLE01:root/Secret+Key")
+    config = Config(
+        port=0,
+        imds_port=0,
+        strict_credentials=True,
+        root_credentials="210987654321:AKIAROOTKEYEXAMPLE01:root/Secret+Key",
+    )
     with Server(config) as running:
         yield running
 
@@ -160,7 +184,9 @@ def test_strict_credentials_refuse_unknown_keys(strict_server):
         client(strict_server, "sts", "AKIAUNKNOWN", "x").get_caller_identity()
     with aws_error("AuthFailure", 401):
         client(strict_server, "ec2", "123456789012", "x").describe_regions()
-    unsigned = requests.post(strict_server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    unsigned = requests.post(
+        strict_server.api_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"}
+    )
     assert unsigned.status_code == 403 and "<Code>MissingAuthenticationToken</Code>" in unsigned.text
 
 
@@ -183,8 +209,14 @@ def test_odd_characters_are_signed_and_decoded(server, known_key):
 
 def test_unsigned_payload_header(server, known_key):
     body = "Action=GetCallerIdentity&Version=2011-06-15"
-    request = AWSRequest("POST", server.api_url + "/", data=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-        "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    request = AWSRequest(
+        "POST",
+        server.api_url + "/",
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
+        },
+    )
     SigV4Auth(Credentials(known_key, "s3cr3t/Key+1"), "sts", "us-east-1").add_auth(request)
     assert requests.post(request.url, data=body, headers=dict(request.headers)).status_code == 200

@@ -49,20 +49,25 @@ def _shared(b: Any, b_id: str, snapshot_id: str, restorable_by: str) -> None:
 
 def test_share_with_account_restore_and_revoke(two):
     a, b, a_id, b_id = two
-    snapshot_id = snapshot_of(a, TagSpecifications=[
-        {"ResourceType": "snapshot", "Tags": [{"Key": "secret", "Value": "1"}]}])["SnapshotId"]
+    snapshot_id = snapshot_of(
+        a, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "secret", "Value": "1"}]}]
+    )["SnapshotId"]
     assert _permissions(a, snapshot_id) == []
     _refused(b, snapshot_id)
     a.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission",
+        SnapshotId=snapshot_id,
+        Attribute="createVolumePermission",
         CreateVolumePermission={"Add": [{"UserId": b_id}]},
     )
     assert _permissions(a, snapshot_id) == [{"UserId": b_id}]
     _shared(b, b_id, snapshot_id, "self")
     assert snapshot_id in {s["SnapshotId"] for s in b.describe_snapshots(OwnerIds=[a_id])["Snapshots"]}
-    assert snapshot_id in {s["SnapshotId"] for s in a.describe_snapshots(RestorableByUserIds=[b_id])["Snapshots"]}
+    assert snapshot_id in {
+        s["SnapshotId"] for s in a.describe_snapshots(RestorableByUserIds=[b_id])["Snapshots"]
+    }
     a.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission",
+        SnapshotId=snapshot_id,
+        Attribute="createVolumePermission",
         CreateVolumePermission={"Remove": [{"UserId": b_id}]},
     )
     assert _permissions(a, snapshot_id) == []
@@ -73,7 +78,9 @@ def test_share_with_all_and_reset(two):
     a, b, _, b_id = two
     snapshot_id = snapshot_of(a)["SnapshotId"]
     a.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission", CreateVolumePermission={"Add": [{"Group": "all"}]}
+        SnapshotId=snapshot_id,
+        Attribute="createVolumePermission",
+        CreateVolumePermission={"Add": [{"Group": "all"}]},
     )
     assert _permissions(a, snapshot_id) == [{"Group": "all"}]
     _shared(b, b_id, snapshot_id, "all")
@@ -86,12 +93,18 @@ def test_legacy_operation_type_form(two):
     a, b, _, b_id = two
     snapshot_id = snapshot_of(a)["SnapshotId"]
     a.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="add",
-        UserIds=[b_id], GroupNames=["all"],
+        SnapshotId=snapshot_id,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        UserIds=[b_id],
+        GroupNames=["all"],
     )
     assert _permissions(a, snapshot_id) == [{"Group": "all"}, {"UserId": b_id}]
     a.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="remove", GroupNames=["all"],
+        SnapshotId=snapshot_id,
+        Attribute="createVolumePermission",
+        OperationType="remove",
+        GroupNames=["all"],
     )
     assert _permissions(a, snapshot_id) == [{"UserId": b_id}]
     describe(b, snapshot_id)
@@ -105,7 +118,9 @@ def test_only_the_owner_manages_attributes(two):
     with aws_error("UnauthorizedOperation", 403, message):
         b.describe_snapshot_attribute(SnapshotId=snapshot_id, Attribute="createVolumePermission")
     with aws_error("UnauthorizedOperation", 403, message):
-        b.modify_snapshot_attribute(SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"Group": "all"}]})
+        b.modify_snapshot_attribute(
+            SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"Group": "all"}]}
+        )
     with aws_error("UnauthorizedOperation", 403, message):
         b.reset_snapshot_attribute(SnapshotId=snapshot_id, Attribute="createVolumePermission")
     with aws_error("UnauthorizedOperation", 403, message):
@@ -120,23 +135,47 @@ def test_product_codes_attribute(ec2):
     answer = ec2.describe_snapshot_attribute(SnapshotId=snapshot_id, Attribute="productCodes")
     assert answer["SnapshotId"] == snapshot_id and answer.get("ProductCodes", []) == []
     with aws_error("InvalidParameterValue", 400):
-        ec2.modify_snapshot_attribute(SnapshotId=snapshot_id, Attribute="productCodes", OperationType="add",
-                                      UserIds=["123456789012"])
+        ec2.modify_snapshot_attribute(
+            SnapshotId=snapshot_id, Attribute="productCodes", OperationType="add", UserIds=["123456789012"]
+        )
     with aws_error("InvalidParameterValue", 400):
         ec2.reset_snapshot_attribute(SnapshotId=snapshot_id, Attribute="productCodes")
     with aws_error("InvalidParameterValue", 400):
         ec2.describe_snapshot_attribute(SnapshotId=snapshot_id, Attribute="bogus")
 
 
-@pytest.mark.parametrize("kwargs, code, message", [
-    ({"CreateVolumePermission": {"Add": [{"UserId": "12"}]}}, "InvalidParameterValue", "Value (12) for parameter userId"),
-    ({"CreateVolumePermission": {"Add": [{"Group": "friends"}]}}, "InvalidParameterValue", "parameter group"),
-    ({"CreateVolumePermission": {"Add": [{"UserId": "123456789012"}], "Remove": [{"UserId": "123456789013"}]}},
-     "InvalidParameterCombination", "add and remove"),
-    ({}, "MissingParameter", "createVolumePermission"),
-    ({"OperationType": "add"}, "MissingParameter", "createVolumePermission"),
-    ({"OperationType": "add", "UserIds": [str(10**11 + i) for i in range(501)]}, "InvalidParameterValue", "500"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code, message",
+    [
+        (
+            {"CreateVolumePermission": {"Add": [{"UserId": "12"}]}},
+            "InvalidParameterValue",
+            "Value (12) for parameter userId",
+        ),
+        (
+            {"CreateVolumePermission": {"Add": [{"Group": "friends"}]}},
+            "InvalidParameterValue",
+            "parameter group",
+        ),
+        (
+            {
+                "CreateVolumePermission": {
+                    "Add": [{"UserId": "123456789012"}],
+                    "Remove": [{"UserId": "123456789013"}],
+                }
+            },
+            "InvalidParameterCombination",
+            "add and remove",
+        ),
+        ({}, "MissingParameter", "createVolumePermission"),
+        ({"OperationType": "add"}, "MissingParameter", "createVolumePermission"),
+        (
+            {"OperationType": "add", "UserIds": [str(10**11 + i) for i in range(501)]},
+            "InvalidParameterValue",
+            "500",
+        ),
+    ],
+)
 def test_modify_attribute_errors(ec2, kwargs, code, message):
     snapshot_id = snapshot_of(ec2)["SnapshotId"]
     with aws_error(code, 400, message):
@@ -148,9 +187,13 @@ def test_encrypted_snapshots_sharing_rules(two):
     default_key = a.create_volume(AvailabilityZone=AZ, Size=1, Encrypted=True)["VolumeId"]
     snapshot_id = a.create_snapshot(VolumeId=default_key)["SnapshotId"]
     with aws_error("UnsupportedOperation", 400, "Encrypted snapshots can’t be shared publicly"):
-        a.modify_snapshot_attribute(SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"Group": "all"}]})
+        a.modify_snapshot_attribute(
+            SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"Group": "all"}]}
+        )
     with aws_error("OperationNotPermitted", 400, "Encrypted snapshots with EBS default key cannot be shared"):
-        a.modify_snapshot_attribute(SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"UserId": b_id}]})
+        a.modify_snapshot_attribute(
+            SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"UserId": b_id}]}
+        )
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     own_key = a.create_volume(AvailabilityZone=AZ, Size=1, Encrypted=True, KmsKeyId=key)["VolumeId"]
     shareable = a.create_snapshot(VolumeId=own_key)["SnapshotId"]

@@ -24,10 +24,15 @@ def describe(ec2: Any, snapshot_id: str) -> dict[str, Any]:
 
 def test_create_snapshot_then_completed(ec2, account_id):
     volume_id = create(ec2, Size=12)["VolumeId"]
-    created = ec2.create_snapshot(VolumeId=volume_id, Description="nightly", TagSpecifications=[
-        {"ResourceType": "snapshot", "Tags": [{"Key": "k", "Value": "v"}]}])
+    created = ec2.create_snapshot(
+        VolumeId=volume_id,
+        Description="nightly",
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "k", "Value": "v"}]}],
+    )
     assert created["SnapshotId"].startswith("snap-") and created["State"] == "pending"
-    assert created["VolumeId"] == volume_id and created["VolumeSize"] == 12 and created["OwnerId"] == account_id
+    assert (
+        created["VolumeId"] == volume_id and created["VolumeSize"] == 12 and created["OwnerId"] == account_id
+    )
     assert created["Description"] == "nightly" and created["Tags"] == [{"Key": "k", "Value": "v"}]
     described = describe(ec2, created["SnapshotId"])
     assert described["State"] == "completed" and described["Progress"] == "100%"
@@ -54,25 +59,38 @@ def test_create_snapshots_of_instance(server, ec2):
     instance = running_instance(server, ec2)
     instance_id = instance["InstanceId"]
     root_id = instance["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
-    data = create(ec2, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "src", "Value": "vol"}]}])
+    data = create(
+        ec2, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "src", "Value": "vol"}]}]
+    )
     other = create(ec2)
     ec2.attach_volume(VolumeId=data["VolumeId"], InstanceId=instance_id, Device="/dev/sdf")
     ec2.attach_volume(VolumeId=other["VolumeId"], InstanceId=instance_id, Device="/dev/sdg")
     made = ec2.create_snapshots(
-        InstanceSpecification={"InstanceId": instance_id}, Description="all", CopyTagsFromSource="volume",
+        InstanceSpecification={"InstanceId": instance_id},
+        Description="all",
+        CopyTagsFromSource="volume",
         TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "set", "Value": "1"}]}],
     )["Snapshots"]
     assert {s["VolumeId"] for s in made} == {root_id, data["VolumeId"], other["VolumeId"]}
     tagged = next(s for s in made if s["VolumeId"] == data["VolumeId"])
     assert {t["Key"] for t in tagged["Tags"]} == {"src", "set"} and tagged["Description"] == "all"
-    some = ec2.create_snapshots(InstanceSpecification={
-        "InstanceId": instance_id, "ExcludeBootVolume": True, "ExcludeDataVolumeIds": [other["VolumeId"]]})
+    some = ec2.create_snapshots(
+        InstanceSpecification={
+            "InstanceId": instance_id,
+            "ExcludeBootVolume": True,
+            "ExcludeDataVolumeIds": [other["VolumeId"]],
+        }
+    )
     assert [s["VolumeId"] for s in some["Snapshots"]] == [data["VolumeId"]]
     with aws_error("InvalidInstanceID.NotFound", 400):
         ec2.create_snapshots(InstanceSpecification={"InstanceId": "i-0123456789abcdef0"})
     with aws_error("InvalidVolume.NotFound", 400):
-        ec2.create_snapshots(InstanceSpecification={
-            "InstanceId": instance_id, "ExcludeDataVolumeIds": ["vol-0123456789abcdef0"]})
+        ec2.create_snapshots(
+            InstanceSpecification={
+                "InstanceId": instance_id,
+                "ExcludeDataVolumeIds": ["vol-0123456789abcdef0"],
+            }
+        )
 
 
 def test_copy_snapshot_same_and_other_region(make_client, account_id):
@@ -80,14 +98,22 @@ def test_copy_snapshot_same_and_other_region(make_client, account_id):
     west = make_client("ec2", account_id, region="us-west-2")
     source = snapshot_of(east)["SnapshotId"]
     describe(east, source)
-    copied = east.copy_snapshot(SourceSnapshotId=source, SourceRegion="us-east-1", Description="copy", TagSpecifications=[
-        {"ResourceType": "snapshot", "Tags": [{"Key": "c", "Value": "1"}]}])
+    copied = east.copy_snapshot(
+        SourceSnapshotId=source,
+        SourceRegion="us-east-1",
+        Description="copy",
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "c", "Value": "1"}]}],
+    )
     assert copied["Tags"] == [{"Key": "c", "Value": "1"}]
     copy = describe(east, copied["SnapshotId"])
-    assert copy["Description"] == "copy" and copy["VolumeId"] == "vol-ffffffff" and copy["OwnerId"] == account_id
+    assert (
+        copy["Description"] == "copy" and copy["VolumeId"] == "vol-ffffffff" and copy["OwnerId"] == account_id
+    )
     remote = west.copy_snapshot(SourceSnapshotId=source, SourceRegion="us-east-1", Encrypted=True)
     remote_copy = describe(west, remote["SnapshotId"])
-    assert remote_copy["Encrypted"] is True and remote_copy["Description"] == f"[Copied {source} from us-east-1]"
+    assert (
+        remote_copy["Encrypted"] is True and remote_copy["Description"] == f"[Copied {source} from us-east-1]"
+    )
     with aws_error("InvalidSnapshot.NotFound", 400):
         describe(east, remote["SnapshotId"])  # the copy lives in us-west-2
     with aws_error("InvalidSnapshot.NotFound", 400):
@@ -108,13 +134,21 @@ def test_delete_snapshot_in_use_by_image(server, ec2, account_id):
     region = server.store.account(account_id).ec2("us-east-1")
     snapshot = region.snapshots.get(snapshot_id)  # seeded directly: CreateImage is another module
     image = Image(
-        "ami-0123456789abcdef0", owner_id=account_id, name="mine", description="", architecture="x86_64",
-        root_device_name="/dev/xvda", block_devices=[ImageBlockDevice("/dev/xvda", snapshot_id=snapshot_id)],
-        creation_date=snapshot.start_time, region="us-east-1",
+        "ami-0123456789abcdef0",
+        owner_id=account_id,
+        name="mine",
+        description="",
+        architecture="x86_64",
+        root_device_name="/dev/xvda",
+        block_devices=[ImageBlockDevice("/dev/xvda", snapshot_id=snapshot_id)],
+        creation_date=snapshot.start_time,
+        region="us-east-1",
     )
     with server.store.lock:
         region.add_image(image)
-    with aws_error("InvalidSnapshot.InUse", 400, f"The snapshot {snapshot_id} is currently in use by {image.id}"):
+    with aws_error(
+        "InvalidSnapshot.InUse", 400, f"The snapshot {snapshot_id} is currently in use by {image.id}"
+    ):
         ec2.delete_snapshot(SnapshotId=snapshot_id)
 
 
@@ -145,8 +179,11 @@ def test_describe_snapshots_owner_and_paging(ec2, account_id):
 
 
 def test_describe_snapshots_filters(ec2, account_id):
-    small = snapshot_of(ec2, Description="alpha", TagSpecifications=[
-        {"ResourceType": "snapshot", "Tags": [{"Key": "team", "Value": "red"}]}])
+    small = snapshot_of(
+        ec2,
+        Description="alpha",
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "team", "Value": "red"}]}],
+    )
     volume_id = create(ec2, Size=30, Encrypted=True)["VolumeId"]
     big = ec2.create_snapshot(VolumeId=volume_id, Description="beta")
 

@@ -13,10 +13,17 @@ import requests
 
 from tests.helpers import aws_error
 
-ALLOW_ASSUME = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
-    {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "arn:aws:iam::*:user/${aws:username}"},
-]}
+ALLOW_ASSUME = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:ListAccessKeys",
+            "Resource": "arn:aws:iam::*:user/${aws:username}",
+        },
+    ],
+}
 
 
 def _trust(principal: dict, condition: dict | None = None) -> str:
@@ -27,9 +34,14 @@ def _trust(principal: dict, condition: dict | None = None) -> str:
 
 
 def _client(server, service, creds):
-    return boto3.client(service, region_name="us-east-1", endpoint_url=server.api_url,
-                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds.get("SessionToken"))
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.api_url,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds.get("SessionToken"),
+    )
 
 
 @pytest.fixture
@@ -52,10 +64,13 @@ def test_user_key_identity(server, alice, account_id, iam):
 
 def test_assume_role_until_expiry(server, alice, account_id, iam):
     role = iam.create_role(RoleName="app", AssumeRolePolicyDocument=_trust({"AWS": account_id}))["Role"]
-    creds = _client(server, "sts", alice).assume_role(RoleArn=role["Arn"], RoleSessionName="s1",
-                                                     DurationSeconds=900)
-    assert creds["AssumedRoleUser"] == {"AssumedRoleId": f"{role['RoleId']}:s1",
-                                        "Arn": f"arn:aws:sts::{account_id}:assumed-role/app/s1"}
+    creds = _client(server, "sts", alice).assume_role(
+        RoleArn=role["Arn"], RoleSessionName="s1", DurationSeconds=900
+    )
+    assert creds["AssumedRoleUser"] == {
+        "AssumedRoleId": f"{role['RoleId']}:s1",
+        "Arn": f"arn:aws:sts::{account_id}:assumed-role/app/s1",
+    }
     session = _client(server, "sts", creds["Credentials"])
     identity = session.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:sts::{account_id}:assumed-role/app/s1"
@@ -71,8 +86,9 @@ def test_trust_policy_is_evaluated(server, alice, account_id, iam):
     with aws_error("AccessDenied", 403, "is not authorized to perform: sts:AssumeRole"):
         _client(server, "sts", alice).assume_role(RoleArn=role["Arn"], RoleSessionName="s1")
     with aws_error("AccessDenied", 403):
-        _client(server, "sts", alice).assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/none",
-                                                  RoleSessionName="s1")
+        _client(server, "sts", alice).assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/none", RoleSessionName="s1"
+        )
 
 
 def test_external_id_condition(server, alice, account_id, iam):
@@ -86,10 +102,13 @@ def test_external_id_condition(server, alice, account_id, iam):
 
 
 def test_durations_and_root(server, alice, account_id, iam, sts):
-    role = iam.create_role(RoleName="short", AssumeRolePolicyDocument=_trust({"AWS": account_id}),
-                           MaxSessionDuration=3600)["Role"]
+    role = iam.create_role(
+        RoleName="short", AssumeRolePolicyDocument=_trust({"AWS": account_id}), MaxSessionDuration=3600
+    )["Role"]
     with aws_error("ValidationError", 400, "MaxSessionDuration"):
-        _client(server, "sts", alice).assume_role(RoleArn=role["Arn"], RoleSessionName="s1", DurationSeconds=7200)
+        _client(server, "sts", alice).assume_role(
+            RoleArn=role["Arn"], RoleSessionName="s1", DurationSeconds=7200
+        )
     with aws_error("AccessDenied", 403, "root accounts"):
         sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1")
     with aws_error("ValidationError", 400):
@@ -103,21 +122,35 @@ def test_session_policy_validated(server, alice, account_id, iam):
 
 
 def test_service_only_trust_refuses_users(server, alice, iam):
-    role = iam.create_role(RoleName="ec2role", AssumeRolePolicyDocument=_trust({"Service": "ec2.amazonaws.com"}))
+    role = iam.create_role(
+        RoleName="ec2role", AssumeRolePolicyDocument=_trust({"Service": "ec2.amazonaws.com"})
+    )
     with aws_error("AccessDenied", 403):
         _client(server, "sts", alice).assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="s1")
 
 
 def test_aws_cli_identity_and_iam(server, alice):
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": alice["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": alice["SecretAccessKey"],
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": alice["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": alice["SecretAccessKey"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     env.pop("AWS_SESSION_TOKEN", None)
     run = [sys.executable, "-m", "awscli", "--endpoint-url", server.api_url, "--output", "json"]
-    identity = json.loads(subprocess.run(run + ["sts", "get-caller-identity"], env=env, check=True,
-                                         capture_output=True, text=True).stdout)
+    identity = json.loads(
+        subprocess.run(
+            run + ["sts", "get-caller-identity"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
     assert identity["Arn"].endswith(":user/alice")
-    keys = json.loads(subprocess.run(run + ["iam", "list-access-keys"], env=env, check=True,
-                                     capture_output=True, text=True).stdout)
+    keys = json.loads(
+        subprocess.run(
+            run + ["iam", "list-access-keys"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
     assert keys["AccessKeyMetadata"][0]["AccessKeyId"] == alice["AccessKeyId"]
 
 
@@ -127,8 +160,10 @@ def test_identity_policy_may_name_the_role(server, iam, account_id):
     trust = _trust({"AWS": account_id})
     allowed = iam.create_role(RoleName="allowed", AssumeRolePolicyDocument=trust)["Role"]
     other = iam.create_role(RoleName="other", AssumeRolePolicyDocument=trust)["Role"]
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": allowed["Arn"]}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": allowed["Arn"]}],
+    }
     iam.put_user_policy(UserName="carol", PolicyName="one-role", PolicyDocument=json.dumps(policy))
     sts = _client(server, "sts", iam.create_access_key(UserName="carol")["AccessKey"])
     assert sts.assume_role(RoleArn=allowed["Arn"], RoleSessionName="s1")["Credentials"]

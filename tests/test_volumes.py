@@ -31,7 +31,9 @@ def running_instance(server: Any, ec2: Any, zone: str = AZ) -> dict[str, Any]:
 
 
 def test_create_volume_defaults_and_state(ec2):
-    created = create(ec2, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "k", "Value": "v"}]}])
+    created = create(
+        ec2, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "k", "Value": "v"}]}]
+    )
     assert created["VolumeId"].startswith("vol-") and created["State"] == "creating"
     assert created["VolumeType"] == "gp2" and created["Iops"] == 100 and created["Size"] == 10
     assert created["AvailabilityZone"] == AZ and created["AvailabilityZoneId"]
@@ -55,28 +57,63 @@ def test_create_volume_client_token_is_idempotent(ec2):
     assert first["VolumeId"] == again["VolumeId"]
 
 
-@pytest.mark.parametrize("kwargs, code, message", [
-    ({"AvailabilityZone": None}, "MissingParameter", "AvailabilityZone"),
-    ({"AvailabilityZone": "us-east-1z"}, "InvalidParameterValue", "Invalid availability zone: [us-east-1z]"),
-    ({"AvailabilityZoneId": "use1-az1"}, "InvalidParameterCombination", "Only one of"),
-    ({"Size": None}, "MissingParameter", "size or snapshotId"),
-    ({"Size": 0}, "InvalidParameterValue", "Volume of 0GiB is too small; minimum is 1GiB."),
-    ({"Size": 16385}, "InvalidParameterValue", "Volume of 16385GiB is too large; maximum is 16384GiB."),
-    ({"VolumeType": "st1", "Size": 100}, "InvalidParameterValue", "minimum is 125GiB"),
-    ({"VolumeType": "standard", "Size": 2000}, "InvalidParameterValue", "maximum is 1024GiB"),
-    ({"VolumeType": "nope"}, "InvalidParameterValue", "Value (nope) for parameter volumeType is invalid."),
-    ({"Iops": 500}, "InvalidParameterCombination", "The parameter iops is not supported for gp2 volumes."),
-    ({"VolumeType": "io1"}, "InvalidParameterCombination", "The parameter iops must be specified for io1"),
-    ({"VolumeType": "io1", "Iops": 1000}, "InvalidParameterValue", "Iops to volume size ratio of 100.000000"),
-    ({"VolumeType": "io2", "Iops": 50}, "InvalidParameterValue", "Volume iops of 50 is too low; minimum is 100."),
-    ({"VolumeType": "gp3", "Iops": 17000, "Size": 100}, "InvalidParameterValue", "maximum is 16000"),
-    ({"VolumeType": "gp3", "Throughput": 2000}, "InvalidParameterValue", "Volume throughput of 2000 is too high"),
-    ({"Throughput": 200}, "InvalidParameterCombination", "throughput is not supported for gp2"),
-    ({"MultiAttachEnabled": True}, "InvalidParameterCombination", "multiAttachEnabled"),
-    ({"TagSpecifications": [{"ResourceType": "instance", "Tags": []}]}, "InvalidParameterValue", "'instance'"),
-    ({"SnapshotId": "snap-0123456789abcdef0"}, "InvalidSnapshot.NotFound", "does not exist."),
-    ({"SnapshotId": "snap-xyz"}, "InvalidSnapshotID.Malformed", 'Invalid id: "snap-xyz"'),
-])
+@pytest.mark.parametrize(
+    "kwargs, code, message",
+    [
+        ({"AvailabilityZone": None}, "MissingParameter", "AvailabilityZone"),
+        (
+            {"AvailabilityZone": "us-east-1z"},
+            "InvalidParameterValue",
+            "Invalid availability zone: [us-east-1z]",
+        ),
+        ({"AvailabilityZoneId": "use1-az1"}, "InvalidParameterCombination", "Only one of"),
+        ({"Size": None}, "MissingParameter", "size or snapshotId"),
+        ({"Size": 0}, "InvalidParameterValue", "Volume of 0GiB is too small; minimum is 1GiB."),
+        ({"Size": 16385}, "InvalidParameterValue", "Volume of 16385GiB is too large; maximum is 16384GiB."),
+        ({"VolumeType": "st1", "Size": 100}, "InvalidParameterValue", "minimum is 125GiB"),
+        ({"VolumeType": "standard", "Size": 2000}, "InvalidParameterValue", "maximum is 1024GiB"),
+        (
+            {"VolumeType": "nope"},
+            "InvalidParameterValue",
+            "Value (nope) for parameter volumeType is invalid.",
+        ),
+        (
+            {"Iops": 500},
+            "InvalidParameterCombination",
+            "The parameter iops is not supported for gp2 volumes.",
+        ),
+        (
+            {"VolumeType": "io1"},
+            "InvalidParameterCombination",
+            "The parameter iops must be specified for io1",
+        ),
+        (
+            {"VolumeType": "io1", "Iops": 1000},
+            "InvalidParameterValue",
+            "Iops to volume size ratio of 100.000000",
+        ),
+        (
+            {"VolumeType": "io2", "Iops": 50},
+            "InvalidParameterValue",
+            "Volume iops of 50 is too low; minimum is 100.",
+        ),
+        ({"VolumeType": "gp3", "Iops": 17000, "Size": 100}, "InvalidParameterValue", "maximum is 16000"),
+        (
+            {"VolumeType": "gp3", "Throughput": 2000},
+            "InvalidParameterValue",
+            "Volume throughput of 2000 is too high",
+        ),
+        ({"Throughput": 200}, "InvalidParameterCombination", "throughput is not supported for gp2"),
+        ({"MultiAttachEnabled": True}, "InvalidParameterCombination", "multiAttachEnabled"),
+        (
+            {"TagSpecifications": [{"ResourceType": "instance", "Tags": []}]},
+            "InvalidParameterValue",
+            "'instance'",
+        ),
+        ({"SnapshotId": "snap-0123456789abcdef0"}, "InvalidSnapshot.NotFound", "does not exist."),
+        ({"SnapshotId": "snap-xyz"}, "InvalidSnapshotID.Malformed", 'Invalid id: "snap-xyz"'),
+    ],
+)
 def test_create_volume_errors(ec2, kwargs, code, message):
     params = {"AvailabilityZone": AZ, "Size": 10, **kwargs}
     with aws_error(code, 400, message):
@@ -98,11 +135,16 @@ def test_describe_volumes_errors_and_paging(ec2):
 
 
 def test_describe_volumes_filters(ec2):
-    small = create(ec2, Size=5, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "tier", "Value": "a"}]}])
+    small = create(
+        ec2, Size=5, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "tier", "Value": "a"}]}]
+    )
     big = create(ec2, Size=50, VolumeType="gp3", Encrypted=True, AvailabilityZone="us-east-1b")
 
     def ids(name: str, *values: str) -> set[str]:
-        return {v["VolumeId"] for v in ec2.describe_volumes(Filters=[{"Name": name, "Values": list(values)}])["Volumes"]}
+        return {
+            v["VolumeId"]
+            for v in ec2.describe_volumes(Filters=[{"Name": name, "Values": list(values)}])["Volumes"]
+        }
 
     assert ids("volume-id", small["VolumeId"]) == {small["VolumeId"]}
     assert ids("size", "50") == {big["VolumeId"]}
@@ -119,17 +161,21 @@ def test_describe_volumes_filters(ec2):
 def test_root_volume_shows_in_describe_volumes(server, ec2):
     instance = running_instance(server, ec2)
     root = instance["BlockDeviceMappings"][0]
-    found = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}])
+    found = ec2.describe_volumes(
+        Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}]
+    )
     (described,) = found["Volumes"]
     assert described["VolumeId"] == root["Ebs"]["VolumeId"] and described["State"] == "in-use"
     attachment = described["Attachments"][0]
     assert attachment["Device"] == "/dev/xvda" and attachment["State"] == "attached"
     assert attachment["DeleteOnTermination"] is True
-    filtered = ec2.describe_volumes(Filters=[
-        {"Name": "attachment.device", "Values": ["/dev/xvda"]},
-        {"Name": "attachment.status", "Values": ["attached"]},
-        {"Name": "attachment.delete-on-termination", "Values": ["true"]},
-    ])["Volumes"]
+    filtered = ec2.describe_volumes(
+        Filters=[
+            {"Name": "attachment.device", "Values": ["/dev/xvda"]},
+            {"Name": "attachment.status", "Values": ["attached"]},
+            {"Name": "attachment.delete-on-termination", "Values": ["true"]},
+        ]
+    )["Volumes"]
     assert [v["VolumeId"] for v in filtered] == [described["VolumeId"]]
 
 
@@ -143,13 +189,15 @@ def test_attach_and_detach(server, ec2):
     described = volume(ec2, volume_id)
     assert described["State"] == "in-use" and described["Attachments"][0]["State"] == "attached"
     mappings = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-        "BlockDeviceMappings"]
+        "BlockDeviceMappings"
+    ]
     assert {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in mappings}["/dev/sdf"] == volume_id
     detached = ec2.detach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
     assert detached["State"] == "detaching"
     assert volume(ec2, volume_id)["State"] == "available"
     mappings = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-        "BlockDeviceMappings"]
+        "BlockDeviceMappings"
+    ]
     assert [m["DeviceName"] for m in mappings] == ["/dev/xvda"]
     ec2.delete_volume(VolumeId=volume_id)
     with aws_error("InvalidVolume.NotFound", 400):
@@ -163,8 +211,11 @@ def test_attach_errors(server, ec2):
     other_zone = create(ec2, AvailabilityZone="us-east-1b")["VolumeId"]
     with aws_error("InvalidVolume.ZoneMismatch", 400, "is not in the same availability zone"):
         ec2.attach_volume(VolumeId=other_zone, InstanceId=instance_id, Device="/dev/sdg")
-    with aws_error("InvalidParameterValue", 400,
-                   "Invalid value '/dev/xvda' for unixDevice. Attachment point /dev/xvda is already in use"):
+    with aws_error(
+        "InvalidParameterValue",
+        400,
+        "Invalid value '/dev/xvda' for unixDevice. Attachment point /dev/xvda is already in use",
+    ):
         ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/xvda")
     with aws_error("InvalidInstanceID.NotFound", 400):
         ec2.attach_volume(VolumeId=volume_id, InstanceId="i-0123456789abcdef0", Device="/dev/sdf")
@@ -197,8 +248,9 @@ def test_detach_errors(server, ec2):
 def test_modify_volume(ec2):
     volume_id = create(ec2, Size=10)["VolumeId"]
     volume(ec2, volume_id)
-    modification = ec2.modify_volume(VolumeId=volume_id, Size=20, VolumeType="gp3", Iops=4000, Throughput=250)[
-        "VolumeModification"]
+    modification = ec2.modify_volume(
+        VolumeId=volume_id, Size=20, VolumeType="gp3", Iops=4000, Throughput=250
+    )["VolumeModification"]
     assert modification["ModificationState"] == "modifying"
     assert (modification["OriginalSize"], modification["TargetSize"]) == (10, 20)
     assert (modification["OriginalVolumeType"], modification["TargetVolumeType"]) == ("gp2", "gp3")

@@ -18,16 +18,26 @@ def test_describe_default_vpc(ec2, account_id):
     assert vpc["IsDefault"] is True and vpc["State"] == "available" and vpc["CidrBlock"] == "172.31.0.0/16"
     assert vpc["OwnerId"] == account_id and vpc["InstanceTenancy"] == "default"
     association = vpc["CidrBlockAssociationSet"][0]
-    assert association["CidrBlock"] == "172.31.0.0/16" and association["CidrBlockState"] == {"State": "associated"}
+    assert association["CidrBlock"] == "172.31.0.0/16" and association["CidrBlockState"] == {
+        "State": "associated"
+    }
     assert association["AssociationId"].startswith("vpc-cidr-assoc-")
     assert ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["VpcId"] == vpc["VpcId"]
 
 
-@pytest.mark.parametrize("name, values, hits", [
-    ("vpc-id", None, 1), ("cidr", ["172.31.0.0/16"], 1), ("cidr", ["10.0.0.0/16"], 0),
-    ("cidr-block-association.cidr-block", ["172.31.*"], 1), ("is-default", ["false"], 0),
-    ("state", ["available"], 1), ("owner-id", None, 1), ("dhcp-options-id", ["dopt-*"], 1),
-])
+@pytest.mark.parametrize(
+    "name, values, hits",
+    [
+        ("vpc-id", None, 1),
+        ("cidr", ["172.31.0.0/16"], 1),
+        ("cidr", ["10.0.0.0/16"], 0),
+        ("cidr-block-association.cidr-block", ["172.31.*"], 1),
+        ("is-default", ["false"], 0),
+        ("state", ["available"], 1),
+        ("owner-id", None, 1),
+        ("dhcp-options-id", ["dopt-*"], 1),
+    ],
+)
 def test_vpc_filters(ec2, account_id, name, values, hits):
     vpc = _default_vpc(ec2)
     values = values or [vpc["VpcId"] if name == "vpc-id" else account_id]
@@ -58,12 +68,19 @@ def test_describe_default_subnets(ec2, account_id):
     assert ec2.describe_subnets(SubnetIds=[first["SubnetId"]])["Subnets"] == [first]
 
 
-@pytest.mark.parametrize("name, values, hits", [
-    ("availability-zone", ["us-east-1b"], 1), ("availabilityZone", ["us-east-1b"], 1),
-    ("availability-zone-id", ["use1-az6"], 1), ("cidr-block", ["172.31.16.0/20"], 1),
-    ("default-for-az", ["true"], 6), ("map-public-ip-on-launch", ["false"], 0),
-    ("state", ["available"], 6), ("available-ip-address-count", ["4091"], 6),
-])
+@pytest.mark.parametrize(
+    "name, values, hits",
+    [
+        ("availability-zone", ["us-east-1b"], 1),
+        ("availabilityZone", ["us-east-1b"], 1),
+        ("availability-zone-id", ["use1-az6"], 1),
+        ("cidr-block", ["172.31.16.0/20"], 1),
+        ("default-for-az", ["true"], 6),
+        ("map-public-ip-on-launch", ["false"], 0),
+        ("state", ["available"], 6),
+        ("available-ip-address-count", ["4091"], 6),
+    ],
+)
 def test_subnet_filters(ec2, name, values, hits):
     assert len(ec2.describe_subnets(Filters=[{"Name": name, "Values": values}])["Subnets"]) == hits
 
@@ -79,7 +96,9 @@ def test_subnet_index_filters_paging_and_errors(ec2, account_id):
     page = ec2.describe_subnets(MaxResults=5)
     rest = ec2.describe_subnets(MaxResults=5, NextToken=page["NextToken"])
     assert len(page["Subnets"]) == 5 and len(rest["Subnets"]) == 1 and "NextToken" not in rest
-    with aws_error("InvalidSubnetID.NotFound", 400, "The subnet ID 'subnet-0123456789abcdef0' does not exist"):
+    with aws_error(
+        "InvalidSubnetID.NotFound", 400, "The subnet ID 'subnet-0123456789abcdef0' does not exist"
+    ):
         ec2.describe_subnets(SubnetIds=["subnet-0123456789abcdef0"])
     with aws_error("InvalidPaginationToken", 400):
         ec2.describe_subnets(MaxResults=5, NextToken="garbage")
@@ -87,8 +106,12 @@ def test_subnet_index_filters_paging_and_errors(ec2, account_id):
 
 def test_network_interfaces_empty_account_and_errors(ec2):
     assert ec2.describe_network_interfaces()["NetworkInterfaces"] == []
-    assert ec2.describe_network_interfaces(
-        Filters=[{"Name": "attachment.instance-id", "Values": ["i-0123456789abcdef0"]}])["NetworkInterfaces"] == []
+    assert (
+        ec2.describe_network_interfaces(
+            Filters=[{"Name": "attachment.instance-id", "Values": ["i-0123456789abcdef0"]}]
+        )["NetworkInterfaces"]
+        == []
+    )
     with aws_error("InvalidNetworkInterfaceID.NotFound", 400, "'eni-0123456789abcdef0' does not exist"):
         ec2.describe_network_interfaces(NetworkInterfaceIds=["eni-0123456789abcdef0"])
     with aws_error("InvalidParameterValue", 400, "The filter 'bogus' is invalid"):

@@ -9,8 +9,11 @@ from tests.helpers import aws_error
 
 def test_describe_regions_and_zones(ec2):
     regions = ec2.describe_regions()["Regions"]
-    assert {"RegionName": "eu-west-1", "Endpoint": "ec2.eu-west-1.amazonaws.com",
-            "OptInStatus": "opt-in-not-required"} in regions
+    assert {
+        "RegionName": "eu-west-1",
+        "Endpoint": "ec2.eu-west-1.amazonaws.com",
+        "OptInStatus": "opt-in-not-required",
+    } in regions
     zones = ec2.describe_availability_zones()["AvailabilityZones"]
     assert zones[0]["ZoneName"] == "us-east-1a" and zones[0]["ZoneId"] == "use1-az6"
     filtered = ec2.describe_regions(Filters=[{"Name": "region-name", "Values": ["eu-*"]}])["Regions"]
@@ -43,7 +46,10 @@ def test_unknown_action_and_unimplemented(server):
 def test_ec2_envelope(server):
     response = requests.get(server.api_url, params={"Action": "DescribeRegions", "Version": "2016-11-15"})
     assert response.status_code == 200
-    assert '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>' in response.text
+    assert (
+        '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>'
+        in response.text
+    )
     assert "<regionInfo><item><regionName>" in response.text or "<regionInfo><item>" in response.text
 
 
@@ -65,7 +71,8 @@ def test_control_health_clock_reset(server):
 
 def test_tags_on_default_vpc(ec2):
     vpc_id = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"][0][
-        "AttributeValues"][0]["AttributeValue"]
+        "AttributeValues"
+    ][0]["AttributeValue"]
     ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "x"}])
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
     assert {"ResourceId": vpc_id, "ResourceType": "vpc", "Key": "team", "Value": "blue"} in tags

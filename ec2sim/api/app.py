@@ -1,10 +1,10 @@
 """The AWS API as one WSGI app: one pass per request.
 
-    control routes (/_ec2sim/*, /moto-api/*) → their own small app
-    service: SigV4 credential scope, else the Action (or Version) → service model
-    params: decoded by the operation's input shape
-    principal → context → handler (under the store lock) → rendered by the output shape
-    any AwsError on the way → the protocol's error envelope
+control routes (/_ec2sim/*, /moto-api/*) → their own small app
+service: SigV4 credential scope, else the Action (or Version) → service model
+params: decoded by the operation's input shape
+principal → context → handler (under the store lock) → rendered by the output shape
+any AwsError on the way → the protocol's error envelope
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-import ec2sim.api.ec2  # noqa: F401 - registers the handlers
-import ec2sim.api.iam  # noqa: F401
+import ec2sim.api.ec2
+import ec2sim.api.iam
 import ec2sim.api.sts  # noqa: F401
 from ec2sim.access_log import log_request
 from ec2sim.api.authorization import authorize
@@ -78,26 +78,44 @@ class ApiApp:
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
         except AwsError as error:
-            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status_for(info.name)
+            text, status = (
+                renderer_for(info).error_body(error, info.namespace, request_id),
+                error.status_for(info.name),
+            )
         except Exception:
             log.exception("internal error in %s", action)
             error = internal_error()
-            text, status = renderer_for(info).error_body(error, info.namespace, request_id), error.status_for(info.name)
+            text, status = (
+                renderer_for(info).error_body(error, info.namespace, request_id),
+                error.status_for(info.name),
+            )
         log_request(log, request.method, f"{info.name} {action}", status, started)
         response = Response(text, status, content_type=renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response
 
     def _authenticate(
-        self, info: ServiceInfo, region: str, request: Request, headers: dict[str, str],
-        query: list[tuple[str, str]], body: bytes,
+        self,
+        info: ServiceInfo,
+        region: str,
+        request: Request,
+        headers: dict[str, str],
+        query: list[tuple[str, str]],
+        body: bytes,
     ) -> Principal:
         try:
             with self.store.lock:
                 now = self.store.clock.now()
                 principal = authenticate(
-                    self.store, self.config.account_id, self.config.strict_credentials, now,
-                    request.method, request.environ.get("PATH_INFO", "/"), query, headers, body,
+                    self.store,
+                    self.config.account_id,
+                    self.config.strict_credentials,
+                    now,
+                    request.method,
+                    request.environ.get("PATH_INFO", "/"),
+                    query,
+                    headers,
+                    body,
                 )
                 record_use(self.store, principal, info.name, region, now)
                 return principal
@@ -115,8 +133,14 @@ class ApiApp:
         return next((i for i in SERVICE_INFO.values() if action in i.operation_names), SERVICE_INFO["ec2"])
 
     def _call(
-        self, info: ServiceInfo, action: str, params: dict[str, str], region: str,
-        principal: Principal, request: Request, request_id: str,
+        self,
+        info: ServiceInfo,
+        action: str,
+        params: dict[str, str],
+        region: str,
+        principal: Principal,
+        request: Request,
+        request_id: str,
     ) -> dict[str, Any] | None:
         if action == "-":
             raise AwsError("MissingAction", "The request must contain the parameter Action")

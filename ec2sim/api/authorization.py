@@ -107,19 +107,30 @@ def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
     if denial is None:
         return
     reason = denial.decision.explanation(denial.check.action)
-    log.info("denied: principal=%s action=%s resource=%s reason=%s%s", ctx.principal.arn,
-             denial.check.action, denial.check.resource, reason, " (audit: allowed)" if mode == "audit" else "")
+    log.info(
+        "denied: principal=%s action=%s resource=%s reason=%s%s",
+        ctx.principal.arn,
+        denial.check.action,
+        denial.check.resource,
+        reason,
+        " (audit: allowed)" if mode == "audit" else "",
+    )
     if mode != "audit":
         raise denied_error(ctx, denial)
 
 
 def denied_error(ctx: RequestContext, denial: Denial) -> AwsError:
     principal, check = ctx.principal, denial.check
-    text = (f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} "
-            f"{denial.decision.explanation(check.action)}")
+    text = (
+        f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} "
+        f"{denial.decision.explanation(check.action)}"
+    )
     if ctx.service == "ec2":
-        return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {text}. "
-                        f"Encoded authorization failure message: {encode_message(ctx, denial)}")
+        return AwsError(
+            "UnauthorizedOperation",
+            f"You are not authorized to perform this operation. {text}. "
+            f"Encoded authorization failure message: {encode_message(ctx, denial)}",
+        )
     return AwsError("AccessDenied", text)
 
 
@@ -143,10 +154,12 @@ def _statement(matched: Any) -> dict[str, Any]:
         "notActions": _items(statement.not_actions or ()),
         "resources": _items(statement.resources or ()),
         "notResources": _items(statement.not_resources or ()),
-        "conditions": {"items": [
-            {"key": c.key, "operator": c.operator, "values": _items(str(v) for v in c.values)}
-            for c in statement.conditions
-        ]},
+        "conditions": {
+            "items": [
+                {"key": c.key, "operator": c.operator, "values": _items(str(v) for v in c.values)}
+                for c in statement.conditions
+            ]
+        },
     }
 
 
@@ -163,8 +176,11 @@ def authorization_document(ctx: RequestContext, denial: Denial) -> dict[str, Any
         "matchedStatements": {"items": [_statement(m) for m in denial.decision.matched_statements]},
         "failures": {"items": []},
         "context": {
-            "principal": {"id": principal.user_id, "name": principal.name or principal.account_id,
-                          "arn": principal.arn},
+            "principal": {
+                "id": principal.user_id,
+                "name": principal.name or principal.account_id,
+                "arn": principal.arn,
+            },
             "action": denial.check.action,
             "resource": denial.check.resource,
             "conditions": {"items": conditions},
@@ -180,7 +196,7 @@ def encode_message(ctx: RequestContext, denial: Denial) -> str:
 def decode_message(message: str) -> str:
     """The JSON text of an encoded message, or STS's InvalidAuthorizationMessageException."""
     if message.startswith(_MESSAGE_PREFIX):
-        body = message[len(_MESSAGE_PREFIX):]
+        body = message[len(_MESSAGE_PREFIX) :]
         try:
             return zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))).decode()
         except (ValueError, zlib.error):

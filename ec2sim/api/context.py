@@ -52,8 +52,13 @@ class RequestContext:
     def global_keys(self) -> ConditionKeys:
         """The request's global condition keys (lower-cased look-ups, computed on first use)."""
         return global_context(
-            self.principal, now=self.now, source_ip=self.source_ip, user_agent=self.user_agent,
-            region=self.region, secure=self.secure, principal_tags=lambda: principal_tags(self.store, self.principal),
+            self.principal,
+            now=self.now,
+            source_ip=self.source_ip,
+            user_agent=self.user_agent,
+            region=self.region,
+            secure=self.secure,
+            principal_tags=lambda: principal_tags(self.store, self.principal),
         )
 
     def condition_keys(self) -> dict[str, ContextValue]:

@@ -50,12 +50,14 @@ class ControlApi:
         return route(request)
 
     def health(self, request: Request) -> Response:
-        return _json({
-            "status": "running",
-            "version": ec2sim.__version__,
-            "services": sorted(SERVICES),
-            "uptime_seconds": round(time.monotonic() - self.started, 3),
-        })
+        return _json(
+            {
+                "status": "running",
+                "version": ec2sim.__version__,
+                "services": sorted(SERVICES),
+                "uptime_seconds": round(time.monotonic() - self.started, 3),
+            }
+        )
 
     def identity_certificate(self, request: Request) -> Response:
         """The certificate that verifies instance identity documents' signatures (PEM)."""
@@ -67,7 +69,9 @@ class ControlApi:
 
     def get_clock(self, request: Request) -> Response:
         clock = self.store.clock
-        return _json({"now": clock.now().isoformat().replace("+00:00", "Z"), "offset_seconds": clock.offset_seconds})
+        return _json(
+            {"now": clock.now().isoformat().replace("+00:00", "Z"), "offset_seconds": clock.offset_seconds}
+        )
 
     def set_clock(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}

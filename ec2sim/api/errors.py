@@ -7,7 +7,7 @@ so handlers never pick one.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from ec2sim.api.models import service_model
 
@@ -64,7 +64,7 @@ class AwsError(Exception):
         return f"AwsError({self.code!r}, {self.message!r}, {self.status})"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model_statuses(service: str) -> dict[str, int]:
     """Error code → HTTP status as the service model declares its exceptions (IAM's LimitExceeded is 409)."""
     statuses: dict[str, int] = {}

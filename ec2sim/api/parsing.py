@@ -16,7 +16,7 @@ import binascii
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ec2sim.api.errors import AwsError
@@ -118,7 +118,9 @@ class Ec2Parser(QueryParser):
         raise AwsError("MissingParameter", f"The request must contain the parameter {wire}")
 
     def invalid(self, path: str, wire: str, value: Any, constraint: str, problems: _Problems) -> None:
-        raise AwsError("InvalidParameterValue", f"Value ({value}) for parameter {wire} is invalid. {constraint}")
+        raise AwsError(
+            "InvalidParameterValue", f"Value ({value}) for parameter {wire} is invalid. {constraint}"
+        )
 
     def path_segment(self, name: str) -> str:
         return name
@@ -127,7 +129,7 @@ class Ec2Parser(QueryParser):
 PARSERS: dict[str, QueryParser] = {"query": QueryParser(), "ec2": Ec2Parser()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(regex: str) -> re.Pattern[str] | None:
     try:
         return re.compile(regex)
@@ -155,7 +157,9 @@ class _Walk:
         required = set(shape.required_members)
         for name, member in shape.members.items():
             wire = self.parser.wire_name(name, member)
-            member_path = f"{path}.{self.parser.path_segment(name)}" if path else self.parser.path_segment(name)
+            member_path = (
+                f"{path}.{self.parser.path_segment(name)}" if path else self.parser.path_segment(name)
+            )
             wire_path = f"{wire_prefix}.{wire}" if wire_prefix else wire
             raw = node.get(wire)
             if raw is None:
@@ -255,7 +259,7 @@ def parse_request(service: str, operation: str, params: Mapping[str, str]) -> di
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known_wire_names(shape: Shape, parser: QueryParser) -> frozenset[str]:
     return frozenset(parser.wire_name(n, m) for n, m in shape.members.items())
 

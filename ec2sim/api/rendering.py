@@ -171,7 +171,9 @@ class QueryRenderer:
             out.append(f"<{wrapper}>")
             self.writer(shape)(result, out)
             out.append(f"</{wrapper}>")
-        out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>")
+        out.append(
+            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
+        )
         return "".join(out)
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:

@@ -81,7 +81,10 @@ def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[s
         texts = (req["Policy"],)
     arns = tuple(p["arn"] for p in req.get("PolicyArns", []) if p.get("arn"))
     for arn in arns:
-        if ctx.store.account(ctx.account_id).iam.policies.get(arn) is None and aws_managed_policy(arn) is None:
+        if (
+            ctx.store.account(ctx.account_id).iam.policies.get(arn) is None
+            and aws_managed_policy(arn) is None
+        ):
             raise AwsError("InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.")
     return texts, arns
 
@@ -108,8 +111,15 @@ def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str,
     context = trust_context(ctx, req)
     mine = applicable_policies(ctx.store, principal)
     document = parse_policy(role.assume_role_policy, "trust")
-    decision = evaluate_trust(document, facts, lowered(context), role_arn=role_arn, identity=mine.identity,
-                              boundary=mine.boundary, session=mine.session)
+    decision = evaluate_trust(
+        document,
+        facts,
+        lowered(context),
+        role_arn=role_arn,
+        identity=mine.identity,
+        boundary=mine.boundary,
+        session=mine.session,
+    )
     return decision.allowed
 
 
@@ -126,16 +136,25 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
     if chained and duration > _CHAINED_LIMIT:
-        raise AwsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit "
-                       "for roles assumed by role chaining.")
+        raise AwsError(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit "
+            "for roles assumed by role chaining.",
+        )
     if duration > role.max_session_duration:
-        raise AwsError("ValidationError",
-                       "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        raise AwsError(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        )
     texts, arns = _session_policies(ctx, req)
     session_name = req["RoleSessionName"]
     session = RoleSession(
-        role_name=role.name, role_id=role.id, role_path=role.path, session_name=session_name,
-        session_policies=texts, session_policy_arns=arns,
+        role_name=role.name,
+        role_id=role.id,
+        role_path=role.path,
+        session_name=session_name,
+        session_policies=texts,
+        session_policy_arns=arns,
         tags=tuple((t["Key"], t["Value"]) for t in req.get("Tags", [])),
     )
     account_id = match.group(1)

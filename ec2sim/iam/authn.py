@@ -77,8 +77,15 @@ def principal_of(store: Store, credential: Credential) -> Principal:
     session = credential.role_session
     if session is not None:
         arn = f"arn:aws:sts::{account}:assumed-role/{session.role_name}/{session.session_name}"
-        return Principal(account, "assumed-role", arn, f"{session.role_id}:{session.session_name}",
-                         credential.access_key_id, session.role_name, credential)
+        return Principal(
+            account,
+            "assumed-role",
+            arn,
+            f"{session.role_id}:{session.session_name}",
+            credential.access_key_id,
+            session.role_name,
+            credential,
+        )
     user = store.account(account).iam.users.get(credential.user_name or "")
     if user is None:
         raise AuthenticationError("invalid", "The security token included in the request is invalid.")

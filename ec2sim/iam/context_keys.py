@@ -50,7 +50,7 @@ class ConditionKeys(Mapping[str, ContextValue]):
             return value() if callable(value) else value
         for lower_prefix, _, members in self._families:
             if key.startswith(lower_prefix):
-                name = key[len(lower_prefix):]
+                name = key[len(lower_prefix) :]
                 return next((v for k, v in members().items() if k.lower() == name), None)
         return None
 
@@ -90,18 +90,20 @@ def global_context(
     secure: bool,
     principal_tags: Callable[[], dict[str, str]] | None = None,
 ) -> ConditionKeys:
-    keys = ConditionKeys({
-        "aws:CurrentTime": lambda: now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:EpochTime": lambda: str(int(now.timestamp())),
-        "aws:SourceIp": source_ip,
-        "aws:UserAgent": user_agent,
-        "aws:SecureTransport": "true" if secure else "false",
-        "aws:RequestedRegion": region,
-        "aws:PrincipalArn": principal.arn,
-        "aws:PrincipalAccount": principal.account_id,
-        "aws:PrincipalType": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
-        "aws:userid": principal.user_id,
-    })
+    keys = ConditionKeys(
+        {
+            "aws:CurrentTime": lambda: now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": lambda: str(int(now.timestamp())),
+            "aws:SourceIp": source_ip,
+            "aws:UserAgent": user_agent,
+            "aws:SecureTransport": "true" if secure else "false",
+            "aws:RequestedRegion": region,
+            "aws:PrincipalArn": principal.arn,
+            "aws:PrincipalAccount": principal.account_id,
+            "aws:PrincipalType": _PRINCIPAL_TYPE.get(principal.kind, "Account"),
+            "aws:userid": principal.user_id,
+        }
+    )
     if principal.kind == "user":
         keys.add("aws:username", principal.name)
     credential = principal.credential

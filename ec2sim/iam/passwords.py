@@ -43,7 +43,9 @@ def _digest(password: str, salt: bytes, iterations: int) -> bytes:
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(_SALT_BYTES)
     digest = _digest(password, salt, _ITERATIONS)
-    return "$".join((_SCHEME, str(_ITERATIONS), base64.b64encode(salt).decode(), base64.b64encode(digest).decode()))
+    return "$".join(
+        (_SCHEME, str(_ITERATIONS), base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+    )
 
 
 def verify_password(password: str, encoded: str) -> bool:

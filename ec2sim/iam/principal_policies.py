@@ -39,19 +39,26 @@ def _managed(iam: IamAccount, arn: str, changes: Pending = None) -> PolicySource
     return PolicySource(arn, kind, parse_policy(policy.default_document, "managed"))
 
 
-def _entity_policies(iam: IamAccount, entity: IamPrincipal, kind: str, changes: Pending = None) -> list[PolicySource]:
+def _entity_policies(
+    iam: IamAccount, entity: IamPrincipal, kind: str, changes: Pending = None
+) -> list[PolicySource]:
     name = entity.name
     sources = [
         PolicySource(policy, kind, parse_policy(text, "inline"))
         for policy, text in entity.inline_policies.items()
         if visible(changes, kind, name, "inline", policy)
     ]
-    attached = (_managed(iam, arn, changes) for arn in entity.attached_policies
-                if visible(changes, kind, name, "attached", arn))
+    attached = (
+        _managed(iam, arn, changes)
+        for arn in entity.attached_policies
+        if visible(changes, kind, name, "attached", arn)
+    )
     return sources + [s for s in attached if s is not None]
 
 
-def _boundary(iam: IamAccount, entity: User | Role, kind: str, changes: Pending = None) -> tuple[PolicySource, ...] | None:
+def _boundary(
+    iam: IamAccount, entity: User | Role, kind: str, changes: Pending = None
+) -> tuple[PolicySource, ...] | None:
     arn = entity.permissions_boundary
     if not arn or not visible(changes, kind, entity.name, "boundary"):
         return None
@@ -64,8 +71,10 @@ def _user_policies(iam: IamAccount, user: User, changes: Pending = None) -> Appl
     sources = _entity_policies(iam, user, "user", changes)
     for group_name in user.group_names:
         group = iam.groups.get(group_name)
-        if group is not None and visible(changes, "group", group_name) and visible(
-            changes, "user", user.name, "group", group_name
+        if (
+            group is not None
+            and visible(changes, "group", group_name)
+            and visible(changes, "user", user.name, "group", group_name)
         ):
             sources += _entity_policies(iam, group, "group", changes)
     return ApplicablePolicies(tuple(sources), _boundary(iam, user, "user", changes))
@@ -76,7 +85,9 @@ def entity_policies(iam: IamAccount, entity: User | Group | Role) -> ApplicableP
     if isinstance(entity, User):
         return _user_policies(iam, entity)
     if isinstance(entity, Role):
-        return ApplicablePolicies(tuple(_entity_policies(iam, entity, "role")), _boundary(iam, entity, "role"))
+        return ApplicablePolicies(
+            tuple(_entity_policies(iam, entity, "role")), _boundary(iam, entity, "role")
+        )
     return ApplicablePolicies(tuple(_entity_policies(iam, entity, "group")))
 
 
@@ -85,7 +96,10 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     if session is None or not (session.session_policies or session.session_policy_arns):
         return None
     return tuple(
-        [PolicySource("session-policy", "none", parse_policy(text, "session")) for text in session.session_policies]
+        [
+            PolicySource("session-policy", "none", parse_policy(text, "session"))
+            for text in session.session_policies
+        ]
         + [s for s in (_managed(iam, arn) for arn in session.session_policy_arns) if s is not None]
     )
 

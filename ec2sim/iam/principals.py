@@ -18,9 +18,17 @@ class Principal:
     credential: Credential | None = None  # None for keys the server never issued
 
     @classmethod
-    def root(cls, account_id: str, access_key_id: str = "", credential: Credential | None = None) -> Principal:
-        return cls(account_id, "root", f"arn:aws:iam::{account_id}:root", account_id, access_key_id,
-                   credential=credential)
+    def root(
+        cls, account_id: str, access_key_id: str = "", credential: Credential | None = None
+    ) -> Principal:
+        return cls(
+            account_id,
+            "root",
+            f"arn:aws:iam::{account_id}:root",
+            account_id,
+            access_key_id,
+            credential=credential,
+        )
 
     @property
     def session_name(self) -> str | None:

@@ -110,13 +110,23 @@ def read_signature(
         amz_date, expires, presigned = headers.get("x-amz-date", ""), None, False
     else:
         params = dict(query)
-        missing = [k for k in ("X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date")
-                   if not params.get(k)]
+        missing = [
+            k
+            for k in ("X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date")
+            if not params.get(k)
+        ]
         if missing:
-            raise SignatureError("incomplete", "AWS query-string parameters must include " + ", ".join(
-                f"'{k}'" for k in missing) + ". Re-examine the query-string parameters.")
-        credential, signed, signature = params["X-Amz-Credential"], params["X-Amz-SignedHeaders"], \
-            params["X-Amz-Signature"]
+            raise SignatureError(
+                "incomplete",
+                "AWS query-string parameters must include "
+                + ", ".join(f"'{k}'" for k in missing)
+                + ". Re-examine the query-string parameters.",
+            )
+        credential, signed, signature = (
+            params["X-Amz-Credential"],
+            params["X-Amz-SignedHeaders"],
+            params["X-Amz-Signature"],
+        )
         amz_date, presigned = params["X-Amz-Date"], True
         expires = int(params["X-Amz-Expires"]) if params.get("X-Amz-Expires", "").isdigit() else None
     scope = _parse_credential(credential)
@@ -125,10 +135,23 @@ def read_signature(
             "incomplete", f"Credential should be scoped to a valid region. Credential={credential}"
         )
     if not amz_date:
-        raise SignatureError("incomplete", "Authorization header requires existence of either a "
-                             "'X-Amz-Date' or a 'Date' header.")
-    return SignedRequest(method, path, query, headers, body, scope, tuple(signed.lower().split(";")),
-                         signature, amz_date, presigned, expires)
+        raise SignatureError(
+            "incomplete",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        )
+    return SignedRequest(
+        method,
+        path,
+        query,
+        headers,
+        body,
+        scope,
+        tuple(signed.lower().split(";")),
+        signature,
+        amz_date,
+        presigned,
+        expires,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -137,8 +160,14 @@ def _parse_amz_date(text: str) -> float | None:
     if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (text[:8] + text[9:15]).isdigit():
         return None
     try:
-        parts = (int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
-                 int(text[13:15]))
+        parts = (
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[9:11]),
+            int(text[11:13]),
+            int(text[13:15]),
+        )
         return float(timegm(datetime(*parts).timetuple()))
     except ValueError:
         return None
@@ -155,13 +184,21 @@ def check_time(request: SignedRequest, now: float | None = None) -> None:
     if signed_at is None:
         raise SignatureError("incomplete", f"Invalid X-Amz-Date: {request.amz_date}")
     if request.presigned and request.expires is not None and now > signed_at + request.expires:
-        raise SignatureError("expired", f"Request has expired. Signed at {request.amz_date}, now {_stamp(now)}.")
+        raise SignatureError(
+            "expired", f"Request has expired. Signed at {request.amz_date}, now {_stamp(now)}."
+        )
     if signed_at > now + MAX_SKEW_SECONDS:
-        raise SignatureError("expired", f"Signature not yet current: {request.amz_date} is still later than "
-                             f"{_stamp(now + MAX_SKEW_SECONDS)} ({_stamp(now)} + 15 min.)")
+        raise SignatureError(
+            "expired",
+            f"Signature not yet current: {request.amz_date} is still later than "
+            f"{_stamp(now + MAX_SKEW_SECONDS)} ({_stamp(now)} + 15 min.)",
+        )
     if signed_at < now - MAX_SKEW_SECONDS:
-        raise SignatureError("expired", f"Signature expired: {request.amz_date} is now earlier than "
-                             f"{_stamp(now - MAX_SKEW_SECONDS)} ({_stamp(now)} - 15 min.)")
+        raise SignatureError(
+            "expired",
+            f"Signature expired: {request.amz_date} is now earlier than "
+            f"{_stamp(now - MAX_SKEW_SECONDS)} ({_stamp(now)} - 15 min.)",
+        )
 
 
 def _canonical_path(path: str) -> str:
@@ -181,10 +218,19 @@ def canonical_request(request: SignedRequest, payload: str | None = None) -> str
     headers = "".join(
         f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in request.signed_headers
     )
-    payload = payload or request.headers.get("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
-    return "\n".join([
-        request.method, _canonical_path(request.path), query, headers, ";".join(request.signed_headers), payload
-    ])
+    payload = (
+        payload or request.headers.get("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
+    )
+    return "\n".join(
+        [
+            request.method,
+            _canonical_path(request.path),
+            query,
+            headers,
+            ";".join(request.signed_headers),
+            payload,
+        ]
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -197,12 +243,14 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 def signature(request: SignedRequest, secret: str, payload: str | None = None) -> str:
     scope = request.scope
-    string_to_sign = "\n".join([
-        ALGORITHM,
-        request.amz_date,
-        f"{scope.date}/{scope.region}/{scope.service}/aws4_request",
-        hashlib.sha256(canonical_request(request, payload).encode()).hexdigest(),
-    ])
+    string_to_sign = "\n".join(
+        [
+            ALGORITHM,
+            request.amz_date,
+            f"{scope.date}/{scope.region}/{scope.service}/aws4_request",
+            hashlib.sha256(canonical_request(request, payload).encode()).hexdigest(),
+        ]
+    )
     key = signing_key(secret, scope.date, scope.region, scope.service)
     return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
@@ -212,8 +260,10 @@ def verify(request: SignedRequest, secret: str) -> None:
     if "host" not in request.signed_headers and not request.presigned:
         raise SignatureError("incomplete", "Signed headers must include 'host'.")
     if not request.amz_date.startswith(request.scope.date):
-        raise SignatureError("mismatch", "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
-                             "version of date from HTTP.")
+        raise SignatureError(
+            "mismatch",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.",
+        )
     # Presigned URLs sign the body's hash, or (as S3-style signers do) UNSIGNED-PAYLOAD.
     payloads: tuple[str | None, ...] = (None, UNSIGNED_PAYLOAD) if request.presigned else (None,)
     if not any(hmac.compare_digest(signature(request, secret, p), request.signature) for p in payloads):

@@ -46,7 +46,9 @@ def _line_column(text: str, offset: int) -> dict[str, int]:
     return {"Line": line, "Column": offset - (text.rfind("\n", 0, offset) + 1) + 1}
 
 
-def statement_positions(document: PolicyDocument, statement: Statement) -> tuple[dict[str, int], dict[str, int]]:
+def statement_positions(
+    document: PolicyDocument, statement: Statement
+) -> tuple[dict[str, int], dict[str, int]]:
     """Start and end positions as IAM's simulator reports them: the start is the statement's
     opening brace (for a statement after the first, the character before it, where IAM's parser
     stands after the separating comma); the end is just past the closing brace."""
@@ -57,12 +59,8 @@ def statement_positions(document: PolicyDocument, statement: Statement) -> tuple
 
 
 def resource_document(text: str) -> PolicyDocument:
-    """A resource-based policy (ResourcePolicy): the grammar's syntax and statement parsing
-    without the identity/trust rules (resource policies name principals and any actions)."""
-    raw, spans = grammar._decode(text)
-    statements = grammar._check_syntax(raw)
-    built = tuple(grammar._statement(s, start, end) for s, (start, end) in zip(statements, spans))
-    return PolicyDocument(raw.get("Version", grammar.DEFAULT_VERSION), built, text, raw.get("Id"))
+    """A resource-based policy (ResourcePolicy): principals and any actions allowed."""
+    return grammar.parse_policy(text, "resource")
 
 
 def context_keys(documents: Iterable[PolicyDocument]) -> list[str]:

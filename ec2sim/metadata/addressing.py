@@ -31,7 +31,8 @@ class InstanceLocator:
         called us, e.g. ``http://127.0.0.1:1338``)."""
         if self.config.imds_instance_id:
             return self.find(self.config.imds_instance_id) or _hint(
-                base_url, f"the instance {self.config.imds_instance_id} (--imds-instance-id) does not exist or is terminated."
+                base_url,
+                f"the instance {self.config.imds_instance_id} (--imds-instance-id) does not exist or is terminated.",
             )
         running = [
             (region, instance)

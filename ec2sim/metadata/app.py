@@ -35,7 +35,13 @@ _ERROR_PAGE = (
     '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
     " <head>\n  <title>{0}</title>\n </head>\n <body>\n  <h1>{0}</h1>\n </body>\n</html>\n"
 )
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+}
 
 log = logging.getLogger("ec2sim.imds")
 
@@ -61,8 +67,12 @@ def _rules() -> list[Rule]:
     return rules
 
 
-_URLS = Map(_rules(), converters={"instance": _InstanceId, "version": _Version}, strict_slashes=False,
-            merge_slashes=False)
+_URLS = Map(
+    _rules(),
+    converters={"instance": _InstanceId, "version": _Version},
+    strict_slashes=False,
+    merge_slashes=False,
+)
 
 
 def _error(status: int) -> Response:
@@ -100,8 +110,11 @@ class MetadataApp:
     def _dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
         now = self.store.clock.now()
         self.store.run_due(now)
-        located = self.locator.find(args["instance_id"]) if "instance_id" in args else \
-            self.locator.root(request.host_url.rstrip("/"))
+        located = (
+            self.locator.find(args["instance_id"])
+            if "instance_id" in args
+            else self.locator.root(request.host_url.rstrip("/"))
+        )
         if located is None:
             return _error(404)
         if isinstance(located, str):
@@ -119,8 +132,15 @@ class MetadataApp:
         ttl_header = None if remaining is None else {TTL_HEADER: str(remaining)}
         if endpoint == "versions":
             return _text("\n".join(VERSIONS), ttl_header)
-        ctx = Context(region, instance, self.store.account(instance.owner_id).iam, now,
-                      "1.0" if remaining is None else "2.0", self.credentials, self.signer)
+        ctx = Context(
+            region,
+            instance,
+            self.store.account(instance.owner_id).iam,
+            now,
+            "1.0" if remaining is None else "2.0",
+            self.credentials,
+            self.signer,
+        )
         body = resolve(VERSION, [s for s in args["path"].split("/") if s], ctx)
         if body is None:
             return _error(404)

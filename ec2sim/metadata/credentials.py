@@ -62,25 +62,34 @@ class RoleCredentialCache:
         self.lifetime = lifetime_seconds
         self._current: dict[tuple[str, str], Credential] = {}
 
-    def current(self, instance: Instance, role: Role | SessionRole, now: datetime, delivery: str) -> Credential:
+    def current(
+        self, instance: Instance, role: Role | SessionRole, now: datetime, delivery: str
+    ) -> Credential:
         """The set to serve now (callers hold `store.lock`)."""
         key = (instance.id, role.id)
         found = self._current.get(key)
         if self._servable(found, now):
             return found
         session = RoleSession(
-            role_name=role.name, role_id=role.id, role_path=role.path, session_name=instance.id,
-            source_instance_arn=instance.arn, role_delivery=delivery,
+            role_name=role.name,
+            role_id=role.id,
+            role_path=role.path,
+            session_name=instance.id,
+            source_instance_arn=instance.arn,
+            role_delivery=delivery,
         )
-        credential = issue(self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session)
+        credential = issue(
+            self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session
+        )
         self._current[key] = credential
         return credential
-
 
     def _servable(self, found: Credential | None, now: datetime) -> TypeGuard[Credential]:
         """Still the store's (a reset forgets every key) and not yet in its last 15 minutes."""
         return (
-            found is not None and found.expiration is not None and now < found.expiration - REFRESH_BEFORE
+            found is not None
+            and found.expiration is not None
+            and now < found.expiration - REFRESH_BEFORE
             and self.store.credentials.get(found.access_key_id) is found
         )
 
@@ -88,12 +97,14 @@ class RoleCredentialCache:
 def credentials_document(credential: Credential) -> str:
     """The body of ``iam/security-credentials/ROLE``."""
     assert credential.issued is not None and credential.expiration is not None
-    return imds_json({
-        "Code": "Success",
-        "LastUpdated": iso(credential.issued),
-        "Type": "AWS-HMAC",
-        "AccessKeyId": credential.access_key_id,
-        "SecretAccessKey": credential.secret,
-        "Token": credential.session_token,
-        "Expiration": iso(credential.expiration),
-    })
+    return imds_json(
+        {
+            "Code": "Success",
+            "LastUpdated": iso(credential.issued),
+            "Type": "AWS-HMAC",
+            "AccessKeyId": credential.access_key_id,
+            "SecretAccessKey": credential.secret,
+            "Token": credential.session_token,
+            "Expiration": iso(credential.expiration),
+        }
+    )

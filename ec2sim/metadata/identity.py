@@ -30,23 +30,25 @@ if TYPE_CHECKING:
 
 
 def document(instance: Instance) -> str:
-    return imds_json({
-        "accountId": instance.owner_id,
-        "architecture": instance.architecture,
-        "availabilityZone": instance.availability_zone,
-        "billingProducts": None,
-        "devpayProductCodes": None,
-        "marketplaceProductCodes": None,
-        "imageId": instance.image_id,
-        "instanceId": instance.id,
-        "instanceType": instance.instance_type,
-        "kernelId": instance.kernel_id,
-        "pendingTime": iso(instance.launch_time),
-        "privateIp": instance.private_ip_address,
-        "ramdiskId": instance.ramdisk_id,
-        "region": instance.region,
-        "version": "2017-09-30",
-    })
+    return imds_json(
+        {
+            "accountId": instance.owner_id,
+            "architecture": instance.architecture,
+            "availabilityZone": instance.availability_zone,
+            "billingProducts": None,
+            "devpayProductCodes": None,
+            "marketplaceProductCodes": None,
+            "imageId": instance.image_id,
+            "instanceId": instance.id,
+            "instanceType": instance.instance_type,
+            "kernelId": instance.kernel_id,
+            "pendingTime": iso(instance.launch_time),
+            "privateIp": instance.private_ip_address,
+            "ramdiskId": instance.ramdisk_id,
+            "region": instance.region,
+            "version": "2017-09-30",
+        }
+    )
 
 
 class Signer:
@@ -79,13 +81,19 @@ class Signer:
         from cryptography.hazmat.primitives.serialization import pkcs7
 
         key, cert = self._keys()
-        options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.NoCerts, pkcs7.PKCS7Options.Binary]
+        options = [
+            pkcs7.PKCS7Options.DetachedSignature,
+            pkcs7.PKCS7Options.NoCerts,
+            pkcs7.PKCS7Options.Binary,
+        ]
         der = (
-            pkcs7.PKCS7SignatureBuilder().set_data(text.encode())
-            .add_signer(cert, key, hashes.SHA256()).sign(serialization.Encoding.DER, options)
+            pkcs7.PKCS7SignatureBuilder()
+            .set_data(text.encode())
+            .add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, options)
         )
         encoded = base64.b64encode(der).decode()
-        return "\n".join(encoded[i:i + 64] for i in range(0, len(encoded), 64))
+        return "\n".join(encoded[i : i + 64] for i in range(0, len(encoded), 64))
 
 
 def _new_pair() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
@@ -95,16 +103,23 @@ def _new_pair() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ec2sim"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "ec2sim instance identity"),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ec2sim"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "ec2sim instance identity"),
+        ]
+    )
     start = datetime.now(timezone.utc) - timedelta(days=1)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(start)
-        .not_valid_after(start + timedelta(days=3650)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
     )
     return key, cert
 
@@ -120,4 +135,3 @@ def signer_for(store: Store) -> Signer:
         if found is None:
             found = _signers[store] = Signer()
         return found
-

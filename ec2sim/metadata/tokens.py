@@ -47,7 +47,7 @@ class TokenIssuer:
             raw = base64.b64decode(token, validate=True)
         except ValueError:
             return None
-        expiry, mac = raw[len(_PREFIX):len(_PREFIX) + _EXPIRY.size], raw[len(_PREFIX) + _EXPIRY.size:]
+        expiry, mac = raw[len(_PREFIX) : len(_PREFIX) + _EXPIRY.size], raw[len(_PREFIX) + _EXPIRY.size :]
         if not raw.startswith(_PREFIX) or len(expiry) != _EXPIRY.size:
             return None
         if not hmac.compare_digest(mac, self._mac(instance_id, expiry)):

@@ -174,7 +174,9 @@ def _placement(ctx: Context) -> dict[str, Node]:
 
 
 def _interfaces(ctx: Context) -> list[NetworkInterface]:
-    return sorted(ctx.region.network_interfaces.where("instance_id", ctx.instance.id), key=lambda e: e.device_index)
+    return sorted(
+        ctx.region.network_interfaces.where("instance_id", ctx.instance.id), key=lambda e: e.device_index
+    )
 
 
 def _primary_mac(ctx: Context) -> str | None:
@@ -228,12 +230,14 @@ def _iam(ctx: Context) -> dict[str, Node] | None:
     role, association = _role(ctx), ctx.instance.iam_profile
     if role is None or association is None:
         return None
-    info = imds_json({
-        "Code": "Success",
-        "LastUpdated": iso(association.timestamp),
-        "InstanceProfileArn": association.profile_arn,
-        "InstanceProfileId": association.profile_id,
-    })
+    info = imds_json(
+        {
+            "Code": "Success",
+            "LastUpdated": iso(association.timestamp),
+            "InstanceProfileArn": association.profile_arn,
+            "InstanceProfileId": association.profile_id,
+        }
+    )
     return {"info": const(info), "security-credentials": Dir(lambda c: {role.name: _role_credentials})}
 
 
@@ -252,8 +256,9 @@ def _identity_credentials(ctx: Context) -> str | None:
 
 
 def _identity_info(ctx: Context) -> str:
-    return imds_json({"Code": "Success", "LastUpdated": iso(ctx.instance.launch_time),
-                      "AccountId": ctx.instance.owner_id})
+    return imds_json(
+        {"Code": "Success", "LastUpdated": iso(ctx.instance.launch_time), "AccountId": ctx.instance.owner_id}
+    )
 
 
 # The tree --------------------------------------------------------------------------------
@@ -266,10 +271,12 @@ META_DATA: dict[str, Node] = {
     "events": {"maintenance": {"history": const("[]"), "scheduled": const("[]")}},
     "hostname": _local_hostname,
     "iam": Dir(_iam),
-    "identity-credentials": {"ec2": {
-        "info": _identity_info,
-        "security-credentials": Dir(lambda c: {"ec2-instance": _identity_credentials}),
-    }},
+    "identity-credentials": {
+        "ec2": {
+            "info": _identity_info,
+            "security-credentials": Dir(lambda c: {"ec2-instance": _identity_credentials}),
+        }
+    },
     "instance-action": const("none"),
     "instance-id": lambda c: c.instance.id,
     "instance-life-cycle": const("on-demand"),
@@ -310,8 +317,32 @@ VERSION = Dir(lambda c: _VERSION_ENTRIES, _version_listing)
 
 # The versions IMDS answers to; any of them serves the same tree as `latest`.
 VERSIONS: tuple[str, ...] = (
-    "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01", "2008-09-01",
-    "2009-04-04", "2011-01-01", "2011-05-01", "2012-01-12", "2014-02-25", "2014-11-05", "2015-10-20",
-    "2016-04-19", "2016-06-30", "2016-09-02", "2018-03-28", "2018-08-17", "2018-09-24", "2019-10-01",
-    "2020-10-27", "2021-01-03", "2021-03-23", "2021-07-15", "2022-09-24", "latest",
+    "1.0",
+    "2007-01-19",
+    "2007-03-01",
+    "2007-08-29",
+    "2007-10-10",
+    "2007-12-15",
+    "2008-02-01",
+    "2008-09-01",
+    "2009-04-04",
+    "2011-01-01",
+    "2011-05-01",
+    "2012-01-12",
+    "2014-02-25",
+    "2014-11-05",
+    "2015-10-20",
+    "2016-04-19",
+    "2016-06-30",
+    "2016-09-02",
+    "2018-03-28",
+    "2018-08-17",
+    "2018-09-24",
+    "2019-10-01",
+    "2020-10-27",
+    "2021-01-03",
+    "2021-03-23",
+    "2021-07-15",
+    "2022-09-24",
+    "latest",
 )

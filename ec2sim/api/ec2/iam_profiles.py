@@ -29,15 +29,19 @@ def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAsso
     arn, name = spec.get("Arn"), spec.get("Name")
     profile = ctx.iam.find_instance_profile(arn or name or "")
     changes = pending(ctx.iam, ctx.now)
-    if profile is None or not (visible(changes, "instance-profile", profile.name)
-                               and visible(changes, "instance-profile", profile.name, "role")):
+    if profile is None or not (
+        visible(changes, "instance-profile", profile.name)
+        and visible(changes, "instance-profile", profile.name, "role")
+    ):
         member, value, noun = ("arn", arn, "ARN") if arn else ("name", name, "name")
         raise AwsError(
             "InvalidParameterValue",
             f"Value ({value}) for parameter iamInstanceProfile.{member} is invalid. "
             f"Invalid IAM Instance Profile {noun}",
         )
-    return IamProfileAssociation(ctx.ec2.ids.hex_id("iip-assoc"), profile.arn, profile.id, "associated", ctx.now)
+    return IamProfileAssociation(
+        ctx.ec2.ids.hex_id("iip-assoc"), profile.arn, profile.id, "associated", ctx.now
+    )
 
 
 def _view(instance: Instance, association: IamProfileAssociation, state: str | None = None) -> dict[str, Any]:

@@ -18,8 +18,16 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image
 
 # Attributes anyone who can see the image may read; the rest are the owner's.
-_PUBLIC_ATTRIBUTES = ("description", "kernel", "ramdisk", "sriovNetSupport", "bootMode", "tpmSupport",
-                      "imdsSupport", "deregistrationProtection")
+_PUBLIC_ATTRIBUTES = (
+    "description",
+    "kernel",
+    "ramdisk",
+    "sriovNetSupport",
+    "bootMode",
+    "tpmSupport",
+    "imdsSupport",
+    "deregistrationProtection",
+)
 
 
 def _value(value: Any) -> dict[str, Any]:
@@ -51,14 +59,18 @@ def _attribute(image: Image, name: str) -> dict[str, Any]:
         "deregistrationProtection": lambda: {"DeregistrationProtection": {"Value": "disabled"}},
     }
     if name not in answers:
-        raise AwsError("InvalidParameterValue", f"Value ({name}) for parameter attribute is invalid. Unknown attribute.")
+        raise AwsError(
+            "InvalidParameterValue", f"Value ({name}) for parameter attribute is invalid. Unknown attribute."
+        )
     return answers[name]()
 
 
 @ec2_action("DescribeImageAttribute")
 def describe_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     name = req["Attribute"]
-    image = visible_image(ctx, req["ImageId"]) if name in _PUBLIC_ATTRIBUTES else owned_image(ctx, req["ImageId"])
+    image = (
+        visible_image(ctx, req["ImageId"]) if name in _PUBLIC_ATTRIBUTES else owned_image(ctx, req["ImageId"])
+    )
     return {"ImageId": image.id, **_attribute(image, name)}
 
 
@@ -81,7 +93,9 @@ def _permission_changes(req: dict[str, Any]) -> tuple[list[dict[str, str]], list
         return structured.get("Add") or [], structured.get("Remove") or []
     operation, items = req.get("OperationType"), _legacy_permissions(req)
     if operation not in ("add", "remove"):
-        raise AwsError("InvalidParameterValue", f"Value ({operation}) for parameter operationType is invalid.")
+        raise AwsError(
+            "InvalidParameterValue", f"Value ({operation}) for parameter operationType is invalid."
+        )
     return (items, []) if operation == "add" else ([], items)
 
 
@@ -90,9 +104,15 @@ def _check_permissions(ctx: RequestContext, image: Image, items: list[dict[str, 
         if "UserId" in item:
             check_account_id(item["UserId"])
         elif "Group" in item and item["Group"] != "all":
-            raise AwsError("InvalidAMIAttributeItemValue", f'Invalid attribute item value "{item["Group"]}" for group item type.')
+            raise AwsError(
+                "InvalidAMIAttributeItemValue",
+                f'Invalid attribute item value "{item["Group"]}" for group item type.',
+            )
         if adding and item.get("Group") == "all" and any(d.encrypted for d in image.block_devices):
-            raise AwsError("UnsupportedOperation", "Encrypted snapshots can’t be shared publicly. Specify another snapshot.")
+            raise AwsError(
+                "UnsupportedOperation",
+                "Encrypted snapshots can’t be shared publicly. Specify another snapshot.",
+            )
 
 
 def _apply_permissions(ctx: RequestContext, image: Image, items: list[dict[str, str]], adding: bool) -> None:
@@ -101,8 +121,10 @@ def _apply_permissions(ctx: RequestContext, image: Image, items: list[dict[str, 
     (registry.grant if adding else registry.revoke)(image, accounts)
     if any(i.get("Group") == "all" for i in items):
         registry.set_public(image, adding)
-    for key, arns in (("OrganizationArn", image.organization_arns),
-                      ("OrganizationalUnitArn", image.organizational_unit_arns)):
+    for key, arns in (
+        ("OrganizationArn", image.organization_arns),
+        ("OrganizationalUnitArn", image.organizational_unit_arns),
+    ):
         values = {i[key] for i in items if key in i}
         arns.update(values) if adding else arns.difference_update(values)
 
@@ -140,7 +162,9 @@ def reset_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     """Only launchPermission can be reset (as the model's enum says): back to private."""
     image = owned_image(ctx, req["ImageId"])
     if req["Attribute"] != "launchPermission":
-        raise AwsError("InvalidParameterValue", f"Value ({req['Attribute']}) for parameter attribute is invalid.")
+        raise AwsError(
+            "InvalidParameterValue", f"Value ({req['Attribute']}) for parameter attribute is invalid."
+        )
     registry = ctx.ec2.shared_images
     registry.revoke(image, list(image.shared_with))
     registry.set_public(image, False)

@@ -65,7 +65,9 @@ def check_name(ctx: RequestContext, name: str) -> None:
 
 def check_account_id(value: str) -> None:
     if not _ACCOUNT_ID.fullmatch(value):
-        raise AwsError("InvalidAMIAttributeItemValue", f'Invalid attribute item value "{value}" for userId item type.')
+        raise AwsError(
+            "InvalidAMIAttributeItemValue", f'Invalid attribute item value "{value}" for userId item type.'
+        )
 
 
 # Views ---------------------------------------------------------------------------
@@ -128,40 +130,44 @@ def image_view(image: Image, account_id: str) -> dict[str, Any]:
 
 
 def _ebs(attribute: str) -> Any:
-    return lambda image: [getattr(d, attribute) for d in image.block_devices if not d.no_device and d.virtual_name is None]
+    return lambda image: [
+        getattr(d, attribute) for d in image.block_devices if not d.no_device and d.virtual_name is None
+    ]
 
 
-_IMAGE_FILTERS = FilterSet({
-    "architecture": lambda i: i.architecture,
-    "block-device-mapping.delete-on-termination": _ebs("delete_on_termination"),
-    "block-device-mapping.device-name": lambda i: [d.device_name for d in i.block_devices],
-    "block-device-mapping.snapshot-id": _ebs("snapshot_id"),
-    "block-device-mapping.volume-size": _ebs("volume_size"),
-    "block-device-mapping.volume-type": _ebs("volume_type"),
-    "block-device-mapping.encrypted": _ebs("encrypted"),
-    "creation-date": lambda i: i.creation_date,
-    "description": lambda i: i.description,
-    "ena-support": lambda i: i.ena_support,
-    "hypervisor": lambda i: i.hypervisor,
-    "image-id": lambda i: i.id,
-    "image-type": lambda i: i.image_type,
-    "is-public": lambda i: i.public,
-    "kernel-id": lambda i: i.kernel_id,
-    "manifest-location": lambda i: i.image_location or f"{i.owner_id}/{i.name}",
-    "name": lambda i: i.name,
-    "owner-alias": lambda i: i.image_owner_alias,
-    "owner-id": lambda i: i.owner_id,
-    "platform": lambda i: i.platform,
-    "ramdisk-id": lambda i: i.ramdisk_id,
-    "root-device-name": lambda i: i.root_device_name,
-    "root-device-type": lambda i: i.root_device_type,
-    "source-image-id": lambda i: i.source_image_id,
-    "source-image-region": lambda i: i.source_image_region,
-    "source-instance-id": lambda i: i.source_instance_id,
-    "sriov-net-support": lambda i: i.sriov_net_support,
-    "state": lambda i: i.state,
-    "virtualization-type": lambda i: i.virtualization_type,
-})
+_IMAGE_FILTERS = FilterSet(
+    {
+        "architecture": lambda i: i.architecture,
+        "block-device-mapping.delete-on-termination": _ebs("delete_on_termination"),
+        "block-device-mapping.device-name": lambda i: [d.device_name for d in i.block_devices],
+        "block-device-mapping.snapshot-id": _ebs("snapshot_id"),
+        "block-device-mapping.volume-size": _ebs("volume_size"),
+        "block-device-mapping.volume-type": _ebs("volume_type"),
+        "block-device-mapping.encrypted": _ebs("encrypted"),
+        "creation-date": lambda i: i.creation_date,
+        "description": lambda i: i.description,
+        "ena-support": lambda i: i.ena_support,
+        "hypervisor": lambda i: i.hypervisor,
+        "image-id": lambda i: i.id,
+        "image-type": lambda i: i.image_type,
+        "is-public": lambda i: i.public,
+        "kernel-id": lambda i: i.kernel_id,
+        "manifest-location": lambda i: i.image_location or f"{i.owner_id}/{i.name}",
+        "name": lambda i: i.name,
+        "owner-alias": lambda i: i.image_owner_alias,
+        "owner-id": lambda i: i.owner_id,
+        "platform": lambda i: i.platform,
+        "ramdisk-id": lambda i: i.ramdisk_id,
+        "root-device-name": lambda i: i.root_device_name,
+        "root-device-type": lambda i: i.root_device_type,
+        "source-image-id": lambda i: i.source_image_id,
+        "source-image-region": lambda i: i.source_image_region,
+        "source-instance-id": lambda i: i.source_instance_id,
+        "sriov-net-support": lambda i: i.sriov_net_support,
+        "state": lambda i: i.state,
+        "virtualization-type": lambda i: i.virtualization_type,
+    }
+)
 
 
 # DescribeImages ----------------------------------------------------------------------
@@ -218,7 +224,11 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Image]:
     elif owners:
         found = (i for owner in owners for i in _owned_by(ctx, owner))
     else:
-        found = (*ctx.ec2.images, *_public(ctx), *ctx.ec2.shared_images.granted_to(ctx.region, ctx.account_id))
+        found = (
+            *ctx.ec2.images,
+            *_public(ctx),
+            *ctx.ec2.shared_images.granted_to(ctx.region, ctx.account_id),
+        )
     unique = {i.id: i for i in found}
     if owners and (req.get("ImageIds") or users):
         allowed = {i.id for owner in owners for i in _owned_by(ctx, owner)}
@@ -230,7 +240,8 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Image]:
 def describe_images(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("ImageIds") and req.get("MaxResults") is not None:
         raise AwsError(
-            "InvalidParameterCombination", "The parameter imagesSet cannot be used with the parameter maxResults"
+            "InvalidParameterCombination",
+            "The parameter imagesSet cannot be used with the parameter maxResults",
         )
     predicate = _IMAGE_FILTERS.predicate(req.get("Filters"))
     by_id, deprecated_ok = bool(req.get("ImageIds")), bool(req.get("IncludeDeprecated"))

@@ -27,11 +27,25 @@ from ec2sim.store.ec2.volumes import Volume
 TAGGABLE = ("image", "snapshot")
 
 
-def _new_snapshot(region: Ec2Region, size: int, volume_id: str, now: datetime, description: str,
-                  encrypted: bool, tags: dict[str, str]) -> Snapshot:
+def _new_snapshot(
+    region: Ec2Region,
+    size: int,
+    volume_id: str,
+    now: datetime,
+    description: str,
+    encrypted: bool,
+    tags: dict[str, str],
+) -> Snapshot:
     snapshot = Snapshot(
-        region.ids.hex_id("snap"), owner_id=region.account_id, region=region.name, volume_id=volume_id,
-        volume_size=size, start_time=now, description=description, encrypted=encrypted, tags=dict(tags),
+        region.ids.hex_id("snap"),
+        owner_id=region.account_id,
+        region=region.name,
+        volume_id=volume_id,
+        volume_size=size,
+        start_time=now,
+        description=description,
+        encrypted=encrypted,
+        tags=dict(tags),
     )
     return region.add_snapshot(snapshot)
 
@@ -65,9 +79,13 @@ def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> Image
     ebs = mapping.get("Ebs", {})
     base = device or ImageBlockDevice(name, volume_size=ebs.get("VolumeSize", 0), volume_type="gp2")
     changes = {
-        "volume_size": ebs.get("VolumeSize"), "volume_type": ebs.get("VolumeType"),
-        "delete_on_termination": ebs.get("DeleteOnTermination"), "iops": ebs.get("Iops"),
-        "throughput": ebs.get("Throughput"), "encrypted": ebs.get("Encrypted"), "snapshot_id": ebs.get("SnapshotId"),
+        "volume_size": ebs.get("VolumeSize"),
+        "volume_type": ebs.get("VolumeType"),
+        "delete_on_termination": ebs.get("DeleteOnTermination"),
+        "iops": ebs.get("Iops"),
+        "throughput": ebs.get("Throughput"),
+        "encrypted": ebs.get("Encrypted"),
+        "snapshot_id": ebs.get("SnapshotId"),
     }
     merged = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
     if merged.snapshot_id is None and merged.volume_size <= 0:
@@ -80,8 +98,13 @@ def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> Image
 # CreateImage ------------------------------------------------------------------------
 
 
-def _instance_devices(ctx: RequestContext, instance: Instance, image_id: str,
-                      mappings: list[dict[str, Any]], tags: dict[str, str]) -> list[ImageBlockDevice]:
+def _instance_devices(
+    ctx: RequestContext,
+    instance: Instance,
+    image_id: str,
+    mappings: list[dict[str, Any]],
+    tags: dict[str, str],
+) -> list[ImageBlockDevice]:
     """The instance's EBS volumes with the request's mappings over them, then a snapshot of
     each volume still mapped (validated completely before any snapshot is taken)."""
     plan: dict[str, tuple[ImageBlockDevice, Volume | None]] = {}
@@ -89,9 +112,13 @@ def _instance_devices(ctx: RequestContext, instance: Instance, image_id: str,
         volume = ctx.ec2.volumes.get(attached.volume_id)
         if volume is not None:
             device = ImageBlockDevice(
-                attached.device_name, volume_size=volume.size, volume_type=volume.volume_type,
-                delete_on_termination=attached.delete_on_termination, encrypted=volume.encrypted,
-                iops=volume.iops, throughput=volume.throughput,
+                attached.device_name,
+                volume_size=volume.size,
+                volume_type=volume.volume_type,
+                delete_on_termination=attached.delete_on_termination,
+                encrypted=volume.encrypted,
+                iops=volume.iops,
+                throughput=volume.throughput,
             )
             plan[attached.device_name] = (device, volume)
     for mapping in mappings:
@@ -100,9 +127,16 @@ def _instance_devices(ctx: RequestContext, instance: Instance, image_id: str,
         plan[device.device_name] = (device, volume)
     devices = []
     for device, volume in plan.values():
-        if volume is not None and device.snapshot_id is None and not device.no_device and not device.virtual_name:
+        if (
+            volume is not None
+            and device.snapshot_id is None
+            and not device.no_device
+            and not device.virtual_name
+        ):
             description = f"Created by CreateImage({instance.id}) for {image_id}"
-            snapshot = _new_snapshot(ctx.ec2, volume.size, volume.id, ctx.now, description, volume.encrypted, tags)
+            snapshot = _new_snapshot(
+                ctx.ec2, volume.size, volume.id, ctx.now, description, volume.encrypted, tags
+            )
             device = dataclasses.replace(device, snapshot_id=snapshot.id)
         devices.append(device)
     return devices
@@ -112,7 +146,10 @@ def _instance_devices(ctx: RequestContext, instance: Instance, image_id: str,
 def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     (instance,) = find_instances(ctx, [req["InstanceId"]])
     if instance.state not in ("running", "stopped"):
-        raise AwsError("IncorrectInstanceState", f"The instance '{instance.id}' is not in a state from which it can be imaged.")
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance.id}' is not in a state from which it can be imaged.",
+        )
     check_name(ctx, req["Name"])
     specs = req.get("TagSpecifications")
     image_tags, snapshot_tags = tags_for(specs, "image", TAGGABLE), tags_for(specs, "snapshot", TAGGABLE)
@@ -120,15 +157,30 @@ def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     source = _source_image(ctx, instance.image_id)
     devices = _instance_devices(ctx, instance, image_id, req.get("BlockDeviceMappings") or [], snapshot_tags)
     image = Image(
-        image_id, owner_id=ctx.account_id, name=req["Name"], description=req.get("Description", ""),
-        architecture=instance.architecture, root_device_name=instance.root_device_name, block_devices=devices,
-        creation_date=ctx.now, region=ctx.region, platform=instance.platform,
-        platform_details=instance.platform_details, usage_operation=instance.usage_operation, state="pending",
-        root_device_type=instance.root_device_type, virtualization_type=instance.virtualization_type,
-        hypervisor=instance.hypervisor, ena_support=instance.ena_support,
-        sriov_net_support=source.sriov_net_support if source else "simple", boot_mode=instance.boot_mode,
-        imds_support=source.imds_support if source else None, tpm_support=source.tpm_support if source else None,
-        kernel_id=instance.kernel_id, ramdisk_id=instance.ramdisk_id, source_instance_id=instance.id,
+        image_id,
+        owner_id=ctx.account_id,
+        name=req["Name"],
+        description=req.get("Description", ""),
+        architecture=instance.architecture,
+        root_device_name=instance.root_device_name,
+        block_devices=devices,
+        creation_date=ctx.now,
+        region=ctx.region,
+        platform=instance.platform,
+        platform_details=instance.platform_details,
+        usage_operation=instance.usage_operation,
+        state="pending",
+        root_device_type=instance.root_device_type,
+        virtualization_type=instance.virtualization_type,
+        hypervisor=instance.hypervisor,
+        ena_support=instance.ena_support,
+        sriov_net_support=source.sriov_net_support if source else "simple",
+        boot_mode=instance.boot_mode,
+        imds_support=source.imds_support if source else None,
+        tpm_support=source.tpm_support if source else None,
+        kernel_id=instance.kernel_id,
+        ramdisk_id=instance.ramdisk_id,
+        source_instance_id=instance.id,
         tags=image_tags,
     )
     return {"ImageId": _publish(ctx, image)}
@@ -149,13 +201,18 @@ def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageB
         base = None
         if snapshot_id:
             snapshot = ctx.ec2.shared_snapshots.get(snapshot_id)
-            if snapshot is None or snapshot.region != ctx.region or not ctx.ec2.shared_snapshots.usable_by(
-                snapshot, ctx.account_id
+            if (
+                snapshot is None
+                or snapshot.region != ctx.region
+                or not ctx.ec2.shared_snapshots.usable_by(snapshot, ctx.account_id)
             ):
                 raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
             base = ImageBlockDevice(
-                mapping.get("DeviceName", ""), snapshot_id=snapshot.id, volume_size=snapshot.volume_size,
-                volume_type="gp2", encrypted=snapshot.encrypted,
+                mapping.get("DeviceName", ""),
+                snapshot_id=snapshot.id,
+                volume_size=snapshot.volume_size,
+                volume_type="gp2",
+                encrypted=snapshot.encrypted,
             )
         devices.append(_override(base, mapping))
     return devices
@@ -171,17 +228,31 @@ def register_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ebs_root = next((d for d in devices if d.device_name == root_name and d.snapshot_id), None)
     if not location and ebs_root is None:
         raise AwsError(
-            "InvalidBlockDeviceMapping", f"The root device {root_name} must have a block device mapping with a snapshot."
+            "InvalidBlockDeviceMapping",
+            f"The root device {root_name} must have a block device mapping with a snapshot.",
         )
     image = Image(
-        ctx.ec2.ids.hex_id("ami"), owner_id=ctx.account_id, name=req["Name"], description=req.get("Description", ""),
-        architecture=req.get("Architecture", "x86_64"), root_device_name=root_name or "/dev/sda1",
-        block_devices=devices, creation_date=ctx.now, region=ctx.region, state="pending",
-        root_device_type="ebs" if ebs_root is not None else "instance-store", image_location=location,
-        virtualization_type=req.get("VirtualizationType", "paravirtual"), ena_support=req.get("EnaSupport", False),
-        sriov_net_support=req.get("SriovNetSupport"), boot_mode=req.get("BootMode"),
-        tpm_support=req.get("TpmSupport"), imds_support=req.get("ImdsSupport"), uefi_data=req.get("UefiData"),
-        kernel_id=req.get("KernelId"), ramdisk_id=req.get("RamdiskId"),
+        ctx.ec2.ids.hex_id("ami"),
+        owner_id=ctx.account_id,
+        name=req["Name"],
+        description=req.get("Description", ""),
+        architecture=req.get("Architecture", "x86_64"),
+        root_device_name=root_name or "/dev/sda1",
+        block_devices=devices,
+        creation_date=ctx.now,
+        region=ctx.region,
+        state="pending",
+        root_device_type="ebs" if ebs_root is not None else "instance-store",
+        image_location=location,
+        virtualization_type=req.get("VirtualizationType", "paravirtual"),
+        ena_support=req.get("EnaSupport", False),
+        sriov_net_support=req.get("SriovNetSupport"),
+        boot_mode=req.get("BootMode"),
+        tpm_support=req.get("TpmSupport"),
+        imds_support=req.get("ImdsSupport"),
+        uefi_data=req.get("UefiData"),
+        kernel_id=req.get("KernelId"),
+        ramdisk_id=req.get("RamdiskId"),
         tags=tags_for(req.get("TagSpecifications"), "image", ("image",)),
     )
     return {"ImageId": _publish(ctx, image)}
@@ -201,8 +272,9 @@ def _check_storage_access(ctx: RequestContext, source: Image) -> None:
             raise AwsError("InvalidRequest", "You do not have permission to access the storage of this ami")
 
 
-def _copied_devices(ctx: RequestContext, source: Image, image_id: str, encrypted: bool,
-                    tags: dict[str, str]) -> list[ImageBlockDevice]:
+def _copied_devices(
+    ctx: RequestContext, source: Image, image_id: str, encrypted: bool, tags: dict[str, str]
+) -> list[ImageBlockDevice]:
     devices = []
     for device in source.block_devices:
         if device.snapshot_id is None or device.no_device:
@@ -213,7 +285,9 @@ def _copied_devices(ctx: RequestContext, source: Image, image_id: str, encrypted
             f"{device.snapshot_id}. Task created on {int(ctx.now.timestamp() * 1000):,}."
         )
         secure = encrypted or device.encrypted
-        snapshot = _new_snapshot(ctx.ec2, device.volume_size, "vol-ffffffff", ctx.now, description, secure, tags)
+        snapshot = _new_snapshot(
+            ctx.ec2, device.volume_size, "vol-ffffffff", ctx.now, description, secure, tags
+        )
         devices.append(dataclasses.replace(device, snapshot_id=snapshot.id, encrypted=secure))
     return devices
 
@@ -232,15 +306,34 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     image_tags = dict(source.tags) if req.get("CopyImageTags") and source.owner_id == ctx.account_id else {}
     image_tags.update(tags_for(specs, "image", TAGGABLE))
     image_id = ctx.ec2.ids.hex_id("ami")
-    devices = _copied_devices(ctx, source, image_id, bool(req.get("Encrypted")), tags_for(specs, "snapshot", TAGGABLE))
+    devices = _copied_devices(
+        ctx, source, image_id, bool(req.get("Encrypted")), tags_for(specs, "snapshot", TAGGABLE)
+    )
     description = req.get("Description", f"[Copied {source.id} from {source.region}] {source.name}")
     image = dataclasses.replace(
-        source, id=image_id, owner_id=ctx.account_id, name=req["Name"], description=description,
-        block_devices=devices, creation_date=ctx.now, region=ctx.region, image_owner_alias=None, public=False,
-        state="pending", shared_with=set(), organization_arns=set(), organizational_unit_arns=set(),
-        source_image_id=source.id, source_image_region=source.region, source_instance_id=None,
-        deprecation_time=None, client_token=token, tags=image_tags,
-        image_location=f"{ctx.account_id}/{req['Name']}" if source.root_device_type == "ebs" else source.image_location,
+        source,
+        id=image_id,
+        owner_id=ctx.account_id,
+        name=req["Name"],
+        description=description,
+        block_devices=devices,
+        creation_date=ctx.now,
+        region=ctx.region,
+        image_owner_alias=None,
+        public=False,
+        state="pending",
+        shared_with=set(),
+        organization_arns=set(),
+        organizational_unit_arns=set(),
+        source_image_id=source.id,
+        source_image_region=source.region,
+        source_instance_id=None,
+        deprecation_time=None,
+        client_token=token,
+        tags=image_tags,
+        image_location=f"{ctx.account_id}/{req['Name']}"
+        if source.root_device_type == "ebs"
+        else source.image_location,
     )
     return {"ImageId": _publish(ctx, image)}
 

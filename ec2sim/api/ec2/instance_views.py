@@ -36,7 +36,11 @@ def public_dns_name(region: str, address: str | None) -> str:
     if not address:
         return ""
     host = "ec2-" + address.replace(".", "-")
-    return f"{host}.compute-1.amazonaws.com" if region == "us-east-1" else f"{host}.{region}.compute.amazonaws.com"
+    return (
+        f"{host}.compute-1.amazonaws.com"
+        if region == "us-east-1"
+        else f"{host}.{region}.compute.amazonaws.com"
+    )
 
 
 def _current_boot_mode(boot_mode: str | None) -> str:
@@ -80,7 +84,9 @@ def _static_view(instance: Instance) -> dict[str, Any]:
         "StateReason": dict(i.state_reason) if i.state_reason else None,
         "VirtualizationType": i.virtualization_type,
         "CpuOptions": {"CoreCount": i.cpu_core_count, "ThreadsPerCore": i.cpu_threads_per_core},
-        "CapacityReservationSpecification": {"CapacityReservationPreference": i.capacity_reservation_preference},
+        "CapacityReservationSpecification": {
+            "CapacityReservationPreference": i.capacity_reservation_preference
+        },
         "HibernationOptions": {"Configured": i.hibernation_configured},
         "EnclaveOptions": {"Enabled": i.enclave_enabled},
         "BootMode": i.boot_mode,
@@ -110,8 +116,10 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
         {
             "DeviceName": d.device_name,
             "Ebs": {
-                "AttachTime": d.attach_time, "DeleteOnTermination": d.delete_on_termination,
-                "Status": d.status, "VolumeId": d.volume_id,
+                "AttachTime": d.attach_time,
+                "DeleteOnTermination": d.delete_on_termination,
+                "Status": d.status,
+                "VolumeId": d.volume_id,
             },
         }
         for d in instance.block_devices
@@ -144,8 +152,12 @@ def _interface_view(region: Ec2Region, instance: Instance, eni: NetworkInterface
     return {
         "Association": association,
         "Attachment": {
-            "AttachTime": instance.launch_time, "AttachmentId": eni.attachment_id, "DeleteOnTermination": True,
-            "DeviceIndex": eni.device_index, "Status": "attached", "NetworkCardIndex": 0,
+            "AttachTime": instance.launch_time,
+            "AttachmentId": eni.attachment_id,
+            "DeleteOnTermination": True,
+            "DeviceIndex": eni.device_index,
+            "Status": "attached",
+            "NetworkCardIndex": 0,
         },
         "Description": eni.description,
         "Groups": _group_identifiers(region, eni.group_ids),
@@ -156,8 +168,12 @@ def _interface_view(region: Ec2Region, instance: Instance, eni: NetworkInterface
         "PrivateDnsName": dns,
         "PrivateIpAddress": eni.private_ip_address,
         "PrivateIpAddresses": [
-            {"Association": association, "Primary": True, "PrivateDnsName": dns,
-             "PrivateIpAddress": eni.private_ip_address},
+            {
+                "Association": association,
+                "Primary": True,
+                "PrivateDnsName": dns,
+                "PrivateIpAddress": eni.private_ip_address,
+            },
         ],
         "SourceDestCheck": eni.source_dest_check,
         "Status": eni.status,
@@ -174,7 +190,10 @@ def reservations(owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any]]])
         reservation = grouped.get(instance.reservation_id)
         if reservation is None:
             reservation = grouped[instance.reservation_id] = {
-                "ReservationId": instance.reservation_id, "OwnerId": owner_id, "Groups": [], "Instances": [],
+                "ReservationId": instance.reservation_id,
+                "OwnerId": owner_id,
+                "Groups": [],
+                "Instances": [],
             }
         reservation["Instances"].append(view)
     return list(grouped.values())
@@ -213,7 +232,9 @@ def _eni_addresses(key: str) -> Any:
 
 
 def _eni_address_association(key: str) -> Any:
-    return lambda r: [(a.get("Association") or {}).get(key) for n in _enis(r) for a in n["PrivateIpAddresses"]]
+    return lambda r: [
+        (a.get("Association") or {}).get(key) for n in _enis(r) for a in n["PrivateIpAddresses"]
+    ]
 
 
 def _devices(key: str) -> Any:
@@ -238,121 +259,131 @@ def _eni_groups(key: str) -> Any:
     return lambda r: [g[key] for n in _enis(r) for g in n["Groups"]]
 
 
-_INSTANCE_FILTERS = FilterSet({
-    "affinity": lambda r: None,
-    "architecture": _view("Architecture"),
-    "availability-zone": _view("Placement", "AvailabilityZone"),
-    "block-device-mapping.attach-time": _devices("AttachTime"),
-    "block-device-mapping.delete-on-termination": _devices("DeleteOnTermination"),
-    "block-device-mapping.device-name": _devices("DeviceName"),
-    "block-device-mapping.status": _devices("Status"),
-    "block-device-mapping.volume-id": _devices("VolumeId"),
-    "boot-mode": _view("BootMode"),
-    "capacity-reservation-specification.capacity-reservation-preference":
-        _view("CapacityReservationSpecification", "CapacityReservationPreference"),
-    "client-token": _view("ClientToken"),
-    "current-instance-boot-mode": _view("CurrentInstanceBootMode"),
-    "dns-name": _view("PublicDnsName"),
-    "ebs-optimized": _view("EbsOptimized"),
-    "ena-support": _view("EnaSupport"),
-    "enclave-options.enabled": _view("EnclaveOptions", "Enabled"),
-    "hibernation-options.configured": _view("HibernationOptions", "Configured"),
-    "hypervisor": _view("Hypervisor"),
-    "iam-instance-profile.arn": _view("IamInstanceProfile", "Arn"),
-    "iam-instance-profile.id": _view("IamInstanceProfile", "Id"),
-    "image-id": _view("ImageId"),
-    "instance-id": _view("InstanceId"),
-    "instance-lifecycle": lambda r: None,
-    "instance-state-code": _view("State", "Code"),
-    "instance-state-name": _view("State", "Name"),
-    "instance-type": _view("InstanceType"),
-    "instance.group-id": _groups("GroupId"),
-    "instance.group-name": _groups("GroupName"),
-    "group-id": _groups("GroupId"),
-    "group-name": _groups("GroupName"),
-    "ip-address": _view("PublicIpAddress"),
-    "kernel-id": _view("KernelId"),
-    "key-name": _view("KeyName"),
-    "launch-index": _view("AmiLaunchIndex"),
-    "ami-launch-index": _view("AmiLaunchIndex"),
-    "launch-time": _view("LaunchTime"),
-    "maintenance-options.auto-recovery": _view("MaintenanceOptions", "AutoRecovery"),
-    "metadata-options.http-endpoint": _view("MetadataOptions", "HttpEndpoint"),
-    "metadata-options.http-protocol-ipv6": _view("MetadataOptions", "HttpProtocolIpv6"),
-    "metadata-options.http-put-response-hop-limit": _view("MetadataOptions", "HttpPutResponseHopLimit"),
-    "metadata-options.http-tokens": _view("MetadataOptions", "HttpTokens"),
-    "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
-    "metadata-options.state": _view("MetadataOptions", "State"),
-    "monitoring-state": _view("Monitoring", "State"),
-    "network-interface.addresses.association.ip-owner-id": _eni_address_association("IpOwnerId"),
-    "network-interface.addresses.association.public-dns-name": _eni_address_association("PublicDnsName"),
-    "network-interface.addresses.association.public-ip": _eni_address_association("PublicIp"),
-    "network-interface.addresses.primary": _eni_addresses("Primary"),
-    "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
-    "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
-    "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),
-    "network-interface.association.public-dns-name": _eni_part("Association", "PublicDnsName"),
-    "network-interface.association.public-ip": _eni_part("Association", "PublicIp"),
-    "network-interface.attachment.attach-time": _eni_part("Attachment", "AttachTime"),
-    "network-interface.attachment.attachment-id": _eni_part("Attachment", "AttachmentId"),
-    "network-interface.attachment.delete-on-termination": _eni_part("Attachment", "DeleteOnTermination"),
-    "network-interface.attachment.device-index": _eni_part("Attachment", "DeviceIndex"),
-    "network-interface.attachment.instance-id": lambda r: [r.instance.id for _ in _enis(r)],
-    "network-interface.attachment.instance-owner-id": lambda r: [r.instance.owner_id for _ in _enis(r)],
-    "network-interface.attachment.network-card-index": _eni_part("Attachment", "NetworkCardIndex"),
-    "network-interface.attachment.status": _eni_part("Attachment", "Status"),
-    "network-interface.availability-zone": lambda r: [r.instance.availability_zone for _ in _enis(r)],
-    "network-interface.description": _eni("Description"),
-    "network-interface.group-id": _eni_groups("GroupId"),
-    "network-interface.group-name": _eni_groups("GroupName"),
-    "network-interface.mac-address": _eni("MacAddress"),
-    "network-interface.network-interface-id": _eni("NetworkInterfaceId"),
-    "network-interface.owner-id": _eni("OwnerId"),
-    "network-interface.private-dns-name": _eni("PrivateDnsName"),
-    "network-interface.private-ip-address": _eni("PrivateIpAddress"),
-    "network-interface.public-dns-name": _eni_part("Association", "PublicDnsName"),
-    "network-interface.requester-managed": lambda r: [False for _ in _enis(r)],
-    "network-interface.status": _eni("Status"),
-    "network-interface.source-dest-check": _eni("SourceDestCheck"),
-    "network-interface.subnet-id": _eni("SubnetId"),
-    "network-interface.vpc-id": _eni("VpcId"),
-    "operator.managed": _view("Operator", "Managed"),
-    "owner-id": lambda r: r.instance.owner_id,
-    "placement-group-name": _view("Placement", "GroupName"),
-    "platform": _view("Platform"),
-    "platform-details": _view("PlatformDetails"),
-    "private-dns-name": _view("PrivateDnsName"),
-    "private-dns-name-options.enable-resource-name-dns-a-record":
-        _view("PrivateDnsNameOptions", "EnableResourceNameDnsARecord"),
-    "private-dns-name-options.enable-resource-name-dns-aaaa-record":
-        _view("PrivateDnsNameOptions", "EnableResourceNameDnsAAAARecord"),
-    "private-dns-name-options.hostname-type": _view("PrivateDnsNameOptions", "HostnameType"),
-    "private-ip-address": _view("PrivateIpAddress"),
-    "product-code": lambda r: None,
-    "ramdisk-id": _view("RamdiskId"),
-    "reason": _view("StateTransitionReason"),
-    "requester-id": lambda r: None,
-    "reservation-id": lambda r: r.instance.reservation_id,
-    "root-device-name": _view("RootDeviceName"),
-    "root-device-type": _view("RootDeviceType"),
-    "source-dest-check": _view("SourceDestCheck"),
-    "spot-instance-request-id": lambda r: None,
-    "state-reason-code": _view("StateReason", "Code"),
-    "state-reason-message": _view("StateReason", "Message"),
-    "subnet-id": _view("SubnetId"),
-    "tenancy": _view("Placement", "Tenancy"),
-    "usage-operation": _view("UsageOperation"),
-    "usage-operation-update-time": _view("UsageOperationUpdateTime"),
-    "virtualization-type": _view("VirtualizationType"),
-    "vpc-id": _view("VpcId"),
-})
+_INSTANCE_FILTERS = FilterSet(
+    {
+        "affinity": lambda r: None,
+        "architecture": _view("Architecture"),
+        "availability-zone": _view("Placement", "AvailabilityZone"),
+        "block-device-mapping.attach-time": _devices("AttachTime"),
+        "block-device-mapping.delete-on-termination": _devices("DeleteOnTermination"),
+        "block-device-mapping.device-name": _devices("DeviceName"),
+        "block-device-mapping.status": _devices("Status"),
+        "block-device-mapping.volume-id": _devices("VolumeId"),
+        "boot-mode": _view("BootMode"),
+        "capacity-reservation-specification.capacity-reservation-preference": _view(
+            "CapacityReservationSpecification", "CapacityReservationPreference"
+        ),
+        "client-token": _view("ClientToken"),
+        "current-instance-boot-mode": _view("CurrentInstanceBootMode"),
+        "dns-name": _view("PublicDnsName"),
+        "ebs-optimized": _view("EbsOptimized"),
+        "ena-support": _view("EnaSupport"),
+        "enclave-options.enabled": _view("EnclaveOptions", "Enabled"),
+        "hibernation-options.configured": _view("HibernationOptions", "Configured"),
+        "hypervisor": _view("Hypervisor"),
+        "iam-instance-profile.arn": _view("IamInstanceProfile", "Arn"),
+        "iam-instance-profile.id": _view("IamInstanceProfile", "Id"),
+        "image-id": _view("ImageId"),
+        "instance-id": _view("InstanceId"),
+        "instance-lifecycle": lambda r: None,
+        "instance-state-code": _view("State", "Code"),
+        "instance-state-name": _view("State", "Name"),
+        "instance-type": _view("InstanceType"),
+        "instance.group-id": _groups("GroupId"),
+        "instance.group-name": _groups("GroupName"),
+        "group-id": _groups("GroupId"),
+        "group-name": _groups("GroupName"),
+        "ip-address": _view("PublicIpAddress"),
+        "kernel-id": _view("KernelId"),
+        "key-name": _view("KeyName"),
+        "launch-index": _view("AmiLaunchIndex"),
+        "ami-launch-index": _view("AmiLaunchIndex"),
+        "launch-time": _view("LaunchTime"),
+        "maintenance-options.auto-recovery": _view("MaintenanceOptions", "AutoRecovery"),
+        "metadata-options.http-endpoint": _view("MetadataOptions", "HttpEndpoint"),
+        "metadata-options.http-protocol-ipv6": _view("MetadataOptions", "HttpProtocolIpv6"),
+        "metadata-options.http-put-response-hop-limit": _view("MetadataOptions", "HttpPutResponseHopLimit"),
+        "metadata-options.http-tokens": _view("MetadataOptions", "HttpTokens"),
+        "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
+        "metadata-options.state": _view("MetadataOptions", "State"),
+        "monitoring-state": _view("Monitoring", "State"),
+        "network-interface.addresses.association.ip-owner-id": _eni_address_association("IpOwnerId"),
+        "network-interface.addresses.association.public-dns-name": _eni_address_association("PublicDnsName"),
+        "network-interface.addresses.association.public-ip": _eni_address_association("PublicIp"),
+        "network-interface.addresses.primary": _eni_addresses("Primary"),
+        "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
+        "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
+        "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),
+        "network-interface.association.public-dns-name": _eni_part("Association", "PublicDnsName"),
+        "network-interface.association.public-ip": _eni_part("Association", "PublicIp"),
+        "network-interface.attachment.attach-time": _eni_part("Attachment", "AttachTime"),
+        "network-interface.attachment.attachment-id": _eni_part("Attachment", "AttachmentId"),
+        "network-interface.attachment.delete-on-termination": _eni_part("Attachment", "DeleteOnTermination"),
+        "network-interface.attachment.device-index": _eni_part("Attachment", "DeviceIndex"),
+        "network-interface.attachment.instance-id": lambda r: [r.instance.id for _ in _enis(r)],
+        "network-interface.attachment.instance-owner-id": lambda r: [r.instance.owner_id for _ in _enis(r)],
+        "network-interface.attachment.network-card-index": _eni_part("Attachment", "NetworkCardIndex"),
+        "network-interface.attachment.status": _eni_part("Attachment", "Status"),
+        "network-interface.availability-zone": lambda r: [r.instance.availability_zone for _ in _enis(r)],
+        "network-interface.description": _eni("Description"),
+        "network-interface.group-id": _eni_groups("GroupId"),
+        "network-interface.group-name": _eni_groups("GroupName"),
+        "network-interface.mac-address": _eni("MacAddress"),
+        "network-interface.network-interface-id": _eni("NetworkInterfaceId"),
+        "network-interface.owner-id": _eni("OwnerId"),
+        "network-interface.private-dns-name": _eni("PrivateDnsName"),
+        "network-interface.private-ip-address": _eni("PrivateIpAddress"),
+        "network-interface.public-dns-name": _eni_part("Association", "PublicDnsName"),
+        "network-interface.requester-managed": lambda r: [False for _ in _enis(r)],
+        "network-interface.status": _eni("Status"),
+        "network-interface.source-dest-check": _eni("SourceDestCheck"),
+        "network-interface.subnet-id": _eni("SubnetId"),
+        "network-interface.vpc-id": _eni("VpcId"),
+        "operator.managed": _view("Operator", "Managed"),
+        "owner-id": lambda r: r.instance.owner_id,
+        "placement-group-name": _view("Placement", "GroupName"),
+        "platform": _view("Platform"),
+        "platform-details": _view("PlatformDetails"),
+        "private-dns-name": _view("PrivateDnsName"),
+        "private-dns-name-options.enable-resource-name-dns-a-record": _view(
+            "PrivateDnsNameOptions", "EnableResourceNameDnsARecord"
+        ),
+        "private-dns-name-options.enable-resource-name-dns-aaaa-record": _view(
+            "PrivateDnsNameOptions", "EnableResourceNameDnsAAAARecord"
+        ),
+        "private-dns-name-options.hostname-type": _view("PrivateDnsNameOptions", "HostnameType"),
+        "private-ip-address": _view("PrivateIpAddress"),
+        "product-code": lambda r: None,
+        "ramdisk-id": _view("RamdiskId"),
+        "reason": _view("StateTransitionReason"),
+        "requester-id": lambda r: None,
+        "reservation-id": lambda r: r.instance.reservation_id,
+        "root-device-name": _view("RootDeviceName"),
+        "root-device-type": _view("RootDeviceType"),
+        "source-dest-check": _view("SourceDestCheck"),
+        "spot-instance-request-id": lambda r: None,
+        "state-reason-code": _view("StateReason", "Code"),
+        "state-reason-message": _view("StateReason", "Message"),
+        "subnet-id": _view("SubnetId"),
+        "tenancy": _view("Placement", "Tenancy"),
+        "usage-operation": _view("UsageOperation"),
+        "usage-operation-update-time": _view("UsageOperationUpdateTime"),
+        "virtualization-type": _view("VirtualizationType"),
+        "vpc-id": _view("VpcId"),
+    }
+)
 
 
 def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
     """The named instances, or AWS's errors: a malformed id first, then every missing one."""
     for instance_id in ids:
         prefix, dash, rest = instance_id.partition("-")
-        if prefix != "i" or not dash or len(rest) not in (8, 17) or not all(c in "0123456789abcdef" for c in rest):
+        if (
+            prefix != "i"
+            or not dash
+            or len(rest) not in (8, 17)
+            or not all(c in "0123456789abcdef" for c in rest)
+        ):
             raise AwsError("InvalidInstanceID.Malformed", f'Invalid id: "{instance_id}"')
     found = {i: ctx.ec2.instances.get(i) for i in dict.fromkeys(ids)}
     missing = [i for i, instance in found.items() if instance is None]
@@ -361,7 +392,6 @@ def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
     if missing:
         raise AwsError("InvalidInstanceID.NotFound", f"The instance IDs '{', '.join(missing)}' do not exist")
     return [i for i in found.values() if i is not None]
-
 
 
 def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
@@ -382,7 +412,8 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
 def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("InstanceIds") and req.get("MaxResults") is not None:
         raise AwsError(
-            "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults"
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
         )
     predicate = _INSTANCE_FILTERS.predicate(req.get("Filters"))
     region = ctx.ec2
@@ -390,4 +421,7 @@ def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, An
     if predicate is not None:
         rows = [r for r in rows if predicate(r)]
     page, token = paginate(rows, req)
-    return {"Reservations": reservations(ctx.account_id, ((r.instance, r.view) for r in page)), "NextToken": token}
+    return {
+        "Reservations": reservations(ctx.account_id, ((r.instance, r.view) for r in page)),
+        "NextToken": token,
+    }

@@ -60,7 +60,10 @@ def _state(instance: Instance) -> dict[str, Any]:
 
 
 def _state_changes(
-    ctx: RequestContext, ids: list[str], check: Callable[[Instance], None], apply: Callable[[Instance], None],
+    ctx: RequestContext,
+    ids: list[str],
+    check: Callable[[Instance], None],
+    apply: Callable[[Instance], None],
 ) -> list[dict[str, Any]]:
     """Check every named instance first (one failure fails the call), then change each."""
     instances = find_instances(ctx, ids)
@@ -70,13 +73,16 @@ def _state_changes(
     for instance in instances:
         previous = _state(instance)
         apply(instance)
-        changes.append({"CurrentState": _state(instance), "InstanceId": instance.id, "PreviousState": previous})
+        changes.append(
+            {"CurrentState": _state(instance), "InstanceId": instance.id, "PreviousState": previous}
+        )
     return changes
 
 
 def _incorrect_state(instance: Instance, verb: str) -> AwsError:
     return AwsError(
-        "IncorrectInstanceState", f"The instance '{instance.id}' is not in a state from which it can be {verb}."
+        "IncorrectInstanceState",
+        f"The instance '{instance.id}' is not in a state from which it can be {verb}.",
     )
 
 
@@ -96,7 +102,9 @@ def start_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     def apply(instance: Instance) -> None:
         if instance.state == "stopped":
             subnet = ctx.ec2.subnets.get(instance.subnet_id)
-            public_ip = lifecycle.new_public_ip() if subnet is not None and subnet.map_public_ip_on_launch else None
+            public_ip = (
+                lifecycle.new_public_ip() if subnet is not None and subnet.map_public_ip_on_launch else None
+            )
             lifecycle.start(ctx.ec2, instance, ctx.now, ctx.config.instance_start_seconds, public_ip)
 
     return {"StartingInstances": _state_changes(ctx, req["InstanceIds"], check, apply)}

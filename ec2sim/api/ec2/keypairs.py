@@ -60,9 +60,12 @@ def _tags(req: dict[str, Any]) -> dict[str, str]:
     return tags_for(req.get("TagSpecifications"), "key-pair", ("key-pair",))
 
 
-def _add(ctx: RequestContext, name: str, tags: dict[str, str], fingerprint: str, key_type: str,
-         openssh: str) -> KeyPair:
-    key = KeyPair(ctx.ec2.ids.hex_id("key"), name, fingerprint, key_type, f"{openssh} {name}", ctx.now, tags=tags)
+def _add(
+    ctx: RequestContext, name: str, tags: dict[str, str], fingerprint: str, key_type: str, openssh: str
+) -> KeyPair:
+    key = KeyPair(
+        ctx.ec2.ids.hex_id("key"), name, fingerprint, key_type, f"{openssh} {name}", ctx.now, tags=tags
+    )
     return ctx.ec2.key_pairs.add(key)
 
 
@@ -92,7 +95,9 @@ def import_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         imported = import_public_key(req["PublicKeyMaterial"])
     except ValueError:
         raise AwsError("InvalidKey.Format", "Key is not in valid OpenSSH public key format") from None
-    key = _add(ctx, req["KeyName"], tags, imported.fingerprint, imported.key_type, imported.public_key_openssh)
+    key = _add(
+        ctx, req["KeyName"], tags, imported.fingerprint, imported.key_type, imported.public_key_openssh
+    )
     return {
         "KeyName": key.name,
         "KeyPairId": key.id,

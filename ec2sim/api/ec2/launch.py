@@ -140,7 +140,8 @@ def _subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet:
     subnet = ctx.ec2.default_subnet(zone_name)
     if subnet is None:
         raise AwsError(
-            "MissingInput", f"No subnets found for the default VPC '{ctx.ec2.default_vpc_id}'. Please specify a subnet."
+            "MissingInput",
+            f"No subnets found for the default VPC '{ctx.ec2.default_vpc_id}'. Please specify a subnet.",
         )
     return subnet
 
@@ -157,18 +158,24 @@ def _groups(ctx: RequestContext, req: dict[str, Any], subnet: Subnet) -> list[Se
         groups.append(group)
     names = req.get("SecurityGroups") or ()
     if names and subnet.vpc_id != ctx.ec2.default_vpc_id:
-        raise AwsError("InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet")
+        raise AwsError(
+            "InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet"
+        )
     for name in names:
-        group = next((g for g in ctx.ec2.security_groups.where("vpc_id", subnet.vpc_id) if g.name == name), None)
+        group = next(
+            (g for g in ctx.ec2.security_groups.where("vpc_id", subnet.vpc_id) if g.name == name), None
+        )
         if group is None:
             raise AwsError(
-                "InvalidGroup.NotFound", f"The security group '{name}' does not exist in default VPC '{subnet.vpc_id}'"
+                "InvalidGroup.NotFound",
+                f"The security group '{name}' does not exist in default VPC '{subnet.vpc_id}'",
             )
         groups.append(group)
     for group in groups:
         if group.vpc_id != subnet.vpc_id:
             raise AwsError(
-                "InvalidParameter", f"Security group {group.id} and subnet {subnet.id} belong to different networks."
+                "InvalidParameter",
+                f"Security group {group.id} and subnet {subnet.id} belong to different networks.",
             )
     if not groups:
         default = ctx.ec2.default_security_group(subnet.vpc_id)
@@ -240,7 +247,9 @@ def _merged_device(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]
         raise _invalid(volume_type, "volumeType")
     iops = ebs.get("Iops")
     if volume_type in ("io1", "io2") and iops is None:
-        raise AwsError("InvalidParameterCombination", f"The parameter iops must be specified for {volume_type} volumes.")
+        raise AwsError(
+            "InvalidParameterCombination", f"The parameter iops must be specified for {volume_type} volumes."
+        )
     if iops is None and volume_type == "gp3":
         iops = 3000
     return ImageBlockDevice(
@@ -302,38 +311,66 @@ def build_instance(
     instance_id = ctx.ec2.ids.hex_id("i")
     address = allocate_private_ip(ctx.ec2, subnet)
     interface = NetworkInterface(
-        ctx.ec2.ids.hex_id("eni"), ctx.account_id, subnet.id, subnet.vpc_id, subnet.availability_zone,
-        address, new_mac_address(), group_ids=[g.id for g in plan.groups], instance_id=instance_id,
-        attachment_id=ctx.ec2.ids.hex_id("eni-attach"), tags=dict(plan.tags["network-interface"]),
+        ctx.ec2.ids.hex_id("eni"),
+        ctx.account_id,
+        subnet.id,
+        subnet.vpc_id,
+        subnet.availability_zone,
+        address,
+        new_mac_address(),
+        group_ids=[g.id for g in plan.groups],
+        instance_id=instance_id,
+        attachment_id=ctx.ec2.ids.hex_id("eni-attach"),
+        tags=dict(plan.tags["network-interface"]),
     )
     volumes = [_volume(ctx, plan, device, instance_id, now) for device in plan.devices]
     cores, threads = cpu_options(plan.instance_type)
     monitoring = (req.get("Monitoring") or {}).get("Enabled")
     instance = Instance(
-        instance_id, owner_id=ctx.account_id, reservation_id=reservation_id, image_id=image.id,
-        instance_type=plan.instance_type, availability_zone=subnet.availability_zone, subnet_id=subnet.id,
-        vpc_id=subnet.vpc_id, network_interface_id=interface.id, private_ip_address=address, launch_time=now,
-        ami_launch_index=index, group_ids=[g.id for g in plan.groups], key_name=plan.key_name,
+        instance_id,
+        owner_id=ctx.account_id,
+        reservation_id=reservation_id,
+        image_id=image.id,
+        instance_type=plan.instance_type,
+        availability_zone=subnet.availability_zone,
+        subnet_id=subnet.id,
+        vpc_id=subnet.vpc_id,
+        network_interface_id=interface.id,
+        private_ip_address=address,
+        launch_time=now,
+        ami_launch_index=index,
+        group_ids=[g.id for g in plan.groups],
+        key_name=plan.key_name,
         public_ip_address=new_public_ip() if subnet.map_public_ip_on_launch else None,
-        client_token=req.get("ClientToken"), user_data=plan.user_data, architecture=image.architecture,
-        platform=image.platform, platform_details=image.platform_details, usage_operation=image.usage_operation,
-        root_device_name=image.root_device_name, root_device_type=image.root_device_type,
-        virtualization_type=image.virtualization_type, hypervisor=image.hypervisor, boot_mode=image.boot_mode,
-        ena_support=image.ena_support, ebs_optimized=bool(req.get("EbsOptimized")),
+        client_token=req.get("ClientToken"),
+        user_data=plan.user_data,
+        architecture=image.architecture,
+        platform=image.platform,
+        platform_details=image.platform_details,
+        usage_operation=image.usage_operation,
+        root_device_name=image.root_device_name,
+        root_device_type=image.root_device_type,
+        virtualization_type=image.virtualization_type,
+        hypervisor=image.hypervisor,
+        boot_mode=image.boot_mode,
+        ena_support=image.ena_support,
+        ebs_optimized=bool(req.get("EbsOptimized")),
         monitoring="enabled" if monitoring else "disabled",
         tenancy=(req.get("Placement") or {}).get("Tenancy", "default"),
-        kernel_id=req.get("KernelId", image.kernel_id), ramdisk_id=req.get("RamdiskId", image.ramdisk_id),
-        block_devices=[
-            BlockDevice(v.device or "", v.id, now, v.delete_on_termination) for v in volumes
-        ],
-        iam_profile=_profile(ctx, plan.profile, now), metadata_options=dict(plan.metadata_options),
+        kernel_id=req.get("KernelId", image.kernel_id),
+        ramdisk_id=req.get("RamdiskId", image.ramdisk_id),
+        block_devices=[BlockDevice(v.device or "", v.id, now, v.delete_on_termination) for v in volumes],
+        iam_profile=_profile(ctx, plan.profile, now),
+        metadata_options=dict(plan.metadata_options),
         disable_api_termination=bool(req.get("DisableApiTermination")),
         disable_api_stop=bool(req.get("DisableApiStop")),
         shutdown_behavior=req.get("InstanceInitiatedShutdownBehavior", "stop"),
-        cpu_core_count=cores, cpu_threads_per_core=threads,
+        cpu_core_count=cores,
+        cpu_threads_per_core=threads,
         hibernation_configured=bool((req.get("HibernationOptions") or {}).get("Configured")),
         enclave_enabled=bool((req.get("EnclaveOptions") or {}).get("Enabled")),
-        request_fingerprint=plan.fingerprint, tags=dict(plan.tags["instance"]),
+        request_fingerprint=plan.fingerprint,
+        tags=dict(plan.tags["instance"]),
     )
     return instance, interface, volumes
 
@@ -342,13 +379,32 @@ def _profile(ctx: RequestContext, spec: dict[str, Any] | None, now: datetime) ->
     return resolve_profile(ctx, spec) if spec else None
 
 
-def _volume(ctx: RequestContext, plan: LaunchPlan, device: ImageBlockDevice, instance_id: str, now: datetime) -> Volume:
+def _volume(
+    ctx: RequestContext, plan: LaunchPlan, device: ImageBlockDevice, instance_id: str, now: datetime
+) -> Volume:
     zone = ctx.ec2.zone(plan.subnet.availability_zone)
-    iops = device.iops if device.iops is not None else (max(100, 3 * device.volume_size) if device.volume_type == "gp2" else None)
+    iops = (
+        device.iops
+        if device.iops is not None
+        else (max(100, 3 * device.volume_size) if device.volume_type == "gp2" else None)
+    )
     return Volume(
-        ctx.ec2.ids.hex_id("vol"), ctx.account_id, plan.subnet.availability_zone,
-        zone.zone_id if zone else plan.subnet.availability_zone_id, device.volume_size, device.volume_type, now,
-        state="in-use", snapshot_id=device.snapshot_id or "", iops=iops, throughput=device.throughput,
-        encrypted=device.encrypted, instance_id=instance_id, device=device.device_name, attach_state="attached",
-        attach_time=now, delete_on_termination=device.delete_on_termination, tags=dict(plan.tags["volume"]),
+        ctx.ec2.ids.hex_id("vol"),
+        ctx.account_id,
+        plan.subnet.availability_zone,
+        zone.zone_id if zone else plan.subnet.availability_zone_id,
+        device.volume_size,
+        device.volume_type,
+        now,
+        state="in-use",
+        snapshot_id=device.snapshot_id or "",
+        iops=iops,
+        throughput=device.throughput,
+        encrypted=device.encrypted,
+        instance_id=instance_id,
+        device=device.device_name,
+        attach_state="attached",
+        attach_time=now,
+        delete_on_termination=device.delete_on_termination,
+        tags=dict(plan.tags["volume"]),
     )

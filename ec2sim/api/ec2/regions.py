@@ -26,8 +26,10 @@ def describe_regions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
         {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "opt-in-not-required"}
         for name in REGION_NAMES
     ]
-    others = [{"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "not-opted-in"}
-              for name in opt_in_regions()]
+    others = [
+        {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "not-opted-in"}
+        for name in opt_in_regions()
+    ]
     if req.get("AllRegions"):
         regions += others
     if req.get("RegionNames"):
@@ -79,7 +81,7 @@ def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dic
             if missing:
                 raise AwsError(
                     "InvalidParameterValue",
-                    f"The zone '{sorted(missing)[0]}' does not exist in the region '{ctx.region}'",
+                    f"The zone '{min(missing)}' does not exist in the region '{ctx.region}'",
                 )
             items = [z for z in items if z[field] in wanted]
     return {"AvailabilityZones": _ZONE_FILTERS.apply(items, req.get("Filters"))}
@@ -98,7 +100,9 @@ def describe_account_attributes(ctx: RequestContext, req: dict[str, Any]) -> dic
     wanted = req.get("AttributeNames") or list(attributes)
     unknown = [name for name in wanted if name not in attributes]
     if unknown:
-        raise AwsError("InvalidParameterValue", f"Value ({unknown[0]}) for parameter attributeName is invalid.")
+        raise AwsError(
+            "InvalidParameterValue", f"Value ({unknown[0]}) for parameter attributeName is invalid."
+        )
     return {
         "AccountAttributes": [
             {"AttributeName": name, "AttributeValues": [{"AttributeValue": v} for v in attributes[name]]}

@@ -26,8 +26,15 @@ MAX_TEXT = 255
 # Characters EC2 allows in VPC security group names and descriptions.
 _VALID_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 _PROTOCOLS = {
-    "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp",
-    "icmpv6": "icmpv6", "58": "icmpv6", ALL_PROTOCOLS: ALL_PROTOCOLS,
+    "tcp": "tcp",
+    "6": "tcp",
+    "udp": "udp",
+    "17": "udp",
+    "icmp": "icmp",
+    "1": "icmp",
+    "icmpv6": "icmpv6",
+    "58": "icmpv6",
+    ALL_PROTOCOLS: ALL_PROTOCOLS,
 }
 _NOT_FOUND = "InvalidGroup.NotFound"
 
@@ -58,7 +65,9 @@ def _by_default_vpc_name(region: Ec2Region, name: str) -> SecurityGroup:
     """[Default VPC] look-ups by name."""
     group = _by_name(region, name, region.default_vpc_id)
     if group is None:
-        raise AwsError(_NOT_FOUND, f"The security group '{name}' does not exist in default VPC '{region.default_vpc_id}'")
+        raise AwsError(
+            _NOT_FOUND, f"The security group '{name}' does not exist in default VPC '{region.default_vpc_id}'"
+        )
     return group
 
 
@@ -85,7 +94,9 @@ def _check_text(value: str, parameter: str) -> None:
         problem = "Character set is not supported."
     else:
         return
-    raise AwsError("InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid. {problem}")
+    raise AwsError(
+        "InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid. {problem}"
+    )
 
 
 @ec2_action("CreateSecurityGroup")
@@ -96,13 +107,17 @@ def create_security_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
     if name.lower().startswith("sg-"):
         raise AwsError("InvalidParameterValue", "Group names may not be in the format sg-*")
     if name.lower() == "default":
-        raise AwsError("InvalidGroup.Reserved",
-                       "The name 'default' is reserved, and cannot be used to create a new security group.")
+        raise AwsError(
+            "InvalidGroup.Reserved",
+            "The name 'default' is reserved, and cannot be used to create a new security group.",
+        )
     vpc_id = req.get("VpcId") or ctx.ec2.default_vpc_id
     if ctx.ec2.vpcs.get(vpc_id) is None:
         raise AwsError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
     if any(g.name.lower() == name.lower() for g in ctx.ec2.security_groups.where("vpc_id", vpc_id)):
-        raise AwsError("InvalidGroup.Duplicate", f"The security group '{name}' already exists for VPC '{vpc_id}'")
+        raise AwsError(
+            "InvalidGroup.Duplicate", f"The security group '{name}' already exists for VPC '{vpc_id}'"
+        )
     tags = tags_for(req.get("TagSpecifications"), "security-group", ("security-group",))
     group = ctx.ec2.add_security_group(vpc_id, name, description)
     ctx.ec2.set_tags(group, tags)
@@ -115,11 +130,16 @@ def create_security_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
 
 def _check_deletable(region: Ec2Region, group: SecurityGroup) -> None:
     if group.name == "default":
-        raise AwsError("CannotDelete", f'the specified group: "{group.id}" name: "default" cannot be deleted by a user')
+        raise AwsError(
+            "CannotDelete", f'the specified group: "{group.id}" name: "default" cannot be deleted by a user'
+        )
     in_use = (
         any(group.id in i.group_ids and i.state != "terminated" for i in region.instances)
         or any(group.id in e.group_ids for e in region.network_interfaces)
-        or any(g is not group and g.references(group.id) for g in region.security_groups.where("vpc_id", group.vpc_id))
+        or any(
+            g is not group and g.references(group.id)
+            for g in region.security_groups.where("vpc_id", group.vpc_id)
+        )
     )
     if in_use:
         raise AwsError("DependencyViolation", f"resource {group.id} has a dependent object")
@@ -144,8 +164,13 @@ def _ip_permissions(rules: list[SecurityGroupRule]) -> list[dict[str, Any]]:
         permission = grouped.get(key)
         if permission is None:
             permission = grouped[key] = {
-                "IpProtocol": rule.protocol, "FromPort": rule.from_port, "ToPort": rule.to_port,
-                "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": [],
+                "IpProtocol": rule.protocol,
+                "FromPort": rule.from_port,
+                "ToPort": rule.to_port,
+                "IpRanges": [],
+                "Ipv6Ranges": [],
+                "PrefixListIds": [],
+                "UserIdGroupPairs": [],
             }
         permission[_peer_member(rule)].append(_peer_entry(rule))
     return list(grouped.values())
@@ -263,7 +288,10 @@ def _ports(protocol: str, low: int | None, high: int | None) -> tuple[int | None
             if not 0 <= port <= 65535:
                 raise AwsError("InvalidParameterValue", f"TCP/UDP ({end}) port ({port}) out of range")
         if low > high:
-            raise AwsError("InvalidParameterValue", f"Invalid TCP/UDP port range: from port ({low}) exceeds to port ({high})")
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Invalid TCP/UDP port range: from port ({low}) exceeds to port ({high})",
+            )
         return low, high
     if protocol in ("icmp", "icmpv6"):
         if low is None and high is None and protocol == "icmpv6":
@@ -325,8 +353,10 @@ def _normalise(ctx: RequestContext, permission: dict[str, Any]) -> dict[str, Any
     peers = {
         "IpRanges": lambda e: {"CidrIp": _cidr(e.get("CidrIp"), 4), "Description": _description(e)},
         "Ipv6Ranges": lambda e: {"CidrIpv6": _cidr(e.get("CidrIpv6"), 6), "Description": _description(e)},
-        "PrefixListIds": lambda e: {"PrefixListId": _prefix_list(e.get("PrefixListId")),
-                                    "Description": _description(e)},
+        "PrefixListIds": lambda e: {
+            "PrefixListId": _prefix_list(e.get("PrefixListId")),
+            "Description": _description(e),
+        },
         "UserIdGroupPairs": lambda e: _group_pair(ctx, e),
     }
     normalised: dict[str, Any] = {"IpProtocol": protocol, "FromPort": low, "ToPort": high}
@@ -355,8 +385,9 @@ def _legacy_permissions(req: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"IpProtocol": req.get("IpProtocol"), **ports, "IpRanges": ranges}]
 
 
-def _requested_rules(ctx: RequestContext, group: SecurityGroup, req: dict[str, Any],
-                     egress: bool) -> list[SecurityGroupRule]:
+def _requested_rules(
+    ctx: RequestContext, group: SecurityGroup, req: dict[str, Any], egress: bool
+) -> list[SecurityGroupRule]:
     """The request's rules as new (not yet added) rules of `group`."""
     permissions = req.get("IpPermissions") or _legacy_permissions(req)
     if not permissions:
@@ -397,7 +428,8 @@ def _rule_fields(rule: SecurityGroupRule) -> dict[str, Any]:
 def _rule_item(ctx: RequestContext, rule: SecurityGroupRule) -> dict[str, Any]:
     referenced = (
         {"GroupId": rule.referenced_group_id, "UserId": rule.referenced_user_id}
-        if rule.referenced_group_id else None
+        if rule.referenced_group_id
+        else None
     )
     return {
         **_rule_fields(rule),
@@ -418,11 +450,15 @@ def _authorize(ctx: RequestContext, req: dict[str, Any], egress: bool) -> dict[s
         if rule.match_key in seen:
             raise AwsError("InvalidParameterValue", "The same permission must not appear multiple times")
         if rule.match_key in existing:
-            raise AwsError("InvalidPermission.Duplicate", f'the specified rule "{_rule_text(rule)}" already exists')
+            raise AwsError(
+                "InvalidPermission.Duplicate", f'the specified rule "{_rule_text(rule)}" already exists'
+            )
         seen.add(rule.match_key)
     if len(existing) + len(new) > MAX_RULES:
-        raise AwsError("RulesPerSecurityGroupLimitExceeded",
-                       "The maximum number of rules per security group has been reached.")
+        raise AwsError(
+            "RulesPerSecurityGroupLimitExceeded",
+            "The maximum number of rules per security group has been reached.",
+        )
     for rule in new:
         rule.tags.update(tags)
     group.add_rules(new)
@@ -441,11 +477,15 @@ def authorize_security_group_egress(ctx: RequestContext, req: dict[str, Any]) ->
 
 def _check_rule_id(rule_id: str) -> None:
     if not rule_id.startswith("sgr-"):
-        raise AwsError("InvalidSecurityGroupRuleId.Malformed", f'Invalid id: "{rule_id}" (expecting "sgr-...")')
+        raise AwsError(
+            "InvalidSecurityGroupRuleId.Malformed", f'Invalid id: "{rule_id}" (expecting "sgr-...")'
+        )
 
 
 def _rule_not_found(rule_id: str) -> AwsError:
-    return AwsError("InvalidSecurityGroupRuleId.NotFound", f"The security group rule ID '{rule_id}' does not exist")
+    return AwsError(
+        "InvalidSecurityGroupRuleId.NotFound", f"The security group rule ID '{rule_id}' does not exist"
+    )
 
 
 def _rules_by_id(group: SecurityGroup, rule_ids: list[str], egress: bool) -> list[SecurityGroupRule]:
@@ -459,8 +499,9 @@ def _rules_by_id(group: SecurityGroup, rule_ids: list[str], egress: bool) -> lis
     return rules
 
 
-def _matching(ctx: RequestContext, group: SecurityGroup, req: dict[str, Any],
-              egress: bool) -> tuple[list[SecurityGroupRule], list[SecurityGroupRule]]:
+def _matching(
+    ctx: RequestContext, group: SecurityGroup, req: dict[str, Any], egress: bool
+) -> tuple[list[SecurityGroupRule], list[SecurityGroupRule]]:
     """The group's rules the request names, and the named rules it does not have.
 
     Unknown rules are an error in a non-default VPC; in the default VPC AWS
@@ -476,7 +517,9 @@ def _matching(ctx: RequestContext, group: SecurityGroup, req: dict[str, Any],
             unknown.append(wanted)
     vpc = ctx.ec2.vpcs.get(group.vpc_id)
     if unknown and not (vpc and vpc.is_default):
-        raise AwsError("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+        raise AwsError(
+            "InvalidPermission.NotFound", "The specified rule does not exist in this security group."
+        )
     return found, unknown
 
 
@@ -489,7 +532,9 @@ def _revoke(ctx: RequestContext, req: dict[str, Any], egress: bool) -> dict[str,
     group.remove_rules({r.id for r in rules})
     return {
         "Return": True,
-        "RevokedSecurityGroupRules": [{**_rule_fields(r), "ReferencedGroupId": r.referenced_group_id} for r in rules],
+        "RevokedSecurityGroupRules": [
+            {**_rule_fields(r), "ReferencedGroupId": r.referenced_group_id} for r in rules
+        ],
         "UnknownIpPermissions": _ip_permissions(unknown) or None,
     }
 
@@ -519,7 +564,8 @@ def describe_security_group_rules(ctx: RequestContext, req: dict[str, Any]) -> d
     group_ids = _RULE_FILTERS.values(req.get("Filters"), "group-id")
     groups = (
         [g for g in map(ctx.ec2.security_groups.get, dict.fromkeys(group_ids)) if g is not None]
-        if group_ids is not None else ctx.ec2.security_groups
+        if group_ids is not None
+        else ctx.ec2.security_groups
     )
     rules = [r for g in groups for r in g.rules()]
     if req.get("SecurityGroupRuleIds"):

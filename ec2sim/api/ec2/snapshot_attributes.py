@@ -23,7 +23,10 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 def _attribute(req: dict[str, Any], default: str | None = None) -> str:
     attribute = req.get("Attribute", default)
     if attribute not in ATTRIBUTES:
-        raise AwsError("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute.")
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute.",
+        )
     return attribute
 
 
@@ -46,7 +49,8 @@ def _changes(req: dict[str, Any]) -> tuple[str, list[str], bool]:
     add, remove = structured.get("Add") or [], structured.get("Remove") or []
     if add and remove:
         raise AwsError(
-            "InvalidParameterCombination", "You cannot add and remove create volume permissions in one request."
+            "InvalidParameterCombination",
+            "You cannot add and remove create volume permissions in one request.",
         )
     if add or remove:
         operation, entries = ("add", add) if add else ("remove", remove)
@@ -56,17 +60,24 @@ def _changes(req: dict[str, Any]) -> tuple[str, list[str], bool]:
         operation = req.get("OperationType")
         users, groups = list(req.get("UserIds") or ()), list(req.get("GroupNames") or ())
         if operation not in ("add", "remove"):
-            raise AwsError("MissingParameter", "The request must contain the parameter createVolumePermission")
+            raise AwsError(
+                "MissingParameter", "The request must contain the parameter createVolumePermission"
+            )
     if not users and not groups:
         raise AwsError("MissingParameter", "The request must contain the parameter createVolumePermission")
     if len(users) + len(groups) > MAX_MODIFICATIONS:
         raise AwsError("InvalidParameterValue", f"Too many modifications; maximum is {MAX_MODIFICATIONS}.")
     for group in groups:
         if group != "all":
-            raise AwsError("InvalidParameterValue", f"Value ({group}) for parameter group is invalid. Valid value: all")
+            raise AwsError(
+                "InvalidParameterValue", f"Value ({group}) for parameter group is invalid. Valid value: all"
+            )
     for user in users:
         if not _ACCOUNT_ID.match(user):
-            raise AwsError("InvalidParameterValue", f"Value ({user}) for parameter userId is invalid. Invalid account id.")
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Value ({user}) for parameter userId is invalid. Invalid account id.",
+            )
     return operation, users, bool(groups)
 
 
@@ -75,7 +86,9 @@ def _check_shareable(snapshot: Snapshot, users: list[str], public: bool) -> None
     if not snapshot.encrypted:
         return
     if public:
-        raise AwsError("UnsupportedOperation", "Encrypted snapshots can’t be shared publicly. Specify another snapshot.")
+        raise AwsError(
+            "UnsupportedOperation", "Encrypted snapshots can’t be shared publicly. Specify another snapshot."
+        )
     if users and (snapshot.kms_key_id is None or snapshot.kms_key_id.endswith("alias/aws/ebs")):
         raise AwsError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
 

@@ -38,10 +38,18 @@ def owned_snapshot(ctx: RequestContext, snapshot_id: str) -> Snapshot:
 def snapshot_view(snapshot: Snapshot, caller: str) -> dict[str, Any]:
     """The Snapshot shape; tags are the owner's and shown only to the owner."""
     return {
-        "SnapshotId": snapshot.id, "VolumeId": snapshot.volume_id, "State": snapshot.state,
-        "StartTime": snapshot.start_time, "Progress": snapshot.progress, "OwnerId": snapshot.owner_id,
-        "Description": snapshot.description, "VolumeSize": snapshot.volume_size, "Encrypted": snapshot.encrypted,
-        "KmsKeyId": snapshot.kms_key_id, "StorageTier": snapshot.storage_tier, "OwnerAlias": snapshot.owner_alias,
+        "SnapshotId": snapshot.id,
+        "VolumeId": snapshot.volume_id,
+        "State": snapshot.state,
+        "StartTime": snapshot.start_time,
+        "Progress": snapshot.progress,
+        "OwnerId": snapshot.owner_id,
+        "Description": snapshot.description,
+        "VolumeSize": snapshot.volume_size,
+        "Encrypted": snapshot.encrypted,
+        "KmsKeyId": snapshot.kms_key_id,
+        "StorageTier": snapshot.storage_tier,
+        "OwnerAlias": snapshot.owner_alias,
         "Tags": tag_list(snapshot.tags) or None if snapshot.owner_id == caller else None,
     }
 
@@ -50,9 +58,18 @@ def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: d
     """A snapshot of `volume`, pending until the next request (then completed)."""
     region = ctx.ec2
     snapshot = Snapshot(
-        region.ids.hex_id("snap"), owner_id=ctx.account_id, region=ctx.region, volume_id=volume.id,
-        volume_size=volume.size, start_time=ctx.now, description=description, state="pending", progress="",
-        encrypted=volume.encrypted, kms_key_id=volume.kms_key_id, tags=tags,
+        region.ids.hex_id("snap"),
+        owner_id=ctx.account_id,
+        region=ctx.region,
+        volume_id=volume.id,
+        volume_size=volume.size,
+        start_time=ctx.now,
+        description=description,
+        state="pending",
+        progress="",
+        encrypted=volume.encrypted,
+        kms_key_id=volume.kms_key_id,
+        tags=tags,
     )
     region.add_snapshot(snapshot)
 
@@ -86,7 +103,11 @@ def _instance_volumes(region: Ec2Region, spec: dict[str, Any]) -> list[Volume]:
     for device in instance.block_devices:
         volume = region.volumes.get(device.volume_id)
         is_root = device.device_name == instance.root_device_name
-        if volume is None or (is_root and spec.get("ExcludeBootVolume")) or (not is_root and volume.id in excluded):
+        if (
+            volume is None
+            or (is_root and spec.get("ExcludeBootVolume"))
+            or (not is_root and volume.id in excluded)
+        ):
             continue
         volumes.append(volume)
     return volumes
@@ -99,12 +120,27 @@ def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
     copy_tags = req.get("CopyTagsFromSource") == "volume"
     infos = []
     for volume in volumes:
-        snapshot = _new_snapshot(ctx, volume, req.get("Description", ""), {**(volume.tags if copy_tags else {}), **tags})
+        snapshot = _new_snapshot(
+            ctx, volume, req.get("Description", ""), {**(volume.tags if copy_tags else {}), **tags}
+        )
         view = snapshot_view(snapshot, ctx.account_id)
-        infos.append({k: view[k] for k in (
-            "SnapshotId", "VolumeId", "State", "StartTime", "Progress", "OwnerId", "Description",
-            "VolumeSize", "Encrypted", "Tags",
-        )})
+        infos.append(
+            {
+                k: view[k]
+                for k in (
+                    "SnapshotId",
+                    "VolumeId",
+                    "State",
+                    "StartTime",
+                    "Progress",
+                    "OwnerId",
+                    "Description",
+                    "VolumeSize",
+                    "Encrypted",
+                    "Tags",
+                )
+            }
+        )
     return {"Snapshots": infos}
 
 
@@ -117,10 +153,15 @@ def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     )
     region = ctx.ec2
     copy = Snapshot(
-        region.ids.hex_id("snap"), owner_id=ctx.account_id, region=ctx.region, volume_id=COPY_VOLUME_ID,
-        volume_size=source.volume_size, start_time=ctx.now,
+        region.ids.hex_id("snap"),
+        owner_id=ctx.account_id,
+        region=ctx.region,
+        volume_id=COPY_VOLUME_ID,
+        volume_size=source.volume_size,
+        start_time=ctx.now,
         description=req.get("Description", f"[Copied {source.id} from {source.region}]"),
-        encrypted=encrypted, kms_key_id=kms_key_id,
+        encrypted=encrypted,
+        kms_key_id=kms_key_id,
         tags=tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",)),
     )
     region.add_snapshot(copy)
@@ -140,25 +181,29 @@ def delete_snapshot(ctx: RequestContext, req: dict[str, Any]) -> None:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
     image_id = _image_using(ctx.ec2, snapshot.id)
     if image_id is not None:
-        raise AwsError("InvalidSnapshot.InUse", f"The snapshot {snapshot.id} is currently in use by {image_id}")
+        raise AwsError(
+            "InvalidSnapshot.InUse", f"The snapshot {snapshot.id} is currently in use by {image_id}"
+        )
     ctx.ec2.remove_snapshot(snapshot.id)
 
 
 # DescribeSnapshots ------------------------------------------------------------------
 
-_FILTERS = FilterSet({
-    "snapshot-id": lambda s: s.id,
-    "owner-id": lambda s: s.owner_id,
-    "owner-alias": lambda s: s.owner_alias,
-    "status": lambda s: s.state,
-    "volume-id": lambda s: s.volume_id,
-    "volume-size": lambda s: s.volume_size,
-    "description": lambda s: s.description,
-    "encrypted": lambda s: s.encrypted,
-    "start-time": lambda s: s.start_time,
-    "progress": lambda s: s.progress,
-    "storage-tier": lambda s: s.storage_tier,
-})
+_FILTERS = FilterSet(
+    {
+        "snapshot-id": lambda s: s.id,
+        "owner-id": lambda s: s.owner_id,
+        "owner-alias": lambda s: s.owner_alias,
+        "status": lambda s: s.state,
+        "volume-id": lambda s: s.volume_id,
+        "volume-size": lambda s: s.volume_size,
+        "description": lambda s: s.description,
+        "encrypted": lambda s: s.encrypted,
+        "start-time": lambda s: s.start_time,
+        "progress": lambda s: s.progress,
+        "storage-tier": lambda s: s.storage_tier,
+    }
+)
 
 
 def _visible(ctx: RequestContext) -> dict[str, Snapshot]:
@@ -176,8 +221,10 @@ def _by_owner(ctx: RequestContext, owners: Iterable[str]) -> dict[str, Snapshot]
         if owner in ("self", ctx.account_id):
             found.update((s.id, s) for s in ctx.ec2.snapshots)
             continue
-        visible = (*ctx.ec2.shared_snapshots.public_in(ctx.region),
-                   *ctx.ec2.shared_snapshots.granted_to(ctx.region, ctx.account_id))
+        visible = (
+            *ctx.ec2.shared_snapshots.public_in(ctx.region),
+            *ctx.ec2.shared_snapshots.granted_to(ctx.region, ctx.account_id),
+        )
         for snapshot in visible:
             if snapshot.owner_id == owner or (owner == "amazon" and snapshot.owner_alias == "amazon"):
                 found[snapshot.id] = snapshot
@@ -216,7 +263,8 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Snapshot]:
 def describe_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("SnapshotIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(
-            "InvalidParameterCombination", "The parameter snapshotSet cannot be used with the parameter maxResults"
+            "InvalidParameterCombination",
+            "The parameter snapshotSet cannot be used with the parameter maxResults",
         )
     snapshots = _FILTERS.apply(_candidates(ctx, req), req.get("Filters"))
     page, token = paginate(snapshots, req)

@@ -40,16 +40,22 @@ def validate_tags(tags: list[dict[str, Any]]) -> dict[str, str]:
                 "InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use"
             )
         if not 1 <= len(key) <= 128:
-            raise AwsError("InvalidParameterValue", f"Tag key exceeds the maximum length of 128 characters: {key}")
+            raise AwsError(
+                "InvalidParameterValue", f"Tag key exceeds the maximum length of 128 characters: {key}"
+            )
         if len(value) > 256:
-            raise AwsError("InvalidParameterValue", f"Tag value exceeds the maximum length of 256 characters: {value}")
+            raise AwsError(
+                "InvalidParameterValue", f"Tag value exceeds the maximum length of 256 characters: {value}"
+            )
         result[key] = value
     if len(result) > MAX_TAGS:
         raise AwsError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
     return result
 
 
-def tags_for(specs: list[dict[str, Any]] | None, resource_type: str, allowed: tuple[str, ...]) -> dict[str, str]:
+def tags_for(
+    specs: list[dict[str, Any]] | None, resource_type: str, allowed: tuple[str, ...]
+) -> dict[str, str]:
     """The tags TagSpecifications give `resource_type`; other types must be in `allowed`."""
     result: dict[str, str] = {}
     for spec in specs or ():
@@ -72,7 +78,7 @@ def _resource_type(resource_id: str) -> str:
 def find_resource(region: Ec2Region, resource_id: str) -> Resource:
     prefix, dash, rest = resource_id.partition("-")
     if not dash or prefix not in _ID_KINDS or not rest:
-        raise AwsError("InvalidID", f'The ID \'{resource_id}\' is not valid')
+        raise AwsError("InvalidID", f"The ID '{resource_id}' is not valid")
     found = region.resources.get(resource_id)
     if found is None:
         _, code, noun = _ID_KINDS[prefix]
@@ -115,7 +121,8 @@ _TAG_FILTERS = FilterSet(
 def describe_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ids = _TAG_FILTERS.values(req.get("Filters"), "resource-id")
     resources = (
-        [r for r in map(ctx.ec2.resources.get, ids) if r is not None] if ids is not None
+        [r for r in map(ctx.ec2.resources.get, ids) if r is not None]
+        if ids is not None
         else list(ctx.ec2.resources.values())
     )
     items = [

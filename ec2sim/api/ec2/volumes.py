@@ -27,12 +27,19 @@ from ec2sim.store.ec2.volumes import Volume, VolumeModification
 
 # Volume type → (minimum, maximum) size in GiB.
 SIZE_LIMITS: dict[str, tuple[int, int]] = {
-    "gp2": (1, 16384), "gp3": (1, 16384), "io1": (4, 16384), "io2": (4, 65536),
-    "st1": (125, 16384), "sc1": (125, 16384), "standard": (1, 1024),
+    "gp2": (1, 16384),
+    "gp3": (1, 16384),
+    "io1": (4, 16384),
+    "io2": (4, 65536),
+    "st1": (125, 16384),
+    "sc1": (125, 16384),
+    "standard": (1, 1024),
 }
 # Provisioned-IOPS types → (minimum, maximum, maximum per GiB).
 IOPS_LIMITS: dict[str, tuple[int, int, int]] = {
-    "gp3": (3000, 16000, 500), "io1": (100, 64000, 50), "io2": (100, 256000, 1000),
+    "gp3": (3000, 16000, 500),
+    "io1": (100, 64000, 50),
+    "io2": (100, 256000, 1000),
 }
 GP3_THROUGHPUT = (125, 1000)
 _ID = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -83,12 +90,14 @@ def checked_settings(
         raise AwsError("InvalidParameterValue", f"Volume of {size}GiB is too large; maximum is {high}GiB.")
     if throughput is not None and volume_type != "gp3":
         raise AwsError(
-            "InvalidParameterCombination", f"The parameter throughput is not supported for {volume_type} volumes."
+            "InvalidParameterCombination",
+            f"The parameter throughput is not supported for {volume_type} volumes.",
         )
     if volume_type not in IOPS_LIMITS:
         if iops is not None:
             raise AwsError(
-                "InvalidParameterCombination", f"The parameter iops is not supported for {volume_type} volumes."
+                "InvalidParameterCombination",
+                f"The parameter iops is not supported for {volume_type} volumes.",
             )
         return (max(100, min(16000, 3 * size)) if volume_type == "gp2" else None), None
     if iops is None and volume_type != "gp3":
@@ -114,20 +123,31 @@ def checked_settings(
 
 def attachment_view(volume: Volume) -> dict[str, Any]:
     return {
-        "VolumeId": volume.id, "InstanceId": volume.instance_id, "Device": volume.device,
-        "State": volume.attach_state, "AttachTime": volume.attach_time,
+        "VolumeId": volume.id,
+        "InstanceId": volume.instance_id,
+        "Device": volume.device,
+        "State": volume.attach_state,
+        "AttachTime": volume.attach_time,
         "DeleteOnTermination": volume.delete_on_termination,
     }
 
 
 def volume_view(volume: Volume) -> dict[str, Any]:
     return {
-        "VolumeId": volume.id, "Size": volume.size, "SnapshotId": volume.snapshot_id,
-        "AvailabilityZone": volume.availability_zone, "AvailabilityZoneId": volume.availability_zone_id,
-        "State": volume.state, "CreateTime": volume.create_time,
+        "VolumeId": volume.id,
+        "Size": volume.size,
+        "SnapshotId": volume.snapshot_id,
+        "AvailabilityZone": volume.availability_zone,
+        "AvailabilityZoneId": volume.availability_zone_id,
+        "State": volume.state,
+        "CreateTime": volume.create_time,
         "Attachments": [attachment_view(volume)] if volume.instance_id else [],
-        "Encrypted": volume.encrypted, "KmsKeyId": volume.kms_key_id, "VolumeType": volume.volume_type,
-        "Iops": volume.iops, "Throughput": volume.throughput, "MultiAttachEnabled": volume.multi_attach_enabled,
+        "Encrypted": volume.encrypted,
+        "KmsKeyId": volume.kms_key_id,
+        "VolumeType": volume.volume_type,
+        "Iops": volume.iops,
+        "Throughput": volume.throughput,
+        "MultiAttachEnabled": volume.multi_attach_enabled,
         "Tags": tag_list(volume.tags) or None,
     }
 
@@ -155,8 +175,10 @@ def usable_snapshot(ctx: RequestContext, snapshot_id: str, region: str | None = 
     check_id(snapshot_id, "snap", "InvalidSnapshotID.Malformed")
     registry = ctx.ec2.shared_snapshots
     snapshot = registry.get(snapshot_id)
-    if snapshot is None or snapshot.region != (region or ctx.region) or not registry.usable_by(
-        snapshot, ctx.account_id
+    if (
+        snapshot is None
+        or snapshot.region != (region or ctx.region)
+        or not registry.usable_by(snapshot, ctx.account_id)
     ):
         raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
     return snapshot
@@ -200,10 +222,23 @@ def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
             "InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set."
         )
     volume = Volume(
-        ctx.ec2.ids.hex_id("vol"), ctx.account_id, zone, zone_id, size, volume_type, ctx.now, state="creating",
-        snapshot_id=snapshot.id if snapshot else "", iops=iops, throughput=throughput, encrypted=encrypted,
-        kms_key_id=req.get("KmsKeyId") or (snapshot.kms_key_id if snapshot else None) or _default_key(ctx, encrypted),
-        multi_attach_enabled=bool(req.get("MultiAttachEnabled")), client_token=req.get("ClientToken"),
+        ctx.ec2.ids.hex_id("vol"),
+        ctx.account_id,
+        zone,
+        zone_id,
+        size,
+        volume_type,
+        ctx.now,
+        state="creating",
+        snapshot_id=snapshot.id if snapshot else "",
+        iops=iops,
+        throughput=throughput,
+        encrypted=encrypted,
+        kms_key_id=req.get("KmsKeyId")
+        or (snapshot.kms_key_id if snapshot else None)
+        or _default_key(ctx, encrypted),
+        multi_attach_enabled=bool(req.get("MultiAttachEnabled")),
+        client_token=req.get("ClientToken"),
         tags=tags_for(req.get("TagSpecifications"), "volume", ("volume",)),
     )
     ctx.ec2.volumes.add(volume)
@@ -230,24 +265,26 @@ def _later(ctx: RequestContext, volume: Volume, still: Callable[[Volume], bool],
 
 # DescribeVolumes ---------------------------------------------------------------------
 
-_FILTERS = FilterSet({
-    "volume-id": lambda v: v.id,
-    "status": lambda v: v.state,
-    "availability-zone": lambda v: v.availability_zone,
-    "availability-zone-id": lambda v: v.availability_zone_id,
-    "size": lambda v: v.size,
-    "snapshot-id": lambda v: v.snapshot_id,
-    "volume-type": lambda v: v.volume_type,
-    "encrypted": lambda v: v.encrypted,
-    "create-time": lambda v: v.create_time,
-    "multi-attach-enabled": lambda v: v.multi_attach_enabled,
-    "fast-restored": lambda v: False,
-    "attachment.instance-id": lambda v: v.instance_id,
-    "attachment.device": lambda v: v.device,
-    "attachment.status": lambda v: v.attach_state,
-    "attachment.attach-time": lambda v: v.attach_time,
-    "attachment.delete-on-termination": lambda v: v.delete_on_termination if v.instance_id else None,
-})
+_FILTERS = FilterSet(
+    {
+        "volume-id": lambda v: v.id,
+        "status": lambda v: v.state,
+        "availability-zone": lambda v: v.availability_zone,
+        "availability-zone-id": lambda v: v.availability_zone_id,
+        "size": lambda v: v.size,
+        "snapshot-id": lambda v: v.snapshot_id,
+        "volume-type": lambda v: v.volume_type,
+        "encrypted": lambda v: v.encrypted,
+        "create-time": lambda v: v.create_time,
+        "multi-attach-enabled": lambda v: v.multi_attach_enabled,
+        "fast-restored": lambda v: False,
+        "attachment.instance-id": lambda v: v.instance_id,
+        "attachment.device": lambda v: v.device,
+        "attachment.status": lambda v: v.attach_state,
+        "attachment.attach-time": lambda v: v.attach_time,
+        "attachment.delete-on-termination": lambda v: v.delete_on_termination if v.instance_id else None,
+    }
+)
 
 
 def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
@@ -265,7 +302,8 @@ def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
 def describe_volumes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("VolumeIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(
-            "InvalidParameterCombination", "The parameter volumeSet cannot be used with the parameter maxResults"
+            "InvalidParameterCombination",
+            "The parameter volumeSet cannot be used with the parameter maxResults",
         )
     volumes = _FILTERS.apply(_listed(ctx.ec2, req), req.get("Filters"))
     page, token = paginate(volumes, req)
@@ -283,7 +321,9 @@ def _set_device(region: Ec2Region, instance: Instance, volume: Volume, device: B
 
 def _set_device_status(region: Ec2Region, instance_id: str | None, volume: Volume, status: str) -> None:
     instance = region.instances.get(instance_id or "")
-    current = next((d for d in instance.block_devices if d.volume_id == volume.id), None) if instance else None
+    current = (
+        next((d for d in instance.block_devices if d.volume_id == volume.id), None) if instance else None
+    )
     if instance is not None and current is not None:
         _set_device(region, instance, volume, replace(current, status=status))
 
@@ -311,8 +351,13 @@ def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         )
     now = ctx.now.replace(microsecond=0)
     region.volumes.update(
-        volume, state="in-use", instance_id=instance.id, device=device, attach_state="attaching",
-        attach_time=now, delete_on_termination=False,
+        volume,
+        state="in-use",
+        instance_id=instance.id,
+        device=device,
+        attach_state="attaching",
+        attach_time=now,
+        delete_on_termination=False,
     )
     _set_device(region, instance, volume, BlockDevice(device, volume.id, now, False, status="attaching"))
     view = attachment_view(volume)
@@ -366,7 +411,12 @@ def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if instance is not None:
             _set_device(region, instance, volume, None)
         region.volumes.update(
-            volume, state="available", instance_id=None, device=None, attach_state=None, attach_time=None,
+            volume,
+            state="available",
+            instance_id=None,
+            device=None,
+            attach_state=None,
+            attach_time=None,
             delete_on_termination=False,
         )
 
@@ -387,8 +437,11 @@ def delete_volume(ctx: RequestContext, req: dict[str, Any]) -> None:
 
 def modification_view(m: VolumeModification) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "VolumeId": m.volume_id, "ModificationState": m.state, "Progress": m.progress,
-        "StartTime": m.start_time, "EndTime": m.end_time,
+        "VolumeId": m.volume_id,
+        "ModificationState": m.state,
+        "Progress": m.progress,
+        "StartTime": m.start_time,
+        "EndTime": m.end_time,
     }
     view.update({f"Original{k}": v for k, v in m.original.items()})
     view.update({f"Target{k}": v for k, v in m.target.items()})
@@ -397,8 +450,11 @@ def modification_view(m: VolumeModification) -> dict[str, Any]:
 
 def _settings(volume: Volume) -> dict[str, object]:
     return {
-        "Size": volume.size, "Iops": volume.iops, "VolumeType": volume.volume_type,
-        "Throughput": volume.throughput, "MultiAttachEnabled": volume.multi_attach_enabled,
+        "Size": volume.size,
+        "Iops": volume.iops,
+        "VolumeType": volume.volume_type,
+        "Throughput": volume.throughput,
+        "MultiAttachEnabled": volume.multi_attach_enabled,
     }
 
 
@@ -415,13 +471,18 @@ def modify_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         )
     type_changed = volume_type != volume.volume_type
     iops, throughput = checked_settings(
-        volume_type, size,
+        volume_type,
+        size,
         req.get("Iops", None if type_changed or volume_type == "gp2" else volume.iops),
         req.get("Throughput", None if type_changed else volume.throughput),
     )
     original = _settings(volume)
     ctx.ec2.volumes.update(
-        volume, size=size, volume_type=volume_type, iops=iops, throughput=throughput,
+        volume,
+        size=size,
+        volume_type=volume_type,
+        iops=iops,
+        throughput=throughput,
         multi_attach_enabled=req.get("MultiAttachEnabled", volume.multi_attach_enabled),
     )
     modification = VolumeModification(volume.id, ctx.now, original, _settings(volume))
@@ -435,18 +496,21 @@ def modify_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"VolumeModification": view}
 
 
-_MODIFICATION_FILTERS = FilterSet({
-    "volume-id": lambda m: m.volume_id,
-    "modification-state": lambda m: m.state,
-    "target-size": lambda m: m.target["Size"],
-    "target-iops": lambda m: m.target["Iops"],
-    "target-volume-type": lambda m: m.target["VolumeType"],
-    "target-throughput": lambda m: m.target["Throughput"],
-    "original-size": lambda m: m.original["Size"],
-    "original-iops": lambda m: m.original["Iops"],
-    "original-volume-type": lambda m: m.original["VolumeType"],
-    "start-time": lambda m: m.start_time,
-}, tags=False)
+_MODIFICATION_FILTERS = FilterSet(
+    {
+        "volume-id": lambda m: m.volume_id,
+        "modification-state": lambda m: m.state,
+        "target-size": lambda m: m.target["Size"],
+        "target-iops": lambda m: m.target["Iops"],
+        "target-volume-type": lambda m: m.target["VolumeType"],
+        "target-throughput": lambda m: m.target["Throughput"],
+        "original-size": lambda m: m.original["Size"],
+        "original-iops": lambda m: m.original["Iops"],
+        "original-volume-type": lambda m: m.original["VolumeType"],
+        "start-time": lambda m: m.start_time,
+    },
+    tags=False,
+)
 
 
 @ec2_action("DescribeVolumesModifications")

@@ -16,8 +16,15 @@ from ec2sim.store.table import Resource, Table
 R = TypeVar("R", bound=Resource)
 
 
-def _candidates(table: Table[R], req_ids: Sequence[str] | None, code: str, noun: str,
-                filters: FilterSet, req: dict[str, Any], indexed: dict[str, str]) -> Iterable[R]:
+def _candidates(
+    table: Table[R],
+    req_ids: Sequence[str] | None,
+    code: str,
+    noun: str,
+    filters: FilterSet,
+    req: dict[str, Any],
+    indexed: dict[str, str],
+) -> Iterable[R]:
     """What a Describe call scans: the asked-for ids, else an index hit for a literal filter, else all."""
     if req_ids:
         return find_ids(table, req_ids, code, noun)
@@ -30,10 +37,18 @@ def _candidates(table: Table[R], req_ids: Sequence[str] | None, code: str, noun:
     return table
 
 
-def _describe(table: Table[R], req: dict[str, Any], ids_key: str, code: str, noun: str,
-              filters: FilterSet, indexed: dict[str, str]) -> tuple[Sequence[R], str | None]:
-    items = filters.apply(_candidates(table, req.get(ids_key), code, noun, filters, req, indexed),
-                          req.get("Filters"))
+def _describe(
+    table: Table[R],
+    req: dict[str, Any],
+    ids_key: str,
+    code: str,
+    noun: str,
+    filters: FilterSet,
+    indexed: dict[str, str],
+) -> tuple[Sequence[R], str | None]:
+    items = filters.apply(
+        _candidates(table, req.get(ids_key), code, noun, filters, req, indexed), req.get("Filters")
+    )
     return paginate(items, req)
 
 
@@ -61,8 +76,11 @@ def _vpc_item(vpc: Vpc) -> dict[str, Any]:
         "InstanceTenancy": vpc.instance_tenancy,
         "CidrBlock": vpc.cidr_block,
         "CidrBlockAssociationSet": [
-            {"AssociationId": vpc.cidr_association_id, "CidrBlock": vpc.cidr_block,
-             "CidrBlockState": {"State": "associated"}}
+            {
+                "AssociationId": vpc.cidr_association_id,
+                "CidrBlock": vpc.cidr_block,
+                "CidrBlockState": {"State": "associated"},
+            }
         ],
         "IsDefault": vpc.is_default,
         "State": vpc.state,
@@ -74,8 +92,9 @@ def _vpc_item(vpc: Vpc) -> dict[str, Any]:
 
 @ec2_action("DescribeVpcs")
 def describe_vpcs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    page, token = _describe(ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID",
-                            _VPC_FILTERS, {"vpc-id": "id"})
+    page, token = _describe(
+        ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID", _VPC_FILTERS, {"vpc-id": "id"}
+    )
     return {"Vpcs": [_vpc_item(v) for v in page], "NextToken": token}
 
 
@@ -140,8 +159,15 @@ def _subnet_item(subnet: Subnet) -> dict[str, Any]:
 
 @ec2_action("DescribeSubnets")
 def describe_subnets(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    page, token = _describe(ctx.ec2.subnets, req, "SubnetIds", "InvalidSubnetID.NotFound", "subnet ID",
-                            _SUBNET_FILTERS, {"subnet-id": "id", "vpc-id": "vpc_id"})
+    page, token = _describe(
+        ctx.ec2.subnets,
+        req,
+        "SubnetIds",
+        "InvalidSubnetID.NotFound",
+        "subnet ID",
+        _SUBNET_FILTERS,
+        {"subnet-id": "id", "vpc-id": "vpc_id"},
+    )
     return {"Subnets": [_subnet_item(s) for s in page], "NextToken": token}
 
 
@@ -200,8 +226,11 @@ def _association(ctx: RequestContext, instance: Any) -> dict[str, Any] | None:
     if not public_ip:
         return None
     domain = "compute-1.amazonaws.com" if ctx.region == "us-east-1" else f"{ctx.region}.compute.amazonaws.com"
-    return {"IpOwnerId": "amazon", "PublicIp": public_ip,
-            "PublicDnsName": f"ec2-{public_ip.replace('.', '-')}.{domain}"}
+    return {
+        "IpOwnerId": "amazon",
+        "PublicIp": public_ip,
+        "PublicDnsName": f"ec2-{public_ip.replace('.', '-')}.{domain}",
+    }
 
 
 def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
@@ -225,8 +254,12 @@ def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
         "PrivateDnsName": dns,
         "PrivateIpAddress": eni.private_ip_address,
         "PrivateIpAddresses": [
-            {"Primary": True, "PrivateIpAddress": eni.private_ip_address, "PrivateDnsName": dns,
-             "Association": association}
+            {
+                "Primary": True,
+                "PrivateIpAddress": eni.private_ip_address,
+                "PrivateDnsName": dns,
+                "Association": association,
+            }
         ],
         "Association": association,
         "Attachment": _attachment(ctx, eni, instance),
@@ -240,8 +273,12 @@ def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
 @ec2_action("DescribeNetworkInterfaces")
 def describe_network_interfaces(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     page, token = _describe(
-        ctx.ec2.network_interfaces, req, "NetworkInterfaceIds", "InvalidNetworkInterfaceID.NotFound",
-        "networkInterface ID", _ENI_FILTERS,
+        ctx.ec2.network_interfaces,
+        req,
+        "NetworkInterfaceIds",
+        "InvalidNetworkInterfaceID.NotFound",
+        "networkInterface ID",
+        _ENI_FILTERS,
         {"network-interface-id": "id", "attachment.instance-id": "instance_id"},
     )
     return {"NetworkInterfaces": [_eni_item(ctx, e) for e in page], "NextToken": token}

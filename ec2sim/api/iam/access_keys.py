@@ -20,7 +20,12 @@ MAX_KEYS_PER_USER = 2
 
 
 def _metadata(key: AccessKey) -> dict[str, Any]:
-    return {"UserName": key.user_name, "AccessKeyId": key.id, "Status": key.status, "CreateDate": key.create_date}
+    return {
+        "UserName": key.user_name,
+        "AccessKeyId": key.id,
+        "Status": key.status,
+        "CreateDate": key.create_date,
+    }
 
 
 def _not_found(key_id: str) -> AwsError:
@@ -45,11 +50,15 @@ def create_access_key(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
     if len(user.access_keys) >= MAX_KEYS_PER_USER:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
     key = AccessKey(
-        id=ctx.store.ids.access_key_id("AKIA"), secret=ctx.store.ids.secret(), user_name=user.name,
+        id=ctx.store.ids.access_key_id("AKIA"),
+        secret=ctx.store.ids.secret(),
+        user_name=user.name,
         create_date=ctx.now,
     )
     user.access_keys[key.id] = key
-    ctx.store.add_credential(Credential(key.id, key.secret, ctx.account_id, "user", user_name=user.name, issued=ctx.now))
+    ctx.store.add_credential(
+        Credential(key.id, key.secret, ctx.account_id, "user", user_name=user.name, issued=ctx.now)
+    )
     return {"AccessKey": _metadata(key) | {"SecretAccessKey": key.secret}}
 
 

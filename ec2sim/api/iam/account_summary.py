@@ -69,8 +69,10 @@ def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
 
 
 def _inline(principal: Principal) -> list[dict[str, str]]:
-    return [{"PolicyName": name, "PolicyDocument": encode_document(text)}
-            for name, text in principal.inline_policies.items()]
+    return [
+        {"PolicyName": name, "PolicyDocument": encode_document(text)}
+        for name, text in principal.inline_policies.items()
+    ]
 
 
 def _attached(principal: Principal) -> list[dict[str, str]]:
@@ -128,12 +130,16 @@ def _aws_policies_in_use(iam: IamAccount) -> list[ManagedPolicy]:
 
 
 # Filter value → (output member, the entities in listing order, their detail view).
-_KINDS: dict[str, tuple[str, Callable[[IamAccount], list[Any]], Callable[[IamAccount, Any], dict[str, Any]]]] = {
+_KINDS: dict[
+    str, tuple[str, Callable[[IamAccount], list[Any]], Callable[[IamAccount, Any], dict[str, Any]]]
+] = {
     "User": ("UserDetailList", lambda iam: iam.users.sorted(), _user_detail),
     "Group": ("GroupDetailList", lambda iam: iam.groups.sorted(), _group_detail),
     "Role": ("RoleDetailList", lambda iam: iam.roles.sorted(), _role_detail),
     "LocalManagedPolicy": (
-        "Policies", lambda iam: sorted(iam.policies.values(), key=lambda p: p.name.lower()), _policy_detail
+        "Policies",
+        lambda iam: sorted(iam.policies.values(), key=lambda p: p.name.lower()),
+        _policy_detail,
     ),
     "AWSManagedPolicy": ("Policies", _aws_policies_in_use, _policy_detail),
 }
@@ -143,10 +149,19 @@ _KINDS: dict[str, tuple[str, Callable[[IamAccount], list[Any]], Callable[[IamAcc
 def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Users, groups, roles, then policies, paged as one sequence; Filter narrows the kinds."""
     kinds = req.get("Filter") or list(_KINDS)
-    items = [(kind, entity) for kind, (_, listing, _) in _KINDS.items() if kind in kinds
-             for entity in listing(ctx.iam)]
+    items = [
+        (kind, entity)
+        for kind, (_, listing, _) in _KINDS.items()
+        if kind in kinds
+        for entity in listing(ctx.iam)
+    ]
     chunk, paging = page(items, req)
-    result: dict[str, Any] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+    result: dict[str, Any] = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
     for kind, entity in chunk:
         member, _, render = _KINDS[kind]
         result[member].append(render(ctx.iam, entity))

@@ -80,7 +80,9 @@ def tags_in(tags: list[dict[str, str]] | None, existing: dict[str, str] | None =
     for tag in tags or ():
         key = tag["Key"]
         if key.lower() in seen:
-            raise AwsError("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+            raise AwsError(
+                "InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+            )
         seen.add(key.lower())
         for old in [k for k in result if k.lower() == key.lower()]:
             del result[old]

@@ -24,10 +24,19 @@ REPORT_LIFETIME = timedelta(hours=4)
 NA = "N/A"
 _KEY_COLUMNS = ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service")
 HEADER = (
-    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
-    "password_last_changed", "password_next_rotation", "mfa_active",
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
     *(f"access_key_{n}_{column}" for n in (1, 2) for column in _KEY_COLUMNS),
-    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
 )
 _NO_CERTS = ("false", NA, "false", NA)  # signing certificates are not emulated
 
@@ -62,24 +71,43 @@ def _password_columns(iam: IamAccount, user: User) -> tuple[str, ...]:
         return ("false", NA, NA, NA)
     max_age = (iam.password_policy or {}).get("MaxPasswordAge")
     rotation = profile.create_date + timedelta(days=max_age) if max_age else None
-    return ("true", _time(user.password_last_used, "no_information"), _time(profile.create_date), _time(rotation))
+    return (
+        "true",
+        _time(user.password_last_used, "no_information"),
+        _time(profile.create_date),
+        _time(rotation),
+    )
 
 
 def _user_row(iam: IamAccount, user: User) -> tuple[str, ...]:
     keys: list[AccessKey | None] = sorted(user.access_keys.values(), key=lambda k: k.create_date)
     keys += [None, None]
     return (
-        user.name, user.arn, _time(user.create_date), *_password_columns(iam, user),
-        _flag(bool(user.mfa_devices)), *_key_columns(keys[0]), *_key_columns(keys[1]), *_NO_CERTS,
+        user.name,
+        user.arn,
+        _time(user.create_date),
+        *_password_columns(iam, user),
+        _flag(bool(user.mfa_devices)),
+        *_key_columns(keys[0]),
+        *_key_columns(keys[1]),
+        *_NO_CERTS,
     )
 
 
 def _root_row(iam: IamAccount, created: datetime) -> tuple[str, ...]:
     """The root user: its password columns are not_supported; no MFA, keys or certificates here."""
     return (
-        "<root_account>", f"arn:aws:iam::{iam.account_id}:root", _time(created),
-        "not_supported", "no_information", "not_supported", "not_supported", "false",
-        *_key_columns(None), *_key_columns(None), *_NO_CERTS,
+        "<root_account>",
+        f"arn:aws:iam::{iam.account_id}:root",
+        _time(created),
+        "not_supported",
+        "no_information",
+        "not_supported",
+        "not_supported",
+        "false",
+        *_key_columns(None),
+        *_key_columns(None),
+        *_NO_CERTS,
     )
 
 

@@ -39,7 +39,10 @@ def create_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         raise _exists(name)
     path = req.get("Path") or "/"
     group = Group(
-        name=name, path=path, id=ctx.store.ids.iam_id("AGPA"), arn=ctx.iam.arn("group", path, name),
+        name=name,
+        path=path,
+        id=ctx.store.ids.iam_id("AGPA"),
+        arn=ctx.iam.arn("group", path, name),
         create_date=ctx.now,
     )
     ctx.iam.groups.add(group)

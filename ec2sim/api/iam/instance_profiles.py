@@ -72,7 +72,9 @@ def list_instance_profiles_for_role(ctx: RequestContext, req: dict[str, Any]) ->
 def delete_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
     profile = get_instance_profile(ctx, req["InstanceProfileName"])
     if profile.role_names:
-        raise AwsError("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
+        raise AwsError(
+            "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
+        )
     ctx.iam.instance_profiles.remove(profile.name)
 
 
@@ -83,7 +85,8 @@ def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> No
     role = get_role(ctx, req["RoleName"])
     if len(profile.role_names) >= ROLES_PER_PROFILE:
         raise AwsError(
-            "LimitExceeded", f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
+            "LimitExceeded",
+            f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}",
         )
     profile.role_names.append(role.name.lower())
     role.profile_names.append(profile.name.lower())

@@ -60,7 +60,9 @@ def create_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, 
         )
     digest = _checked_hash(ctx, password, [])
     profile = LoginProfile(
-        password_hash=digest, create_date=ctx.now, password_reset_required=bool(req.get("PasswordResetRequired")),
+        password_hash=digest,
+        create_date=ctx.now,
+        password_reset_required=bool(req.get("PasswordResetRequired")),
         password_history=[digest],
     )
     user.login_profile = profile

@@ -41,8 +41,11 @@ def role_last_used(role: Role) -> dict[str, Any]:
 
 def _listed(role: Role) -> dict[str, Any]:
     """ListRoles' form: no PermissionsBoundary, RoleLastUsed or Tags (documented by IAM)."""
-    return {**role_summary(role), "Description": role.description or None,
-            "MaxSessionDuration": role.max_session_duration}
+    return {
+        **role_summary(role),
+        "Description": role.description or None,
+        "MaxSessionDuration": role.max_session_duration,
+    }
 
 
 def _full(role: Role) -> dict[str, Any]:
@@ -134,7 +137,9 @@ def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
     """IAM refuses while the role is in an instance profile or has any policy (in that order)."""
     role = get_role(ctx, req["RoleName"])
     if role.profile_names:
-        raise AwsError("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
+        raise AwsError(
+            "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
+        )
     if role.attached_policies:
         raise AwsError("DeleteConflict", "Cannot delete entity, must detach all policies first.")
     if role.inline_policies:

@@ -74,8 +74,12 @@ def _statement_view(match: MatchedStatement, documents: Documents) -> dict[str, 
     policy_id = match.source_policy_id
     if policy_id.startswith("arn:"):  # managed policies are reported by name
         policy_id = policy_id.rsplit("/", 1)[-1]
-    return {"SourcePolicyId": policy_id, "SourcePolicyType": match.source_policy_type,
-            "StartPosition": start, "EndPosition": end}
+    return {
+        "SourcePolicyId": policy_id,
+        "SourcePolicyType": match.source_policy_type,
+        "StartPosition": start,
+        "EndPosition": end,
+    }
 
 
 def _details(decision: Decision, documents: Documents, spellings: dict[str, str]) -> dict[str, Any]:
@@ -91,21 +95,29 @@ def _details(decision: Decision, documents: Documents, spellings: dict[str, str]
     return view
 
 
-def _simulate(ctx: RequestContext, req: dict[str, Any], policies: ApplicablePolicies, caller: str) -> dict[str, Any]:
+def _simulate(
+    ctx: RequestContext, req: dict[str, Any], policies: ApplicablePolicies, caller: str
+) -> dict[str, Any]:
     identity = policies.identity + _inputs(req.get("PolicyInputList"), "PolicyInputList")
     boundary = policies.boundary
     if req.get("PermissionsBoundaryPolicyInputList"):
-        boundary = (boundary or ()) + _inputs(req["PermissionsBoundaryPolicyInputList"],
-                                              "PermissionsBoundaryPolicyInputList")
+        boundary = (boundary or ()) + _inputs(
+            req["PermissionsBoundaryPolicyInputList"], "PermissionsBoundaryPolicyInputList"
+        )
     resource_policy = None
     if req.get("ResourcePolicy"):
-        resource_policy = PolicySource("ResourcePolicy", "resource", _parse(req["ResourcePolicy"], "resource"))
+        resource_policy = PolicySource(
+            "ResourcePolicy", "resource", _parse(req["ResourcePolicy"], "resource")
+        )
     sources = list(identity) + list(boundary or ()) + ([resource_policy] if resource_policy else [])
     documents = {(s.policy_id, s.policy_type): s.document for s in sources}
     spellings = {key.lower(): key for key in context_keys(documents.values())}
     caller_arn = req.get("CallerArn") or caller
     simulation = Simulation(
-        identity, boundary, resource_policy, context_from_entries(req.get("ContextEntries") or ()),
+        identity,
+        boundary,
+        resource_policy,
+        context_from_entries(req.get("ContextEntries") or ()),
         PrincipalFacts(account_of(caller_arn) or ctx.account_id, caller_arn) if caller_arn else None,
         account_of(req.get("ResourceOwner") or ""),
     )
@@ -115,8 +127,12 @@ def _simulate(ctx: RequestContext, req: dict[str, Any], policies: ApplicablePoli
         for resource in resources or ["*"]:
             decision = simulation.decide(action, resource)
             details = _details(decision, documents, spellings)
-            result = {"EvalActionName": action, "EvalResourceName": resource,
-                      "EvalDecision": decision.decision, **details}
+            result = {
+                "EvalActionName": action,
+                "EvalResourceName": resource,
+                "EvalDecision": decision.decision,
+                **details,
+            }
             if resources:
                 result["ResourceSpecificResults"] = [
                     {"EvalResourceName": resource, "EvalResourceDecision": decision.decision, **details}
@@ -144,10 +160,16 @@ def simulate_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str
 @iam_action("GetContextKeysForPrincipalPolicy")
 def get_context_keys_for_principal_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     policies = entity_policies(ctx.iam, _source_entity(ctx, req["PolicySourceArn"]))
-    sources = policies.identity + (policies.boundary or ()) + _inputs(req.get("PolicyInputList"), "PolicyInputList")
+    sources = (
+        policies.identity + (policies.boundary or ()) + _inputs(req.get("PolicyInputList"), "PolicyInputList")
+    )
     return {"ContextKeyNames": context_keys(s.document for s in sources)}
 
 
 @iam_action("GetContextKeysForCustomPolicy")
 def get_context_keys_for_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    return {"ContextKeyNames": context_keys(s.document for s in _inputs(req["PolicyInputList"], "PolicyInputList"))}
+    return {
+        "ContextKeyNames": context_keys(
+            s.document for s in _inputs(req["PolicyInputList"], "PolicyInputList")
+        )
+    }

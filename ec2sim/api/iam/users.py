@@ -72,8 +72,12 @@ def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     check_boundary(ctx, boundary)
     path = req.get("Path") or "/"
     user = User(
-        name=name, path=path, id=ctx.store.ids.iam_id("AIDA"), arn=ctx.iam.arn("user", path, name),
-        create_date=ctx.now, tags=tags_in(req.get("Tags")),
+        name=name,
+        path=path,
+        id=ctx.store.ids.iam_id("AIDA"),
+        arn=ctx.iam.arn("user", path, name),
+        create_date=ctx.now,
+        tags=tags_in(req.get("Tags")),
     )
     ctx.iam.users.add(user)
     mark_changed(ctx, "user", name)
@@ -85,7 +89,9 @@ def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 def get_user_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if not req.get("UserName") and ctx.principal.kind == "root":
         # The root user has no user name or path; its "user id" is the account id.
-        return {"User": {"UserId": ctx.account_id, "Arn": ctx.principal.arn, "CreateDate": ctx.iam.create_date}}
+        return {
+            "User": {"UserId": ctx.account_id, "Arn": ctx.principal.arn, "CreateDate": ctx.iam.create_date}
+        }
     return {"User": user_view(target_user(ctx, req.get("UserName")), detail=True)}
 
 

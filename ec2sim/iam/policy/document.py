@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-ConditionValue = Union[str, bool, int, float]
+ConditionValue = str | bool | int | float
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ec2sim.iam.policy.document import Condition, ConditionValue, PolicyDocument, Statement
 
-KINDS = frozenset({"inline", "managed", "trust", "session"})
+KINDS = frozenset({"inline", "managed", "trust", "session", "resource"})
 IDENTITY_KINDS = frozenset({"inline", "managed", "session"})
 VERSIONS = frozenset({"2008-10-17", "2012-10-17"})
 DEFAULT_VERSION = "2008-10-17"
@@ -161,7 +161,7 @@ def parse_policy(text: str, kind: str) -> PolicyDocument:
                 _check_action(action)
     if kind != "trust" and not all(_present(s, "Resource", "NotResource") for s in statements):
         raise PolicyError(NO_RESOURCES)
-    built = tuple(_statement(s, start, end) for s, (start, end) in zip(statements, spans))
+    built = tuple(_statement(s, start, end) for s, (start, end) in zip(statements, spans, strict=True))
     return PolicyDocument(version=version, statements=built, text=text, id=raw.get("Id"))
 
 

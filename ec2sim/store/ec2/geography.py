@@ -64,5 +64,7 @@ def endpoint(region: str) -> str:
 
 def zones(region: str) -> list[Zone]:
     """The region's zones; an unlisted region gets three zones, a to c."""
-    prefix, _, letters = _REGIONS.get(region, ("".join(p[:1] for p in region.split("-")), "", {"a": 1, "b": 2, "c": 3}))
+    prefix, _, letters = _REGIONS.get(
+        region, ("".join(p[:1] for p in region.split("-")), "", {"a": 1, "b": 2, "c": 3})
+    )
     return [Zone(f"{region}{letter}", f"{prefix}-az{number}", region) for letter, number in letters.items()]

@@ -185,13 +185,22 @@ def user_initiated(now: datetime) -> str:
     return f"User initiated ({now:%Y-%m-%d %H:%M:%S} GMT)"
 
 
-_USER_SHUTDOWN = {"Code": "Client.UserInitiatedShutdown", "Message": "Client.UserInitiatedShutdown: User initiated shutdown"}
+_USER_SHUTDOWN = {
+    "Code": "Client.UserInitiatedShutdown",
+    "Message": "Client.UserInitiatedShutdown: User initiated shutdown",
+}
 _PENDING = {"Code": "pending", "Message": "pending"}
 
 
 def _transition(
-    region: Ec2Region, instance: Instance, state: str, settled: str, now: datetime, seconds: float,
-    on_settled: Callable[[datetime], None] | None = None, **changes: Any,
+    region: Ec2Region,
+    instance: Instance,
+    state: str,
+    settled: str,
+    now: datetime,
+    seconds: float,
+    on_settled: Callable[[datetime], None] | None = None,
+    **changes: Any,
 ) -> None:
     """Enter `state` now and `settled` after `seconds`, unless another transition came first."""
     seq = instance.transition_seq + 1
@@ -208,8 +217,12 @@ def _transition(
 
 
 def launch(
-    region: Ec2Region, instance: Instance, interface: NetworkInterface, volumes: list[Volume],
-    now: datetime, start_seconds: float,
+    region: Ec2Region,
+    instance: Instance,
+    interface: NetworkInterface,
+    volumes: list[Volume],
+    now: datetime,
+    start_seconds: float,
 ) -> None:
     """Add a new instance (pending) with its ENI and volumes; it runs after `start_seconds`."""
     region.network_interfaces.add(interface)
@@ -226,7 +239,9 @@ def _running_after(region: Ec2Region, instance: Instance, now: datetime, seconds
     _transition(region, instance, "pending", "running", now, seconds, running, state_reason=dict(_PENDING))
 
 
-def start(region: Ec2Region, instance: Instance, now: datetime, seconds: float, public_ip: str | None) -> None:
+def start(
+    region: Ec2Region, instance: Instance, now: datetime, seconds: float, public_ip: str | None
+) -> None:
     """stopped → pending → running; an auto-assigned public IP comes back as a new one."""
     region.instances.update(instance, public_ip_address=public_ip, state_transition_reason="")
     _running_after(region, instance, now, seconds)
@@ -235,8 +250,15 @@ def start(region: Ec2Region, instance: Instance, now: datetime, seconds: float, 
 def stop(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
     """running → stopping → stopped; the public IP is released at once."""
     _transition(
-        region, instance, "stopping", "stopped", now, seconds,
-        public_ip_address=None, state_transition_reason=user_initiated(now), state_reason=dict(_USER_SHUTDOWN),
+        region,
+        instance,
+        "stopping",
+        "stopped",
+        now,
+        seconds,
+        public_ip_address=None,
+        state_transition_reason=user_initiated(now),
+        state_reason=dict(_USER_SHUTDOWN),
     )
 
 
@@ -253,8 +275,16 @@ def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: flo
             region.remove_instance(instance.id)
 
     _transition(
-        region, instance, "shutting-down", "terminated", now, seconds, terminated,
-        public_ip_address=None, state_transition_reason=user_initiated(now), state_reason=dict(_USER_SHUTDOWN),
+        region,
+        instance,
+        "shutting-down",
+        "terminated",
+        now,
+        seconds,
+        terminated,
+        public_ip_address=None,
+        state_transition_reason=user_initiated(now),
+        state_reason=dict(_USER_SHUTDOWN),
     )
 
 
@@ -269,7 +299,12 @@ def _release_resources(region: Ec2Region, instance: Instance) -> None:
             region.volumes.remove(volume.id)
         else:
             region.volumes.update(
-                volume, state="available", instance_id=None, device=None, attach_state=None, attach_time=None,
+                volume,
+                state="available",
+                instance_id=None,
+                device=None,
+                attach_state=None,
+                attach_time=None,
             )
     region.instances.update(instance, block_devices=[])
     region.set_iam_profile(instance, None)

@@ -162,8 +162,13 @@ class SecurityGroup(Resource):
         for member, (attr, key) in PEER_FIELDS.items():
             for peer in permission.get(member, ()):
                 rule = SecurityGroupRule(
-                    self.next_rule_id(), self.id, self.owner_id, egress, permission["IpProtocol"],
-                    permission.get("FromPort"), permission.get("ToPort"),
+                    self.next_rule_id(),
+                    self.id,
+                    self.owner_id,
+                    egress,
+                    permission["IpProtocol"],
+                    permission.get("FromPort"),
+                    permission.get("ToPort"),
                     description=peer.get("Description"),
                 )
                 setattr(rule, attr, peer[key])

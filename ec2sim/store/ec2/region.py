@@ -112,7 +112,10 @@ class Ec2Region:
         vpc = self.vpcs.add(Vpc(self.ids.hex_id("vpc"), self.account_id, cidr_block, is_default))
         default_group = self.add_security_group(vpc.id, "default", "default VPC security group")
         default_group.ingress.append(
-            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": default_group.id, "UserId": self.account_id}]}
+            {
+                "IpProtocol": "-1",
+                "UserIdGroupPairs": [{"GroupId": default_group.id, "UserId": self.account_id}],
+            }
         )
         return vpc
 
@@ -120,10 +123,16 @@ class Ec2Region:
         """As every real account starts: a default VPC with one /20 subnet per zone."""
         vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
         blocks = ipaddress.IPv4Network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
-        for zone, block in zip(self.zones, blocks):
+        for zone, block in zip(self.zones, blocks):  # noqa: B905 - more /20 blocks than zones
             subnet = Subnet(
-                self.ids.hex_id("subnet"), self.account_id, vpc.id, str(block), zone.name, zone.zone_id,
-                default_for_az=True, map_public_ip_on_launch=True,
+                self.ids.hex_id("subnet"),
+                self.account_id,
+                vpc.id,
+                str(block),
+                zone.name,
+                zone.zone_id,
+                default_for_az=True,
+                map_public_ip_on_launch=True,
             )
             self.subnets.add(subnet)
         return vpc.id
