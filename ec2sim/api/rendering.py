@@ -112,8 +112,11 @@ class QueryRenderer:
         if shape.type_name == "list" and shape.serialization.get("flattened"):
             item_tag = shape.member.serialization.get("name", tag)
             return self._repeat(self._compile(shape.member), f"<{item_tag}>", f"</{item_tag}>")
-        inner = self._compile(shape)
         open_, close = f"<{tag}>", f"</{tag}>"
+        scalar = self._scalar_member(shape, open_, close)
+        if scalar is not None:
+            return scalar
+        inner = self._compile(shape)
 
         def write_member(value: Any, out: list[str]) -> None:
             out.append(open_)
@@ -121,6 +124,22 @@ class QueryRenderer:
             out.append(close)
 
         return write_member
+
+    def _scalar_member(self, shape: Shape, open_: str, close: str) -> Writer | None:
+        """A string, boolean or integer member in one append: most of a response is these."""
+        kind = shape.type_name
+        if kind == "string":
+
+            def write_string(value: Any, out: list[str]) -> None:
+                out.append(f"{open_}{escape(value if isinstance(value, str) else str(value))}{close}")
+
+            return write_string
+        if kind == "boolean":
+            true, false = f"{open_}true{close}", f"{open_}false{close}"
+            return lambda value, out: out.append(true if value else false)
+        if kind in ("integer", "long"):
+            return lambda value, out: out.append(f"{open_}{int(value)}{close}")
+        return None
 
     def _compile_list(self, shape: Shape) -> Writer:
         item_tag = shape.member.serialization.get("name", self.default_item_name)
