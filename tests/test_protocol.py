@@ -12,7 +12,7 @@ from botocore.serialize import create_serializer
 
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO
-from ec2sim.api.parsing import parse_request
+from ec2sim.api.parsing import parse_request, pattern
 from ec2sim.api.rendering import renderer_for
 
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -167,3 +167,54 @@ def test_rendered_errors_parse_in_botocore() -> None:
             {"body": body.encode(), "headers": {}, "status_code": 400}, None
         )
         assert parsed["Error"]["Code"] == "SomeCode" and parsed["Error"]["Message"] == "a <message> & more"
+
+
+def test_every_model_pattern_compiles() -> None:
+    """Java patterns of the models (``\\p{L}`` classes included) all work in Python."""
+    for service in ("ec2", "iam", "sts"):
+        model = SERVICE_INFO[service].model
+        for name in model.shape_names:
+            regex = model.shape_for(name).metadata.get("pattern")
+            if regex:
+                pattern(regex)  # raises if Python can't use it
+
+
+def test_unicode_tag_pattern() -> None:
+    tag_value = pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
+    assert tag_value.fullmatch("Équipe 42 :/=+-@_.")
+    assert not tag_value.fullmatch("a*b") and not tag_value.fullmatch("x\u0001")
+    assert tag_value.fullmatch("")
+    with pytest.raises(AwsError) as error:
+        parse_request(
+            "iam", "TagUser", {"UserName": "u", "Tags.member.1.Key": "a*b", "Tags.member.1.Value": "v"}
+        )
+    assert error.value.code == "ValidationError" and "tags.1.member.key" in error.value.message
+
+
+def test_numbers_are_ascii_and_in_range() -> None:
+    for value in ("٥", "1_0", " 5", "99999999999999999999", "1.5"):
+        with pytest.raises(AwsError) as error:
+            parse_request("ec2", "RunInstances", {"MinCount": "1", "MaxCount": value})
+        assert error.value.code == "InvalidParameterValue"
+    with pytest.raises(AwsError):
+        parse_request(
+            "ec2",
+            "RunInstances",
+            {"MinCount": "1", "MaxCount": "1", "InstanceMarketOptions.SpotOptions.ValidUntil": "9" * 30},
+        )
+
+
+def test_empty_list_on_the_wire() -> None:
+    """botocore sends ``Name=`` for an empty list: it must decode as [], not [""]."""
+    parsed = parse_request(
+        "iam",
+        "SimulateCustomPolicy",
+        {
+            "PolicyInputList.member.1": "{}",
+            "ActionNames.member.1": "iam:GetUser",
+            "ContextEntries.member.1.ContextKeyName": "aws:username",
+            "ContextEntries.member.1.ContextKeyValues": "",
+            "ContextEntries.member.1.ContextKeyType": "string",
+        },
+    )
+    assert parsed["ContextEntries"][0]["ContextKeyValues"] == []

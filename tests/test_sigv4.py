@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from unittest import mock
 
 import boto3
@@ -131,7 +133,7 @@ def test_session_token_lifecycle(server, known_key, account_id):
     with aws_error("AccessDenied", 403):
         temp.get_session_token()
     requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 901})
-    with aws_error("ExpiredToken", 400):
+    with aws_error("ExpiredToken", 403):
         temp.get_caller_identity()
     ec2 = client(server, "ec2", creds["AccessKeyId"], creds["SecretAccessKey"], token=creds["SessionToken"])
     with aws_error("RequestExpired", 400):
@@ -201,22 +203,54 @@ def test_configured_root_key(strict_server):
 
 def test_odd_characters_are_signed_and_decoded(server, known_key):
     iam = client(server, "iam", known_key, "s3cr3t/Key+1")
-    value = "a b+c/d=e&f%20g é ☃ ~!*'()"
+    value = "a b+c/d=e:f@g_é.ü-1"  # every character IAM's tag pattern allows, spaces included
     iam.create_user(UserName="odd+name=x,y.z@w-1", Tags=[{"Key": "k:/+=@", "Value": value}])
     tags = iam.list_user_tags(UserName="odd+name=x,y.z@w-1")["Tags"]
     assert tags == [{"Key": "k:/+=@", "Value": value}]
+    odd = "a&b%20c~!*'()é☃ +/="  # free text: a policy's condition value
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ec2:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:UserAgent": odd}},
+            }
+        ],
+    }
+    iam.put_user_policy(UserName="odd+name=x,y.z@w-1", PolicyName="odd", PolicyDocument=json.dumps(document))
+    stored = iam.get_user_policy(UserName="odd+name=x,y.z@w-1", PolicyName="odd")["PolicyDocument"]
+    assert stored == document
+    with aws_error("ValidationError", 400, "tags.1.member.value"):
+        iam.tag_user(UserName="odd+name=x,y.z@w-1", Tags=[{"Key": "k", "Value": "a*b"}])
 
 
-def test_unsigned_payload_header(server, known_key):
-    body = "Action=GetCallerIdentity&Version=2011-06-15"
+def test_declared_payload_hash_must_match_the_body(server, known_key):
+    """Query APIs carry every parameter in the body: a body other than the one signed is refused."""
+    signed_body = "Action=GetCallerIdentity&Version=2011-06-15"
+    for declared in ("UNSIGNED-PAYLOAD", hashlib.sha256(signed_body.encode()).hexdigest()):
+        request = AWSRequest(
+            "POST",
+            server.api_url + "/",
+            data=signed_body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "X-Amz-Content-SHA256": declared,
+            },
+        )
+        SigV4Auth(Credentials(known_key, "s3cr3t/Key+1"), "sts", "us-east-1").add_auth(request)
+        other = "Action=GetSessionToken&Version=2011-06-15"
+        response = requests.post(request.url, data=other, headers=dict(request.headers))
+        assert response.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in response.text
     request = AWSRequest(
         "POST",
         server.api_url + "/",
-        data=body,
+        data=signed_body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
+            "X-Amz-Content-SHA256": hashlib.sha256(signed_body.encode()).hexdigest(),
         },
     )
     SigV4Auth(Credentials(known_key, "s3cr3t/Key+1"), "sts", "us-east-1").add_auth(request)
-    assert requests.post(request.url, data=body, headers=dict(request.headers)).status_code == 200
+    assert requests.post(request.url, data=signed_body, headers=dict(request.headers)).status_code == 200

@@ -76,7 +76,7 @@ def test_assume_role_until_expiry(server, alice, account_id, iam):
     assert identity["Arn"] == f"arn:aws:sts::{account_id}:assumed-role/app/s1"
     assert identity["UserId"] == f"{role['RoleId']}:s1"
     requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 901})
-    with aws_error("ExpiredToken", 400):
+    with aws_error("ExpiredToken", 403):
         session.get_caller_identity()
 
 

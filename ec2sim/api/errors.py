@@ -20,7 +20,7 @@ _STATUS: dict[str, int] = {
     "SignatureDoesNotMatch": 403,
     "MissingAuthenticationToken": 403,
     "IncompleteSignature": 400,
-    "ExpiredToken": 400,
+    "ExpiredToken": 403,
     "DryRunOperation": 412,
     "RequestLimitExceeded": 503,
     "NoSuchEntity": 404,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cache
@@ -70,6 +71,8 @@ class QueryParser:
         return shape.serialization.get("name", name)
 
     def list_items(self, node: Any, shape: Shape) -> list[Any]:
+        if node == "":  # botocore sends ``Name=`` for an empty list
+            return []
         if shape.serialization.get("flattened") or not isinstance(node, dict):
             return _indexed(node)
         return _indexed(node.get(shape.member.serialization.get("name", "member"), {}))
@@ -112,7 +115,7 @@ class Ec2Parser(QueryParser):
         return name
 
     def list_items(self, node: Any, shape: Shape) -> list[Any]:
-        return _indexed(node)
+        return [] if node == "" else _indexed(node)
 
     def missing(self, path: str, wire: str, problems: _Problems) -> None:
         raise AwsError("MissingParameter", f"The request must contain the parameter {wire}")
@@ -129,12 +132,48 @@ class Ec2Parser(QueryParser):
 PARSERS: dict[str, QueryParser] = {"query": QueryParser(), "ec2": Ec2Parser()}
 
 
+class _UnicodeClass:
+    """``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``: a Java character class with Unicode categories,
+    which Python's `re` can't compile (IAM's and STS's tag patterns)."""
+
+    _FORM = re.compile(r"\[(.*)\]([*+])")
+
+    def __init__(self, regex: str) -> None:
+        form = self._FORM.fullmatch(regex)
+        if form is None:
+            raise ValueError(f"unsupported model pattern: {regex}")
+        body, quantifier = form.groups()
+        self.categories = tuple(re.findall(r"\\p\{(\w+)\}", body))
+        others = re.sub(r"\\p\{\w+\}", "", body)
+        self.others = re.compile(f"[{others}]") if others else None
+        self.minimum = 1 if quantifier == "+" else 0
+
+    def fullmatch(self, text: str) -> bool:
+        return len(text) >= self.minimum and all(
+            unicodedata.category(c).startswith(self.categories) or (self.others and self.others.fullmatch(c))
+            for c in text
+        )
+
+
 @cache
-def _pattern(regex: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(regex)
-    except re.error:
-        return None
+def pattern(regex: str) -> re.Pattern[str] | _UnicodeClass:
+    """A model ``pattern`` (Java syntax) compiled for Python."""
+    return _UnicodeClass(regex) if "\\p{" in regex else re.compile(regex)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_INTEGER_BITS = {"integer": 32, "long": 64}
+
+
+def _parse_integer(text: str, bits: int) -> int:
+    """ASCII digits only (``int()`` also takes "١٢" and "1_0"), within the Java type's range."""
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(text)
+    value = int(text)
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise ValueError(text)
+    return value
 
 
 def _parse_timestamp(text: str) -> datetime:
@@ -198,10 +237,12 @@ class _Walk:
                 self.check_string(shape, raw, path, wire)
                 return raw
             if kind in ("integer", "long"):
-                value: Any = int(raw)
+                value: Any = _parse_integer(raw, _INTEGER_BITS[kind])
                 self.check_size(shape, value, raw, path, wire, "value")
                 return value
             if kind in ("float", "double"):
+                if not _DECIMAL.fullmatch(raw):
+                    raise ValueError(raw)
                 return float(raw)
             if kind == "boolean":
                 lowered = raw.lower()
@@ -212,7 +253,7 @@ class _Walk:
                 return _parse_timestamp(raw)
             if kind == "blob":
                 return base64.b64decode(raw, validate=True)
-        except (ValueError, binascii.Error):
+        except (ValueError, OverflowError, OSError, binascii.Error):
             self.parser.invalid(path, wire, raw, f"Member must be a valid {kind}", self.problems)
             return None
         return raw
@@ -226,7 +267,7 @@ class _Walk:
             constraint = f"Member must satisfy enum value set: [{', '.join(enum)}]"
             self.parser.invalid(path, wire, raw, constraint, self.problems)
         regex = shape.metadata.get("pattern")
-        compiled = _pattern(regex) if regex else None
+        compiled = pattern(regex) if regex else None
         if compiled is not None and not compiled.fullmatch(raw):
             constraint = f"Member must satisfy regular expression pattern: {regex}"
             self.parser.invalid(path, wire, raw, constraint, self.problems)

@@ -218,9 +218,7 @@ def canonical_request(request: SignedRequest, payload: str | None = None) -> str
     headers = "".join(
         f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in request.signed_headers
     )
-    payload = (
-        payload or request.headers.get("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
-    )
+    payload = payload or hashlib.sha256(request.body).hexdigest()
     return "\n".join(
         [
             request.method,
@@ -264,8 +262,18 @@ def verify(request: SignedRequest, secret: str) -> None:
             "mismatch",
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.",
         )
-    # Presigned URLs sign the body's hash, or (as S3-style signers do) UNSIGNED-PAYLOAD.
-    payloads: tuple[str | None, ...] = (None, UNSIGNED_PAYLOAD) if request.presigned else (None,)
+    # The signature always covers the body received: EC2, IAM and STS carry every parameter in it,
+    # so a declared hash (X-Amz-Content-SHA256) must be the body's, and UNSIGNED-PAYLOAD (an S3
+    # feature) is honoured only by a presigned URL without a body.
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    declared = request.headers.get("x-amz-content-sha256")
+    if declared is not None and declared != body_hash and not (request.presigned and not request.body):
+        raise SignatureError(
+            "mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    payloads: tuple[str, ...] = (
+        (body_hash, UNSIGNED_PAYLOAD) if request.presigned and not request.body else (body_hash,)
+    )
     if not any(hmac.compare_digest(signature(request, secret, p), request.signature) for p in payloads):
         raise SignatureError(
             "mismatch",
