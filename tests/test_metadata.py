@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from ec2sim.config import Config
 from ec2sim.server import Server
+from tests.helpers import aws_error
 
 TTL = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN = "X-aws-ec2-metadata-token"
@@ -198,18 +199,18 @@ def test_tokens_required_by_default(ec2, imds, server):
     response = md.put_token("60")
     assert response.status_code == 200 and response.headers[TTL] == "60"
     answer = md.get("latest/meta-data/instance-id")
-    assert answer.status_code == 200 and answer.headers[TTL] == "60"
+    assert answer.status_code == 200 and answer.headers[TTL] in ("60", "59")  # real seconds pass too
     assert md.get("latest/meta-data/instance-id", token="AQAEAnot-a-token==").status_code == 401
     advance(server, 30)
-    assert md.get("latest/meta-data/instance-id").headers[TTL] == "30"
+    assert md.get("latest/meta-data/instance-id").headers[TTL] in ("30", "29")
     advance(server, 31)
     assert md.get("latest/meta-data/instance-id").status_code == 401  # expired
 
 
 def test_token_put_rules(ec2, imds):
     md = imds(launch(ec2)["InstanceId"])
-    for ttl in (None, "0", "21601", "abc", "-5", ""):
-        assert md.put_token(ttl).status_code == 400, ttl
+    for ttl in (None, "0", "21601", "abc", "-5", "", "\u00b2", "9" * 5000, "0" * 5000 + "1"):
+        assert md.put_token(ttl).status_code == 400, ttl  # "²" is a digit to str.isdigit, not to IMDS
     assert md.put_token("21600").status_code == 200
     assert md.put_token("1").status_code == 200
     assert md.put_token("60", **{"X-Forwarded-For": "10.0.0.1"}).status_code == 403
@@ -227,7 +228,7 @@ def test_optional_tokens(ec2, imds):
     plain = md.get("latest/meta-data/instance-id")
     assert plain.status_code == 200 and TTL not in plain.headers
     md.put_token("120")
-    assert md.get("latest/meta-data/instance-id").headers[TTL] == "120"
+    assert md.get("latest/meta-data/instance-id").headers[TTL] in ("120", "119")
     assert md.get("latest/meta-data/instance-id", token="bogus").status_code == 401
 
 
@@ -332,6 +333,36 @@ def test_credentials_record_the_delivery_and_the_instance(ec2, iam, imds, server
     assert session.source_instance_arn == f"arn:aws:ec2:us-east-1:{account_id}:instance/{found['InstanceId']}"
 
 
+def test_each_role_delivery_has_its_own_credentials(ec2, iam, imds, server):
+    """IMDSv1 and IMDSv2 role credentials are separate sets, told apart by ec2:RoleDelivery."""
+    found = launch(ec2, iam)
+    ec2.modify_instance_metadata_options(InstanceId=found["InstanceId"], HttpTokens="optional")
+    only_v2 = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ec2:DescribeInstances",
+                "Resource": "*",
+                "Condition": {"NumericGreaterThanEquals": {"ec2:RoleDelivery": "2.0"}},
+            }
+        ],
+    }
+    iam.put_role_policy(RoleName="app-role", PolicyName="v2-only", PolicyDocument=json.dumps(only_v2))
+    v1, v2 = imds(found["InstanceId"]), imds(found["InstanceId"])
+    v2.put_token()
+    first_v1, first_v2 = _credentials(v1), _credentials(v2)
+    assert first_v1["AccessKeyId"] != first_v2["AccessKeyId"]
+    assert (_credentials(v1), _credentials(v2)) == (first_v1, first_v2)  # each served until it rotates
+    deliveries = [
+        server.store.credentials[c["AccessKeyId"]].role_session.role_delivery for c in (first_v1, first_v2)
+    ]
+    assert deliveries == ["1.0", "2.0"]
+    _client(server, "ec2", first_v2).describe_instances(InstanceIds=[found["InstanceId"]])
+    with aws_error("UnauthorizedOperation", 403):
+        _client(server, "ec2", first_v1).describe_instances(InstanceIds=[found["InstanceId"]])
+
+
 def test_stopped_instance_serves_no_credentials(ec2, iam, imds):
     found = launch(ec2, iam, **OPTIONAL)
     md = imds(found["InstanceId"])
@@ -431,3 +462,63 @@ def test_root_serves_the_configured_instance(lone_server):
     chosen = launch(ec2, **OPTIONAL)["InstanceId"]
     lone_server.config.imds_instance_id = chosen
     assert Imds(lone_server.imds_url + "/").text("latest/meta-data/instance-id") == chosen
+
+
+# Short credential lifetimes and forgetting expired keys ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def short_lived_server() -> Iterator[Server]:
+    """A server whose instance role credentials live 900 seconds, the least allowed."""
+    with Server(Config(port=0, imds_port=0, role_credential_seconds=900)) as running:
+        yield running
+
+
+def test_short_lived_credentials_rotate_at_half_their_life(short_lived_server, account_id):
+    ec2, iam = (
+        boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=short_lived_server.api_url,
+            aws_access_key_id=account_id,
+            aws_secret_access_key="x",
+        )
+        for service in ("ec2", "iam")
+    )
+    md = Imds(f"{short_lived_server.imds_url}/{launch(ec2, iam, **OPTIONAL)['InstanceId']}/")
+    first = _credentials(md)
+    assert _credentials(md) == first  # not a new set per request
+    advance(short_lived_server, 440)
+    assert _credentials(md) == first
+    advance(short_lived_server, 20)  # within half its life (450 s) of expiry: a new set
+    second = _credentials(md)
+    assert second["AccessKeyId"] != first["AccessKeyId"] and second["Expiration"] > first["Expiration"]
+    assert _credentials(md) == second
+
+
+def _expire_and_forget(server: Server, creds: dict[str, str]) -> None:
+    """Emulated time past the expiry of `creds` by more than the hour their full record is kept."""
+    advance(server, 21600 + 3600 + 5)
+    requests.get(server.imds_url + "/")  # any request runs the due events
+    assert creds["AccessKeyId"] not in server.store.credentials
+
+
+def test_expired_credentials_are_forgotten_but_remembered_as_expired(ec2, iam, imds, server):
+    md = imds(launch(ec2, iam, **OPTIONAL)["InstanceId"])
+    creds = _credentials(md)
+    advance(server, 21600 + 3600 - 5)
+    requests.get(server.imds_url + "/")
+    assert creds["AccessKeyId"] in server.store.credentials  # expired, still known in full
+    _expire_and_forget(server, creds)
+    expiry = server.store.retired_keys[creds["AccessKeyId"]]
+    assert expiry is not None and expiry.strftime("%Y-%m-%dT%H:%M:%SZ") == creds["Expiration"]
+    assert _credentials(md)["AccessKeyId"] != creds["AccessKeyId"]
+
+
+def test_a_forgotten_expired_key_answers_expired_token(ec2, iam, imds, server):
+    creds = _credentials(imds(launch(ec2, iam, **OPTIONAL)["InstanceId"]))
+    _expire_and_forget(server, creds)
+    with aws_error("ExpiredToken", 403):
+        _client(server, "sts", creds).get_caller_identity()
+    with aws_error("RequestExpired", 400):
+        _client(server, "ec2", creds).describe_instances()

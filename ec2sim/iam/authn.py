@@ -54,6 +54,10 @@ def authenticate(
     key = signed.scope.access_key_id
     credential = store.credentials.get(key)
     if credential is None:
+        if store.retired_keys.get(key) is not None:  # a temporary key forgotten after it expired
+            raise AuthenticationError(
+                "token-expired", "The security token included in the request is expired"
+            )
         if strict or key in store.retired_keys:
             raise AuthenticationError("invalid", "The security token included in the request is invalid.")
         return Principal.root(key if _ACCOUNT_KEY.fullmatch(key) else default_account, key)
@@ -66,7 +70,18 @@ def authenticate(
         raise AuthenticationError("invalid", "The security token included in the request is invalid.")
     if credential.expiration is not None and now >= credential.expiration:
         raise AuthenticationError("token-expired", "The security token included in the request is expired")
+    if signed.scope.service == "iam" and _session_without_mfa(credential):
+        raise AuthenticationError("invalid", "The security token included in the request is invalid")
     return principal_of(store, credential)
+
+
+def _session_without_mfa(credential: Credential) -> bool:
+    """GetSessionToken credentials without MFA can't call IAM (GetSessionToken API reference)."""
+    return (
+        credential.kind in ("user-session", "root")
+        and credential.session_token is not None
+        and not credential.mfa_authenticated
+    )
 
 
 def principal_of(store: Store, credential: Credential) -> Principal:

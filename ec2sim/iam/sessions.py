@@ -37,6 +37,7 @@ def issue(
         expiration=(now + timedelta(seconds=duration_seconds)).replace(microsecond=0),
         role_session=role_session,
     )
+    store.forget_after_expiry(credential)
     return store.add_credential(credential)
 
 

@@ -1,16 +1,17 @@
-"""Instance role credentials: issued on demand, served until 15 minutes before expiry.
+"""Instance role credentials: issued on demand, rotated before they expire.
 
-One set per (instance, role) at a time. A request within the last 15 minutes of
-the current set's life gets a new set (botocore refreshes at 15 minutes, its
-advisory window, so it receives the new one); the old set stays valid in the
-store until its own expiration. Nothing is issued in the background: an instance
-that is terminated, loses its profile, or whose role is deleted or removed from
-the profile is simply never asked for, or never served, a new set.
+One set per (instance, role, role delivery) at a time. AWS keeps IMDSv1 and
+IMDSv2 role credentials apart ("without a session token, you receive the IMDSv1
+role credentials … using a valid session token, you receive the IMDSv2 role
+credentials": ModifyInstanceMetadataOptions, HttpTokens), so each delivery
+version gets its own rotating set whose ``ec2:RoleDelivery`` is 1.0 or 2.0; a
+policy on that key sees exactly how the holder fetched them.
 
-The set records ``ec2:RoleDelivery`` of the request that caused it to be issued
-(1.0 for IMDSv1, 2.0 for IMDSv2): AWS issues one set per role delivery, but an
-instance whose software uses both versions is rare, and one set keeps the
-rotation rules simple.
+A request near the end of the current set's life (see `served_until`) gets a
+new set; the old set stays valid in the store until its own expiration.
+Nothing is issued in the background: an instance that is terminated, loses its
+profile, or whose role is deleted or removed from the profile is simply never
+asked for, or never served, a new set.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeGuard
 
 from ec2sim.iam.sessions import issue
 from ec2sim.store import Store
@@ -26,7 +26,7 @@ from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.iam.credentials import Credential, RoleSession
 from ec2sim.store.iam.entities import Role
 
-REFRESH_BEFORE = timedelta(minutes=15)
+REFRESH_BEFORE = timedelta(minutes=15)  # botocore's advisory refresh window
 IDENTITY_ROLE = "aws:ec2-instance"  # the instance identity role of identity-credentials/ec2
 
 
@@ -54,21 +54,41 @@ def identity_role(instance: Instance) -> SessionRole:
     return SessionRole(IDENTITY_ROLE, "AROA" + instance.owner_id.rjust(17, "0"), "/")
 
 
+def served_until(credential: Credential) -> datetime:
+    """When a set stops being served: min(15 minutes, half its lifetime) before it expires.
+
+    15 minutes is botocore's advisory refresh window, so an SDK refreshing then
+    receives the new set (AWS: new credentials are available "at least five
+    minutes before the expiration of the old credentials"). A set living 30
+    minutes or less would be inside that window from the start and be replaced on
+    every request; serving it for the first half of its life keeps one set per
+    rotation whatever the configured lifetime (at least 900 seconds).
+    """
+    assert credential.issued is not None and credential.expiration is not None
+    lifetime = credential.expiration - credential.issued
+    return credential.expiration - min(REFRESH_BEFORE, lifetime / 2)
+
+
 class RoleCredentialCache:
-    """The current credential set of each (instance, role id); lives as long as the app."""
+    """The current set's key id per (instance, role id, delivery); lives as long as the app.
+
+    Only key ids are kept: the sets themselves live in `store.credentials` and
+    leave it some time after they expire (or on a reset), which ends their use here.
+    """
 
     def __init__(self, store: Store, lifetime_seconds: int) -> None:
         self.store = store
         self.lifetime = lifetime_seconds
-        self._current: dict[tuple[str, str], Credential] = {}
+        self._current: dict[tuple[str, str, str], str] = {}
 
     def current(
         self, instance: Instance, role: Role | SessionRole, now: datetime, delivery: str
     ) -> Credential:
-        """The set to serve now (callers hold `store.lock`)."""
-        key = (instance.id, role.id)
-        found = self._current.get(key)
-        if self._servable(found, now):
+        """The set to serve now for this role delivery, "1.0" or "2.0" (callers hold `store.lock`)."""
+        key = (instance.id, role.id, delivery)
+        key_id = self._current.get(key)
+        found = self.store.credentials.get(key_id) if key_id is not None else None
+        if found is not None and now < served_until(found):
             return found
         session = RoleSession(
             role_name=role.name,
@@ -81,17 +101,8 @@ class RoleCredentialCache:
         credential = issue(
             self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session
         )
-        self._current[key] = credential
+        self._current[key] = credential.access_key_id
         return credential
-
-    def _servable(self, found: Credential | None, now: datetime) -> TypeGuard[Credential]:
-        """Still the store's (a reset forgets every key) and not yet in its last 15 minutes."""
-        return (
-            found is not None
-            and found.expiration is not None
-            and now < found.expiration - REFRESH_BEFORE
-            and self.store.credentials.get(found.access_key_id) is found
-        )
 
 
 def credentials_document(credential: Credential) -> str:

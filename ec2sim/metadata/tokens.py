@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import struct
 from datetime import datetime
@@ -20,13 +21,18 @@ TOKEN_HEADER = "X-aws-ec2-metadata-token"
 MAX_TTL_SECONDS = 21600
 _PREFIX = b"AQAEA"  # real tokens start so; purely cosmetic
 _EXPIRY = struct.Struct(">Q")
+_TTL = re.compile(r"[0-9]{1,5}")  # ASCII digits only, at most as many as 21600 has
 
 
 def parse_ttl(value: str | None) -> int | None:
-    """The requested lifetime, if the header holds an integer 1..21600 (else the PUT is a 400)."""
-    if value is None or not value.strip().isdigit():
+    """The requested lifetime, if the header holds an integer 1..21600 (else the PUT is a 400).
+
+    Only ASCII digits: `str.isdigit` and `int` also take other Unicode digits ("²", "١").
+    """
+    digits = None if value is None else value.strip()
+    if digits is None or not _TTL.fullmatch(digits):
         return None
-    seconds = int(value)
+    seconds = int(digits)
     return seconds if 1 <= seconds <= MAX_TTL_SECONDS else None
 
 

@@ -8,7 +8,7 @@ request begins.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ec2sim.clock import Clock
@@ -18,6 +18,8 @@ from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.timeline import Timeline
+
+FORGET_EXPIRED_AFTER = timedelta(hours=1)  # a temporary key's full record outlives its expiry by this
 
 
 class Account:
@@ -50,7 +52,9 @@ class Store:
         self.accounts: dict[str, Account] = {}
         self.credentials: dict[str, Credential] = {}
         self._root_keys: list[Credential] = []
-        self.retired_keys: set[str] = set()  # issued once, since deleted: refused, never "unknown"
+        # Keys issued once and since forgotten: refused, never taken for unknown keys. The value is
+        # the expiry of a temporary key forgotten after it expired (ExpiredToken), None for a deleted key.
+        self.retired_keys: dict[str, datetime | None] = {}
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
@@ -74,7 +78,25 @@ class Store:
     def retire_credential(self, access_key_id: str) -> None:
         """Forget a key for good: it is refused from now on, not taken for an unknown key."""
         if self.credentials.pop(access_key_id, None) is not None:
-            self.retired_keys.add(access_key_id)
+            self.retired_keys[access_key_id] = None
+
+    def forget_after_expiry(self, credential: Credential) -> None:
+        """Once `credential` (temporary) is expired by FORGET_EXPIRED_AFTER, keep only its expiry.
+
+        SDKs polling instance metadata or assuming roles get new sets forever; without
+        this `credentials` would grow without bound. Until then an expired key is checked
+        in full (signature, then expiry); after, it answers ExpiredToken from its expiry alone.
+        """
+        expiration = credential.expiration
+        assert expiration is not None
+        key = credential.access_key_id
+
+        def forget(_: datetime) -> None:
+            if self.credentials.get(key) is credential:
+                del self.credentials[key]
+                self.retired_keys[key] = expiration
+
+        self.timeline.schedule(expiration + FORGET_EXPIRED_AFTER, forget)
 
     def run_due(self, now: datetime) -> None:
         self.timeline.run_due(now)
