@@ -167,8 +167,15 @@ def test_classic_example_allows_exactly_its_actions(
         f"ec2:CreateVolume on resource: arn:aws:ec2:{REGION}:{account_id}:volume/*",
     ):
         client.create_volume(AvailabilityZone=f"{REGION}a", Size=8)
-    with aws_error("UnauthorizedOperation", 403, "ec2:DescribeVolumes on resource: *"):
+    # Actions without resource-level permissions: no resource named, nothing encoded (as AWS words it).
+    with aws_error(
+        "UnauthorizedOperation",
+        403,
+        f"User: arn:aws:iam::{account_id}:user/operator is not authorized to perform: ec2:DescribeVolumes "
+        "because no identity-based policy allows the ec2:DescribeVolumes action",
+    ) as error:
         client.describe_volumes()
+    assert "on resource" not in error()["Message"] and "Encoded" not in error()["Message"]
     # Tags at launch need ec2:CreateTags too, which the example does not grant.
     with aws_error(
         "UnauthorizedOperation",
@@ -187,7 +194,7 @@ def test_requested_region_condition(user: UsersFactory, ami: str) -> None:
     client = user("eu-only", statement, region="eu-central-1")
     client.describe_instances()
     other = user("eu-only-2", statement)  # the same policy at the us-east-1 endpoint
-    with aws_error("UnauthorizedOperation", 403, "ec2:DescribeInstances on resource: *"):
+    with aws_error("UnauthorizedOperation", 403, "ec2:DescribeInstances because no identity-based policy"):
         other.describe_instances()
 
 
@@ -362,13 +369,28 @@ def test_explicit_deny_beats_allow_and_decodes_with_its_sid(
     document = decoded(sts, error()["Message"])
     assert document["allowed"] is False and document["explicitDeny"] is True
     assert [s["statementId"] for s in document["matchedStatements"]["items"]] == ["NeverTerminate"]
-    assert document["context"]["action"] == "ec2:TerminateInstances"
+    statement = document["matchedStatements"]["items"][0]
+    user_id = document["context"]["principal"]["id"]
+    assert statement == {  # the shape of the AWS CLI decode-authorization-message example
+        "statementId": "NeverTerminate",
+        "effect": "DENY",
+        "principals": {"items": [{"value": user_id}]},
+        "principalGroups": {"items": []},
+        "actions": {"items": [{"value": "ec2:TerminateInstances"}]},
+        "resources": {"items": [{"value": "*"}]},
+        "conditions": {"items": []},
+    }
+    assert document["context"]["action"] == "TerminateInstances"
     assert document["context"]["resource"] == instance_arn(account_id, instance_id)
     assert document["context"]["principal"]["arn"] == f"arn:aws:iam::{account_id}:user/no-terminate"
+    assert document["context"]["principal"]["name"] == "no-terminate"
     keys = conditions(document)
     assert keys["ec2:InstanceType"] == ["t3.micro"]
     assert keys["ec2:Region"] == [REGION]
     assert keys["ec2:InstanceID"] == [instance_id]
+    assert keys["aws:Resource"] == [f"instance/{instance_id}"] and keys["aws:Type"] == ["instance"]
+    assert keys["aws:Account"] == [account_id] and keys["aws:Service"] == ["ec2"]
+    assert keys["aws:ARN"] == [instance_arn(account_id, instance_id)]
 
 
 def test_decoded_implicit_denial_carries_request_keys(user: UsersFactory, ami: str) -> None:
@@ -461,8 +483,12 @@ def test_session_policy_narrows_assumed_role(
         403,
         f"User: arn:aws:sts::{account_id}:assumed-role/operator/s1 is not "
         "authorized to perform: ec2:RunInstances",
-    ):
+    ) as error:
         launch(session, ami)
+    decoder = user("session-decoder", allow("sts:DecodeAuthorizationMessage"), service="sts")
+    principal = decoded(decoder, error()["Message"])["context"]["principal"]
+    role_id = iam.get_role(RoleName="operator")["Role"]["RoleId"]
+    assert principal == {"id": f"{role_id}:s1", "arn": f"arn:aws:sts::{account_id}:assumed-role/operator/s1"}
 
 
 # Cross-account --------------------------------------------------------------------------------------------

@@ -273,3 +273,25 @@ def test_simulator_matches_enforcement(
         assert error.response["Error"]["Code"] == "AccessDenied"
         enforced = "explicitDeny" if "explicit deny" in error.response["Error"]["Message"] else "implicitDeny"
     assert simulated == enforced
+
+
+def test_listings_are_on_their_kinds_path_and_account_actions_on_star(
+    user_client: Callable[..., Any], account_id: str
+) -> None:
+    client = user_client(
+        "lister",
+        _allow(["iam:ListRoles", "iam:GetUser"], f"arn:aws:iam::{account_id}:role/*"),
+        _allow("iam:GetUser", f"arn:aws:iam::{account_id}:user/lister"),
+    )
+    client.list_roles()
+    client.get_user()  # defaults to the caller: on the caller's own user
+    with aws_error(
+        "AccessDenied", 403, f"iam:ListUsers on resource: arn:aws:iam::{account_id}:user/ because"
+    ):
+        client.list_users()
+    with aws_error("AccessDenied", 403, f"iam:ListRoles on resource: arn:aws:iam::{account_id}:role/"):
+        user_client("nolist").list_roles(PathPrefix="/x/")
+    with aws_error("AccessDenied", 403, "iam:ListPolicies on resource: policy path / because"):
+        client.list_policies()
+    with aws_error("AccessDenied", 403, "iam:GetAccountSummary on resource: * because"):
+        client.get_account_summary()

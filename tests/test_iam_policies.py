@@ -230,3 +230,8 @@ def test_policy_tags(iam: Any) -> None:
     iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "3"}]
     assert iam.list_policy_tags(PolicyArn=ADMIN)["Tags"] == []
+
+
+def test_policy_arn_that_is_not_an_arn_is_invalid_input(iam: Any) -> None:
+    with aws_error("InvalidInput", 400, "ARN not-an-arn-at-all-xx is not valid."):
+        iam.get_policy(PolicyArn="not-an-arn-at-all-xx")

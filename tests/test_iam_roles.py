@@ -249,3 +249,27 @@ def test_role_last_used(iam, server, account_id):
         "LastUsedDate": used,
         "Region": "eu-west-1",
     }
+
+
+def test_trust_policy_principals_must_exist(iam, account_id):
+    def trust(principal: str) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        )
+
+    missing = f"arn:aws:iam::{account_id}:user/nonexistent"
+    with aws_error("MalformedPolicyDocument", 400, f'Invalid principal in policy: "AWS":"{missing}"'):
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust(missing))
+    with aws_error("MalformedPolicyDocument", 400, 'Invalid principal in policy: "AWS":"bogus"'):
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust("bogus"))
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account_id}:root"))
+    iam.create_role(RoleName="r2", AssumeRolePolicyDocument=trust("arn:aws:iam::000000000001:user/elsewhere"))
+    with aws_error("MalformedPolicyDocument", 400, "Invalid principal in policy"):
+        iam.update_assume_role_policy(RoleName="r", PolicyDocument=trust(missing))
+    iam.create_user(UserName="nonexistent")
+    iam.update_assume_role_policy(RoleName="r", PolicyDocument=trust(missing))

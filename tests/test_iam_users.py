@@ -230,3 +230,8 @@ def test_permissions_boundary_errors(iam, account_id):
         )
     with aws_error("NoSuchEntity", 404, "The user with name ghost cannot be found."):
         iam.put_user_permissions_boundary(UserName="ghost", PermissionsBoundary=BOUNDARY)
+
+
+def test_negative_marker_is_invalid_input(iam: Any) -> None:
+    with aws_error("InvalidInput", 400, "Invalid Marker"):
+        iam.list_users(Marker="LTE=")

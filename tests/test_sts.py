@@ -176,3 +176,80 @@ def test_trust_naming_the_user_needs_no_identity_policy(server, iam):
     role = iam.create_role(RoleName="direct", AssumeRolePolicyDocument=_trust({"AWS": user_arn}))["Role"]
     sts = _client(server, "sts", iam.create_access_key(UserName="dave")["AccessKey"])
     assert sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1")["Credentials"]
+
+
+def test_session_tags_need_tag_session_in_trust(server, alice, account_id, iam):
+    role = iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=_trust({"AWS": account_id}))["Role"]
+    sts = _client(server, "sts", alice)
+    tags = [{"Key": "team", "Value": "blue"}]
+    with aws_error("AccessDenied", 403, "sts:TagSession"):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", Tags=tags)
+    trust = json.loads(_trust({"AWS": iam.get_user(UserName="alice")["User"]["Arn"]}))
+    trust["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+    iam.update_assume_role_policy(RoleName="tagged", PolicyDocument=json.dumps(trust))
+    with aws_error("InvalidParameterValue", 400, "Duplicate tag keys"):
+        sts.assume_role(
+            RoleArn=role["Arn"], RoleSessionName="s1", Tags=tags + [{"Key": "TEAM", "Value": "x"}]
+        )
+    assert sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", Tags=tags)["Credentials"]
+
+
+def test_session_policy_limits_are_packed_policy_too_large(server, alice, account_id, iam):
+    role = iam.create_role(RoleName="packed", AssumeRolePolicyDocument=_trust({"AWS": account_id}))["Role"]
+    sts = _client(server, "sts", alice)
+    statement = {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}
+    big = json.dumps(
+        {"Version": "2012-10-17", "Statement": [dict(statement, Sid=f"S{i}") for i in range(40)]}
+    )
+    assert len(big) > 2048
+    with aws_error("PackedPolicyTooLarge", 400, "Packed policy consumes"):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", Policy=big)
+    arns = [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}] * 11
+    with aws_error("PackedPolicyTooLarge", 400):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", PolicyArns=arns)
+    small = sts.assume_role(
+        RoleArn=role["Arn"],
+        RoleSessionName="s1",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    assert 0 < small["PackedPolicySize"] <= 100
+
+
+def _allow_session_token(iam):
+    statement = {"Effect": "Allow", "Action": "sts:GetSessionToken", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    iam.put_user_policy(UserName="alice", PolicyName="gst", PolicyDocument=document)
+
+
+def test_session_token_without_mfa_cannot_call_iam(server, alice, iam):
+    _allow_session_token(iam)
+    creds = _client(server, "sts", alice).get_session_token()["Credentials"]
+    with aws_error("InvalidClientTokenId", 403, "security token included in the request is invalid"):
+        _client(server, "iam", creds).list_access_keys()
+    assert _client(server, "sts", creds).get_caller_identity()["Arn"].endswith(":user/alice")
+
+
+def test_renamed_user_keeps_session_token(server, alice, account_id, iam):
+    _allow_session_token(iam)
+    creds = _client(server, "sts", alice).get_session_token()["Credentials"]
+    iam.update_user(UserName="alice", NewUserName="alice2")
+    identity = _client(server, "sts", creds).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{account_id}:user/alice2"
+
+
+def test_a_recreated_role_grants_old_sessions_nothing(server, alice, account_id, iam):
+    trust = _trust({"AWS": account_id})
+    iam.create_role(RoleName="again", AssumeRolePolicyDocument=trust)
+    arn = f"arn:aws:iam::{account_id}:role/again"
+    creds = _client(server, "sts", alice).assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]
+    iam.delete_role(RoleName="again")
+    iam.create_role(RoleName="again", AssumeRolePolicyDocument=trust)
+    iam.attach_role_policy(RoleName="again", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    with aws_error("AccessDenied", 403):
+        _client(server, "iam", creds).list_users()
+
+
+def test_get_session_token_needs_no_permission(server, iam):
+    iam.create_user(UserName="erin")
+    key = iam.create_access_key(UserName="erin")["AccessKey"]
+    assert _client(server, "sts", key).get_session_token()["Credentials"]["AccessKeyId"].startswith("ASIA")

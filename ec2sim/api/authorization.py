@@ -6,8 +6,8 @@ rule are checked as ``service:Operation`` on ``*``, which is what AWS does for
 actions without resource-level permissions (every EC2 Describe, for example).
 Rules live next to their handlers, registered with `@authorizes`.
 
-The account root is never limited by identity policies, and sts:GetCallerIdentity
-is always allowed. sts:AssumeRole is decided by its handler, which evaluates the
+The account root is never limited by identity policies; sts:GetCallerIdentity and
+sts:GetSessionToken need no permission (AWS documents both). sts:AssumeRole is decided by its handler, which evaluates the
 caller's identity policies together with the role's trust policy (a trust policy
 naming the caller grants without an identity policy). ``--iam-enforcement audit`` logs would-be denials and lets the
 request through; ``off`` skips evaluation (signatures are still verified).
@@ -33,7 +33,9 @@ from ec2sim.iam.principal_policies import applicable_policies
 
 log = logging.getLogger("ec2sim.authz")
 
-DECIDED_ELSEWHERE = frozenset({("sts", "GetCallerIdentity"), ("sts", "AssumeRole")})
+DECIDED_ELSEWHERE = frozenset(
+    {("sts", "GetCallerIdentity"), ("sts", "GetSessionToken"), ("sts", "AssumeRole")}
+)
 
 
 @dataclass(frozen=True)
@@ -120,18 +122,23 @@ def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
 
 
 def denied_error(ctx: RequestContext, denial: Denial) -> AwsError:
+    """Service-worded denial. EC2 names no resource and encodes no message for actions on ``*``
+    (every Describe*); IAM and STS always name the resource, ``*`` included."""
     principal, check = ctx.principal, denial.check
-    text = (
-        f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} "
-        f"{denial.decision.explanation(check.action)}"
-    )
-    if ctx.service == "ec2":
+    reason = denial.decision.explanation(check.action)
+    if ctx.service != "ec2":
         return AwsError(
-            "UnauthorizedOperation",
-            f"You are not authorized to perform this operation. {text}. "
-            f"Encoded authorization failure message: {encode_message(ctx, denial)}",
+            "AccessDenied",
+            f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} {reason}",
         )
-    return AwsError("AccessDenied", text)
+    prefix = f"You are not authorized to perform this operation. User: {principal.arn} is not authorized to perform: {check.action}"
+    if check.resource == "*":
+        return AwsError("UnauthorizedOperation", f"{prefix} {reason}")
+    return AwsError(
+        "UnauthorizedOperation",
+        f"{prefix} on resource: {check.resource} {reason}. "
+        f"Encoded authorization failure message: {encode_message(ctx, denial)}",
+    )
 
 
 # The encoded authorization message (sts:DecodeAuthorizationMessage) -------------------------------
@@ -143,46 +150,67 @@ def _items(values: Iterable[Any]) -> dict[str, Any]:
     return {"items": [{"value": v} for v in values]}
 
 
-def _statement(matched: Any) -> dict[str, Any]:
+def _statement(matched: Any, principal_id: str) -> dict[str, Any]:
+    """A matched statement as AWS's decoded message shows it (CLI decode-authorization-message example)."""
     statement = matched.statement
     return {
         "statementId": statement.sid or "",
         "effect": statement.effect.upper(),
-        "sourcePolicyId": matched.source_policy_id,
-        "sourcePolicyType": matched.source_policy_type,
+        "principals": _items([principal_id]),
+        "principalGroups": {"items": []},
         "actions": _items(statement.actions or ()),
-        "notActions": _items(statement.not_actions or ()),
         "resources": _items(statement.resources or ()),
-        "notResources": _items(statement.not_resources or ()),
         "conditions": {
             "items": [
-                {"key": c.key, "operator": c.operator, "values": _items(str(v) for v in c.values)}
-                for c in statement.conditions
+                {"key": c.key, "values": _items(str(v) for v in c.values)} for c in statement.conditions
             ]
         },
     }
 
 
+def _resource_keys(ctx: RequestContext, resource: str) -> dict[str, ContextValue]:
+    """The aws:* keys AWS adds for the resource checked: ``aws:Resource`` is the ARN's resource part."""
+    keys: dict[str, ContextValue] = {"aws:Service": ctx.service, "aws:Region": ctx.region}
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        keys.update(
+            {
+                "aws:Resource": parts[5],
+                "aws:Account": parts[4],
+                "aws:Type": parts[5].split("/", 1)[0],
+                "aws:ARN": resource,
+            }
+        )
+    return keys
+
+
+def _principal_view(principal: Any) -> dict[str, str]:
+    """Assumed-role sessions show no name (their id already carries the session name)."""
+    if principal.kind == "assumed-role":
+        return {"id": principal.user_id, "arn": principal.arn}
+    return {"id": principal.user_id, "name": principal.name or principal.account_id, "arn": principal.arn}
+
+
 def authorization_document(ctx: RequestContext, denial: Denial) -> dict[str, Any]:
     """The JSON DecodeAuthorizationMessage returns, in the shape AWS documents."""
-    principal = ctx.principal
+    principal, check = ctx.principal, denial.check
+    principal_id = principal.user_id.split(":", 1)[0]
+    keys = {**_resource_keys(ctx, check.resource), **denial.context}
     conditions = [
         {"key": key, "values": _items(value if isinstance(value, (list, tuple)) else [value])}
-        for key, value in sorted(denial.context.items())
+        for key, value in sorted(keys.items())
     ]
     return {
         "allowed": False,
         "explicitDeny": denial.decision.decision == EXPLICIT_DENY,
-        "matchedStatements": {"items": [_statement(m) for m in denial.decision.matched_statements]},
+        "matchedStatements": {
+            "items": [_statement(m, principal_id) for m in denial.decision.matched_statements]
+        },
         "failures": {"items": []},
         "context": {
-            "principal": {
-                "id": principal.user_id,
-                "name": principal.name or principal.account_id,
-                "arn": principal.arn,
-            },
-            "action": denial.check.action,
-            "resource": denial.check.resource,
+            "principal": _principal_view(principal),
+            "action": check.action.split(":", 1)[1],
+            "resource": check.resource,
             "conditions": {"items": conditions},
         },
     }

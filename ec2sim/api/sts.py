@@ -61,6 +61,7 @@ def get_access_key_info(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
 
 _ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)")
 _CHAINED_LIMIT = 3600
+_MAX_POLICY_ARNS = 10
 
 
 def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
@@ -89,6 +90,45 @@ def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[s
     return texts, arns
 
 
+def _tag_session_denied(ctx: RequestContext, role_arn: str) -> AwsError:
+    """Session tags need the role's trust policy to allow sts:TagSession too (IAM User Guide)."""
+    return AwsError(
+        "AccessDenied",
+        f"User: {ctx.principal.arn} is not authorized to perform: sts:TagSession on resource: {role_arn}",
+    )
+
+
+def _check_session_tags(req: dict[str, Any]) -> None:
+    """Session tag keys are case-insensitive: two differing only by case are refused."""
+    keys = [t["Key"].lower() for t in req.get("Tags", [])]
+    if len(set(keys)) != len(keys):
+        raise AwsError(
+            "InvalidParameterValue",
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        )
+
+
+_PACKED_LIMIT = 2048  # the packed budget; plain text counts against it uncompressed here
+
+
+def _packed_percent(texts: tuple[str, ...], arns: tuple[str, ...], tags: tuple[tuple[str, str], ...]) -> int:
+    """PackedPolicySize: how much of the packed budget the session policies and tags take, in percent."""
+    size = sum(len(t) for t in texts) + 64 * len(arns) + sum(len(k) + len(v) for k, v in tags)
+    return -(-size * 100 // _PACKED_LIMIT)
+
+
+def _check_packed_size(
+    texts: tuple[str, ...], arns: tuple[str, ...], tags: tuple[tuple[str, str], ...]
+) -> None:
+    """Over 2,048 plaintext characters, over 10 managed ARNs or over the packed budget: PackedPolicyTooLarge."""
+    percent = _packed_percent(texts, arns, tags)
+    if percent > 100 or sum(len(t) for t in texts) > _PACKED_LIMIT or len(arns) > _MAX_POLICY_ARNS:
+        raise AwsError(
+            "PackedPolicyTooLarge",
+            f"Packed policy consumes {percent}% of allotted space, please use smaller policy.",
+        )
+
+
 def trust_context(ctx: RequestContext, req: dict[str, Any]) -> dict[str, ContextValue]:
     """The condition keys an AssumeRole request carries (global, sts:*, request tags)."""
     context = ctx.condition_keys()
@@ -101,7 +141,9 @@ def trust_context(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Context
     return context
 
 
-def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str, Any]) -> bool:
+def _trust_allows(
+    ctx: RequestContext, role: Role, role_arn: str, req: dict[str, Any], action: str = "sts:AssumeRole"
+) -> bool:
     principal = ctx.principal
     role_of_session = ""
     if principal.kind == "assumed-role":
@@ -116,6 +158,7 @@ def _trust_allows(ctx: RequestContext, role: Role, role_arn: str, req: dict[str,
         facts,
         lowered(context),
         role_arn=role_arn,
+        action=action,
         identity=mine.identity,
         boundary=mine.boundary,
         session=mine.session,
@@ -133,6 +176,9 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     role = ctx.store.account(match.group(1)).iam.roles.get(match.group(2)) if match else None
     if role is None or role.arn != role_arn or not _trust_allows(ctx, role, role_arn, req):
         raise _denied(ctx, role_arn)
+    _check_session_tags(req)
+    if req.get("Tags") and not _trust_allows(ctx, role, role_arn, req, "sts:TagSession"):
+        raise _tag_session_denied(ctx, role_arn)
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
     if chained and duration > _CHAINED_LIMIT:
@@ -147,6 +193,8 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         )
     texts, arns = _session_policies(ctx, req)
+    tags = tuple((t["Key"], t["Value"]) for t in req.get("Tags", []))
+    _check_packed_size(texts, arns, tags)
     session_name = req["RoleSessionName"]
     session = RoleSession(
         role_name=role.name,
@@ -155,19 +203,18 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         session_name=session_name,
         session_policies=texts,
         session_policy_arns=arns,
-        tags=tuple((t["Key"], t["Value"]) for t in req.get("Tags", [])),
+        tags=tags,
     )
     account_id = match.group(1)
     credential = issue(ctx.store, account_id, "role-session", ctx.now, duration, role_session=session)
     role.last_used_date, role.last_used_region = ctx.now, ctx.region
-    packed = sum(len(t) for t in texts) + 64 * len(arns) + sum(len(k) + len(v) for k, v in session.tags)
     return {
         "Credentials": credentials_dict(credential),
         "AssumedRoleUser": {
             "AssumedRoleId": f"{role.id}:{session_name}",
             "Arn": f"arn:aws:sts::{account_id}:assumed-role/{role.name}/{session_name}",
         },
-        "PackedPolicySize": min(100, packed * 100 // 2048) if packed else None,
+        "PackedPolicySize": _packed_percent(texts, arns, session.tags) or None,
         "SourceIdentity": req.get("SourceIdentity"),
     }
 

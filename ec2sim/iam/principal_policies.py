@@ -104,6 +104,16 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     )
 
 
+def _session_role(iam: IamAccount, principal: Principal) -> Role | None:
+    """The role of a session, if it still exists: sessions belong to the role's unique id, so a role
+    deleted and created again under the same name grants its old sessions nothing."""
+    role = iam.roles.get(principal.name)
+    session = principal.credential.role_session if principal.credential else None
+    if role is None or (session is not None and role.id != session.role_id):
+        return None
+    return role
+
+
 def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicies:
     """What the engine needs for `principal` (root: nothing, it is never limited by identity policies)."""
     iam = store.account(principal.account_id).iam
@@ -114,7 +124,7 @@ def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicie
             return ApplicablePolicies()
         return _user_policies(iam, user, changes)
     if principal.kind == "assumed-role":
-        role = iam.roles.get(principal.name)
+        role = _session_role(iam, principal)
         if role is None or not visible(changes, "role", principal.name):
             return ApplicablePolicies()
         return ApplicablePolicies(
@@ -132,7 +142,7 @@ def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
         user = iam.users.get(principal.name)
         return dict(user.tags) if user else {}
     if principal.kind == "assumed-role":
-        role = iam.roles.get(principal.name)
+        role = _session_role(iam, principal)
         tags = dict(role.tags) if role else {}
         session = principal.credential.role_session if principal.credential else None
         tags.update(dict(session.tags) if session else {})

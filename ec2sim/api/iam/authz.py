@@ -2,8 +2,11 @@
 
 IAM authorizes an action on the entity it names: the instance profile, group,
 user, role or managed policy (in that order of precedence: AddUserToGroup is
-on the group, AttachUserPolicy on the user). Without one, actions that default
-to the caller (GetUser, CreateAccessKey...) are on the caller's own user.
+on the group, AttachUserPolicy on the user). Without one, actions whose user
+defaults to the caller (GetUser, CreateAccessKey...) are on the caller's own
+user; listings are on their kind's path (ListRoles on ``role/`` + PathPrefix,
+ListPolicies on "policy path /", as IAM's denials name them); account-level
+actions (GetAccountSummary, CreateAccountAlias...) are on ``*``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,40 @@ _NAMED = (
     ("RoleName", "role", "roles"),
 )
 _TAGGED = {"users", "roles", "instance_profiles"}
+# Operations whose UserName is optional in IAM's model (it defaults to the caller), and ChangePassword.
+_CALLERS_USER = frozenset(
+    {
+        "ChangePassword",
+        "CreateAccessKey",
+        "CreateLoginProfile",
+        "DeactivateMFADevice",
+        "DeleteAccessKey",
+        "DeleteLoginProfile",
+        "DeleteServiceSpecificCredential",
+        "DeleteSigningCertificate",
+        "GetAccessKeyLastUsed",
+        "GetLoginProfile",
+        "GetMFADevice",
+        "GetUser",
+        "ListAccessKeys",
+        "ListMFADevices",
+        "ListSSHPublicKeys",
+        "ListServiceSpecificCredentials",
+        "ListSigningCertificates",
+        "ResetServiceSpecificCredential",
+        "UpdateAccessKey",
+        "UpdateServiceSpecificCredential",
+        "UpdateSigningCertificate",
+        "UploadSigningCertificate",
+    }
+)
+# Listings authorized on the ARN of their kind's path prefix (``arn:aws:iam::ACCT:role/``).
+_LISTED_KIND = {
+    "ListRoles": "role",
+    "ListUsers": "user",
+    "ListGroups": "group",
+    "ListInstanceProfiles": "instance-profile",
+}
 
 
 def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict[str, ContextValue]]:
@@ -42,9 +79,19 @@ def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict
         return req["PolicyArn"], resource_tags(policy.tags) if policy else {}
     if req.get("PolicyName") and ctx.action == "CreatePolicy":
         return ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"]), {}
-    if ctx.principal.kind == "user":  # actions whose user defaults to the caller
-        return ctx.principal.arn, {}
-    return "*", {}
+    return _unnamed_resource(ctx, req), {}
+
+
+def _unnamed_resource(ctx: RequestContext, req: dict[str, Any]) -> str:
+    """The resource of an action that names no entity."""
+    prefix = req.get("PathPrefix") or "/"
+    if ctx.action in _LISTED_KIND:
+        return ctx.iam.arn(_LISTED_KIND[ctx.action], prefix, "")
+    if ctx.action == "ListPolicies":
+        return f"policy path {prefix}"
+    if ctx.action in _CALLERS_USER and ctx.principal.kind == "user":
+        return ctx.principal.arn
+    return "*"
 
 
 @authorizes_service("iam")

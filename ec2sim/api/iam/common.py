@@ -65,7 +65,9 @@ def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str
         try:
             start = int(base64.b64decode(marker).decode())
         except ValueError:
-            raise AwsError("InvalidInput", "Invalid Marker.") from None
+            start = -1
+        if start < 0:
+            raise AwsError("InvalidInput", "Invalid Marker.")
     size = req.get("MaxItems") or 100
     chunk = items[start : start + size]
     truncated = start + size < len(items)

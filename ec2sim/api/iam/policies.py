@@ -41,6 +41,10 @@ def find_policy(ctx: RequestContext, arn: str) -> ManagedPolicy | None:
 
 
 def get_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
+    """The policy an ARN names: InvalidInput if it isn't an ARN at all, NoSuchEntity if it's unknown."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[2] or not parts[5]:
+        raise AwsError("InvalidInput", f"ARN {arn} is not valid.")
     policy = find_policy(ctx, arn)
     if policy is None:
         raise no_such_entity(f"Policy {arn} was not found.")

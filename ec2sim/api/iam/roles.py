@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from ec2sim.api.context import RequestContext
@@ -17,11 +19,48 @@ from ec2sim.store.iam.entities import Role
 TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
 
 
-def check_trust_policy(text: str) -> None:
-    """The trust policy size quota, then IAM's grammar for trust policies."""
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_IAM_PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
+
+
+def check_trust_policy(ctx: RequestContext, text: str) -> None:
+    """The trust policy size quota, IAM's grammar for trust policies, then its AWS principals."""
     if policy_size(text) > TRUST_POLICY_SIZE_QUOTA:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE_QUOTA}")
     parse_document(text, "trust")
+    for principal in _aws_principals(json.loads(text)):
+        if not _principal_exists(ctx, principal):
+            raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"')
+
+
+def _aws_principals(document: dict[str, Any]) -> list[str]:
+    statements = document.get("Statement", [])
+    principals: list[str] = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        named = statement.get("Principal")
+        value = named.get("AWS", []) if isinstance(named, dict) else []
+        principals.extend([value] if isinstance(value, str) else value)
+    return principals
+
+
+def _principal_exists(ctx: RequestContext, principal: str) -> bool:
+    """IAM resolves AWS principals when it stores a trust policy: users and roles must exist
+    (in accounts this server knows; others can't be checked), account ids and roots always do."""
+    if (
+        principal == "*"
+        or _ACCOUNT_ID.fullmatch(principal)
+        or re.fullmatch(r"arn:aws:iam::\d{12}:root", principal)
+    ):
+        return True
+    match = _IAM_PRINCIPAL_ARN.fullmatch(principal)
+    if match is None:
+        return principal.startswith("arn:aws:sts::")  # assumed-role session ARNs are accepted as written
+    account = ctx.store.accounts.get(match.group(1))
+    if account is None:
+        return True
+    table = account.iam.users if match.group(2) == "user" else account.iam.roles
+    entity = table.get(match.group(3))
+    return entity is not None and entity.arn == principal
 
 
 # Views -------------------------------------------------------------------------------------------
@@ -76,7 +115,7 @@ def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if ctx.iam.roles.get(name) is not None:
         raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
     document = req["AssumeRolePolicyDocument"]
-    check_trust_policy(document)
+    check_trust_policy(ctx, document)
     tags = tags_in(req.get("Tags"))
     role = Role(
         name=name,
@@ -128,7 +167,7 @@ def update_role_description(ctx: RequestContext, req: dict[str, Any]) -> dict[st
 @iam_action("UpdateAssumeRolePolicy")
 def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     role = get_role(ctx, req["RoleName"])
-    check_trust_policy(req["PolicyDocument"])
+    check_trust_policy(ctx, req["PolicyDocument"])
     role.assume_role_policy = req["PolicyDocument"]
 
 

@@ -10,6 +10,7 @@ from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundar
 from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.propagation import mark_changed
+from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.entities import User
 
 _CONFLICTS: tuple[tuple[str, str], ...] = (
@@ -103,6 +104,17 @@ def list_users(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"Users": [user_view(u) for u in chunk], **marker}
 
 
+def _credentials_of(ctx: RequestContext, user_key: str) -> list[Credential]:
+    """The user's long-term keys and GetSessionToken sessions (a rename is rare: a scan will do)."""
+    return [
+        c
+        for c in ctx.store.credentials.values()
+        if c.account_id == ctx.account_id
+        and c.kind in ("user", "user-session")
+        and (c.user_name or "").lower() == user_key
+    ]
+
+
 @iam_action("UpdateUser")
 def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
     user = get_user(ctx, req["UserName"])
@@ -114,9 +126,8 @@ def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
     user.arn = ctx.iam.arn("user", user.path, user.name)
     for key in user.access_keys.values():
         key.user_name = new_name
-        credential = ctx.store.credentials.get(key.id)
-        if credential is not None:
-            credential.user_name = new_name
+    for credential in _credentials_of(ctx, old_key):
+        credential.user_name = new_name
     if new_key != old_key:
         for group in filter(None, map(ctx.iam.groups.get, user.group_names)):
             group.member_names[group.member_names.index(old_key)] = new_key
