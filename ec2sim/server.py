@@ -44,12 +44,16 @@ class WaitressListener:
         )
         self.port = self._server.effective_port
         self._serving = threading.Event()
+        self._stopping = threading.Event()
         self._stopped = threading.Event()
 
     def serve(self) -> None:
         self._serving.set()
         try:
             self._server.run()
+        except OSError:
+            if not self._stopping.is_set():  # a socket closed under the loop while stopping is expected
+                raise
         finally:
             self._stopped.set()
 
@@ -60,9 +64,10 @@ class WaitressListener:
     def stop(self) -> None:
         """Close every channel from inside the serving loop (which then ends), then the workers."""
         logging.getLogger("waitress").setLevel(logging.ERROR)  # closing live channels is expected here
+        self._stopping.set()
         if self._serving.is_set():
             self._server.trigger.pull_trigger(self._close_channels)
-            self._stopped.wait(timeout=1)
+            self._stopped.wait(timeout=5)
         else:
             self._close_channels()
         self._server.task_dispatcher.shutdown()
