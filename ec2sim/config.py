@@ -28,6 +28,7 @@ class Config:
     )
     strict_credentials: bool = setting(False, "reject access keys the server has not issued")
     instance_start_seconds: float = setting(0.0, "emulated seconds from pending to running")
+    instance_limit: int = setting(1000, "pending and running instances an account may have in a region")
     instance_stop_seconds: float = setting(0.0, "emulated seconds of stopping and shutting-down")
     image_available_seconds: float = setting(0.0, "emulated seconds from pending to available of a new image")
     imds_instance_id: str = setting(

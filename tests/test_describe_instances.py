@@ -186,3 +186,44 @@ def test_filter_on_state_changes(ec2, fleet):
 def test_unknown_filter(ec2):
     with aws_error("InvalidParameterValue", 400, "The filter 'nonsense' is invalid"):
         ec2.describe_instances(Filters=[{"Name": "nonsense", "Values": ["x"]}])
+
+
+_NO_DATA_FILTERS = [
+    "capacity-reservation-id",
+    "host-id",
+    "ipv6-address",
+    "network-interface.ipv6-address",
+    "network-interface.ipv6-addresses.ipv6-address",
+    "network-interface.ipv4-prefixes.ipv4-prefix",
+    "network-interface.ipv6-prefixes.ipv6-prefix",
+    "network-interface.association.allocation-id",
+    "network-interface.addresses.association.carrier-ip",
+    "network-interface.operator.principal",
+    "network-interface.outpost-arn",
+    "network-interface.requester-id",
+    "network-performance-options.bandwidth-weighting",
+    "operator.principal",
+    "outpost-arn",
+    "placement-partition-number",
+    "product-code.type",
+    "tpm-support",
+]
+
+
+@pytest.mark.parametrize("name", _NO_DATA_FILTERS)
+def test_documented_filters_without_data_match_nothing(ec2, fleet, name):
+    assert ids_for(ec2, name, "*") == []
+
+
+def test_zone_id_protocol_and_interface_tag_filters(ec2, fleet):
+    first, second = _instances(fleet)
+    everyone = sorted(i["InstanceId"] for i in [*first, second])
+    zone_id = ec2.describe_availability_zones(ZoneNames=["us-east-1b"])["AvailabilityZones"][0]["ZoneId"]
+    assert ids_for(ec2, "availability-zone-id", zone_id) == [second["InstanceId"]]
+    assert ids_for(ec2, "metadata-options.http-protocol-ipv4", "enabled") == everyone
+    eni = second["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    ec2.create_tags(Resources=[eni], Tags=[{"Key": "role", "Value": "db"}])
+    assert ids_for(ec2, "network-interface.tag-key", "role") == [second["InstanceId"]]
+    assert ids_for(ec2, "network-interface.tag-value", "d*") == [second["InstanceId"]]
+    statuses = ec2.describe_instance_status(Filters=[{"Name": "availability-zone-id", "Values": [zone_id]}])
+    assert [s["InstanceId"] for s in statuses["InstanceStatuses"]] == [second["InstanceId"]]

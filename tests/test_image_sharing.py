@@ -105,3 +105,47 @@ def test_copy_shared_image_needs_snapshot_permission(pair, server):
     assert copy["OwnerId"] == other and copy["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"] != snapshot_id
     a.deregister_image(ImageId=image_id)
     _launch(b, copy_id)
+
+
+def test_register_image_from_shared_snapshot_refused(pair):
+    """Another owner's snapshot, even shared, can't back the caller's image (copy it first)."""
+    a, b, _, b_id = pair
+    volume_id = a.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
+    snapshot_id = a.create_snapshot(VolumeId=volume_id)["SnapshotId"]
+    a.modify_snapshot_attribute(SnapshotId=snapshot_id, CreateVolumePermission={"Add": [{"UserId": b_id}]})
+    mappings = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}]
+    with aws_error("InvalidSnapshot.NotFound", 400, f"The snapshot '{snapshot_id}' does not exist."):
+        b.register_image(Name="borrowed", RootDeviceName="/dev/xvda", BlockDeviceMappings=mappings)
+    copy_id = b.copy_snapshot(SourceSnapshotId=snapshot_id, SourceRegion="us-east-1")["SnapshotId"]
+    mappings[0]["Ebs"]["SnapshotId"] = copy_id
+    image_id = b.register_image(Name="owned", RootDeviceName="/dev/xvda", BlockDeviceMappings=mappings)[
+        "ImageId"
+    ]
+    with aws_error("InvalidSnapshot.InUse", 400, image_id):
+        b.delete_snapshot(SnapshotId=copy_id)
+    b.deregister_image(ImageId=image_id)
+    b.delete_snapshot(SnapshotId=copy_id)
+    a.delete_snapshot(SnapshotId=snapshot_id)
+
+
+def test_owner_granting_itself_is_not_stored(pair):
+    a, _, a_id, _ = pair
+    image_id = _owned_image(a, "self-grant")
+    a.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": a_id}]})
+    permissions = a.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")
+    assert permissions["LaunchPermissions"] == []
+    assert a.describe_images(ExecutableUsers=["self"])["Images"] == []
+
+
+def test_owners_by_account_id_finds_public_and_granted(pair):
+    a, b, a_id, b_id = pair
+    public_id, granted_id, private_id = (
+        _owned_image(a, name) for name in ("pub-one", "granted-one", "hidden")
+    )
+    a.modify_image_attribute(ImageId=public_id, LaunchPermission={"Add": [{"Group": "all"}]})
+    a.modify_image_attribute(ImageId=granted_id, LaunchPermission={"Add": [{"UserId": b_id}]})
+    seen = {i["ImageId"] for i in b.describe_images(Owners=[a_id])["Images"]}
+    assert seen == {public_id, granted_id}
+    a.modify_image_attribute(ImageId=public_id, LaunchPermission={"Remove": [{"Group": "all"}]})
+    assert {i["ImageId"] for i in b.describe_images(Owners=[a_id])["Images"]} == {granted_id}
+    assert private_id not in {i["ImageId"] for i in a.describe_images(Owners=["amazon"])["Images"]}

@@ -321,7 +321,99 @@ def test_encrypted_image_cannot_be_public(ec2):
     ]
     with aws_error("UnsupportedOperation", 400):
         ec2.modify_image_attribute(ImageId=encrypted, LaunchPermission={"Add": [{"Group": "all"}]})
-    ec2.modify_image_attribute(ImageId=encrypted, LaunchPermission={"Add": [{"UserId": "111122223333"}]})
+    # Its snapshots use the default aws/ebs key: not shareable with anyone either.
+    with aws_error("InvalidParameter", 400, "Snapshots encrypted with the AWS Managed CMK can’t be shared"):
+        ec2.modify_image_attribute(ImageId=encrypted, LaunchPermission={"Add": [{"UserId": "111122223333"}]})
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    custom = ec2.copy_image(
+        SourceImageId=source, SourceRegion="us-east-1", Name="enc-cmk", Encrypted=True, KmsKeyId=key
+    )["ImageId"]
+    ec2.modify_image_attribute(ImageId=custom, LaunchPermission={"Add": [{"UserId": "111122223333"}]})
+
+
+def test_encrypted_root_volume_image_not_shareable(ec2):
+    """CreateImage of an instance with an encrypted root: the snapshot carries the aws/ebs key."""
+    instance_id = ec2.run_instances(
+        ImageId=_catalogue_id(ec2),
+        MinCount=1,
+        MaxCount=1,
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True}}],
+    )["Instances"][0]["InstanceId"]
+    volume = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}])[
+        "Volumes"
+    ][0]
+    assert volume["Encrypted"] and volume["KmsKeyId"].endswith(":alias/aws/ebs")
+    image_id = ec2.create_image(InstanceId=instance_id, Name="enc-root")["ImageId"]
+    snapshot_id = ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"][
+        "SnapshotId"
+    ]
+    assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]["KmsKeyId"] == volume["KmsKeyId"]
+    with aws_error("InvalidParameter", 400, "AWS Managed CMK"):
+        ec2.modify_image_attribute(
+            ImageId=image_id, Attribute="launchPermission", OperationType="add", UserIds=["111122223333"]
+        )
+
+
+@pytest.mark.parametrize(
+    ("mapping", "extra", "code", "message"),
+    [
+        ({}, {"BootMode": "bios"}, "InvalidParameterValue", "Value (bios) for parameter bootMode is invalid"),
+        ({}, {"VirtualizationType": "pv"}, "InvalidParameterValue", "parameter virtualizationType"),
+        ({}, {"ImdsSupport": "v1"}, "InvalidParameterValue", "Value (v1) for parameter imdsSupport"),
+        ({}, {"TpmSupport": "v1.2"}, "InvalidParameterValue", "parameter tpmSupport"),
+        ({}, {"Architecture": "sparc"}, "InvalidParameterValue", "parameter architecture"),
+        ({"VolumeType": "xyz"}, {}, "InvalidParameterValue", "Value (xyz) for parameter volumeType"),
+        ({"VolumeType": "io1"}, {}, "InvalidParameterCombination", "iops must be specified"),
+        ({"VolumeType": "gp2", "Iops": 3000}, {}, "InvalidParameterCombination", "iops is not supported"),
+        ({"VolumeType": "gp3", "Throughput": 1000}, {}, "InvalidParameterValue", "ratio of 0.333333"),
+        ({"SnapshotId": "snap-zz"}, {}, "InvalidSnapshotID.Malformed", 'Invalid id: "snap-zz"'),
+    ],
+)
+def test_register_image_validates_values(ec2, mapping, extra, code, message):
+    snapshot_id = _image(ec2)["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    ebs = {"SnapshotId": snapshot_id, **mapping}
+    with aws_error(code, 400, message):
+        ec2.register_image(
+            Name="bad-values",
+            RootDeviceName="/dev/xvda",
+            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": ebs}],
+            **extra,
+        )
+
+
+def test_copy_image_client_token_and_source_region(ec2):
+    source = _image(ec2, Name="tok-source")["ImageId"]
+    first = ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="tok", ClientToken="t-1")
+    again = ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="tok", ClientToken="t-1")
+    assert first["ImageId"] == again["ImageId"]
+    with aws_error("IdempotentParameterMismatch", 400):
+        ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="other", ClientToken="t-1")
+    with aws_error("InvalidParameterValue", 400, "Invalid region: [mars-north-1]"):
+        ec2.copy_image(SourceImageId=source, SourceRegion="mars-north-1", Name="far")
+
+
+def test_description_attribute_needs_a_value(ec2):
+    image_id = _image(ec2, Name="described", Description="keep me")["ImageId"]
+    with aws_error("MissingParameter", 400):
+        ec2.modify_image_attribute(ImageId=image_id, Attribute="description")
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "found"),
+    [
+        ("product-code", "abc", False),
+        ("product-code.type", "marketplace", False),
+        ("state-reason-code", "x", False),
+        ("state-reason-message", "x", False),
+        ("free-tier-eligible", "false", True),
+        ("image-allowed", "true", True),
+    ],
+)
+def test_describe_images_model_filters(ec2, name, value, found):
+    image_id = _image(ec2, Name="filtered")["ImageId"]
+    images = ec2.describe_images(Owners=["self"], Filters=[{"Name": name, "Values": [value]}])["Images"]
+    assert (image_id in [i["ImageId"] for i in images]) is found
 
 
 def test_other_error_paths(ec2):

@@ -397,3 +397,23 @@ def test_metadata_options_of_terminated_instance(ec2, launch):
     terminated = launch("terminated")
     with aws_error("IncorrectInstanceState", 400):
         ec2.modify_instance_metadata_options(InstanceId=terminated, HttpTokens="required")
+
+
+def test_modify_instance_type_must_match_architecture(ec2, stopped):
+    with aws_error("InvalidParameterValue", 400, "The architecture 'arm64' of the specified instance type"):
+        ec2.modify_instance_attribute(InstanceId=stopped, InstanceType={"Value": "t4g.micro"})
+    assert attribute(ec2, stopped, "instanceType")["InstanceType"]["Value"] != "t4g.micro"
+
+
+def test_modify_user_data_limits(ec2, stopped):
+    with aws_error("InvalidParameterValue", 400, "User data is limited to 16384 bytes"):
+        ec2.modify_instance_attribute(InstanceId=stopped, UserData={"Value": b"x" * 16385})
+    with aws_error("InvalidParameterValue", 400, "Invalid BASE64 encoding of user data."):
+        ec2.modify_instance_attribute(InstanceId=stopped, Attribute="userData", Value="not base64!")
+    ec2.modify_instance_attribute(InstanceId=stopped, UserData={"Value": b"x" * 16384})
+
+
+def test_modify_attribute_of_terminated_instance(ec2, launch):
+    terminated = launch("terminated")
+    with aws_error("IncorrectInstanceState", 400, terminated):
+        ec2.modify_instance_attribute(InstanceId=terminated, DisableApiTermination={"Value": True})

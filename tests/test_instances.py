@@ -332,10 +332,8 @@ def test_block_device_mappings(server, ec2, account_id):
             5000,
             True,
         )
-    assert (
-        run_one(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "NoDevice": ""}])["BlockDeviceMappings"]
-        == []
-    )
+    with aws_error("InvalidBlockDeviceMapping", 400, "root device"):
+        run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "NoDevice": ""}])
     with aws_error("InvalidBlockDeviceMapping", 400, "Volume of size 4GB is smaller than  snapshot"):
         run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 4}}])
     with aws_error(
@@ -592,3 +590,109 @@ def test_aws_cli_run_and_describe(server, account_id, tmp_path):
     instances = described["Reservations"][0]["Instances"]
     assert sorted(i["InstanceId"] for i in instances) == ids
     assert {i["State"]["Name"] for i in instances} == {"running"}
+
+
+# RunInstances: block device values, snapshots, quotas, tokens, profiles ---------------
+
+
+@pytest.mark.parametrize(
+    ("ebs", "code", "message"),
+    [
+        ({"VolumeSize": -1}, "InvalidParameterValue", "too small; minimum is 1GiB"),
+        ({"VolumeSize": 16385}, "InvalidParameterValue", "too large; maximum is 16384GiB"),
+        ({"VolumeSize": 2, "VolumeType": "io1", "Iops": 100}, "InvalidParameterValue", "minimum is 4GiB"),
+        ({"VolumeSize": 10, "VolumeType": "st1"}, "InvalidParameterValue", "minimum is 125GiB"),
+        ({"VolumeSize": 1025, "VolumeType": "standard"}, "InvalidParameterValue", "maximum is 1024GiB"),
+        ({"VolumeSize": 10, "VolumeType": "gp2", "Iops": 300}, "InvalidParameterCombination", "iops"),
+        ({"VolumeSize": 200, "VolumeType": "sc1", "Iops": 300}, "InvalidParameterCombination", "iops"),
+        ({"VolumeSize": 10, "VolumeType": "gp3", "Iops": -5}, "InvalidParameterValue", "iops of -5"),
+        ({"VolumeSize": 10, "VolumeType": "gp3", "Throughput": 10**9}, "InvalidParameterValue", "throughput"),
+        (
+            {"VolumeSize": 100, "VolumeType": "gp3", "Iops": 3000, "Throughput": 1000},
+            "InvalidParameterValue",
+            "ratio",
+        ),
+        ({"VolumeSize": 10, "VolumeType": "io1", "Iops": 1000}, "InvalidParameterValue", "ratio"),
+        ({"VolumeSize": 10, "VolumeType": "io2"}, "InvalidParameterCombination", "must be specified"),
+        (
+            {"VolumeSize": 10, "VolumeType": "gp2", "Throughput": 200},
+            "InvalidParameterCombination",
+            "throughput",
+        ),
+    ],
+)
+def test_block_device_values_rejected(server, ec2, account_id, ebs, code, message):
+    with aws_error(code, 400, message):
+        run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": ebs}])
+    with server.store.lock:
+        assert len(region_state(server, account_id).instances) == 0
+
+
+def test_block_device_gp3_defaults(ec2):
+    instance = run_one(
+        ec2, BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 10, "VolumeType": "gp3"}}]
+    )
+    volume_id = next(
+        d["Ebs"]["VolumeId"] for d in instance["BlockDeviceMappings"] if d["DeviceName"] == "/dev/sdf"
+    )
+    volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+    assert (volume["Iops"], volume["Throughput"]) == (3000, 125)
+
+
+def test_block_device_snapshot(ec2):
+    with aws_error("InvalidSnapshot.NotFound", 400, "snap-0123456789abcdef0"):
+        run(
+            ec2,
+            BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}],
+        )
+    with aws_error("InvalidSnapshotID.Malformed", 400, "snap-nope"):
+        run(ec2, BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": "snap-nope"}}])
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=5)
+    snapshot = ec2.create_snapshot(VolumeId=volume["VolumeId"])
+    mapping = {"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": snapshot["SnapshotId"]}}
+    instance = run_one(ec2, BlockDeviceMappings=[mapping])
+    volume_id = next(
+        d["Ebs"]["VolumeId"] for d in instance["BlockDeviceMappings"] if d["DeviceName"] == "/dev/sdf"
+    )
+    created = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+    assert (created["Size"], created["SnapshotId"]) == (5, snapshot["SnapshotId"])
+    with aws_error("InvalidBlockDeviceMapping", 400, "smaller than  snapshot"):
+        run(ec2, BlockDeviceMappings=[{**mapping, "Ebs": {**mapping["Ebs"], "VolumeSize": 4}}])
+
+
+def test_instance_limit(ec2):
+    with aws_error("InvalidParameterValue", 400, "MaxCount"):
+        ec2.run_instances(ImageId=AL2023, MinCount=1, MaxCount=2**31, InstanceType="t3.micro")
+    with aws_error("InvalidParameterValue", 400, "MinCount"):
+        ec2.run_instances(ImageId=AL2023, MinCount=2**32, MaxCount=1, InstanceType="t3.micro")
+    with aws_error(
+        "InstanceLimitExceeded", 400, "more instances (1001) than your current instance limit of 1000"
+    ):
+        run(ec2, MinCount=1001, MaxCount=2**31 - 1)
+    launched = run(ec2, MinCount=1, MaxCount=2**31 - 1)["Instances"]
+    assert len(launched) == 1000
+    with aws_error("InstanceLimitExceeded", 400, "instance limit of 1000"):
+        run(ec2)
+    ec2.terminate_instances(InstanceIds=[launched[0]["InstanceId"]])
+    assert len(run(ec2, MaxCount=5)["Instances"]) == 1
+
+
+def test_client_token_length(ec2):
+    with aws_error("InvalidParameterValue", 400, "clientToken"):
+        run(ec2, ClientToken="x" * 65)
+    assert run_one(ec2, ClientToken="x" * 64)["ClientToken"] == "x" * 64
+
+
+def test_iam_instance_profile_spec_errors(ec2):
+    with aws_error("InvalidParameterValue", 400, "Invalid IAM Instance Profile name"):
+        run(ec2, IamInstanceProfile={"Name": ""})
+    with aws_error("InvalidParameterCombination", 400, "may not be used in combination"):
+        run(ec2, IamInstanceProfile={"Name": "a", "Arn": "arn:aws:iam::123456789012:instance-profile/b"})
+
+
+def test_metadata_defaults_follow_image_imds_support(ec2):
+    """AL2023 has ImdsSupport v2.0 (required, hop limit 2); Ubuntu has none (optional, 1)."""
+    options = run_one(ec2)["MetadataOptions"]
+    assert (options["HttpTokens"], options["HttpPutResponseHopLimit"]) == ("required", 2)
+    options = run_one(ec2, ImageId=UBUNTU)["MetadataOptions"]
+    assert (options["HttpTokens"], options["HttpPutResponseHopLimit"]) == ("optional", 1)

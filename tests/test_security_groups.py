@@ -7,6 +7,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.helpers import aws_error
+from tests.test_instances import run_one
 
 SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
 
@@ -446,3 +447,12 @@ def test_group_in_use_by_instance_cannot_be_deleted(ec2, web, server):
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
     requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 600})
     assert ec2.delete_security_group(GroupId=web)["GroupId"] == web  # a terminated instance frees it
+
+
+def test_group_freed_when_instance_changes_groups(ec2, web):
+    other = ec2.create_security_group(GroupName="other", Description="d")["GroupId"]
+    instance = run_one(ec2, SecurityGroupIds=[web])["InstanceId"]
+    ec2.modify_instance_attribute(InstanceId=instance, Groups=[other])
+    assert ec2.delete_security_group(GroupId=web)["GroupId"] == web
+    with aws_error("DependencyViolation", 400, f"resource {other} has a dependent object"):
+        ec2.delete_security_group(GroupId=other)

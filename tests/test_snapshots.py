@@ -210,3 +210,35 @@ def test_snapshot_completes_by_clock_too(server, ec2):
     snapshot_id = snapshot_of(ec2)["SnapshotId"]
     requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 1}, timeout=5)
     assert describe(ec2, snapshot_id)["State"] == "completed"
+
+
+def test_describe_snapshots_malformed_user_ids(ec2):
+    with aws_error("InvalidUserID.Malformed", 400, 'Invalid user id: "bogus"'):
+        ec2.describe_snapshots(OwnerIds=["bogus"])
+    with aws_error("InvalidUserID.Malformed", 400, 'Invalid user id: "bogus"'):
+        ec2.describe_snapshots(RestorableByUserIds=["bogus"])
+
+
+def test_transfer_type_filter(ec2):
+    snapshot_id = snapshot_of(ec2)["SnapshotId"]
+    standard = ec2.describe_snapshots(Filters=[{"Name": "transfer-type", "Values": ["standard"]}])[
+        "Snapshots"
+    ]
+    assert snapshot_id in [s["SnapshotId"] for s in standard]
+    assert (
+        ec2.describe_snapshots(Filters=[{"Name": "transfer-type", "Values": ["time-based"]}])["Snapshots"]
+        == []
+    )
+
+
+def test_copy_snapshot_key_and_region_errors(ec2, account_id):
+    snapshot_id = snapshot_of(ec2)["SnapshotId"]
+    key = f"arn:aws:kms:us-east-1:{account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with aws_error("InvalidParameterDependency", 400, "KmsKeyId requires the parameter Encrypted"):
+        ec2.copy_snapshot(SourceSnapshotId=snapshot_id, SourceRegion="us-east-1", KmsKeyId=key)
+    copy_id = ec2.copy_snapshot(
+        SourceSnapshotId=snapshot_id, SourceRegion="us-east-1", KmsKeyId=key, Encrypted=True
+    )["SnapshotId"]
+    assert describe(ec2, copy_id)["KmsKeyId"] == key
+    with aws_error("InvalidParameterValue", 400, "Invalid region: [nowhere-1]"):
+        ec2.copy_snapshot(SourceSnapshotId=snapshot_id, SourceRegion="nowhere-1")

@@ -280,3 +280,41 @@ def test_modify_volume_errors(ec2):
 def test_delete_volume_not_found(ec2):
     with aws_error("InvalidVolume.NotFound", 400, "The volume 'vol-0123456789abcdef0' does not exist."):
         ec2.delete_volume(VolumeId="vol-0123456789abcdef0")
+
+
+def test_create_volume_client_token_mismatch(ec2):
+    create(ec2, ClientToken="tok-2")
+    with aws_error("IdempotentParameterMismatch", 400):
+        create(ec2, ClientToken="tok-2", Size=20)
+
+
+def test_gp3_throughput_to_iops_ratio(ec2):
+    message = "Throughput (MiBps) to iops ratio of 0.333333 is too high; maximum is 0.250000 MiBps per iops"
+    with aws_error("InvalidParameterValue", 400, message):
+        create(ec2, VolumeType="gp3", Throughput=1000)
+    volume_id = create(ec2, VolumeType="gp3", Iops=4000, Throughput=1000)["VolumeId"]
+    with aws_error("InvalidParameterValue", 400, "ratio of 0.333333"):
+        ec2.modify_volume(VolumeId=volume_id, Iops=3000)
+
+
+@pytest.mark.parametrize("device", ["foo", "/dev/sd", "/dev/sdk1", "/dev/xvdzz", "sdf"])
+def test_attach_rejects_invalid_device_names(server, ec2, device):
+    instance_id = running_instance(server, ec2)["InstanceId"]
+    volume_id = create(ec2)["VolumeId"]
+    message = f"Value ({device}) for parameter device is invalid. {device} is not a valid EBS device name."
+    with aws_error("InvalidParameterValue", 400, message):
+        ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device)
+
+
+@pytest.mark.parametrize("device", ["/dev/sdk", "/dev/xvdf", "xvdh", "xvdba"])
+def test_attach_accepts_valid_device_names(server, ec2, device):
+    instance_id = running_instance(server, ec2)["InstanceId"]
+    volume_id = create(ec2)["VolumeId"]
+    assert ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device)["Device"] == device
+
+
+def test_operator_filters(ec2):
+    volume_id = create(ec2)["VolumeId"]
+    unmanaged = ec2.describe_volumes(Filters=[{"Name": "operator.managed", "Values": ["false"]}])["Volumes"]
+    assert volume_id in [v["VolumeId"] for v in unmanaged]
+    assert ec2.describe_volumes(Filters=[{"Name": "operator.principal", "Values": ["*"]}])["Volumes"] == []

@@ -86,3 +86,36 @@ def test_tags_on_default_vpc(ec2):
         ec2.create_tags(Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}])
     with aws_error("TagLimitExceeded", 400):
         ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+
+
+def test_tag_key_empty_and_repeated_resource_filter(ec2):
+    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    with aws_error("InvalidParameterValue", 400, "Tag key cannot be null or empty"):
+        ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "", "Value": "y"}])
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "team", "Value": "blue"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id, vpc_id]}])["Tags"]
+    assert [(t["ResourceId"], t["Key"]) for t in tags] == [(vpc_id, "team")]
+
+
+def test_security_group_rule_tags(ec2):
+    group = ec2.create_security_group(GroupName="tagged", Description="d")["GroupId"]
+    rule = ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
+        ],
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    egress = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+    default_egress = next(r["SecurityGroupRuleId"] for r in egress["SecurityGroupRules"] if r["IsEgress"])
+    ec2.create_tags(Resources=[rule, default_egress], Tags=[{"Key": "team", "Value": "blue"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["security-group-rule"]}])["Tags"]
+    assert sorted(t["ResourceId"] for t in tags) == sorted([rule, default_egress])
+    ec2.delete_tags(Resources=[default_egress], Tags=[{"Key": "team"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [rule, default_egress]}])["Tags"]
+    assert [t["ResourceId"] for t in tags] == [rule]
+    ec2.revoke_security_group_ingress(GroupId=group, SecurityGroupRuleIds=[rule])
+    with aws_error("InvalidSecurityGroupRuleId.NotFound", 400, rule):
+        ec2.create_tags(Resources=[rule], Tags=[{"Key": "a", "Value": "b"}])
+    ec2.delete_security_group(GroupId=group)
+    with aws_error("InvalidSecurityGroupRuleId.NotFound", 400, default_egress):
+        ec2.create_tags(Resources=[default_egress], Tags=[{"Key": "a", "Value": "b"}])

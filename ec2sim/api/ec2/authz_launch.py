@@ -73,7 +73,8 @@ def _groups(ctx: RequestContext, req: dict[str, Any], vpc_id: str | None) -> lis
 
 
 def _instance_keys(ctx: RequestContext, req: dict[str, Any], image: Image | None, zone: str | None) -> Keys:
-    options = {**default_metadata_options(), **(req.get("MetadataOptions") or {})}
+    imds_support = image.imds_support if image is not None else None
+    options = {**default_metadata_options(imds_support), **(req.get("MetadataOptions") or {})}
     keys: Keys = {
         "ec2:InstanceType": req.get("InstanceType", DEFAULT_INSTANCE_TYPE),
         "ec2:Tenancy": (req.get("Placement") or {}).get("Tenancy", "default"),

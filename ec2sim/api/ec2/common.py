@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
 from ec2sim.store.table import Resource, Table
@@ -24,3 +26,9 @@ def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[
             raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
         found.append(item)
     return found
+
+
+def fingerprint(req: dict[str, Any]) -> str:
+    """A digest of a request's parameters other than its ClientToken (for idempotency)."""
+    params = {k: v for k, v in req.items() if k not in ("ClientToken", "DryRun")}
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()

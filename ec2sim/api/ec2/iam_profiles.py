@@ -27,6 +27,11 @@ def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAsso
     """An association for ``IamInstanceProfile={"Name"|"Arn": ...}``: the profile must exist in
     the caller's account, and it and its role must have propagated (``--iam-propagation-seconds``)."""
     arn, name = spec.get("Arn"), spec.get("Name")
+    if arn is not None and name is not None:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The parameter 'iamInstanceProfile.name' may not be used in combination with 'iamInstanceProfile.arn'",
+        )
     profile = ctx.iam.find_instance_profile(arn or name or "")
     changes = pending(ctx.iam, ctx.now)
     if profile is None or not (

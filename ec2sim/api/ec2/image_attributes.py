@@ -16,6 +16,7 @@ from ec2sim.api.ec2.image_views import check_account_id, device_view, owned_imag
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image
+from ec2sim.store.ec2.volumes import is_default_kms_key
 
 # Attributes anyone who can see the image may read; the rest are the owner's.
 _PUBLIC_ATTRIBUTES = (
@@ -113,11 +114,25 @@ def _check_permissions(ctx: RequestContext, image: Image, items: list[dict[str, 
                 "UnsupportedOperation",
                 "Encrypted snapshots can’t be shared publicly. Specify another snapshot.",
             )
+        if adding and item.get("UserId", ctx.account_id) != ctx.account_id and _uses_managed_key(ctx, image):
+            raise AwsError(
+                "InvalidParameter",
+                "Snapshots encrypted with the AWS Managed CMK can’t be shared. Specify another snapshot.",
+            )
+
+
+def _uses_managed_key(ctx: RequestContext, image: Image) -> bool:
+    """Whether one of the image's snapshots is encrypted with the account's aws/ebs key."""
+    for snapshot_id in image.snapshot_ids:
+        snapshot = ctx.ec2.snapshots.get(snapshot_id)
+        if snapshot is not None and snapshot.encrypted and is_default_kms_key(snapshot.kms_key_id):
+            return True
+    return False
 
 
 def _apply_permissions(ctx: RequestContext, image: Image, items: list[dict[str, str]], adding: bool) -> None:
     registry = ctx.ec2.shared_images
-    accounts = [i["UserId"] for i in items if "UserId" in i]
+    accounts = [i["UserId"] for i in items if "UserId" in i and i["UserId"] != image.owner_id]
     (registry.grant if adding else registry.revoke)(image, accounts)
     if any(i.get("Group") == "all" for i in items):
         registry.set_public(image, adding)
@@ -147,7 +162,9 @@ def modify_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
         _modify_launch_permission(ctx, image, req)
     elif "Description" in req or attribute == "description":
         description = req["Description"].get("Value") if "Description" in req else req.get("Value")
-        ctx.ec2.images.update(image, description=description or "")
+        if description is None:
+            raise AwsError("MissingParameter", "The request must contain the parameter description")
+        ctx.ec2.images.update(image, description=description)
     elif "ImdsSupport" in req or attribute == "imdsSupport":
         value = req["ImdsSupport"].get("Value") if "ImdsSupport" in req else req.get("Value")
         if value != "v2.0":

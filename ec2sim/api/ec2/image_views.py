@@ -17,7 +17,8 @@ from ec2sim.api.ec2.filters import FilterSet, as_text
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.images import Image, ImageBlockDevice, find_image, public_images
+from ec2sim.store.ec2.geography import is_valid_region
+from ec2sim.store.ec2.images import Image, ImageBlockDevice, catalogue_owned_by, find_image, public_images
 
 AMI_ID = re.compile(r"ami-([0-9a-f]{8}|[0-9a-f]{17})")
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -61,6 +62,18 @@ def check_name(ctx: RequestContext, name: str) -> None:
     existing = next(iter(ctx.ec2.images.where("name", name)), None)
     if existing is not None:
         raise AwsError("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {existing.id}")
+
+
+def check_user_id(value: str) -> None:
+    """An owner / user id in a Describe request: 12 digits (callers handle `self`, `all`, aliases)."""
+    if not _ACCOUNT_ID.fullmatch(value):
+        raise AwsError("InvalidUserID.Malformed", f'Invalid user id: "{value}"')
+
+
+def check_source_region(region: str) -> None:
+    """A copy's SourceRegion must be a real region (before any per-region catalogue is built for it)."""
+    if not is_valid_region(region):
+        raise AwsError("InvalidParameterValue", f"Invalid region: [{region}]")
 
 
 def check_account_id(value: str) -> None:
@@ -166,6 +179,14 @@ _IMAGE_FILTERS = FilterSet(
         "sriov-net-support": lambda i: i.sriov_net_support,
         "state": lambda i: i.state,
         "virtualization-type": lambda i: i.virtualization_type,
+        # No product codes, state reasons or allowed-images settings are emulated: every image
+        # has none, none, is allowed, and is not free-tier eligible.
+        "product-code": lambda i: None,
+        "product-code.type": lambda i: None,
+        "state-reason-code": lambda i: None,
+        "state-reason-message": lambda i: None,
+        "free-tier-eligible": lambda i: False,
+        "image-allowed": lambda i: True,
     }
 )
 
@@ -193,14 +214,13 @@ def _owned_by(ctx: RequestContext, owner: str) -> Iterable[Image]:
     """The images of one `Owners` value that the caller can see."""
     if owner == "self" or owner == ctx.account_id:
         return ctx.ec2.images
-    if owner == "amazon":
-        return [i for i in _public(ctx) if i.image_owner_alias == "amazon"]
-    if owner in ("aws-marketplace", "aws-backup-vault"):
-        return []
-    if not _ACCOUNT_ID.fullmatch(owner):
-        raise AwsError("InvalidUserID.Malformed", f'Invalid user id: "{owner}"')
-    shared = [i for i in ctx.ec2.shared_images.granted_to(ctx.region, ctx.account_id) if i.owner_id == owner]
-    return [i for i in _public(ctx) if i.owner_id == owner] + shared
+    catalogue = catalogue_owned_by(ctx.region).get(owner, [])
+    if owner in ("amazon", "aws-marketplace", "aws-backup-vault"):
+        return catalogue  # account-owned images have no owner alias
+    check_user_id(owner)
+    registry = ctx.ec2.shared_images
+    shared = [i for i in registry.granted_to(ctx.region, ctx.account_id) if i.owner_id == owner]
+    return [*catalogue, *registry.public_owned_by(ctx.region, owner), *shared]
 
 
 def _executable_by(ctx: RequestContext, user: str) -> Iterable[Image]:
@@ -210,8 +230,7 @@ def _executable_by(ctx: RequestContext, user: str) -> Iterable[Image]:
         return _public(ctx)
     if user == "self" or user == ctx.account_id:
         return ctx.ec2.shared_images.granted_to(ctx.region, ctx.account_id)
-    if not _ACCOUNT_ID.fullmatch(user):
-        raise AwsError("InvalidUserID.Malformed", f'Invalid user id: "{user}"')
+    check_user_id(user)
     return [i for i in ctx.ec2.images if user in i.shared_with]
 
 

@@ -13,16 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.image_views import check_name, owned_image, visible_image
+from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.image_views import check_name, check_source_region, owned_image, visible_image
 from ec2sim.api.ec2.instance_views import find_instances
 from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.ec2.volumes import check_id, checked_settings, idempotent_mismatch
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
 TAGGABLE = ("image", "snapshot")
 
@@ -33,9 +35,10 @@ def _new_snapshot(
     volume_id: str,
     now: datetime,
     description: str,
-    encrypted: bool,
+    kms_key_id: str | None,
     tags: dict[str, str],
 ) -> Snapshot:
+    """A completed snapshot; encrypted when it has a key (`kms_key_id`)."""
     snapshot = Snapshot(
         region.ids.hex_id("snap"),
         owner_id=region.account_id,
@@ -44,7 +47,8 @@ def _new_snapshot(
         volume_size=size,
         start_time=now,
         description=description,
-        encrypted=encrypted,
+        encrypted=kms_key_id is not None,
+        kms_key_id=kms_key_id,
         tags=dict(tags),
     )
     return region.add_snapshot(snapshot)
@@ -92,6 +96,15 @@ def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> Image
         raise AwsError(
             "InvalidBlockDeviceMapping", f"Either snapshot ID or volume size must be provided for: {name}"
         )
+    if ebs:
+        retyped = merged.volume_type != base.volume_type
+        keep = not retyped and merged.volume_type != "gp2"  # gp2's IOPS are derived, never requested
+        checked_settings(
+            merged.volume_type,
+            merged.volume_size,
+            ebs.get("Iops", merged.iops if keep else None),
+            ebs.get("Throughput", merged.throughput if keep else None),
+        )
     return merged
 
 
@@ -134,9 +147,12 @@ def _instance_devices(
             and not device.virtual_name
         ):
             description = f"Created by CreateImage({instance.id}) for {image_id}"
-            snapshot = _new_snapshot(
-                ctx.ec2, volume.size, volume.id, ctx.now, description, volume.encrypted, tags
+            key = (
+                (volume.kms_key_id or default_kms_key(ctx.region, ctx.account_id))
+                if volume.encrypted
+                else None
             )
+            snapshot = _new_snapshot(ctx.ec2, volume.size, volume.id, ctx.now, description, key, tags)
             device = dataclasses.replace(device, snapshot_id=snapshot.id)
         devices.append(device)
     return devices
@@ -200,12 +216,11 @@ def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageB
         snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
         base = None
         if snapshot_id:
-            snapshot = ctx.ec2.shared_snapshots.get(snapshot_id)
-            if (
-                snapshot is None
-                or snapshot.region != ctx.region
-                or not ctx.ec2.shared_snapshots.usable_by(snapshot, ctx.account_id)
-            ):
+            check_id(snapshot_id, "snap", "InvalidSnapshotID.Malformed")
+            # Only the caller's own snapshots: another owner could delete a shared one under the
+            # image (AWS's documented path is CopySnapshot, then register the copy).
+            snapshot = ctx.ec2.snapshots.get(snapshot_id)
+            if snapshot is None:
                 raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
             base = ImageBlockDevice(
                 mapping.get("DeviceName", ""),
@@ -218,9 +233,29 @@ def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageB
     return devices
 
 
+# Enumerated RegisterImage parameters: the model's enums (VirtualizationType is a plain string there,
+# documented as hvm | paravirtual).
+_REGISTER_ENUMS: dict[str, tuple[str, ...]] = {
+    "Architecture": ("i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"),
+    "VirtualizationType": ("hvm", "paravirtual"),
+    "BootMode": ("legacy-bios", "uefi", "uefi-preferred"),
+    "TpmSupport": ("v2.0",),
+    "ImdsSupport": ("v2.0",),
+}
+
+
+def _check_enums(req: dict[str, Any]) -> None:
+    for name, allowed in _REGISTER_ENUMS.items():
+        value = req.get(name)
+        if value is not None and value not in allowed:
+            parameter = name[:1].lower() + name[1:]
+            raise AwsError("InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid.")
+
+
 @ec2_action("RegisterImage")
 def register_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     check_name(ctx, req["Name"])
+    _check_enums(req)
     location, root_name = req.get("ImageLocation"), req.get("RootDeviceName")
     if not location and not root_name:
         raise AwsError("MissingParameter", "The request must contain the parameter rootDeviceName")
@@ -273,8 +308,10 @@ def _check_storage_access(ctx: RequestContext, source: Image) -> None:
 
 
 def _copied_devices(
-    ctx: RequestContext, source: Image, image_id: str, encrypted: bool, tags: dict[str, str]
+    ctx: RequestContext, source: Image, image_id: str, req: dict[str, Any], tags: dict[str, str]
 ) -> list[ImageBlockDevice]:
+    encrypted = bool(req.get("Encrypted"))
+    key = req.get("KmsKeyId") or default_kms_key(ctx.region, ctx.account_id)
     devices = []
     for device in source.block_devices:
         if device.snapshot_id is None or device.no_device:
@@ -286,7 +323,7 @@ def _copied_devices(
         )
         secure = encrypted or device.encrypted
         snapshot = _new_snapshot(
-            ctx.ec2, device.volume_size, "vol-ffffffff", ctx.now, description, secure, tags
+            ctx.ec2, device.volume_size, "vol-ffffffff", ctx.now, description, key if secure else None, tags
         )
         devices.append(dataclasses.replace(device, snapshot_id=snapshot.id, encrypted=secure))
     return devices
@@ -298,7 +335,10 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if token:
         earlier = next(iter(ctx.ec2.images.where("client_token", token)), None)
         if earlier is not None:
+            if earlier.request_fingerprint != fingerprint(req):
+                raise idempotent_mismatch()
             return {"ImageId": earlier.id}
+    check_source_region(req["SourceRegion"])
     source = visible_image(ctx, req["SourceImageId"], req["SourceRegion"])
     _check_storage_access(ctx, source)
     check_name(ctx, req["Name"])
@@ -306,9 +346,7 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     image_tags = dict(source.tags) if req.get("CopyImageTags") and source.owner_id == ctx.account_id else {}
     image_tags.update(tags_for(specs, "image", TAGGABLE))
     image_id = ctx.ec2.ids.hex_id("ami")
-    devices = _copied_devices(
-        ctx, source, image_id, bool(req.get("Encrypted")), tags_for(specs, "snapshot", TAGGABLE)
-    )
+    devices = _copied_devices(ctx, source, image_id, req, tags_for(specs, "snapshot", TAGGABLE))
     description = req.get("Description", f"[Copied {source.id} from {source.region}] {source.name}")
     image = dataclasses.replace(
         source,
@@ -330,6 +368,7 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         source_instance_id=None,
         deprecation_time=None,
         client_token=token,
+        request_fingerprint=fingerprint(req) if token else "",
         tags=image_tags,
         image_location=f"{ctx.account_id}/{req['Name']}"
         if source.root_device_type == "ebs"

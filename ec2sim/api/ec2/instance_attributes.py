@@ -10,6 +10,7 @@ normalised to ``(attribute, value)`` before one table of setters applies it.
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -20,11 +21,38 @@ from ec2sim.api.ec2.instance_views import find_instances
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instance_types import is_instance_type
+from ec2sim.store.ec2.instance_types import architecture, is_instance_type
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.region import Ec2Region
 
 MAX_STATUS_INSTANCE_IDS = 100
+USER_DATA_LIMIT = 16384
+
+
+def check_architecture(instance_type: str, image_architecture: str) -> None:
+    """AWS's error when `instance_type` cannot run an AMI of `image_architecture` (RunInstances too)."""
+    arch = architecture(instance_type)
+    if arch != image_architecture:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The architecture '{arch}' of the specified instance type does not match the architecture "
+            f"'{image_architecture}' of the specified AMI. Specify an instance type and an AMI that have "
+            "matching architectures, and try again. You can use 'describe-instance-types' or "
+            "'describe-images' to discover the architecture of the instance type or AMI.",
+        )
+
+
+def checked_user_data(value: str | None) -> str | None:
+    """Base64 user data of at most 16 KB decoded (RunInstances too)."""
+    if value is None:
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise AwsError("InvalidParameterValue", "Invalid BASE64 encoding of user data.") from None
+    if len(decoded) > USER_DATA_LIMIT:
+        raise AwsError("InvalidParameterValue", f"User data is limited to {USER_DATA_LIMIT} bytes")
+    return value
 
 
 def find_instance(ctx: RequestContext, instance_id: str) -> Instance:
@@ -56,6 +84,7 @@ def _reachability(instance: Instance) -> list[str]:
 _STATUS_FILTERS = FilterSet(
     {
         "availability-zone": lambda i: i.availability_zone,
+        "availability-zone-id": lambda i: i.availability_zone_id,
         "instance-state-name": lambda i: i.state,
         "instance-state-code": lambda i: i.state_code,
         "instance-status.status": lambda i: _summary(i)["Status"],
@@ -271,6 +300,7 @@ def _set_instance_type(region: Ec2Region, instance: Instance, value: Any) -> Non
         raise AwsError(
             "InvalidInstanceAttributeValue", f"Value ({value}) for parameter instanceType is invalid."
         )
+    check_architecture(value, instance.architecture)
     region.instances.update(instance, instance_type=value)
 
 
@@ -305,7 +335,7 @@ def _set_groups(region: Ec2Region, instance: Instance, group_ids: Any) -> None:
     region.instances.update(instance, group_ids=ids)
     eni = region.network_interfaces.get(instance.network_interface_id)
     if eni is not None:
-        region.network_interfaces.update(eni, group_ids=list(ids))
+        region.set_interface_groups(eni, list(ids))
 
 
 def _set_block_devices(region: Ec2Region, instance: Instance, mappings: Any) -> None:
@@ -345,7 +375,9 @@ _SETTERS: dict[str, Callable[[Ec2Region, Instance, Any], None]] = {
     "instanceType": _set_instance_type,
     "kernel": _setter("kernel_id"),
     "ramdisk": _setter("ramdisk_id"),
-    "userData": _setter("user_data"),
+    "userData": lambda region, instance, value: region.instances.update(
+        instance, user_data=checked_user_data(value)
+    ),
     "disableApiTermination": _setter("disable_api_termination"),
     "disableApiStop": _setter("disable_api_stop"),
     "instanceInitiatedShutdownBehavior": _set_shutdown_behavior,
@@ -366,6 +398,11 @@ _SETTERS: dict[str, Callable[[Ec2Region, Instance, Any], None]] = {
 def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     instance = find_instance(ctx, req["InstanceId"])
     attribute, value = _requested_change(req)
+    if instance.state == "terminated":
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance.id}' is not in a valid state for this operation.",
+        )
     if attribute in _WHILE_STOPPED:
         require_stopped(instance)
     _SETTERS[attribute](ctx.ec2, instance, value)

@@ -11,7 +11,7 @@ are read afresh on every call.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ec2sim.api.context import RequestContext
@@ -205,10 +205,10 @@ def reservations(owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any]]])
 class _Row:
     """An instance and its dict, as filters see them (`tags` for the tag filters)."""
 
-    __slots__ = ("instance", "view")
+    __slots__ = ("instance", "view", "region")
 
-    def __init__(self, instance: Instance, view: dict[str, Any]) -> None:
-        self.instance, self.view = instance, view
+    def __init__(self, instance: Instance, view: dict[str, Any], region: Ec2Region) -> None:
+        self.instance, self.view, self.region = instance, view, region
 
     @property
     def tags(self) -> dict[str, str]:
@@ -237,6 +237,24 @@ def _eni_address_association(key: str) -> Any:
     ]
 
 
+def _eni_list(member: str, key: str) -> Any:
+    """Values of `key` in each interface's list `member` (IPv6 addresses, prefixes)."""
+    return lambda r: [item.get(key) for n in _enis(r) for item in n.get(member) or ()]
+
+
+def _eni_tags(pick: Callable[[tuple[str, str]], str]) -> Any:
+    def extract(row: _Row) -> list[str]:
+        interfaces = (row.region.network_interfaces.get(n["NetworkInterfaceId"]) for n in _enis(row))
+        return [pick(tag) for eni in interfaces if eni is not None for tag in eni.tags.items()]
+
+    return extract
+
+
+def _zone_id(row: _Row) -> str | None:
+    zone = row.region.zone(row.instance.availability_zone)
+    return zone.zone_id if zone is not None else None
+
+
 def _devices(key: str) -> Any:
     return lambda r: [d.get(key, d["Ebs"].get(key)) for d in r.view["BlockDeviceMappings"]]
 
@@ -262,16 +280,27 @@ def _eni_groups(key: str) -> Any:
 _INSTANCE_FILTERS = FilterSet(
     {
         "affinity": lambda r: None,
+        "ami-launch-index": _view("AmiLaunchIndex"),
         "architecture": _view("Architecture"),
         "availability-zone": _view("Placement", "AvailabilityZone"),
+        "availability-zone-id": _zone_id,
         "block-device-mapping.attach-time": _devices("AttachTime"),
         "block-device-mapping.delete-on-termination": _devices("DeleteOnTermination"),
         "block-device-mapping.device-name": _devices("DeviceName"),
         "block-device-mapping.status": _devices("Status"),
         "block-device-mapping.volume-id": _devices("VolumeId"),
         "boot-mode": _view("BootMode"),
+        "capacity-reservation-id": _view("CapacityReservationId"),
         "capacity-reservation-specification.capacity-reservation-preference": _view(
             "CapacityReservationSpecification", "CapacityReservationPreference"
+        ),
+        "capacity-reservation-specification.capacity-reservation-target.capacity-reservation-id": _view(
+            "CapacityReservationSpecification", "CapacityReservationTarget", "CapacityReservationId"
+        ),
+        "capacity-reservation-specification.capacity-reservation-target.capacity-reservation-resource-group-arn": _view(
+            "CapacityReservationSpecification",
+            "CapacityReservationTarget",
+            "CapacityReservationResourceGroupArn",
         ),
         "client-token": _view("ClientToken"),
         "current-instance-boot-mode": _view("CurrentInstanceBootMode"),
@@ -279,7 +308,10 @@ _INSTANCE_FILTERS = FilterSet(
         "ebs-optimized": _view("EbsOptimized"),
         "ena-support": _view("EnaSupport"),
         "enclave-options.enabled": _view("EnclaveOptions", "Enabled"),
+        "group-id": _groups("GroupId"),
+        "group-name": _groups("GroupName"),
         "hibernation-options.configured": _view("HibernationOptions", "Configured"),
+        "host-id": _view("Placement", "HostId"),
         "hypervisor": _view("Hypervisor"),
         "iam-instance-profile.arn": _view("IamInstanceProfile", "Arn"),
         "iam-instance-profile.id": _view("IamInstanceProfile", "Id"),
@@ -291,28 +323,37 @@ _INSTANCE_FILTERS = FilterSet(
         "instance-type": _view("InstanceType"),
         "instance.group-id": _groups("GroupId"),
         "instance.group-name": _groups("GroupName"),
-        "group-id": _groups("GroupId"),
-        "group-name": _groups("GroupName"),
         "ip-address": _view("PublicIpAddress"),
+        "ipv6-address": _view("Ipv6Address"),
         "kernel-id": _view("KernelId"),
         "key-name": _view("KeyName"),
         "launch-index": _view("AmiLaunchIndex"),
-        "ami-launch-index": _view("AmiLaunchIndex"),
         "launch-time": _view("LaunchTime"),
         "maintenance-options.auto-recovery": _view("MaintenanceOptions", "AutoRecovery"),
         "metadata-options.http-endpoint": _view("MetadataOptions", "HttpEndpoint"),
+        "metadata-options.http-protocol-ipv4": lambda r: "enabled",  # the IPv4 endpoint always serves
         "metadata-options.http-protocol-ipv6": _view("MetadataOptions", "HttpProtocolIpv6"),
         "metadata-options.http-put-response-hop-limit": _view("MetadataOptions", "HttpPutResponseHopLimit"),
         "metadata-options.http-tokens": _view("MetadataOptions", "HttpTokens"),
         "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
         "metadata-options.state": _view("MetadataOptions", "State"),
         "monitoring-state": _view("Monitoring", "State"),
+        "network-interface.addresses.association.allocation-id": _eni_address_association("AllocationId"),
+        "network-interface.addresses.association.association-id": _eni_address_association("AssociationId"),
+        "network-interface.addresses.association.carrier-ip": _eni_address_association("CarrierIp"),
+        "network-interface.addresses.association.customer-owned-ip": _eni_address_association(
+            "CustomerOwnedIp"
+        ),
         "network-interface.addresses.association.ip-owner-id": _eni_address_association("IpOwnerId"),
         "network-interface.addresses.association.public-dns-name": _eni_address_association("PublicDnsName"),
         "network-interface.addresses.association.public-ip": _eni_address_association("PublicIp"),
         "network-interface.addresses.primary": _eni_addresses("Primary"),
         "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
         "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
+        "network-interface.association.allocation-id": _eni_part("Association", "AllocationId"),
+        "network-interface.association.association-id": _eni_part("Association", "AssociationId"),
+        "network-interface.association.carrier-ip": _eni_part("Association", "CarrierIp"),
+        "network-interface.association.customer-owned-ip": _eni_part("Association", "CustomerOwnedIp"),
         "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),
         "network-interface.association.public-dns-name": _eni_part("Association", "PublicDnsName"),
         "network-interface.association.public-ip": _eni_part("Association", "PublicIp"),
@@ -325,23 +366,42 @@ _INSTANCE_FILTERS = FilterSet(
         "network-interface.attachment.network-card-index": _eni_part("Attachment", "NetworkCardIndex"),
         "network-interface.attachment.status": _eni_part("Attachment", "Status"),
         "network-interface.availability-zone": lambda r: [r.instance.availability_zone for _ in _enis(r)],
+        "network-interface.deny-all-igw-traffic": _eni("DenyAllIgwTraffic"),
         "network-interface.description": _eni("Description"),
         "network-interface.group-id": _eni_groups("GroupId"),
         "network-interface.group-name": _eni_groups("GroupName"),
+        "network-interface.ipv4-prefixes.ipv4-prefix": _eni_list("Ipv4Prefixes", "Ipv4Prefix"),
+        "network-interface.ipv6-address": _eni_list("Ipv6Addresses", "Ipv6Address"),
+        "network-interface.ipv6-addresses.ipv6-address": _eni_list("Ipv6Addresses", "Ipv6Address"),
+        "network-interface.ipv6-addresses.is-primary-ipv6": _eni_list("Ipv6Addresses", "IsPrimaryIpv6"),
+        "network-interface.ipv6-native": _eni("Ipv6Native"),
+        "network-interface.ipv6-prefixes.ipv6-prefix": _eni_list("Ipv6Prefixes", "Ipv6Prefix"),
         "network-interface.mac-address": _eni("MacAddress"),
         "network-interface.network-interface-id": _eni("NetworkInterfaceId"),
+        "network-interface.operator.managed": _eni_part("Operator", "Managed"),
+        "network-interface.operator.principal": _eni_part("Operator", "Principal"),
+        "network-interface.outpost-arn": _eni("OutpostArn"),
         "network-interface.owner-id": _eni("OwnerId"),
         "network-interface.private-dns-name": _eni("PrivateDnsName"),
         "network-interface.private-ip-address": _eni("PrivateIpAddress"),
         "network-interface.public-dns-name": _eni_part("Association", "PublicDnsName"),
+        "network-interface.requester-id": _eni("RequesterId"),
         "network-interface.requester-managed": lambda r: [False for _ in _enis(r)],
-        "network-interface.status": _eni("Status"),
         "network-interface.source-dest-check": _eni("SourceDestCheck"),
+        "network-interface.status": _eni("Status"),
         "network-interface.subnet-id": _eni("SubnetId"),
+        "network-interface.tag-key": _eni_tags(lambda tag: tag[0]),
+        "network-interface.tag-value": _eni_tags(lambda tag: tag[1]),
         "network-interface.vpc-id": _eni("VpcId"),
+        "network-performance-options.bandwidth-weighting": _view(
+            "NetworkPerformanceOptions", "BandwidthWeighting"
+        ),
         "operator.managed": _view("Operator", "Managed"),
+        "operator.principal": _view("Operator", "Principal"),
+        "outpost-arn": _view("OutpostArn"),
         "owner-id": lambda r: r.instance.owner_id,
         "placement-group-name": _view("Placement", "GroupName"),
+        "placement-partition-number": _view("Placement", "PartitionNumber"),
         "platform": _view("Platform"),
         "platform-details": _view("PlatformDetails"),
         "private-dns-name": _view("PrivateDnsName"),
@@ -354,6 +414,7 @@ _INSTANCE_FILTERS = FilterSet(
         "private-dns-name-options.hostname-type": _view("PrivateDnsNameOptions", "HostnameType"),
         "private-ip-address": _view("PrivateIpAddress"),
         "product-code": lambda r: None,
+        "product-code.type": lambda r: [c.get("ProductCodeType") for c in r.view.get("ProductCodes") or ()],
         "ramdisk-id": _view("RamdiskId"),
         "reason": _view("StateTransitionReason"),
         "requester-id": lambda r: None,
@@ -366,6 +427,7 @@ _INSTANCE_FILTERS = FilterSet(
         "state-reason-message": _view("StateReason", "Message"),
         "subnet-id": _view("SubnetId"),
         "tenancy": _view("Placement", "Tenancy"),
+        "tpm-support": _view("TpmSupport"),
         "usage-operation": _view("UsageOperation"),
         "usage-operation-update-time": _view("UsageOperationUpdateTime"),
         "virtualization-type": _view("VirtualizationType"),
@@ -417,7 +479,7 @@ def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, An
         )
     predicate = _INSTANCE_FILTERS.predicate(req.get("Filters"))
     region = ctx.ec2
-    rows = [_Row(i, instance_view(region, i)) for i in _candidates(ctx, req)]
+    rows = [_Row(i, instance_view(region, i), region) for i in _candidates(ctx, req)]
     if predicate is not None:
         rows = [r for r in rows if predicate(r)]
     page, token = paginate(rows, req)

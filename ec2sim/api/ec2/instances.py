@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.instance_views import find_instances, instance_view, reservations
-from ec2sim.api.ec2.launch import build_instance, fingerprint, plan_launch
+from ec2sim.api.ec2.launch import build_instance, check_client_token, plan_launch
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import instances as lifecycle
@@ -33,6 +34,7 @@ def _by_client_token(ctx: RequestContext, token: str) -> list[Instance]:
 def run_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Launch MinCount..MaxCount instances (one reservation) from an image the caller may launch."""
     token = req.get("ClientToken")
+    check_client_token(token)
     if token:
         earlier = _by_client_token(ctx, token)
         if earlier:

@@ -7,21 +7,20 @@ interface and EBS volumes (the image's mappings merged with the request's).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.iam_profiles import resolve_profile
+from ec2sim.api.ec2.instance_attributes import check_architecture, checked_user_data
 from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.ec2.volumes import IOPS_LIMITS, checked_settings, usable_snapshot
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, find_image
-from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, architecture, cpu_options, is_instance_type
+from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, cpu_options, is_instance_type
 from ec2sim.store.ec2.instances import (
     BlockDevice,
     IamProfileAssociation,
@@ -32,12 +31,11 @@ from ec2sim.store.ec2.instances import (
     new_public_ip,
 )
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet
-from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
-USER_DATA_LIMIT = 16384
+CLIENT_TOKEN_LIMIT = 64
 TAGGABLE = ("instance", "volume", "network-interface")
 _AMI_ID = re.compile(r"ami-([0-9a-f]{8}|[0-9a-f]{17})")
-_VOLUME_TYPES = ("standard", "io1", "io2", "gp2", "sc1", "st1", "gp3")
 _ENUMS = {
     "InstanceInitiatedShutdownBehavior": ("stop", "terminate"),
     "HttpTokens": ("optional", "required"),
@@ -75,12 +73,6 @@ def _check_enum(name: str, value: Any) -> None:
         raise _invalid(value, name[:1].lower() + name[1:])
 
 
-def fingerprint(req: dict[str, Any]) -> str:
-    """A digest of a request's parameters other than its ClientToken (for idempotency)."""
-    params = {k: v for k, v in req.items() if k not in ("ClientToken", "DryRun")}
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-
-
 # Validation -----------------------------------------------------------------------
 
 
@@ -112,15 +104,7 @@ def _instance_type(req: dict[str, Any], image: Image) -> str:
     name = req.get("InstanceType", DEFAULT_INSTANCE_TYPE)
     if not is_instance_type(name):
         raise AwsError("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
-    arch = architecture(name)
-    if arch != image.architecture:
-        raise AwsError(
-            "InvalidParameterValue",
-            f"The architecture '{arch}' of the specified instance type does not match the architecture "
-            f"'{image.architecture}' of the specified AMI. Specify an instance type and an AMI that have "
-            "matching architectures, and try again. You can use 'describe-instance-types' or "
-            "'describe-images' to discover the architecture of the instance type or AMI.",
-        )
+    check_architecture(name, image.architecture)
     return name
 
 
@@ -183,26 +167,14 @@ def _groups(ctx: RequestContext, req: dict[str, Any], subnet: Subnet) -> list[Se
     return list({g.id: g for g in groups}.values())
 
 
-def _user_data(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        decoded = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise AwsError("InvalidParameterValue", "Invalid BASE64 encoding of user data.") from None
-    if len(decoded) > USER_DATA_LIMIT:
-        raise AwsError("InvalidParameterValue", f"User data is limited to {USER_DATA_LIMIT} bytes")
-    return value
-
-
 def _key_name(ctx: RequestContext, key_name: str | None) -> str | None:
     if key_name is not None and next(iter(ctx.ec2.key_pairs.where("name", key_name)), None) is None:
         raise AwsError("InvalidKeyPair.NotFound", f"The key pair '{key_name}' does not exist")
     return key_name
 
 
-def _metadata_options(req: dict[str, Any]) -> dict[str, Any]:
-    options = default_metadata_options()
+def _metadata_options(req: dict[str, Any], image: Image) -> dict[str, Any]:
+    options = default_metadata_options(image.imds_support)
     for name, value in (req.get("MetadataOptions") or {}).items():
         if name == "HttpPutResponseHopLimit":
             if not 1 <= value <= 64:
@@ -213,7 +185,9 @@ def _metadata_options(req: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _block_devices(image: Image, mappings: list[dict[str, Any]] | None) -> list[ImageBlockDevice]:
+def _block_devices(
+    ctx: RequestContext, image: Image, mappings: list[dict[str, Any]] | None
+) -> list[ImageBlockDevice]:
     """The image's EBS mappings with the request's merged over them (NoDevice drops one)."""
     devices = {d.device_name: d for d in image.block_devices if not d.no_device and d.virtual_name is None}
     for mapping in mappings or ():
@@ -221,17 +195,35 @@ def _block_devices(image: Image, mappings: list[dict[str, Any]] | None) -> list[
         if not name:
             raise AwsError("InvalidBlockDeviceMapping", "The device name must be specified.")
         if "NoDevice" in mapping:
+            if name == image.root_device_name:
+                raise AwsError(
+                    "InvalidBlockDeviceMapping",
+                    f"The device '{name}' is the root device and cannot be suppressed.",
+                )
             devices.pop(name, None)
             continue
         if "VirtualName" in mapping or "Ebs" not in mapping:
             continue  # instance store: not emulated as volumes
-        devices[name] = _merged_device(name, devices.get(name), mapping["Ebs"])
+        devices[name] = _merged_device(ctx, name, devices.get(name), mapping["Ebs"])
     return list(devices.values())
 
 
-def _merged_device(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]) -> ImageBlockDevice:
-    snapshot_id = ebs.get("SnapshotId", base.snapshot_id if base else None)
-    snapshot_size = base.volume_size if base and snapshot_id == base.snapshot_id else None
+def _snapshot_size(
+    ctx: RequestContext, base: ImageBlockDevice | None, ebs: dict[str, Any]
+) -> tuple[str | None, int | None]:
+    """The device's snapshot and its size: the request's (which must be usable) or the image's."""
+
+    if "SnapshotId" in ebs and not (base and ebs["SnapshotId"] == base.snapshot_id):
+        snapshot = usable_snapshot(ctx, ebs["SnapshotId"])
+        return snapshot.id, snapshot.volume_size
+    return (base.snapshot_id, base.volume_size) if base else (None, None)
+
+
+def _merged_device(
+    ctx: RequestContext, name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]
+) -> ImageBlockDevice:
+
+    snapshot_id, snapshot_size = _snapshot_size(ctx, base, ebs)
     size = ebs.get("VolumeSize", snapshot_size)
     if size is None:
         raise AwsError(
@@ -243,15 +235,13 @@ def _merged_device(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]
             f"Volume of size {size}GB is smaller than  snapshot '{snapshot_id}', expect size >= {snapshot_size}GB",
         )
     volume_type = ebs.get("VolumeType", base.volume_type if base else "gp2")
-    if volume_type not in _VOLUME_TYPES:
-        raise _invalid(volume_type, "volumeType")
-    iops = ebs.get("Iops")
-    if volume_type in ("io1", "io2") and iops is None:
-        raise AwsError(
-            "InvalidParameterCombination", f"The parameter iops must be specified for {volume_type} volumes."
-        )
-    if iops is None and volume_type == "gp3":
-        iops = 3000
+    same = base is not None and base.volume_type == volume_type  # the image's performance carries over
+    iops, throughput = checked_settings(
+        volume_type,
+        size,
+        ebs.get("Iops", base.iops if same and volume_type in IOPS_LIMITS else None),
+        ebs.get("Throughput", base.throughput if same and volume_type == "gp3" else None),
+    )
     return ImageBlockDevice(
         name,
         snapshot_id=snapshot_id,
@@ -260,13 +250,37 @@ def _merged_device(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]
         delete_on_termination=ebs.get("DeleteOnTermination", base.delete_on_termination if base else True),
         encrypted=ebs.get("Encrypted", base.encrypted if base else False),
         iops=iops,
-        throughput=ebs.get("Throughput", 125 if volume_type == "gp3" else None),
+        throughput=throughput,
     )
+
+
+def check_client_token(token: str | None) -> None:
+    if token is not None and len(token) > CLIENT_TOKEN_LIMIT:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({token}) for parameter clientToken is invalid. "
+            f"Length exceeds maximum of {CLIENT_TOKEN_LIMIT} characters.",
+        )
+
+
+def _quota(ctx: RequestContext, low: int, high: int) -> int:
+    """How many of MinCount..MaxCount fit the account-region's limit of pending and running instances."""
+    limit = ctx.config.instance_limit
+    active = sum(len(ctx.ec2.instances.where("state", state)) for state in ("pending", "running"))
+    if active + low > limit:
+        raise AwsError(
+            "InstanceLimitExceeded",
+            f"You have requested more instances ({low}) than your current instance limit of {limit} allows "
+            "for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request "
+            "to request an adjustment to this limit.",
+        )
+    return min(high, limit - active)
 
 
 def plan_launch(ctx: RequestContext, req: dict[str, Any]) -> LaunchPlan:
     """Validate a RunInstances request completely, before anything is created."""
     low, high = _counts(req)
+    high = _quota(ctx, low, high)
     image = _image(ctx, req.get("ImageId"))
     instance_type = _instance_type(req, image)
     key_name = _key_name(ctx, req.get("KeyName"))
@@ -288,11 +302,11 @@ def plan_launch(ctx: RequestContext, req: dict[str, Any]) -> LaunchPlan:
         subnet=subnet,
         groups=groups,
         count=min(high, free),
-        devices=_block_devices(image, req.get("BlockDeviceMappings")),
+        devices=_block_devices(ctx, image, req.get("BlockDeviceMappings")),
         tags={kind: tags_for(specs, kind, TAGGABLE) for kind in TAGGABLE},
-        metadata_options=_metadata_options(req),
+        metadata_options=_metadata_options(req, image),
         key_name=key_name,
-        user_data=_user_data(req.get("UserData")),
+        user_data=checked_user_data(req.get("UserData")),
         profile=req.get("IamInstanceProfile"),
         fingerprint=fingerprint(req),
         options=req,
@@ -376,7 +390,7 @@ def build_instance(
 
 
 def _profile(ctx: RequestContext, spec: dict[str, Any] | None, now: datetime) -> IamProfileAssociation | None:
-    return resolve_profile(ctx, spec) if spec else None
+    return resolve_profile(ctx, spec) if spec is not None else None
 
 
 def _volume(
@@ -401,6 +415,7 @@ def _volume(
         iops=iops,
         throughput=device.throughput,
         encrypted=device.encrypted,
+        kms_key_id=default_kms_key(ctx.region, ctx.account_id) if device.encrypted else None,
         instance_id=instance_id,
         device=device.device_name,
         attach_state="attached",

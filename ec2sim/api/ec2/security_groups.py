@@ -133,13 +133,9 @@ def _check_deletable(region: Ec2Region, group: SecurityGroup) -> None:
         raise AwsError(
             "CannotDelete", f'the specified group: "{group.id}" name: "default" cannot be deleted by a user'
         )
-    in_use = (
-        any(group.id in i.group_ids and i.state != "terminated" for i in region.instances)
-        or any(group.id in e.group_ids for e in region.network_interfaces)
-        or any(
-            g is not group and g.references(group.id)
-            for g in region.security_groups.where("vpc_id", group.vpc_id)
-        )
+    in_use = region.group_in_use(group.id) or any(
+        g is not group and g.references(group.id)
+        for g in region.security_groups.where("vpc_id", group.vpc_id)
     )
     if in_use:
         raise AwsError("DependencyViolation", f"resource {group.id} has a dependent object")
@@ -149,7 +145,7 @@ def _check_deletable(region: Ec2Region, group: SecurityGroup) -> None:
 def delete_security_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     group = _target(ctx.ec2, req)
     _check_deletable(ctx.ec2, group)
-    ctx.ec2.security_groups.remove(group.id)
+    ctx.ec2.remove_security_group(group.id)
     return {"Return": True, "GroupId": group.id}
 
 

@@ -14,6 +14,7 @@ from ec2sim.api.ec2.snapshots import owned_snapshot
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import is_default_kms_key
 
 ATTRIBUTES = ("createVolumePermission", "productCodes")
 MAX_MODIFICATIONS = 500
@@ -89,7 +90,7 @@ def _check_shareable(snapshot: Snapshot, users: list[str], public: bool) -> None
         raise AwsError(
             "UnsupportedOperation", "Encrypted snapshots can’t be shared publicly. Specify another snapshot."
         )
-    if users and (snapshot.kms_key_id is None or snapshot.kms_key_id.endswith("alias/aws/ebs")):
+    if users and is_default_kms_key(snapshot.kms_key_id):
         raise AwsError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
 
 

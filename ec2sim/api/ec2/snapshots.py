@@ -14,6 +14,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.image_views import check_source_region, check_user_id
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.volumes import find_volume
@@ -22,7 +23,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
 COPY_VOLUME_ID = "vol-ffffffff"  # what AWS reports as the volume of a copied snapshot
 
@@ -146,11 +147,14 @@ def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
 
 @ec2_action("CopySnapshot")
 def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    check_source_region(req["SourceRegion"])
+    if req.get("KmsKeyId") and not req.get("Encrypted"):
+        raise AwsError(
+            "InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set."
+        )
     source = visible_snapshot(ctx, req["SourceSnapshotId"], req["SourceRegion"])
-    encrypted = bool(source.encrypted or req.get("Encrypted") or req.get("KmsKeyId"))
-    kms_key_id = req.get("KmsKeyId") or (
-        f"arn:aws:kms:{ctx.region}:{ctx.account_id}:alias/aws/ebs" if encrypted else None
-    )
+    encrypted = bool(source.encrypted or req.get("Encrypted"))
+    kms_key_id = req.get("KmsKeyId") or (default_kms_key(ctx.region, ctx.account_id) if encrypted else None)
     region = ctx.ec2
     copy = Snapshot(
         region.ids.hex_id("snap"),
@@ -168,21 +172,13 @@ def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"SnapshotId": copy.id, "Tags": tag_list(copy.tags) or None}
 
 
-def _image_using(region: Ec2Region, snapshot_id: str) -> str | None:
-    """An AMI of the owner's region whose block devices use the snapshot (a scan of its own images)."""
-    for image in region.images:
-        if image.state != "deregistered" and any(d.snapshot_id == snapshot_id for d in image.block_devices):
-            return image.id
-    return None
-
-
 @ec2_action("DeleteSnapshot")
 def delete_snapshot(ctx: RequestContext, req: dict[str, Any]) -> None:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
-    image_id = _image_using(ctx.ec2, snapshot.id)
-    if image_id is not None:
+    image_ids = ctx.ec2.snapshot_images.get(snapshot.id)
+    if image_ids:
         raise AwsError(
-            "InvalidSnapshot.InUse", f"The snapshot {snapshot.id} is currently in use by {image_id}"
+            "InvalidSnapshot.InUse", f"The snapshot {snapshot.id} is currently in use by {min(image_ids)}"
         )
     ctx.ec2.remove_snapshot(snapshot.id)
 
@@ -202,6 +198,7 @@ _FILTERS = FilterSet(
         "start-time": lambda s: s.start_time,
         "progress": lambda s: s.progress,
         "storage-tier": lambda s: s.storage_tier,
+        "transfer-type": lambda s: "standard",  # time-based copies are not emulated
     }
 )
 
@@ -216,18 +213,17 @@ def _visible(ctx: RequestContext) -> dict[str, Snapshot]:
 
 
 def _by_owner(ctx: RequestContext, owners: Iterable[str]) -> dict[str, Snapshot]:
+    """`self`: own; `amazon`: none (no Amazon-owned snapshots are emulated); an id: its visible ones."""
+    registry = ctx.ec2.shared_snapshots
     found: dict[str, Snapshot] = {}
     for owner in owners:
         if owner in ("self", ctx.account_id):
             found.update((s.id, s) for s in ctx.ec2.snapshots)
-            continue
-        visible = (
-            *ctx.ec2.shared_snapshots.public_in(ctx.region),
-            *ctx.ec2.shared_snapshots.granted_to(ctx.region, ctx.account_id),
-        )
-        for snapshot in visible:
-            if snapshot.owner_id == owner or (owner == "amazon" and snapshot.owner_alias == "amazon"):
-                found[snapshot.id] = snapshot
+        elif owner != "amazon":
+            check_user_id(owner)
+            found.update((s.id, s) for s in registry.public_owned_by(ctx.region, owner))
+            granted = registry.granted_to(ctx.region, ctx.account_id)
+            found.update((s.id, s) for s in granted if s.owner_id == owner)
     return found
 
 
@@ -242,6 +238,7 @@ def _restorable_by(ctx: RequestContext, users: Iterable[str]) -> dict[str, Snaps
             found.update((s.id, s) for s in ctx.ec2.snapshots)
             found.update((s.id, s) for s in registry.granted_to(ctx.region, ctx.account_id))
         else:
+            check_user_id(user)
             found.update((s.id, s) for s in ctx.ec2.snapshots if user in s.shared_with)
     return found
 

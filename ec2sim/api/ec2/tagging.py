@@ -25,6 +25,7 @@ _ID_KINDS: dict[str, tuple[str, str, str]] = {
     "key": ("key-pair", "InvalidKeyPair.NotFound", "key pair"),
     "ami": ("image", "InvalidAMIID.NotFound", "image id"),
     "snap": ("snapshot", "InvalidSnapshot.NotFound", "snapshot"),
+    "sgr": ("security-group-rule", "InvalidSecurityGroupRuleId.NotFound", "security group rule ID"),
 }
 
 
@@ -33,8 +34,11 @@ def validate_tags(tags: list[dict[str, Any]]) -> dict[str, str]:
     result: dict[str, str] = {}
     for tag in tags:
         key, value = tag.get("Key"), tag.get("Value", "")
-        if key is None:
-            raise AwsError("InvalidParameterValue", "Tag keys must not be empty")
+        if not key:
+            raise AwsError(
+                "InvalidParameterValue",
+                "Value ( '' ) for parameter Tag key is invalid. Tag key cannot be null or empty.",
+            )
         if key.lower().startswith("aws:"):
             raise AwsError(
                 "InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use"
@@ -121,7 +125,7 @@ _TAG_FILTERS = FilterSet(
 def describe_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ids = _TAG_FILTERS.values(req.get("Filters"), "resource-id")
     resources = (
-        [r for r in map(ctx.ec2.resources.get, ids) if r is not None]
+        [r for r in map(ctx.ec2.resources.get, dict.fromkeys(ids)) if r is not None]
         if ids is not None
         else list(ctx.ec2.resources.values())
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.common import fingerprint, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
@@ -23,7 +23,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import BlockDevice, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume, VolumeModification
+from ec2sim.store.ec2.volumes import Volume, VolumeModification, default_kms_key
 
 # Volume type → (minimum, maximum) size in GiB.
 SIZE_LIMITS: dict[str, tuple[int, int]] = {
@@ -42,6 +42,10 @@ IOPS_LIMITS: dict[str, tuple[int, int, int]] = {
     "io2": (100, 256000, 1000),
 }
 GP3_THROUGHPUT = (125, 1000)
+GP3_THROUGHPUT_PER_IOPS = 0.25  # MiB/s
+# Linux device names EBS accepts (EC2 user guide, "Device names on Linux instances"):
+# /dev/sd[a-z], /dev/hd[a-z], [/dev/]xvd[a-z] and [/dev/]xvd[b-c][a-z], and the root name /dev/sda1.
+_DEVICE_NAME = re.compile(r"/dev/(sd[a-z]|hd[a-z]|sda1)|(/dev/)?xvd([a-z]|[b-c][a-z])")
 _ID = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
@@ -115,6 +119,12 @@ def checked_settings(
     if volume_type == "gp3":
         throughput = GP3_THROUGHPUT[0] if throughput is None else throughput
         _too("Volume throughput", throughput, *GP3_THROUGHPUT)
+        if throughput / iops > GP3_THROUGHPUT_PER_IOPS:
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Throughput (MiBps) to iops ratio of {throughput / iops:.6f} is too high; "
+                f"maximum is {GP3_THROUGHPUT_PER_IOPS:.6f} MiBps per iops",
+            )
     return iops, throughput
 
 
@@ -198,13 +208,25 @@ def _size(ctx: RequestContext, req: dict[str, Any]) -> tuple[int, Snapshot | Non
     return size, snapshot
 
 
-def _by_token(region: Ec2Region, token: str | None) -> Volume | None:
-    return next(iter(region.volumes.where("client_token", token)), None) if token else None
+def _by_token(region: Ec2Region, req: dict[str, Any]) -> Volume | None:
+    """The volume an earlier CreateVolume with this ClientToken made, if the request is the same."""
+    token = req.get("ClientToken")
+    earlier = next(iter(region.volumes.where("client_token", token)), None) if token else None
+    if earlier is not None and earlier.request_fingerprint != fingerprint(req):
+        raise idempotent_mismatch()
+    return earlier
+
+
+def idempotent_mismatch() -> AwsError:
+    return AwsError(
+        "IdempotentParameterMismatch",
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+    )
 
 
 @ec2_action("CreateVolume")
 def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    existing = _by_token(ctx.ec2, req.get("ClientToken"))
+    existing = _by_token(ctx.ec2, req)
     if existing is not None:
         return volume_view(existing)
     zone, zone_id = _zone(ctx, req)
@@ -236,20 +258,16 @@ def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         encrypted=encrypted,
         kms_key_id=req.get("KmsKeyId")
         or (snapshot.kms_key_id if snapshot else None)
-        or _default_key(ctx, encrypted),
+        or (default_kms_key(ctx.region, ctx.account_id) if encrypted else None),
         multi_attach_enabled=bool(req.get("MultiAttachEnabled")),
         client_token=req.get("ClientToken"),
+        request_fingerprint=fingerprint(req) if req.get("ClientToken") else "",
         tags=tags_for(req.get("TagSpecifications"), "volume", ("volume",)),
     )
     ctx.ec2.volumes.add(volume)
     view = volume_view(volume)
     _later(ctx, volume, lambda v: v.state == "creating", state="available")
     return view
-
-
-def _default_key(ctx: RequestContext, encrypted: bool) -> str | None:
-    """The account's aws/ebs managed key ARN (a stable fake) when encrypting without a key."""
-    return f"arn:aws:kms:{ctx.region}:{ctx.account_id}:alias/aws/ebs" if encrypted else None
 
 
 def _later(ctx: RequestContext, volume: Volume, still: Callable[[Volume], bool], **changes: Any) -> None:
@@ -283,6 +301,8 @@ _FILTERS = FilterSet(
         "attachment.status": lambda v: v.attach_state,
         "attachment.attach-time": lambda v: v.attach_time,
         "attachment.delete-on-termination": lambda v: v.delete_on_termination if v.instance_id else None,
+        "operator.managed": lambda v: False,  # no service-managed volumes are emulated
+        "operator.principal": lambda v: None,
     }
 )
 
@@ -344,6 +364,11 @@ def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         )
     if instance.state not in ("running", "stopped"):
         raise AwsError("IncorrectState", f"Instance '{instance.id}' is not 'running'.")
+    if not _DEVICE_NAME.fullmatch(device):
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({device}) for parameter device is invalid. {device} is not a valid EBS device name.",
+        )
     if any(d.device_name == device for d in instance.block_devices):
         raise AwsError(
             "InvalidParameterValue",

@@ -73,6 +73,7 @@ class Image(Resource):
     source_image_id: str | None = None  # CopyImage
     source_image_region: str | None = None
     client_token: str | None = None  # CopyImage idempotency
+    request_fingerprint: str = ""  # of the CopyImage request carrying `client_token`
     uefi_data: str | None = None
     # Accounts (besides the owner) allowed to launch it; `public` covers group "all".
     # Change `public` / `shared_with` only through the SharedRegistry (it indexes them).
@@ -80,6 +81,11 @@ class Image(Resource):
     # Organization / OU ARNs granted: stored and described, granting nothing (no organizations).
     organization_arns: set[str] = field(default_factory=set)
     organizational_unit_arns: set[str] = field(default_factory=set)
+
+    @property
+    def snapshot_ids(self) -> list[str]:
+        """The snapshots behind the image's EBS mappings."""
+        return [d.snapshot_id for d in self.block_devices if d.snapshot_id and not d.no_device]
 
     @property
     def root_device(self) -> ImageBlockDevice | None:
@@ -237,6 +243,17 @@ def public_images(region: str) -> dict[str, Image]:
     """The public catalogue of `region`, by image id (built once per region)."""
     images = (_image(region, entry) for entry in _CATALOGUE)
     return {image.id: image for image in images}
+
+
+@cache
+def catalogue_owned_by(region: str) -> dict[str, list[Image]]:
+    """The public catalogue of `region` by owner id and by owner alias ("amazon")."""
+    owners: dict[str, list[Image]] = {}
+    for image in public_images(region).values():
+        owners.setdefault(image.owner_id, []).append(image)
+        if image.image_owner_alias:
+            owners.setdefault(image.image_owner_alias, []).append(image)
+    return owners
 
 
 def find_image(

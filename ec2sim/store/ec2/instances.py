@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ec2sim.store.ec2.geography import zones
 from ec2sim.store.ec2.network import NetworkInterface, Subnet
 from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.table import Resource
@@ -52,11 +53,13 @@ class IamProfileAssociation:
     timestamp: datetime
 
 
-def default_metadata_options() -> dict[str, Any]:
+def default_metadata_options(imds_support: str | None = None) -> dict[str, Any]:
+    """AWS's defaults: IMDSv2 required and a hop limit of 2 only for an AMI whose ImdsSupport is v2.0."""
+    v2 = imds_support == "v2.0"
     return {
         "State": "applied",
-        "HttpTokens": "required",
-        "HttpPutResponseHopLimit": 2,
+        "HttpTokens": "required" if v2 else "optional",
+        "HttpPutResponseHopLimit": 2 if v2 else 1,
         "HttpEndpoint": "enabled",
         "HttpProtocolIpv6": "disabled",
         "InstanceMetadataTags": "disabled",
@@ -133,6 +136,10 @@ class Instance(Resource):
     @property
     def region(self) -> str:
         return self.availability_zone[:-1]
+
+    @property
+    def availability_zone_id(self) -> str | None:
+        return next((z.zone_id for z in zones(self.region) if z.name == self.availability_zone), None)
 
     @property
     def arn(self) -> str:
@@ -225,7 +232,7 @@ def launch(
     start_seconds: float,
 ) -> None:
     """Add a new instance (pending) with its ENI and volumes; it runs after `start_seconds`."""
-    region.network_interfaces.add(interface)
+    region.add_interface(interface)
     for volume in volumes:
         region.volumes.add(volume)
     region.add_instance(instance)
@@ -292,7 +299,7 @@ def _release_resources(region: Ec2Region, instance: Instance) -> None:
     """As AWS does at termination: the primary ENI and its address are freed,
     delete-on-termination volumes deleted, the others detached (available)."""
     for interface in list(region.network_interfaces.where("instance_id", instance.id)):
-        region.network_interfaces.remove(interface.id)
+        region.remove_interface(interface.id)
         release_private_ip(region, interface.subnet_id, interface.private_ip_address)
     for volume in list(region.volumes.where("instance_id", instance.id)):
         if volume.delete_on_termination:

@@ -121,10 +121,13 @@ class RuleList(list):  # type: ignore[type-arg]
         self.egress = egress
 
     def append(self, item: SecurityGroupRule | dict[str, Any]) -> None:
-        if isinstance(item, SecurityGroupRule):
-            super().append(item)
-        else:
-            self.extend(self.group.rules_for(item, self.egress))
+        if not isinstance(item, SecurityGroupRule):
+            for rule in self.group.rules_for(item, self.egress):
+                self.append(rule)
+            return
+        super().append(item)
+        if self.group.registry is not None:
+            self.group.registry[item.id] = item
 
 
 @dataclass(eq=False)
@@ -137,6 +140,8 @@ class SecurityGroup(Resource):
     ingress: RuleList = field(init=False)
     egress: RuleList = field(init=False)
     rule_serial: int = field(default=0, init=False)
+    # The region's id registry once the group is stored: its rules are taggable resources too.
+    registry: dict[str, Resource] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.ingress = RuleList(self, egress=False)
@@ -187,6 +192,17 @@ class SecurityGroup(Resource):
     def remove_rules(self, rule_ids: set[str]) -> None:
         for rules in (self.ingress, self.egress):
             rules[:] = [r for r in rules if r.id not in rule_ids]
+        for rule_id in rule_ids if self.registry is not None else ():
+            self.registry.pop(rule_id, None)
+
+    def register_rules(self, registry: dict[str, Resource] | None) -> None:
+        """Make the rules findable by id in `registry` (None: withdraw them from the current one)."""
+        for rule in self.rules():
+            if registry is not None:
+                registry[rule.id] = rule
+            elif self.registry is not None:
+                self.registry.pop(rule.id, None)
+        self.registry = registry
 
     def references(self, group_id: str) -> bool:
         """Whether any rule of this group names `group_id` as its peer."""

@@ -40,6 +40,7 @@ class Ec2Region:
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
+        self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
             self.resources, indexes=("reservation_id", "client_token", "state")
         )
@@ -47,6 +48,7 @@ class Ec2Region:
         self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
         self.volumes: Table[Volume] = Table(self.resources, indexes=("instance_id", "client_token"))
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
+        self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
         self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
         self.default_vpc_id = self._create_default_network()
 
@@ -76,11 +78,19 @@ class Ec2Region:
 
     def add_image(self, image: Image) -> Image:
         self.shared_images.add(image)
+        for snapshot_id in image.snapshot_ids:
+            self.snapshot_images.setdefault(snapshot_id, set()).add(image.id)
         return self.images.add(image)
 
     def remove_image(self, image_id: str) -> Image | None:
         self.shared_images.remove(image_id)
-        return self.images.remove(image_id)
+        image = self.images.remove(image_id)
+        for snapshot_id in image.snapshot_ids if image is not None else ():
+            users = self.snapshot_images.get(snapshot_id, set())
+            users.discard(image_id)
+            if not users:
+                self.snapshot_images.pop(snapshot_id, None)
+        return image
 
     def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
         self.shared_snapshots.add(snapshot)
@@ -101,10 +111,49 @@ class Ec2Region:
             if key in resource.tags and (value is None or resource.tags[key] == value):
                 del resource.tags[key]
 
+    # Security groups and the network interfaces that use them ------------------------------
+
+    def remove_security_group(self, group_id: str) -> SecurityGroup | None:
+        """Remove a group and, from the id registry, its rules."""
+        group = self.security_groups.remove(group_id)
+        if group is not None:
+            group.register_rules(None)
+        return group
+
+    def add_interface(self, interface: NetworkInterface) -> NetworkInterface:
+        self._index_groups(interface, add=True)
+        return self.network_interfaces.add(interface)
+
+    def remove_interface(self, interface_id: str) -> NetworkInterface | None:
+        interface = self.network_interfaces.remove(interface_id)
+        if interface is not None:
+            self._index_groups(interface, add=False)
+        return interface
+
+    def set_interface_groups(self, interface: NetworkInterface, group_ids: list[str]) -> None:
+        self._index_groups(interface, add=False)
+        self.network_interfaces.update(interface, group_ids=group_ids)
+        self._index_groups(interface, add=True)
+
+    def group_in_use(self, group_id: str) -> bool:
+        """Whether any network interface (so any live instance) uses the security group."""
+        return bool(self.group_interfaces.get(group_id))
+
+    def _index_groups(self, interface: NetworkInterface, add: bool) -> None:
+        for group_id in interface.group_ids:
+            users = self.group_interfaces.setdefault(group_id, set())
+            if add:
+                users.add(interface.id)
+            else:
+                users.discard(interface.id)
+                if not users:
+                    del self.group_interfaces[group_id]
+
     # Default network --------------------------------------------------------------------
 
     def add_security_group(self, vpc_id: str, name: str, description: str) -> SecurityGroup:
         group = SecurityGroup(self.ids.hex_id("sg"), self.account_id, vpc_id, name, description)
+        group.register_rules(self.resources)
         group.egress.append({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
         return self.security_groups.add(group)
 

@@ -31,8 +31,19 @@ class Volume(Resource):
     attach_time: datetime | None = None
     delete_on_termination: bool = False
     client_token: str | None = None
+    request_fingerprint: str = ""  # of the CreateVolume request carrying `client_token`
     # ModifyVolume history, newest last (DescribeVolumesModifications).
     modifications: list[VolumeModification] = field(default_factory=list)
+
+
+def default_kms_key(region: str, account_id: str) -> str:
+    """The account's aws/ebs managed key ARN (a stable fake): the key of encryption without one."""
+    return f"arn:aws:kms:{region}:{account_id}:alias/aws/ebs"
+
+
+def is_default_kms_key(key_id: str | None) -> bool:
+    """Whether an encrypted resource's key is the aws/ebs managed key (None: encrypted before keys were kept)."""
+    return key_id is None or key_id.endswith(":alias/aws/ebs") or key_id == "alias/aws/ebs"
 
 
 @dataclass(eq=False)
