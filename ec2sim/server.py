@@ -65,8 +65,11 @@ class WaitressListener:
         """Close every channel from inside the serving loop (which then ends), then the workers."""
         logging.getLogger("waitress").setLevel(logging.ERROR)  # closing live channels is expected here
         self._stopping.set()
-        if self._serving.is_set():
-            self._server.trigger.pull_trigger(self._close_channels)
+        if self._serving.is_set() and not self._stopped.is_set():
+            try:
+                self._server.trigger.pull_trigger(self._close_channels)
+            except OSError:  # its trigger is already closed: the loop is ending by itself
+                pass
             self._stopped.wait(timeout=5)
         else:
             self._close_channels()
