@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, Role, User
+from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, NamedTable, Role, User
 
 T = TypeVar("T")
 MAX_TAGS = 50
@@ -29,32 +29,29 @@ def no_such_entity(message: str) -> AwsError:
     return AwsError("NoSuchEntity", message)
 
 
+E = TypeVar("E", bound=Entity)
+
+
+def _found(entity: E | None, message: str) -> E:
+    if entity is None:
+        raise no_such_entity(message)
+    return entity
+
+
 def get_user(ctx: RequestContext, name: str) -> User:
-    user = ctx.iam.users.get(name)
-    if user is None:
-        raise no_such_entity(f"The user with name {name} cannot be found.")
-    return user
+    return _found(ctx.iam.users.get(name), f"The user with name {name} cannot be found.")
 
 
 def get_group(ctx: RequestContext, name: str) -> Group:
-    group = ctx.iam.groups.get(name)
-    if group is None:
-        raise no_such_entity(f"The group with name {name} cannot be found.")
-    return group
+    return _found(ctx.iam.groups.get(name), f"The group with name {name} cannot be found.")
 
 
 def get_role(ctx: RequestContext, name: str) -> Role:
-    role = ctx.iam.roles.get(name)
-    if role is None:
-        raise no_such_entity(f"The role with name {name} cannot be found.")
-    return role
+    return _found(ctx.iam.roles.get(name), f"The role with name {name} cannot be found.")
 
 
 def get_instance_profile(ctx: RequestContext, name: str) -> InstanceProfile:
-    profile = ctx.iam.instance_profiles.get(name)
-    if profile is None:
-        raise no_such_entity(f"Instance Profile {name} cannot be found.")
-    return profile
+    return _found(ctx.iam.instance_profiles.get(name), f"Instance Profile {name} cannot be found.")
 
 
 def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:
@@ -101,3 +98,28 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 def untag(existing: dict[str, str], keys: list[str]) -> dict[str, str]:
     drop = {k.lower() for k in keys}
     return {k: v for k, v in existing.items() if k.lower() not in drop}
+
+
+def rename_entity(
+    ctx: RequestContext,
+    table: NamedTable[Any],
+    kind: str,
+    entity: User | Group,
+    new_name: str | None,
+    new_path: str | None,
+) -> tuple[str, str]:
+    """UpdateUser/UpdateGroup: rename (and move) the entity, recompute its ARN, and point managed-policy
+    attachments and boundary uses at the new name. The lower-cased old and new names, for back-links."""
+    new_name = new_name or entity.name
+    old_key, new_key = entity.name.lower(), new_name.lower()
+    if new_key != old_key and table.get(new_name) is not None:
+        label = kind.capitalize()
+        raise AwsError("EntityAlreadyExists", f"{label} with name {new_name} already exists.")
+    table.rename(entity, new_name, new_path)
+    entity.arn = ctx.iam.arn(kind, entity.path, entity.name)
+    if new_key != old_key:
+        for uses in (*ctx.iam.attachments.values(), *ctx.iam.boundary_uses.values()):
+            if (kind, old_key) in uses:
+                uses.discard((kind, old_key))
+                uses.add((kind, new_key))
+    return old_key, new_key

@@ -10,8 +10,8 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import entity_view, get_group, get_user, page
-from ec2sim.api.iam.users import rename_references, user_view
+from ec2sim.api.iam.common import entity_view, get_group, get_user, page, rename_entity
+from ec2sim.api.iam.users import user_view
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Group
@@ -68,16 +68,12 @@ def list_groups(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 @iam_action("UpdateGroup")
 def update_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     group = get_group(ctx, req["GroupName"])
-    new_name = req.get("NewGroupName") or group.name
-    old_key, new_key = group.name.lower(), new_name.lower()
-    if new_key != old_key and ctx.iam.groups.get(new_name) is not None:
-        raise _exists(new_name)
-    ctx.iam.groups.rename(group, new_name, req.get("NewPath"))
-    group.arn = ctx.iam.arn("group", group.path, group.name)
+    old_key, new_key = rename_entity(
+        ctx, ctx.iam.groups, "group", group, req.get("NewGroupName"), req.get("NewPath")
+    )
     if new_key != old_key:
         for user in filter(None, map(ctx.iam.users.get, group.member_names)):
             user.group_names[user.group_names.index(old_key)] = new_key
-        rename_references(ctx, "group", old_key, new_key)
 
 
 @iam_action("DeleteGroup")

@@ -7,7 +7,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
-from ec2sim.api.iam.common import entity_view, get_user, page, tag_list, tags_in
+from ec2sim.api.iam.common import entity_view, get_user, page, rename_entity, tag_list, tags_in
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.credentials import Credential
@@ -43,15 +43,6 @@ def target_user(ctx: RequestContext, name: str | None) -> User:
     if ctx.principal.kind != "user":
         raise AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
     return get_user(ctx, ctx.principal.name)
-
-
-def rename_references(ctx: RequestContext, kind: str, old: str, new: str) -> None:
-    """Point managed-policy attachments and boundary uses of (kind, old) at (kind, new); lower-cased names."""
-    for table in (ctx.iam.attachments, ctx.iam.boundary_uses):
-        for users in table.values():
-            if (kind, old) in users:
-                users.discard((kind, old))
-                users.add((kind, new))
 
 
 # Permissions boundaries ---------------------------------------------------------------------------
@@ -118,20 +109,16 @@ def _credentials_of(ctx: RequestContext, user_key: str) -> list[Credential]:
 @iam_action("UpdateUser")
 def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
     user = get_user(ctx, req["UserName"])
-    new_name = req.get("NewUserName") or user.name
-    old_key, new_key = user.name.lower(), new_name.lower()
-    if new_key != old_key and ctx.iam.users.get(new_name) is not None:
-        raise _exists(new_name)
-    ctx.iam.users.rename(user, new_name, req.get("NewPath"))
-    user.arn = ctx.iam.arn("user", user.path, user.name)
+    old_key, new_key = rename_entity(
+        ctx, ctx.iam.users, "user", user, req.get("NewUserName"), req.get("NewPath")
+    )
     for key in user.access_keys.values():
-        key.user_name = new_name
+        key.user_name = user.name
     for credential in _credentials_of(ctx, old_key):
-        credential.user_name = new_name
+        credential.user_name = user.name
     if new_key != old_key:
         for group in filter(None, map(ctx.iam.groups.get, user.group_names)):
             group.member_names[group.member_names.index(old_key)] = new_key
-        rename_references(ctx, "user", old_key, new_key)
 
 
 @iam_action("DeleteUser")
