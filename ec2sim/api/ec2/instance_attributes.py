@@ -17,7 +17,7 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.instance_views import find_instances
+from ec2sim.api.ec2.instance_views import block_device_mappings, find_instances
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -170,21 +170,6 @@ def _groups(region: Ec2Region, instance: Instance) -> list[dict[str, Any]]:
     return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
 
 
-def _block_devices(region: Ec2Region, instance: Instance) -> list[dict[str, Any]]:
-    return [
-        {
-            "DeviceName": d.device_name,
-            "Ebs": {
-                "AttachTime": d.attach_time,
-                "DeleteOnTermination": d.delete_on_termination,
-                "Status": d.status,
-                "VolumeId": d.volume_id,
-            },
-        }
-        for d in instance.block_devices
-    ]
-
-
 Describer = Callable[[Ec2Region, Instance], Any]
 
 # Attribute → (member of the InstanceAttribute output, its value).
@@ -199,7 +184,7 @@ _DESCRIBERS: dict[str, tuple[str, Describer]] = {
         lambda r, i: _text(i.shutdown_behavior),
     ),
     "rootDeviceName": ("RootDeviceName", lambda r, i: _text(i.root_device_name)),
-    "blockDeviceMapping": ("BlockDeviceMappings", _block_devices),
+    "blockDeviceMapping": ("BlockDeviceMappings", lambda region, instance: block_device_mappings(instance)),
     "productCodes": ("ProductCodes", lambda r, i: []),
     "sourceDestCheck": ("SourceDestCheck", lambda r, i: _flag(i.source_dest_check)),
     "groupSet": ("Groups", _groups),

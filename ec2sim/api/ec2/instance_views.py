@@ -47,6 +47,22 @@ def _current_boot_mode(boot_mode: str | None) -> str:
     return "uefi" if boot_mode in ("uefi", "uefi-preferred") else "legacy-bios"
 
 
+def block_device_mappings(instance: Instance) -> list[dict[str, Any]]:
+    """The instance's attached EBS volumes, as DescribeInstances and DescribeInstanceAttribute show them."""
+    return [
+        {
+            "DeviceName": d.device_name,
+            "Ebs": {
+                "AttachTime": d.attach_time,
+                "DeleteOnTermination": d.delete_on_termination,
+                "Status": d.status,
+                "VolumeId": d.volume_id,
+            },
+        }
+        for d in instance.block_devices
+    ]
+
+
 def _static_view(instance: Instance) -> dict[str, Any]:
     """The part of the dict that only the instance's own fields determine."""
     i = instance
@@ -112,18 +128,7 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
         cached = _static[instance] = (instance.revision, _static_view(instance))
     view = dict(cached[1])
     gone = instance.state in _GONE
-    view["BlockDeviceMappings"] = [
-        {
-            "DeviceName": d.device_name,
-            "Ebs": {
-                "AttachTime": d.attach_time,
-                "DeleteOnTermination": d.delete_on_termination,
-                "Status": d.status,
-                "VolumeId": d.volume_id,
-            },
-        }
-        for d in instance.block_devices
-    ]
+    view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
     interface = None if gone else region.network_interfaces.get(instance.network_interface_id)
     view["NetworkInterfaces"] = [] if interface is None else [_interface_view(region, instance, interface)]

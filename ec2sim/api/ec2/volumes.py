@@ -23,7 +23,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import BlockDevice, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume, VolumeModification, default_kms_key
+from ec2sim.store.ec2.volumes import DETACHED, Volume, VolumeModification, default_kms_key
 
 # Volume type → (minimum, maximum) size in GiB.
 SIZE_LIMITS: dict[str, tuple[int, int]] = {
@@ -435,15 +435,7 @@ def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         instance = region.instances.get(volume.instance_id or "")
         if instance is not None:
             _set_device(region, instance, volume, None)
-        region.volumes.update(
-            volume,
-            state="available",
-            instance_id=None,
-            device=None,
-            attach_state=None,
-            attach_time=None,
-            delete_on_termination=False,
-        )
+        region.volumes.update(volume, **DETACHED)
 
     region.timeline.schedule(ctx.now, detached)
     return view

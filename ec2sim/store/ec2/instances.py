@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.store.ec2.geography import zones
 from ec2sim.store.ec2.network import NetworkInterface, Subnet
-from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.ec2.volumes import DETACHED, Volume
 from ec2sim.store.table import Resource
 
 if TYPE_CHECKING:
@@ -305,13 +305,6 @@ def _release_resources(region: Ec2Region, instance: Instance) -> None:
         if volume.delete_on_termination:
             region.volumes.remove(volume.id)
         else:
-            region.volumes.update(
-                volume,
-                state="available",
-                instance_id=None,
-                device=None,
-                attach_state=None,
-                attach_time=None,
-            )
+            region.volumes.update(volume, **DETACHED)
     region.instances.update(instance, block_devices=[])
     region.set_iam_profile(instance, None)

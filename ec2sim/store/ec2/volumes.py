@@ -57,3 +57,14 @@ class VolumeModification:
     state: str = "modifying"  # modifying | optimizing | completed | failed
     progress: int = 0
     end_time: datetime | None = None
+
+
+DETACHED: dict[str, object] = {
+    "state": "available",
+    "instance_id": None,
+    "device": None,
+    "attach_state": None,
+    "attach_time": None,
+    "delete_on_termination": False,
+}
+"""A volume's fields once detached (``volumes.update(volume, **DETACHED)``)."""
