@@ -6,6 +6,7 @@ tests neither depend on order nor collide under pytest-xdist.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,11 +14,21 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
+from hypothesis import HealthCheck, settings
 
 from ec2sim.config import Config
 from ec2sim.server import Server
 
 _BOTO_CONFIG = BotoConfig(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+# Property-based tests: a small budget in `make test`; EC2SIM_HYPOTHESIS_EXAMPLES=2000 (say) for a long run.
+settings.register_profile(
+    "ec2sim",
+    max_examples=int(os.environ.get("EC2SIM_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("ec2sim")
 
 
 @pytest.fixture(scope="session")
