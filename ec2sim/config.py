@@ -41,6 +41,10 @@ class Config:
         "on", "on (deny what policies do not allow), audit (log denials, allow) or off"
     )
     iam_propagation_seconds: float = setting(0.0, "emulated seconds before IAM changes take effect")
+    max_connections: int = setting(1000, "open connections each listener holds (more wait to be accepted)")
+    idle_connection_seconds: int = setting(15, "seconds an idle keep-alive connection stays open")
+    request_read_seconds: int = setting(10, "seconds a client has to send a whole request")
+    max_request_bytes: int = setting(10485760, "largest request body accepted (413 beyond)")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
     @classmethod

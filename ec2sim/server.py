@@ -3,15 +3,24 @@
 Both listeners run on waitress: Werkzeug's development server closes every
 connection after one response (a new TCP connection and thread per request),
 which caps throughput far below what SDK clients reusing connections expect.
+
+Limits a client can't lift: how many connections a listener holds open, how long an
+idle keep-alive connection stays, how long a request may take to arrive (a client
+trickling bytes keeps waitress's own idle timer from ever firing) and how large a
+body may be (waitress answers 413 beyond it).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
-from waitress.server import create_server
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
 from ec2sim.api.app import ApiApp
@@ -21,28 +30,74 @@ from ec2sim.metadata.app import MetadataApp
 from ec2sim.store import Store
 
 log = logging.getLogger("ec2sim.server")
+# waitress warns at every queued task ("Task queue depth is 2"): noise under any parallel client.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 API_THREADS = 8
 IMDS_THREADS = 4
-POLL_SECONDS = 0.1  # how soon a listener notices it must stop
+# How often an idle loop wakes to close timed-out connections. Stopping never waits for it:
+# `stop` wakes the loop through waitress's trigger. (waitress reads this setting as an integer, so
+# a fraction of a second would become 0 and spin the loop.)
+LOOP_SECONDS = 1
+
+
+class _Channel(HTTPChannel):
+    """A connection that remembers when its current request began to arrive."""
+
+    request_began: float | None = None
+    _timed: object = None
+
+    def received(self, data: bytes) -> bool:
+        result: bool = super().received(data)
+        if self.request is None:
+            self.request_began = self._timed = None
+        elif self.request is not self._timed:
+            self._timed, self.request_began = self.request, time.monotonic()
+        return result
+
+
+class _TcpServer(TcpWSGIServer):  # type: ignore[misc]
+    """waitress's listener, also closing connections whose request takes too long to arrive."""
+
+    channel_class = _Channel
+    request_seconds: float = 10.0
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # closes connections idle past channel_timeout
+        cutoff = time.monotonic() - self.request_seconds
+        for channel in list(self.active_channels.values()):
+            began = getattr(channel, "request_began", None)
+            if began is not None and began < cutoff and not channel.requests:
+                channel.will_close = True
 
 
 class WaitressListener:
-    """A waitress server that can be stopped from another thread."""
+    """A waitress server on the first address `host` resolves to, stoppable from another thread."""
 
-    def __init__(self, host: str, port: int, app: Any, threads: int) -> None:
+    def __init__(self, host: str, port: int, app: Any, threads: int, config: Config) -> None:
         # Proxy headers reach the app untouched: the metadata service refuses token requests
         # that carry X-Forwarded-For, as IMDS does.
-        self._server = create_server(
-            app,
+        adjustments = Adjustments(
             host=host,
             port=port,
             threads=threads,
-            asyncore_loop_timeout=POLL_SECONDS,
+            asyncore_loop_timeout=LOOP_SECONDS,
+            asyncore_use_poll=True,  # select() stops at 1,024 descriptors
+            connection_limit=config.max_connections,
+            channel_timeout=config.idle_connection_seconds,
+            cleanup_interval=1,
+            max_request_body_size=config.max_request_bytes,
             ident="ec2sim",
             clear_untrusted_proxy_headers=False,
         )
-        self.port = self._server.effective_port
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(threads)
+        self._map: dict[int, Any] = {}
+        self._server = _TcpServer(
+            app, self._map, dispatcher=dispatcher, adj=adjustments, sockinfo=adjustments.listen[0]
+        )
+        self._server.request_seconds = config.request_read_seconds
+        self.port: int = self._server.effective_port
         self._serving = threading.Event()
         self._stopping = threading.Event()
         self._stopped = threading.Event()
@@ -58,7 +113,7 @@ class WaitressListener:
             self._stopped.set()
 
     def _close_channels(self) -> None:
-        for channel in list(self._server._map.values()):
+        for channel in list(self._map.values()):
             channel.handle_close()
 
     def stop(self) -> None:
@@ -86,8 +141,10 @@ class Server:
             self.store.configure_root_key(account_id, access_key_id, secret)
         self.api_app = ApiApp(self.store, config)
         self.metadata_app = MetadataApp(self.store, config)
-        self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS)
-        self._imds = WaitressListener(config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS)
+        self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS, config)
+        self._imds = WaitressListener(
+            config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config
+        )
         self._threads: list[threading.Thread] = []
 
     @property
