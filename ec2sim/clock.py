@@ -7,9 +7,14 @@ tested in milliseconds. SigV4's 15-minute window alone uses the real clock.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+
+# How far emulated time may run ahead of real time: far enough for any lifetime a test wants to
+# see pass, near enough that every timestamp stays inside the calendar.
+MAX_OFFSET_SECONDS = 100 * 365.25 * 24 * 3600
 
 
 class Clock:
@@ -30,9 +35,16 @@ class Clock:
         return datetime.fromtimestamp(self.time(), timezone.utc)
 
     def advance(self, seconds: float) -> datetime:
-        if seconds < 0:
-            raise ValueError("the emulated clock only moves forward")
+        """Move emulated time forward; ValueError (nothing changed) for a step that is negative,
+        not finite, or would take the clock more than `MAX_OFFSET_SECONDS` ahead of real time."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the emulated clock only moves forward, by a finite number of seconds")
         with self._lock:
+            if self._offset + seconds > MAX_OFFSET_SECONDS:
+                raise ValueError(
+                    f"the emulated clock may run at most {MAX_OFFSET_SECONDS:.0f} seconds (100 years) "
+                    f"ahead of real time; it is {self._offset:.0f} ahead"
+                )
             self._offset += seconds
         return self.now()
 

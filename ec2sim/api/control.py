@@ -74,11 +74,28 @@ class ControlApi:
         )
 
     def set_clock(self, request: Request) -> Response:
-        body = request.get_json(silent=True) or {}
-        seconds = body.get("advance_seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            return _json({"error": "advance_seconds must be a number >= 0"}, 400)
-        self.store.clock.advance(seconds)
+        """Advance emulated time by ``advance_seconds`` (a finite number >= 0); 400 and no change
+        for anything else."""
+        body = _json_body(request)
+        seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            return _field_error("advance_seconds", "must be a number >= 0")
+        try:
+            self.store.clock.advance(float(seconds))
+        except (ValueError, OverflowError) as error:  # NaN, infinities, past the clock's range
+            return _field_error("advance_seconds", f"is out of range: {error}")
         with self.store.lock:
             self.store.run_due(self.store.clock.now())
         return self.get_clock(request)
+
+
+def _json_body(request: Request) -> Any:
+    """The request's JSON body, or None when it is not JSON (never an exception)."""
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _field_error(name: str, problem: str) -> Response:
+    return _json({"error": f"{name} {problem}", "field": name}, 400)
