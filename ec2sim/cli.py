@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, NoReturn
 
 import ec2sim
 from ec2sim.config import Config
@@ -32,10 +34,15 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line (status 2), like every other bad setting."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ec2sim", description="A local emulator of Amazon EC2, IAM and STS."
-    )
+    parser = _Parser(prog="ec2sim", description="A local emulator of Amazon EC2, IAM and STS.")
     parser.add_argument("--version", action="version", version=f"ec2sim {ec2sim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API and instance metadata listeners")
@@ -54,89 +61,135 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _coerce(name: str, value: Any) -> Any:
+class SettingsError(Exception):
+    """A setting the server can't use; the message names it as the user wrote it."""
+
+
+# Numeric settings' ranges. Seconds of emulated time stop at a year: beyond it a timestamp
+# computed from them leaves the calendar (`datetime` ends in 9999).
+_YEAR = 365 * 24 * 3600
+_RANGES: dict[str, tuple[float, float]] = {
+    "port": (0, 65535),
+    "imds_port": (0, 65535),
+    "instance_limit": (0, 1_000_000),
+    "role_credential_seconds": (900, 43200),
+    "max_connections": (1, 100_000),
+    "idle_connection_seconds": (1, 86400),
+    "request_read_seconds": (1, 3600),
+    "max_request_bytes": (1024, 1 << 30),
+}
+
+
+def _range(name: str) -> tuple[float, float]:
+    return _RANGES.get(name, (0, _YEAR))
+
+
+def _coerce(name: str, value: Any, label: str) -> Any:
+    """The setting's value in its type, or a SettingsError naming `label` (the flag, variable or key)."""
     kind = Config.field_types()[name]
     try:
         if kind is bool:  # bool("false") is True; settings spell booleans as words
             return value if isinstance(value, bool) else _BOOLEANS[str(value).lower()]
-        if kind is str and isinstance(value, bool):  # YAML reads a bare on/off as a boolean
-            return "on" if value else "off"
-        return kind(value)
+        if kind is str:  # YAML reads a bare on/off as a boolean
+            if isinstance(value, bool):
+                return "on" if value else "off"
+            if not isinstance(value, (str, int)):
+                raise TypeError(value)
+            return str(value)
+        return _number(name, kind, value, label)
     except (KeyError, TypeError, ValueError):
-        raise SystemExit(f"ec2sim: invalid value {value!r} for {name}") from None
+        raise SettingsError(f"invalid value {value!r} for {label}") from None
 
 
-def _read_file(path: str) -> dict[str, Any]:
-    """The settings of a YAML file, keys spelled as the flags with - or _."""
+def _number(name: str, kind: type, value: Any, label: str) -> int | float:
+    """An int or float setting: finite and within its range (NaN and infinity are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise TypeError(value)
+    text = str(value).strip()
+    if kind is int and not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
+        raise ValueError(value)
+    number = int(text) if kind is int else float(text)
+    low, high = _range(name)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise SettingsError(f"{label} must be {low:.0f}-{high:.0f}, not {value}")
+    return number
+
+
+def _read_file(path: str) -> dict[str, tuple[str, Any]]:
+    """The settings of a YAML file: name → (key as written, value); keys as the flags, - or _."""
     import yaml  # only config files need it: keeps start-up lean
 
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
     except (OSError, yaml.YAMLError) as error:
-        raise SystemExit(f"ec2sim: cannot read config file {path}: {error}") from None
+        raise SettingsError(f"cannot read config file {path}: {error}".replace("\n", " ")) from None
     if not isinstance(data, dict):
-        raise SystemExit(f"ec2sim: {path} must hold a mapping of settings")
-    return {str(k).replace("-", "_"): v for k, v in data.items()}
+        raise SettingsError(f"{path} must hold a mapping of settings")
+    names = {f.name for f in fields(Config)}
+    settings: dict[str, tuple[str, Any]] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        if name not in names:
+            raise SettingsError(f"unknown settings in {path}: {key}")
+        settings[name] = (f"{path}: {key}", value)
+    return settings
 
 
-def _validate(config: Config) -> Config:
-    """Reject settings the server would misread (a port past 65535 would wrap around)."""
-    problems = [
-        f"{name} must be 0-65535, not {port}"
-        for name, port in (("port", config.port), ("imds_port", config.imds_port))
-        if not 0 <= port <= 65535
-    ]
+def _check(config: Config, labels: Mapping[str, str]) -> None:
+    """Reject settings the server would misread; the first problem names its setting."""
+
+    def fail(name: str, problem: str) -> None:
+        raise SettingsError(f"{labels.get(name, '--' + name.replace('_', '-'))} {problem}")
+
     if not _ACCOUNT_ID.fullmatch(config.account_id):
-        problems.append(f"account_id must be 12 digits, not {config.account_id!r}")
+        fail("account_id", f"must be 12 digits, not {config.account_id!r}")
     if not _REGION.fullmatch(config.region):
-        problems.append(f"region must look like us-east-1, not {config.region!r}")
-    problems += [
-        f"{f.name} must be >= 0"
-        for f in fields(config)
-        if f.name.endswith("_seconds") and getattr(config, f.name) < 0
-    ]
+        fail("region", f"must look like us-east-1, not {config.region!r}")
     if config.iam_enforcement not in _ENFORCEMENT:
-        problems.append(
-            f"iam_enforcement must be one of {', '.join(_ENFORCEMENT)}, not {config.iam_enforcement!r}"
-        )
-    if config.role_credential_seconds < 900:
-        problems.append(f"role_credential_seconds must be at least 900, not {config.role_credential_seconds}")
+        fail("iam_enforcement", f"must be one of {', '.join(_ENFORCEMENT)}, not {config.iam_enforcement!r}")
     for entry in config.root_keys():
         if len(entry) != 3 or not _ACCOUNT_ID.fullmatch(entry[0]) or not entry[1] or not entry[2]:
-            problems.append(
-                "root_credentials entries must be ACCOUNT:ACCESS_KEY_ID:SECRET with a 12-digit account"
-            )
-            break
+            fail("root_credentials", "entries must be ACCOUNT:ACCESS_KEY_ID:SECRET with a 12-digit account")
     if config.log_level.upper() not in _LOG_LEVELS:
-        problems.append(f"log_level must be one of {', '.join(_LOG_LEVELS)}, not {config.log_level!r}")
-    if problems:
-        raise SystemExit("ec2sim: invalid settings: " + "; ".join(problems))
-    return config
+        fail("log_level", f"must be one of {', '.join(_LOG_LEVELS)}, not {config.log_level!r}")
+    for name in ("host", "imds_host"):
+        try:
+            socket.getaddrinfo(getattr(config, name), None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            fail(name, f"is not an address this machine can listen on: {getattr(config, name)!r}")
 
 
 def load_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
-    settings: dict[str, Any] = {}
+    """Settings from the file, then EC2SIM_* variables, then flags; SettingsError names a bad one."""
     config_file = args.config or environ.get("EC2SIM_CONFIG")
-    if config_file:
-        settings.update(_read_file(config_file))
-    names = {f.name for f in fields(Config)}
-    unknown = set(settings) - names
-    if unknown:
-        raise SystemExit(f"ec2sim: unknown settings in {config_file}: {', '.join(sorted(unknown))}")
-    for name in names:
-        env = environ.get(f"EC2SIM_{name.upper()}")
+    settings = _read_file(config_file) if config_file else {}
+    for f in fields(Config):
+        env = environ.get(f"EC2SIM_{f.name.upper()}")
         if env is not None:
-            settings[name] = env
-        flag = getattr(args, name)
+            settings[f.name] = (f"EC2SIM_{f.name.upper()}", env)
+        flag = getattr(args, f.name)
         if flag is not None:
-            settings[name] = flag
-    return _validate(Config(**{name: _coerce(name, value) for name, value in settings.items()}))
+            settings[f.name] = (_flag_as_typed(f.name, args), flag)
+    labels = {name: label for name, (label, _) in settings.items()}
+    values = {name: _coerce(name, value, label) for name, (label, value) in settings.items()}
+    config = Config(**values)
+    _check(config, labels)
+    return config
+
+
+def _flag_as_typed(name: str, args: argparse.Namespace) -> str:
+    flag = "--" + name.replace("_", "-")
+    return f"--no-{flag[2:]}" if getattr(args, name) is False else flag
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    config = load_config(args, os.environ)
+    try:
+        config = load_config(args, os.environ)
+    except SettingsError as error:
+        print(f"ec2sim: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         stream=sys.stdout,
         level=config.log_level.upper(),

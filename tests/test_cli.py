@@ -205,23 +205,36 @@ def test_startup_line_at_any_log_level() -> None:
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
-        (["--port", "70000"], {}, "port must be 0-65535, not 70000"),
-        (["--imds-port", "-1"], {}, "imds_port must be 0-65535, not -1"),
-        ([], {"EC2SIM_PORT": "five"}, "invalid value 'five' for port"),
-        (["--account-id", "12345"], {}, "account_id must be 12 digits"),
-        ([], {"EC2SIM_REGION": "Mars"}, "region must look like us-east-1"),
-        (["--log-level", "LOUD"], {}, "log_level must be one of"),
-        (["--instance-start-seconds", "-5"], {}, "instance_start_seconds must be >= 0"),
+        (["--port", "70000"], {}, "--port must be 0-65535, not 70000"),
+        (["--imds-port", "-1"], {}, "--imds-port must be 0-65535, not -1"),
+        ([], {"EC2SIM_PORT": "five"}, "invalid value 'five' for EC2SIM_PORT"),
+        (["--account-id", "12345"], {}, "--account-id must be 12 digits"),
+        ([], {"EC2SIM_REGION": "Mars"}, "EC2SIM_REGION must look like us-east-1"),
+        (["--log-level", "LOUD"], {}, "--log-level must be one of"),
+        (["--instance-start-seconds", "-5"], {}, "--instance-start-seconds must be 0-31536000, not -5"),
+        (["--instance-start-seconds", "nan"], {}, "--instance-start-seconds must be 0-31536000, not nan"),
+        (["--instance-stop-seconds", "inf"], {}, "--instance-stop-seconds must be 0-31536000, not inf"),
+        (["--image-available-seconds", "1e300"], {}, "--image-available-seconds must be 0-31536000"),
+        ([], {"EC2SIM_IAM_PROPAGATION_SECONDS": "-inf"}, "EC2SIM_IAM_PROPAGATION_SECONDS must be"),
+        (["--instance-limit", "9" * 5000], {}, "invalid value"),
+        (["--instance-limit", "1.5"], {}, "invalid value '1.5' for --instance-limit"),
+        (["--max-connections", "0"], {}, "--max-connections must be 1-100000, not 0"),
         (["--config", "/nonexistent/ec2sim.yaml"], {}, "cannot read config file"),
-        ([], {"EC2SIM_STRICT_CREDENTIALS": "maybe"}, "invalid value 'maybe' for strict_credentials"),
-        (["--iam-enforcement", "strict"], {}, "iam_enforcement must be one of on, audit, off"),
-        ([], {"EC2SIM_ROLE_CREDENTIAL_SECONDS": "-1"}, "role_credential_seconds must be >= 0"),
+        ([], {"EC2SIM_STRICT_CREDENTIALS": "maybe"}, "invalid value 'maybe' for EC2SIM_STRICT_CREDENTIALS"),
+        (["--iam-enforcement", "strict"], {}, "--iam-enforcement must be one of on, audit, off"),
+        ([], {"EC2SIM_ROLE_CREDENTIAL_SECONDS": "-1"}, "EC2SIM_ROLE_CREDENTIAL_SECONDS must be 900-43200"),
+        (["--host", "no-such-host.invalid"], {}, "--host is not an address this machine can listen on"),
+        (["--imds-host", "256.1.1.1"], {}, "--imds-host is not an address"),
+        (["--bogus"], {}, "unrecognized arguments: --bogus"),
+        (["--port"], {}, "argument --port: expected one argument"),
     ],
 )
 def test_invalid_settings_exit_with_a_message(args: list[str], env: dict[str, str], message: str) -> None:
+    """Status 2 and one line that names the setting as the user wrote it (flag, variable or file key)."""
     done = _run("serve", "--imds-port", "0", *args, env=_env(**env))
-    assert done.returncode != 0
+    assert done.returncode == 2, done
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 @pytest.mark.parametrize(
@@ -269,16 +282,20 @@ def test_yaml_on_off_words(tmp_path: Path, text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("porty: 1\n", "unknown settings in"),
+        ("porty: 1\n", "unknown settings in {path}: porty"),
         ("- 1\n- 2\n", "must hold a mapping of settings"),
         ("port: [1\n", "cannot read config file"),
+        ("port: [1]\n", "invalid value [1] for {path}: port"),
+        ("instance-start-seconds: .nan\n", "{path}: instance-start-seconds must be 0-31536000, not nan"),
+        ("region: [eu-west-1]\n", "invalid value ['eu-west-1'] for {path}: region"),
     ],
 )
 def test_invalid_config_file(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text(text)
     done = _run("serve", "--config", str(config))
-    assert done.returncode != 0 and message in done.stderr, done.stderr
+    assert done.returncode == 2 and message.format(path=config) in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 def test_port_in_use_exits_with_a_message() -> None:
@@ -295,3 +312,21 @@ def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for f in fields(Config):
         assert f"`--{f.name.replace('_', '-')}" in readme and f"`EC2SIM_{f.name.upper()}`" in readme, f.name
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads CPU time from /proc")
+def test_an_idle_server_uses_no_cpu() -> None:
+    """Both listeners wait in the kernel while nothing happens, an open keep-alive connection included."""
+    with serve("--port", "0", "--imds-port", "0") as running, requests.Session() as session:
+        assert session.get(f"{running.api_url}/_ec2sim/health", timeout=5).ok
+        assert session.get(f"{running.imds_url}/latest/meta-data/", timeout=5).status_code < 500
+        time.sleep(0.5)  # start-up work (loading the service models) finishes
+        before = _cpu_seconds(running.proc.pid)
+        time.sleep(2)
+        assert _cpu_seconds(running.proc.pid) - before < 0.1
