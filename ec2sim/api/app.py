@@ -25,6 +25,7 @@ from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
+from ec2sim.api.foreign import unsupported_service
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import HANDLERS
@@ -69,6 +70,8 @@ class ApiApp:
             action = params.get("Action", "-")
             headers = {name.lower(): value for name, value in request.headers.items()}
             scope = credential_scope(headers, params)
+            if scope is not None and scope.service not in SERVICE_INFO:
+                return self._foreign(request, scope.service, headers, params, request_id, started)
             info = self._service(scope, params)
             _check_scope(info, scope)
             region = scope.region if scope else self.config.region
@@ -91,6 +94,22 @@ class ApiApp:
             )
         log_request(log, request.method, f"{info.name} {action}", status, started)
         response = Response(text, status, content_type=renderer_for(info).content_type)
+        response.headers["x-amzn-RequestId"] = request_id
+        return response
+
+    def _foreign(
+        self,
+        request: Request,
+        service: str,
+        headers: dict[str, str],
+        params: dict[str, str],
+        request_id: str,
+        started: float,
+    ) -> Response:
+        """A request signed for a service ec2sim does not serve (S3, say): 400, in its own protocol."""
+        body, response_headers = unsupported_service(service, sorted(SERVICES), headers, params, request_id)
+        log_request(log, request.method, f"{service} {params.get('Action', '-')}", 400, started)
+        response = Response(body, 400, headers=response_headers)
         response.headers["x-amzn-RequestId"] = request_id
         return response
 
