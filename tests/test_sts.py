@@ -245,7 +245,8 @@ def test_a_recreated_role_grants_old_sessions_nothing(server, alice, account_id,
     iam.delete_role(RoleName="again")
     iam.create_role(RoleName="again", AssumeRolePolicyDocument=trust)
     iam.attach_role_policy(RoleName="again", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    with aws_error("AccessDenied", 403):
+    # Credentials belong to the role's unique id: an earlier role's sessions are refused outright.
+    with aws_error("InvalidClientTokenId", 403, "The security token included in the request is invalid."):
         _client(server, "iam", creds).list_users()
 
 

@@ -4,13 +4,21 @@ Each AWS operation is authorized as one or more `Check`s (IAM action, resource
 ARN, the condition keys that resource and request carry). Operations without a
 rule are checked as ``service:Operation`` on ``*``, which is what AWS does for
 actions without resource-level permissions (every EC2 Describe, for example).
-Rules live next to their handlers, registered with `@authorizes`.
+Rules live next to their handlers, registered with `@authorizes`; a rule that
+yields no check makes an operation need no permission (sts:GetCallerIdentity).
 
-The account root is never limited by identity policies; sts:GetCallerIdentity and
-sts:GetSessionToken need no permission (AWS documents both). sts:AssumeRole is decided by its handler, which evaluates the
-caller's identity policies together with the role's trust policy (a trust policy
-naming the caller grants without an identity policy). ``--iam-enforcement audit`` logs would-be denials and lets the
-request through; ``off`` skips evaluation (signatures are still verified).
+A check may carry a resource-based policy that must allow whatever the
+identity-based policies say (a role's trust policy, for sts:AssumeRole). Every
+decision is taken here, in `authorize`, the same way for every action:
+
+- ``on``: identity-based policies (within the permissions boundary and session
+  policies) and the check's resource-based policy decide together;
+- ``audit``: the same evaluation, but a denial is only logged, unless ``off``
+  would refuse the request too;
+- ``off``: identity-based policies are not evaluated; a resource-based policy
+  that must allow still decides, alone (signatures are verified in every mode).
+
+The account root is never limited by identity policies: it is decided as in ``off``.
 """
 
 from __future__ import annotations
@@ -27,37 +35,47 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import lowered
-from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, evaluate
+from ec2sim.iam.owners import principal_role
+from ec2sim.iam.policy.document import PolicyDocument
+from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, PolicySource, evaluate
+from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import applicable_policies
+from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
 
 log = logging.getLogger("ec2sim.authz")
-
-DECIDED_ELSEWHERE = frozenset(
-    {("sts", "GetCallerIdentity"), ("sts", "GetSessionToken"), ("sts", "AssumeRole")}
-)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One authorization AWS makes for a request."""
+    """One authorization AWS makes for a request. ``resource_policy``: a resource-based policy that
+    must allow the caller (a role's trust policy), owned by ``resource_account``; when it isn't the
+    caller's account, the caller's identity-based policies must allow too (cross-account)."""
 
     action: str  # "ec2:RunInstances"
     resource: str = "*"
     context: Mapping[str, ContextValue] = field(default_factory=dict)  # keys as AWS spells them
+    resource_policy: PolicyDocument | None = None
+    resource_account: str = ""
 
 
 Rule = Callable[[RequestContext, dict[str, Any]], Iterable[Check]]
 _RULES: dict[tuple[str, str], Rule] = {}
 _SERVICE_RULES: dict[str, Rule] = {}  # a service's rule for operations without their own
+_WITH_RESOURCE_POLICIES: set[tuple[str, str]] = set()  # operations whose rule may yield them
 
 
-def authorizes(service: str, *operations: str) -> Callable[[Rule], Rule]:
-    """Register the checks of `operations` (the function sees the parsed request, under the store lock)."""
+def authorizes(service: str, *operations: str, resource_policies: bool = False) -> Callable[[Rule], Rule]:
+    """Register the checks of `operations` (the function sees the parsed request, under the store lock).
+
+    ``resource_policies``: the rule may yield checks with a resource-based policy that must allow;
+    it then runs in every mode and for the root user too (other rules only run when identity-based
+    policies are evaluated)."""
 
     def register(rule: Rule) -> Rule:
         for operation in operations:
             _RULES[(service, operation)] = rule
+            if resource_policies:
+                _WITH_RESOURCE_POLICIES.add((service, operation))
         return rule
 
     return register
@@ -87,49 +105,95 @@ class Denial:
     context: dict[str, ContextValue]
 
 
-def first_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
-    """The first check the caller's policies don't allow, if any."""
-    policies = applicable_policies(ctx.store, ctx.principal)
+def _caller(ctx: RequestContext) -> PrincipalFacts:
+    """The caller as resource-based policies see it (a role session also by its role's ARN)."""
+    principal = ctx.principal
+    role = principal_role(ctx.iam, principal)
+    return PrincipalFacts(principal.account_id, principal.arn, role.arn if role else "")
+
+
+def _decide(
+    ctx: RequestContext,
+    check: Check,
+    policies: ApplicablePolicies | None,
+    context: Mapping[str, ContextValue],
+) -> Decision:
+    """One check; ``policies`` None: identity-based policies are not evaluated (they don't limit)."""
+    mine = policies if policies is not None else ApplicablePolicies()
+    if check.resource_policy is None:
+        request = AuthRequest(check.action, check.resource, context)
+        return evaluate(request, mine.identity, boundary=mine.boundary, session=mine.session)
+    caller = _caller(ctx)
+    request = AuthRequest(check.action, check.resource, context, caller, check.resource_account)
+    return evaluate(
+        request,
+        mine.identity,
+        boundary=mine.boundary,
+        session=mine.session,
+        resource_policies=(PolicySource("resource-policy", "resource", check.resource_policy),),
+        is_root=policies is None or caller.is_root,
+        require_resource_allow=True,
+    )
+
+
+def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = True) -> Denial | None:
+    """The first check the caller's policies don't allow, if any. Without ``identity``, only the
+    checks carrying a resource-based policy are decided, by that policy alone."""
+    policies = applicable_policies(ctx.store, ctx.principal) if identity else None
     base = ctx.global_keys
     for check in checks:
+        if policies is None and check.resource_policy is None:
+            continue
         context = ChainMap(lowered(check.context), base) if check.context else base
-        request = AuthRequest(check.action, check.resource, context)
-        decision = evaluate(request, policies.identity, boundary=policies.boundary, session=policies.session)
+        decision = _decide(ctx, check, policies, context)
         if not decision.allowed:
             return Denial(check, decision, {**ctx.condition_keys(), **check.context})
     return None
 
 
 def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
-    """Raise the service's access-denied error unless the caller may make this request."""
+    """Raise the service's access-denied error unless the caller may make this request (in the
+    enforcement mode configured: see the module's docstring)."""
     mode = ctx.config.iam_enforcement
-    if mode == "off" or ctx.principal.kind == "root" or (ctx.service, ctx.action) in DECIDED_ELSEWHERE:
+    identity = mode != "off" and ctx.principal.kind != "root"
+    if not identity and (ctx.service, ctx.action) not in _WITH_RESOURCE_POLICIES:
         return
-    denial = first_denial(ctx, checks_for(ctx, req))
-    if denial is None:
-        return
-    reason = denial.decision.explanation(denial.check.action)
+    checks = checks_for(ctx, req)
+    denial = first_denial(ctx, checks, identity)
+    if denial is not None and identity and mode == "audit":
+        refused = first_denial(ctx, checks, identity=False)
+        if refused is None:
+            _log_denial(ctx, denial, "(audit: allowed)")
+            return
+        denial = refused
+    if denial is not None:
+        _log_denial(ctx, denial)
+        raise denied_error(ctx, denial)
+
+
+def _log_denial(ctx: RequestContext, denial: Denial, note: str = "") -> None:
     log.info(
         "denied: principal=%s action=%s resource=%s reason=%s%s",
         ctx.principal.arn,
         denial.check.action,
         denial.check.resource,
-        reason,
-        " (audit: allowed)" if mode == "audit" else "",
+        denial.decision.explanation(denial.check.action),
+        f" {note}" if note else "",
     )
-    if mode != "audit":
-        raise denied_error(ctx, denial)
 
 
 def denied_error(ctx: RequestContext, denial: Denial) -> AwsError:
     """Service-worded denial. EC2 names no resource and encodes no message for actions on ``*``
-    (every Describe*); IAM and STS always name the resource, ``*`` included."""
+    (every Describe*); IAM and STS always name the resource, ``*`` included, and the reason."""
     principal, check = ctx.principal, denial.check
     reason = denial.decision.explanation(check.action)
     if ctx.service != "ec2":
+        # A check a resource-based policy must allow is sts:AssumeRole or sts:TagSession, whose
+        # denial AWS words without a reason.
+        tail = "" if check.resource_policy is not None else f" {reason}"
         return AwsError(
             "AccessDenied",
-            f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource} {reason}",
+            f"User: {principal.arn} is not authorized to perform: {check.action} on resource: {check.resource}{tail}",
         )
     prefix = f"You are not authorized to perform this operation. User: {principal.arn} is not authorized to perform: {check.action}"
     if check.resource == "*":

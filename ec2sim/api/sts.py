@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from ec2sim.api.authorization import decode_message
+from ec2sim.api.authorization import Check, authorizes, decode_message
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import sts_action
-from ec2sim.iam.context_keys import lowered, request_tags
-from ec2sim.iam.policy.engine import evaluate_trust
+from ec2sim.iam.context_keys import request_tags
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
-from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import applicable_policies
 from ec2sim.iam.sessions import credentials_dict, issue
 from ec2sim.store.iam.credentials import RoleSession
 from ec2sim.store.iam.entities import Role
 from ec2sim.store.iam.managed import aws_managed_policy
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
+
+
+@authorizes("sts", "GetCallerIdentity", "GetSessionToken")
+def _no_permission_needed(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    """Neither needs a permission and no policy can deny them (GetCallerIdentity API reference;
+    IAM User Guide, "Permissions for GetSessionToken")."""
+    return ()
 
 
 @sts_action("GetCallerIdentity")
@@ -43,10 +48,12 @@ def get_session_token(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
             f"constraint: Member must have value less than or equal to {limit}",
         )
     if principal.kind == "root":
-        kind, user_name = "root", None
+        kind, user_name, user_id = "root", None, None
     else:
-        kind, user_name = "user-session", principal.name
-    credential = issue(ctx.store, principal.account_id, kind, ctx.now, duration, user_name=user_name)
+        kind, user_name, user_id = "user-session", principal.name, principal.user_id
+    credential = issue(
+        ctx.store, principal.account_id, kind, ctx.now, duration, user_name=user_name, user_id=user_id
+    )
     return {"Credentials": credentials_dict(credential)}
 
 
@@ -90,14 +97,6 @@ def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[s
     return texts, arns
 
 
-def _tag_session_denied(ctx: RequestContext, role_arn: str) -> AwsError:
-    """Session tags need the role's trust policy to allow sts:TagSession too (IAM User Guide)."""
-    return AwsError(
-        "AccessDenied",
-        f"User: {ctx.principal.arn} is not authorized to perform: sts:TagSession on resource: {role_arn}",
-    )
-
-
 def _check_session_tags(req: dict[str, Any]) -> None:
     """Session tag keys are case-insensitive: two differing only by case are refused."""
     keys = [t["Key"].lower() for t in req.get("Tags", [])]
@@ -129,10 +128,9 @@ def _check_packed_size(
         )
 
 
-def trust_context(ctx: RequestContext, req: dict[str, Any]) -> dict[str, ContextValue]:
-    """The condition keys an AssumeRole request carries (global, sts:*, request tags)."""
-    context = ctx.condition_keys()
-    context["sts:RoleSessionName"] = req["RoleSessionName"]
+def _request_keys(req: dict[str, Any]) -> dict[str, ContextValue]:
+    """The condition keys an AssumeRole request carries besides the global ones (sts:*, request tags)."""
+    context: dict[str, ContextValue] = {"sts:RoleSessionName": req["RoleSessionName"]}
     if req.get("ExternalId") is not None:
         context["sts:ExternalId"] = req["ExternalId"]
     if req.get("SourceIdentity"):
@@ -141,44 +139,43 @@ def trust_context(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Context
     return context
 
 
-def _trust_allows(
-    ctx: RequestContext, role: Role, role_arn: str, req: dict[str, Any], action: str = "sts:AssumeRole"
-) -> bool:
-    principal = ctx.principal
-    role_of_session = ""
-    if principal.kind == "assumed-role":
-        caller_role = ctx.store.account(principal.account_id).iam.roles.get(principal.name)
-        role_of_session = caller_role.arn if caller_role else ""
-    facts = PrincipalFacts(principal.account_id, principal.arn, role_of_session)
-    context = trust_context(ctx, req)
-    mine = applicable_policies(ctx.store, principal)
-    document = parse_policy(role.assume_role_policy, "trust")
-    decision = evaluate_trust(
-        document,
-        facts,
-        lowered(context),
-        role_arn=role_arn,
-        action=action,
-        identity=mine.identity,
-        boundary=mine.boundary,
-        session=mine.session,
-    )
-    return decision.allowed
-
-
-@sts_action("AssumeRole")
-def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    """Temporary credentials for a role whose trust policy lets the caller in."""
+def requested_role(ctx: RequestContext, req: dict[str, Any]) -> Role:
+    """The role AssumeRole asks for, found one way for its authorization rule and its handler.
+    The root user may assume none; a role that doesn't exist (at that ARN) is denied like one the
+    caller may not assume."""
     role_arn = req["RoleArn"]
     if ctx.principal.kind == "root":
         raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.")
     match = _ROLE_ARN.fullmatch(role_arn)
-    role = ctx.store.account(match.group(1)).iam.roles.get(match.group(2)) if match else None
-    if role is None or role.arn != role_arn or not _trust_allows(ctx, role, role_arn, req):
+    role = None
+    if match and (account := ctx.store.accounts.get(match.group(1))) is not None:
+        role = account.iam.roles.get(match.group(2))
+    if role is None or role.arn != role_arn:
         raise _denied(ctx, role_arn)
+    return role
+
+
+def _role_account(role: Role) -> str:
+    return role.arn.split(":", 5)[4]
+
+
+@authorizes("sts", "AssumeRole", resource_policies=True)
+def _assume_role_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    """sts:AssumeRole on the role, and sts:TagSession with session tags: the role's trust policy
+    must allow both (IAM User Guide, "Passing session tags in AWS STS")."""
+    role = requested_role(ctx, req)
+    trust = parse_policy(role.assume_role_policy, "trust")
+    keys, account = _request_keys(req), _role_account(role)
+    yield Check("sts:AssumeRole", role.arn, keys, trust, account)
+    if req.get("Tags"):
+        yield Check("sts:TagSession", role.arn, keys, trust, account)
+
+
+@sts_action("AssumeRole")
+def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+    """Temporary credentials for the role (its trust policy was decided with the request's authorization)."""
+    role = requested_role(ctx, req)
     _check_session_tags(req)
-    if req.get("Tags") and not _trust_allows(ctx, role, role_arn, req, "sts:TagSession"):
-        raise _tag_session_denied(ctx, role_arn)
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
     if chained and duration > _CHAINED_LIMIT:
@@ -205,7 +202,7 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         session_policy_arns=arns,
         tags=tags,
     )
-    account_id = match.group(1)
+    account_id = _role_account(role)
     credential = issue(ctx.store, account_id, "role-session", ctx.now, duration, role_session=session)
     role.last_used_date, role.last_used_region = ctx.now, ctx.region
     return {

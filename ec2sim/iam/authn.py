@@ -12,12 +12,14 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from ec2sim.iam.owners import owning_role, owning_user
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signature, verify
 from ec2sim.store import Store
 from ec2sim.store.iam.credentials import Credential
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
+_INVALID = "The security token included in the request is invalid."
 
 
 class AuthenticationError(Exception):
@@ -59,7 +61,7 @@ def authenticate(
                 "token-expired", "The security token included in the request is expired"
             )
         if strict or key in store.retired_keys:
-            raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+            raise AuthenticationError("invalid", _INVALID)
         return Principal.root(key if _ACCOUNT_KEY.fullmatch(key) else default_account, key)
     try:
         verify(signed, credential.secret)
@@ -67,7 +69,7 @@ def authenticate(
         raise AuthenticationError(error.reason, error.message) from None
     token = headers.get("x-amz-security-token") or params.get("X-Amz-Security-Token")
     if credential.session_token != (token or None):
-        raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+        raise AuthenticationError("invalid", _INVALID)
     if credential.expiration is not None and now >= credential.expiration:
         raise AuthenticationError("token-expired", "The security token included in the request is expired")
     if signed.scope.service == "iam" and _session_without_mfa(credential):
@@ -85,12 +87,17 @@ def _session_without_mfa(credential: Credential) -> bool:
 
 
 def principal_of(store: Store, credential: Credential) -> Principal:
-    """The principal a known credential stands for (refused if its user or key is gone or inactive)."""
+    """The principal a known credential stands for: refused if its key is inactive, or if the user
+    or role it was issued to is gone (by unique id: one created again under the same name is
+    another principal, `ec2sim.iam.owners`)."""
     account = credential.account_id
     if credential.kind == "root":
         return Principal.root(account, credential.access_key_id, credential)
+    iam = store.account(account).iam
     session = credential.role_session
     if session is not None:
+        if session.iam_role and owning_role(iam, credential) is None:
+            raise AuthenticationError("invalid", _INVALID)
         arn = f"arn:aws:sts::{account}:assumed-role/{session.role_name}/{session.session_name}"
         return Principal(
             account,
@@ -101,13 +108,11 @@ def principal_of(store: Store, credential: Credential) -> Principal:
             session.role_name,
             credential,
         )
-    user = store.account(account).iam.users.get(credential.user_name or "")
-    if user is None:
-        raise AuthenticationError("invalid", "The security token included in the request is invalid.")
-    if credential.kind == "user":
-        key = user.access_keys.get(credential.access_key_id)
-        if key is None or key.status != "Active":
-            raise AuthenticationError("invalid", "The security token included in the request is invalid.")
+    user = owning_user(iam, credential)
+    if user is None or (
+        credential.kind == "user" and user.access_keys[credential.access_key_id].status != "Active"
+    ):
+        raise AuthenticationError("invalid", _INVALID)
     return Principal(account, "user", user.arn, user.id, credential.access_key_id, user.name, credential)
 
 
@@ -116,7 +121,7 @@ def record_use(store: Store, principal: Principal, service: str, region: str, no
     credential = principal.credential
     if credential is None or credential.kind != "user":
         return
-    user = store.account(principal.account_id).iam.users.get(principal.name)
-    key = user.access_keys.get(credential.access_key_id) if user else None
-    if key is not None:
+    user = owning_user(store.account(principal.account_id).iam, credential)
+    if user is not None:
+        key = user.access_keys[credential.access_key_id]
         key.last_used_date, key.last_used_service, key.last_used_region = now, service, region

@@ -3,7 +3,8 @@
 Identity policies: a user's inline and attached policies and its groups'; a
 role session's role's. Its permissions boundary, if set, and a role session's
 session policies (inline and managed) narrow them. Changes that have not yet
-propagated (`ec2sim.iam.propagation`) are left out.
+propagated (`ec2sim.iam.propagation`) are left out. A principal's user or role is found by
+unique id (`ec2sim.iam.owners`): one deleted and created again under the same name grants nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ec2sim.iam.owners import principal_role, principal_user
 from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.principals import Principal
@@ -104,27 +106,17 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     )
 
 
-def _session_role(iam: IamAccount, principal: Principal) -> Role | None:
-    """The role of a session, if it still exists: sessions belong to the role's unique id, so a role
-    deleted and created again under the same name grants its old sessions nothing."""
-    role = iam.roles.get(principal.name)
-    session = principal.credential.role_session if principal.credential else None
-    if role is None or (session is not None and role.id != session.role_id):
-        return None
-    return role
-
-
 def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicies:
     """What the engine needs for `principal` (root: nothing, it is never limited by identity policies)."""
     iam = store.account(principal.account_id).iam
     changes = pending(iam, store.clock.now())
     if principal.kind == "user":
-        user = iam.users.get(principal.name)
+        user = principal_user(iam, principal)
         if user is None or not visible(changes, "user", principal.name):
             return ApplicablePolicies()
         return _user_policies(iam, user, changes)
     if principal.kind == "assumed-role":
-        role = _session_role(iam, principal)
+        role = principal_role(iam, principal)
         if role is None or not visible(changes, "role", principal.name):
             return ApplicablePolicies()
         return ApplicablePolicies(
@@ -139,10 +131,10 @@ def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
     """aws:PrincipalTag values: the user's or role's tags, with a session's tags over them."""
     iam = store.account(principal.account_id).iam
     if principal.kind == "user":
-        user = iam.users.get(principal.name)
+        user = principal_user(iam, principal)
         return dict(user.tags) if user else {}
     if principal.kind == "assumed-role":
-        role = _session_role(iam, principal)
+        role = principal_role(iam, principal)
         tags = dict(role.tags) if role else {}
         session = principal.credential.role_session if principal.credential else None
         tags.update(dict(session.tags) if session else {})

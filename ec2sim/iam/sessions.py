@@ -23,15 +23,19 @@ def issue(
     duration_seconds: int,
     *,
     user_name: str | None = None,
+    user_id: str | None = None,
     role_session: RoleSession | None = None,
 ) -> Credential:
-    """A new ASIA key with its secret and token, valid for `duration_seconds` of emulated time."""
+    """A new ASIA key with its secret and token, valid for `duration_seconds` of emulated time.
+
+    It belongs to the user `user_id` (a user session) or to `role_session`'s role, by unique id."""
     credential = Credential(
         access_key_id=store.ids.access_key_id("ASIA"),
         secret=store.ids.secret(),
         account_id=account_id,
         kind=kind,
         user_name=user_name,
+        user_id=user_id,
         session_token=session_token(),
         issued=now,
         expiration=(now + timedelta(seconds=duration_seconds)).replace(microsecond=0),

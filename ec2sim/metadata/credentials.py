@@ -11,7 +11,9 @@ A request near the end of the current set's life (see `served_until`) gets a
 new set; the old set stays valid in the store until its own expiration.
 Nothing is issued in the background: an instance that is terminated, loses its
 profile, or whose role is deleted or removed from the profile is simply never
-asked for, or never served, a new set.
+asked for, or never served, a new set. A set belongs to its role's unique id
+(`ec2sim.iam.owners`): once the role is deleted, even if created again under
+the same name, the sets issued for it are refused; the new role gets new sets.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def imds_json(data: dict[str, object]) -> str:
 
 @dataclass(frozen=True)
 class SessionRole:
-    """What a session is issued for: a real role, or the instance identity role."""
+    """The instance identity role: not an IAM role, so its sessions are not checked against one."""
 
     name: str
     id: str
@@ -97,6 +99,7 @@ class RoleCredentialCache:
             session_name=instance.id,
             source_instance_arn=instance.arn,
             role_delivery=delivery,
+            iam_role=isinstance(role, Role),
         )
         credential = issue(
             self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session

@@ -1,7 +1,8 @@
 """Every credential the server has issued, by access key id, across accounts.
 
 SigV4 verification looks the key up here once per request; a key that is not
-here is one the server never issued.
+here is one the server never issued. A credential belongs to its user or role by unique id
+(`user_id`, `RoleSession.role_id`), not by name: see `ec2sim.iam.owners`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class RoleSession:
     tags: tuple[tuple[str, str], ...] = ()
     source_instance_arn: str | None = None  # for instance role credentials (IMDS)
     role_delivery: str | None = None
+    iam_role: bool = True  # False for the instance identity role, which is no IAM role
 
 
 @dataclass(eq=False)
@@ -31,6 +33,7 @@ class Credential:
     account_id: str
     kind: str  # "root" | "user" | "user-session" | "role-session"
     user_name: str | None = None
+    user_id: str | None = None  # the user's AIDA… id (GetSessionToken sessions; a key lives in its user)
     session_token: str | None = None
     expiration: datetime | None = None
     issued: datetime | None = None
