@@ -70,7 +70,11 @@ class ApiApp:
             action = params.get("Action", "-")
             headers = {name.lower(): value for name, value in request.headers.items()}
             scope = credential_scope(headers, params)
-            if scope is not None and scope.service not in SERVICE_INFO:
+            if (
+                scope is not None
+                and scope.service not in SERVICE_INFO
+                and _VERSIONS.get(params.get("Version", "")) is None
+            ):
                 return self._foreign(request, scope.service, headers, params, request_id, started)
             info = self._service(scope, params)
             _check_scope(info, scope)
@@ -106,7 +110,9 @@ class ApiApp:
         request_id: str,
         started: float,
     ) -> Response:
-        """A request signed for a service ec2sim does not serve (S3, say): 400, in its own protocol."""
+        """A request signed for a service ec2sim does not serve (S3, say): 400, in its own protocol.
+        (A request that names a served API version but is signed for another service is an STS, IAM or
+        EC2 request with a wrong signature, answered as such by `_check_scope`.)"""
         body, response_headers = unsupported_service(service, sorted(SERVICES), headers, params, request_id)
         log_request(log, request.method, f"{service} {params.get('Action', '-')}", 400, started)
         response = Response(body, 400, headers=response_headers)

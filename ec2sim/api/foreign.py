@@ -22,6 +22,7 @@ from ec2sim.api.rendering import RENDERERS, XML_DECL, escape
 from ec2sim.api.shapes import botocore_data_path
 
 CODE = "UnsupportedService"
+_SIGNING_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
 _FIELD = re.compile(rb'"(protocol|jsonVersion|xmlNamespace)"\s*:\s*"([^"]*)"')
 
 
@@ -70,10 +71,11 @@ def unsupported_service(
     service: str, served: list[str], headers: Mapping[str, str], params: Mapping[str, str], request_id: str
 ) -> tuple[str, dict[str, str]]:
     """The body and headers of the error for a request signed for `service`."""
+    name = service if _SIGNING_NAME.fullmatch(service) else "(unreadable)"  # echo only a plausible name
     error = AwsError(
         CODE,
-        f"ec2sim does not serve the {service!r} service; it serves {', '.join(served)}. "
-        f"Send {service} requests to AWS or to an emulator of {service}.",
+        f"ec2sim does not serve the '{name}' service; it serves {', '.join(served)}. "
+        f"Send {name} requests to AWS or to an emulator of {name}.",
     )
     metadata = _model_metadata(service)
     protocol = metadata.get("protocol") or _guess_protocol(headers, params)

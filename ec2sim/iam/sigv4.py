@@ -128,7 +128,7 @@ def read_signature(
             params["X-Amz-Signature"],
         )
         amz_date, presigned = params["X-Amz-Date"], True
-        expires = int(params["X-Amz-Expires"]) if params.get("X-Amz-Expires", "").isdigit() else None
+        expires = _expires(params.get("X-Amz-Expires"))
     scope = _parse_credential(credential)
     if scope is None:
         raise SignatureError(
@@ -154,10 +154,28 @@ def read_signature(
     )
 
 
+MAX_EXPIRES_SECONDS = 604800  # a presigned URL lives at most a week
+
+
+def _expires(text: str | None) -> int | None:
+    """A presigned request's X-Amz-Expires: whole seconds, 1 to a week (AWS's bounds and words)."""
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 7):
+        raise SignatureError("incomplete", "X-Amz-Expires should be a number")
+    seconds = int(text)
+    if not 0 < seconds <= MAX_EXPIRES_SECONDS:
+        raise SignatureError(
+            "incomplete", f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES_SECONDS}"
+        )
+    return seconds
+
+
 @lru_cache(maxsize=64)
 def _parse_amz_date(text: str) -> float | None:
     """``20240102T030405Z`` → epoch seconds (by slicing: strptime costs more than the rest of SigV4)."""
-    if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (text[:8] + text[9:15]).isdigit():
+    digits = text[:8] + text[9:15]
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (digits.isascii() and digits.isdigit()):
         return None
     try:
         parts = (
@@ -177,13 +195,26 @@ def _stamp(moment: float) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(moment))
 
 
+# Which time rule applies where: every request, signed in a header or presigned, is refused more
+# than 15 minutes (MAX_SKEW_SECONDS) from its X-Amz-Date. A presigned request is also refused once
+# its X-Amz-Expires has passed, except by STS, which ignores X-Amz-Expires and accepts a presigned
+# request for the 15 minutes after X-Amz-Date (the token scheme of aws-iam-authenticator and
+# `aws eks get-token` signs a GetCallerIdentity URL with X-Amz-Expires=60 and relies on this).
+_IGNORE_EXPIRES = frozenset({"sts"})
+
+
 def check_time(request: SignedRequest, now: float | None = None) -> None:
-    """Refuse a request signed more than 15 minutes from real time (or past X-Amz-Expires)."""
+    """Refuse a request signed more than 15 minutes from real time, or past X-Amz-Expires where it counts."""
     now = time.time() if now is None else now
     signed_at = _parse_amz_date(request.amz_date)
     if signed_at is None:
         raise SignatureError("incomplete", f"Invalid X-Amz-Date: {request.amz_date}")
-    if request.presigned and request.expires is not None and now > signed_at + request.expires:
+    if (
+        request.presigned
+        and request.expires is not None
+        and request.scope.service not in _IGNORE_EXPIRES
+        and now > signed_at + request.expires
+    ):
         raise SignatureError(
             "expired", f"Request has expired. Signed at {request.amz_date}, now {_stamp(now)}."
         )
@@ -274,7 +305,8 @@ def verify(request: SignedRequest, secret: str) -> None:
     payloads: tuple[str, ...] = (
         (body_hash, UNSIGNED_PAYLOAD) if request.presigned and not request.body else (body_hash,)
     )
-    if not any(hmac.compare_digest(signature(request, secret, p), request.signature) for p in payloads):
+    provided = request.signature.encode("utf-8", "surrogatepass")  # compare_digest takes ASCII str only
+    if not any(hmac.compare_digest(signature(request, secret, p).encode(), provided) for p in payloads):
         raise SignatureError(
             "mismatch",
             "The request signature we calculated does not match the signature you provided. Check your AWS "
