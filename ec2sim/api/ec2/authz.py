@@ -53,14 +53,22 @@ def region_keys(ctx: RequestContext, extra: Keys | None = None) -> Keys:
     return {"ec2:Region": ctx.region, **(extra or {})}
 
 
-def unresolved(ctx: RequestContext, action: str, kind: str, name: str) -> Check:
-    """The check on a resource the request names but the store doesn't have: its ARN, no resource keys."""
-    return Check(action, arn(ctx, kind, name), region_keys(ctx))
+def unresolved(ctx: RequestContext, action: str, kind: str, name: str, region: str | None = None) -> Check:
+    """The check on a resource the request names but the caller can't see: its ARN, no resource keys."""
+    return Check(action, arn(ctx, kind, name, region), region_keys(ctx))
 
 
 def tagged(ctx: RequestContext, resource: Resource, keys: Keys) -> Keys:
-    """`keys` plus ec2:Region and the resource's tags as ec2: and aws:ResourceTag/*."""
-    return {"ec2:Region": ctx.region, **keys, **resource_tags(resource.tags, "aws", "ec2")}
+    """`keys` plus ec2:Region and the resource's tags as ec2: and aws:ResourceTag/*.
+
+    Only the owner's requests carry the owner's tags: tags on a shared image or snapshot are
+    "available only for your AWS account and not to the other accounts sharing the resource"
+    (EC2 API Reference, Tag), so they must not decide (or appear in the encoded message of)
+    another account's request. Assumed: the other account's request sees no tags (ec2sim keeps
+    no tags of its own for it)."""
+    owner = getattr(resource, "owner_id", ctx.account_id)
+    tags = resource_tags(resource.tags, "aws", "ec2") if owner == ctx.account_id else {}
+    return {"ec2:Region": ctx.region, **keys, **tags}
 
 
 # Existing resources: ARN and keys ------------------------------------------------------------
@@ -335,6 +343,7 @@ _ID_TYPES = {
     "vpc": "vpc",
     "eni": "network-interface",
     "key": "key-pair",
+    "sgr": "security-group-rule",
 }
 
 

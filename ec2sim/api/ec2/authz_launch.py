@@ -3,9 +3,10 @@
 RunInstances is authorized on the new instance (``instance/*``: type, zone,
 profile, metadata options, tenancy, request tags), the image, the subnet, the
 new network interface, each security group, each new volume and the key pair,
-resolved the way `launch.py` resolves them; passing an instance profile also
-needs iam:PassRole on its role, and TagSpecifications need ec2:CreateTags with
-ec2:CreateAction = "RunInstances" on each resource type they tag.
+resolved the way `launch.py` resolves them (those the caller can't see: on the ARN
+the request names); passing an instance profile also needs iam:PassRole on its
+role, and TagSpecifications need ec2:CreateTags with ec2:CreateAction =
+"RunInstances" on each resource type they tag.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ec2sim.api.ec2.authz import (
     spec_tags,
     subnet_check,
     tag_on_create,
+    unresolved,
     vpc_arn,
 )
 from ec2sim.api.iam.authz import pass_role
@@ -138,9 +140,13 @@ def _run_instances_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[
     yield _new(ctx, "instance", _instance_keys(ctx, req, image, zone), tags["instance"])
     if image is not None:
         yield image_check(ctx, _ACTION, image)
+    elif req.get("ImageId"):
+        yield unresolved(ctx, _ACTION, "image", req["ImageId"])
+    if subnet is None and req.get("SubnetId"):
+        yield unresolved(ctx, _ACTION, "subnet", req["SubnetId"])
     if subnet is not None:
         yield subnet_check(ctx, _ACTION, subnet)
-        interface = {
+        interface: Keys = {
             "ec2:Subnet": arn(ctx, "subnet", subnet.id),
             "ec2:Vpc": vpc_arn(ctx, subnet.vpc_id),
             "ec2:AvailabilityZone": subnet.availability_zone,
@@ -148,13 +154,18 @@ def _run_instances_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[
         yield _new(ctx, "network-interface", interface, tags["network-interface"])
     for group in _groups(ctx, req, subnet.vpc_id if subnet else None):
         yield group_check(ctx, _ACTION, group)
+    for group_id in req.get("SecurityGroupIds") or ():
+        if ctx.ec2.security_groups.get(group_id) is None:
+            yield unresolved(ctx, _ACTION, "security-group", group_id)
     for volume in _volume_keys(image, req.get("BlockDeviceMappings")):
         yield _new(
             ctx, "volume", {"ec2:AvailabilityZone": zone, **volume} if zone else volume, tags["volume"]
         )
-    key = key_by_name(ctx, req["KeyName"]) if req.get("KeyName") else None
-    if key is not None:
-        yield key_pair_check(ctx, _ACTION, key)
+    if req.get("KeyName"):
+        key = key_by_name(ctx, req["KeyName"])
+        yield (
+            key_pair_check(ctx, _ACTION, key) if key else unresolved(ctx, _ACTION, "key-pair", req["KeyName"])
+        )
     yield from pass_profile_roles(ctx, req.get("IamInstanceProfile"))
     for kind, kind_tags in tags.items():
         if kind_tags:

@@ -78,12 +78,20 @@ def _new_volume_keys(ctx: RequestContext, req: dict[str, Any], snapshot: Snapsho
     return keys
 
 
+def _source_snapshot(ctx: RequestContext, action: str, snapshot_id: str, region: str | None = None) -> Check:
+    """The check on a snapshot a request reads (resolved or not)."""
+    snapshot = _snapshot(ctx, snapshot_id, region)
+    if snapshot is None:
+        return unresolved(ctx, action, "snapshot", snapshot_id, region)
+    return snapshot_check(ctx, action, snapshot)
+
+
 @authorizes("ec2", "CreateVolume")
 def _create_volume_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[Check]:
     snapshot = _snapshot(ctx, req.get("SnapshotId"))
     yield from creating(ctx, "ec2:CreateVolume", "volume", req, _new_volume_keys(ctx, req, snapshot))
-    if snapshot is not None:
-        yield snapshot_check(ctx, "ec2:CreateVolume", snapshot)
+    if req.get("SnapshotId"):
+        yield _source_snapshot(ctx, "ec2:CreateVolume", req["SnapshotId"])
 
 
 @authorizes("ec2", "AttachVolume", "DetachVolume")
@@ -142,8 +150,7 @@ def _copy_snapshot_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[
         )
     }
     yield from creating(ctx, "ec2:CopySnapshot", "snapshot", req, keys)
-    if source is not None:
-        yield snapshot_check(ctx, "ec2:CopySnapshot", source)
+    yield _source_snapshot(ctx, "ec2:CopySnapshot", req["SourceSnapshotId"], req.get("SourceRegion"))
 
 
 @authorizes(
@@ -181,9 +188,8 @@ def _register_image_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator
     root = "instance-store" if req.get("ImageLocation") else "ebs"
     yield from creating(ctx, "ec2:RegisterImage", "image", req, _new_image_keys(root))
     ids = [(m.get("Ebs") or {}).get("SnapshotId") for m in req.get("BlockDeviceMappings") or ()]
-    for snapshot in (_snapshot(ctx, i) for i in dict.fromkeys(i for i in ids if i)):
-        if snapshot is not None:
-            yield snapshot_check(ctx, "ec2:RegisterImage", snapshot)
+    for snapshot_id in dict.fromkeys(i for i in ids if i):
+        yield _source_snapshot(ctx, "ec2:RegisterImage", snapshot_id)
 
 
 @authorizes("ec2", "CopyImage")
@@ -195,6 +201,8 @@ def _copy_image_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[Che
     )
     if source is not None:
         yield image_check(ctx, "ec2:CopyImage", source)
+    else:
+        yield unresolved(ctx, "ec2:CopyImage", "image", req["SourceImageId"], req.get("SourceRegion"))
     yield from creating(ctx, "ec2:CopyImage", "snapshot", req)
 
 

@@ -2,11 +2,13 @@
 
 IAM authorizes an action on the entity it names: the instance profile, group,
 user, role or managed policy (in that order of precedence: AddUserToGroup is
-on the group, AttachUserPolicy on the user). Without one, actions whose user
-defaults to the caller (GetUser, CreateAccessKey...) are on the caller's own
-user; listings are on their kind's path (ListRoles on ``role/`` + PathPrefix,
-ListPolicies on "policy path /", as IAM's denials name them); account-level
-actions (GetAccountSummary, CreateAccountAlias...) are on ``*``.
+on the group, AttachUserPolicy on the user); renaming a user or group is also
+authorized on the new name. Without one, actions whose user defaults to the
+caller (GetUser, CreateAccessKey...) are on the caller's own user, and
+GetAccessKeyLastUsed on the key's owner; listings are on their kind's path
+(ListRoles on ``role/`` + PathPrefix, ListPolicies on "policy path /", as IAM's
+denials name them); account-level actions (GetAccountSummary,
+CreateAccountAlias...) are on ``*``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ec2sim.api.authorization import Check, authorizes, authorizes_service
 from ec2sim.api.context import RequestContext
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
+from ec2sim.store.iam.entities import User
 
 # (request parameter, ARN resource type, the account's table of that kind)
 _NAMED = (
@@ -26,8 +29,10 @@ _NAMED = (
     ("UserName", "user", "users"),
     ("RoleName", "role", "roles"),
 )
+_NAME_MEMBERS = {kind: param for param, kind, _ in _NAMED}
 _TAGGED = {"users", "roles", "instance_profiles"}
-# Operations whose UserName is optional in IAM's model (it defaults to the caller), and ChangePassword.
+# Operations whose UserName is optional in IAM's model (it defaults to the caller), ChangePassword,
+# and GetAccessKeyLastUsed of a key that isn't a user's of this account (its owner's otherwise).
 _CALLERS_USER = frozenset(
     {
         "ChangePassword",
@@ -79,7 +84,18 @@ def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict
         return req["PolicyArn"], resource_tags(policy.tags) if policy else {}
     if req.get("PolicyName") and ctx.action == "CreatePolicy":
         return ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"]), {}
+    owner = _key_owner(ctx, req["AccessKeyId"]) if ctx.action == "GetAccessKeyLastUsed" else None
+    if owner is not None:
+        return owner.arn, resource_tags(owner.tags)
     return _unnamed_resource(ctx, req), {}
+
+
+def _key_owner(ctx: RequestContext, key_id: str) -> User | None:
+    """The user of this account whose access key `key_id` is (GetAccessKeyLastUsed is on that user)."""
+    credential = ctx.store.credentials.get(key_id)
+    if credential is None or credential.kind != "user" or credential.account_id != ctx.account_id:
+        return None
+    return ctx.iam.users.get(credential.user_name or "")
 
 
 def _unnamed_resource(ctx: RequestContext, req: dict[str, Any]) -> str:
@@ -107,8 +123,31 @@ def _iam_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     if req.get("TagKeys"):
         context["aws:TagKeys"] = list(req["TagKeys"])
     yield Check(f"iam:{ctx.action}", resource, context)
+    if ctx.action in _RENAMES:
+        yield from _rename_target(ctx, req, *_RENAMES[ctx.action])
     if ctx.action == "AddRoleToInstanceProfile":
         yield pass_role(ctx, req["RoleName"], "ec2.amazonaws.com")
+
+
+# Renames: the action, on the entity's new ARN too (the entity's table, its kind, the new name's member).
+_RENAMES = {
+    "UpdateUser": ("users", "user", "NewUserName"),
+    "UpdateGroup": ("groups", "group", "NewGroupName"),
+}
+
+
+def _rename_target(
+    ctx: RequestContext, req: dict[str, Any], table: str, kind: str, member: str
+) -> Iterable[Check]:
+    """Renaming (or moving) needs the action on the target too: "to change Bob to Robert, the entity
+    making the request must have permission on Bob and Robert" (UpdateUser/UpdateGroup API reference).
+    A move to another path is taken as a change of target too (its ARN changes)."""
+    entity = getattr(ctx.iam, table).get(req[_NAME_MEMBERS[kind]])
+    if entity is None:
+        return
+    target = ctx.iam.arn(kind, req.get("NewPath") or entity.path, req.get(member) or entity.name)
+    if target != entity.arn:
+        yield Check(f"iam:{ctx.action}", target)
 
 
 def pass_role(ctx: RequestContext, role_name: str, service: str) -> Check:

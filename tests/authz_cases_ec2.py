@@ -1,0 +1,251 @@
+"""One valid request per EC2 action, and what a policy must allow for it.
+
+Resources as the Service Authorization Reference ("Actions, resources, and condition keys
+for Amazon EC2") lists them: an action on existing resources on each one's ARN, a resource
+being created on ``TYPE/*``; actions without resource-level permissions (every Describe*)
+on ``*``. Passing an instance profile also needs iam:PassRole on its role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.authz_cases import Also, Builder, Ref, attr, case, ec2_arn, iam_arn, new
+from tests.authz_env import HTTPS, PUBLIC_KEY, REGION, SSH, TAGS, ZONE
+
+INSTANCE, IMAGE, SNAPSHOT, VOLUME = attr("instance"), attr("image"), attr("snapshot"), attr("volume")
+GROUP, SUBNET, VPC = attr("group"), attr("subnet"), attr("vpc")
+KEY_ID: Ref = lambda env: env.key["KeyPairId"]  # noqa: E731
+KEY_NAME: Ref = lambda env: env.key["KeyName"]  # noqa: E731
+INSTANCE_ARN, VOLUME_ARN = ec2_arn("instance", INSTANCE), ec2_arn("volume", VOLUME)
+IMAGE_ARN, SNAPSHOT_ARN = ec2_arn("image", IMAGE), ec2_arn("snapshot", SNAPSHOT)
+GROUP_ARN = ec2_arn("security-group", GROUP)
+PROFILED_ARN = ec2_arn("instance", attr("profiled_instance"))
+
+
+def pass_role(role: str) -> tuple[str, tuple[Ref, ...]]:
+    return ("iam:PassRole", (iam_arn("role", role),))
+
+
+def tag_specs(*kinds: str) -> dict[str, object]:
+    """TagSpecifications tagging the new resources of each of `kinds`."""
+    return {"TagSpecifications": [{"ResourceType": kind, "Tags": TAGS} for kind in kinds]}
+
+
+def tags_on(*resources: Ref | str) -> tuple[str, tuple[Ref | str, ...]]:
+    """Tags given at creation also need ec2:CreateTags on what they tag."""
+    return ("ec2:CreateTags", resources)
+
+
+def on(kind: str, param: str, ref: Ref, *, also: Also = (), **params: Any) -> Builder:
+    """An action on one existing resource named by `param`."""
+    return case({param: ref, **params}, ec2_arn(kind, ref), also=also)
+
+
+def on_instance(**params: Any) -> Builder:
+    return on("instance", "InstanceId", INSTANCE, **params)
+
+
+def on_image(**params: Any) -> Builder:
+    return on("image", "ImageId", IMAGE, **params)
+
+
+def on_snapshot(**params: Any) -> Builder:
+    return on("snapshot", "SnapshotId", SNAPSHOT, **params)
+
+
+def authorize(rules: list[dict[str, object]]) -> Builder:
+    """Authorizing rules, tagged at creation."""
+    rule_tags = [tags_on(new("security-group-rule"))]
+    return on(
+        "security-group",
+        "GroupId",
+        GROUP,
+        also=rule_tags,
+        IpPermissions=rules,
+        **tag_specs("security-group-rule"),
+    )
+
+
+def revoke(rules: list[dict[str, object]]) -> Builder:
+    """Revoking a rule `group_rule` made (it makes the SSH ingress and HTTPS egress rules)."""
+    return case({"GroupId": GROUP, "IpPermissions": rules}, GROUP_ARN, needs=[attr("group_rule")])
+
+
+# Every taggable kind: (its ARN's type, the id a request names, the name its ARN carries).
+TAGGABLE = (
+    ("instance", INSTANCE, INSTANCE),
+    ("volume", VOLUME, VOLUME),
+    ("snapshot", SNAPSHOT, SNAPSHOT),
+    ("image", IMAGE, IMAGE),
+    ("security-group", GROUP, GROUP),
+    ("security-group-rule", attr("group_rule"), attr("group_rule")),
+    ("subnet", SUBNET, SUBNET),
+    ("vpc", VPC, VPC),
+    ("key-pair", KEY_ID, KEY_NAME),
+    ("network-interface", attr("interface"), attr("interface")),
+)
+
+
+def tagging(**params: Any) -> Builder:
+    """CreateTags / DeleteTags on one resource of each taggable kind: on each one's ARN."""
+    return case(
+        {"Resources": [ref for _, ref, _ in TAGGABLE], **params},
+        *(ec2_arn(kind, name) for kind, _, name in TAGGABLE),
+    )
+
+
+def new_key(params: dict[str, object]) -> Builder:
+    """CreateKeyPair / ImportKeyPair: on the new key pair's ARN (its name), tagged at creation."""
+    arn = ec2_arn("key-pair", str(params["KeyName"]))
+    return case({**params, **tag_specs("key-pair")}, arn, also=[tags_on(arn)])
+
+
+STATE_CHANGES = ("StartInstances", "StopInstances", "RebootInstances", "TerminateInstances")
+NEW_IMAGE = (new("image"), new("snapshot"))
+NEW_SNAPSHOT = (new("snapshot"),)
+
+EC2_CASES: dict[str, Builder] = {
+    **{action: case({"InstanceIds": [INSTANCE]}, INSTANCE_ARN) for action in STATE_CHANGES},
+    # No resource-level permissions: on "*", whatever they name.
+    "DescribeAccountAttributes": case({"AttributeNames": ["default-vpc"]}),
+    "DescribeAvailabilityZones": case({"ZoneNames": [ZONE]}),
+    "DescribeRegions": case({"RegionNames": [REGION]}),
+    "DescribeIamInstanceProfileAssociations": case({"AssociationIds": [attr("association")]}),
+    "DescribeImages": case({"ImageIds": [IMAGE]}),
+    "DescribeInstances": case({"InstanceIds": [INSTANCE]}),
+    "DescribeInstanceStatus": case({"InstanceIds": [INSTANCE]}),
+    "DescribeKeyPairs": case({"KeyPairIds": [KEY_ID]}),
+    "DescribeNetworkInterfaces": case({"NetworkInterfaceIds": [attr("interface")]}),
+    "DescribeSecurityGroupRules": case({"SecurityGroupRuleIds": [attr("group_rule")]}),
+    "DescribeSecurityGroups": case({"GroupIds": [GROUP]}),
+    "DescribeSnapshots": case({"SnapshotIds": [SNAPSHOT]}),
+    "DescribeSubnets": case({"SubnetIds": [SUBNET]}),
+    "DescribeTags": case({"Filters": [{"Name": "resource-id", "Values": [attr("tagged_instance")]}]}),
+    "DescribeVolumes": case({"VolumeIds": [VOLUME]}),
+    "DescribeVolumesModifications": case({"VolumeIds": [attr("modified_volume")]}),
+    "DescribeVpcs": case({"VpcIds": [VPC]}),
+    # Instances
+    "DescribeInstanceAttribute": on_instance(Attribute="instanceType"),
+    "ModifyInstanceAttribute": on_instance(DisableApiTermination={"Value": True}),
+    "ResetInstanceAttribute": on_instance(Attribute="sourceDestCheck"),
+    "ModifyInstanceMetadataOptions": on_instance(HttpTokens="required"),
+    "RunInstances": case(
+        {
+            "ImageId": IMAGE,
+            "MinCount": 1,
+            "MaxCount": 1,
+            "InstanceType": "t3.micro",
+            "SubnetId": SUBNET,
+            "SecurityGroupIds": [GROUP],
+            "KeyName": KEY_NAME,
+            "IamInstanceProfile": {"Name": attr("profile_with_role")},
+            **tag_specs("instance", "volume", "network-interface"),
+        },
+        new("instance"),
+        new("network-interface"),
+        new("volume"),
+        IMAGE_ARN,
+        ec2_arn("subnet", SUBNET),
+        GROUP_ARN,
+        ec2_arn("key-pair", KEY_NAME),
+        also=[pass_role("app"), tags_on(new("instance"), new("volume"), new("network-interface"))],
+    ),
+    "AssociateIamInstanceProfile": case(
+        {"InstanceId": INSTANCE, "IamInstanceProfile": {"Name": attr("profile_with_role")}},
+        INSTANCE_ARN,
+        also=[pass_role("app")],
+    ),
+    "DisassociateIamInstanceProfile": case({"AssociationId": attr("association")}, PROFILED_ARN),
+    "ReplaceIamInstanceProfileAssociation": case(
+        {"AssociationId": attr("association"), "IamInstanceProfile": {"Name": attr("other_profile")}},
+        PROFILED_ARN,
+        also=[pass_role("worker")],
+    ),
+    # Volumes
+    "CreateVolume": case(
+        {"AvailabilityZone": ZONE, "SnapshotId": SNAPSHOT, **tag_specs("volume")},
+        new("volume"),
+        SNAPSHOT_ARN,
+        also=[tags_on(new("volume"))],
+    ),
+    "DeleteVolume": on("volume", "VolumeId", VOLUME),
+    "ModifyVolume": on("volume", "VolumeId", VOLUME, Size=16),
+    "AttachVolume": case(
+        {"VolumeId": VOLUME, "InstanceId": INSTANCE, "Device": "/dev/sdf"}, INSTANCE_ARN, VOLUME_ARN
+    ),
+    "DetachVolume": case({"VolumeId": attr("attached_volume")}, INSTANCE_ARN, VOLUME_ARN),
+    # Snapshots
+    "CreateSnapshot": case(
+        {"VolumeId": VOLUME, **tag_specs("snapshot")},
+        *NEW_SNAPSHOT,
+        VOLUME_ARN,
+        also=[tags_on(*NEW_SNAPSHOT)],
+    ),
+    "CreateSnapshots": case(
+        {"InstanceSpecification": {"InstanceId": INSTANCE}, **tag_specs("snapshot")},
+        *NEW_SNAPSHOT,
+        INSTANCE_ARN,
+        ec2_arn("volume", attr("root_volume")),
+        also=[tags_on(*NEW_SNAPSHOT)],
+    ),
+    "CopySnapshot": case(
+        {"SourceSnapshotId": SNAPSHOT, "SourceRegion": REGION, **tag_specs("snapshot")},
+        *NEW_SNAPSHOT,
+        SNAPSHOT_ARN,
+        also=[tags_on(*NEW_SNAPSHOT)],
+    ),
+    "DeleteSnapshot": on_snapshot(),
+    "DescribeSnapshotAttribute": on_snapshot(Attribute="createVolumePermission"),
+    "ModifySnapshotAttribute": on_snapshot(
+        Attribute="createVolumePermission", OperationType="add", UserIds=["111122223333"]
+    ),
+    "ResetSnapshotAttribute": on_snapshot(Attribute="createVolumePermission"),
+    # Images
+    "CreateImage": case(
+        {"InstanceId": INSTANCE, "Name": "made", **tag_specs("image", "snapshot")},
+        *NEW_IMAGE,
+        INSTANCE_ARN,
+        also=[tags_on(*NEW_IMAGE)],
+    ),
+    "RegisterImage": case(
+        {
+            "Name": "registered",
+            "RootDeviceName": "/dev/xvda",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": SNAPSHOT}}],
+            **tag_specs("image"),
+        },
+        new("image"),
+        SNAPSHOT_ARN,
+        also=[tags_on(new("image"))],
+    ),
+    "CopyImage": case(
+        {"SourceImageId": IMAGE, "SourceRegion": REGION, "Name": "copied", **tag_specs("image", "snapshot")},
+        *NEW_IMAGE,
+        IMAGE_ARN,
+        also=[tags_on(*NEW_IMAGE)],
+    ),
+    "DeregisterImage": on_image(),
+    "DescribeImageAttribute": on_image(Attribute="description"),
+    "ModifyImageAttribute": on_image(Description={"Value": "changed"}),
+    "ResetImageAttribute": on_image(Attribute="launchPermission"),
+    # Key pairs
+    "CreateKeyPair": new_key({"KeyName": "created"}),
+    "ImportKeyPair": new_key({"KeyName": "imported", "PublicKeyMaterial": PUBLIC_KEY}),
+    "DeleteKeyPair": case({"KeyPairId": KEY_ID}, ec2_arn("key-pair", KEY_NAME)),
+    # Security groups
+    "CreateSecurityGroup": case(
+        {"GroupName": "new", "Description": "new", "VpcId": VPC, **tag_specs("security-group")},
+        new("security-group"),
+        ec2_arn("vpc", VPC),
+        also=[tags_on(new("security-group"))],
+    ),
+    "DeleteSecurityGroup": on("security-group", "GroupId", GROUP),
+    "AuthorizeSecurityGroupIngress": authorize(SSH),
+    "AuthorizeSecurityGroupEgress": authorize(HTTPS),
+    "RevokeSecurityGroupIngress": revoke(SSH),
+    "RevokeSecurityGroupEgress": revoke(HTTPS),
+    # Tags
+    "CreateTags": tagging(Tags=TAGS),
+    "DeleteTags": tagging(Tags=[{"Key": "team"}]),
+}
