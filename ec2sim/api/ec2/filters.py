@@ -8,13 +8,13 @@ come with every taggable family. An unknown name is AWS's InvalidParameterValue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
+from ec2sim.wildcards import compile_any, parse
 
 T = TypeVar("T")
 Extractor = Callable[[Any], Any]
@@ -22,21 +22,10 @@ Predicate = Callable[[Any], bool]
 
 
 @lru_cache(maxsize=4096)
-def wildcard(pattern: str) -> Callable[[str], bool]:
-    """A matcher for one filter value with EC2's ``*`` / ``?`` wildcards."""
-    if not any(c in pattern for c in "*?\\"):
-        return pattern.__eq__
-    parts, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            parts.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        parts.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
-        i += 1
-    regex = re.compile("".join(parts), re.DOTALL)
-    return lambda text: regex.fullmatch(text) is not None
+def value_matcher(values: tuple[str, ...]) -> Callable[[str], bool]:
+    """A matcher for one filter's values (ORed) with EC2's ``*`` / ``?`` wildcards, matched in
+    linear time (`ec2sim.wildcards`): a value is user input, so it never becomes a regex."""
+    return compile_any(parse(value, escapes=True) for value in values)
 
 
 def as_text(value: Any) -> str:
@@ -83,17 +72,16 @@ class FilterSet:
         """One predicate for all filters (None when there are none)."""
         if not filters:
             return None
-        checks: list[tuple[Extractor, list[Callable[[str], bool]]]] = []
+        checks: list[tuple[Extractor, Callable[[str], bool]]] = []
         for f in filters:
             name = f.get("Name")
             if not name:
                 raise AwsError("InvalidParameterValue", "The filter 'null' is invalid")
-            checks.append((self.extractor(name), [wildcard(v) for v in f.get("Values", [])]))
+            checks.append((self.extractor(name), value_matcher(tuple(f.get("Values", [])))))
 
         def matches(obj: Any) -> bool:
-            for extract, matchers in checks:
-                values = _texts(extract(obj))
-                if not any(m(v) for m in matchers for v in values):
+            for extract, matcher in checks:
+                if not any(matcher(v) for v in _texts(extract(obj))):
                     return False
             return True
 

@@ -11,10 +11,10 @@ become tokens depends on the element (`Mode`):
   sixth (resource) segment may itself hold colons. A pattern with fewer than five colons
   can't be checked segment-wise and is matched as a whole-string glob;
 - ``LITERAL`` (StringEquals, Bool): no wildcards.
-Everything else is literal and escaped (``re.escape``), so ``.``, ``+`` or ``(`` in an ARN never
-act as regex syntax. Static patterns become one compiled regex per element; patterns with policy
-variables are resolved per request into tokens and matched by a small position-set automaton
-(no regex is compiled per request).
+Everything else is literal text: tokens are matched by `ec2sim.wildcards` in linear time, never
+by a regex (a backtracking regex lets one policy pattern stall the store lock for seconds).
+Static patterns of one element become one matcher (`compile_any`); patterns with policy variables are resolved
+per request into tokens (a variable's value is always literal) and matched the same way.
 """
 
 from __future__ import annotations
@@ -26,10 +26,7 @@ from enum import Enum, IntEnum
 from functools import cached_property
 
 from ec2sim.iam.policy.variables import Context, Literal, Part, Var, has_variables, resolve, split_template
-
-# Wildcard tokens: ANY crosses colons, SEG stays within a segment; ONE/ONE_SEG likewise.
-ANY, SEG, ONE, ONE_SEG = range(4)
-_REGEX = {ANY: ".*", SEG: "[^:]*", ONE: ".", ONE_SEG: "[^:]"}
+from ec2sim.wildcards import ANY, ONE, ONE_SEG, SEG, always, compile_any, compile_tokens
 
 
 class Mode(Enum):
@@ -87,68 +84,30 @@ def _append_text(tokens: list[str | int | Var], text: str) -> None:
         tokens.append(text)
 
 
-def glob_match(tokens: Sequence[str | int], subject: str) -> bool:
-    """Match resolved tokens against ``subject``, tracking every reachable position."""
-    size = len(subject)
-    positions = {0}
-    for token in tokens:
-        if type(token) is str:
-            positions = {p + len(token) for p in positions if subject.startswith(token, p)}
-        elif token == ANY:
-            positions = set(range(min(positions), size + 1))
-        elif token == SEG:
-            positions = {q for p in positions for q in range(p, _segment_end(subject, p) + 1)}
-        elif token == ONE:
-            positions = {p + 1 for p in positions if p < size}
-        else:
-            positions = {p + 1 for p in positions if p < size and subject[p] != ":"}
-        if not positions:
-            return False
-    return size in positions
-
-
-def _segment_end(subject: str, pos: int) -> int:
-    end = subject.find(":", pos)
-    return len(subject) if end < 0 else end
-
-
-def _to_regex(tokens: Iterable[str | int]) -> str:
-    return "".join(re.escape(t) if type(t) is str else _REGEX[t] for t in tokens)  # type: ignore[index]
-
-
 class PatternSet:
-    """Several patterns of one element (OR): exact strings in a set, wildcard patterns in one
-    compiled regex, variable templates resolved per request. ``ignore_case`` lower-cases the
-    patterns; the caller passes a lower-cased subject."""
+    """Several patterns of one element (OR): static patterns in one matcher, variable
+    templates resolved per request. ``ignore_case`` lower-cases the patterns; the caller passes
+    a lower-cased subject."""
 
-    __slots__ = ("_exact", "_ignore_case", "_regex", "_templates", "matches_all")
+    __slots__ = ("_everything", "_ignore_case", "_static", "_templates")
 
     def __init__(self, patterns: Iterable[str], mode: Mode, *, variables: bool, ignore_case: bool = False):
-        exact: set[str] = set()
-        regexes: list[str] = []
+        static: list[tuple[str | int | Var, ...]] = []
         templates: list[tuple[str | int | Var, ...]] = []
         for pattern in patterns:
             text = pattern.lower() if ignore_case else pattern
             parts = split_template(text) if variables else (text,)
-            tokens = tokenize(parts, mode)
-            if has_variables(parts):
-                templates.append(tokens)
-            elif len(tokens) == 1 and type(tokens[0]) is str:
-                exact.add(tokens[0])  # type: ignore[arg-type]
-            else:
-                regexes.append(_to_regex(tokens))  # type: ignore[arg-type]
-        self.matches_all = ".*" in regexes
-        self._exact = frozenset(exact)
-        self._regex = re.compile("|".join(regexes), re.DOTALL) if regexes else None
+            (templates if has_variables(parts) else static).append(tokenize(parts, mode))
+        self._static = compile_any(static)  # type: ignore[arg-type]
+        self._everything = self._static is always  # "*": skip even the call
         self._templates = tuple(templates)
         self._ignore_case = ignore_case
 
     def match(self, subject: str, context: Context) -> bool:
-        if self.matches_all or subject in self._exact:
+        if self._everything or self._static(subject):
             return True
-        if self._regex is not None and self._regex.fullmatch(subject):
-            return True
-        return any(self._match_template(tokens, subject, context) for tokens in self._templates)
+        templates = self._templates
+        return bool(templates) and any(self._match_template(t, subject, context) for t in templates)
 
     def _match_template(self, tokens: Sequence[str | int | Var], subject: str, context: Context) -> bool:
         resolved = resolve(tokens, context)  # type: ignore[arg-type]
@@ -162,7 +121,7 @@ class PatternSet:
                 _append_text(merged, token)
             else:
                 merged.append(token)
-        return glob_match(merged, subject)  # type: ignore[arg-type]
+        return compile_tokens(tuple(merged))(subject)  # type: ignore[arg-type]
 
 
 # Principals -------------------------------------------------------------------------------
