@@ -24,6 +24,7 @@ from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
 from ec2sim.api.app import ApiApp
+from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
 from ec2sim.config import Config
 from ec2sim.metadata.app import MetadataApp
@@ -71,6 +72,21 @@ class _TcpServer(TcpWSGIServer):  # type: ignore[misc]
                 channel.will_close = True
 
 
+class _Dispatcher(ThreadedTaskDispatcher):  # type: ignore[misc]
+    """Requests in arrival order, except the control API's, which go first: health and the clock
+    answer promptly while AWS requests wait for busy workers."""
+
+    def add_task(self, task: Any) -> None:
+        requests = getattr(task, "requests", None)
+        path = getattr(requests[0], "path", None) if requests else None  # None: a malformed request
+        if isinstance(path, str) and path.startswith(CONTROL_PREFIXES):
+            with self.lock:
+                self.queue.appendleft(task)
+                self.queue_cv.notify()
+            return
+        super().add_task(task)
+
+
 class WaitressListener:
     """A waitress server on the first address `host` resolves to, stoppable from another thread."""
 
@@ -90,7 +106,7 @@ class WaitressListener:
             ident="ec2sim",
             clear_untrusted_proxy_headers=False,
         )
-        dispatcher = ThreadedTaskDispatcher()
+        dispatcher = _Dispatcher()
         dispatcher.set_thread_count(threads)
         self._map: dict[int, Any] = {}
         self._server = _TcpServer(

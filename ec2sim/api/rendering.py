@@ -10,6 +10,7 @@ The EC2 protocol differs from Query only in its envelope, its list item name
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,15 @@ def escape(text: str) -> str:
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
+
+
+# Characters XML 1.0 can't carry, even as references: parsing rejects them in parameters, and an
+# error message that echoes one gets U+FFFD instead.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _error_message(error: AwsError) -> str:
+    return escape(NOT_XML.sub("\ufffd", error.message))
 
 
 def _write_string(value: Any, out: list[str]) -> None:
@@ -199,7 +209,7 @@ class QueryRenderer:
         kind = "Sender" if error.sender_fault else "Receiver"
         return (
             f'{XML_DECL}<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-            f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+            f"<Code>{escape(error.code)}</Code><Message>{_error_message(error)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
 
@@ -228,7 +238,7 @@ class Ec2Renderer(QueryRenderer):
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
         return (
             f"{XML_DECL}<Response><Errors><Error><Code>{escape(error.code)}</Code>"
-            f"<Message>{escape(error.message)}</Message></Error></Errors>"
+            f"<Message>{_error_message(error)}</Message></Error></Errors>"
             f"<RequestID>{request_id}</RequestID></Response>"
         )
 

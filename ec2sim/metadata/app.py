@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -107,13 +107,13 @@ class MetadataApp:
         log_request(log, request.method, request.path, response.status_code, started)
         return response(environ, start_response)
 
-    def _dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+    def _dispatch(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
         now = self.store.clock.now()
         self.store.run_due(now)
         located = (
             self.locator.find(args["instance_id"])
             if "instance_id" in args
-            else self.locator.root(request.host_url.rstrip("/"))
+            else self.locator.root(self._base_url(request))
         )
         if located is None:
             return _error(404)
@@ -145,6 +145,13 @@ class MetadataApp:
         if body is None:
             return _error(404)
         return _text(body, ttl_header)
+
+    def _base_url(self, request: Request) -> str:
+        """How the client reached us, for the root's hint: its Host, or (when that is not a valid
+        host, which Werkzeug reads as empty) this listener's own address."""
+        if request.host:
+            return request.host_url.rstrip("/")
+        return f"http://{self.config.imds_host}:{request.environ.get('SERVER_PORT', self.config.imds_port)}"
 
     def _token(self, request: Request, instance_id: str, now: datetime) -> Response:
         if "X-Forwarded-For" in request.headers:
