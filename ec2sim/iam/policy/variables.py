@@ -36,9 +36,6 @@ Part = str | Literal | Var
 
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
 _ESCAPES = frozenset("*?$")
-# "key, 'default'": the default is everything between the first and the last quote.
-_WITH_DEFAULT = re.compile(r"\s*([^,']*?)\s*,\s*'(.*)'\s*", re.DOTALL)
-_KEY = re.compile(r"\s*([^,'\s][^,']*?)\s*")
 
 
 def split_template(text: str) -> tuple[Part, ...]:
@@ -61,13 +58,20 @@ def split_template(text: str) -> tuple[Part, ...]:
 
 
 def _variable(inner: str) -> Literal | Var | None:
+    """``key`` or ``key, 'default'`` (the default is everything between the first and the last
+    quote); None when malformed. Read with string methods: a regex over user text backtracks."""
     if inner in _ESCAPES:
         return Literal(inner)
-    with_default = _WITH_DEFAULT.fullmatch(inner)
-    if with_default and with_default.group(1):
-        return Var(with_default.group(1).lower(), with_default.group(2))
-    key = _KEY.fullmatch(inner)
-    return Var(key.group(1).lower()) if key else None
+    key, comma, rest = inner.partition(",")
+    key = key.strip()
+    if not key or "'" in key:
+        return None
+    if not comma:
+        return Var(key.lower())
+    rest = rest.strip()
+    if len(rest) >= 2 and rest[0] == rest[-1] == "'":
+        return Var(key.lower(), rest[1:-1])
+    return None
 
 
 def has_variables(parts: Sequence[Part]) -> bool:
