@@ -7,6 +7,14 @@ required members and (for IAM/STS) the model's length, range, pattern and enum
 constraints. Failures raise `AwsError` with the service's own wording:
 EC2 answers MissingParameter / InvalidParameterValue naming the wire parameter,
 IAM and STS answer ValidationError ("1 validation error detected: ...").
+
+Every key must fit the input shape: member wire names, list indexes (``[1-9][0-9]*``, ASCII
+only, at most `MAX_INDEX`; Query lists under their ``member`` wrapper), map entries. A key that
+doesn't (a Unicode digit, an empty segment, a trailing dot, an index 0 or 01, a key past a scalar,
+one that is both a value and another key's prefix) is an unknown parameter: EC2's
+UnknownParameter, IAM's and STS's ValidationError. Query services ignore names that are not
+members at all, as before; EC2 rejects them. A request carries at most `MAX_PARAMETERS`
+parameters, which bounds every list and map too.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from typing import Any
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.shapes import Shape
+from ec2sim.jsonsafe import NOT_XML
 
 # Parameters every request may carry that are not members of any input shape.
 _ENVELOPE = frozenset({"Action", "Version"})
@@ -30,29 +39,44 @@ _ENVELOPE_PREFIXES = ("X-Amz-", "AWSAccessKeyId", "Signature", "Timestamp", "Exp
 
 Tree = dict[str, Any]
 
+MAX_PARAMETERS = 10_000
+MAX_INDEX = 2**31 - 1  # assumed: AWS's Java parsers index lists with an int
+_INDEX = re.compile(r"[1-9][0-9]{0,9}")
+_CONTAINERS = frozenset({"structure", "list", "map"})
 
-def unflatten(params: Mapping[str, str]) -> Tree:
-    """``{"A.1.B": "v"}`` → ``{"A": {"1": {"B": "v"}}}`` (indexes stay strings)."""
+
+def is_index(segment: str) -> bool:
+    """A list or map index as SDKs write it: 1, 2, ... in ASCII, no sign and no leading zero."""
+    return _INDEX.fullmatch(segment) is not None and int(segment) <= MAX_INDEX
+
+
+def unflatten(params: Mapping[str, str], protocol: str = "ec2") -> Tree:
+    """``{"A.1.B": "v"}`` → ``{"A": {"1": {"B": "v"}}}`` (indexes stay strings).
+
+    A key that is both a value and another key's prefix (``A=x`` with ``A.1=y``) is the
+    protocol's unknown parameter."""
+    parser = PARSERS[protocol]
     root: Tree = {}
     for key, value in params.items():
         node = root
         *path, last = key.split(".")
         for part in path:
-            child = node.get(part)
+            child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                child = node[part] = {}
+                parser.unknown(key)
             node = child
-        if not isinstance(node.get(last), dict):
-            node[last] = value
+        if last in node:
+            parser.unknown(key)
+        node[last] = value
     return root
 
 
-def _indexed(node: Any) -> list[Any]:
-    """Items of ``{"1": a, "2": b}`` in index order; non-numeric keys ignored."""
-    if not isinstance(node, dict):
-        return [node]
-    keyed = sorted((int(k), v) for k, v in node.items() if k.isdigit())
-    return [v for _, v in keyed]
+def _indexed(node: Tree | str) -> list[Any]:
+    """Items of ``{"1": a, "2": b}`` in index order (keys are checked indexes); ``""`` has none
+    (botocore's Query serializer sends ``Name=`` for an empty list)."""
+    if isinstance(node, str):
+        return []
+    return [node[index] for index in sorted(node, key=int)]
 
 
 class _Problems:
@@ -66,24 +90,95 @@ class QueryParser:
     """The Query protocol (IAM, STS): ``Name.member.N`` lists, ``entry.N.key`` maps."""
 
     validates_constraints = True
+    # Assumed: AWS documents no code for a malformed Query key or an oversized request.
+    unknown_code = "ValidationError"
+    too_many_code = "ValidationError"
 
     def wire_name(self, name: str, shape: Shape) -> str:
         return shape.serialization.get("name", name)
 
-    def list_items(self, node: Any, shape: Shape) -> list[Any]:
-        if node == "":  # botocore sends ``Name=`` for an empty list
-            return []
-        if shape.serialization.get("flattened") or not isinstance(node, dict):
-            return _indexed(node)
-        return _indexed(node.get(shape.member.serialization.get("name", "member"), {}))
+    def list_wrapper(self, shape: Shape) -> str | None:
+        """The segment between a list's name and its indexes (``member``), if any."""
+        if shape.serialization.get("flattened"):
+            return None
+        return shape.member.serialization.get("name", "member")
 
-    def map_items(self, node: Any, shape: Shape) -> list[tuple[Any, Any]]:
-        entries = node if shape.serialization.get("flattened") else node.get("entry", {})
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
-        return [(e.get(key_name), e.get(value_name)) for e in _indexed(entries) if isinstance(e, dict)]
+    def unknown_name(self, key: str) -> None:
+        """A top-level key that names no member. Assumed: Query services ignore it, as AWS's
+        Query services are lenient with extra parameters (SigV2's, say)."""
+
+    # Fitting keys to the shape -----------------------------------------------------------
+
+    def fitting(self, shape: Shape, params: Mapping[str, str]) -> dict[str, str]:
+        """The parameters that are members of `shape`; a member's key that doesn't fit its shape
+        is an unknown parameter, as is (on EC2) a key that names no member."""
+        members = _wire_members(shape, self)
+        kept: dict[str, str] = {}
+        for key, value in params.items():
+            first, *rest = key.split(".")
+            member = members.get(first)
+            if member is None:
+                if key not in _ENVELOPE and not key.startswith(_ENVELOPE_PREFIXES):
+                    self.unknown_name(key)
+            elif self.fits(member, rest, value):
+                kept[key] = value
+            else:
+                self.unknown(key)
+        return kept
+
+    def fits(self, shape: Shape, rest: list[str], value: str) -> bool:
+        """Whether the segments `rest` below a member of type `shape` lead to one of its values
+        (a scalar, or ``Name=`` for an empty list)."""
+        at = 0
+        while at < len(rest):
+            kind = shape.type_name
+            if kind == "structure":
+                found = _wire_members(shape, self).get(rest[at])
+                if found is None:
+                    return False
+                shape, at = found, at + 1
+                continue
+            if kind == "list":
+                wrapper, item = self.list_wrapper(shape), shape.member
+            elif kind == "map":
+                wrapper, item = None if shape.serialization.get("flattened") else "entry", None
+            else:
+                return False
+            if wrapper is not None:
+                if rest[at] != wrapper:
+                    return False
+                at += 1
+            if at >= len(rest) or not is_index(rest[at]):
+                return False
+            at += 1
+            if item is None:  # a map entry: its key or its value
+                if at >= len(rest):
+                    return False
+                item = _map_parts(shape, self).get(rest[at])
+                if item is None:
+                    return False
+                at += 1
+            shape = item
+        return shape.type_name not in _CONTAINERS or (shape.type_name == "list" and value == "")
+
+    def list_items(self, node: Tree | str, shape: Shape) -> list[Any]:
+        wrapper = self.list_wrapper(shape)
+        if wrapper is None or isinstance(node, str):
+            return _indexed(node)
+        return _indexed(node[wrapper])
+
+    def map_entries(self, node: Tree, shape: Shape) -> list[Tree]:
+        return _indexed(node if shape.serialization.get("flattened") else node["entry"])
 
     # Errors ---------------------------------------------------------------------------
+
+    def unknown(self, key: str) -> None:
+        raise AwsError(self.unknown_code, f"The parameter {key} is not recognized")
+
+    def too_many(self, count: int) -> None:
+        raise AwsError(
+            self.too_many_code, f"The request has {count} parameters; ec2sim accepts at most {MAX_PARAMETERS}"
+        )
 
     def missing(self, path: str, wire: str, problems: _Problems) -> None:
         problems.items.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
@@ -105,6 +200,8 @@ class Ec2Parser(QueryParser):
     """The EC2 protocol: ``queryName`` / capitalised ``locationName``, lists always ``Name.N``."""
 
     validates_constraints = False
+    unknown_code = "UnknownParameter"
+    too_many_code = "InvalidRequest"  # EC2's "The request is not valid" (assumed for this case)
 
     def wire_name(self, name: str, shape: Shape) -> str:
         ser = shape.serialization
@@ -114,8 +211,11 @@ class Ec2Parser(QueryParser):
             return ser["name"][:1].upper() + ser["name"][1:]
         return name
 
-    def list_items(self, node: Any, shape: Shape) -> list[Any]:
-        return [] if node == "" else _indexed(node)
+    def list_wrapper(self, shape: Shape) -> str | None:
+        return None
+
+    def unknown_name(self, key: str) -> None:
+        self.unknown(key)
 
     def missing(self, path: str, wire: str, problems: _Problems) -> None:
         raise AwsError("MissingParameter", f"The request must contain the parameter {wire}")
@@ -127,6 +227,21 @@ class Ec2Parser(QueryParser):
 
     def path_segment(self, name: str) -> str:
         return name
+
+
+@cache
+def _wire_members(shape: Shape, parser: QueryParser) -> dict[str, Shape]:
+    """A structure's members by wire name."""
+    return {parser.wire_name(name, member): member for name, member in shape.members.items()}
+
+
+@cache
+def _map_parts(shape: Shape, parser: QueryParser) -> dict[str, Shape]:
+    """A map entry's key and value shapes by wire name (``key``/``value`` unless renamed)."""
+    return {
+        parser.wire_name("key", shape.key): shape.key,
+        parser.wire_name("value", shape.value): shape.value,
+    }
 
 
 PARSERS: dict[str, QueryParser] = {"query": QueryParser(), "ec2": Ec2Parser()}
@@ -176,22 +291,27 @@ def _parse_integer(text: str, bits: int) -> int:
     return value
 
 
+_EPOCH = re.compile(r"[0-9]+\.?[0-9]*|\.[0-9]+")
+
+
 def _parse_timestamp(text: str) -> datetime:
-    if text.replace(".", "", 1).isdigit():
+    if _EPOCH.fullmatch(text):
         return datetime.fromtimestamp(float(text), timezone.utc)
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class _Walk:
-    """One parse of one request: the protocol, and the problems found so far."""
+    """One parse of one request: the protocol, and the problems found so far.
+
+    The tree holds only keys that fit the shape (`QueryParser.fitting`), so a structure's node
+    is a dict, a scalar's a string, and a list's a dict of indexes or ``""``."""
 
     def __init__(self, parser: QueryParser) -> None:
         self.parser = parser
         self.problems = _Problems()
 
-    def structure(self, shape: Shape, node: Any, path: str, wire_prefix: str) -> dict[str, Any]:
-        node = node if isinstance(node, dict) else {}
+    def structure(self, shape: Shape, node: Tree, path: str, wire_prefix: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         required = set(shape.required_members)
         for name, member in shape.members.items():
@@ -220,20 +340,31 @@ class _Walk:
             self.check_size(shape, len(items), items, path, wire, "length")
             return items
         if kind == "map":
-            return {
-                self.value(shape.key, k, path, wire): self.value(shape.value, v, path, wire)
-                for k, v in self.parser.map_items(raw, shape)
-                if k is not None
-            }
-        if isinstance(raw, dict):  # a scalar sent as a structure: ``Name.1=x`` for ``Name``
-            self.parser.invalid(path, wire, "", "Member must be a scalar", self.problems)
-            return None
+            return self.map(shape, raw, path, wire)
         return self.scalar(shape, raw, path, wire)
+
+    def map(self, shape: Shape, node: Tree, path: str, wire: str) -> dict[Any, Any]:
+        """Entries with both a key and a value; a missing half is a missing parameter."""
+        out: dict[Any, Any] = {}
+        prefix = wire if shape.serialization.get("flattened") else f"{wire}.entry"
+        for i, entry in enumerate(self.parser.map_entries(node, shape), 1):
+            found = []
+            for name, part in _map_parts(shape, self.parser).items():
+                item_path, item_wire = f"{path}.{i}.{name}", f"{prefix}.{i}.{name}"
+                if name not in entry:
+                    self.parser.missing(item_path, item_wire, self.problems)
+                    break
+                found.append(self.value(part, entry[name], item_path, item_wire))
+            else:
+                out[found[0]] = found[1]
+        return out
 
     def scalar(self, shape: Shape, raw: str, path: str, wire: str) -> Any:
         kind = shape.type_name
         try:
             if kind == "string":
+                if NOT_XML.search(raw):  # no response could carry it back (assumed: AWS refuses it too)
+                    raise ValueError(raw)
                 self.check_string(shape, raw, path, wire)
                 return raw
             if kind in ("integer", "long"):
@@ -287,27 +418,14 @@ class _Walk:
 def parse_request(service: str, operation: str, params: Mapping[str, str]) -> dict[str, Any]:
     """The operation's input as boto3 names it, validated against the model."""
     info = SERVICE_INFO[service]
-    shape = info.operation(operation).input_shape
     parser = PARSERS[info.protocol]
-    tree = unflatten(params)
+    if len(params) > MAX_PARAMETERS:
+        parser.too_many(len(params))
+    shape = info.operation(operation).input_shape
     if shape is None:
         return {}
+    tree = unflatten(parser.fitting(shape, params), info.protocol)
     walk = _Walk(parser)
-    if info.protocol == "ec2":
-        _reject_unknown(shape, tree, parser)
     result = walk.structure(shape, tree, "", "")
     parser.raise_problems(walk.problems)
     return result
-
-
-@cache
-def _known_wire_names(shape: Shape, parser: QueryParser) -> frozenset[str]:
-    return frozenset(parser.wire_name(n, m) for n, m in shape.members.items())
-
-
-def _reject_unknown(shape: Shape, tree: Tree, parser: QueryParser) -> None:
-    known = _known_wire_names(shape, parser)
-    for key in tree:
-        if key in known or key in _ENVELOPE or key.startswith(_ENVELOPE_PREFIXES):
-            continue
-        raise AwsError("UnknownParameter", f"The parameter {key} is not recognized")

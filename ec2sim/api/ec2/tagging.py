@@ -29,8 +29,16 @@ _ID_KINDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def validate_tags(tags: list[dict[str, Any]]) -> dict[str, str]:
+def require_keys(tags: list[dict[str, Any]], wire: str) -> None:
+    """Every tag names its Key (`wire` is the list's wire name, ``Tag``): a Value alone names no tag."""
+    for index, tag in enumerate(tags, 1):
+        if "Key" not in tag:
+            raise AwsError("MissingParameter", f"The request must contain the parameter {wire}.{index}.Key")
+
+
+def validate_tags(tags: list[dict[str, Any]], wire: str = "Tag") -> dict[str, str]:
     """Tags as a dict, with EC2's rules on reserved prefixes and lengths."""
+    require_keys(tags, wire)
     result: dict[str, str] = {}
     for tag in tags:
         key, value = tag.get("Key"), tag.get("Value", "")
@@ -62,7 +70,7 @@ def tags_for(
 ) -> dict[str, str]:
     """The tags TagSpecifications give `resource_type`; other types must be in `allowed`."""
     result: dict[str, str] = {}
-    for spec in specs or ():
+    for index, spec in enumerate(specs or (), 1):
         kind = spec.get("ResourceType")
         if kind not in allowed:
             raise AwsError(
@@ -70,7 +78,7 @@ def tags_for(
                 f"'{kind}' is not a valid taggable resource type for this operation.",
             )
         if kind == resource_type:
-            result.update(validate_tags(spec.get("Tags", [])))
+            result.update(validate_tags(spec.get("Tags", []), f"TagSpecification.{index}.Tag"))
     return result
 
 
@@ -103,8 +111,9 @@ def create_tags(ctx: RequestContext, req: dict[str, Any]) -> None:
 
 @ec2_action("DeleteTags")
 def delete_tags(ctx: RequestContext, req: dict[str, Any]) -> None:
-    resources = [find_resource(ctx.ec2, rid) for rid in req["Resources"]]
     tags = req.get("Tags")
+    require_keys(tags or [], "Tag")
+    resources = [find_resource(ctx.ec2, rid) for rid in req["Resources"]]
     for resource in resources:
         keys = {t["Key"]: t.get("Value") for t in tags} if tags else dict.fromkeys(resource.tags)
         ctx.ec2.delete_tags(resource, keys)

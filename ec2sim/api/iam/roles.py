@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ from ec2sim.api.iam.boundaries import boundary_view, set_boundary
 from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.api.registry import iam_action
+from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Role
@@ -19,28 +19,29 @@ from ec2sim.store.iam.entities import Role
 TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
 
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_IAM_PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_IAM_PRINCIPAL_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):(user|role)/(?:.*/)?([^/]+)")
 
 
 def check_trust_policy(ctx: RequestContext, text: str) -> None:
     """The trust policy size quota, IAM's grammar for trust policies, then its AWS principals."""
     if policy_size(text) > TRUST_POLICY_SIZE_QUOTA:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE_QUOTA}")
-    parse_document(text, "trust")
-    for principal in _aws_principals(json.loads(text)):
+    document = parse_document(text, "trust")
+    for principal in _aws_principals(document):
         if not _principal_exists(ctx, principal):
             raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"')
 
 
-def _aws_principals(document: dict[str, Any]) -> list[str]:
-    statements = document.get("Statement", [])
-    principals: list[str] = []
-    for statement in statements if isinstance(statements, list) else [statements]:
-        named = statement.get("Principal")
-        value = named.get("AWS", []) if isinstance(named, dict) else []
-        principals.extend([value] if isinstance(value, str) else value)
-    return principals
+def _aws_principals(document: PolicyDocument) -> list[str]:
+    """The ``AWS`` principals the statements' Principal elements name (not NotPrincipal's)."""
+    return [
+        name
+        for statement in document.statements
+        for kind, names in statement.principals or ()
+        if kind == "AWS"
+        for name in names
+    ]
 
 
 def _principal_exists(ctx: RequestContext, principal: str) -> bool:
@@ -49,7 +50,7 @@ def _principal_exists(ctx: RequestContext, principal: str) -> bool:
     if (
         principal == "*"
         or _ACCOUNT_ID.fullmatch(principal)
-        or re.fullmatch(r"arn:aws:iam::\d{12}:root", principal)
+        or re.fullmatch(r"arn:aws:iam::[0-9]{12}:root", principal)
     ):
         return True
     match = _IAM_PRINCIPAL_ARN.fullmatch(principal)

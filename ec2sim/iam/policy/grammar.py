@@ -9,13 +9,14 @@ ARN formats, action vendor prefixes, and finally presence of resources.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from ec2sim import jsonsafe
 from ec2sim.iam.policy.document import Condition, ConditionValue, PolicyDocument, Statement
+from ec2sim.wildcards import compile_tokens, parse
 
 KINDS = frozenset({"inline", "managed", "trust", "session", "resource"})
 IDENTITY_KINDS = frozenset({"inline", "managed", "session"})
@@ -120,10 +121,11 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ISO_DATE = re.compile(
     r"(-?\d+)(?:-(\d+))?(?:-(\d+))?"
     r"(?:t(?:(\d+)(?::(\d+)(?::(\d+)(?:\.(\d+))?(?:z|\+(\d+)(?::(\d+))?)?)?)?)?)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_DECODER = json.JSONDecoder()
+_DECODER = jsonsafe.DECODER  # re-walks documents `jsonsafe.loads` accepted
 _MAX_EPOCH = 2**63 - 1
+_MAX_DATE_LENGTH = 64  # assumed: no date Java's parser reads is written longer (bounds int())
 
 
 class PolicyError(Exception):
@@ -175,13 +177,12 @@ def _skip(text: str, pos: int) -> int:
 def _decode(text: str) -> tuple[dict[str, Any], list[tuple[int, int]]]:
     """The document, and each statement's (start, end) character offsets in `text`."""
     try:
-        start = _skip(text, 0)
-        raw, end = _DECODER.raw_decode(text, start)
-    except (json.JSONDecodeError, RecursionError):
+        raw = jsonsafe.loads(text)
+    except jsonsafe.JsonError:  # any unparsable document, huge numbers and deep nesting included
         raise PolicyError(SYNTAX) from None
-    if _skip(text, end) != len(text) or not isinstance(raw, dict):
+    if not isinstance(raw, dict):
         raise PolicyError(SYNTAX)
-    return raw, _statement_spans(text, start)
+    return raw, _statement_spans(text, _skip(text, 0))
 
 
 def _statement_spans(text: str, pos: int) -> list[tuple[int, int]]:
@@ -325,9 +326,12 @@ def _check_legacy(statements: list[dict[str, Any]]) -> str | None:
 
 
 def _legacy_date(value: str) -> bool:
-    """A Date condition value: epoch seconds, or an ISO 8601 date-time within Java's range."""
+    """A Date condition value: epoch seconds, or an ISO 8601 date-time within Java's range
+    (ASCII digits only)."""
+    if len(value) > _MAX_DATE_LENGTH:
+        return False
     if "t" not in value.lower() and "-" not in value:
-        return value.isdigit() and int(value) <= _MAX_EPOCH
+        return value.isascii() and value.isdigit() and int(value) <= _MAX_EPOCH
     match = _ISO_DATE.fullmatch(value)
     if match is None:
         return False
@@ -407,8 +411,8 @@ def _trust_action(action: str) -> bool:
     lowered = action.lower()
     if "*" not in lowered and "?" not in lowered:
         return lowered in _TRUST_ACTIONS
-    pattern = re.compile(re.escape(lowered).replace(r"\*", ".*").replace(r"\?", "."))
-    return lowered.startswith("sts:") and any(pattern.fullmatch(a) for a in _TRUST_ACTIONS)
+    matches = compile_tokens(parse(lowered))
+    return lowered.startswith("sts:") and any(matches(a) for a in _TRUST_ACTIONS)
 
 
 def _present(statement: dict[str, Any], key: str, not_key: str) -> bool:
