@@ -268,3 +268,9 @@ def test_operators_and_keys_are_anded() -> None:
     assert not _allowed(condition, {**full, "ec2:instancetype": "m5.large"})
     assert not _allowed(condition, {**full, "aws:sourceip": "192.0.2.1"})
     assert not _allowed(condition, {k: v for k, v in full.items() if k != "aws:principaltag/team"})
+
+
+def test_numbers_past_a_double_never_hold() -> None:
+    """A number no double can hold (10**400) compares as no number, never as an exception."""
+    assert not holds("NumericLessThan", "aws:MultiFactorAuthAge", 10**400, {"aws:MultiFactorAuthAge": "10"})
+    assert not holds("NumericLessThan", "aws:MultiFactorAuthAge", 10, {"aws:MultiFactorAuthAge": "9" * 400})

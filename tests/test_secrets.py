@@ -186,12 +186,6 @@ def test_no_secret_in_logs_or_error_messages(
     assert not seen.leaks(seen.error_bodies)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="ec2sim/api/parsing.py QueryParser.invalid(): a ValidationError quotes the value (\"Value 'xyz' at "
-    "'password' ...\") even for members the model marks sensitive (passwordType, accessKeySecretType); "
-    "AWS leaves the value out for those",
-)
 @pytest.mark.parametrize(
     "password", ["Pässwörd-€uro-1", "Aa1!" * 40], ids=["outside-the-pattern", "too-long"]
 )

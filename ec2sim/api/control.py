@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 import ec2sim
+from ec2sim import jsonsafe
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
 from ec2sim.metadata.identity import signer_for
@@ -92,8 +93,8 @@ class ControlApi:
 def _json_body(request: Request) -> Any:
     """The request's JSON body, or None when it is not JSON (never an exception)."""
     try:
-        return json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
+        return jsonsafe.loads(request.get_data(cache=False))
+    except jsonsafe.JsonError:
         return None
 
 

@@ -184,7 +184,9 @@ class QueryParser:
         problems.items.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
 
     def invalid(self, path: str, wire: str, value: Any, constraint: str, problems: _Problems) -> None:
-        problems.items.append(f"Value '{value}' at '{path}' failed to satisfy constraint: {constraint}")
+        """``value`` None: a sensitive member, named without its value (as AWS words it)."""
+        shown = "Value" if value is None else f"Value '{value}'"
+        problems.items.append(f"{shown} at '{path}' failed to satisfy constraint: {constraint}")
 
     def raise_problems(self, problems: _Problems) -> None:
         if problems.items:
@@ -221,9 +223,8 @@ class Ec2Parser(QueryParser):
         raise AwsError("MissingParameter", f"The request must contain the parameter {wire}")
 
     def invalid(self, path: str, wire: str, value: Any, constraint: str, problems: _Problems) -> None:
-        raise AwsError(
-            "InvalidParameterValue", f"Value ({value}) for parameter {wire} is invalid. {constraint}"
-        )
+        shown = "Value" if value is None else f"Value ({value})"
+        raise AwsError("InvalidParameterValue", f"{shown} for parameter {wire} is invalid. {constraint}")
 
     def path_segment(self, name: str) -> str:
         return name
@@ -385,9 +386,14 @@ class _Walk:
             if kind == "blob":
                 return base64.b64decode(raw, validate=True)
         except (ValueError, OverflowError, OSError, binascii.Error):
-            self.parser.invalid(path, wire, raw, f"Member must be a valid {kind}", self.problems)
+            self.invalid(shape, path, wire, raw, f"Member must be a valid {kind}")
             return None
         return raw
+
+    def invalid(self, shape: Shape, path: str, wire: str, raw: Any, constraint: str) -> None:
+        """A problem with a value; one the model marks sensitive (a password, a secret) is never echoed."""
+        shown = None if shape.metadata.get("sensitive") else raw
+        self.parser.invalid(path, wire, shown, constraint, self.problems)
 
     def check_string(self, shape: Shape, raw: str, path: str, wire: str) -> None:
         if not self.parser.validates_constraints:
@@ -396,12 +402,12 @@ class _Walk:
         enum = shape.metadata.get("enum")
         if enum and raw not in enum:
             constraint = f"Member must satisfy enum value set: [{', '.join(enum)}]"
-            self.parser.invalid(path, wire, raw, constraint, self.problems)
+            self.invalid(shape, path, wire, raw, constraint)
         regex = shape.metadata.get("pattern")
         compiled = pattern(regex) if regex else None
         if compiled is not None and not compiled.fullmatch(raw):
             constraint = f"Member must satisfy regular expression pattern: {regex}"
-            self.parser.invalid(path, wire, raw, constraint, self.problems)
+            self.invalid(shape, path, wire, raw, constraint)
 
     def check_size(self, shape: Shape, size: int, raw: Any, path: str, wire: str, what: str) -> None:
         if not self.parser.validates_constraints:
@@ -409,10 +415,10 @@ class _Walk:
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if low is not None and size < low:
             constraint = f"Member must have {what} greater than or equal to {low}"
-            self.parser.invalid(path, wire, raw, constraint, self.problems)
+            self.invalid(shape, path, wire, raw, constraint)
         elif high is not None and size > high:
             constraint = f"Member must have {what} less than or equal to {high}"
-            self.parser.invalid(path, wire, raw, constraint, self.problems)
+            self.invalid(shape, path, wire, raw, constraint)
 
 
 def parse_request(service: str, operation: str, params: Mapping[str, str]) -> dict[str, Any]:

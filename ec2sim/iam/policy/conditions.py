@@ -60,7 +60,7 @@ def _number(value: ConditionValue | str) -> float | None:
         return None
     try:
         return float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int past a double's range
         return None
 
 
