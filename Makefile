@@ -18,8 +18,10 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(PY) -m pip install -q ruff
+	$(PY) -m pip install -q ruff mypy types-PyYAML
 	$(VENV)/bin/ruff check ec2sim tests bench
+	$(VENV)/bin/ruff format --check ec2sim tests bench
+	$(VENV)/bin/mypy ec2sim
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -57,7 +57,7 @@ class _Channel(HTTPChannel):
         return result
 
 
-class _TcpServer(TcpWSGIServer):  # type: ignore[misc]
+class _TcpServer(TcpWSGIServer):
     """waitress's listener, also closing connections whose request takes too long to arrive."""
 
     channel_class = _Channel
@@ -72,7 +72,7 @@ class _TcpServer(TcpWSGIServer):  # type: ignore[misc]
                 channel.will_close = True
 
 
-class _Dispatcher(ThreadedTaskDispatcher):  # type: ignore[misc]
+class _Dispatcher(ThreadedTaskDispatcher):
     """Requests in arrival order, except the control API's, which go first: health and the clock
     answer promptly while AWS requests wait for busy workers."""
 
@@ -153,6 +153,7 @@ class Server:
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
         self.store = store or Store()
+        self.store.iam.propagation_seconds = config.iam_propagation_seconds
         for account_id, access_key_id, secret in config.root_keys():
             self.store.configure_root_key(account_id, access_key_id, secret)
         self.api_app = ApiApp(self.store, config)

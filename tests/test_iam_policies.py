@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from ec2sim.iam.policy.grammar import parse_policy
+from ec2sim.store.iam.managed import AWS_MANAGED
 from tests.helpers import aws_error
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -235,3 +237,9 @@ def test_policy_tags(iam: Any) -> None:
 def test_policy_arn_that_is_not_an_arn_is_invalid_input(iam: Any) -> None:
     with aws_error("InvalidInput", 400, "ARN not-an-arn-at-all-xx is not valid."):
         iam.get_policy(PolicyArn="not-an-arn-at-all-xx")
+
+
+def test_the_aws_managed_catalogue_is_valid():
+    """Every AWS-managed policy the catalogue ships parses as a managed policy."""
+    for policy in AWS_MANAGED.values():
+        parse_policy(policy.default_document, "managed")

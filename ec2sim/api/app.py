@@ -3,7 +3,7 @@
 control routes (/_ec2sim/*, /moto-api/*) → their own small app
 service: SigV4 credential scope, else the Action (or Version) → service model
 params: decoded by the operation's input shape
-principal → context → handler (under the store lock) → rendered by the output shape
+principal → context → under the store lock: resolve (the plan) → authorize → handler → rendered by the output shape
 any AwsError on the way → the protocol's error envelope
 """
 
@@ -28,7 +28,7 @@ from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.foreign import unsupported_service
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
-from ec2sim.api.registry import HANDLERS
+from ec2sim.api.registry import OPERATIONS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.config import Config
 from ec2sim.iam.authn import AuthenticationError, authenticate, record_use
@@ -91,10 +91,10 @@ class ApiApp:
             )
         except Exception:
             log.exception("internal error in %s", action)
-            error = internal_error()
+            failure = internal_error()
             text, status = (
-                renderer_for(info).error_body(error, info.namespace, request_id),
-                error.status_for(info.name),
+                renderer_for(info).error_body(failure, info.namespace, request_id),
+                failure.status_for(info.name),
             )
         log_request(log, request.method, f"{info.name} {action}", status, started)
         response = Response(text, status, content_type=renderer_for(info).content_type)
@@ -171,8 +171,8 @@ class ApiApp:
             raise AwsError("MissingAction", "The request must contain the parameter Action")
         if action not in info.operation_names:
             raise AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
-        handler = HANDLERS.get((info.name, action))
-        if handler is None:
+        operation = OPERATIONS.get((info.name, action))
+        if operation is None:
             raise AwsError("Unsupported", f"The action {action} is not yet supported by ec2sim.")
         req = parse_request(info.name, action, params)
         ctx = RequestContext(
@@ -190,10 +190,13 @@ class ApiApp:
         )
         with self.store.lock:
             self.store.run_due(ctx.now)
-            authorize(ctx, req)
+            plan = operation.plan(ctx, req)  # resolve once; its errors wait for authorization
+            authorize(ctx, plan)
             if req.get("DryRun"):
                 raise dry_run_ok()
-            return handler(ctx, req)
+            if plan.error is not None:
+                raise plan.error
+            return operation.handler(ctx, req, plan)
 
 
 def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:

@@ -1,11 +1,12 @@
 """Authorizing each request: which IAM actions on which resources, decided by the policy engine.
 
 Each AWS operation is authorized as one or more `Check`s (IAM action, resource
-ARN, the condition keys that resource and request carry). Operations without a
-rule are checked as ``service:Operation`` on ``*``, which is what AWS does for
-actions without resource-level permissions (every EC2 Describe, for example).
-Rules live next to their handlers, registered with `@authorizes`; a rule that
-yields no check makes an operation need no permission (sts:GetCallerIdentity).
+ARN, the condition keys that resource and request carry), which come from the
+operation's `Plan`: the operation's resolver (registered beside its handler, see
+`registry`) finds every resource the request names, once, and the plan yields the
+checks on them; the handler then applies the same plan. An operation without
+resource-level permissions says so (`NO_RESOURCES`: ``service:Operation`` on ``*``).
+Families not converted yet keep their `@authorizes` rule, wrapped by `legacy_rule`.
 
 A check may carry a resource-based policy that must allow whatever the
 identity-based policies say (a role's trust policy, for sts:AssumeRole). Every
@@ -41,6 +42,7 @@ from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, Polic
 from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
+from ec2sim.store.resources import parse_arn
 
 log = logging.getLogger("ec2sim.authz")
 
@@ -58,14 +60,48 @@ class Check:
     resource_account: str = ""
 
 
+class Plan:
+    """What a request resolves to: its checks, and the first error (lookup, validation) the
+    handler must raise, in AWS's order, once the caller is authorized. Families subclass it to
+    carry what they resolved; `checks` is only called when a decision needs it."""
+
+    error: AwsError | None = None
+
+    def checks(self, ctx: RequestContext) -> Iterable[Check]:
+        return ()
+
+    def fail(self, error: AwsError) -> None:
+        """Record `error` unless an earlier one is (the first in AWS's order wins)."""
+        if self.error is None:
+            self.error = error
+
+
+Resolver = Callable[[RequestContext, dict[str, Any]], Plan]
+
+
+class _Unscoped(Plan):
+    def checks(self, ctx: RequestContext) -> Iterable[Check]:
+        return (Check(f"{ctx.service}:{ctx.action}"),)
+
+
+_UNSCOPED = _Unscoped()
+
+
+def NO_RESOURCES(ctx: RequestContext, req: dict[str, Any]) -> Plan:  # noqa: N802 - reads as a constant
+    """The resolver of an operation without resource-level permissions: ``service:Operation`` on ``*``."""
+    return _UNSCOPED
+
+
+# Transitional: families not yet converted to plans --------------------------------------------
+
 Rule = Callable[[RequestContext, dict[str, Any]], Iterable[Check]]
 _RULES: dict[tuple[str, str], Rule] = {}
 _SERVICE_RULES: dict[str, Rule] = {}  # a service's rule for operations without their own
-_WITH_RESOURCE_POLICIES: set[tuple[str, str]] = set()  # operations whose rule may yield them
+_WITH_RESOURCE_POLICIES: set[tuple[str, str]] = set()  # operations whose checks may carry them
 
 
 def authorizes(service: str, *operations: str, resource_policies: bool = False) -> Callable[[Rule], Rule]:
-    """Register the checks of `operations` (the function sees the parsed request, under the store lock).
+    """Register the checks of `operations` not converted to plans yet (see `legacy_rule`).
 
     ``resource_policies``: the rule may yield checks with a resource-based policy that must allow;
     it then runs in every mode and for the root user too (other rules only run when identity-based
@@ -91,11 +127,29 @@ def authorizes_service(service: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def checks_for(ctx: RequestContext, req: dict[str, Any]) -> list[Check]:
-    rule = _RULES.get((ctx.service, ctx.action)) or _SERVICE_RULES.get(ctx.service)
-    if rule is None:
-        return [Check(f"{ctx.service}:{ctx.action}")]
-    return list(rule(ctx, req))
+def legacy_rule_for(service: str, operation: str) -> Rule | None:
+    return _RULES.get((service, operation)) or _SERVICE_RULES.get(service)
+
+
+class _LegacyPlan(Plan):
+    def __init__(self, req: dict[str, Any]) -> None:
+        self.req = req
+
+    def checks(self, ctx: RequestContext) -> Iterable[Check]:
+        rule = legacy_rule_for(ctx.service, ctx.action)
+        if rule is None:
+            raise LookupError(f"{ctx.service}:{ctx.action} has no @authorizes rule")
+        return rule(ctx, self.req)
+
+
+def legacy_rule(ctx: RequestContext, req: dict[str, Any]) -> Plan:
+    """TRANSITIONAL resolver: the operation's `@authorizes` rule reads the request a second time
+    (its handler looks the resources up again). Remove once every family resolves a plan."""
+    return _LegacyPlan(req)
+
+
+def checks_for(ctx: RequestContext, plan: Plan) -> list[Check]:
+    return list(plan.checks(ctx))
 
 
 @dataclass(frozen=True)
@@ -144,21 +198,22 @@ def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = 
     for check in checks:
         if policies is None and check.resource_policy is None:
             continue
-        context = ChainMap(lowered(check.context), base) if check.context else base
+        # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
+        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
         decision = _decide(ctx, check, policies, context)
         if not decision.allowed:
             return Denial(check, decision, {**ctx.condition_keys(), **check.context})
     return None
 
 
-def authorize(ctx: RequestContext, req: dict[str, Any]) -> None:
+def authorize(ctx: RequestContext, plan: Plan) -> None:
     """Raise the service's access-denied error unless the caller may make this request (in the
     enforcement mode configured: see the module's docstring)."""
     mode = ctx.config.iam_enforcement
     identity = mode != "off" and ctx.principal.kind != "root"
     if not identity and (ctx.service, ctx.action) not in _WITH_RESOURCE_POLICIES:
         return
-    checks = checks_for(ctx, req)
+    checks = checks_for(ctx, plan)
     denial = first_denial(ctx, checks, identity)
     if denial is not None and identity and mode == "audit":
         refused = first_denial(ctx, checks, identity=False)
@@ -235,13 +290,13 @@ def _statement(matched: Any, principal_id: str) -> dict[str, Any]:
 def _resource_keys(ctx: RequestContext, resource: str) -> dict[str, ContextValue]:
     """The aws:* keys AWS adds for the resource checked: ``aws:Resource`` is the ARN's resource part."""
     keys: dict[str, ContextValue] = {"aws:Service": ctx.service, "aws:Region": ctx.region}
-    parts = resource.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn":
+    arn = parse_arn(resource)
+    if arn is not None:
         keys.update(
             {
-                "aws:Resource": parts[5],
-                "aws:Account": parts[4],
-                "aws:Type": parts[5].split("/", 1)[0],
+                "aws:Resource": arn.resource,
+                "aws:Account": arn.account,
+                "aws:Type": arn.resource_type,
                 "aws:ARN": resource,
             }
         )

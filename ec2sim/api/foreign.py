@@ -10,7 +10,6 @@ such case, so the code is ec2sim's own and the message names what is served.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from functools import cache
 
 from ec2sim.api.errors import AwsError
 from ec2sim.api.rendering import RENDERERS, XML_DECL, escape
-from ec2sim.api.shapes import botocore_data_path
+from ec2sim.botocore_data import data_path, open_data
 
 CODE = "UnsupportedService"
 _SIGNING_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
@@ -28,16 +27,13 @@ _FIELD = re.compile(rb'"(protocol|jsonVersion|xmlNamespace)"\s*:\s*"([^"]*)"')
 
 @cache
 def _botocore_services() -> frozenset[str]:
-    return frozenset(os.listdir(botocore_data_path("")))
+    return frozenset(os.listdir(data_path("")))
 
 
-def _model_head(path: str) -> bytes:
-    """The first bytes of a model (its metadata comes first), plain or gzipped as botocore ships it."""
-    if os.path.exists(path):
-        with open(path, "rb") as plain:
-            return plain.read(8192)
-    with gzip.open(path + ".gz", "rb") as packed:
-        return packed.read(8192)
+def _model_head(relative: str) -> bytes:
+    """The first bytes of a model (its metadata comes first)."""
+    with open_data(relative) as file:
+        return file.read(8192)
 
 
 @cache
@@ -45,10 +41,9 @@ def _model_metadata(service: str) -> dict[str, str]:
     """protocol, jsonVersion and xmlNamespace of the service's newest model, if botocore has it."""
     if service not in _botocore_services():  # the name is the caller's: never a path of its choosing
         return {}
-    folder = botocore_data_path(service)
-    for version in sorted(os.listdir(folder), reverse=True):
+    for version in sorted(os.listdir(data_path(service)), reverse=True):
         try:
-            head = _model_head(os.path.join(folder, version, "service-2.json"))
+            head = _model_head(f"{service}/{version}/service-2.json")
         except OSError:
             continue
         found = {key.decode(): value.decode() for key, value in _FIELD.findall(head)}

@@ -10,9 +10,9 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 
-from ec2sim.api.shapes import OperationModel, ServiceModel, load_service_description
-
-SERVICES: dict[str, str] = {"ec2": "2016-11-15", "iam": "2010-05-08", "sts": "2011-06-15"}
+from ec2sim.api.shapes import OperationModel, ServiceModel
+from ec2sim.botocore_data import API_VERSIONS as SERVICES
+from ec2sim.botocore_data import service_description
 
 _lock = threading.Lock()
 _models: dict[str, ServiceModel] = {}
@@ -25,8 +25,7 @@ def service_model(service: str) -> ServiceModel:
         with _lock:
             model = _models.get(service)
             if model is None:
-                data = load_service_description(service, SERVICES[service])
-                model = _models[service] = ServiceModel(data, service_name=service)
+                model = _models[service] = ServiceModel(service_description(service), service_name=service)
     return model
 
 

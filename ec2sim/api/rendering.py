@@ -10,7 +10,6 @@ The EC2 protocol differs from Query only in its envelope, its list item name
 from __future__ import annotations
 
 import base64
-import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import Any
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import ServiceInfo
 from ec2sim.api.shapes import OperationModel, Shape
+from ec2sim.jsonsafe import NOT_XML
 
 Writer = Callable[[Any, list[str]], None]
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -30,12 +30,8 @@ def escape(text: str) -> str:
     return text
 
 
-# Characters XML 1.0 can't carry, even as references: parsing rejects them in parameters, and an
-# error message that echoes one gets U+FFFD instead.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _error_message(error: AwsError) -> str:
+    """The message, with U+FFFD for characters XML can't carry (it may echo a parameter)."""
     return escape(NOT_XML.sub("\ufffd", error.message))
 
 

@@ -1,4 +1,4 @@
-"""A thin reading of AWS's service models (botocore's data files) without importing botocore.
+"""A thin reading of AWS's service models (botocore's data files, see `ec2sim.botocore_data`).
 
 botocore's runtime model classes pull in its auth, HTTP and date stacks (tens of
 milliseconds at start-up); the emulator needs only the shapes. These classes read
@@ -12,10 +12,6 @@ attribute and dict lookups.
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
-import json
-import os
 from functools import cached_property
 from typing import Any
 
@@ -58,24 +54,6 @@ _METADATA_ATTRS = (
 )
 
 Json = dict[str, Any]
-
-
-def botocore_data_path(relative: str) -> str:
-    """A file under botocore's ``data`` directory, located without importing botocore."""
-    spec = importlib.util.find_spec("botocore")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("botocore (its data files are the service models) is not installed")
-    return os.path.join(spec.submodule_search_locations[0], "data", relative)
-
-
-def load_service_description(service: str, api_version: str) -> Json:
-    """The parsed ``service-2`` model, plain or gzipped as botocore ships it."""
-    path = botocore_data_path(f"{service}/{api_version}/service-2.json")
-    if os.path.exists(path):
-        with open(path, "rb") as plain:
-            return json.loads(plain.read())
-    with gzip.open(path + ".gz") as packed:
-        return json.loads(packed.read())
 
 
 class Shape:

@@ -203,8 +203,15 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         tags=tags,
     )
     account_id = _role_account(role)
-    credential = issue(ctx.store, account_id, "role-session", ctx.now, duration, role_session=session)
-    role.last_used_date, role.last_used_region = ctx.now, ctx.region
+    credential = issue(
+        ctx.store,
+        account_id,
+        "role-session",
+        ctx.now,
+        duration,
+        role_session=session,
+        role_used_region=ctx.region,
+    )
     return {
         "Credentials": credentials_dict(credential),
         "AssumedRoleUser": {

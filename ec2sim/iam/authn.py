@@ -16,6 +16,7 @@ from ec2sim.iam.owners import owning_role, owning_user
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signature, verify
 from ec2sim.store import Store
+from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
@@ -123,5 +124,4 @@ def record_use(store: Store, principal: Principal, service: str, region: str, no
         return
     user = owning_user(store.account(principal.account_id).iam, credential)
     if user is not None:
-        key = user.access_keys[credential.access_key_id]
-        key.last_used_date, key.last_used_service, key.last_used_region = now, service, region
+        IamAccount.record_key_use(user.access_keys[credential.access_key_id], now, service, region)

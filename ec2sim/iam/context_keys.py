@@ -33,13 +33,13 @@ class ConditionKeys(Mapping[str, ContextValue]):
         self._entries: dict[str, tuple[str, ContextValue | Thunk]] = {
             key.lower(): (key, value) for key, value in (keys or {}).items()
         }
-        self._families: list[tuple[str, str, Callable[[], dict[str, ContextValue]]]] = []
+        self._families: list[tuple[str, str, Callable[[], Mapping[str, ContextValue]]]] = []
         self._cache: dict[str, ContextValue | None] = {}
 
     def add(self, key: str, value: ContextValue | Thunk) -> None:
         self._entries[key.lower()] = (key, value)
 
-    def add_family(self, prefix: str, members: Callable[[], dict[str, ContextValue]]) -> None:
+    def add_family(self, prefix: str, members: Callable[[], Mapping[str, ContextValue]]) -> None:
         """Keys ``<prefix><name>`` for each name → value `members` returns (e.g. tags)."""
         self._families.append((prefix.lower(), prefix, members))
 
@@ -134,6 +134,6 @@ def resource_tags(tags: dict[str, str], *prefixes: str) -> dict[str, ContextValu
     return {f"{prefix}:ResourceTag/{k}": v for prefix in prefixes or ("aws",) for k, v in tags.items()}
 
 
-def lowered(keys: dict[str, ContextValue]) -> dict[str, ContextValue]:
+def lowered(keys: Mapping[str, ContextValue]) -> dict[str, ContextValue]:
     """The engine's form: keys lower-cased (condition keys are case-insensitive)."""
     return {k.lower(): v for k, v in keys.items()}

@@ -2,7 +2,8 @@
 
 AWS documents that IAM changes take a while to reach every endpoint: a new user, role, policy,
 attachment or instance profile may not work for some seconds. ec2sim models that simply: a
-mutating IAM handler calls `mark_changed(ctx, *key)` and the thing it names stays invisible to
+change recorded in the IAM journal names what it changed (`Change.pending_keys`), the store marks
+it pending when it records the change (`IamStore.record`), and it stays invisible to
 authorization (`ec2sim.iam.principal_policies`) and to EC2 (instance profile resolution) until
 N seconds of emulated time have passed. "Invisible" means the state before the change: a new
 attachment or inline policy doesn't apply yet, a new boundary doesn't limit yet, a new group
@@ -16,27 +17,15 @@ Keys are tuples of lower-cased strings, e.g. ``("user", "alice")``,
 
 The pending table is the account's (`IamAccount.pending_changes`); expired entries are dropped
 as they are read, so with N = 0 nothing is ever recorded and every check is one emptiness test
-of a dict.
+of a dict. This module only reads it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from ec2sim.store.iam.account import IamAccount
-
-if TYPE_CHECKING:
-    from ec2sim.api.context import RequestContext
-
-Key = tuple[str, ...]
-
-
-def mark_changed(ctx: RequestContext, *key: str) -> None:
-    """Record that what ``key`` names changed now in the caller's account (no-op when N = 0)."""
-    seconds = ctx.config.iam_propagation_seconds
-    if seconds > 0:
-        ctx.iam.pending_changes[tuple(part.lower() for part in key)] = ctx.now + timedelta(seconds=seconds)
+from ec2sim.store.iam.changes import Key
 
 
 def pending(iam: IamAccount, now: datetime) -> dict[Key, datetime] | None:

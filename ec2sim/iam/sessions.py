@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ec2sim.store import Store
 from ec2sim.store.iam.credentials import Credential, RoleSession
+from ec2sim.store.iam.issued import IssueCredential
 
 
 def session_token() -> str:
@@ -25,24 +26,26 @@ def issue(
     user_name: str | None = None,
     user_id: str | None = None,
     role_session: RoleSession | None = None,
+    role_used_region: str | None = None,
 ) -> Credential:
     """A new ASIA key with its secret and token, valid for `duration_seconds` of emulated time.
 
-    It belongs to the user `user_id` (a user session) or to `role_session`'s role, by unique id."""
-    credential = Credential(
+    It belongs to the user `user_id` (a user session) or to `role_session`'s role, by unique id;
+    `role_used_region` (AssumeRole) records the role's use. One journaled change (`IssueCredential`)."""
+    change = IssueCredential(
+        account_id=account_id,
+        at=now,
         access_key_id=store.ids.access_key_id("ASIA"),
         secret=store.ids.secret(),
-        account_id=account_id,
         kind=kind,
+        session_token=session_token(),
+        expiration=(now + timedelta(seconds=duration_seconds)).replace(microsecond=0),
         user_name=user_name,
         user_id=user_id,
-        session_token=session_token(),
-        issued=now,
-        expiration=(now + timedelta(seconds=duration_seconds)).replace(microsecond=0),
         role_session=role_session,
+        role_used_region=role_used_region,
     )
-    store.forget_after_expiry(credential)
-    return store.add_credential(credential)
+    return store.iam.issue(change)
 
 
 def credentials_dict(credential: Credential) -> dict[str, object]:

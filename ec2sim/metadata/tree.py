@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Union
 
-from ec2sim.api.ec2.instance_views import private_dns_name, public_dns_name
 from ec2sim.metadata.credentials import (
     RoleCredentialCache,
     credentials_document,
@@ -31,7 +30,7 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount

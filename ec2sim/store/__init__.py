@@ -8,18 +8,18 @@ request begins.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ec2sim.clock import Clock
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.changes import Change
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.iam.journal import IamStore
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.timeline import Timeline
-
-FORGET_EXPIRED_AFTER = timedelta(hours=1)  # a temporary key's full record outlives its expiry by this
 
 
 class Account:
@@ -27,7 +27,7 @@ class Account:
         self.id = account_id
         self._store = store
         self._regions: dict[str, Ec2Region] = {}
-        self.iam = IamAccount(account_id, store.clock.now().replace(microsecond=0))
+        self.iam: IamAccount = store.iam.account(account_id, store.clock.now().replace(microsecond=0))
 
     def ec2(self, region: str) -> Ec2Region:
         """This account's EC2 state in `region`, created (with a default VPC) on first use."""
@@ -50,11 +50,10 @@ class Store:
         self.ids = self.id_generator_class()
         self.timeline = Timeline()
         self.accounts: dict[str, Account] = {}
-        self.credentials: dict[str, Credential] = {}
+        self.iam = IamStore(self.timeline)  # all IAM state, changed only through its journal
+        self.credentials = self.iam.credentials  # every issued key, read once per signed request
         self._root_keys: list[Credential] = []
-        # Keys issued once and since forgotten: refused, never taken for unknown keys. The value is
-        # the expiry of a temporary key forgotten after it expired (ExpiredToken), None for a deleted key.
-        self.retired_keys: dict[str, datetime | None] = {}
+        self.retired_keys = self.iam.retired_keys
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
@@ -66,37 +65,24 @@ class Store:
             found = self.accounts[account_id] = self.account_class(account_id, self)
         return found
 
+    @property
+    def revision(self) -> int:
+        """IAM's revision: moves (up) with every IAM change, never on reads."""
+        return self.iam.revision
+
+    @property
+    def journal(self) -> list[Change]:
+        """Every IAM change since the start (or the last reset), in order."""
+        return self.iam.journal
+
     def add_credential(self, credential: Credential) -> Credential:
-        self.credentials[credential.access_key_id] = credential
-        return credential
+        """A key given by the settings (or a test): configuration, not a journaled IAM change."""
+        return self.iam.add_credential(credential)
 
     def configure_root_key(self, account_id: str, access_key_id: str, secret: str) -> None:
         """A root key given in the settings: checked like issued keys, and kept across resets."""
         self._root_keys.append(Credential(access_key_id, secret, account_id, "root"))
         self.add_credential(self._root_keys[-1])
-
-    def retire_credential(self, access_key_id: str) -> None:
-        """Forget a key for good: it is refused from now on, not taken for an unknown key."""
-        if self.credentials.pop(access_key_id, None) is not None:
-            self.retired_keys[access_key_id] = None
-
-    def forget_after_expiry(self, credential: Credential) -> None:
-        """Once `credential` (temporary) is expired by FORGET_EXPIRED_AFTER, keep only its expiry.
-
-        SDKs polling instance metadata or assuming roles get new sets forever; without
-        this `credentials` would grow without bound. Until then an expired key is checked
-        in full (signature, then expiry); after, it answers ExpiredToken from its expiry alone.
-        """
-        expiration = credential.expiration
-        assert expiration is not None
-        key = credential.access_key_id
-
-        def forget(_: datetime) -> None:
-            if self.credentials.get(key) is credential:
-                del self.credentials[key]
-                self.retired_keys[key] = expiration
-
-        self.timeline.schedule(expiration + FORGET_EXPIRED_AFTER, forget)
 
     def run_due(self, now: datetime) -> None:
         self.timeline.run_due(now)
@@ -105,10 +91,9 @@ class Store:
         """Back to a fresh start: no accounts, no pending events, emulated time = real time."""
         with self.lock:
             self.accounts.clear()
-            self.credentials.clear()
+            self.iam.reset()
             for credential in self._root_keys:
                 self.add_credential(credential)
-            self.retired_keys.clear()
             self.instance_regions.clear()
             self.shared_images.clear()
             self.shared_snapshots.clear()

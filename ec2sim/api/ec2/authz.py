@@ -1,52 +1,42 @@
-"""Which IAM checks each EC2 action makes: resource ARNs and their condition keys.
+"""Which IAM checks EC2 actions make: resource ARNs and their condition keys.
 
 Follows the Service Authorization Reference ("Actions, resources, and condition
-keys for Amazon EC2"): an action on existing resources is authorized once per
-resource ARN, with that resource's keys (ec2:ResourceTag/* and aws:ResourceTag/*,
-ec2:InstanceType, ec2:Vpc...); a resource being created is authorized on
-``TYPE/*`` with the request's keys (aws:RequestTag/*, aws:TagKeys, ec2:VolumeSize...);
-TagSpecifications also need ``ec2:CreateTags`` with ec2:CreateAction. Every check
-carries ec2:Region. An id that doesn't resolve is checked on the ARN it names with
-no resource keys (a caller allowed there gets the handler's NotFound). Actions
-without resource-level permissions (every Describe*) keep the default check on
-``*``. This module has the shared pieces and the instance, key pair,
-security group and tag rules; RunInstances and instance profiles are in
-`authz_launch`, volumes, snapshots and images in `authz_storage`.
+keys for Amazon EC2"; tests/test_authorization_data.py holds every action to it): an
+action on existing resources is authorized once per resource ARN, with that resource's
+keys (its descriptor's, `ec2sim.store.resources`, and ec2:ResourceTag/* and
+aws:ResourceTag/*); a resource being created is authorized on ``TYPE/*`` with the
+request's keys (aws:RequestTag/*, aws:TagKeys, ec2:VolumeSize...); TagSpecifications
+also need ``ec2:CreateTags`` with ec2:CreateAction. Every check carries ec2:Region. An
+id that doesn't resolve is checked on the ARN it names with no resource keys (a caller
+allowed there gets the handler's NotFound). Actions without resource-level permissions
+(every Describe*) register `NO_RESOURCES`.
+
+This module has the shared pieces; the plans of the instance family make their checks
+from them (`plans`, `launch`, `iam_profiles`, `tagging`). The key pair and security
+group rules here, and the volume, snapshot and image rules in `authz_storage`, are
+TRANSITIONAL `@authorizes` rules (`legacy_rule`) until those families resolve plans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ec2sim.api.authorization import Check, authorizes
 from ec2sim.api.context import RequestContext
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.store.ec2.images import Image
-from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.keypairs import KeyPair
-from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
-from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.ec2.network import SecurityGroup
+from ec2sim.store.resources import EC2_TYPES
 from ec2sim.store.table import Resource
 
 Keys = dict[str, ContextValue]
 
-# Resource types whose ARNs carry no account (shareable across accounts).
-_ACCOUNTLESS = frozenset({"image", "snapshot"})
-AMAZON_ALIAS = "amazon"
-
-
-def flag(value: bool) -> str:
-    """Booleans as condition keys carry them."""
-    return "true" if value else "false"
-
 
 def arn(ctx: RequestContext, kind: str, name: str, region: str | None = None) -> str:
-    """``arn:aws:ec2:REGION:ACCOUNT:KIND/NAME`` (no account for images and snapshots)."""
-    account = "" if kind in _ACCOUNTLESS else ctx.account_id
-    return f"arn:aws:ec2:{region or ctx.region}:{account}:{kind}/{name}"
+    """The ARN of the EC2 resource `name` of type `kind` in the caller's account (its descriptor's)."""
+    return EC2_TYPES[kind].arn(region or ctx.region, ctx.account_id, name)
 
 
 def region_keys(ctx: RequestContext, extra: Keys | None = None) -> Keys:
@@ -74,127 +64,17 @@ def tagged(ctx: RequestContext, resource: Resource, keys: Keys) -> Keys:
 # Existing resources: ARN and keys ------------------------------------------------------------
 
 
-def instance_check(ctx: RequestContext, action: str, instance: Instance) -> Check:
-    options = instance.metadata_options
-    keys: Keys = {
-        "ec2:InstanceID": instance.id,
-        "ec2:InstanceType": instance.instance_type,
-        "ec2:AvailabilityZone": instance.availability_zone,
-        "ec2:Tenancy": instance.tenancy,
-        "ec2:RootDeviceType": instance.root_device_type,
-        "ec2:EbsOptimized": flag(instance.ebs_optimized),
-        "ec2:MetadataHttpTokens": options["HttpTokens"],
-        "ec2:MetadataHttpEndpoint": options["HttpEndpoint"],
-        "ec2:MetadataHttpPutResponseHopLimit": str(options["HttpPutResponseHopLimit"]),
-        "ec2:InstanceMetadataTags": options["InstanceMetadataTags"],
-    }
-    if instance.iam_profile is not None:
-        keys["ec2:InstanceProfile"] = instance.iam_profile.profile_arn
-    return Check(action, instance.arn, tagged(ctx, instance, keys))
-
-
-def volume_check(ctx: RequestContext, action: str, volume: Volume) -> Check:
-    keys: Keys = {
-        "ec2:VolumeID": volume.id,
-        "ec2:AvailabilityZone": volume.availability_zone,
-        "ec2:Encrypted": flag(volume.encrypted),
-        "ec2:VolumeType": volume.volume_type,
-        "ec2:VolumeSize": str(volume.size),
-    }
-    if volume.iops is not None:
-        keys["ec2:VolumeIops"] = str(volume.iops)
-    if volume.throughput is not None:
-        keys["ec2:VolumeThroughput"] = str(volume.throughput)
-    if volume.snapshot_id:
-        keys["ec2:ParentSnapshot"] = arn(ctx, "snapshot", volume.snapshot_id)
-    return Check(action, arn(ctx, "volume", volume.id), tagged(ctx, volume, keys))
-
-
-def snapshot_check(ctx: RequestContext, action: str, snapshot: Snapshot) -> Check:
-    keys: Keys = {
-        "ec2:SnapshotID": snapshot.id,
-        "ec2:Owner": owner_key(snapshot.owner_id, snapshot.owner_alias),
-        "ec2:Encrypted": flag(snapshot.encrypted),
-        "ec2:VolumeSize": str(snapshot.volume_size),
-        "ec2:SnapshotTime": snapshot.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "ec2:ParentVolume": f"arn:aws:ec2:{snapshot.region}:{snapshot.owner_id}:volume/{snapshot.volume_id}",
-    }
-    return Check(action, arn(ctx, "snapshot", snapshot.id, snapshot.region), tagged(ctx, snapshot, keys))
-
-
-def image_check(ctx: RequestContext, action: str, image: Image) -> Check:
-    keys: Keys = {
-        "ec2:ImageID": image.id,
-        "ec2:Owner": owner_key(image.owner_id, image.image_owner_alias),
-        "ec2:Public": flag(image.public),
-        "ec2:ImageType": image.image_type,
-        "ec2:RootDeviceType": image.root_device_type,
-    }
-    return Check(action, arn(ctx, "image", image.id, image.region), tagged(ctx, image, keys))
-
-
-def owner_key(owner_id: str, alias: str | None) -> str:
-    """ec2:Owner: "amazon" for Amazon's images and snapshots, else the owner's account id."""
-    return AMAZON_ALIAS if alias == AMAZON_ALIAS else owner_id
+def resource_check(ctx: RequestContext, action: str, resource: Resource) -> Check:
+    """The check on a stored resource: its descriptor's ARN and condition keys, and its tags."""
+    rtype = EC2_TYPES[resource.resource_type]
+    keys = rtype.condition_keys(resource, ctx.region, ctx.account_id)
+    return Check(
+        action, rtype.resource_arn(resource, ctx.region, ctx.account_id), tagged(ctx, resource, keys)
+    )
 
 
 def vpc_arn(ctx: RequestContext, vpc_id: str) -> str:
     return arn(ctx, "vpc", vpc_id)
-
-
-def subnet_check(ctx: RequestContext, action: str, subnet: Subnet) -> Check:
-    keys: Keys = {
-        "ec2:SubnetID": subnet.id,
-        "ec2:Vpc": vpc_arn(ctx, subnet.vpc_id),
-        "ec2:AvailabilityZone": subnet.availability_zone,
-    }
-    return Check(action, arn(ctx, "subnet", subnet.id), tagged(ctx, subnet, keys))
-
-
-def group_check(ctx: RequestContext, action: str, group: SecurityGroup) -> Check:
-    keys: Keys = {"ec2:SecurityGroupID": group.id, "ec2:Vpc": vpc_arn(ctx, group.vpc_id)}
-    return Check(action, arn(ctx, "security-group", group.id), tagged(ctx, group, keys))
-
-
-def vpc_check(ctx: RequestContext, action: str, vpc: Vpc) -> Check:
-    keys: Keys = {"ec2:VpcID": vpc.id, "ec2:Tenancy": vpc.instance_tenancy}
-    return Check(action, vpc_arn(ctx, vpc.id), tagged(ctx, vpc, keys))
-
-
-def key_pair_check(ctx: RequestContext, action: str, key: KeyPair) -> Check:
-    keys: Keys = {"ec2:KeyPairName": key.name, "ec2:KeyPairType": key.key_type}
-    return Check(action, arn(ctx, "key-pair", key.name), tagged(ctx, key, keys))
-
-
-def interface_check(ctx: RequestContext, action: str, interface: NetworkInterface) -> Check:
-    keys: Keys = {
-        "ec2:NetworkInterfaceID": interface.id,
-        "ec2:AvailabilityZone": interface.availability_zone,
-        "ec2:Subnet": arn(ctx, "subnet", interface.subnet_id),
-        "ec2:Vpc": vpc_arn(ctx, interface.vpc_id),
-    }
-    return Check(action, arn(ctx, "network-interface", interface.id), tagged(ctx, interface, keys))
-
-
-def resource_check(ctx: RequestContext, action: str, resource: Resource) -> Check:
-    """The check on any stored resource, by its kind."""
-    builder = _CHECKS.get(type(resource))
-    if builder is not None:
-        return builder(ctx, action, resource)
-    return Check(action, arn(ctx, resource.resource_type, resource.id), tagged(ctx, resource, {}))
-
-
-_CHECKS: dict[type, Callable[[RequestContext, str, Any], Check]] = {
-    Instance: instance_check,
-    Volume: volume_check,
-    Snapshot: snapshot_check,
-    Image: image_check,
-    Subnet: subnet_check,
-    SecurityGroup: group_check,
-    Vpc: vpc_check,
-    KeyPair: key_pair_check,
-    NetworkInterface: interface_check,
-}
 
 
 # Resources being created ----------------------------------------------------------------------
@@ -235,25 +115,9 @@ def instance_checks(ctx: RequestContext, action: str, ids: Iterable[str]) -> Ite
     for instance_id in dict.fromkeys(ids):
         instance = ctx.ec2.instances.get(instance_id)
         if instance is not None:
-            yield instance_check(ctx, action, instance)
+            yield resource_check(ctx, action, instance)
         else:
             yield unresolved(ctx, action, "instance", instance_id)
-
-
-@authorizes("ec2", "StartInstances", "StopInstances", "RebootInstances", "TerminateInstances")
-def _instance_state_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    return instance_checks(ctx, f"ec2:{ctx.action}", req.get("InstanceIds") or ())
-
-
-@authorizes(
-    "ec2",
-    "ModifyInstanceAttribute",
-    "ResetInstanceAttribute",
-    "DescribeInstanceAttribute",
-    "ModifyInstanceMetadataOptions",
-)
-def _instance_attribute_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    return instance_checks(ctx, f"ec2:{ctx.action}", [req.get("InstanceId", "")])
 
 
 # Key pairs -------------------------------------------------------------------------------------
@@ -283,7 +147,7 @@ def _delete_key_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Che
         else key_by_name(ctx, req.get("KeyName", ""))
     )
     if key is not None:
-        return [key_pair_check(ctx, "ec2:DeleteKeyPair", key)]
+        return [resource_check(ctx, "ec2:DeleteKeyPair", key)]
     name = req.get("KeyName")  # deleting an absent key by name succeeds: still authorized on its ARN
     return [unresolved(ctx, "ec2:DeleteKeyPair", "key-pair", name or req.get("KeyPairId") or "*")]
 
@@ -299,7 +163,7 @@ def _create_group_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[C
     )
     vpc = ctx.ec2.vpcs.get(vpc_id)
     if vpc is not None:
-        yield vpc_check(ctx, "ec2:CreateSecurityGroup", vpc)
+        yield resource_check(ctx, "ec2:CreateSecurityGroup", vpc)
 
 
 def target_group(ctx: RequestContext, req: dict[str, Any]) -> SecurityGroup | None:
@@ -324,42 +188,7 @@ def _group_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     if group is None:
         yield unresolved(ctx, action, "security-group", req.get("GroupId") or req.get("GroupName") or "*")
         return
-    yield group_check(ctx, action, group)
+    yield resource_check(ctx, action, group)
     tags = spec_tags(req, "security-group-rule")
     if tags and ctx.action.startswith("Authorize"):
         yield tag_on_create(ctx, arn(ctx, "security-group-rule", "*"), tags)
-
-
-# Tags ------------------------------------------------------------------------------------------
-
-# Resource id prefix → resource type, for ARNs of ids that don't resolve.
-_ID_TYPES = {
-    "i": "instance",
-    "vol": "volume",
-    "snap": "snapshot",
-    "ami": "image",
-    "sg": "security-group",
-    "subnet": "subnet",
-    "vpc": "vpc",
-    "eni": "network-interface",
-    "key": "key-pair",
-    "sgr": "security-group-rule",
-}
-
-
-@authorizes("ec2", "CreateTags", "DeleteTags")
-def _tag_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """One check per resource: its own keys, plus the tags being set or removed."""
-    given = {t.get("Key", ""): t.get("Value", "") for t in req.get("Tags") or ()}
-    action = f"ec2:{ctx.action}"
-    for resource_id in dict.fromkeys(req.get("Resources") or ()):
-        resource = ctx.ec2.resources.get(resource_id)
-        if resource is None:
-            check = unresolved(ctx, action, _ID_TYPES.get(resource_id.partition("-")[0], "*"), resource_id)
-        else:
-            check = resource_check(ctx, action, resource)
-        if ctx.action == "CreateTags":
-            extra = request_tags(given)
-        else:
-            extra = {"aws:TagKeys": list(given or (resource.tags if resource else ()))}
-        yield Check(action, check.resource, {**check.context, **extra})

@@ -17,16 +17,14 @@ from ec2sim.api.ec2.authz import (
     Keys,
     arn,
     creating,
-    flag,
-    image_check,
     instance_checks,
-    snapshot_check,
+    resource_check,
     unresolved,
-    volume_check,
 )
 from ec2sim.store.ec2.images import Image, find_image
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.resources import flag
 
 
 def _volume(ctx: RequestContext, volume_id: str | None) -> Volume | None:
@@ -83,7 +81,7 @@ def _source_snapshot(ctx: RequestContext, action: str, snapshot_id: str, region:
     snapshot = _snapshot(ctx, snapshot_id, region)
     if snapshot is None:
         return unresolved(ctx, action, "snapshot", snapshot_id, region)
-    return snapshot_check(ctx, action, snapshot)
+    return resource_check(ctx, action, snapshot)
 
 
 @authorizes("ec2", "CreateVolume")
@@ -108,7 +106,7 @@ def _attachment_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[Che
 def _volume_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     volume, action = _volume(ctx, req.get("VolumeId")), f"ec2:{ctx.action}"
     return [
-        volume_check(ctx, action, volume)
+        resource_check(ctx, action, volume)
         if volume
         else unresolved(ctx, action, "volume", req.get("VolumeId", ""))
     ]
@@ -137,7 +135,7 @@ def _create_snapshots_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterat
     for device in instance.block_devices if instance else ():
         volume = _volume(ctx, device.volume_id)
         if volume is not None:
-            yield volume_check(ctx, "ec2:CreateSnapshots", volume)
+            yield resource_check(ctx, "ec2:CreateSnapshots", volume)
 
 
 @authorizes("ec2", "CopySnapshot")
@@ -159,7 +157,7 @@ def _copy_snapshot_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[
 def _snapshot_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     snapshot, action = _snapshot(ctx, req.get("SnapshotId")), f"ec2:{ctx.action}"
     return [
-        snapshot_check(ctx, action, snapshot)
+        resource_check(ctx, action, snapshot)
         if snapshot
         else unresolved(ctx, action, "snapshot", req["SnapshotId"])
     ]
@@ -200,7 +198,7 @@ def _copy_image_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[Che
         ctx, "ec2:CopyImage", "image", req, _new_image_keys(source.root_device_type if source else "ebs")
     )
     if source is not None:
-        yield image_check(ctx, "ec2:CopyImage", source)
+        yield resource_check(ctx, "ec2:CopyImage", source)
     else:
         yield unresolved(ctx, "ec2:CopyImage", "image", req["SourceImageId"], req.get("SourceRegion"))
     yield from creating(ctx, "ec2:CopyImage", "snapshot", req)
@@ -209,4 +207,4 @@ def _copy_image_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterator[Che
 @authorizes("ec2", "DeregisterImage", "ModifyImageAttribute", "ResetImageAttribute", "DescribeImageAttribute")
 def _image_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     image, action = _image(ctx, req.get("ImageId")), f"ec2:{ctx.action}"
-    return [image_check(ctx, action, image) if image else unresolved(ctx, action, "image", req["ImageId"])]
+    return [resource_check(ctx, action, image) if image else unresolved(ctx, action, "image", req["ImageId"])]

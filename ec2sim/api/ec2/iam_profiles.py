@@ -8,31 +8,47 @@ the association is gone from then on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, Check
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.instance_attributes import find_instance
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.plans import InstancesPlan, resolve_instances
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import pass_role
 from ec2sim.api.registry import ec2_action
 from ec2sim.iam.propagation import pending, visible
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.iam.entities import InstanceProfile
 
 ASSOCIATION_PREFIX = "iip-assoc-"
 
 
-def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAssociation:
-    """An association for ``IamInstanceProfile={"Name"|"Arn": ...}``: the profile must exist in
-    the caller's account, and it and its role must have propagated (``--iam-propagation-seconds``)."""
+def find_profile(ctx: RequestContext, spec: dict[str, Any] | None) -> InstanceProfile | None:
+    """The instance profile ``IamInstanceProfile={"Name"|"Arn": ...}`` names, if it exists."""
+    return ctx.iam.find_instance_profile(spec.get("Arn") or spec.get("Name") or "") if spec else None
+
+
+def pass_profile_roles(ctx: RequestContext, profile: InstanceProfile | None) -> list[Check]:
+    """iam:PassRole on the role of the instance profile a request hands to EC2."""
+    return [pass_role(ctx, name, "ec2.amazonaws.com") for name in profile.role_names] if profile else []
+
+
+def check_profile(
+    ctx: RequestContext, spec: dict[str, Any], profile: InstanceProfile | None
+) -> InstanceProfile:
+    """`profile` (what `spec` named) if an instance can have it: it must exist in the caller's
+    account, and it and its role must have propagated (``--iam-propagation-seconds``)."""
     arn, name = spec.get("Arn"), spec.get("Name")
     if arn is not None and name is not None:
         raise AwsError(
             "InvalidParameterCombination",
             "The parameter 'iamInstanceProfile.name' may not be used in combination with 'iamInstanceProfile.arn'",
         )
-    profile = ctx.iam.find_instance_profile(arn or name or "")
     changes = pending(ctx.iam, ctx.now)
     if profile is None or not (
         visible(changes, "instance-profile", profile.name)
@@ -44,9 +60,49 @@ def resolve_profile(ctx: RequestContext, spec: dict[str, Any]) -> IamProfileAsso
             f"Value ({value}) for parameter iamInstanceProfile.{member} is invalid. "
             f"Invalid IAM Instance Profile {noun}",
         )
+    return profile
+
+
+def association(ctx: RequestContext, profile: InstanceProfile) -> IamProfileAssociation:
     return IamProfileAssociation(
         ctx.ec2.ids.hex_id("iip-assoc"), profile.arn, profile.id, "associated", ctx.now
     )
+
+
+@dataclass
+class AssociationPlan(InstancesPlan):
+    """The instance (by id, or holding the association named) and the profile the request names."""
+
+    profile: InstanceProfile | None = None
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        if self.found:
+            yield from super().checks(ctx)
+        else:  # no association by that id: nothing to name but the action
+            yield Check(f"ec2:{ctx.action}")
+        yield from pass_profile_roles(ctx, self.profile)
+
+
+def _plan_associate(ctx: RequestContext, req: dict[str, Any]) -> AssociationPlan:
+    plan = AssociationPlan({}, profile=find_profile(ctx, req.get("IamInstanceProfile")))
+    resolve_instances(ctx, [req.get("InstanceId", "")], plan)
+    return plan
+
+
+def _plan_association(ctx: RequestContext, req: dict[str, Any]) -> AssociationPlan:
+    """The instance holding the association AssociationId names, or AWS's error."""
+    plan = AssociationPlan({}, profile=find_profile(ctx, req.get("IamInstanceProfile")))
+    association_id = req.get("AssociationId", "")
+    instance = ctx.ec2.iam_associations.get(association_id)
+    if instance is not None:
+        plan.found, plan.instances = {instance.id: instance}, [instance]
+    elif not association_id.startswith(ASSOCIATION_PREFIX):
+        plan.fail(AwsError("InvalidParameterValue", "Invalid value for associationId."))
+    else:
+        plan.fail(
+            AwsError("InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist")
+        )
+    return plan
 
 
 def _view(instance: Instance, association: IamProfileAssociation, state: str | None = None) -> dict[str, Any]:
@@ -65,7 +121,7 @@ def _associated(region: Ec2Region) -> list[Instance]:
 
 
 def _find_association(region: Ec2Region, association_id: str) -> Instance:
-    """The instance holding an association, or AWS's error."""
+    """The instance holding an association, or AWS's error (DescribeIamInstanceProfileAssociations)."""
     if not association_id.startswith(ASSOCIATION_PREFIX):
         raise AwsError("InvalidParameterValue", "Invalid value for associationId.")
     found = region.iam_associations.get(association_id)
@@ -76,9 +132,11 @@ def _find_association(region: Ec2Region, association_id: str) -> Instance:
     return found
 
 
-@ec2_action("AssociateIamInstanceProfile")
-def associate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    instance = find_instance(ctx, req["InstanceId"])
+@ec2_action("AssociateIamInstanceProfile", resolve=_plan_associate)
+def associate_iam_instance_profile(
+    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+) -> dict[str, Any]:
+    instance = plan.instance
     if instance.state not in ("running", "stopped"):
         raise AwsError(
             "IncorrectInstanceState",
@@ -86,9 +144,9 @@ def associate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> 
         )
     if instance.iam_profile is not None:
         raise AwsError("IncorrectState", f"There is an existing association for instance {instance.id}")
-    association = resolve_profile(ctx, req["IamInstanceProfile"])
-    ctx.ec2.set_iam_profile(instance, association)
-    return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
+    new = association(ctx, check_profile(ctx, req["IamInstanceProfile"], plan.profile))
+    ctx.ec2.set_iam_profile(instance, new)
+    return {"IamInstanceProfileAssociation": _view(instance, new, "associating")}
 
 
 _ASSOCIATION_FILTERS = FilterSet(
@@ -100,7 +158,7 @@ _ASSOCIATION_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeIamInstanceProfileAssociations")
+@ec2_action("DescribeIamInstanceProfileAssociations", resolve=NO_RESOURCES)
 def describe_iam_instance_profile_associations(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ids = req.get("AssociationIds")
     if ids:
@@ -109,24 +167,29 @@ def describe_iam_instance_profile_associations(ctx: RequestContext, req: dict[st
         instances = _associated(ctx.ec2)
     instances = _ASSOCIATION_FILTERS.apply(instances, req.get("Filters"))
     page, token = paginate(instances, req)
-    return {"IamInstanceProfileAssociations": [_view(i, i.iam_profile) for i in page], "NextToken": token}
+    views = [_view(i, i.iam_profile) for i in page if i.iam_profile is not None]  # each has one
+    return {"IamInstanceProfileAssociations": views, "NextToken": token}
 
 
-@ec2_action("ReplaceIamInstanceProfileAssociation")
-def replace_iam_instance_profile_association(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+@ec2_action("ReplaceIamInstanceProfileAssociation", resolve=_plan_association)
+def replace_iam_instance_profile_association(
+    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+) -> dict[str, Any]:
     """Only a running instance's association can be replaced; the new one has a new id."""
-    association_id = req["AssociationId"]
-    instance = _find_association(ctx.ec2, association_id)
+    association_id, instance = req["AssociationId"], plan.instance
     if instance.state != "running":
         raise AwsError("IncorrectState", f"The association {association_id} is not the active association")
-    association = resolve_profile(ctx, req["IamInstanceProfile"])
-    ctx.ec2.set_iam_profile(instance, association)
-    return {"IamInstanceProfileAssociation": _view(instance, association, "associating")}
+    new = association(ctx, check_profile(ctx, req["IamInstanceProfile"], plan.profile))
+    ctx.ec2.set_iam_profile(instance, new)
+    return {"IamInstanceProfileAssociation": _view(instance, new, "associating")}
 
 
-@ec2_action("DisassociateIamInstanceProfile")
-def disassociate_iam_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    instance = _find_association(ctx.ec2, req["AssociationId"])
-    association = instance.iam_profile
+@ec2_action("DisassociateIamInstanceProfile", resolve=_plan_association)
+def disassociate_iam_instance_profile(
+    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+) -> dict[str, Any]:
+    instance = plan.instance
+    current = instance.iam_profile
+    assert current is not None  # the instance was found by its association
     ctx.ec2.set_iam_profile(instance, None)
-    return {"IamInstanceProfileAssociation": _view(instance, association, "disassociating")}
+    return {"IamInstanceProfileAssociation": _view(instance, current, "disassociating")}

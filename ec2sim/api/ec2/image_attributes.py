@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.image_views import check_account_id, device_view, owned_image, visible_image
 from ec2sim.api.errors import AwsError
@@ -66,7 +67,7 @@ def _attribute(image: Image, name: str) -> dict[str, Any]:
     return answers[name]()
 
 
-@ec2_action("DescribeImageAttribute")
+@ec2_action("DescribeImageAttribute", resolve=legacy_rule)
 def describe_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     name = req["Attribute"]
     image = (
@@ -154,7 +155,7 @@ def _modify_launch_permission(ctx: RequestContext, image: Image, req: dict[str, 
     _apply_permissions(ctx, image, remove, False)
 
 
-@ec2_action("ModifyImageAttribute")
+@ec2_action("ModifyImageAttribute", resolve=legacy_rule)
 def modify_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     image = owned_image(ctx, req["ImageId"])
     attribute = req.get("Attribute")
@@ -174,7 +175,7 @@ def modify_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid.")
 
 
-@ec2_action("ResetImageAttribute")
+@ec2_action("ResetImageAttribute", resolve=legacy_rule)
 def reset_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     """Only launchPermission can be reset (as the model's enum says): back to private."""
     image = owned_image(ctx, req["ImageId"])

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet, as_text
 from ec2sim.api.ec2.paging import paginate
@@ -255,7 +256,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Image]:
     return list(unique.values())
 
 
-@ec2_action("DescribeImages")
+@ec2_action("DescribeImages", resolve=NO_RESOURCES)
 def describe_images(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("ImageIds") and req.get("MaxResults") is not None:
         raise AwsError(

@@ -12,6 +12,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
+from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.image_views import check_name, check_source_region, owned_image, visible_image
@@ -158,7 +159,7 @@ def _instance_devices(
     return devices
 
 
-@ec2_action("CreateImage")
+@ec2_action("CreateImage", resolve=legacy_rule)
 def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     (instance,) = find_instances(ctx, [req["InstanceId"]])
     if instance.state not in ("running", "stopped"):
@@ -252,7 +253,7 @@ def _check_enums(req: dict[str, Any]) -> None:
             raise AwsError("InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid.")
 
 
-@ec2_action("RegisterImage")
+@ec2_action("RegisterImage", resolve=legacy_rule)
 def register_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     check_name(ctx, req["Name"])
     _check_enums(req)
@@ -329,7 +330,7 @@ def _copied_devices(
     return devices
 
 
-@ec2_action("CopyImage")
+@ec2_action("CopyImage", resolve=legacy_rule)
 def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     token = req.get("ClientToken")
     if token:
@@ -380,7 +381,7 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 # DeregisterImage -------------------------------------------------------------------
 
 
-@ec2_action("DeregisterImage")
+@ec2_action("DeregisterImage", resolve=legacy_rule)
 def deregister_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """The image goes; its snapshots stay unless DeleteAssociatedSnapshots; instances keep running."""
     image = owned_image(ctx, req["ImageId"])

@@ -15,10 +15,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.instance_views import block_device_mappings, find_instances
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.plans import InstancesPlan, instances_resolver, plan_instance
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instance_types import architecture, is_instance_type
@@ -143,7 +145,7 @@ def _status_candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Instanc
     return find_instances(ctx, ids)
 
 
-@ec2_action("DescribeInstanceStatus")
+@ec2_action("DescribeInstanceStatus", resolve=NO_RESOURCES)
 def describe_instance_status(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Status checks; only running instances unless IncludeAllInstances (even for given ids)."""
     instances = _status_candidates(ctx, req)
@@ -196,19 +198,27 @@ _DESCRIBERS: dict[str, tuple[str, Describer]] = {
 }
 
 
+def _instance_id(req: dict[str, Any]) -> list[str]:
+    return [req.get("InstanceId", "")]
+
+
 def _unknown_attribute(attribute: str) -> AwsError:
     return AwsError(
         "InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute."
     )
 
 
-@ec2_action("DescribeInstanceAttribute")
-def describe_instance_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    attribute = req["Attribute"]
-    if attribute not in _DESCRIBERS:
-        raise _unknown_attribute(attribute)
-    instance = find_instance(ctx, req["InstanceId"])
-    member, describe = _DESCRIBERS[attribute]
+def _known_attribute(req: dict[str, Any]) -> None:
+    if req["Attribute"] not in _DESCRIBERS:
+        raise _unknown_attribute(req["Attribute"])
+
+
+@ec2_action("DescribeInstanceAttribute", resolve=instances_resolver(_instance_id, _known_attribute))
+def describe_instance_attribute(
+    ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan
+) -> dict[str, Any]:
+    instance = plan.instance
+    member, describe = _DESCRIBERS[req["Attribute"]]
     return {"InstanceId": instance.id, member: describe(ctx.ec2, instance)}
 
 
@@ -346,7 +356,10 @@ def _set_block_devices(region: Ec2Region, instance: Instance, mappings: Any) -> 
 
 
 def _setter(field: str) -> Callable[[Ec2Region, Instance, Any], None]:
-    return lambda region, instance, value: region.instances.update(instance, **{field: value})
+    def set_field(region: Ec2Region, instance: Instance, value: Any) -> None:
+        region.instances.update(instance, **{field: value})
+
+    return set_field
 
 
 def _unmodifiable(attribute: str) -> Callable[[Ec2Region, Instance, Any], None]:
@@ -360,8 +373,8 @@ _SETTERS: dict[str, Callable[[Ec2Region, Instance, Any], None]] = {
     "instanceType": _set_instance_type,
     "kernel": _setter("kernel_id"),
     "ramdisk": _setter("ramdisk_id"),
-    "userData": lambda region, instance, value: region.instances.update(
-        instance, user_data=checked_user_data(value)
+    "userData": lambda region, instance, value: _setter("user_data")(
+        region, instance, checked_user_data(value)
     ),
     "disableApiTermination": _setter("disable_api_termination"),
     "disableApiStop": _setter("disable_api_stop"),
@@ -379,9 +392,9 @@ _SETTERS: dict[str, Callable[[Ec2Region, Instance, Any], None]] = {
 }
 
 
-@ec2_action("ModifyInstanceAttribute")
-def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
-    instance = find_instance(ctx, req["InstanceId"])
+@ec2_action("ModifyInstanceAttribute", resolve=plan_instance)
+def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> None:
+    instance = plan.instance
     attribute, value = _requested_change(req)
     if instance.state == "terminated":
         raise AwsError(
@@ -398,19 +411,20 @@ def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
 _RESETTABLE = ("kernel", "ramdisk", "sourceDestCheck")
 
 
-@ec2_action("ResetInstanceAttribute")
-def reset_instance_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
-    """kernel and ramdisk go back to none (stopped instances only), sourceDestCheck to true."""
-    attribute = req["Attribute"]
-    if attribute not in _DESCRIBERS:
-        raise _unknown_attribute(attribute)
-    if attribute not in _RESETTABLE:
+def _resettable(req: dict[str, Any]) -> None:
+    _known_attribute(req)
+    if req["Attribute"] not in _RESETTABLE:
         raise AwsError(
             "InvalidParameterValue",
-            f"Value ({attribute}) for parameter attribute is invalid. "
+            f"Value ({req['Attribute']}) for parameter attribute is invalid. "
             f"Only kernel, ramdisk and sourceDestCheck can be reset.",
         )
-    instance = find_instance(ctx, req["InstanceId"])
+
+
+@ec2_action("ResetInstanceAttribute", resolve=instances_resolver(_instance_id, _resettable))
+def reset_instance_attribute(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> None:
+    """kernel and ramdisk go back to none (stopped instances only), sourceDestCheck to true."""
+    attribute, instance = req["Attribute"], plan.instance
     if attribute == "sourceDestCheck":
         _set_source_dest_check(ctx.ec2, instance, True)
         return
@@ -451,10 +465,12 @@ def _metadata_changes(req: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-@ec2_action("ModifyInstanceMetadataOptions")
-def modify_instance_metadata_options(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+@ec2_action("ModifyInstanceMetadataOptions", resolve=plan_instance)
+def modify_instance_metadata_options(
+    ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan
+) -> dict[str, Any]:
     """Changes only the options given; AWS answers ``State: pending`` while they apply."""
-    instance = find_instance(ctx, req["InstanceId"])
+    instance = plan.instance
     changes = _metadata_changes(req)
     if instance.state in ("shutting-down", "terminated"):
         raise AwsError(

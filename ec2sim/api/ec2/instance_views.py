@@ -14,33 +14,18 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 
 _static: weakref.WeakKeyDictionary[Instance, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _GONE = frozenset({"terminated"})  # states in which an instance has no network presence
-
-
-def private_dns_name(region: str, address: str) -> str:
-    host = "ip-" + address.replace(".", "-")
-    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"
-
-
-def public_dns_name(region: str, address: str | None) -> str:
-    if not address:
-        return ""
-    host = "ec2-" + address.replace(".", "-")
-    return (
-        f"{host}.compute-1.amazonaws.com"
-        if region == "us-east-1"
-        else f"{host}.{region}.compute.amazonaws.com"
-    )
 
 
 def _current_boot_mode(boot_mode: str | None) -> str:
@@ -475,7 +460,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
     return table
 
 
-@ec2_action("DescribeInstances")
+@ec2_action("DescribeInstances", resolve=NO_RESOURCES)
 def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("InstanceIds") and req.get("MaxResults") is not None:
         raise AwsError(

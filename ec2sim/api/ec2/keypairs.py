@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
@@ -69,7 +70,7 @@ def _add(
     return ctx.ec2.key_pairs.add(key)
 
 
-@ec2_action("CreateKeyPair")
+@ec2_action("CreateKeyPair", resolve=legacy_rule)
 def create_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     key_type, key_format = req.get("KeyType", "rsa"), req.get("KeyFormat", "pem")
     _check_name(ctx.ec2, req["KeyName"])
@@ -87,7 +88,7 @@ def create_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@ec2_action("ImportKeyPair")
+@ec2_action("ImportKeyPair", resolve=legacy_rule)
 def import_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     _check_name(ctx.ec2, req["KeyName"])
     tags = _tags(req)
@@ -116,7 +117,7 @@ def _by_names(region: Ec2Region, names: list[str]) -> list[KeyPair]:
     return found
 
 
-@ec2_action("DescribeKeyPairs")
+@ec2_action("DescribeKeyPairs", resolve=NO_RESOURCES)
 def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     keys: list[KeyPair] = list(ctx.ec2.key_pairs)
     if req.get("KeyNames"):
@@ -141,10 +142,11 @@ def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, An
     }
 
 
-@ec2_action("DeleteKeyPair")
+@ec2_action("DeleteKeyPair", resolve=legacy_rule)
 def delete_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """By id an unknown key is NotFound; by name AWS answers success whether or not it existed."""
     key_id, name = req.get("KeyPairId"), req.get("KeyName")
+    key: KeyPair | None
     if key_id:
         key = find_ids(ctx.ec2.key_pairs, [key_id], "InvalidKeyPair.NotFound", "key pair ID")[0]
     elif name:

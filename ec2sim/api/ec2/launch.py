@@ -1,37 +1,51 @@
-"""RunInstances: validate the request into a `LaunchPlan`, then build each instance.
+"""RunInstances: resolve the request into a `LaunchPlan`, then build each instance.
 
-Validation happens completely before anything is created, so a failed launch
-leaves no trace; building an instance allocates its address, primary network
-interface and EBS volumes (the image's mappings merged with the request's).
+The plan looks up every resource the launch uses, once: the image, subnet, security groups,
+key pair and instance profile, and the new volumes (the image's mappings merged with the
+request's). It yields RunInstances' checks from them: the new instance (``instance/*``: type,
+zone, profile, metadata options, tenancy, request tags), the image, the subnet and the new
+network interface, each security group, each new volume and the key pair (those that don't
+resolve: on the ARN the request names); passing an instance profile also needs iam:PassRole on
+its role, and TagSpecifications need ec2:CreateTags with ec2:CreateAction = "RunInstances" on
+each resource type they tag. It records the first error in AWS's order, raised once the caller
+is authorized, before anything is created: a failed launch leaves no trace. Building an
+instance allocates its address, primary network interface and EBS volumes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.authz import (
+    Keys,
+    arn,
+    key_by_name,
+    region_keys,
+    resource_check,
+    spec_tags,
+    tag_on_create,
+    unresolved,
+    vpc_arn,
+)
 from ec2sim.api.ec2.common import fingerprint
-from ec2sim.api.ec2.iam_profiles import resolve_profile
+from ec2sim.api.ec2.iam_profiles import check_profile, find_profile, pass_profile_roles
 from ec2sim.api.ec2.instance_attributes import check_architecture, checked_user_data
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.volumes import IOPS_LIMITS, checked_settings, usable_snapshot
 from ec2sim.api.errors import AwsError
+from ec2sim.iam.context_keys import request_tags
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, find_image
-from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, cpu_options, is_instance_type
-from ec2sim.store.ec2.instances import (
-    BlockDevice,
-    IamProfileAssociation,
-    Instance,
-    allocate_private_ip,
-    default_metadata_options,
-    new_mac_address,
-    new_public_ip,
-)
-from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet
-from ec2sim.store.ec2.volumes import Volume, default_kms_key
+from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, is_instance_type
+from ec2sim.store.ec2.instances import Instance, default_metadata_options
+from ec2sim.store.ec2.keypairs import KeyPair
+from ec2sim.store.ec2.network import SecurityGroup, Subnet
+from ec2sim.store.iam.entities import InstanceProfile
+from ec2sim.store.resources import flag
 
 CLIENT_TOKEN_LIMIT = 64
 TAGGABLE = ("instance", "volume", "network-interface")
@@ -46,31 +60,121 @@ _ENUMS = {
 
 
 @dataclass
-class LaunchPlan:
-    """Everything a valid RunInstances request resolves to."""
+class LaunchPlan(Plan):
+    """Everything a RunInstances request resolves to (what doesn't resolve stays None)."""
 
-    image: Image
-    instance_type: str
-    subnet: Subnet
-    groups: list[SecurityGroup]
-    count: int
-    devices: list[ImageBlockDevice]
-    tags: dict[str, dict[str, str]]
-    metadata_options: dict[str, Any]
-    key_name: str | None = None
+    req: dict[str, Any]
+    image: Image | None = None
+    subnet: Subnet | None = None
+    groups: list[SecurityGroup] = field(default_factory=list)
+    missing_groups: list[str] = field(default_factory=list)  # SecurityGroupIds that don't resolve
+    key: KeyPair | None = None
+    profile: InstanceProfile | None = None
+    instance_type: str = DEFAULT_INSTANCE_TYPE
+    count: int = 0
+    devices: list[ImageBlockDevice] = field(default_factory=list)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    metadata_options: dict[str, Any] = field(default_factory=dict)
     user_data: str | None = None
-    profile: dict[str, Any] | None = None
     fingerprint: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
+    earlier: list[Instance] = field(default_factory=list)  # what an earlier request, same ClientToken, made
+
+    def attempt(self, step: Callable[[], object]) -> None:
+        """Run one validation step; its error is the plan's unless an earlier step failed."""
+        try:
+            step()
+        except AwsError as error:
+            self.fail(error)
+
+    @property
+    def zone(self) -> str | None:
+        return (
+            self.subnet.availability_zone
+            if self.subnet
+            else (self.req.get("Placement") or {}).get("AvailabilityZone")
+        )
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        req, subnet, zone = self.req, self.subnet, self.zone
+        yield _new(ctx, "instance", self._instance_keys(), self.tags["instance"])
+        if self.image is not None:
+            yield resource_check(ctx, _ACTION, self.image)
+        elif req.get("ImageId"):
+            yield unresolved(ctx, _ACTION, "image", req["ImageId"])
+        if subnet is None and req.get("SubnetId"):
+            yield unresolved(ctx, _ACTION, "subnet", req["SubnetId"])
+        if subnet is not None:
+            yield resource_check(ctx, _ACTION, subnet)
+            interface: Keys = {
+                "ec2:Subnet": arn(ctx, "subnet", subnet.id),
+                "ec2:Vpc": vpc_arn(ctx, subnet.vpc_id),
+                "ec2:AvailabilityZone": subnet.availability_zone,
+            }
+            yield _new(ctx, "network-interface", interface, self.tags["network-interface"])
+        for group in self.groups:
+            yield resource_check(ctx, _ACTION, group)
+        for group_id in self.missing_groups:
+            yield unresolved(ctx, _ACTION, "security-group", group_id)
+        for device in self.devices:
+            keys = _device_keys(device)
+            yield _new(
+                ctx, "volume", {"ec2:AvailabilityZone": zone, **keys} if zone else keys, self.tags["volume"]
+            )
+        if req.get("KeyName"):
+            key = self.key
+            yield (
+                resource_check(ctx, _ACTION, key)
+                if key
+                else unresolved(ctx, _ACTION, "key-pair", req["KeyName"])
+            )
+        yield from pass_profile_roles(ctx, self.profile)
+        for kind, kind_tags in self.tags.items():
+            if kind_tags:
+                yield tag_on_create(ctx, arn(ctx, kind, "*"), kind_tags)
+
+    def _instance_keys(self) -> Keys:
+        req, options = self.req, self.metadata_options
+        keys: Keys = {
+            "ec2:InstanceType": req.get("InstanceType", DEFAULT_INSTANCE_TYPE),
+            "ec2:Tenancy": (req.get("Placement") or {}).get("Tenancy", "default"),
+            "ec2:EbsOptimized": flag(bool(req.get("EbsOptimized"))),
+            "ec2:MetadataHttpTokens": options["HttpTokens"],
+            "ec2:MetadataHttpEndpoint": options["HttpEndpoint"],
+            "ec2:MetadataHttpPutResponseHopLimit": str(options["HttpPutResponseHopLimit"]),
+            "ec2:InstanceMetadataTags": options["InstanceMetadataTags"],
+        }
+        if self.image is not None:
+            keys["ec2:RootDeviceType"] = self.image.root_device_type
+        if self.zone:
+            keys["ec2:AvailabilityZone"] = self.zone
+        if self.profile is not None:
+            keys["ec2:InstanceProfile"] = self.profile.arn
+        return keys
+
+
+_ACTION = "ec2:RunInstances"
+
+
+def _new(ctx: RequestContext, kind: str, keys: Keys, tags: dict[str, str]) -> Check:
+    return Check(_ACTION, arn(ctx, kind, "*"), region_keys(ctx, {**keys, **request_tags(tags)}))
+
+
+def _device_keys(device: ImageBlockDevice) -> Keys:
+    keys: Keys = {"ec2:VolumeType": device.volume_type, "ec2:Encrypted": flag(device.encrypted)}
+    if device.volume_size:
+        keys["ec2:VolumeSize"] = str(device.volume_size)
+    if device.iops is not None:
+        keys["ec2:VolumeIops"] = str(device.iops)
+    return keys
 
 
 def _invalid(value: Any, parameter: str) -> AwsError:
     return AwsError("InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid.")
 
 
-def _check_enum(name: str, value: Any) -> None:
+def _check_enum(plan: LaunchPlan, name: str, value: Any) -> None:
     if value is not None and value not in _ENUMS[name]:
-        raise _invalid(value, name[:1].lower() + name[1:])
+        plan.fail(_invalid(value, name[:1].lower() + name[1:]))
 
 
 # Validation -----------------------------------------------------------------------
@@ -89,12 +193,11 @@ def _counts(req: dict[str, Any]) -> tuple[int, int]:
     return low, high
 
 
-def _image(ctx: RequestContext, image_id: str | None) -> Image:
+def _check_image(ctx: RequestContext, image_id: str | None, image: Image | None) -> Image:
     if not image_id:
         raise AwsError("MissingParameter", "The request must contain the parameter ImageId")
     if not _AMI_ID.fullmatch(image_id):
         raise AwsError("InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")')
-    image = find_image(ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images)
     if image is None or not image.launchable_by(ctx.account_id):
         raise AwsError("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
     return image
@@ -108,12 +211,17 @@ def _instance_type(req: dict[str, Any], image: Image) -> str:
     return name
 
 
-def _subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet:
+def _find_subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet | None:
     """The request's subnet, else the default subnet of its zone (or of the first zone)."""
+    if req.get("SubnetId"):
+        return ctx.ec2.subnets.get(req["SubnetId"])
+    return ctx.ec2.default_subnet((req.get("Placement") or {}).get("AvailabilityZone"))
+
+
+def _check_subnet(ctx: RequestContext, req: dict[str, Any], subnet: Subnet | None) -> Subnet:
     zone_name = (req.get("Placement") or {}).get("AvailabilityZone")
     subnet_id = req.get("SubnetId")
     if subnet_id:
-        subnet = ctx.ec2.subnets.get(subnet_id)
         if subnet is None:
             raise AwsError("InvalidSubnetID.NotFound", f"The subnet ID '{subnet_id}' does not exist")
         if zone_name and zone_name != subnet.availability_zone:
@@ -121,7 +229,6 @@ def _subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet:
         return subnet
     if zone_name and ctx.ec2.zone(zone_name) is None:
         raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{zone_name}]")
-    subnet = ctx.ec2.default_subnet(zone_name)
     if subnet is None:
         raise AwsError(
             "MissingInput",
@@ -130,82 +237,110 @@ def _subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet:
     return subnet
 
 
-def _groups(ctx: RequestContext, req: dict[str, Any], subnet: Subnet) -> list[SecurityGroup]:
-    """SecurityGroupIds, SecurityGroups (names, in the default VPC), else the VPC's default group."""
-    groups: list[SecurityGroup] = []
-    for group_id in req.get("SecurityGroupIds") or ():
+def _resolve_groups(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) -> None:
+    """SecurityGroupIds and SecurityGroups (names in the subnet's VPC), else the VPC's default group;
+    validated in AWS's order once the subnet is."""
+    ids = req.get("SecurityGroupIds") or []
+    by_id = {group_id: ctx.ec2.security_groups.get(group_id) for group_id in ids}
+    names = req.get("SecurityGroups") or []
+    vpc_id = plan.subnet.vpc_id if plan.subnet else None
+    in_vpc = {g.name: g for g in ctx.ec2.security_groups.where("vpc_id", vpc_id)} if vpc_id and names else {}
+    groups = [g for g in by_id.values() if g is not None] + [in_vpc[n] for n in names if n in in_vpc]
+    if not ids and not names and vpc_id:
+        default = ctx.ec2.default_security_group(vpc_id)
+        groups = [default] if default is not None else []
+    plan.groups = list({g.id: g for g in groups}.values())
+    plan.missing_groups = [group_id for group_id, group in by_id.items() if group is None]
+    subnet = plan.subnet
+    if plan.error is None and subnet is not None:
+        plan.attempt(lambda: _check_groups(ids, by_id, names, in_vpc, subnet, ctx.ec2.default_vpc_id))
+
+
+def _check_groups(
+    ids: list[str],
+    by_id: dict[str, SecurityGroup | None],
+    names: list[str],
+    in_vpc: dict[str, SecurityGroup],
+    subnet: Subnet,
+    default_vpc_id: str | None,
+) -> None:
+    for group_id in ids:
         if not group_id.startswith("sg-"):
             raise AwsError("InvalidGroupId.Malformed", f'Invalid id: "{group_id}" (expecting "sg-...")')
-        group = ctx.ec2.security_groups.get(group_id)
-        if group is None:
+        if by_id[group_id] is None:
             raise AwsError("InvalidGroup.NotFound", f"The security group '{group_id}' does not exist")
-        groups.append(group)
-    names = req.get("SecurityGroups") or ()
-    if names and subnet.vpc_id != ctx.ec2.default_vpc_id:
+    if names and subnet.vpc_id != default_vpc_id:
         raise AwsError(
             "InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet"
         )
     for name in names:
-        group = next(
-            (g for g in ctx.ec2.security_groups.where("vpc_id", subnet.vpc_id) if g.name == name), None
-        )
-        if group is None:
+        if name not in in_vpc:
             raise AwsError(
                 "InvalidGroup.NotFound",
                 f"The security group '{name}' does not exist in default VPC '{subnet.vpc_id}'",
             )
-        groups.append(group)
-    for group in groups:
+    for group in [g for g in by_id.values() if g is not None] + [in_vpc[n] for n in names]:
         if group.vpc_id != subnet.vpc_id:
             raise AwsError(
                 "InvalidParameter",
                 f"Security group {group.id} and subnet {subnet.id} belong to different networks.",
             )
-    if not groups:
-        default = ctx.ec2.default_security_group(subnet.vpc_id)
-        groups = [default] if default is not None else []
-    return list({g.id: g for g in groups}.values())
 
 
-def _key_name(ctx: RequestContext, key_name: str | None) -> str | None:
-    if key_name is not None and next(iter(ctx.ec2.key_pairs.where("name", key_name)), None) is None:
-        raise AwsError("InvalidKeyPair.NotFound", f"The key pair '{key_name}' does not exist")
-    return key_name
-
-
-def _metadata_options(req: dict[str, Any], image: Image) -> dict[str, Any]:
-    options = default_metadata_options(image.imds_support)
+def _metadata_options(req: dict[str, Any], image: Image | None, plan: LaunchPlan) -> dict[str, Any]:
+    options = default_metadata_options(image.imds_support if image is not None else None)
     for name, value in (req.get("MetadataOptions") or {}).items():
         if name == "HttpPutResponseHopLimit":
             if not 1 <= value <= 64:
-                raise _invalid(value, "HttpPutResponseHopLimit")
+                plan.fail(_invalid(value, "HttpPutResponseHopLimit"))
         else:
-            _check_enum(name, value)
+            _check_enum(plan, name, value)
         options[name] = value
     return options
 
 
 def _block_devices(
-    ctx: RequestContext, image: Image, mappings: list[dict[str, Any]] | None
+    ctx: RequestContext, image: Image | None, mappings: list[dict[str, Any]] | None, plan: LaunchPlan
 ) -> list[ImageBlockDevice]:
-    """The image's EBS mappings with the request's merged over them (NoDevice drops one)."""
-    devices = {d.device_name: d for d in image.block_devices if not d.no_device and d.virtual_name is None}
+    """The image's EBS mappings with the request's merged over them (NoDevice drops one); a
+    mapping that isn't valid is kept as the request wrote it (its volume is still checked)."""
+    base_devices = image.block_devices if image is not None else ()
+    devices = {d.device_name: d for d in base_devices if not d.no_device and d.virtual_name is None}
     for mapping in mappings or ():
         name = mapping.get("DeviceName")
         if not name:
-            raise AwsError("InvalidBlockDeviceMapping", "The device name must be specified.")
+            plan.fail(AwsError("InvalidBlockDeviceMapping", "The device name must be specified."))
+            name = ""
         if "NoDevice" in mapping:
-            if name == image.root_device_name:
-                raise AwsError(
-                    "InvalidBlockDeviceMapping",
-                    f"The device '{name}' is the root device and cannot be suppressed.",
+            if image is not None and name == image.root_device_name:
+                plan.fail(
+                    AwsError(
+                        "InvalidBlockDeviceMapping",
+                        f"The device '{name}' is the root device and cannot be suppressed.",
+                    )
                 )
             devices.pop(name, None)
             continue
         if "VirtualName" in mapping or "Ebs" not in mapping:
             continue  # instance store: not emulated as volumes
-        devices[name] = _merged_device(ctx, name, devices.get(name), mapping["Ebs"])
+        base, ebs = devices.get(name), mapping["Ebs"]
+        try:
+            devices[name] = _merged_device(ctx, name, base, ebs)
+        except AwsError as error:
+            plan.fail(error)
+            devices[name] = _as_written(name, base, ebs)
     return list(devices.values())
+
+
+def _as_written(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]) -> ImageBlockDevice:
+    """A mapping that didn't validate, as far as the request and the image say."""
+    return ImageBlockDevice(
+        name,
+        volume_size=ebs.get("VolumeSize", base.volume_size if base else 0),
+        volume_type=ebs.get("VolumeType", base.volume_type if base else "gp2"),
+        encrypted=bool(ebs.get("Encrypted", base.encrypted if base else False)),
+        iops=ebs.get("Iops", base.iops if base else None),
+    )
 
 
 def _snapshot_size(
@@ -235,12 +370,14 @@ def _merged_device(
             f"Volume of size {size}GB is smaller than  snapshot '{snapshot_id}', expect size >= {snapshot_size}GB",
         )
     volume_type = ebs.get("VolumeType", base.volume_type if base else "gp2")
-    same = base is not None and base.volume_type == volume_type  # the image's performance carries over
+    same = (
+        base if base is not None and base.volume_type == volume_type else None
+    )  # its performance carries over
     iops, throughput = checked_settings(
         volume_type,
         size,
-        ebs.get("Iops", base.iops if same and volume_type in IOPS_LIMITS else None),
-        ebs.get("Throughput", base.throughput if same and volume_type == "gp3" else None),
+        ebs.get("Iops", same.iops if same and volume_type in IOPS_LIMITS else None),
+        ebs.get("Throughput", same.throughput if same and volume_type == "gp3" else None),
     )
     return ImageBlockDevice(
         name,
@@ -266,7 +403,7 @@ def check_client_token(token: str | None) -> None:
 def _quota(ctx: RequestContext, low: int, high: int) -> int:
     """How many of MinCount..MaxCount fit the account-region's limit of pending and running instances."""
     limit = ctx.config.instance_limit
-    active = sum(len(ctx.ec2.instances.where("state", state)) for state in ("pending", "running"))
+    active = sum(len(ctx.ec2.instances.where("state", state)) for state in ("pending", "running"))  # type: ignore[arg-type, misc]  # a dict view
     if active + low > limit:
         raise AwsError(
             "InstanceLimitExceeded",
@@ -277,149 +414,78 @@ def _quota(ctx: RequestContext, low: int, high: int) -> int:
     return min(high, limit - active)
 
 
+def _by_client_token(ctx: RequestContext, token: str) -> list[Instance]:
+    """Instances an earlier RunInstances with this ClientToken launched (same reservation)."""
+    first = next(iter(ctx.ec2.instances.where("client_token", token)), None)
+    return [] if first is None else list(ctx.ec2.instances.where("reservation_id", first.reservation_id))
+
+
 def plan_launch(ctx: RequestContext, req: dict[str, Any]) -> LaunchPlan:
-    """Validate a RunInstances request completely, before anything is created."""
-    low, high = _counts(req)
-    high = _quota(ctx, low, high)
-    image = _image(ctx, req.get("ImageId"))
-    instance_type = _instance_type(req, image)
-    key_name = _key_name(ctx, req.get("KeyName"))
-    subnet = _subnet(ctx, req)
-    groups = _groups(ctx, req, subnet)
-    free = subnet.available_ip_address_count
-    if free < low:
-        raise AwsError(
-            "InsufficientFreeAddressesInSubnet",
-            f"There are not enough free addresses in subnet '{subnet.id}' to satisfy the requested "
-            "number of instances.",
-        )
-    _check_enum("InstanceInitiatedShutdownBehavior", req.get("InstanceInitiatedShutdownBehavior"))
-    _profile(ctx, req.get("IamInstanceProfile"), ctx.now)  # validates it
+    """Resolve a RunInstances request completely, before anything is created."""
     specs = req.get("TagSpecifications")
-    return LaunchPlan(
-        image=image,
-        instance_type=instance_type,
-        subnet=subnet,
-        groups=groups,
-        count=min(high, free),
-        devices=_block_devices(ctx, image, req.get("BlockDeviceMappings")),
-        tags={kind: tags_for(specs, kind, TAGGABLE) for kind in TAGGABLE},
-        metadata_options=_metadata_options(req, image),
-        key_name=key_name,
-        user_data=checked_user_data(req.get("UserData")),
-        profile=req.get("IamInstanceProfile"),
-        fingerprint=fingerprint(req),
-        options=req,
-    )
+    plan = LaunchPlan(req, fingerprint=fingerprint(req))
+    token = req.get("ClientToken")
+    plan.attempt(lambda: check_client_token(token))
+    plan.earlier = _by_client_token(ctx, token) if token and plan.error is None else []
+    if plan.earlier and plan.earlier[0].request_fingerprint != plan.fingerprint:
+        plan.fail(
+            AwsError(
+                "IdempotentParameterMismatch",
+                "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+            )
+        )
+    validating = not plan.earlier  # a replay is answered with what the first request made
+    first_error = plan.error
+    image_id = req.get("ImageId")
+    plan.image = find_image(ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images) if image_id else None
+    plan.key = key_by_name(ctx, req["KeyName"]) if req.get("KeyName") is not None else None
+    plan.subnet = _find_subnet(ctx, req)
+    plan.profile = find_profile(ctx, req.get("IamInstanceProfile"))
+    if validating:
+        _validate(ctx, req, plan)
+    else:
+        _resolve_groups(ctx, req, plan)
+    plan.devices = _block_devices(ctx, plan.image, req.get("BlockDeviceMappings"), plan)
+    plan.tags = {kind: spec_tags(req, kind) for kind in TAGGABLE}
+    if plan.error is None:
+        plan.attempt(lambda: plan.tags.update({kind: tags_for(specs, kind, TAGGABLE) for kind in TAGGABLE}))
+    plan.metadata_options = _metadata_options(req, plan.image, plan)
+    if plan.error is None:
+        plan.attempt(lambda: setattr(plan, "user_data", checked_user_data(req.get("UserData"))))
+    if not validating:
+        plan.error = first_error  # a replay validates nothing more
+    return plan
 
 
-# Building -------------------------------------------------------------------------
-
-
-def build_instance(
-    ctx: RequestContext, plan: LaunchPlan, reservation_id: str, index: int
-) -> tuple[Instance, NetworkInterface, list[Volume]]:
-    """One instance of the plan, with its primary ENI and volumes (not yet stored)."""
-    req, image, subnet = plan.options, plan.image, plan.subnet
-    now = ctx.now.replace(microsecond=0)  # AWS reports launch and attach times in whole seconds
-    instance_id = ctx.ec2.ids.hex_id("i")
-    address = allocate_private_ip(ctx.ec2, subnet)
-    interface = NetworkInterface(
-        ctx.ec2.ids.hex_id("eni"),
-        ctx.account_id,
-        subnet.id,
-        subnet.vpc_id,
-        subnet.availability_zone,
-        address,
-        new_mac_address(),
-        group_ids=[g.id for g in plan.groups],
-        instance_id=instance_id,
-        attachment_id=ctx.ec2.ids.hex_id("eni-attach"),
-        tags=dict(plan.tags["network-interface"]),
-    )
-    volumes = [_volume(ctx, plan, device, instance_id, now) for device in plan.devices]
-    cores, threads = cpu_options(plan.instance_type)
-    monitoring = (req.get("Monitoring") or {}).get("Enabled")
-    instance = Instance(
-        instance_id,
-        owner_id=ctx.account_id,
-        reservation_id=reservation_id,
-        image_id=image.id,
-        instance_type=plan.instance_type,
-        availability_zone=subnet.availability_zone,
-        subnet_id=subnet.id,
-        vpc_id=subnet.vpc_id,
-        network_interface_id=interface.id,
-        private_ip_address=address,
-        launch_time=now,
-        ami_launch_index=index,
-        group_ids=[g.id for g in plan.groups],
-        key_name=plan.key_name,
-        public_ip_address=new_public_ip() if subnet.map_public_ip_on_launch else None,
-        client_token=req.get("ClientToken"),
-        user_data=plan.user_data,
-        architecture=image.architecture,
-        platform=image.platform,
-        platform_details=image.platform_details,
-        usage_operation=image.usage_operation,
-        root_device_name=image.root_device_name,
-        root_device_type=image.root_device_type,
-        virtualization_type=image.virtualization_type,
-        hypervisor=image.hypervisor,
-        boot_mode=image.boot_mode,
-        ena_support=image.ena_support,
-        ebs_optimized=bool(req.get("EbsOptimized")),
-        monitoring="enabled" if monitoring else "disabled",
-        tenancy=(req.get("Placement") or {}).get("Tenancy", "default"),
-        kernel_id=req.get("KernelId", image.kernel_id),
-        ramdisk_id=req.get("RamdiskId", image.ramdisk_id),
-        block_devices=[BlockDevice(v.device or "", v.id, now, v.delete_on_termination) for v in volumes],
-        iam_profile=_profile(ctx, plan.profile, now),
-        metadata_options=dict(plan.metadata_options),
-        disable_api_termination=bool(req.get("DisableApiTermination")),
-        disable_api_stop=bool(req.get("DisableApiStop")),
-        shutdown_behavior=req.get("InstanceInitiatedShutdownBehavior", "stop"),
-        cpu_core_count=cores,
-        cpu_threads_per_core=threads,
-        hibernation_configured=bool((req.get("HibernationOptions") or {}).get("Configured")),
-        enclave_enabled=bool((req.get("EnclaveOptions") or {}).get("Enabled")),
-        request_fingerprint=plan.fingerprint,
-        tags=dict(plan.tags["instance"]),
-    )
-    return instance, interface, volumes
-
-
-def _profile(ctx: RequestContext, spec: dict[str, Any] | None, now: datetime) -> IamProfileAssociation | None:
-    return resolve_profile(ctx, spec) if spec is not None else None
-
-
-def _volume(
-    ctx: RequestContext, plan: LaunchPlan, device: ImageBlockDevice, instance_id: str, now: datetime
-) -> Volume:
-    zone = ctx.ec2.zone(plan.subnet.availability_zone)
-    iops = (
-        device.iops
-        if device.iops is not None
-        else (max(100, 3 * device.volume_size) if device.volume_type == "gp2" else None)
-    )
-    return Volume(
-        ctx.ec2.ids.hex_id("vol"),
-        ctx.account_id,
-        plan.subnet.availability_zone,
-        zone.zone_id if zone else plan.subnet.availability_zone_id,
-        device.volume_size,
-        device.volume_type,
-        now,
-        state="in-use",
-        snapshot_id=device.snapshot_id or "",
-        iops=iops,
-        throughput=device.throughput,
-        encrypted=device.encrypted,
-        kms_key_id=default_kms_key(ctx.region, ctx.account_id) if device.encrypted else None,
-        instance_id=instance_id,
-        device=device.device_name,
-        attach_state="attached",
-        attach_time=now,
-        delete_on_termination=device.delete_on_termination,
-        tags=dict(plan.tags["volume"]),
-    )
+def _validate(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) -> None:
+    """The checks before the block devices, in AWS's order (the first failing one is the error)."""
+    counts: list[int] = []
+    plan.attempt(lambda: counts.extend(_counts(req)))
+    if counts:
+        plan.attempt(lambda: counts.append(_quota(ctx, counts[0], counts[1])))
+    image = plan.image
+    if plan.error is None:
+        plan.attempt(lambda: _check_image(ctx, req.get("ImageId"), image))
+    if plan.error is None and image is not None:
+        plan.attempt(lambda: setattr(plan, "instance_type", _instance_type(req, image)))
+    if plan.error is None and req.get("KeyName") is not None and plan.key is None:
+        plan.fail(AwsError("InvalidKeyPair.NotFound", f"The key pair '{req['KeyName']}' does not exist"))
+    if plan.error is None:
+        plan.attempt(lambda: _check_subnet(ctx, req, plan.subnet))
+    _resolve_groups(ctx, req, plan)
+    subnet = plan.subnet
+    if plan.error is None and subnet is not None and len(counts) == 3:
+        free = subnet.available_ip_address_count
+        if free < counts[0]:
+            plan.fail(
+                AwsError(
+                    "InsufficientFreeAddressesInSubnet",
+                    f"There are not enough free addresses in subnet '{subnet.id}' to satisfy the requested "
+                    "number of instances.",
+                )
+            )
+        plan.count = min(counts[2], free)
+    _check_enum(plan, "InstanceInitiatedShutdownBehavior", req.get("InstanceInitiatedShutdownBehavior"))
+    spec = req.get("IamInstanceProfile")
+    if plan.error is None and spec is not None:
+        plan.attempt(lambda: check_profile(ctx, spec, plan.profile))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.errors import AwsError
@@ -20,7 +21,7 @@ _REGION_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeRegions")
+@ec2_action("DescribeRegions", resolve=NO_RESOURCES)
 def describe_regions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     regions = [
         {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "opt-in-not-required"}
@@ -71,7 +72,7 @@ _ZONE_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeAvailabilityZones")
+@ec2_action("DescribeAvailabilityZones", resolve=NO_RESOURCES)
 def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     items = [_zone_item(z) for z in zones(ctx.region)]
     for key, field in (("ZoneNames", "ZoneName"), ("ZoneIds", "ZoneId")):
@@ -87,7 +88,7 @@ def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dic
     return {"AvailabilityZones": _ZONE_FILTERS.apply(items, req.get("Filters"))}
 
 
-@ec2_action("DescribeAccountAttributes")
+@ec2_action("DescribeAccountAttributes", resolve=NO_RESOURCES)
 def describe_account_attributes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     attributes = {
         "supported-platforms": ["VPC"],

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
@@ -21,6 +22,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, PEER_FIELDS, SecurityGroup, SecurityGroupRule
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.resources import EC2_TYPES
 
 MAX_TEXT = 255
 # Characters EC2 allows in VPC security group names and descriptions.
@@ -40,7 +42,7 @@ _NOT_FOUND = "InvalidGroup.NotFound"
 
 
 def _arn(ctx: RequestContext, kind: str, owner: str, resource_id: str) -> str:
-    return f"arn:aws:ec2:{ctx.region}:{owner}:{kind}/{resource_id}"
+    return EC2_TYPES[kind].arn(ctx.region, owner, resource_id)
 
 
 # Finding groups ---------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def _check_text(value: str, parameter: str) -> None:
     )
 
 
-@ec2_action("CreateSecurityGroup")
+@ec2_action("CreateSecurityGroup", resolve=legacy_rule)
 def create_security_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     name, description = req["GroupName"], req["Description"]
     _check_text(name, "groupName")
@@ -141,7 +143,7 @@ def _check_deletable(region: Ec2Region, group: SecurityGroup) -> None:
         raise AwsError("DependencyViolation", f"resource {group.id} has a dependent object")
 
 
-@ec2_action("DeleteSecurityGroup")
+@ec2_action("DeleteSecurityGroup", resolve=legacy_rule)
 def delete_security_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     group = _target(ctx.ec2, req)
     _check_deletable(ctx.ec2, group)
@@ -247,7 +249,7 @@ def _describe_candidates(region: Ec2Region, req: dict[str, Any]) -> list[Securit
     return list(region.security_groups)
 
 
-@ec2_action("DescribeSecurityGroups")
+@ec2_action("DescribeSecurityGroups", resolve=NO_RESOURCES)
 def describe_security_groups(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     groups = _GROUP_FILTERS.apply(_describe_candidates(ctx.ec2, req), req.get("Filters"))
     page, token = paginate(groups, req)
@@ -461,12 +463,12 @@ def _authorize(ctx: RequestContext, req: dict[str, Any], egress: bool) -> dict[s
     return {"Return": True, "SecurityGroupRules": [_rule_item(ctx, r) for r in new]}
 
 
-@ec2_action("AuthorizeSecurityGroupIngress")
+@ec2_action("AuthorizeSecurityGroupIngress", resolve=legacy_rule)
 def authorize_security_group_ingress(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return _authorize(ctx, req, egress=False)
 
 
-@ec2_action("AuthorizeSecurityGroupEgress")
+@ec2_action("AuthorizeSecurityGroupEgress", resolve=legacy_rule)
 def authorize_security_group_egress(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return _authorize(ctx, req, egress=True)
 
@@ -521,6 +523,7 @@ def _matching(
 
 def _revoke(ctx: RequestContext, req: dict[str, Any], egress: bool) -> dict[str, Any]:
     group = _target(ctx.ec2, req)
+    unknown: list[SecurityGroupRule]
     if req.get("SecurityGroupRuleIds"):
         rules, unknown = _rules_by_id(group, req["SecurityGroupRuleIds"], egress), []
     else:
@@ -535,12 +538,12 @@ def _revoke(ctx: RequestContext, req: dict[str, Any], egress: bool) -> dict[str,
     }
 
 
-@ec2_action("RevokeSecurityGroupIngress")
+@ec2_action("RevokeSecurityGroupIngress", resolve=legacy_rule)
 def revoke_security_group_ingress(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return _revoke(ctx, req, egress=False)
 
 
-@ec2_action("RevokeSecurityGroupEgress")
+@ec2_action("RevokeSecurityGroupEgress", resolve=legacy_rule)
 def revoke_security_group_egress(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return _revoke(ctx, req, egress=True)
 
@@ -555,7 +558,7 @@ _RULE_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeSecurityGroupRules")
+@ec2_action("DescribeSecurityGroupRules", resolve=NO_RESOURCES)
 def describe_security_group_rules(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     group_ids = _RULE_FILTERS.values(req.get("Filters"), "group-id")
     groups = (

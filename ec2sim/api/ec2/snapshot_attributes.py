@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.snapshots import owned_snapshot
 from ec2sim.api.errors import AwsError
@@ -36,7 +37,7 @@ def _permissions(snapshot: Snapshot) -> list[dict[str, str]]:
     return group + [{"UserId": account} for account in sorted(snapshot.shared_with)]
 
 
-@ec2_action("DescribeSnapshotAttribute")
+@ec2_action("DescribeSnapshotAttribute", resolve=legacy_rule)
 def describe_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
     if _attribute(req) == "productCodes":
@@ -58,7 +59,7 @@ def _changes(req: dict[str, Any]) -> tuple[str, list[str], bool]:
         users = [e["UserId"] for e in entries if e.get("UserId")]
         groups = [e["Group"] for e in entries if e.get("Group")]
     else:
-        operation = req.get("OperationType")
+        operation = req.get("OperationType") or ""
         users, groups = list(req.get("UserIds") or ()), list(req.get("GroupNames") or ())
         if operation not in ("add", "remove"):
             raise AwsError(
@@ -94,7 +95,7 @@ def _check_shareable(snapshot: Snapshot, users: list[str], public: bool) -> None
         raise AwsError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
 
 
-@ec2_action("ModifySnapshotAttribute")
+@ec2_action("ModifySnapshotAttribute", resolve=legacy_rule)
 def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
     if _attribute(req, "createVolumePermission") != "createVolumePermission":
@@ -113,7 +114,7 @@ def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
             registry.set_public(snapshot, False)
 
 
-@ec2_action("ResetSnapshotAttribute")
+@ec2_action("ResetSnapshotAttribute", resolve=legacy_rule)
 def reset_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
     if _attribute(req) != "createVolumePermission":

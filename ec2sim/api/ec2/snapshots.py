@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
@@ -82,7 +83,7 @@ def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: d
     return snapshot
 
 
-@ec2_action("CreateSnapshot")
+@ec2_action("CreateSnapshot", resolve=legacy_rule)
 def create_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     volume = find_volume(ctx.ec2, req["VolumeId"])
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
@@ -114,7 +115,7 @@ def _instance_volumes(region: Ec2Region, spec: dict[str, Any]) -> list[Volume]:
     return volumes
 
 
-@ec2_action("CreateSnapshots")
+@ec2_action("CreateSnapshots", resolve=legacy_rule)
 def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     volumes = _instance_volumes(ctx.ec2, req["InstanceSpecification"])
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
@@ -145,7 +146,7 @@ def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
     return {"Snapshots": infos}
 
 
-@ec2_action("CopySnapshot")
+@ec2_action("CopySnapshot", resolve=legacy_rule)
 def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     check_source_region(req["SourceRegion"])
     if req.get("KmsKeyId") and not req.get("Encrypted"):
@@ -172,7 +173,7 @@ def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"SnapshotId": copy.id, "Tags": tag_list(copy.tags) or None}
 
 
-@ec2_action("DeleteSnapshot")
+@ec2_action("DeleteSnapshot", resolve=legacy_rule)
 def delete_snapshot(ctx: RequestContext, req: dict[str, Any]) -> None:
     snapshot = owned_snapshot(ctx, req["SnapshotId"])
     image_ids = ctx.ec2.snapshot_images.get(snapshot.id)
@@ -256,7 +257,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Snapshot]:
     return list(found.values())
 
 
-@ec2_action("DescribeSnapshots")
+@ec2_action("DescribeSnapshots", resolve=NO_RESOURCES)
 def describe_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("SnapshotIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.authz import resource_check, unresolved
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.iam.context_keys import request_tags
+from ec2sim.store.resources import UNKNOWN, by_id
 from ec2sim.store.table import Resource
 
 MAX_TAGS = 50
-
-# Resource id prefix → (resource type, not-found error code, noun in the message).
-_ID_KINDS: dict[str, tuple[str, str, str]] = {
-    "i": ("instance", "InvalidInstanceID.NotFound", "instance ID"),
-    "vpc": ("vpc", "InvalidVpcID.NotFound", "vpc ID"),
-    "subnet": ("subnet", "InvalidSubnetID.NotFound", "subnet ID"),
-    "sg": ("security-group", "InvalidGroup.NotFound", "security group"),
-    "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound", "networkInterface ID"),
-    "vol": ("volume", "InvalidVolume.NotFound", "volume"),
-    "key": ("key-pair", "InvalidKeyPair.NotFound", "key pair"),
-    "ami": ("image", "InvalidAMIID.NotFound", "image id"),
-    "snap": ("snapshot", "InvalidSnapshot.NotFound", "snapshot"),
-    "sgr": ("security-group-rule", "InvalidSecurityGroupRuleId.NotFound", "security group rule ID"),
-}
 
 
 def require_keys(tags: list[dict[str, Any]], wire: str) -> None:
@@ -83,39 +74,77 @@ def tags_for(
 
 
 def _resource_type(resource_id: str) -> str:
-    prefix = resource_id.partition("-")[0]
-    return _ID_KINDS[prefix][0] if prefix in _ID_KINDS else ""
+    rtype = by_id(resource_id)
+    return rtype.name if rtype is not None else ""
 
 
-def find_resource(region: Ec2Region, resource_id: str) -> Resource:
+@dataclass
+class TagPlan(Plan):
+    """The resources CreateTags or DeleteTags names (each once, looked up once) and the tags."""
+
+    found: dict[str, Resource | None]
+    given: dict[str, str]  # the request's tags, unvalidated (their keys are condition keys)
+    tags: list[dict[str, Any]] | None = None
+    resources: list[Resource] = field(default_factory=list)
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        """One check per resource: its own keys, plus the tags being set or removed."""
+        action = f"ec2:{ctx.action}"
+        for resource_id, resource in self.found.items():
+            if resource is None:
+                check = unresolved(ctx, action, (by_id(resource_id) or UNKNOWN).name, resource_id)
+            else:
+                check = resource_check(ctx, action, resource)
+            if ctx.action == "CreateTags":
+                extra = request_tags(self.given)
+            else:
+                extra = {"aws:TagKeys": list(self.given or (resource.tags if resource else ()))}
+            yield Check(action, check.resource, {**check.context, **extra})
+
+
+def _found(resource_id: str, resource: Resource | None) -> Resource:
+    """The resource an id names, or AWS's error: an id of no taggable type, else its NotFound."""
     prefix, dash, rest = resource_id.partition("-")
-    if not dash or prefix not in _ID_KINDS or not rest:
+    rtype = by_id(resource_id)
+    if not dash or rtype is None or not rest:
         raise AwsError("InvalidID", f"The ID '{resource_id}' is not valid")
-    found = region.resources.get(resource_id)
-    if found is None:
-        _, code, noun = _ID_KINDS[prefix]
-        raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
-    return found
+    if resource is None:
+        raise AwsError(*rtype.not_found_message(resource_id))
+    return resource
 
 
-@ec2_action("CreateTags")
-def create_tags(ctx: RequestContext, req: dict[str, Any]) -> None:
-    tags = validate_tags(req["Tags"])
-    resources = [find_resource(ctx.ec2, rid) for rid in req["Resources"]]
-    for resource in resources:
-        if len(set(resource.tags) | set(tags)) > MAX_TAGS:
-            raise AwsError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
-    for resource in resources:
-        ctx.ec2.set_tags(resource, tags)
-
-
-@ec2_action("DeleteTags")
-def delete_tags(ctx: RequestContext, req: dict[str, Any]) -> None:
+def plan_tags(ctx: RequestContext, req: dict[str, Any]) -> TagPlan:
     tags = req.get("Tags")
-    require_keys(tags or [], "Tag")
-    resources = [find_resource(ctx.ec2, rid) for rid in req["Resources"]]
-    for resource in resources:
-        keys = {t["Key"]: t.get("Value") for t in tags} if tags else dict.fromkeys(resource.tags)
+    ids = req.get("Resources") or []
+    plan = TagPlan(
+        {rid: ctx.ec2.resources.get(rid) for rid in dict.fromkeys(ids)},
+        {t.get("Key", ""): t.get("Value", "") for t in tags or ()},
+        tags,
+    )
+    try:
+        if ctx.action == "CreateTags":
+            plan.given = validate_tags(tags or [])
+        else:
+            require_keys(tags or [], "Tag")
+        plan.resources = [_found(rid, resource) for rid, resource in plan.found.items()]
+    except AwsError as error:
+        plan.fail(error)
+    return plan
+
+
+@ec2_action("CreateTags", resolve=plan_tags)
+def create_tags(ctx: RequestContext, req: dict[str, Any], plan: TagPlan) -> None:
+    for resource in plan.resources:
+        if len(set(resource.tags) | set(plan.given)) > MAX_TAGS:
+            raise AwsError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
+    for resource in plan.resources:
+        ctx.ec2.set_tags(resource, plan.given)
+
+
+@ec2_action("DeleteTags", resolve=plan_tags)
+def delete_tags(ctx: RequestContext, req: dict[str, Any], plan: TagPlan) -> None:
+    for resource in plan.resources:
+        keys = {t["Key"]: t.get("Value") for t in plan.tags} if plan.tags else dict.fromkeys(resource.tags)
         ctx.ec2.delete_tags(resource, keys)
 
 
@@ -130,7 +159,7 @@ _TAG_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeTags")
+@ec2_action("DescribeTags", resolve=NO_RESOURCES)
 def describe_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ids = _TAG_FILTERS.values(req.get("Filters"), "resource-id")
     resources = (

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import fingerprint, tag_list
 from ec2sim.api.ec2.filters import FilterSet
@@ -174,7 +175,7 @@ def _zone(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, str]:
         )
     if not name and not zone_id:
         raise AwsError("MissingParameter", "The request must contain the parameter AvailabilityZone")
-    zone = ctx.ec2.zone(name or zone_id)
+    zone = ctx.ec2.zone(str(name or zone_id))
     if zone is None:
         raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{name or zone_id}]")
     return zone.name, zone.zone_id
@@ -224,7 +225,7 @@ def idempotent_mismatch() -> AwsError:
     )
 
 
-@ec2_action("CreateVolume")
+@ec2_action("CreateVolume", resolve=legacy_rule)
 def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     existing = _by_token(ctx.ec2, req)
     if existing is not None:
@@ -318,7 +319,7 @@ def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
     return list(region.volumes)
 
 
-@ec2_action("DescribeVolumes")
+@ec2_action("DescribeVolumes", resolve=NO_RESOURCES)
 def describe_volumes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if req.get("VolumeIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(
@@ -348,7 +349,7 @@ def _set_device_status(region: Ec2Region, instance_id: str | None, volume: Volum
         _set_device(region, instance, volume, replace(current, status=status))
 
 
-@ec2_action("AttachVolume")
+@ec2_action("AttachVolume", resolve=legacy_rule)
 def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     region, device = ctx.ec2, req["Device"]
     volume = find_volume(region, req["VolumeId"])
@@ -419,7 +420,7 @@ def _check_detach(region: Ec2Region, volume: Volume, req: dict[str, Any]) -> Ins
     return instance
 
 
-@ec2_action("DetachVolume")
+@ec2_action("DetachVolume", resolve=legacy_rule)
 def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     region = ctx.ec2
     volume = find_volume(region, req["VolumeId"])
@@ -444,7 +445,7 @@ def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 # DeleteVolume / ModifyVolume --------------------------------------------------------
 
 
-@ec2_action("DeleteVolume")
+@ec2_action("DeleteVolume", resolve=legacy_rule)
 def delete_volume(ctx: RequestContext, req: dict[str, Any]) -> None:
     volume = find_volume(ctx.ec2, req["VolumeId"])
     if volume.instance_id is not None:
@@ -475,7 +476,7 @@ def _settings(volume: Volume) -> dict[str, object]:
     }
 
 
-@ec2_action("ModifyVolume")
+@ec2_action("ModifyVolume", resolve=legacy_rule)
 def modify_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     volume = find_volume(ctx.ec2, req["VolumeId"])
     if not any(k in req for k in ("Size", "VolumeType", "Iops", "Throughput", "MultiAttachEnabled")):
@@ -530,7 +531,7 @@ _MODIFICATION_FILTERS = FilterSet(
 )
 
 
-@ec2_action("DescribeVolumesModifications")
+@ec2_action("DescribeVolumesModifications", resolve=NO_RESOURCES)
 def describe_volumes_modifications(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     ids = req.get("VolumeIds")
     volumes = [find_volume(ctx.ec2, i) for i in dict.fromkeys(ids)] if ids else list(ctx.ec2.volumes)

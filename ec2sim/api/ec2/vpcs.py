@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
+from ec2sim.store.resources import SUBNET
 from ec2sim.store.table import Resource, Table
 
 R = TypeVar("R", bound=Resource)
@@ -90,7 +92,7 @@ def _vpc_item(vpc: Vpc) -> dict[str, Any]:
     }
 
 
-@ec2_action("DescribeVpcs")
+@ec2_action("DescribeVpcs", resolve=NO_RESOURCES)
 def describe_vpcs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID", _VPC_FILTERS, {"vpc-id": "id"}
@@ -102,8 +104,7 @@ def describe_vpcs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _subnet_arn(subnet: Subnet) -> str:
-    region = subnet.availability_zone[:-1]
-    return f"arn:aws:ec2:{region}:{subnet.owner_id}:subnet/{subnet.id}"
+    return SUBNET.arn(subnet.availability_zone[:-1], subnet.owner_id, subnet.id)
 
 
 _SUBNET_FILTERS = FilterSet(
@@ -157,7 +158,7 @@ def _subnet_item(subnet: Subnet) -> dict[str, Any]:
     }
 
 
-@ec2_action("DescribeSubnets")
+@ec2_action("DescribeSubnets", resolve=NO_RESOURCES)
 def describe_subnets(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.subnets,
@@ -270,7 +271,7 @@ def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
     }
 
 
-@ec2_action("DescribeNetworkInterfaces")
+@ec2_action("DescribeNetworkInterfaces", resolve=NO_RESOURCES)
 def describe_network_interfaces(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.network_interfaces,

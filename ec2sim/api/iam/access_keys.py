@@ -13,7 +13,6 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.common import page
 from ec2sim.api.iam.users import target_user
 from ec2sim.api.registry import iam_action
-from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.entities import AccessKey, User
 
 MAX_KEYS_PER_USER = 2
@@ -49,16 +48,8 @@ def create_access_key(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
     user = target_user(ctx, req.get("UserName"))
     if len(user.access_keys) >= MAX_KEYS_PER_USER:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
-    key = AccessKey(
-        id=ctx.store.ids.access_key_id("AKIA"),
-        secret=ctx.store.ids.secret(),
-        user_name=user.name,
-        create_date=ctx.now,
-    )
-    user.access_keys[key.id] = key
-    ctx.store.add_credential(
-        Credential(key.id, key.secret, ctx.account_id, "user", user_name=user.name, issued=ctx.now)
-    )
+    key_id, secret = ctx.store.ids.access_key_id("AKIA"), ctx.store.ids.secret()
+    key = ctx.iam.create_access_key(ctx.now, user.name, key_id, secret)
     return {"AccessKey": _metadata(key) | {"SecretAccessKey": key.secret}}
 
 
@@ -74,15 +65,15 @@ def list_access_keys(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
 
 @iam_action("UpdateAccessKey")
 def update_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
-    _, key = _users_key(ctx, req)
-    key.status = req["Status"]
+    user, key = _users_key(ctx, req)
+    if key.status != req["Status"]:
+        ctx.iam.update_access_key(ctx.now, user.name, key.id, req["Status"])
 
 
 @iam_action("DeleteAccessKey")
 def delete_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
     user, key = _users_key(ctx, req)
-    del user.access_keys[key.id]
-    ctx.store.retire_credential(key.id)
+    ctx.iam.delete_access_key(ctx.now, user.name, key.id)
 
 
 @iam_action("GetAccessKeyLastUsed")

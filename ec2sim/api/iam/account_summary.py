@@ -179,7 +179,7 @@ def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
     for account in ctx.store.accounts.values():
         if account.id != ctx.account_id and alias in account.iam.aliases:
             raise AwsError("EntityAlreadyExists", f"The account alias {alias} already exists.")
-    ctx.iam.aliases[:] = [alias]
+    ctx.iam.set_aliases(ctx.now, [alias])
 
 
 @iam_action("ListAccountAliases")
@@ -193,4 +193,4 @@ def delete_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
     alias = req["AccountAlias"]
     if alias not in ctx.iam.aliases:
         raise AwsError("NoSuchEntity", f"The account alias {alias} cannot be found.")
-    ctx.iam.aliases.remove(alias)
+    ctx.iam.set_aliases(ctx.now, [a for a in ctx.iam.aliases if a != alias])

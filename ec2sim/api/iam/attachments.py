@@ -16,7 +16,7 @@ from ec2sim.api.iam.common import get_group, get_role, get_user, no_such_entity,
 from ec2sim.api.iam.policies import encode_document, find_policy, get_policy, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.grammar import policy_size
-from ec2sim.iam.propagation import mark_changed
+from ec2sim.store.iam.changes import PrincipalKind
 from ec2sim.store.iam.entities import Principal
 
 MAX_ATTACHED = 10
@@ -24,7 +24,7 @@ MAX_ATTACHED = 10
 
 @dataclass(frozen=True)
 class EntityKind:
-    kind: str  # "user" | "group" | "role", as in IamAccount.attachments
+    kind: PrincipalKind  # as in IamAccount.attachments
     label: str  # "User" | "Group" | "Role", as in action and member names
     get: Callable[[RequestContext, str], Principal]
     inline_limit: int  # aggregate inline policy size, non-whitespace characters
@@ -45,31 +45,25 @@ KINDS = (
 
 
 def attach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
-    """Attach `arn` to `entity`, keeping the entity and ``ctx.iam.attachments`` in step."""
+    """Attach `arn` to `entity` (attaching it again changes nothing)."""
     if find_policy(ctx, arn) is None:
         raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
     if arn in entity.attached_policies:
         return
     if len(entity.attached_policies) >= MAX_ATTACHED:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for PoliciesPer{kind.label}: {MAX_ATTACHED}")
-    entity.attached_policies.append(arn)
-    ctx.iam.attachments.setdefault(arn, set()).add((kind.kind, entity.name.lower()))
+    ctx.iam.set_attachment(ctx.now, kind.kind, entity.name, arn, attached=True)
 
 
 def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
     if arn not in entity.attached_policies:
         raise no_such_entity(f"Policy {arn} was not found.")
-    entity.attached_policies.remove(arn)
-    users = ctx.iam.attachments.get(arn, set())
-    users.discard((kind.kind, entity.name.lower()))
-    if not users:
-        ctx.iam.attachments.pop(arn, None)
+    ctx.iam.set_attachment(ctx.now, kind.kind, entity.name, arn, attached=False)
 
 
 def _attach_action(kind: EntityKind) -> None:
     def attach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
         attach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
-        mark_changed(ctx, kind.kind, req[kind.name_member], "attached", req["PolicyArn"])
 
     def detach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
         detach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
@@ -97,7 +91,7 @@ def _inline(kind: EntityKind, entity: Principal, name: str) -> str:
     return document
 
 
-def put_inline(kind: EntityKind, entity: Principal, name: str, document: str) -> None:
+def put_inline(ctx: RequestContext, kind: EntityKind, entity: Principal, name: str, document: str) -> None:
     """Add or replace an inline policy, within the entity's aggregate size quota."""
     parse_document(document, "inline")
     others = sum(policy_size(text) for other, text in entity.inline_policies.items() if other != name)
@@ -106,13 +100,13 @@ def put_inline(kind: EntityKind, entity: Principal, name: str, document: str) ->
             "LimitExceeded",
             f"Maximum policy size of {kind.inline_limit} bytes exceeded for {kind.kind} {entity.name}",
         )
-    entity.inline_policies[name] = document
+    ctx.iam.set_inline_policy(ctx.now, kind.kind, entity.name, name, document)
 
 
 def _inline_actions(kind: EntityKind) -> None:
     def put(ctx: RequestContext, req: dict[str, Any]) -> None:
-        put_inline(kind, kind.get(ctx, req[kind.name_member]), req["PolicyName"], req["PolicyDocument"])
-        mark_changed(ctx, kind.kind, req[kind.name_member], "inline", req["PolicyName"])
+        entity = kind.get(ctx, req[kind.name_member])
+        put_inline(ctx, kind, entity, req["PolicyName"], req["PolicyDocument"])
 
     def get(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         entity = kind.get(ctx, req[kind.name_member])
@@ -126,7 +120,7 @@ def _inline_actions(kind: EntityKind) -> None:
     def delete(ctx: RequestContext, req: dict[str, Any]) -> None:
         entity = kind.get(ctx, req[kind.name_member])
         _inline(kind, entity, req["PolicyName"])
-        del entity.inline_policies[req["PolicyName"]]
+        ctx.iam.set_inline_policy(ctx.now, kind.kind, entity.name, req["PolicyName"], None)
 
     def list_names(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         entity = kind.get(ctx, req[kind.name_member])
@@ -165,12 +159,11 @@ def list_entities_for_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[s
         uses: set[tuple[str, str]] = set()  # LocalManagedPolicy / AWSManagedPolicy: no entity lists
     else:
         uses = {u for u in _users_of(ctx, arn, req.get("PolicyUsageFilter")) if wanted in (None, u[0])}
-    tables = {"user": ctx.iam.users, "group": ctx.iam.groups, "role": ctx.iam.roles}
     prefix = req.get("PathPrefix") or "/"
     found = [
         (k, e)
         for k, name in sorted(uses)
-        if (e := tables[k].get(name)) is not None and e.path.startswith(prefix)
+        if (e := ctx.iam.table(k).get(name)) is not None and e.path.startswith(prefix)
     ]
     chunk, paging = page(found, req)
     result: dict[str, Any] = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}

@@ -18,19 +18,20 @@ from typing import Any
 
 from ec2sim.api.authorization import Check, authorizes, authorizes_service
 from ec2sim.api.context import RequestContext
+from ec2sim.api.registry import action_keys
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.iam.entities import User
+from ec2sim.store.resources import GROUP, INSTANCE_PROFILE, ROLE, USER
 
-# (request parameter, ARN resource type, the account's table of that kind)
+# (request parameter, the resource type it names), in order of precedence
 _NAMED = (
-    ("InstanceProfileName", "instance-profile", "instance_profiles"),
-    ("GroupName", "group", "groups"),
-    ("UserName", "user", "users"),
-    ("RoleName", "role", "roles"),
+    ("InstanceProfileName", INSTANCE_PROFILE),
+    ("GroupName", GROUP),
+    ("UserName", USER),
+    ("RoleName", ROLE),
 )
-_NAME_MEMBERS = {kind: param for param, kind, _ in _NAMED}
-_TAGGED = {"users", "roles", "instance_profiles"}
+_NAME_MEMBERS = {rtype.name: param for param, rtype in _NAMED}
 # Operations whose UserName is optional in IAM's model (it defaults to the caller), ChangePassword,
 # and GetAccessKeyLastUsed of a key that isn't a user's of this account (its owner's otherwise).
 _CALLERS_USER = frozenset(
@@ -70,15 +71,14 @@ _LISTED_KIND = {
 
 def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict[str, ContextValue]]:
     """The ARN of the entity the request names, with its tags as aws:ResourceTag/*."""
-    for param, kind, table_name in _NAMED:
+    for param, rtype in _NAMED:
         name = req.get(param)
         if not name:
             continue
-        entity = getattr(ctx.iam, table_name).get(name)
+        entity = getattr(ctx.iam, rtype.table).get(name)
         if entity is not None:
-            tags = resource_tags(entity.tags) if table_name in _TAGGED else {}
-            return entity.arn, tags
-        return ctx.iam.arn(kind, req.get("Path") or "/", name), {}
+            return entity.arn, resource_tags(entity.tags) if rtype.taggable else {}
+        return ctx.iam.arn(rtype.name, req.get("Path") or "/", name), {}
     if req.get("PolicyArn"):
         policy = ctx.iam.policies.get(req["PolicyArn"])
         return req["PolicyArn"], resource_tags(policy.tags) if policy else {}
@@ -113,7 +113,7 @@ def _unnamed_resource(ctx: RequestContext, req: dict[str, Any]) -> str:
 @authorizes_service("iam")
 def _iam_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     resource, context = _named_resource(ctx, req)
-    if req.get("PolicyArn"):
+    if req.get("PolicyArn") and "iam:PolicyARN" in action_keys("iam", ctx.action):  # Attach/Detach*Policy
         context["iam:PolicyARN"] = req["PolicyArn"]
     boundary = req.get("PermissionsBoundary")
     if boundary:
@@ -167,3 +167,9 @@ def _principal_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[
 def _custom_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
     """These name no resource: IAM authorizes them on ``*``."""
     yield Check(f"iam:{ctx.action}")
+
+
+@authorizes("sts", "GetAccessKeyInfo", "DecodeAuthorizationMessage")
+def _sts_unscoped(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
+    """STS actions without resource types in the SAR (until sts.py registers `NO_RESOURCES`)."""
+    return [Check(f"sts:{ctx.action}")]

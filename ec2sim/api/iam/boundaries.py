@@ -28,14 +28,7 @@ def check_boundary(ctx: RequestContext, arn: str | None) -> None:
 
 
 def set_boundary(ctx: RequestContext, entity: User | Role, arn: str | None) -> None:
-    """Point the entity's boundary at managed policy `arn` (None: remove it), keeping ``boundary_uses`` right."""
+    """Point the entity's boundary at managed policy `arn` (None: remove it)."""
     check_boundary(ctx, arn)
-    key = ("user" if isinstance(entity, User) else "role", entity.name.lower())
-    if entity.permissions_boundary:
-        uses = ctx.iam.boundary_uses.get(entity.permissions_boundary, set())
-        uses.discard(key)
-        if not uses:
-            ctx.iam.boundary_uses.pop(entity.permissions_boundary, None)
-    entity.permissions_boundary = arn
-    if arn is not None:
-        ctx.iam.boundary_uses.setdefault(arn, set()).add(key)
+    if arn != entity.permissions_boundary:
+        ctx.iam.set_boundary(ctx.now, "user" if isinstance(entity, User) else "role", entity.name, arn)

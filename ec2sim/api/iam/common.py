@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, NamedTable, Role, User
+from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, Role, User
 
 T = TypeVar("T")
 MAX_TAGS = 50
@@ -102,24 +102,16 @@ def untag(existing: dict[str, str], keys: list[str]) -> dict[str, str]:
 
 def rename_entity(
     ctx: RequestContext,
-    table: NamedTable[Any],
-    kind: str,
+    kind: Literal["user", "group"],
     entity: User | Group,
     new_name: str | None,
     new_path: str | None,
-) -> tuple[str, str]:
-    """UpdateUser/UpdateGroup: rename (and move) the entity, recompute its ARN, and point managed-policy
-    attachments and boundary uses at the new name. The lower-cased old and new names, for back-links."""
+) -> None:
+    """UpdateUser/UpdateGroup: rename (and move) the entity; the store moves its ARN, policy uses,
+    memberships (and a user's keys and sessions) along."""
     new_name = new_name or entity.name
-    old_key, new_key = entity.name.lower(), new_name.lower()
-    if new_key != old_key and table.get(new_name) is not None:
+    if new_name.lower() != entity.name.lower() and ctx.iam.table(kind).get(new_name) is not None:
         label = kind.capitalize()
         raise AwsError("EntityAlreadyExists", f"{label} with name {new_name} already exists.")
-    table.rename(entity, new_name, new_path)
-    entity.arn = ctx.iam.arn(kind, entity.path, entity.name)
-    if new_key != old_key:
-        for uses in (*ctx.iam.attachments.values(), *ctx.iam.boundary_uses.values()):
-            if (kind, old_key) in uses:
-                uses.discard((kind, old_key))
-                uses.add((kind, new_key))
-    return old_key, new_key
+    if new_name != entity.name or (new_path is not None and new_path != entity.path):
+        ctx.iam.rename(ctx.now, kind, entity.name, new_name, new_path)

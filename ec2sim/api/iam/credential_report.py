@@ -80,8 +80,11 @@ def _password_columns(iam: IamAccount, user: User) -> tuple[str, ...]:
 
 
 def _user_row(iam: IamAccount, user: User) -> tuple[str, ...]:
-    keys: list[AccessKey | None] = sorted(user.access_keys.values(), key=lambda k: k.create_date)
-    keys += [None, None]
+    keys: list[AccessKey | None] = [
+        *sorted(user.access_keys.values(), key=lambda k: k.create_date),
+        None,
+        None,
+    ]
     return (
         user.name,
         user.arn,
@@ -129,7 +132,7 @@ def _current(iam: IamAccount, now: datetime) -> CredentialReport | None:
 def generate_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if _current(ctx.iam, ctx.now) is not None:
         return {"State": "COMPLETE"}
-    ctx.iam.credential_report = CredentialReport(ctx.now, render_report(ctx.iam, ctx.now))
+    ctx.iam.store_credential_report(ctx.now, render_report(ctx.iam, ctx.now))
     return {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"}
 
 

@@ -1,7 +1,7 @@
 """IAM: groups and their members.
 
 Membership is kept on both sides, by lower-cased name: `User.group_names` and
-`Group.member_names`; every change here updates the two together.
+`Group.member_names`; the store's membership change updates the two together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.common import entity_view, get_group, get_user, page, rename_entity
 from ec2sim.api.iam.users import user_view
 from ec2sim.api.registry import iam_action
-from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Group
 
 MAX_GROUPS_PER_USER = 10
@@ -37,16 +36,7 @@ def create_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     name = req["GroupName"]
     if ctx.iam.groups.get(name) is not None:
         raise _exists(name)
-    path = req.get("Path") or "/"
-    group = Group(
-        name=name,
-        path=path,
-        id=ctx.store.ids.iam_id("AGPA"),
-        arn=ctx.iam.arn("group", path, name),
-        create_date=ctx.now,
-    )
-    ctx.iam.groups.add(group)
-    mark_changed(ctx, "group", name)
+    group = ctx.iam.create_group(ctx.now, name, req.get("Path") or "/", ctx.store.ids.iam_id("AGPA"))
     return {"Group": group_view(group)}
 
 
@@ -68,12 +58,7 @@ def list_groups(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 @iam_action("UpdateGroup")
 def update_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     group = get_group(ctx, req["GroupName"])
-    old_key, new_key = rename_entity(
-        ctx, ctx.iam.groups, "group", group, req.get("NewGroupName"), req.get("NewPath")
-    )
-    if new_key != old_key:
-        for user in filter(None, map(ctx.iam.users.get, group.member_names)):
-            user.group_names[user.group_names.index(old_key)] = new_key
+    rename_entity(ctx, "group", group, req.get("NewGroupName"), req.get("NewPath"))
 
 
 @iam_action("DeleteGroup")
@@ -82,32 +67,27 @@ def delete_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     for attribute, message in _CONFLICTS:
         if getattr(group, attribute):
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
-    ctx.iam.groups.remove(group.name)
+    ctx.iam.delete(ctx.now, "group", group.name)
 
 
 @iam_action("AddUserToGroup")
 def add_user_to_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     group = get_group(ctx, req["GroupName"])
     user = get_user(ctx, req["UserName"])
-    group_key, user_key = group.name.lower(), user.name.lower()
-    if group_key in user.group_names:
+    if group.name.lower() in user.group_names:
         return
     if len(user.group_names) >= MAX_GROUPS_PER_USER:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
-    user.group_names.append(group_key)
-    group.member_names.append(user_key)
-    mark_changed(ctx, "user", user_key, "group", group_key)
+    ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=True)
 
 
 @iam_action("RemoveUserFromGroup")
 def remove_user_from_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     group = get_group(ctx, req["GroupName"])
     user = get_user(ctx, req["UserName"])
-    group_key, user_key = group.name.lower(), user.name.lower()
-    if group_key not in user.group_names:
+    if group.name.lower() not in user.group_names:
         raise AwsError("NoSuchEntity", f"The user with name {user.name} cannot be found.")
-    user.group_names.remove(group_key)
-    group.member_names.remove(user_key)
+    ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=False)
 
 
 @iam_action("ListGroupsForUser")

@@ -9,7 +9,6 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.api.registry import iam_action
-from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
 
@@ -31,16 +30,8 @@ def create_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[st
     name, path = req["InstanceProfileName"], req.get("Path") or "/"
     if ctx.iam.instance_profiles.get(name) is not None:
         raise AwsError("EntityAlreadyExists", f"Instance Profile {name} already exists.")
-    profile = InstanceProfile(
-        name=name,
-        path=path,
-        id=ctx.store.ids.iam_id("AIPA"),
-        arn=ctx.iam.arn("instance-profile", path, name),
-        create_date=ctx.now,
-        tags=tags_in(req.get("Tags")),
-    )
-    ctx.iam.instance_profiles.add(profile)
-    mark_changed(ctx, "instance-profile", name)
+    tags = tags_in(req.get("Tags"))
+    profile = ctx.iam.create_instance_profile(ctx.now, name, path, ctx.store.ids.iam_id("AIPA"), tags)
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
 
 
@@ -61,9 +52,8 @@ def list_instance_profiles(ctx: RequestContext, req: dict[str, Any]) -> dict[str
 @iam_action("ListInstanceProfilesForRole")
 def list_instance_profiles_for_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     role = get_role(ctx, req["RoleName"])
-    profiles = sorted(
-        (ctx.iam.instance_profiles.get(name) for name in role.profile_names), key=lambda p: p.name.lower()
-    )
+    found = (ctx.iam.instance_profiles.get(name) for name in role.profile_names)
+    profiles = sorted(filter(None, found), key=lambda p: p.name.lower())
     chunk, paging = page(profiles, req)
     return {"InstanceProfiles": [profile_view(ctx.iam, p) for p in chunk], **paging}
 
@@ -75,7 +65,7 @@ def delete_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError(
             "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
         )
-    ctx.iam.instance_profiles.remove(profile.name)
+    ctx.iam.delete(ctx.now, "instance-profile", profile.name)
 
 
 @iam_action("AddRoleToInstanceProfile")
@@ -88,17 +78,13 @@ def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> No
             "LimitExceeded",
             f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}",
         )
-    profile.role_names.append(role.name.lower())
-    role.profile_names.append(profile.name.lower())
-    mark_changed(ctx, "instance-profile", profile.name, "role")
+    ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=True)
 
 
 @iam_action("RemoveRoleFromInstanceProfile")
 def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
     profile = get_instance_profile(ctx, req["InstanceProfileName"])
     role = get_role(ctx, req["RoleName"])
-    key = role.name.lower()
-    if key not in profile.role_names:
+    if role.name.lower() not in profile.role_names:
         raise AwsError("NoSuchEntity", f"The role with name {role.name} cannot be found.")
-    profile.role_names.remove(key)
-    role.profile_names.remove(profile.name.lower())
+    ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=False)

@@ -41,9 +41,15 @@ def _checked_hash(ctx: RequestContext, password: str, history: list[str]) -> str
     return hash_password(password)
 
 
-def _set_password(ctx: RequestContext, profile: LoginProfile, password: str) -> None:
-    profile.password_hash = _checked_hash(ctx, password, profile.password_history)
-    profile.password_history = [*profile.password_history, profile.password_hash][-_HISTORY:]
+def _save(ctx: RequestContext, user: User, password: str | None, reset_required: bool | None) -> None:
+    """Change the user's password (when given, within the policy) and/or its reset flag."""
+    profile = _profile(user)
+    digest, history = profile.password_hash, profile.password_history
+    if password is not None:
+        digest = _checked_hash(ctx, password, history)
+        history = [*history, digest][-_HISTORY:]
+    reset = profile.password_reset_required if reset_required is None else reset_required
+    ctx.iam.set_login_profile(ctx.now, user.name, digest, reset, history, profile.create_date)
 
 
 @iam_action("CreateLoginProfile")
@@ -59,14 +65,9 @@ def create_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, 
             "Member must not be null",
         )
     digest = _checked_hash(ctx, password, [])
-    profile = LoginProfile(
-        password_hash=digest,
-        create_date=ctx.now,
-        password_reset_required=bool(req.get("PasswordResetRequired")),
-        password_history=[digest],
-    )
-    user.login_profile = profile
-    return {"LoginProfile": _profile_view(user, profile)}
+    reset = bool(req.get("PasswordResetRequired"))
+    ctx.iam.set_login_profile(ctx.now, user.name, digest, reset, [digest], ctx.now)
+    return {"LoginProfile": _profile_view(user, _profile(user))}
 
 
 @iam_action("GetLoginProfile")
@@ -77,29 +78,24 @@ def get_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
 
 @iam_action("UpdateLoginProfile")
 def update_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    profile = _profile(get_user(ctx, req["UserName"]))
-    if req.get("Password") is not None:
-        _set_password(ctx, profile, req["Password"])
-    if req.get("PasswordResetRequired") is not None:
-        profile.password_reset_required = req["PasswordResetRequired"]
+    _save(ctx, get_user(ctx, req["UserName"]), req.get("Password"), req.get("PasswordResetRequired"))
 
 
 @iam_action("DeleteLoginProfile")
 def delete_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
     user = target_user(ctx, req.get("UserName"))
     _profile(user)
-    user.login_profile = None
+    ctx.iam.delete_login_profile(ctx.now, user.name)
 
 
 @iam_action("ChangePassword")
 def change_password(ctx: RequestContext, req: dict[str, Any]) -> None:
     if ctx.principal.kind != "user":
         raise AwsError("InvalidUserType", "Only IAM Users can change their own password.")
-    profile = _profile(get_user(ctx, ctx.principal.name))
-    if not verify_password(req["OldPassword"], profile.password_hash):
+    user = get_user(ctx, ctx.principal.name)
+    if not verify_password(req["OldPassword"], _profile(user).password_hash):
         raise AwsError("InvalidUserType", "The old password was incorrect.")
-    _set_password(ctx, profile, req["NewPassword"])
-    profile.password_reset_required = False
+    _save(ctx, user, req["NewPassword"], reset_required=False)
 
 
 # The account password policy ----------------------------------------------------------------------
@@ -115,7 +111,7 @@ def update_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> 
     policy = {name: req.get(name, default) for name, default in POLICY_DEFAULTS.items()}
     policy |= {name: req[name] for name in _POLICY_OPTIONAL if req.get(name) is not None}
     policy["ExpirePasswords"] = bool(policy.get("MaxPasswordAge"))
-    ctx.iam.password_policy = policy
+    ctx.iam.set_password_policy(ctx.now, policy)
 
 
 @iam_action("GetAccountPasswordPolicy")
@@ -129,4 +125,4 @@ def get_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> dic
 def delete_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     if ctx.iam.password_policy is None:
         raise _no_policy(ctx)
-    ctx.iam.password_policy = None
+    ctx.iam.set_password_policy(ctx.now, None)

@@ -11,7 +11,6 @@ from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
-from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
 from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
@@ -108,18 +107,8 @@ def create_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
             "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
         )
     tags = tags_in(req.get("Tags"))
-    policy = ManagedPolicy(
-        name=name,
-        path=path,
-        id=ctx.store.ids.iam_id("ANPA"),
-        arn=ctx.iam.arn("policy", path, name),
-        create_date=ctx.now,
-        update_date=ctx.now,
-        description=req.get("Description"),
-        versions={"v1": PolicyVersion("v1", document, ctx.now)},
-        tags=tags,
-    )
-    ctx.iam.policies[policy.arn] = policy
+    policy_id = ctx.store.ids.iam_id("ANPA")
+    policy = ctx.iam.create_policy(ctx.now, name, path, policy_id, req.get("Description"), document, tags)
     return {"Policy": policy_view(ctx.iam, policy)}
 
 
@@ -170,9 +159,7 @@ def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
             "This policy has more than one version. Before you delete a policy, you must delete the policy's "
             "versions. The default version is deleted with the policy.",
         )
-    del ctx.iam.policies[policy.arn]
-    ctx.iam.attachments.pop(policy.arn, None)
-    ctx.iam.boundary_uses.pop(policy.arn, None)
+    ctx.iam.delete_policy(ctx.now, policy.arn)
 
 
 # Tags ------------------------------------------------------------------------------------
@@ -195,13 +182,7 @@ def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
             f"A managed policy can have up to {MAX_VERSIONS} versions. Before you create a new version, "
             "you must delete an existing version.",
         )
-    version = PolicyVersion(f"v{policy.next_version}", document, ctx.now)
-    policy.versions[version.version_id] = version
-    policy.next_version += 1
-    if req.get("SetAsDefault"):
-        policy.default_version_id = version.version_id
-        policy.update_date = ctx.now
-        mark_changed(ctx, "policy", policy.arn)
+    version = ctx.iam.create_policy_version(ctx.now, policy.arn, document, bool(req.get("SetAsDefault")))
     return {"PolicyVersion": version_view(policy, version, with_document=False)}
 
 
@@ -225,12 +206,10 @@ def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
     version = _version(policy, req["VersionId"])
     if version.version_id == policy.default_version_id:
         raise AwsError("DeleteConflict", "Cannot delete the default version of a policy.")
-    del policy.versions[version.version_id]
+    ctx.iam.delete_policy_version(ctx.now, policy.arn, version.version_id)
 
 
 @iam_action("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
     policy = customer_policy(ctx, req["PolicyArn"])
-    policy.default_version_id = _version(policy, req["VersionId"]).version_id
-    mark_changed(ctx, "policy", policy.arn)
-    policy.update_date = ctx.now
+    ctx.iam.set_default_policy_version(ctx.now, policy.arn, _version(policy, req["VersionId"]).version_id)

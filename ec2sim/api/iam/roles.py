@@ -7,13 +7,12 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.boundaries import boundary_view, set_boundary
+from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
-from ec2sim.iam.propagation import mark_changed
 from ec2sim.store.iam.entities import Role
 
 TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
@@ -118,20 +117,19 @@ def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     document = req["AssumeRolePolicyDocument"]
     check_trust_policy(ctx, document)
     tags = tags_in(req.get("Tags"))
-    role = Role(
-        name=name,
-        path=path,
-        id=ctx.store.ids.iam_id("AROA"),
-        arn=ctx.iam.arn("role", path, name),
-        create_date=ctx.now,
-        tags=tags,
-        assume_role_policy=document,
+    boundary = req.get("PermissionsBoundary")
+    check_boundary(ctx, boundary)
+    role = ctx.iam.create_role(
+        ctx.now,
+        name,
+        path,
+        ctx.store.ids.iam_id("AROA"),
+        trust_policy=document,
         description=req.get("Description") or None,
         max_session_duration=req.get("MaxSessionDuration") or 3600,
+        tags=tags,
+        boundary=boundary,
     )
-    set_boundary(ctx, role, req.get("PermissionsBoundary"))
-    ctx.iam.roles.add(role)
-    mark_changed(ctx, "role", name)
     return {"Role": _created(role)}
 
 
@@ -151,17 +149,18 @@ def list_roles(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 @iam_action("UpdateRole")
 def update_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     role = get_role(ctx, req["RoleName"])
-    if "Description" in req:
-        role.description = req["Description"] or None
-    if req.get("MaxSessionDuration"):
-        role.max_session_duration = req["MaxSessionDuration"]
+    description = req["Description"] or None if "Description" in req else role.description
+    duration = req.get("MaxSessionDuration") or role.max_session_duration
+    ctx.iam.update_role(ctx.now, role, description, duration, role.assume_role_policy)
     return {}
 
 
 @iam_action("UpdateRoleDescription")
 def update_role_description(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     role = get_role(ctx, req["RoleName"])
-    role.description = req["Description"] or None
+    ctx.iam.update_role(
+        ctx.now, role, req["Description"] or None, role.max_session_duration, role.assume_role_policy
+    )
     return {"Role": _full(role)}
 
 
@@ -169,7 +168,7 @@ def update_role_description(ctx: RequestContext, req: dict[str, Any]) -> dict[st
 def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     role = get_role(ctx, req["RoleName"])
     check_trust_policy(ctx, req["PolicyDocument"])
-    role.assume_role_policy = req["PolicyDocument"]
+    ctx.iam.update_role(ctx.now, role, role.description, role.max_session_duration, req["PolicyDocument"])
 
 
 @iam_action("DeleteRole")
@@ -184,14 +183,12 @@ def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError("DeleteConflict", "Cannot delete entity, must detach all policies first.")
     if role.inline_policies:
         raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.")
-    set_boundary(ctx, role, None)
-    ctx.iam.roles.remove(role.name)
+    ctx.iam.delete(ctx.now, "role", role.name)
 
 
 @iam_action("PutRolePermissionsBoundary")
 def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
     set_boundary(ctx, get_role(ctx, req["RoleName"]), req["PermissionsBoundary"])
-    mark_changed(ctx, "role", req["RoleName"], "boundary")
 
 
 @iam_action("DeleteRolePermissionsBoundary")

@@ -8,7 +8,7 @@ user-managed). ResourceHandlingOption is accepted; every resource is simulated a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ec2sim.api.context import RequestContext
@@ -31,7 +31,11 @@ from ec2sim.iam.simulation import (
 from ec2sim.store.iam.entities import Group, Role, User
 
 INPUT_POLICY_TYPE = "IAM Policy"
-_LOOKUPS = {"user": get_user, "group": get_group, "role": get_role}
+_LOOKUPS: dict[str, Callable[[RequestContext, str], User | Group | Role]] = {
+    "user": get_user,
+    "group": get_group,
+    "role": get_role,
+}
 
 
 def _parse(text: str, kind: str = "inline") -> PolicyDocument:

@@ -9,8 +9,6 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, get_user, page, rename_entity, tag_list, tags_in
 from ec2sim.api.registry import iam_action
-from ec2sim.iam.propagation import mark_changed
-from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.entities import User
 
 _CONFLICTS: tuple[tuple[str, str], ...] = (
@@ -45,9 +43,6 @@ def target_user(ctx: RequestContext, name: str | None) -> User:
     return get_user(ctx, ctx.principal.name)
 
 
-# Permissions boundaries ---------------------------------------------------------------------------
-
-
 # Handlers -----------------------------------------------------------------------------------------
 
 
@@ -62,18 +57,9 @@ def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         raise _exists(name)
     boundary = req.get("PermissionsBoundary")
     check_boundary(ctx, boundary)
-    path = req.get("Path") or "/"
-    user = User(
-        name=name,
-        path=path,
-        id=ctx.store.ids.iam_id("AIDA"),
-        arn=ctx.iam.arn("user", path, name),
-        create_date=ctx.now,
-        tags=tags_in(req.get("Tags")),
-    )
-    ctx.iam.users.add(user)
-    mark_changed(ctx, "user", name)
-    set_boundary(ctx, user, boundary)
+    tags = tags_in(req.get("Tags"))
+    user_id = ctx.store.ids.iam_id("AIDA")
+    user = ctx.iam.create_user(ctx.now, name, req.get("Path") or "/", user_id, tags, boundary)
     return {"User": user_view(user, detail=True)}
 
 
@@ -95,30 +81,10 @@ def list_users(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"Users": [user_view(u) for u in chunk], **marker}
 
 
-def _credentials_of(ctx: RequestContext, user_key: str) -> list[Credential]:
-    """The user's long-term keys and GetSessionToken sessions (a rename is rare: a scan will do)."""
-    return [
-        c
-        for c in ctx.store.credentials.values()
-        if c.account_id == ctx.account_id
-        and c.kind in ("user", "user-session")
-        and (c.user_name or "").lower() == user_key
-    ]
-
-
 @iam_action("UpdateUser")
 def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
     user = get_user(ctx, req["UserName"])
-    old_key, new_key = rename_entity(
-        ctx, ctx.iam.users, "user", user, req.get("NewUserName"), req.get("NewPath")
-    )
-    for key in user.access_keys.values():
-        key.user_name = user.name
-    for credential in _credentials_of(ctx, old_key):
-        credential.user_name = user.name
-    if new_key != old_key:
-        for group in filter(None, map(ctx.iam.groups.get, user.group_names)):
-            group.member_names[group.member_names.index(old_key)] = new_key
+    rename_entity(ctx, "user", user, req.get("NewUserName"), req.get("NewPath"))
 
 
 @iam_action("DeleteUser")
@@ -127,15 +93,12 @@ def delete_user(ctx: RequestContext, req: dict[str, Any]) -> None:
     for attribute, message in _CONFLICTS:
         if getattr(user, attribute):
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
-    set_boundary(ctx, user, None)
-    ctx.iam.users.remove(user.name)
+    ctx.iam.delete(ctx.now, "user", user.name)
 
 
 @iam_action("PutUserPermissionsBoundary")
 def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = get_user(ctx, req["UserName"])
-    set_boundary(ctx, user, req["PermissionsBoundary"])
-    mark_changed(ctx, "user", user.name, "boundary")
+    set_boundary(ctx, get_user(ctx, req["UserName"]), req["PermissionsBoundary"])
 
 
 @iam_action("DeleteUserPermissionsBoundary")

@@ -65,7 +65,7 @@ _TRUST_ACTIONS = frozenset(
         "sts:setcontext",
     }
 )
-_OPERATORS = frozenset(
+CONDITION_OPERATORS = frozenset(
     {
         "StringEquals",
         "StringNotEquals",
@@ -287,7 +287,7 @@ def _condition_well_formed(condition: Any) -> bool:
     for operator, block in condition.items():
         if not isinstance(block, dict) or not all(_is_condition_value(v) for v in block.values()):
             return False
-        if block and _base_operator(operator) not in _OPERATORS:
+        if block and _base_operator(operator) not in CONDITION_OPERATORS:
             return False
     return True
 

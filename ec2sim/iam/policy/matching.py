@@ -79,7 +79,7 @@ def _append_text(tokens: list[str | int | Var], text: str) -> None:
     if not text:
         return
     if tokens and type(tokens[-1]) is str:
-        tokens[-1] += text  # type: ignore[operator]
+        tokens[-1] += text
     else:
         tokens.append(text)
 
@@ -110,7 +110,7 @@ class PatternSet:
         return bool(templates) and any(self._match_template(t, subject, context) for t in templates)
 
     def _match_template(self, tokens: Sequence[str | int | Var], subject: str, context: Context) -> bool:
-        resolved = resolve(tokens, context)  # type: ignore[arg-type]
+        resolved = resolve(tokens, context)
         if resolved is None:
             return False
         merged: list[str | int | Var] = []

@@ -16,16 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, final
 
 ContextValue = str | Sequence[str]
 Context = Mapping[str, ContextValue]
 
 
+@final  # final, so `type(part) is Literal` (faster than isinstance) narrows for mypy
 @dataclass(frozen=True, slots=True)
 class Literal:
     text: str
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Var:
     key: str  # lower-cased context key
@@ -33,6 +36,7 @@ class Var:
 
 
 Part = str | Literal | Var
+T = TypeVar("T")  # a part, or a token of `ec2sim.iam.policy.matching` (which adds wildcards)
 
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
 _ESCAPES = frozenset("*?$")
@@ -86,11 +90,11 @@ def lookup(context: Context, var: Var) -> str | None:
     return var.default
 
 
-def resolve(parts: Sequence[Part], context: Context) -> list[str | Literal] | None:
+def resolve(parts: Sequence[T], context: Context) -> list[T | Literal] | None:
     """Parts with every ``Var`` replaced by a ``Literal``, or None if one can't be resolved."""
-    resolved: list[str | Literal] = []
+    resolved: list[T | Literal] = []
     for part in parts:
-        if type(part) is Var:
+        if isinstance(part, Var):
             value = lookup(context, part)
             if value is None:
                 return None

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ec2sim.api.shapes import botocore_data_path
+from ec2sim.botocore_data import open_data
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)  # enabled by default in every a
 @lru_cache(maxsize=1)
 def partition_regions() -> frozenset[str]:
     """Every region of the commercial partition, as botocore's partitions.json lists them."""
-    with open(botocore_data_path("partitions.json"), encoding="utf-8") as file:
+    with open_data("partitions.json") as file:
         partitions = json.load(file)["partitions"]
     aws = next(p for p in partitions if p["id"] == "aws")
     return frozenset(name for name in aws["regions"] if name != "aws-global")

@@ -1,6 +1,6 @@
 """Instance types: the names EC2 knows (botocore's `InstanceType` enum) and their CPUs.
 
-The name list is read once, lazily, from the service model every request is
+The name list is read once, lazily, from the EC2 service model every request is
 already parsed with. CPU topology follows AWS's naming: the size gives the
 vCPU count, and Graviton (a1, *g*), t2 and the oldest families run one
 thread per core.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ec2sim.api.models import service_model
+from ec2sim.botocore_data import service_description
 
 DEFAULT_INSTANCE_TYPE = "m1.small"
 
@@ -27,7 +27,7 @@ _ONE_VCPU = {"t1.micro", "t2.nano", "t2.micro", "t2.small", "m1.small", "m3.medi
 
 @cache
 def instance_type_names() -> frozenset[str]:
-    return frozenset(service_model("ec2").shape_for("InstanceType").enum)
+    return frozenset(service_description("ec2")["shapes"]["InstanceType"]["enum"])
 
 
 def is_instance_type(name: str) -> bool:

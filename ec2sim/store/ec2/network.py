@@ -107,7 +107,7 @@ PEER_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-class RuleList(list):  # type: ignore[type-arg]
+class RuleList(list[SecurityGroupRule]):
     """A group's ingress or egress rules.
 
     ``append`` also takes an IpPermission dict (normalised already: protocol
@@ -192,8 +192,9 @@ class SecurityGroup(Resource):
     def remove_rules(self, rule_ids: set[str]) -> None:
         for rules in (self.ingress, self.egress):
             rules[:] = [r for r in rules if r.id not in rule_ids]
-        for rule_id in rule_ids if self.registry is not None else ():
-            self.registry.pop(rule_id, None)
+        if self.registry is not None:
+            for rule_id in rule_ids:
+                self.registry.pop(rule_id, None)
 
     def register_rules(self, registry: dict[str, Resource] | None) -> None:
         """Make the rules findable by id in `registry` (None: withdraw them from the current one)."""

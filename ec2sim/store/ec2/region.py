@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
@@ -17,16 +17,23 @@ from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Resource, Table
 from ec2sim.store.timeline import Timeline
 
-if TYPE_CHECKING:
-    from ec2sim.store import Store
-
 DEFAULT_VPC_CIDR = "172.31.0.0/16"
+
+
+class ServerState(Protocol):
+    """What every region shares with the whole server (`ec2sim.store.Store` provides it)."""
+
+    ids: IdGenerator
+    timeline: Timeline
+    shared_images: SharedRegistry[Image]
+    shared_snapshots: SharedRegistry[Snapshot]
+    instance_regions: dict[str, Ec2Region]
 
 
 class Ec2Region:
     """Tables of one account-region; `resources` maps every id to its object (for tags)."""
 
-    def __init__(self, account_id: str, name: str, store: Store) -> None:
+    def __init__(self, account_id: str, name: str, store: ServerState) -> None:
         self.account_id = account_id
         self.name = name
         self.ids: IdGenerator = store.ids

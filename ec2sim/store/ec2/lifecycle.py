@@ -1,0 +1,183 @@
+"""Instances' addresses and lifecycle.
+
+State changes that take emulated time (pending → running, stopping → stopped,
+shutting-down → terminated, and a terminated instance vanishing an hour later)
+are scheduled on the store's timeline, never run by background threads.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.network import NetworkInterface, Subnet
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.volumes import DETACHED, Volume
+
+TERMINATED_RETENTION_SECONDS = 3600
+
+# Addresses --------------------------------------------------------------------------
+
+_PUBLIC_FIRST_OCTETS = (3, 18, 34, 44, 52, 54)
+
+
+def allocate_private_ip(region: Ec2Region, subnet: Subnet) -> str:
+    """The subnet's next free address: a released one first, else the next never used.
+
+    Callers check `subnet.available_ip_address_count` first.
+    """
+    if subnet.released:
+        address, *rest = subnet.released
+        region.subnets.update(subnet, released=rest)
+        return address
+    address = str(subnet.network[subnet.next_host])
+    region.subnets.update(subnet, next_host=subnet.next_host + 1)
+    return address
+
+
+def release_private_ip(region: Ec2Region, subnet_id: str, address: str) -> None:
+    subnet = region.subnets.get(subnet_id)
+    if subnet is not None:
+        region.subnets.update(subnet, released=[*subnet.released, address])
+
+
+def new_public_ip() -> str:
+    """An address from Amazon's public ranges (auto-assigned public IPs are random)."""
+    first = secrets.choice(_PUBLIC_FIRST_OCTETS)
+    return f"{first}.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+
+
+def new_mac_address() -> str:
+    """A unicast, locally administered MAC, as EC2 gives ENIs."""
+    octets = bytearray(secrets.token_bytes(6))
+    octets[0] = (octets[0] & 0xFC) | 0x02
+    return ":".join(f"{b:02x}" for b in octets)
+
+
+# Lifecycle --------------------------------------------------------------------------
+
+
+def user_initiated(now: datetime) -> str:
+    """StateTransitionReason of a user's stop or terminate."""
+    return f"User initiated ({now:%Y-%m-%d %H:%M:%S} GMT)"
+
+
+_USER_SHUTDOWN = {
+    "Code": "Client.UserInitiatedShutdown",
+    "Message": "Client.UserInitiatedShutdown: User initiated shutdown",
+}
+_PENDING = {"Code": "pending", "Message": "pending"}
+
+
+def _transition(
+    region: Ec2Region,
+    instance: Instance,
+    state: str,
+    settled: str,
+    now: datetime,
+    seconds: float,
+    on_settled: Callable[[datetime], None] | None = None,
+    **changes: Any,
+) -> None:
+    """Enter `state` now and `settled` after `seconds`, unless another transition came first."""
+    seq = instance.transition_seq + 1
+    region.instances.update(instance, state=state, transition_seq=seq, **changes)
+
+    def settle(when: datetime) -> None:
+        if region.instances.get(instance.id) is not instance or instance.transition_seq != seq:
+            return
+        region.instances.update(instance, state=settled, transition_seq=seq + 1)
+        if on_settled is not None:
+            on_settled(when)
+
+    region.timeline.schedule(now + timedelta(seconds=seconds), settle)
+
+
+def launch(
+    region: Ec2Region,
+    instance: Instance,
+    interface: NetworkInterface,
+    volumes: list[Volume],
+    now: datetime,
+    start_seconds: float,
+) -> None:
+    """Add a new instance (pending) with its ENI and volumes; it runs after `start_seconds`."""
+    region.add_interface(interface)
+    for volume in volumes:
+        region.volumes.add(volume)
+    region.add_instance(instance)
+    _running_after(region, instance, now, start_seconds)
+
+
+def _running_after(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
+    def running(when: datetime) -> None:
+        region.instances.update(instance, state_reason=None)
+
+    _transition(region, instance, "pending", "running", now, seconds, running, state_reason=dict(_PENDING))
+
+
+def start(
+    region: Ec2Region, instance: Instance, now: datetime, seconds: float, public_ip: str | None
+) -> None:
+    """stopped → pending → running; an auto-assigned public IP comes back as a new one."""
+    region.instances.update(instance, public_ip_address=public_ip, state_transition_reason="")
+    _running_after(region, instance, now, seconds)
+
+
+def stop(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
+    """running → stopping → stopped; the public IP is released at once."""
+    _transition(
+        region,
+        instance,
+        "stopping",
+        "stopped",
+        now,
+        seconds,
+        public_ip_address=None,
+        state_transition_reason=user_initiated(now),
+        state_reason=dict(_USER_SHUTDOWN),
+    )
+
+
+def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
+    """→ shutting-down → terminated; then its ENI and volumes go, and an hour later the instance."""
+
+    def terminated(when: datetime) -> None:
+        region.instances.update(instance, terminated_at=when)
+        _release_resources(region, instance)
+        region.timeline.schedule(when + timedelta(seconds=TERMINATED_RETENTION_SECONDS), forget)
+
+    def forget(when: datetime) -> None:
+        if region.instances.get(instance.id) is instance and instance.state == "terminated":
+            region.remove_instance(instance.id)
+
+    _transition(
+        region,
+        instance,
+        "shutting-down",
+        "terminated",
+        now,
+        seconds,
+        terminated,
+        public_ip_address=None,
+        state_transition_reason=user_initiated(now),
+        state_reason=dict(_USER_SHUTDOWN),
+    )
+
+
+def _release_resources(region: Ec2Region, instance: Instance) -> None:
+    """As AWS does at termination: the primary ENI and its address are freed,
+    delete-on-termination volumes deleted, the others detached (available)."""
+    for interface in list(region.network_interfaces.where("instance_id", instance.id)):
+        region.remove_interface(interface.id)
+        release_private_ip(region, interface.subnet_id, interface.private_ip_address)
+    for volume in list(region.volumes.where("instance_id", instance.id)):
+        if volume.delete_on_termination:
+            region.volumes.remove(volume.id)
+        else:
+            region.volumes.update(volume, **DETACHED)
+    region.instances.update(instance, block_devices=[])
+    region.set_iam_profile(instance, None)
