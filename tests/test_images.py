@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import requests
 
+from ec2sim.store.ec2.images import _public_images
 from tests.helpers import aws_error
 
 AL2023 = "al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64"
@@ -390,6 +391,16 @@ def test_copy_image_client_token_and_source_region(ec2):
         ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name="other", ClientToken="t-1")
     with aws_error("InvalidParameterValue", 400, "Invalid region: [mars-north-1]"):
         ec2.copy_image(SourceImageId=source, SourceRegion="mars-north-1", Name="far")
+
+
+def test_made_up_regions_grow_no_catalogue(ec2):
+    """Each region's public catalogue is built once and kept: names from requests must not add any."""
+    before = _public_images.cache_info().currsize
+    source = _image(ec2, Name="nowhere-source")["ImageId"]
+    for index in range(20):
+        with aws_error("InvalidParameterValue", 400, "Invalid region"):
+            ec2.copy_image(SourceImageId=source, SourceRegion=f"xx-nowhere-{index}", Name="far")
+    assert _public_images.cache_info().currsize <= before + 1  # +1: another test's real region
 
 
 def test_description_attribute_needs_a_value(ec2):

@@ -456,3 +456,23 @@ def test_group_freed_when_instance_changes_groups(ec2, web):
     assert ec2.delete_security_group(GroupId=web)["GroupId"] == web
     with aws_error("DependencyViolation", 400, f"resource {other} has a dependent object"):
         ec2.delete_security_group(GroupId=other)
+
+
+def test_rule_ids_after_refused_and_revoked_requests(ec2, web):
+    """New rules are numbered when added: a dry run, a refused request or a revoke by permission
+    takes no id, and a rule authorized again gets a fresh one."""
+    with aws_error("DryRunOperation", 412):
+        ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[SSH], DryRun=True)
+    first = ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[SSH])["SecurityGroupRules"]
+    with aws_error("InvalidPermission.Duplicate", 400):
+        ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[SSH])
+    revoked = ec2.revoke_security_group_ingress(GroupId=web, IpPermissions=[SSH])
+    assert [r["SecurityGroupRuleId"] for r in revoked["RevokedSecurityGroupRules"]] == [
+        r["SecurityGroupRuleId"] for r in first
+    ]
+    again = ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[SSH])["SecurityGroupRules"]
+    assert again[0]["SecurityGroupRuleId"].startswith("sgr-")
+    assert again[0]["SecurityGroupRuleId"] != first[0]["SecurityGroupRuleId"]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [web]}])
+    ids = [r["SecurityGroupRuleId"] for r in rules["SecurityGroupRules"]]
+    assert len(ids) == len(set(ids)) and again[0]["SecurityGroupRuleId"] in ids

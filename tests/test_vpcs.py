@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ec2sim.store.ec2.images import public_images
 from tests.helpers import aws_error
 
 
@@ -116,3 +117,21 @@ def test_network_interfaces_empty_account_and_errors(ec2):
         ec2.describe_network_interfaces(NetworkInterfaceIds=["eni-0123456789abcdef0"])
     with aws_error("InvalidParameterValue", 400, "The filter 'bogus' is invalid"):
         ec2.describe_network_interfaces(Filters=[{"Name": "bogus", "Values": ["x"]}])
+
+
+@pytest.mark.parametrize(
+    ("region", "domain"), [("us-east-1", "ec2.internal"), ("eu-west-1", "eu-west-1.compute.internal")]
+)
+def test_network_interface_dns_names_match_the_instance(make_client, account_id, region, domain):
+    """An instance's primary interface has the instance's own private (and public) DNS names."""
+    ec2 = make_client("ec2", account_id, region)
+    image = next(i.id for i in public_images(region).values() if i.name.endswith("kernel-6.1-x86_64"))
+    launched = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")
+    instance = launched["Instances"][0]
+    (eni,) = ec2.describe_network_interfaces()["NetworkInterfaces"]
+    address = eni["PrivateIpAddress"]
+    assert eni["PrivateDnsName"] == f"ip-{address.replace('.', '-')}.{domain}"
+    assert eni["PrivateDnsName"] == instance["PrivateDnsName"]
+    assert eni["PrivateIpAddresses"][0]["PrivateDnsName"] == eni["PrivateDnsName"]
+    public = ec2.describe_instances()["Reservations"][0]["Instances"][0]["PublicDnsName"]
+    assert public and eni["Association"]["PublicDnsName"] == public  # default subnets map public IPs

@@ -6,7 +6,6 @@ operation's `Plan`: the operation's resolver (registered beside its handler, see
 `registry`) finds every resource the request names, once, and the plan yields the
 checks on them; the handler then applies the same plan. An operation without
 resource-level permissions says so (`NO_RESOURCES`: ``service:Operation`` on ``*``).
-Families not converted yet keep their `@authorizes` rule, wrapped by `legacy_rule`.
 
 A check may carry a resource-based policy that must allow whatever the
 identity-based policies say (a role's trust policy, for sts:AssumeRole). Every
@@ -66,6 +65,9 @@ class Plan:
     carry what they resolved; `checks` is only called when a decision needs it."""
 
     error: AwsError | None = None
+    # Its checks may carry a resource-based policy that must allow: decided in every mode, for
+    # the root user too (see `authorize`).
+    resource_policies: bool = False
 
     def checks(self, ctx: RequestContext) -> Iterable[Check]:
         return ()
@@ -92,60 +94,13 @@ def NO_RESOURCES(ctx: RequestContext, req: dict[str, Any]) -> Plan:  # noqa: N80
     return _UNSCOPED
 
 
-# Transitional: families not yet converted to plans --------------------------------------------
-
-Rule = Callable[[RequestContext, dict[str, Any]], Iterable[Check]]
-_RULES: dict[tuple[str, str], Rule] = {}
-_SERVICE_RULES: dict[str, Rule] = {}  # a service's rule for operations without their own
-_WITH_RESOURCE_POLICIES: set[tuple[str, str]] = set()  # operations whose checks may carry them
+_NO_CHECKS = Plan()
 
 
-def authorizes(service: str, *operations: str, resource_policies: bool = False) -> Callable[[Rule], Rule]:
-    """Register the checks of `operations` not converted to plans yet (see `legacy_rule`).
-
-    ``resource_policies``: the rule may yield checks with a resource-based policy that must allow;
-    it then runs in every mode and for the root user too (other rules only run when identity-based
-    policies are evaluated)."""
-
-    def register(rule: Rule) -> Rule:
-        for operation in operations:
-            _RULES[(service, operation)] = rule
-            if resource_policies:
-                _WITH_RESOURCE_POLICIES.add((service, operation))
-        return rule
-
-    return register
-
-
-def authorizes_service(service: str) -> Callable[[Rule], Rule]:
-    """Register the rule of every `service` operation that has none of its own."""
-
-    def register(rule: Rule) -> Rule:
-        _SERVICE_RULES[service] = rule
-        return rule
-
-    return register
-
-
-def legacy_rule_for(service: str, operation: str) -> Rule | None:
-    return _RULES.get((service, operation)) or _SERVICE_RULES.get(service)
-
-
-class _LegacyPlan(Plan):
-    def __init__(self, req: dict[str, Any]) -> None:
-        self.req = req
-
-    def checks(self, ctx: RequestContext) -> Iterable[Check]:
-        rule = legacy_rule_for(ctx.service, ctx.action)
-        if rule is None:
-            raise LookupError(f"{ctx.service}:{ctx.action} has no @authorizes rule")
-        return rule(ctx, self.req)
-
-
-def legacy_rule(ctx: RequestContext, req: dict[str, Any]) -> Plan:
-    """TRANSITIONAL resolver: the operation's `@authorizes` rule reads the request a second time
-    (its handler looks the resources up again). Remove once every family resolves a plan."""
-    return _LegacyPlan(req)
+def NO_PERMISSION(ctx: RequestContext, req: dict[str, Any]) -> Plan:  # noqa: N802 - reads as a constant
+    """The resolver of an operation that needs no permission and that no policy can deny
+    (sts:GetCallerIdentity, sts:GetSessionToken): its plan has no checks."""
+    return _NO_CHECKS
 
 
 def checks_for(ctx: RequestContext, plan: Plan) -> list[Check]:
@@ -211,7 +166,7 @@ def authorize(ctx: RequestContext, plan: Plan) -> None:
     enforcement mode configured: see the module's docstring)."""
     mode = ctx.config.iam_enforcement
     identity = mode != "off" and ctx.principal.kind != "root"
-    if not identity and (ctx.service, ctx.action) not in _WITH_RESOURCE_POLICIES:
+    if not identity and not plan.resource_policies:
         return
     checks = checks_for(ctx, plan)
     denial = first_denial(ctx, checks, identity)

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ec2sim.api.authorization import NO_RESOURCES, Plan, Resolver, legacy_rule
+from ec2sim.api.authorization import NO_RESOURCES, Plan, Resolver
 from ec2sim.api.context import RequestContext
 
 PlannedHandler = Callable[[RequestContext, dict[str, Any], Any], "dict[str, Any] | None"]
@@ -93,11 +93,11 @@ def _register(
 
 
 def action(service: str, name: str, resolve: Resolver | None = None) -> Register:
-    """Register `name`'s handler; with a resolver other than `NO_RESOURCES` or the transitional
-    `legacy_rule`, the handler also takes the plan."""
+    """Register `name`'s handler; with a resolver other than `NO_RESOURCES`, the handler also takes
+    the plan."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        _register(service, name, resolve, handler, resolve not in (None, NO_RESOURCES, legacy_rule))
+        _register(service, name, resolve, handler, resolve not in (None, NO_RESOURCES))
         return handler
 
     return register
@@ -107,11 +107,12 @@ def ec2_action(name: str, resolve: Resolver | None = None) -> Register:
     return action("ec2", name, resolve)
 
 
-def iam_action(name: str, resolve: Resolver = legacy_rule) -> Register:
-    """IAM operations are TRANSITIONALLY authorized by their `@authorizes` rules (`legacy_rule`)."""
+def iam_action(name: str, resolve: Resolver) -> Register:
+    """An IAM operation and its resolver (`ec2sim.api.iam.authz.iam_action` defaults it to the
+    IAM resolver, which finds the entity the request names)."""
     return action("iam", name, resolve)
 
 
-def sts_action(name: str, resolve: Resolver = legacy_rule) -> Register:
-    """STS operations are TRANSITIONALLY authorized by their `@authorizes` rules (`legacy_rule`)."""
+def sts_action(name: str, resolve: Resolver) -> Register:
+    """An STS operation and its resolver."""
     return action("sts", name, resolve)

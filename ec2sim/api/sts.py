@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from ec2sim.api.authorization import Check, authorizes, decode_message
+from ec2sim.api.authorization import NO_PERMISSION, NO_RESOURCES, Check, Plan, decode_message
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import sts_action
 from ec2sim.iam.context_keys import request_tags
+from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.sessions import credentials_dict, issue
@@ -21,21 +23,18 @@ from ec2sim.store.iam.managed import aws_managed_policy
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 
 
-@authorizes("sts", "GetCallerIdentity", "GetSessionToken")
-def _no_permission_needed(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """Neither needs a permission and no policy can deny them (GetCallerIdentity API reference;
-    IAM User Guide, "Permissions for GetSessionToken")."""
-    return ()
+# GetCallerIdentity and GetSessionToken need no permission and no policy can deny them
+# (GetCallerIdentity API reference; IAM User Guide, "Permissions for GetSessionToken").
 
 
-@sts_action("GetCallerIdentity")
-def get_caller_identity(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+@sts_action("GetCallerIdentity", NO_PERMISSION)
+def get_caller_identity(ctx: RequestContext, req: dict[str, Any], plan: Plan) -> dict[str, Any]:
     principal = ctx.principal
     return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
 
 
-@sts_action("GetSessionToken")
-def get_session_token(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+@sts_action("GetSessionToken", NO_PERMISSION)
+def get_session_token(ctx: RequestContext, req: dict[str, Any], plan: Plan) -> dict[str, Any]:
     principal = ctx.principal
     if principal.is_temporary:
         raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials")
@@ -57,7 +56,7 @@ def get_session_token(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
     return {"Credentials": credentials_dict(credential)}
 
 
-@sts_action("GetAccessKeyInfo")
+@sts_action("GetAccessKeyInfo", NO_RESOURCES)
 def get_access_key_info(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     key = req["AccessKeyId"]
     credential = ctx.store.credentials.get(key)
@@ -139,42 +138,59 @@ def _request_keys(req: dict[str, Any]) -> dict[str, ContextValue]:
     return context
 
 
-def requested_role(ctx: RequestContext, req: dict[str, Any]) -> Role:
-    """The role AssumeRole asks for, found one way for its authorization rule and its handler.
-    The root user may assume none; a role that doesn't exist (at that ARN) is denied like one the
-    caller may not assume."""
-    role_arn = req["RoleArn"]
-    if ctx.principal.kind == "root":
-        raise AwsError("AccessDenied", "Roles may not be assumed by root accounts.")
+def _requested_role(ctx: RequestContext, role_arn: str) -> Role | None:
+    """The role at `role_arn`, in whichever account this server knows."""
     match = _ROLE_ARN.fullmatch(role_arn)
     role = None
     if match and (account := ctx.store.accounts.get(match.group(1))) is not None:
         role = account.iam.roles.get(match.group(2))
-    if role is None or role.arn != role_arn:
-        raise _denied(ctx, role_arn)
-    return role
+    return role if role is not None and role.arn == role_arn else None
 
 
 def _role_account(role: Role) -> str:
     return role.arn.split(":", 5)[4]
 
 
-@authorizes("sts", "AssumeRole", resource_policies=True)
-def _assume_role_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """sts:AssumeRole on the role, and sts:TagSession with session tags: the role's trust policy
-    must allow both (IAM User Guide, "Passing session tags in AWS STS")."""
-    role = requested_role(ctx, req)
-    trust = parse_policy(role.assume_role_policy, "trust")
-    keys, account = _request_keys(req), _role_account(role)
-    yield Check("sts:AssumeRole", role.arn, keys, trust, account)
-    if req.get("Tags"):
-        yield Check("sts:TagSession", role.arn, keys, trust, account)
+@dataclass
+class AssumeRolePlan(Plan):
+    """The role AssumeRole asks for and its trust policy, which must allow sts:AssumeRole, and
+    sts:TagSession with session tags (IAM User Guide, "Passing session tags in AWS STS")."""
+
+    keys: dict[str, ContextValue] = field(default_factory=dict)
+    role: Role | None = None
+    trust: PolicyDocument | None = None
+    tagged: bool = False
+    resource_policies = True  # the trust policy decides, in every mode
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        if self.role is None:
+            return
+        account = _role_account(self.role)
+        yield Check("sts:AssumeRole", self.role.arn, self.keys, self.trust, account)
+        if self.tagged:
+            yield Check("sts:TagSession", self.role.arn, self.keys, self.trust, account)
 
 
-@sts_action("AssumeRole")
-def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def plan_assume_role(ctx: RequestContext, req: dict[str, Any]) -> AssumeRolePlan:
+    """The root user may assume no role; a role that doesn't exist (at that ARN) is denied like
+    one the caller may not assume."""
+    plan = AssumeRolePlan(_request_keys(req), tagged=bool(req.get("Tags")))
+    if ctx.principal.kind == "root":
+        plan.fail(AwsError("AccessDenied", "Roles may not be assumed by root accounts."))
+        return plan
+    plan.role = _requested_role(ctx, req["RoleArn"])
+    if plan.role is None:
+        plan.fail(_denied(ctx, req["RoleArn"]))
+    else:
+        plan.trust = parse_policy(plan.role.assume_role_policy, "trust")
+    return plan
+
+
+@sts_action("AssumeRole", plan_assume_role)
+def assume_role(ctx: RequestContext, req: dict[str, Any], plan: AssumeRolePlan) -> dict[str, Any]:
     """Temporary credentials for the role (its trust policy was decided with the request's authorization)."""
-    role = requested_role(ctx, req)
+    role = plan.role
+    assert role is not None  # else the plan's error was raised
     _check_session_tags(req)
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
@@ -223,6 +239,6 @@ def assume_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@sts_action("DecodeAuthorizationMessage")
+@sts_action("DecodeAuthorizationMessage", NO_RESOURCES)
 def decode_authorization_message(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"DecodedMessage": decode_message(req["EncodedMessage"])}

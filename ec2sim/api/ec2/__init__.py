@@ -2,7 +2,6 @@
 
 from ec2sim.api.ec2 import (  # noqa: F401  (authz*: the authorization rules)
     authz,
-    authz_storage,
     iam_profiles,
     image_attributes,
     images,

@@ -11,23 +11,20 @@ id that doesn't resolve is checked on the ARN it names with no resource keys (a 
 allowed there gets the handler's NotFound). Actions without resource-level permissions
 (every Describe*) register `NO_RESOURCES`.
 
-This module has the shared pieces; the plans of the instance family make their checks
-from them (`plans`, `launch`, `iam_profiles`, `tagging`). The key pair and security
-group rules here, and the volume, snapshot and image rules in `authz_storage`, are
-TRANSITIONAL `@authorizes` rules (`legacy_rule`) until those families resolve plans.
+This module has the shared pieces; the plans make their checks from them (`plans`,
+`launch`, `iam_profiles`, `tagging`, `keypairs`, `group_plans`, `storage_plans`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from ec2sim.api.authorization import Check, authorizes
+from ec2sim.api.authorization import Check
 from ec2sim.api.context import RequestContext
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.ec2.keypairs import KeyPair
-from ec2sim.store.ec2.network import SecurityGroup
 from ec2sim.store.resources import EC2_TYPES
 from ec2sim.store.table import Resource
 
@@ -90,11 +87,17 @@ def spec_tags(req: dict[str, Any], resource_type: str) -> dict[str, str]:
 
 
 def creating(
-    ctx: RequestContext, action: str, kind: str, req: dict[str, Any], keys: Keys | None = None
+    ctx: RequestContext,
+    action: str,
+    kind: str,
+    req: dict[str, Any],
+    keys: Keys | None = None,
+    name: str = "*",
 ) -> Iterator[Check]:
-    """The check on a new ``KIND/*`` with the request's tags, then ec2:CreateTags if it tags it."""
+    """The check on a new ``KIND/*`` (or ``KIND/name``, for a type named by the request, like a key
+    pair) with the request's tags, then ec2:CreateTags if it tags it."""
     tags = spec_tags(req, kind)
-    resource = arn(ctx, kind, "*")
+    resource = arn(ctx, kind, name)
     yield Check(action, resource, region_keys(ctx, {**(keys or {}), **request_tags(tags)}))
     if tags:
         yield tag_on_create(ctx, resource, tags)
@@ -107,88 +110,8 @@ def tag_on_create(ctx: RequestContext, resource: str, tags: dict[str, str]) -> C
     )
 
 
-# Instances -------------------------------------------------------------------------------------
-
-
-def instance_checks(ctx: RequestContext, action: str, ids: Iterable[str]) -> Iterator[Check]:
-    """One check per instance id (each once)."""
-    for instance_id in dict.fromkeys(ids):
-        instance = ctx.ec2.instances.get(instance_id)
-        if instance is not None:
-            yield resource_check(ctx, action, instance)
-        else:
-            yield unresolved(ctx, action, "instance", instance_id)
-
-
 # Key pairs -------------------------------------------------------------------------------------
 
 
 def key_by_name(ctx: RequestContext, name: str) -> KeyPair | None:
     return next(iter(ctx.ec2.key_pairs.where("name", name)), None)
-
-
-@authorizes("ec2", "CreateKeyPair", "ImportKeyPair")
-def _new_key_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    keys: Keys = {"ec2:KeyPairName": req.get("KeyName", "")}
-    if ctx.action == "CreateKeyPair":
-        keys["ec2:KeyPairType"] = req.get("KeyType", "rsa")
-    tags = spec_tags(req, "key-pair")
-    resource = arn(ctx, "key-pair", req.get("KeyName", ""))
-    yield Check(f"ec2:{ctx.action}", resource, region_keys(ctx, {**keys, **request_tags(tags)}))
-    if tags:
-        yield tag_on_create(ctx, resource, tags)
-
-
-@authorizes("ec2", "DeleteKeyPair")
-def _delete_key_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    key = (
-        ctx.ec2.key_pairs.get(req["KeyPairId"])
-        if req.get("KeyPairId")
-        else key_by_name(ctx, req.get("KeyName", ""))
-    )
-    if key is not None:
-        return [resource_check(ctx, "ec2:DeleteKeyPair", key)]
-    name = req.get("KeyName")  # deleting an absent key by name succeeds: still authorized on its ARN
-    return [unresolved(ctx, "ec2:DeleteKeyPair", "key-pair", name or req.get("KeyPairId") or "*")]
-
-
-# Security groups -----------------------------------------------------------------------------
-
-
-@authorizes("ec2", "CreateSecurityGroup")
-def _create_group_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    vpc_id = req.get("VpcId") or ctx.ec2.default_vpc_id
-    yield from creating(
-        ctx, "ec2:CreateSecurityGroup", "security-group", req, {"ec2:Vpc": vpc_arn(ctx, vpc_id)}
-    )
-    vpc = ctx.ec2.vpcs.get(vpc_id)
-    if vpc is not None:
-        yield resource_check(ctx, "ec2:CreateSecurityGroup", vpc)
-
-
-def target_group(ctx: RequestContext, req: dict[str, Any]) -> SecurityGroup | None:
-    """The group a request names: GroupId, else GroupName in the default VPC."""
-    if req.get("GroupId"):
-        return ctx.ec2.security_groups.get(req["GroupId"])
-    name = req.get("GroupName")
-    candidates = ctx.ec2.security_groups.where("vpc_id", ctx.ec2.default_vpc_id)
-    return next((g for g in candidates if g.name == name), None) if name else None
-
-
-@authorizes(
-    "ec2",
-    "DeleteSecurityGroup",
-    "AuthorizeSecurityGroupIngress",
-    "AuthorizeSecurityGroupEgress",
-    "RevokeSecurityGroupIngress",
-    "RevokeSecurityGroupEgress",
-)
-def _group_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    group, action = target_group(ctx, req), f"ec2:{ctx.action}"
-    if group is None:
-        yield unresolved(ctx, action, "security-group", req.get("GroupId") or req.get("GroupName") or "*")
-        return
-    yield resource_check(ctx, action, group)
-    tags = spec_tags(req, "security-group-rule")
-    if tags and ctx.action.startswith("Authorize"):
-        yield tag_on_create(ctx, arn(ctx, "security-group-rule", "*"), tags)

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.image_views import check_account_id, device_view, owned_image, visible_image
+from ec2sim.api.ec2.image_views import (
+    check_account_id,
+    device_view,
+    plan_image,
+    plan_owned_image,
+    require_owner,
+    resolved,
+)
+from ec2sim.api.ec2.storage_plans import ImagePlan
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image
@@ -67,13 +74,18 @@ def _attribute(image: Image, name: str) -> dict[str, Any]:
     return answers[name]()
 
 
-@ec2_action("DescribeImageAttribute", resolve=legacy_rule)
-def describe_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    name = req["Attribute"]
-    image = (
-        visible_image(ctx, req["ImageId"]) if name in _PUBLIC_ATTRIBUTES else owned_image(ctx, req["ImageId"])
-    )
-    return {"ImageId": image.id, **_attribute(image, name)}
+def _plan_describe(ctx: RequestContext, req: dict[str, Any]) -> ImagePlan:
+    """The image; the caller must own it unless the attribute is one anyone who sees it may read."""
+    plan = plan_image(ctx, req["ImageId"])
+    if req["Attribute"] not in _PUBLIC_ATTRIBUTES:
+        require_owner(ctx, plan)
+    return plan
+
+
+@ec2_action("DescribeImageAttribute", resolve=_plan_describe)
+def describe_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> dict[str, Any]:
+    image = resolved(plan)
+    return {"ImageId": image.id, **_attribute(image, req["Attribute"])}
 
 
 # ModifyImageAttribute --------------------------------------------------------------
@@ -155,9 +167,9 @@ def _modify_launch_permission(ctx: RequestContext, image: Image, req: dict[str, 
     _apply_permissions(ctx, image, remove, False)
 
 
-@ec2_action("ModifyImageAttribute", resolve=legacy_rule)
-def modify_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
-    image = owned_image(ctx, req["ImageId"])
+@ec2_action("ModifyImageAttribute", resolve=plan_owned_image)
+def modify_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> None:
+    image = resolved(plan)
     attribute = req.get("Attribute")
     if req.get("LaunchPermission") or attribute == "launchPermission" or req.get("OperationType"):
         _modify_launch_permission(ctx, image, req)
@@ -175,10 +187,10 @@ def modify_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
         raise AwsError("InvalidParameterValue", f"Value ({attribute}) for parameter attribute is invalid.")
 
 
-@ec2_action("ResetImageAttribute", resolve=legacy_rule)
-def reset_image_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
+@ec2_action("ResetImageAttribute", resolve=plan_owned_image)
+def reset_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> None:
     """Only launchPermission can be reset (as the model's enum says): back to private."""
-    image = owned_image(ctx, req["ImageId"])
+    image = resolved(plan)
     if req["Attribute"] != "launchPermission":
         raise AwsError(
             "InvalidParameterValue", f"Value ({req['Attribute']}) for parameter attribute is invalid."

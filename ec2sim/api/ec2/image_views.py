@@ -16,6 +16,7 @@ from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet, as_text
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.storage_plans import ImagePlan
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import is_valid_region
@@ -35,21 +36,43 @@ def check_image_id(image_id: str) -> None:
         raise AwsError("InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")')
 
 
-def visible_image(ctx: RequestContext, image_id: str, region: str | None = None) -> Image:
-    """The image as the caller may see it in `region` (default: the request's), or AWS's errors."""
-    check_image_id(image_id)
-    image = find_image(region or ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images)
-    if image is None:
-        raise not_found([image_id])
-    return image
+def lookup_image(ctx: RequestContext, image_id: str, region: str | None = None) -> Image | None:
+    """The image as the caller may see it in `region` (default: the request's), if any."""
+    return find_image(region or ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images)
 
 
-def owned_image(ctx: RequestContext, image_id: str) -> Image:
-    """An image the caller owns; a visible image of another owner is AuthFailure, as on AWS."""
-    image = visible_image(ctx, image_id)
-    if image.owner_id != ctx.account_id or ctx.ec2.images.get(image_id) is not image:
-        raise AwsError("AuthFailure", f"Not authorized for image:{image_id}")
-    return image
+def require_visible(plan: ImagePlan) -> None:
+    """AWS's error for an image id the caller can't see: malformed, else not found."""
+    if plan.image is None:
+        plan.attempt(lambda: check_image_id(plan.image_id))  # stored ids are well-formed
+        plan.fail(not_found([plan.image_id]))
+
+
+def plan_image(ctx: RequestContext, image_id: str) -> ImagePlan:
+    """The image the request names, or AWS's error."""
+    plan = ImagePlan(image_id, lookup_image(ctx, image_id))
+    require_visible(plan)
+    return plan
+
+
+def require_owner(ctx: RequestContext, plan: ImagePlan) -> None:
+    """A visible image of another owner is AuthFailure, as on AWS."""
+    image = plan.image
+    if image is not None and (image.owner_id != ctx.account_id or ctx.ec2.images.get(image.id) is not image):
+        plan.fail(AwsError("AuthFailure", f"Not authorized for image:{image.id}"))
+
+
+def plan_owned_image(ctx: RequestContext, req: dict[str, Any]) -> ImagePlan:
+    """The image ImageId names, which the caller must own."""
+    plan = plan_image(ctx, req["ImageId"])
+    require_owner(ctx, plan)
+    return plan
+
+
+def resolved(plan: ImagePlan) -> Image:
+    """The plan's image (a plan without an error resolved it)."""
+    assert plan.image is not None
+    return plan.image
 
 
 def check_name(ctx: RequestContext, name: str) -> None:

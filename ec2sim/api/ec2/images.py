@@ -12,17 +12,30 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import fingerprint
-from ec2sim.api.ec2.image_views import check_name, check_source_region, owned_image, visible_image
-from ec2sim.api.ec2.instance_views import find_instances
+from ec2sim.api.ec2.image_views import (
+    check_name,
+    check_source_region,
+    lookup_image,
+    plan_owned_image,
+    require_visible,
+    resolved,
+)
+from ec2sim.api.ec2.plans import resolve_instances
+from ec2sim.api.ec2.storage_plans import (
+    CopyImagePlan,
+    ImagePlan,
+    NewImagePlan,
+    RegisteredImagePlan,
+    attached_volumes,
+    find_usable_snapshot,
+)
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.volumes import check_id, checked_settings, idempotent_mismatch
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images
-from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
@@ -114,16 +127,16 @@ def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> Image
 
 def _instance_devices(
     ctx: RequestContext,
-    instance: Instance,
+    plan: NewImagePlan,
     image_id: str,
     mappings: list[dict[str, Any]],
     tags: dict[str, str],
 ) -> list[ImageBlockDevice]:
     """The instance's EBS volumes with the request's mappings over them, then a snapshot of
     each volume still mapped (validated completely before any snapshot is taken)."""
-    plan: dict[str, tuple[ImageBlockDevice, Volume | None]] = {}
-    for attached in instance.block_devices:
-        volume = ctx.ec2.volumes.get(attached.volume_id)
+    instance = plan.instance
+    mapped: dict[str, tuple[ImageBlockDevice, Volume | None]] = {}
+    for attached, volume in zip(instance.block_devices, plan.volumes, strict=True):
         if volume is not None:
             device = ImageBlockDevice(
                 attached.device_name,
@@ -134,13 +147,13 @@ def _instance_devices(
                 iops=volume.iops,
                 throughput=volume.throughput,
             )
-            plan[attached.device_name] = (device, volume)
+            mapped[attached.device_name] = (device, volume)
     for mapping in mappings:
-        base, volume = plan.get(mapping.get("DeviceName", ""), (None, None))
+        base, volume = mapped.get(mapping.get("DeviceName", ""), (None, None))
         device = _override(base, mapping)
-        plan[device.device_name] = (device, volume)
+        mapped[device.device_name] = (device, volume)
     devices = []
-    for device, volume in plan.values():
+    for device, volume in mapped.values():
         if (
             volume is not None
             and device.snapshot_id is None
@@ -159,9 +172,16 @@ def _instance_devices(
     return devices
 
 
-@ec2_action("CreateImage", resolve=legacy_rule)
-def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    (instance,) = find_instances(ctx, [req["InstanceId"]])
+def plan_create_image(ctx: RequestContext, req: dict[str, Any]) -> NewImagePlan:
+    plan = NewImagePlan({}, req=req)
+    resolve_instances(ctx, [req["InstanceId"]], plan)
+    plan.volumes = attached_volumes(ctx, plan.instance) if plan.error is None else []
+    return plan
+
+
+@ec2_action("CreateImage", resolve=plan_create_image)
+def create_image(ctx: RequestContext, req: dict[str, Any], plan: NewImagePlan) -> dict[str, Any]:
+    instance = plan.instance
     if instance.state not in ("running", "stopped"):
         raise AwsError(
             "IncorrectInstanceState",
@@ -172,7 +192,7 @@ def create_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     image_tags, snapshot_tags = tags_for(specs, "image", TAGGABLE), tags_for(specs, "snapshot", TAGGABLE)
     image_id = ctx.ec2.ids.hex_id("ami")
     source = _source_image(ctx, instance.image_id)
-    devices = _instance_devices(ctx, instance, image_id, req.get("BlockDeviceMappings") or [], snapshot_tags)
+    devices = _instance_devices(ctx, plan, image_id, req.get("BlockDeviceMappings") or [], snapshot_tags)
     image = Image(
         image_id,
         owner_id=ctx.account_id,
@@ -211,17 +231,17 @@ def _source_image(ctx: RequestContext, image_id: str) -> Image | None:
 # RegisterImage ---------------------------------------------------------------------
 
 
-def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageBlockDevice]:
-    devices: list[ImageBlockDevice] = []
+def _registered_devices(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> None:
+    devices = plan.devices
     for mapping in req.get("BlockDeviceMappings") or ():
-        snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
+        snapshot_id = (mapping.get("Ebs") or {}).get("SnapshotId")
         base = None
         if snapshot_id:
             check_id(snapshot_id, "snap", "InvalidSnapshotID.Malformed")
             # Only the caller's own snapshots: another owner could delete a shared one under the
             # image (AWS's documented path is CopySnapshot, then register the copy).
-            snapshot = ctx.ec2.snapshots.get(snapshot_id)
-            if snapshot is None:
+            snapshot = plan.snapshots[snapshot_id]
+            if snapshot is None or snapshot.owner_id != ctx.account_id:
                 raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
             base = ImageBlockDevice(
                 mapping.get("DeviceName", ""),
@@ -231,7 +251,6 @@ def _registered_devices(ctx: RequestContext, req: dict[str, Any]) -> list[ImageB
                 encrypted=snapshot.encrypted,
             )
         devices.append(_override(base, mapping))
-    return devices
 
 
 # Enumerated RegisterImage parameters: the model's enums (VirtualizationType is a plain string there,
@@ -253,20 +272,37 @@ def _check_enums(req: dict[str, Any]) -> None:
             raise AwsError("InvalidParameterValue", f"Value ({value}) for parameter {parameter} is invalid.")
 
 
-@ec2_action("RegisterImage", resolve=legacy_rule)
-def register_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def _ebs_root(devices: list[ImageBlockDevice], root_name: str | None) -> ImageBlockDevice | None:
+    return next((d for d in devices if d.device_name == root_name and d.snapshot_id), None)
+
+
+def _check_registration(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> None:
     check_name(ctx, req["Name"])
     _check_enums(req)
     location, root_name = req.get("ImageLocation"), req.get("RootDeviceName")
     if not location and not root_name:
         raise AwsError("MissingParameter", "The request must contain the parameter rootDeviceName")
-    devices = _registered_devices(ctx, req)
-    ebs_root = next((d for d in devices if d.device_name == root_name and d.snapshot_id), None)
-    if not location and ebs_root is None:
+    _registered_devices(ctx, req, plan)
+    if not location and _ebs_root(plan.devices, root_name) is None:
         raise AwsError(
             "InvalidBlockDeviceMapping",
             f"The root device {root_name} must have a block device mapping with a snapshot.",
         )
+
+
+def plan_register_image(ctx: RequestContext, req: dict[str, Any]) -> RegisteredImagePlan:
+    """Each snapshot the mappings name (looked up once), then the validated devices."""
+    plan = RegisteredImagePlan(req)
+    ids = [(m.get("Ebs") or {}).get("SnapshotId") for m in req.get("BlockDeviceMappings") or ()]
+    plan.snapshots = {i: find_usable_snapshot(ctx, i) for i in ids if i}
+    plan.attempt(lambda: _check_registration(ctx, req, plan))
+    return plan
+
+
+@ec2_action("RegisterImage", resolve=plan_register_image)
+def register_image(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> dict[str, Any]:
+    location, root_name, devices = req.get("ImageLocation"), req.get("RootDeviceName"), plan.devices
+    ebs_root = _ebs_root(devices, root_name)
     image = Image(
         ctx.ec2.ids.hex_id("ami"),
         owner_id=ctx.account_id,
@@ -330,17 +366,28 @@ def _copied_devices(
     return devices
 
 
-@ec2_action("CopyImage", resolve=legacy_rule)
-def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def plan_copy_image(ctx: RequestContext, req: dict[str, Any]) -> CopyImagePlan:
+    """The source image in its region, or the image an earlier request (same ClientToken) made."""
+    token, region = req.get("ClientToken"), req["SourceRegion"]
+    source_id = req["SourceImageId"]
+    plan = CopyImagePlan(source_id, lookup_image(ctx, source_id, region), region, req)
+    earlier = next(iter(ctx.ec2.images.where("client_token", token)), None) if token else None
+    if earlier is not None:  # a replay is answered with what the first request made
+        if earlier.request_fingerprint != fingerprint(req):
+            plan.fail(idempotent_mismatch())
+        plan.earlier = earlier.id
+        return plan
+    plan.attempt(lambda: check_source_region(region))
+    require_visible(plan)
+    return plan
+
+
+@ec2_action("CopyImage", resolve=plan_copy_image)
+def copy_image(ctx: RequestContext, req: dict[str, Any], plan: CopyImagePlan) -> dict[str, Any]:
+    if plan.earlier is not None:
+        return {"ImageId": plan.earlier}
     token = req.get("ClientToken")
-    if token:
-        earlier = next(iter(ctx.ec2.images.where("client_token", token)), None)
-        if earlier is not None:
-            if earlier.request_fingerprint != fingerprint(req):
-                raise idempotent_mismatch()
-            return {"ImageId": earlier.id}
-    check_source_region(req["SourceRegion"])
-    source = visible_image(ctx, req["SourceImageId"], req["SourceRegion"])
+    source = resolved(plan)
     _check_storage_access(ctx, source)
     check_name(ctx, req["Name"])
     specs = req.get("TagSpecifications")
@@ -381,10 +428,10 @@ def copy_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 # DeregisterImage -------------------------------------------------------------------
 
 
-@ec2_action("DeregisterImage", resolve=legacy_rule)
-def deregister_image(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+@ec2_action("DeregisterImage", resolve=plan_owned_image)
+def deregister_image(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> dict[str, Any]:
     """The image goes; its snapshots stay unless DeleteAssociatedSnapshots; instances keep running."""
-    image = owned_image(ctx, req["ImageId"])
+    image = resolved(plan)
     ctx.ec2.remove_image(image.id)
     results = None
     if req.get("DeleteAssociatedSnapshots"):

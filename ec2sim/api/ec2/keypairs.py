@@ -1,19 +1,25 @@
-"""Key pairs: create, import, describe, delete."""
+"""Key pairs: create, import, describe, delete.
+
+Each operation resolves a plan first: the key pair a request names (or the one it creates,
+authorized on ``key-pair/NAME``) and every validation error, in AWS's order; handlers apply it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
+from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.authz import Keys, creating, key_by_name, resource_check, unresolved
 from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.keymaterial import KEY_FORMATS, KEY_TYPES, generate_key_pair, import_public_key
+from ec2sim.keymaterial import KEY_FORMATS, KEY_TYPES, ImportedKey, generate_key_pair, import_public_key
 from ec2sim.store.ec2.keypairs import KeyPair
-from ec2sim.store.ec2.region import Ec2Region
 
 MAX_KEY_NAME = 255
 
@@ -27,11 +33,7 @@ _FILTERS = FilterSet(
 )
 
 
-def _by_name(region: Ec2Region, name: str) -> KeyPair | None:
-    return next(iter(region.key_pairs.where("name", name)), None)
-
-
-def _check_name(region: Ec2Region, name: str) -> None:
+def _check_name(ctx: RequestContext, name: str) -> None:
     """EC2's key name rules: present, up to 255 ASCII characters, unique in the region."""
     if not name:
         raise AwsError("MissingParameter", "The request must contain the parameter KeyName")
@@ -45,7 +47,7 @@ def _check_name(region: Ec2Region, name: str) -> None:
             "InvalidParameterValue",
             f"Value ({name}) for parameter keyName is invalid. Length exceeds maximum of {MAX_KEY_NAME}.",
         )
-    if _by_name(region, name) is not None:
+    if key_by_name(ctx, name) is not None:
         raise AwsError("InvalidKeyPair.Duplicate", f"The keypair '{name}' already exists.")
 
 
@@ -57,28 +59,110 @@ def _check_choice(value: str, allowed: tuple[str, ...], parameter: str) -> None:
         )
 
 
+# Plans -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NewKeyPlan(Plan):
+    """CreateKeyPair / ImportKeyPair: the new key pair, authorized on its own ARN (its name)."""
+
+    req: dict[str, Any]
+    keys: Keys  # ec2:KeyPairName, and ec2:KeyPairType for a created key
+    tags: dict[str, str] = field(default_factory=dict)
+    imported: ImportedKey | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.req["KeyName"])
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        return creating(ctx, f"ec2:{ctx.action}", "key-pair", self.req, self.keys, name=self.name)
+
+
 def _tags(req: dict[str, Any]) -> dict[str, str]:
     return tags_for(req.get("TagSpecifications"), "key-pair", ("key-pair",))
 
 
-def _add(
-    ctx: RequestContext, name: str, tags: dict[str, str], fingerprint: str, key_type: str, openssh: str
-) -> KeyPair:
+def plan_create_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
+    key_type = req.get("KeyType", "rsa")
+    plan = NewKeyPlan(req, {"ec2:KeyPairName": req["KeyName"], "ec2:KeyPairType": key_type})
+    try:
+        _check_name(ctx, req["KeyName"])
+        _check_choice(key_type, KEY_TYPES, "KeyType")
+        _check_choice(req.get("KeyFormat", "pem"), KEY_FORMATS, "KeyFormat")
+        plan.tags = _tags(req)  # every check before the (slow) key generation
+    except AwsError as error:
+        plan.fail(error)
+    return plan
+
+
+def plan_import_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
+    plan = NewKeyPlan(req, {"ec2:KeyPairName": req["KeyName"]})
+    try:
+        _check_name(ctx, req["KeyName"])
+        plan.tags = _tags(req)
+    except AwsError as error:
+        plan.fail(error)
+        return plan
+    try:
+        plan.imported = import_public_key(req["PublicKeyMaterial"])
+    except ValueError:
+        plan.fail(AwsError("InvalidKey.Format", "Key is not in valid OpenSSH public key format"))
+    return plan
+
+
+@dataclass
+class KeyPlan(Plan):
+    """DeleteKeyPair: the key pair named by id or name (None: it doesn't resolve)."""
+
+    named: str  # what its ARN names when it doesn't resolve
+    key: KeyPair | None = None
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        if self.key is not None:
+            yield resource_check(ctx, "ec2:DeleteKeyPair", self.key)
+        else:
+            yield unresolved(ctx, "ec2:DeleteKeyPair", "key-pair", self.named)
+
+
+def plan_key(ctx: RequestContext, req: dict[str, Any]) -> KeyPlan:
+    """By id an unknown key is NotFound; by name AWS answers success whether or not it existed
+    (still authorized on the ARN it names)."""
+    key_id, name = req.get("KeyPairId"), req.get("KeyName")
+    plan = KeyPlan(name or key_id or "*")
+    try:
+        if key_id:
+            plan.key = find_ids(ctx.ec2.key_pairs, [key_id], "InvalidKeyPair.NotFound", "key pair ID")[0]
+        elif name:
+            plan.key = key_by_name(ctx, name)
+        else:
+            raise AwsError("MissingParameter", "The request must contain the parameter KeyName or KeyPairId")
+    except AwsError as error:
+        plan.fail(error)
+    return plan
+
+
+# Handlers ----------------------------------------------------------------------------------------
+
+
+def _add(ctx: RequestContext, plan: NewKeyPlan, fingerprint: str, key_type: str, openssh: str) -> KeyPair:
     key = KeyPair(
-        ctx.ec2.ids.hex_id("key"), name, fingerprint, key_type, f"{openssh} {name}", ctx.now, tags=tags
+        ctx.ec2.ids.hex_id("key"),
+        plan.name,
+        fingerprint,
+        key_type,
+        f"{openssh} {plan.name}",
+        ctx.now,
+        tags=plan.tags,
     )
     return ctx.ec2.key_pairs.add(key)
 
 
-@ec2_action("CreateKeyPair", resolve=legacy_rule)
-def create_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    key_type, key_format = req.get("KeyType", "rsa"), req.get("KeyFormat", "pem")
-    _check_name(ctx.ec2, req["KeyName"])
-    _check_choice(key_type, KEY_TYPES, "KeyType")
-    _check_choice(key_format, KEY_FORMATS, "KeyFormat")
-    tags = _tags(req)  # every check before the (slow) key generation
-    generated = generate_key_pair(key_type, key_format, comment=req["KeyName"])
-    key = _add(ctx, req["KeyName"], tags, generated.fingerprint, key_type, generated.public_key_openssh)
+@ec2_action("CreateKeyPair", resolve=plan_create_key)
+def create_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) -> dict[str, Any]:
+    key_type = req.get("KeyType", "rsa")
+    generated = generate_key_pair(key_type, req.get("KeyFormat", "pem"), comment=plan.name)
+    key = _add(ctx, plan, generated.fingerprint, key_type, generated.public_key_openssh)
     return {
         "KeyName": key.name,
         "KeyPairId": key.id,
@@ -88,17 +172,11 @@ def create_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@ec2_action("ImportKeyPair", resolve=legacy_rule)
-def import_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    _check_name(ctx.ec2, req["KeyName"])
-    tags = _tags(req)
-    try:
-        imported = import_public_key(req["PublicKeyMaterial"])
-    except ValueError:
-        raise AwsError("InvalidKey.Format", "Key is not in valid OpenSSH public key format") from None
-    key = _add(
-        ctx, req["KeyName"], tags, imported.fingerprint, imported.key_type, imported.public_key_openssh
-    )
+@ec2_action("ImportKeyPair", resolve=plan_import_key)
+def import_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) -> dict[str, Any]:
+    imported = plan.imported
+    assert imported is not None  # a plan without an error imported the key
+    key = _add(ctx, plan, imported.fingerprint, imported.key_type, imported.public_key_openssh)
     return {
         "KeyName": key.name,
         "KeyPairId": key.id,
@@ -107,10 +185,10 @@ def import_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _by_names(region: Ec2Region, names: list[str]) -> list[KeyPair]:
+def _by_names(ctx: RequestContext, names: list[str]) -> list[KeyPair]:
     found = []
     for name in dict.fromkeys(names):
-        key = _by_name(region, name)
+        key = key_by_name(ctx, name)
         if key is None:
             raise AwsError("InvalidKeyPair.NotFound", f"The key pair '{name}' does not exist")
         found.append(key)
@@ -121,7 +199,7 @@ def _by_names(region: Ec2Region, names: list[str]) -> list[KeyPair]:
 def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     keys: list[KeyPair] = list(ctx.ec2.key_pairs)
     if req.get("KeyNames"):
-        keys = _by_names(ctx.ec2, req["KeyNames"])
+        keys = _by_names(ctx, req["KeyNames"])
     if req.get("KeyPairIds"):
         by_id = find_ids(ctx.ec2.key_pairs, req["KeyPairIds"], "InvalidKeyPair.NotFound", "key pair ID")
         keys = [k for k in keys if k in by_id] if req.get("KeyNames") else by_id
@@ -142,18 +220,9 @@ def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, An
     }
 
 
-@ec2_action("DeleteKeyPair", resolve=legacy_rule)
-def delete_key_pair(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    """By id an unknown key is NotFound; by name AWS answers success whether or not it existed."""
-    key_id, name = req.get("KeyPairId"), req.get("KeyName")
-    key: KeyPair | None
-    if key_id:
-        key = find_ids(ctx.ec2.key_pairs, [key_id], "InvalidKeyPair.NotFound", "key pair ID")[0]
-    elif name:
-        key = _by_name(ctx.ec2, name)
-    else:
-        raise AwsError("MissingParameter", "The request must contain the parameter KeyName or KeyPairId")
-    if key is None:
+@ec2_action("DeleteKeyPair", resolve=plan_key)
+def delete_key_pair(ctx: RequestContext, req: dict[str, Any], plan: KeyPlan) -> dict[str, Any]:
+    if plan.key is None:
         return {"Return": True}
-    ctx.ec2.key_pairs.remove(key.id)
-    return {"Return": True, "KeyPairId": key.id}
+    ctx.ec2.key_pairs.remove(plan.key.id)
+    return {"Return": True, "KeyPairId": plan.key.id}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ec2sim.api.authorization import legacy_rule
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.snapshots import owned_snapshot
+from ec2sim.api.ec2.snapshots import plan_owned_snapshot, resolved
+from ec2sim.api.ec2.storage_plans import SnapshotPlan
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.snapshots import Snapshot
@@ -37,9 +37,11 @@ def _permissions(snapshot: Snapshot) -> list[dict[str, str]]:
     return group + [{"UserId": account} for account in sorted(snapshot.shared_with)]
 
 
-@ec2_action("DescribeSnapshotAttribute", resolve=legacy_rule)
-def describe_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    snapshot = owned_snapshot(ctx, req["SnapshotId"])
+@ec2_action("DescribeSnapshotAttribute", resolve=plan_owned_snapshot)
+def describe_snapshot_attribute(
+    ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan
+) -> dict[str, Any]:
+    snapshot = resolved(plan)
     if _attribute(req) == "productCodes":
         return {"SnapshotId": snapshot.id, "ProductCodes": []}
     return {"SnapshotId": snapshot.id, "CreateVolumePermissions": _permissions(snapshot)}
@@ -95,9 +97,9 @@ def _check_shareable(snapshot: Snapshot, users: list[str], public: bool) -> None
         raise AwsError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
 
 
-@ec2_action("ModifySnapshotAttribute", resolve=legacy_rule)
-def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
-    snapshot = owned_snapshot(ctx, req["SnapshotId"])
+@ec2_action("ModifySnapshotAttribute", resolve=plan_owned_snapshot)
+def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+    snapshot = resolved(plan)
     if _attribute(req, "createVolumePermission") != "createVolumePermission":
         raise AwsError("InvalidParameterValue", "Only the createVolumePermission attribute can be modified.")
     operation, users, public = _changes(req)
@@ -114,9 +116,9 @@ def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
             registry.set_public(snapshot, False)
 
 
-@ec2_action("ResetSnapshotAttribute", resolve=legacy_rule)
-def reset_snapshot_attribute(ctx: RequestContext, req: dict[str, Any]) -> None:
-    snapshot = owned_snapshot(ctx, req["SnapshotId"])
+@ec2_action("ResetSnapshotAttribute", resolve=plan_owned_snapshot)
+def reset_snapshot_attribute(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+    snapshot = resolved(plan)
     if _attribute(req) != "createVolumePermission":
         raise AwsError("InvalidParameterValue", "Only the createVolumePermission attribute can be reset.")
     registry = ctx.ec2.shared_snapshots

@@ -11,30 +11,45 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.image_views import check_source_region, check_user_id
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.storage_plans import (
+    CopySnapshotPlan,
+    InstanceSnapshotsPlan,
+    NewSnapshotPlan,
+    SnapshotPlan,
+    attached_volumes,
+    find_usable_snapshot,
+)
 from ec2sim.api.ec2.tagging import tags_for
-from ec2sim.api.ec2.volumes import find_volume
+from ec2sim.api.ec2.volumes import instance_not_found, snapshot_error, volume_error
 from ec2sim.api.ec2.volumes import usable_snapshot as visible_snapshot
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
 COPY_VOLUME_ID = "vol-ffffffff"  # what AWS reports as the volume of a copied snapshot
 
 
-def owned_snapshot(ctx: RequestContext, snapshot_id: str) -> Snapshot:
+def plan_owned_snapshot(ctx: RequestContext, req: dict[str, Any]) -> SnapshotPlan:
     """The caller's own snapshot; someone else's visible one is UnauthorizedOperation, as on AWS."""
-    snapshot = visible_snapshot(ctx, snapshot_id)
-    if snapshot.owner_id != ctx.account_id:
-        raise AwsError("UnauthorizedOperation", "You are not authorized to perform this operation.")
-    return snapshot
+    plan = SnapshotPlan(req["SnapshotId"], find_usable_snapshot(ctx, req["SnapshotId"]))
+    if plan.snapshot is None:
+        plan.fail(snapshot_error(plan.snapshot_id))
+    elif plan.snapshot.owner_id != ctx.account_id:
+        plan.fail(AwsError("UnauthorizedOperation", "You are not authorized to perform this operation."))
+    return plan
+
+
+def resolved(plan: SnapshotPlan) -> Snapshot:
+    """The plan's snapshot (a plan without an error resolved it)."""
+    assert plan.snapshot is not None
+    return plan.snapshot
 
 
 def snapshot_view(snapshot: Snapshot, caller: str) -> dict[str, Any]:
@@ -83,27 +98,49 @@ def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: d
     return snapshot
 
 
-@ec2_action("CreateSnapshot", resolve=legacy_rule)
-def create_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    volume = find_volume(ctx.ec2, req["VolumeId"])
+def plan_new_snapshot(ctx: RequestContext, req: dict[str, Any]) -> NewSnapshotPlan:
+    plan = NewSnapshotPlan(req["VolumeId"], ctx.ec2.volumes.get(req["VolumeId"]), req=req)
+    if plan.volume is None:
+        plan.fail(volume_error(plan.volume_id))
+    return plan
+
+
+@ec2_action("CreateSnapshot", resolve=plan_new_snapshot)
+def create_snapshot(ctx: RequestContext, req: dict[str, Any], plan: NewSnapshotPlan) -> dict[str, Any]:
+    volume = plan.volume
+    assert volume is not None  # a plan without an error resolved it
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
     return snapshot_view(_new_snapshot(ctx, volume, req.get("Description", ""), tags), ctx.account_id)
 
 
-def _instance_volumes(region: Ec2Region, spec: dict[str, Any]) -> list[Volume]:
-    """The instance's volumes CreateSnapshots covers, in block-device order."""
-    instance_id = spec.get("InstanceId")
+def plan_instance_snapshots(ctx: RequestContext, req: dict[str, Any]) -> InstanceSnapshotsPlan:
+    """The instance, its volumes (by block device) and the data volumes it excludes."""
+    spec = req["InstanceSpecification"]
+    instance_id = spec.get("InstanceId") or ""
+    plan = InstanceSnapshotsPlan({}, req=req)
     if not instance_id:
-        raise AwsError("MissingParameter", "The request must contain the parameter InstanceId")
-    instance = region.instances.get(instance_id)
+        plan.fail(AwsError("MissingParameter", "The request must contain the parameter InstanceId"))
+        return plan
+    instance = ctx.ec2.instances.get(instance_id)
+    plan.found = {instance_id: instance}
+    plan.volumes = attached_volumes(ctx, instance)
     if instance is None or instance.state == "terminated":
-        raise AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
+        plan.fail(instance_not_found(instance_id))
+        return plan
+    plan.instances = [instance]
+    attached = {v.id for v in plan.volumes if v is not None}
+    for volume_id in set(spec.get("ExcludeDataVolumeIds") or ()):
+        if volume_id not in attached and ctx.ec2.volumes.get(volume_id) is None:
+            plan.fail(volume_error(volume_id))
+    return plan
+
+
+def _instance_volumes(plan: InstanceSnapshotsPlan, spec: dict[str, Any]) -> list[Volume]:
+    """The instance's volumes CreateSnapshots covers, in block-device order."""
+    instance = plan.instance
     excluded = set(spec.get("ExcludeDataVolumeIds") or ())
-    for volume_id in excluded:
-        find_volume(region, volume_id)
     volumes = []
-    for device in instance.block_devices:
-        volume = region.volumes.get(device.volume_id)
+    for device, volume in zip(instance.block_devices, plan.volumes, strict=True):
         is_root = device.device_name == instance.root_device_name
         if (
             volume is None
@@ -115,9 +152,9 @@ def _instance_volumes(region: Ec2Region, spec: dict[str, Any]) -> list[Volume]:
     return volumes
 
 
-@ec2_action("CreateSnapshots", resolve=legacy_rule)
-def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    volumes = _instance_volumes(ctx.ec2, req["InstanceSpecification"])
+@ec2_action("CreateSnapshots", resolve=plan_instance_snapshots)
+def create_snapshots(ctx: RequestContext, req: dict[str, Any], plan: InstanceSnapshotsPlan) -> dict[str, Any]:
+    volumes = _instance_volumes(plan, req["InstanceSpecification"])
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
     copy_tags = req.get("CopyTagsFromSource") == "volume"
     infos = []
@@ -146,14 +183,26 @@ def create_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
     return {"Snapshots": infos}
 
 
-@ec2_action("CopySnapshot", resolve=legacy_rule)
-def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    check_source_region(req["SourceRegion"])
+def plan_copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> CopySnapshotPlan:
+    """The source snapshot, in its region."""
+    source_id, region = req["SourceSnapshotId"], req["SourceRegion"]
+    plan = CopySnapshotPlan(source_id, find_usable_snapshot(ctx, source_id, region), region, req)
+    plan.attempt(lambda: check_source_region(region))
     if req.get("KmsKeyId") and not req.get("Encrypted"):
-        raise AwsError(
-            "InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set."
+        plan.fail(
+            AwsError(
+                "InvalidParameterDependency",
+                "The parameter KmsKeyId requires the parameter Encrypted to be set.",
+            )
         )
-    source = visible_snapshot(ctx, req["SourceSnapshotId"], req["SourceRegion"])
+    if plan.snapshot is None:
+        plan.fail(snapshot_error(source_id))
+    return plan
+
+
+@ec2_action("CopySnapshot", resolve=plan_copy_snapshot)
+def copy_snapshot(ctx: RequestContext, req: dict[str, Any], plan: CopySnapshotPlan) -> dict[str, Any]:
+    source = resolved(plan)
     encrypted = bool(source.encrypted or req.get("Encrypted"))
     kms_key_id = req.get("KmsKeyId") or (default_kms_key(ctx.region, ctx.account_id) if encrypted else None)
     region = ctx.ec2
@@ -173,9 +222,9 @@ def copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"SnapshotId": copy.id, "Tags": tag_list(copy.tags) or None}
 
 
-@ec2_action("DeleteSnapshot", resolve=legacy_rule)
-def delete_snapshot(ctx: RequestContext, req: dict[str, Any]) -> None:
-    snapshot = owned_snapshot(ctx, req["SnapshotId"])
+@ec2_action("DeleteSnapshot", resolve=plan_owned_snapshot)
+def delete_snapshot(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+    snapshot = resolved(plan)
     image_ids = ctx.ec2.snapshot_images.get(snapshot.id)
     if image_ids:
         raise AwsError(

@@ -13,14 +13,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ec2sim.api.authorization import NO_RESOURCES, legacy_rule
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import fingerprint, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.storage_plans import NewVolumePlan, VolumePlan, find_usable_snapshot
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.geography import Zone
 from ec2sim.store.ec2.instances import BlockDevice, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
@@ -50,26 +52,44 @@ _DEVICE_NAME = re.compile(r"/dev/(sd[a-z]|hd[a-z]|sda1)|(/dev/)?xvd([a-z]|[b-c][
 _ID = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
-def check_id(resource_id: str, prefix: str, code: str) -> None:
+def id_error(resource_id: str, prefix: str, code: str) -> AwsError | None:
     """AWS's `<Kind>ID.Malformed` for an id that is not `prefix-` and 8 or 17 hex digits."""
     match = _ID.match(resource_id)
     if match is None or match["prefix"] != prefix:
-        raise AwsError(code, f'Invalid id: "{resource_id}" (expecting "{prefix}-...")')
+        return AwsError(code, f'Invalid id: "{resource_id}" (expecting "{prefix}-...")')
+    return None
+
+
+def check_id(resource_id: str, prefix: str, code: str) -> None:
+    error = id_error(resource_id, prefix, code)
+    if error is not None:
+        raise error
+
+
+def volume_error(volume_id: str) -> AwsError:
+    """The error for a volume id that doesn't resolve: malformed, else not found."""
+    return id_error(volume_id, "vol", "InvalidVolumeID.Malformed") or AwsError(
+        "InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist."
+    )
 
 
 def find_volume(region: Ec2Region, volume_id: str) -> Volume:
-    check_id(volume_id, "vol", "InvalidVolumeID.Malformed")
-    volume = region.volumes.get(volume_id)
+    volume = region.volumes.get(volume_id)  # stored ids are well-formed
     if volume is None:
-        raise AwsError("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
+        raise volume_error(volume_id)
     return volume
 
 
-def _find_instance(region: Ec2Region, instance_id: str) -> Instance:
-    instance = region.instances.get(instance_id)
-    if instance is None or instance.state == "terminated":
-        raise AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
-    return instance
+def instance_not_found(instance_id: str) -> AwsError:
+    return AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
+
+
+def plan_volume(ctx: RequestContext, req: dict[str, Any]) -> VolumePlan:
+    """The volume VolumeId names (DeleteVolume, ModifyVolume)."""
+    plan = VolumePlan(req["VolumeId"], ctx.ec2.volumes.get(req["VolumeId"]))
+    if plan.volume is None:
+        plan.fail(volume_error(plan.volume_id))
+    return plan
 
 
 # Settings ---------------------------------------------------------------------------
@@ -166,7 +186,8 @@ def volume_view(volume: Volume) -> dict[str, Any]:
 # CreateVolume -----------------------------------------------------------------------
 
 
-def _zone(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, str]:
+def _check_zone(req: dict[str, Any], zone: Zone | None) -> None:
+    """The zone must be named once, by name or id, and exist (`zone`: the one it names)."""
     name, zone_id = req.get("AvailabilityZone"), req.get("AvailabilityZoneId")
     if name and zone_id:
         raise AwsError(
@@ -175,28 +196,26 @@ def _zone(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, str]:
         )
     if not name and not zone_id:
         raise AwsError("MissingParameter", "The request must contain the parameter AvailabilityZone")
-    zone = ctx.ec2.zone(str(name or zone_id))
     if zone is None:
         raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{name or zone_id}]")
-    return zone.name, zone.zone_id
+
+
+def snapshot_error(snapshot_id: str) -> AwsError:
+    """The error for a snapshot id the caller can't use: malformed, else not found."""
+    return id_error(snapshot_id, "snap", "InvalidSnapshotID.Malformed") or AwsError(
+        "InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist."
+    )
 
 
 def usable_snapshot(ctx: RequestContext, snapshot_id: str, region: str | None = None) -> Snapshot:
     """The snapshot in `region` (default: the request's) if the caller may restore it (own, public, granted)."""
-    check_id(snapshot_id, "snap", "InvalidSnapshotID.Malformed")
-    registry = ctx.ec2.shared_snapshots
-    snapshot = registry.get(snapshot_id)
-    if (
-        snapshot is None
-        or snapshot.region != (region or ctx.region)
-        or not registry.usable_by(snapshot, ctx.account_id)
-    ):
-        raise AwsError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
+    snapshot = find_usable_snapshot(ctx, snapshot_id, region)  # stored ids are well-formed
+    if snapshot is None:
+        raise snapshot_error(snapshot_id)
     return snapshot
 
 
-def _size(ctx: RequestContext, req: dict[str, Any]) -> tuple[int, Snapshot | None]:
-    snapshot = usable_snapshot(ctx, req["SnapshotId"]) if req.get("SnapshotId") else None
+def _size(req: dict[str, Any], snapshot: Snapshot | None) -> int:
     size = req.get("Size", snapshot.volume_size if snapshot else None)
     if size is None:
         raise AwsError("MissingParameter", "The request must contain the parameter size or snapshotId")
@@ -206,7 +225,7 @@ def _size(ctx: RequestContext, req: dict[str, Any]) -> tuple[int, Snapshot | Non
             f"Volume of size {size}GiB is smaller than snapshot '{snapshot.id}', "
             f"expect size >= {snapshot.volume_size}GiB",
         )
-    return size, snapshot
+    return size
 
 
 def _by_token(region: Ec2Region, req: dict[str, Any]) -> Volume | None:
@@ -225,13 +244,28 @@ def idempotent_mismatch() -> AwsError:
     )
 
 
-@ec2_action("CreateVolume", resolve=legacy_rule)
-def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    existing = _by_token(ctx.ec2, req)
-    if existing is not None:
-        return volume_view(existing)
-    zone, zone_id = _zone(ctx, req)
-    size, snapshot = _size(ctx, req)
+def plan_new_volume(ctx: RequestContext, req: dict[str, Any]) -> NewVolumePlan:
+    """The zone and source snapshot (a replay of an earlier request validates nothing more)."""
+    plan = NewVolumePlan(
+        req, ctx.ec2.zone(req.get("AvailabilityZone") or req.get("AvailabilityZoneId") or "")
+    )
+    snapshot_id = req.get("SnapshotId")
+    plan.snapshot = find_usable_snapshot(ctx, snapshot_id) if snapshot_id else None
+    plan.attempt(lambda: setattr(plan, "earlier", _by_token(ctx.ec2, req)))
+    if plan.earlier is None:
+        plan.attempt(lambda: _check_zone(req, plan.zone))
+        if snapshot_id and plan.snapshot is None:
+            plan.fail(snapshot_error(snapshot_id))
+    return plan
+
+
+@ec2_action("CreateVolume", resolve=plan_new_volume)
+def create_volume(ctx: RequestContext, req: dict[str, Any], plan: NewVolumePlan) -> dict[str, Any]:
+    if plan.earlier is not None:
+        return volume_view(plan.earlier)
+    assert plan.zone is not None  # a plan without an error has its zone
+    snapshot = plan.snapshot
+    size = _size(req, snapshot)
     volume_type = req.get("VolumeType", "gp2")
     iops, throughput = checked_settings(volume_type, size, req.get("Iops"), req.get("Throughput"))
     if req.get("MultiAttachEnabled") and volume_type not in ("io1", "io2"):
@@ -247,8 +281,8 @@ def create_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     volume = Volume(
         ctx.ec2.ids.hex_id("vol"),
         ctx.account_id,
-        zone,
-        zone_id,
+        plan.zone.name,
+        plan.zone.zone_id,
         size,
         volume_type,
         ctx.now,
@@ -349,11 +383,21 @@ def _set_device_status(region: Ec2Region, instance_id: str | None, volume: Volum
         _set_device(region, instance, volume, replace(current, status=status))
 
 
-@ec2_action("AttachVolume", resolve=legacy_rule)
-def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def plan_attachment(ctx: RequestContext, req: dict[str, Any]) -> VolumePlan:
+    """The volume and the instance: the one named, else (DetachVolume) the one it is attached to."""
+    plan = plan_volume(ctx, req)
+    plan.instance_id = req.get("InstanceId") or (plan.volume.instance_id if plan.volume else None) or ""
+    plan.instance = ctx.ec2.instances.get(plan.instance_id) if plan.instance_id else None
+    if ctx.action == "AttachVolume" and (plan.instance is None or plan.instance.state == "terminated"):
+        plan.fail(instance_not_found(plan.instance_id))
+    return plan
+
+
+@ec2_action("AttachVolume", resolve=plan_attachment)
+def attach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
     region, device = ctx.ec2, req["Device"]
-    volume = find_volume(region, req["VolumeId"])
-    instance = _find_instance(region, req["InstanceId"])
+    volume, instance = plan.volume, plan.instance
+    assert volume is not None and instance is not None  # a plan without an error resolved them
     if volume.instance_id is not None:
         raise AwsError("VolumeInUse", f"{volume.id} is already attached to an instance")
     if volume.state != "available":
@@ -398,7 +442,8 @@ def attach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _check_detach(region: Ec2Region, volume: Volume, req: dict[str, Any]) -> Instance | None:
+def _check_detach(volume: Volume, instance: Instance | None, req: dict[str, Any]) -> None:
+    """`instance`: the one `volume` is attached to (if it still exists)."""
     if volume.instance_id is None or volume.attach_state not in ("attaching", "attached"):
         raise AwsError("IncorrectState", f"Volume '{volume.id}' is in the '{volume.state}' state.")
     if req.get("InstanceId") and req["InstanceId"] != volume.instance_id:
@@ -411,20 +456,18 @@ def _check_detach(region: Ec2Region, volume: Volume, req: dict[str, Any]) -> Ins
             "InvalidAttachment.NotFound",
             f"The volume '{volume.id}' is not attached to instance '{volume.instance_id}' at '{req['Device']}'.",
         )
-    instance = region.instances.get(volume.instance_id)
     if instance is not None and volume.device == instance.root_device_name and instance.state != "stopped":
         raise AwsError(
             "OperationNotPermitted",
             f"Unable to detach root volume '{volume.id}' from instance '{instance.id}'",
         )
-    return instance
 
 
-@ec2_action("DetachVolume", resolve=legacy_rule)
-def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    region = ctx.ec2
-    volume = find_volume(region, req["VolumeId"])
-    _check_detach(region, volume, req)
+@ec2_action("DetachVolume", resolve=plan_attachment)
+def detach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
+    region, volume = ctx.ec2, plan.volume
+    assert volume is not None  # a plan without an error resolved it
+    _check_detach(volume, plan.instance, req)
     region.volumes.update(volume, attach_state="detaching")
     _set_device_status(region, volume.instance_id, volume, "detaching")
     view = attachment_view(volume)
@@ -445,9 +488,10 @@ def detach_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 # DeleteVolume / ModifyVolume --------------------------------------------------------
 
 
-@ec2_action("DeleteVolume", resolve=legacy_rule)
-def delete_volume(ctx: RequestContext, req: dict[str, Any]) -> None:
-    volume = find_volume(ctx.ec2, req["VolumeId"])
+@ec2_action("DeleteVolume", resolve=plan_volume)
+def delete_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> None:
+    volume = plan.volume
+    assert volume is not None  # a plan without an error resolved it
     if volume.instance_id is not None:
         raise AwsError("VolumeInUse", f"Volume {volume.id} is currently attached to {volume.instance_id}")
     ctx.ec2.volumes.remove(volume.id)
@@ -476,9 +520,10 @@ def _settings(volume: Volume) -> dict[str, object]:
     }
 
 
-@ec2_action("ModifyVolume", resolve=legacy_rule)
-def modify_volume(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    volume = find_volume(ctx.ec2, req["VolumeId"])
+@ec2_action("ModifyVolume", resolve=plan_volume)
+def modify_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
+    volume = plan.volume
+    assert volume is not None  # a plan without an error resolved it
     if not any(k in req for k in ("Size", "VolumeType", "Iops", "Throughput", "MultiAttachEnabled")):
         raise AwsError("MissingParameter", "Missing modification parameters.")
     size, volume_type = req.get("Size", volume.size), req.get("VolumeType", volume.volume_type)

@@ -11,6 +11,7 @@ from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.instances import private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
 from ec2sim.store.resources import SUBNET
 from ec2sim.store.table import Resource, Table
@@ -175,12 +176,6 @@ def describe_subnets(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]
 # Network interfaces -----------------------------------------------------------------------
 
 
-def private_dns_name(ip: str, region: str) -> str:
-    """EC2's IP-based host name: ``ip-10-0-0-5.ec2.internal`` (us-east-1) or ``….region.compute.internal``."""
-    domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
-    return f"ip-{ip.replace('.', '-')}.{domain}"
-
-
 _ENI_FILTERS = FilterSet(
     {
         "network-interface-id": lambda e: e.id,
@@ -226,18 +221,17 @@ def _association(ctx: RequestContext, instance: Any) -> dict[str, Any] | None:
     public_ip = getattr(instance, "public_ip_address", None)
     if not public_ip:
         return None
-    domain = "compute-1.amazonaws.com" if ctx.region == "us-east-1" else f"{ctx.region}.compute.amazonaws.com"
     return {
         "IpOwnerId": "amazon",
         "PublicIp": public_ip,
-        "PublicDnsName": f"ec2-{public_ip.replace('.', '-')}.{domain}",
+        "PublicDnsName": public_dns_name(ctx.region, public_ip),
     }
 
 
 def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
     instance = ctx.ec2.instances.get(eni.instance_id) if eni.instance_id else None
     zone = ctx.ec2.zone(eni.availability_zone)
-    dns = private_dns_name(eni.private_ip_address, ctx.region)
+    dns = private_dns_name(ctx.region, eni.private_ip_address)
     association = _association(ctx, instance)
     groups = [g for g in map(ctx.ec2.security_groups.get, eni.group_ids) if g is not None]
     return {

@@ -10,9 +10,9 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import IamPlan, iam_action
 from ec2sim.api.iam.common import page
 from ec2sim.api.iam.users import target_user
-from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.entities import AccessKey, User
 
 MAX_KEYS_PER_USER = 2
@@ -31,12 +31,12 @@ def _not_found(key_id: str) -> AwsError:
     return AwsError("NoSuchEntity", f"The Access Key with id {key_id} cannot be found.")
 
 
-def _users_key(ctx: RequestContext, req: dict[str, Any]) -> tuple[User, AccessKey]:
+def _users_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> tuple[User, AccessKey]:
     """The key `AccessKeyId` of the named (or calling) user; the root user owns no user's keys."""
     key_id = req["AccessKeyId"]
     if not req.get("UserName") and ctx.principal.kind == "root":
         raise _not_found(key_id)
-    user = target_user(ctx, req.get("UserName"))
+    user = target_user(ctx, req, plan)
     key = user.access_keys.get(key_id)
     if key is None:
         raise _not_found(key_id)
@@ -44,8 +44,8 @@ def _users_key(ctx: RequestContext, req: dict[str, Any]) -> tuple[User, AccessKe
 
 
 @iam_action("CreateAccessKey")
-def create_access_key(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    user = target_user(ctx, req.get("UserName"))
+def create_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    user = target_user(ctx, req, plan)
     if len(user.access_keys) >= MAX_KEYS_PER_USER:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
     key_id, secret = ctx.store.ids.access_key_id("AKIA"), ctx.store.ids.secret()
@@ -54,35 +54,31 @@ def create_access_key(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any
 
 
 @iam_action("ListAccessKeys")
-def list_access_keys(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_access_keys(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     if not req.get("UserName") and ctx.principal.kind == "root":
         keys: list[AccessKey] = []  # the root user's own keys: ec2sim issues none
     else:
-        keys = list(target_user(ctx, req.get("UserName")).access_keys.values())
+        keys = list(target_user(ctx, req, plan).access_keys.values())
     chunk, marker = page(keys, req)
     return {"AccessKeyMetadata": [_metadata(k) for k in chunk], **marker}
 
 
 @iam_action("UpdateAccessKey")
-def update_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user, key = _users_key(ctx, req)
+def update_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    user, key = _users_key(ctx, req, plan)
     if key.status != req["Status"]:
         ctx.iam.update_access_key(ctx.now, user.name, key.id, req["Status"])
 
 
 @iam_action("DeleteAccessKey")
-def delete_access_key(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user, key = _users_key(ctx, req)
+def delete_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    user, key = _users_key(ctx, req, plan)
     ctx.iam.delete_access_key(ctx.now, user.name, key.id)
 
 
 @iam_action("GetAccessKeyLastUsed")
-def get_access_key_last_used(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    key_id = req["AccessKeyId"]
-    credential = ctx.store.credentials.get(key_id)
-    user = None
-    if credential is not None and credential.kind == "user" and credential.account_id == ctx.account_id:
-        user = ctx.iam.users.get(credential.user_name or "")
+def get_access_key_last_used(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    key_id, user = req["AccessKeyId"], plan.key_owner
     key = user.access_keys.get(key_id) if user else None
     if user is None or key is None:
         raise _not_found(key_id)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import iam_action
 from ec2sim.api.iam.boundaries import boundary_view
 from ec2sim.api.iam.common import entity_view, page, tag_list
 from ec2sim.api.iam.instance_profiles import profile_view
 from ec2sim.api.iam.policies import encode_document, policy_view, version_view
 from ec2sim.api.iam.roles import role_last_used, role_summary
-from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, ManagedPolicy, Principal, Role, User
 from ec2sim.store.iam.managed import AWS_POLICY_PREFIX, aws_managed_policy
@@ -42,7 +43,7 @@ _QUOTAS = {
 }
 
 
-@iam_action("GetAccountSummary")
+@iam_action("GetAccountSummary", NO_RESOURCES)
 def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Usage counts next to the quotas. The root user has no MFA, access keys or certificates here."""
     iam = ctx.iam
@@ -145,7 +146,7 @@ _KINDS: dict[
 }
 
 
-@iam_action("GetAccountAuthorizationDetails")
+@iam_action("GetAccountAuthorizationDetails", NO_RESOURCES)
 def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Users, groups, roles, then policies, paged as one sequence; Filter narrows the kinds."""
     kinds = req.get("Filter") or list(_KINDS)
@@ -171,7 +172,7 @@ def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) 
 # Account alias -------------------------------------------------------------------------------------
 
 
-@iam_action("CreateAccountAlias")
+@iam_action("CreateAccountAlias", NO_RESOURCES)
 def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
     """One alias per account (a new one replaces the old); unique across accounts."""
     alias = req["AccountAlias"]
@@ -182,13 +183,13 @@ def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
     ctx.iam.set_aliases(ctx.now, [alias])
 
 
-@iam_action("ListAccountAliases")
+@iam_action("ListAccountAliases", NO_RESOURCES)
 def list_account_aliases(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     chunk, paging = page(ctx.iam.aliases, req)
     return {"AccountAliases": list(chunk), **paging}
 
 
-@iam_action("DeleteAccountAlias")
+@iam_action("DeleteAccountAlias", NO_RESOURCES)
 def delete_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
     alias = req["AccountAlias"]
     if alias not in ctx.iam.aliases:

@@ -6,15 +6,14 @@ implementation per action is registered once per entity kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import get_group, get_role, get_user, no_such_entity, page
-from ec2sim.api.iam.policies import encode_document, find_policy, get_policy, parse_document
-from ec2sim.api.registry import iam_action
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
+from ec2sim.api.iam.common import no_such_entity, page
+from ec2sim.api.iam.policies import encode_document, find_policy, parse_document
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.changes import PrincipalKind
 from ec2sim.store.iam.entities import Principal
@@ -26,7 +25,6 @@ MAX_ATTACHED = 10
 class EntityKind:
     kind: PrincipalKind  # as in IamAccount.attachments
     label: str  # "User" | "Group" | "Role", as in action and member names
-    get: Callable[[RequestContext, str], Principal]
     inline_limit: int  # aggregate inline policy size, non-whitespace characters
 
     @property
@@ -35,18 +33,18 @@ class EntityKind:
 
 
 KINDS = (
-    EntityKind("user", "User", get_user, 2048),
-    EntityKind("group", "Group", get_group, 5120),
-    EntityKind("role", "Role", get_role, 10240),
+    EntityKind("user", "User", 2048),
+    EntityKind("group", "Group", 5120),
+    EntityKind("role", "Role", 10240),
 )
 
 
 # Managed policy attachments ----------------------------------------------------------------
 
 
-def attach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
+def attach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str, plan: IamPlan) -> None:
     """Attach `arn` to `entity` (attaching it again changes nothing)."""
-    if find_policy(ctx, arn) is None:
+    if plan.found["PolicyArn"] is None:
         raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
     if arn in entity.attached_policies:
         return
@@ -62,23 +60,24 @@ def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -
 
 
 def _attach_action(kind: EntityKind) -> None:
-    def attach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
-        attach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
+    def attach_handler(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+        attach(ctx, kind, plan.named(kind.name_member), req["PolicyArn"], plan)
 
-    def detach_handler(ctx: RequestContext, req: dict[str, Any]) -> None:
-        detach(ctx, kind, kind.get(ctx, req[kind.name_member]), req["PolicyArn"])
+    def detach_handler(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+        detach(ctx, kind, plan.named(kind.name_member), req["PolicyArn"])
 
-    def list_attached(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        entity = kind.get(ctx, req[kind.name_member])
+    def list_attached(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+        entity = plan.named(kind.name_member)
         prefix = req.get("PathPrefix") or "/"
         found = (find_policy(ctx, arn) for arn in entity.attached_policies)
         policies = [p for p in found if p is not None and p.path.startswith(prefix)]
         chunk, paging = page(policies, req)
         return {"AttachedPolicies": [{"PolicyName": p.name, "PolicyArn": p.arn} for p in chunk], **paging}
 
-    iam_action(f"Attach{kind.label}Policy")(attach_handler)
-    iam_action(f"Detach{kind.label}Policy")(detach_handler)
-    iam_action(f"ListAttached{kind.label}Policies")(list_attached)
+    named = requiring(kind.name_member)
+    iam_action(f"Attach{kind.label}Policy", named)(attach_handler)
+    iam_action(f"Detach{kind.label}Policy", named)(detach_handler)
+    iam_action(f"ListAttached{kind.label}Policies", named)(list_attached)
 
 
 # Inline policies ---------------------------------------------------------------------------
@@ -104,12 +103,12 @@ def put_inline(ctx: RequestContext, kind: EntityKind, entity: Principal, name: s
 
 
 def _inline_actions(kind: EntityKind) -> None:
-    def put(ctx: RequestContext, req: dict[str, Any]) -> None:
-        entity = kind.get(ctx, req[kind.name_member])
+    def put(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+        entity = plan.named(kind.name_member)
         put_inline(ctx, kind, entity, req["PolicyName"], req["PolicyDocument"])
 
-    def get(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        entity = kind.get(ctx, req[kind.name_member])
+    def get(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+        entity = plan.named(kind.name_member)
         document = _inline(kind, entity, req["PolicyName"])
         return {
             kind.name_member: entity.name,
@@ -117,20 +116,21 @@ def _inline_actions(kind: EntityKind) -> None:
             "PolicyDocument": encode_document(document),
         }
 
-    def delete(ctx: RequestContext, req: dict[str, Any]) -> None:
-        entity = kind.get(ctx, req[kind.name_member])
+    def delete(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+        entity = plan.named(kind.name_member)
         _inline(kind, entity, req["PolicyName"])
         ctx.iam.set_inline_policy(ctx.now, kind.kind, entity.name, req["PolicyName"], None)
 
-    def list_names(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        entity = kind.get(ctx, req[kind.name_member])
+    def list_names(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+        entity = plan.named(kind.name_member)
         chunk, paging = page(sorted(entity.inline_policies), req)
         return {"PolicyNames": list(chunk), **paging}
 
-    iam_action(f"Put{kind.label}Policy")(put)
-    iam_action(f"Get{kind.label}Policy")(get)
-    iam_action(f"Delete{kind.label}Policy")(delete)
-    iam_action(f"List{kind.label}Policies")(list_names)
+    named = requiring(kind.name_member)
+    iam_action(f"Put{kind.label}Policy", named)(put)
+    iam_action(f"Get{kind.label}Policy", named)(get)
+    iam_action(f"Delete{kind.label}Policy", named)(delete)
+    iam_action(f"List{kind.label}Policies", named)(list_names)
 
 
 for _kind in KINDS:
@@ -151,9 +151,9 @@ def _users_of(ctx: RequestContext, arn: str, usage: str | None) -> set[tuple[str
     return set(ctx.iam.attachments.get(arn, ())) | set(ctx.iam.boundary_uses.get(arn, ()))
 
 
-@iam_action("ListEntitiesForPolicy")
-def list_entities_for_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    arn = get_policy(ctx, req["PolicyArn"]).arn
+@iam_action("ListEntitiesForPolicy", requiring(policy="read"))
+def list_entities_for_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    arn = plan.policy.arn
     wanted = _ENTITY_FILTERS.get(req.get("EntityFilter") or "", None)
     if req.get("EntityFilter") and wanted is None:
         uses: set[tuple[str, str]] = set()  # LocalManagedPolicy / AWSManagedPolicy: no entity lists

@@ -1,4 +1,4 @@
-"""Which IAM resource each IAM action is authorized against, and its condition keys.
+"""IAM's plans: the entity each IAM request names, found once, and the check on it.
 
 IAM authorizes an action on the entity it names: the instance profile, group,
 user, role or managed policy (in that order of precedence: AddUserToGroup is
@@ -8,30 +8,38 @@ caller (GetUser, CreateAccessKey...) are on the caller's own user, and
 GetAccessKeyLastUsed on the key's owner; listings are on their kind's path
 (ListRoles on ``role/`` + PathPrefix, ListPolicies on "policy path /", as IAM's
 denials name them); account-level actions (GetAccountSummary,
-CreateAccountAlias...) are on ``*``.
+CreateAccountAlias...) are on ``*`` (`NO_RESOURCES`).
+
+`resolve_named` finds every entity the request names (and the caller's own user,
+and an access key's owner) once; `requiring` also records, in the order given,
+the NotFound (or, for a policy ARN, InvalidInput / AccessDenied) the handler
+would raise first. Handlers read the entities from the plan (`IamPlan.user`...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from ec2sim.api.authorization import Check, authorizes, authorizes_service
+from ec2sim.api import registry
+from ec2sim.api.authorization import Check, Plan, Resolver
 from ec2sim.api.context import RequestContext
-from ec2sim.api.registry import action_keys
+from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.store.iam.entities import User
+from ec2sim.store.iam.entities import Group, InstanceProfile, ManagedPolicy, Role, User
+from ec2sim.store.iam.managed import aws_managed_policy
 from ec2sim.store.resources import GROUP, INSTANCE_PROFILE, ROLE, USER
 
-# (request parameter, the resource type it names), in order of precedence
+# (request member, the resource type it names), in order of precedence
 _NAMED = (
     ("InstanceProfileName", INSTANCE_PROFILE),
     ("GroupName", GROUP),
     ("UserName", USER),
     ("RoleName", ROLE),
 )
-_NAME_MEMBERS = {rtype.name: param for param, rtype in _NAMED}
+_TYPES = dict(_NAMED)
 # Operations whose UserName is optional in IAM's model (it defaults to the caller), ChangePassword,
 # and GetAccessKeyLastUsed of a key that isn't a user's of this account (its owner's otherwise).
 _CALLERS_USER = frozenset(
@@ -67,27 +75,127 @@ _LISTED_KIND = {
     "ListGroups": "group",
     "ListInstanceProfiles": "instance-profile",
 }
+# Renames: the action, on the entity's new ARN too (the member naming it, its kind, the new name's member).
+_RENAMES = {
+    "UpdateUser": ("UserName", "user", "NewUserName"),
+    "UpdateGroup": ("GroupName", "group", "NewGroupName"),
+}
+
+PolicyAccess = Literal["read", "write"]
 
 
-def _named_resource(ctx: RequestContext, req: dict[str, Any]) -> tuple[str, dict[str, ContextValue]]:
-    """The ARN of the entity the request names, with its tags as aws:ResourceTag/*."""
-    for param, rtype in _NAMED:
-        name = req.get(param)
+@dataclass
+class IamPlan(Plan):
+    """The entities an IAM request names (member → entity, None: not found), and the check on
+    the first of them in precedence (``resource`` with its tags and the request's keys)."""
+
+    req: dict[str, Any] = field(default_factory=dict)
+    resource: str = "*"
+    context: dict[str, ContextValue] = field(default_factory=dict)
+    found: dict[str, Any] = field(default_factory=dict)
+    caller: User | None = None  # the caller's own IAM user, for the _CALLERS_USER actions
+    key_owner: User | None = None  # GetAccessKeyLastUsed: the user of this account owning the key
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        yield Check(f"iam:{ctx.action}", self.resource, self.context)
+        if ctx.action in _RENAMES:
+            yield from self._rename_target(ctx, *_RENAMES[ctx.action])
+        if ctx.action == "AddRoleToInstanceProfile":
+            yield pass_role(ctx, self.req["RoleName"], "ec2.amazonaws.com", self.found.get("RoleName"))
+
+    def _rename_target(self, ctx: RequestContext, member: str, kind: str, new_member: str) -> Iterator[Check]:
+        """Renaming (or moving) needs the action on the target too: "to change Bob to Robert, the entity
+        making the request must have permission on Bob and Robert" (UpdateUser/UpdateGroup API reference).
+        A move to another path is taken as a change of target too (its ARN changes)."""
+        entity = self.found.get(member)
+        if entity is None:
+            return
+        target = ctx.iam.arn(
+            kind, self.req.get("NewPath") or entity.path, self.req.get(new_member) or entity.name
+        )
+        if target != entity.arn:
+            yield Check(f"iam:{ctx.action}", target)
+
+    def callers_user(self, ctx: RequestContext) -> User:
+        """The caller's own IAM user (for a caller that is one)."""
+        if self.caller is None:
+            raise not_found("UserName", ctx.principal.name)
+        return self.caller
+
+    def named(self, member: str) -> Any:
+        """The entity `member` names; the resolver required it (its NotFound is the plan's error)."""
+        entity = self.found.get(member)
+        if entity is None:
+            raise LookupError(f"{member}: not required by this operation's resolver")
+        return entity
+
+    @property
+    def user(self) -> User:
+        user: User = self.named("UserName")
+        return user
+
+    @property
+    def group(self) -> Group:
+        group: Group = self.named("GroupName")
+        return group
+
+    @property
+    def role(self) -> Role:
+        role: Role = self.named("RoleName")
+        return role
+
+    @property
+    def profile(self) -> InstanceProfile:
+        profile: InstanceProfile = self.named("InstanceProfileName")
+        return profile
+
+    @property
+    def policy(self) -> ManagedPolicy:
+        policy: ManagedPolicy = self.named("PolicyArn")
+        return policy
+
+
+def pass_role(ctx: RequestContext, role_name: str, service: str, role: Role | None = None) -> Check:
+    """iam:PassRole on a role being handed to a service (an instance profile's role to EC2);
+    ``role``: the role already found (else looked up by name)."""
+    role = role or ctx.iam.roles.get(role_name)
+    arn = role.arn if role else ctx.iam.arn("role", "/", role_name)
+    return Check("iam:PassRole", arn, {"iam:PassedToService": service})
+
+
+def _find(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    """Every entity the request names, once; the check's resource is the first in precedence."""
+    named = False
+    for member, rtype in _NAMED:
+        name = req.get(member)
         if not name:
             continue
         entity = getattr(ctx.iam, rtype.table).get(name)
+        plan.found[member] = entity
+        if named:
+            continue
+        named = True
         if entity is not None:
-            return entity.arn, resource_tags(entity.tags) if rtype.taggable else {}
-        return ctx.iam.arn(rtype.name, req.get("Path") or "/", name), {}
-    if req.get("PolicyArn"):
-        policy = ctx.iam.policies.get(req["PolicyArn"])
-        return req["PolicyArn"], resource_tags(policy.tags) if policy else {}
+            plan.resource = entity.arn
+            plan.context = resource_tags(entity.tags) if rtype.taggable else {}
+        else:
+            plan.resource = ctx.iam.arn(rtype.name, req.get("Path") or "/", name)
+    arn = req.get("PolicyArn")
+    if arn:
+        policy = ctx.iam.policies.get(arn)
+        plan.found["PolicyArn"] = policy or aws_managed_policy(arn)
+        if not named:
+            named = True
+            plan.resource, plan.context = arn, resource_tags(policy.tags) if policy else {}
+    if named:
+        return
     if req.get("PolicyName") and ctx.action == "CreatePolicy":
-        return ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"]), {}
-    owner = _key_owner(ctx, req["AccessKeyId"]) if ctx.action == "GetAccessKeyLastUsed" else None
-    if owner is not None:
-        return owner.arn, resource_tags(owner.tags)
-    return _unnamed_resource(ctx, req), {}
+        plan.resource = ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"])
+    elif ctx.action == "GetAccessKeyLastUsed" and (owner := _key_owner(ctx, req["AccessKeyId"])) is not None:
+        plan.key_owner = owner
+        plan.resource, plan.context = owner.arn, resource_tags(owner.tags)
+    else:
+        plan.resource = _unnamed_resource(ctx, req, plan)
 
 
 def _key_owner(ctx: RequestContext, key_id: str) -> User | None:
@@ -98,7 +206,7 @@ def _key_owner(ctx: RequestContext, key_id: str) -> User | None:
     return ctx.iam.users.get(credential.user_name or "")
 
 
-def _unnamed_resource(ctx: RequestContext, req: dict[str, Any]) -> str:
+def _unnamed_resource(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> str:
     """The resource of an action that names no entity."""
     prefix = req.get("PathPrefix") or "/"
     if ctx.action in _LISTED_KIND:
@@ -106,70 +214,74 @@ def _unnamed_resource(ctx: RequestContext, req: dict[str, Any]) -> str:
     if ctx.action == "ListPolicies":
         return f"policy path {prefix}"
     if ctx.action in _CALLERS_USER and ctx.principal.kind == "user":
+        plan.caller = ctx.iam.users.get(ctx.principal.name)
         return ctx.principal.arn
     return "*"
 
 
-@authorizes_service("iam")
-def _iam_checks(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    resource, context = _named_resource(ctx, req)
-    if req.get("PolicyArn") and "iam:PolicyARN" in action_keys("iam", ctx.action):  # Attach/Detach*Policy
-        context["iam:PolicyARN"] = req["PolicyArn"]
-    boundary = req.get("PermissionsBoundary")
-    if boundary:
-        context["iam:PermissionsBoundary"] = boundary
+def _request_keys(ctx: RequestContext, req: dict[str, Any], context: dict[str, ContextValue]) -> None:
+    if req.get("PolicyArn") and "iam:PolicyARN" in registry.action_keys("iam", ctx.action):
+        context["iam:PolicyARN"] = req["PolicyArn"]  # Attach/Detach*Policy
+    if req.get("PermissionsBoundary"):
+        context["iam:PermissionsBoundary"] = req["PermissionsBoundary"]
     if req.get("Tags"):
         context.update(request_tags({t["Key"]: t.get("Value", "") for t in req["Tags"]}))
     if req.get("TagKeys"):
         context["aws:TagKeys"] = list(req["TagKeys"])
-    yield Check(f"iam:{ctx.action}", resource, context)
-    if ctx.action in _RENAMES:
-        yield from _rename_target(ctx, req, *_RENAMES[ctx.action])
-    if ctx.action == "AddRoleToInstanceProfile":
-        yield pass_role(ctx, req["RoleName"], "ec2.amazonaws.com")
 
 
-# Renames: the action, on the entity's new ARN too (the entity's table, its kind, the new name's member).
-_RENAMES = {
-    "UpdateUser": ("users", "user", "NewUserName"),
-    "UpdateGroup": ("groups", "group", "NewGroupName"),
-}
+def resolve_named(ctx: RequestContext, req: dict[str, Any]) -> IamPlan:
+    """The default IAM resolver: the entities named, the check on the first; records no error."""
+    plan = IamPlan(req=req)
+    _find(ctx, req, plan)
+    _request_keys(ctx, req, plan.context)
+    return plan
 
 
-def _rename_target(
-    ctx: RequestContext, req: dict[str, Any], table: str, kind: str, member: str
-) -> Iterable[Check]:
-    """Renaming (or moving) needs the action on the target too: "to change Bob to Robert, the entity
-    making the request must have permission on Bob and Robert" (UpdateUser/UpdateGroup API reference).
-    A move to another path is taken as a change of target too (its ARN changes)."""
-    entity = getattr(ctx.iam, table).get(req[_NAME_MEMBERS[kind]])
-    if entity is None:
-        return
-    target = ctx.iam.arn(kind, req.get("NewPath") or entity.path, req.get(member) or entity.name)
-    if target != entity.arn:
-        yield Check(f"iam:{ctx.action}", target)
+def not_found(member: str, name: str) -> AwsError:
+    """The NoSuchEntity of the entity request member `member` names (its descriptor's, but an
+    instance profile's, which IAM words as "Instance Profile NAME cannot be found.")."""
+    if member == "InstanceProfileName":
+        return AwsError("NoSuchEntity", f"Instance Profile {name} cannot be found.")
+    return AwsError(*_TYPES[member].not_found_message(name))
 
 
-def pass_role(ctx: RequestContext, role_name: str, service: str) -> Check:
-    """iam:PassRole on a role being handed to a service (an instance profile's role to EC2)."""
-    role = ctx.iam.roles.get(role_name)
-    arn = role.arn if role else ctx.iam.arn("role", "/", role_name)
-    return Check("iam:PassRole", arn, {"iam:PassedToService": service})
+def policy_error(
+    ctx: RequestContext, arn: str, policy: ManagedPolicy | None, access: PolicyAccess
+) -> AwsError | None:
+    """What reading (or, ``write``, changing) the managed policy `arn` names fails with, if anything:
+    InvalidInput if it isn't an ARN at all, NoSuchEntity if unknown; AWS-managed ones can't be changed."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[2] or not parts[5]:
+        return AwsError("InvalidInput", f"ARN {arn} is not valid.")
+    if policy is None:
+        return AwsError("NoSuchEntity", f"Policy {arn} was not found.")
+    if access == "write" and policy.is_aws_managed:
+        return AwsError(
+            "AccessDenied",
+            f"User: {ctx.principal.arn} is not authorized to perform: iam:{ctx.action} on resource: policy {arn}",
+        )
+    return None
 
 
-@authorizes("iam", "SimulatePrincipalPolicy", "GetContextKeysForPrincipalPolicy")
-def _principal_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """On the user, group or role whose policies are simulated (Service Authorization Reference)."""
-    yield Check(f"iam:{ctx.action}", req["PolicySourceArn"])
+def requiring(*members: str, policy: PolicyAccess | None = None) -> Resolver:
+    """`resolve_named`, recording the handler's first errors: each of `members` not found (in
+    this order), then the managed policy's (``policy``: whether it is read or changed)."""
+
+    def resolve(ctx: RequestContext, req: dict[str, Any]) -> IamPlan:
+        plan = resolve_named(ctx, req)
+        for member in members:
+            if plan.found.get(member) is None:
+                plan.fail(not_found(member, req[member]))
+        if policy is not None:
+            error = policy_error(ctx, req["PolicyArn"], plan.found.get("PolicyArn"), policy)
+            if error is not None:
+                plan.fail(error)
+        return plan
+
+    return resolve
 
 
-@authorizes("iam", "SimulateCustomPolicy", "GetContextKeysForCustomPolicy")
-def _custom_simulation(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """These name no resource: IAM authorizes them on ``*``."""
-    yield Check(f"iam:{ctx.action}")
-
-
-@authorizes("sts", "GetAccessKeyInfo", "DecodeAuthorizationMessage")
-def _sts_unscoped(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Check]:
-    """STS actions without resource types in the SAR (until sts.py registers `NO_RESOURCES`)."""
-    return [Check(f"sts:{ctx.action}")]
+def iam_action(name: str, resolve: Resolver = resolve_named) -> registry.Register:
+    """Register an IAM operation; its handler takes the plan (by default `resolve_named`'s)."""
+    return registry.iam_action(name, resolve)

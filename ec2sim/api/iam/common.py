@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.store.iam.entities import Entity, Group, InstanceProfile, Role, User
+from ec2sim.store.iam.entities import Entity, Group, User
 
 T = TypeVar("T")
 MAX_TAGS = 50
@@ -27,31 +27,6 @@ def entity_view(entity: Entity, kind: str) -> dict[str, Any]:
 
 def no_such_entity(message: str) -> AwsError:
     return AwsError("NoSuchEntity", message)
-
-
-E = TypeVar("E", bound=Entity)
-
-
-def _found(entity: E | None, message: str) -> E:
-    if entity is None:
-        raise no_such_entity(message)
-    return entity
-
-
-def get_user(ctx: RequestContext, name: str) -> User:
-    return _found(ctx.iam.users.get(name), f"The user with name {name} cannot be found.")
-
-
-def get_group(ctx: RequestContext, name: str) -> Group:
-    return _found(ctx.iam.groups.get(name), f"The group with name {name} cannot be found.")
-
-
-def get_role(ctx: RequestContext, name: str) -> Role:
-    return _found(ctx.iam.roles.get(name), f"The role with name {name} cannot be found.")
-
-
-def get_instance_profile(ctx: RequestContext, name: str) -> InstanceProfile:
-    return _found(ctx.iam.instance_profiles.get(name), f"Instance Profile {name} cannot be found.")
 
 
 def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:

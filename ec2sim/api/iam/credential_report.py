@@ -14,9 +14,10 @@ import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.registry import iam_action
+from ec2sim.api.iam.authz import iam_action
 from ec2sim.store.iam.account import CredentialReport, IamAccount
 from ec2sim.store.iam.entities import AccessKey, User
 
@@ -128,7 +129,7 @@ def _current(iam: IamAccount, now: datetime) -> CredentialReport | None:
     return report if report is not None and now - report.generated < REPORT_LIFETIME else None
 
 
-@iam_action("GenerateCredentialReport")
+@iam_action("GenerateCredentialReport", NO_RESOURCES)
 def generate_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if _current(ctx.iam, ctx.now) is not None:
         return {"State": "COMPLETE"}
@@ -136,7 +137,7 @@ def generate_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict
     return {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"}
 
 
-@iam_action("GetCredentialReport")
+@iam_action("GetCredentialReport", NO_RESOURCES)
 def get_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     report = ctx.iam.credential_report
     if report is None:

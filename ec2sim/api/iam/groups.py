@@ -10,9 +10,9 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import entity_view, get_group, get_user, page, rename_entity
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
+from ec2sim.api.iam.common import entity_view, page, rename_entity
 from ec2sim.api.iam.users import user_view
-from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.entities import Group
 
 MAX_GROUPS_PER_USER = 10
@@ -31,49 +31,53 @@ def _exists(name: str) -> AwsError:
     return AwsError("EntityAlreadyExists", f"Group with name {name} already exists.")
 
 
+_GROUP = requiring("GroupName")
+_MEMBERSHIP = requiring("GroupName", "UserName")
+
+
 @iam_action("CreateGroup")
-def create_group(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def create_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     name = req["GroupName"]
-    if ctx.iam.groups.get(name) is not None:
+    if plan.found["GroupName"] is not None:
         raise _exists(name)
     group = ctx.iam.create_group(ctx.now, name, req.get("Path") or "/", ctx.store.ids.iam_id("AGPA"))
     return {"Group": group_view(group)}
 
 
-@iam_action("GetGroup")
-def get_group_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    group = get_group(ctx, req["GroupName"])
+@iam_action("GetGroup", _GROUP)
+def get_group_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    group = plan.group
     members = sorted(filter(None, map(ctx.iam.users.get, group.member_names)), key=lambda u: u.name.lower())
     chunk, marker = page(members, req)
     return {"Group": group_view(group), "Users": [user_view(u) for u in chunk], **marker}
 
 
 @iam_action("ListGroups")
-def list_groups(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_groups(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     chunk, marker = page([g for g in ctx.iam.groups.sorted() if g.path.startswith(prefix)], req)
     return {"Groups": [group_view(g) for g in chunk], **marker}
 
 
-@iam_action("UpdateGroup")
-def update_group(ctx: RequestContext, req: dict[str, Any]) -> None:
-    group = get_group(ctx, req["GroupName"])
+@iam_action("UpdateGroup", _GROUP)
+def update_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    group = plan.group
     rename_entity(ctx, "group", group, req.get("NewGroupName"), req.get("NewPath"))
 
 
-@iam_action("DeleteGroup")
-def delete_group(ctx: RequestContext, req: dict[str, Any]) -> None:
-    group = get_group(ctx, req["GroupName"])
+@iam_action("DeleteGroup", _GROUP)
+def delete_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    group = plan.group
     for attribute, message in _CONFLICTS:
         if getattr(group, attribute):
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
     ctx.iam.delete(ctx.now, "group", group.name)
 
 
-@iam_action("AddUserToGroup")
-def add_user_to_group(ctx: RequestContext, req: dict[str, Any]) -> None:
-    group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
+@iam_action("AddUserToGroup", _MEMBERSHIP)
+def add_user_to_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    group = plan.group
+    user = plan.user
     if group.name.lower() in user.group_names:
         return
     if len(user.group_names) >= MAX_GROUPS_PER_USER:
@@ -81,18 +85,18 @@ def add_user_to_group(ctx: RequestContext, req: dict[str, Any]) -> None:
     ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=True)
 
 
-@iam_action("RemoveUserFromGroup")
-def remove_user_from_group(ctx: RequestContext, req: dict[str, Any]) -> None:
-    group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
+@iam_action("RemoveUserFromGroup", _MEMBERSHIP)
+def remove_user_from_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    group = plan.group
+    user = plan.user
     if group.name.lower() not in user.group_names:
         raise AwsError("NoSuchEntity", f"The user with name {user.name} cannot be found.")
     ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=False)
 
 
-@iam_action("ListGroupsForUser")
-def list_groups_for_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    user = get_user(ctx, req["UserName"])
+@iam_action("ListGroupsForUser", requiring("UserName"))
+def list_groups_for_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    user = plan.user
     groups = sorted(filter(None, map(ctx.iam.groups.get, user.group_names)), key=lambda g: g.name.lower())
     chunk, marker = page(groups, req)
     return {"Groups": [group_view(g) for g in chunk], **marker}

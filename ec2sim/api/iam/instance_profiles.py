@@ -6,13 +6,15 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import entity_view, get_instance_profile, get_role, page, tag_list, tags_in
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
+from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.roles import role_summary
-from ec2sim.api.registry import iam_action
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
 
 ROLES_PER_PROFILE = 1
+_PROFILE = requiring("InstanceProfileName")
+_PROFILE_ROLE = requiring("InstanceProfileName", "RoleName")
 
 
 def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) -> dict[str, Any]:
@@ -26,41 +28,43 @@ def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) 
 
 
 @iam_action("CreateInstanceProfile")
-def create_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def create_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     name, path = req["InstanceProfileName"], req.get("Path") or "/"
-    if ctx.iam.instance_profiles.get(name) is not None:
+    if plan.found["InstanceProfileName"] is not None:
         raise AwsError("EntityAlreadyExists", f"Instance Profile {name} already exists.")
     tags = tags_in(req.get("Tags"))
     profile = ctx.iam.create_instance_profile(ctx.now, name, path, ctx.store.ids.iam_id("AIPA"), tags)
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
 
 
-@iam_action("GetInstanceProfile")
-def get_instance_profile_(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+@iam_action("GetInstanceProfile", _PROFILE)
+def get_instance_profile_(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    profile = plan.profile
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
 
 
 @iam_action("ListInstanceProfiles")
-def list_instance_profiles(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_instance_profiles(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     profiles = [p for p in ctx.iam.instance_profiles.sorted() if p.path.startswith(prefix)]
     chunk, paging = page(profiles, req)
     return {"InstanceProfiles": [profile_view(ctx.iam, p) for p in chunk], **paging}
 
 
-@iam_action("ListInstanceProfilesForRole")
-def list_instance_profiles_for_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    role = get_role(ctx, req["RoleName"])
+@iam_action("ListInstanceProfilesForRole", requiring("RoleName"))
+def list_instance_profiles_for_role(
+    ctx: RequestContext, req: dict[str, Any], plan: IamPlan
+) -> dict[str, Any]:
+    role = plan.role
     found = (ctx.iam.instance_profiles.get(name) for name in role.profile_names)
     profiles = sorted(filter(None, found), key=lambda p: p.name.lower())
     chunk, paging = page(profiles, req)
     return {"InstanceProfiles": [profile_view(ctx.iam, p) for p in chunk], **paging}
 
 
-@iam_action("DeleteInstanceProfile")
-def delete_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+@iam_action("DeleteInstanceProfile", _PROFILE)
+def delete_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    profile = plan.profile
     if profile.role_names:
         raise AwsError(
             "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
@@ -68,11 +72,11 @@ def delete_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
     ctx.iam.delete(ctx.now, "instance-profile", profile.name)
 
 
-@iam_action("AddRoleToInstanceProfile")
-def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
+@iam_action("AddRoleToInstanceProfile", _PROFILE_ROLE)
+def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
     """A profile holds one role; adding any role (even the same one) to a full profile fails."""
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
-    role = get_role(ctx, req["RoleName"])
+    profile = plan.profile
+    role = plan.role
     if len(profile.role_names) >= ROLES_PER_PROFILE:
         raise AwsError(
             "LimitExceeded",
@@ -81,10 +85,10 @@ def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> No
     ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=True)
 
 
-@iam_action("RemoveRoleFromInstanceProfile")
-def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    profile = get_instance_profile(ctx, req["InstanceProfileName"])
-    role = get_role(ctx, req["RoleName"])
+@iam_action("RemoveRoleFromInstanceProfile", _PROFILE_ROLE)
+def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    profile = plan.profile
+    role = plan.role
     if role.name.lower() not in profile.role_names:
         raise AwsError("NoSuchEntity", f"The role with name {role.name} cannot be found.")
     ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=False)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import get_user
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.users import target_user
-from ec2sim.api.registry import iam_action
 from ec2sim.iam.passwords import POLICY_DEFAULTS, conforms, hash_password, reused, verify_password
 from ec2sim.store.iam.entities import LoginProfile, User
 
@@ -53,8 +53,8 @@ def _save(ctx: RequestContext, user: User, password: str | None, reset_required:
 
 
 @iam_action("CreateLoginProfile")
-def create_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    user = target_user(ctx, req.get("UserName"))
+def create_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    user = target_user(ctx, req, plan)
     if user.login_profile is not None:
         raise AwsError("EntityAlreadyExists", f"Login Profile for user {user.name} already exists.")
     password = req.get("Password")
@@ -71,28 +71,28 @@ def create_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, 
 
 
 @iam_action("GetLoginProfile")
-def get_login_profile(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    user = target_user(ctx, req.get("UserName"))
+def get_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    user = target_user(ctx, req, plan)
     return {"LoginProfile": _profile_view(user, _profile(user))}
 
 
-@iam_action("UpdateLoginProfile")
-def update_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    _save(ctx, get_user(ctx, req["UserName"]), req.get("Password"), req.get("PasswordResetRequired"))
+@iam_action("UpdateLoginProfile", requiring("UserName"))
+def update_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    _save(ctx, plan.user, req.get("Password"), req.get("PasswordResetRequired"))
 
 
 @iam_action("DeleteLoginProfile")
-def delete_login_profile(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = target_user(ctx, req.get("UserName"))
+def delete_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    user = target_user(ctx, req, plan)
     _profile(user)
     ctx.iam.delete_login_profile(ctx.now, user.name)
 
 
 @iam_action("ChangePassword")
-def change_password(ctx: RequestContext, req: dict[str, Any]) -> None:
+def change_password(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
     if ctx.principal.kind != "user":
         raise AwsError("InvalidUserType", "Only IAM Users can change their own password.")
-    user = get_user(ctx, ctx.principal.name)
+    user = plan.callers_user(ctx)
     if not verify_password(req["OldPassword"], _profile(user).password_hash):
         raise AwsError("InvalidUserType", "The old password was incorrect.")
     _save(ctx, user, req["NewPassword"], reset_required=False)
@@ -105,7 +105,7 @@ def _no_policy(ctx: RequestContext) -> AwsError:
     return AwsError("NoSuchEntity", f"The Password Policy with domain name {ctx.account_id} cannot be found.")
 
 
-@iam_action("UpdateAccountPasswordPolicy")
+@iam_action("UpdateAccountPasswordPolicy", NO_RESOURCES)
 def update_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     """A whole new policy: IAM has no partial updates, what is left out reverts to its default."""
     policy = {name: req.get(name, default) for name, default in POLICY_DEFAULTS.items()}
@@ -114,14 +114,14 @@ def update_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> 
     ctx.iam.set_password_policy(ctx.now, policy)
 
 
-@iam_action("GetAccountPasswordPolicy")
+@iam_action("GetAccountPasswordPolicy", NO_RESOURCES)
 def get_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if ctx.iam.password_policy is None:
         raise _no_policy(ctx)
     return {"PasswordPolicy": dict(ctx.iam.password_policy)}
 
 
-@iam_action("DeleteAccountPasswordPolicy")
+@iam_action("DeleteAccountPasswordPolicy", NO_RESOURCES)
 def delete_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     if ctx.iam.password_policy is None:
         raise _no_policy(ctx)

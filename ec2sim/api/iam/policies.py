@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in
-from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
@@ -37,28 +37,6 @@ def encode_document(text: str) -> str:
 
 def find_policy(ctx: RequestContext, arn: str) -> ManagedPolicy | None:
     return ctx.iam.policies.get(arn) or aws_managed_policy(arn)
-
-
-def get_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
-    """The policy an ARN names: InvalidInput if it isn't an ARN at all, NoSuchEntity if it's unknown."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or not parts[2] or not parts[5]:
-        raise AwsError("InvalidInput", f"ARN {arn} is not valid.")
-    policy = find_policy(ctx, arn)
-    if policy is None:
-        raise no_such_entity(f"Policy {arn} was not found.")
-    return policy
-
-
-def customer_policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
-    """A policy the caller may change: AWS-managed ones belong to AWS's account."""
-    policy = get_policy(ctx, arn)
-    if policy.is_aws_managed:
-        raise AwsError(
-            "AccessDenied",
-            f"User: {ctx.principal.arn} is not authorized to perform: iam:{ctx.action} on resource: policy {arn}",
-        )
-    return policy
 
 
 def _checked_document(text: str) -> str:
@@ -97,9 +75,12 @@ def version_view(policy: ManagedPolicy, version: PolicyVersion, with_document: b
 
 # Policies --------------------------------------------------------------------------------
 
+_READ = requiring(policy="read")
+_WRITE = requiring(policy="write")  # AWS-managed policies belong to AWS's account
+
 
 @iam_action("CreatePolicy")
-def create_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def create_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     name, path = req["PolicyName"], req.get("Path") or "/"
     document = _checked_document(req["PolicyDocument"])
     if any(p.name.lower() == name.lower() for p in ctx.iam.policies.values()):
@@ -112,9 +93,9 @@ def create_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"Policy": policy_view(ctx.iam, policy)}
 
 
-@iam_action("GetPolicy")
-def get_policy_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    return {"Policy": policy_view(ctx.iam, get_policy(ctx, req["PolicyArn"]))}
+@iam_action("GetPolicy", _READ)
+def get_policy_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    return {"Policy": policy_view(ctx.iam, plan.policy)}
 
 
 def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
@@ -127,7 +108,7 @@ def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tup
 
 
 @iam_action("ListPolicies")
-def list_policies(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_policies(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     scope = req.get("Scope") or "All"
     candidates: list[ManagedPolicy] = []
     if scope in ("All", "AWS"):
@@ -148,9 +129,9 @@ def list_policies(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"Policies": [policy_view(ctx.iam, p, detailed=False) for p in chunk], **paging}
 
 
-@iam_action("DeletePolicy")
-def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = customer_policy(ctx, req["PolicyArn"])
+@iam_action("DeletePolicy", _WRITE)
+def delete_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    policy = plan.policy
     if ctx.iam.attachments.get(policy.arn) or ctx.iam.boundary_uses.get(policy.arn):
         raise AwsError("DeleteConflict", "Cannot delete a policy attached to entities.")
     if len(policy.versions) > 1:
@@ -162,7 +143,7 @@ def delete_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     ctx.iam.delete_policy(ctx.now, policy.arn)
 
 
-# Tags ------------------------------------------------------------------------------------
+# Versions --------------------------------------------------------------------------------
 
 
 def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
@@ -172,9 +153,9 @@ def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
     return version
 
 
-@iam_action("CreatePolicyVersion")
-def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policy = customer_policy(ctx, req["PolicyArn"])
+@iam_action("CreatePolicyVersion", _WRITE)
+def create_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    policy = plan.policy
     document = _checked_document(req["PolicyDocument"])
     if len(policy.versions) >= MAX_VERSIONS:
         raise AwsError(
@@ -186,30 +167,30 @@ def create_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str,
     return {"PolicyVersion": version_view(policy, version, with_document=False)}
 
 
-@iam_action("GetPolicyVersion")
-def get_policy_version(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policy = get_policy(ctx, req["PolicyArn"])
+@iam_action("GetPolicyVersion", _READ)
+def get_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    policy = plan.policy
     return {"PolicyVersion": version_view(policy, _version(policy, req["VersionId"]), with_document=True)}
 
 
-@iam_action("ListPolicyVersions")
-def list_policy_versions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policy = get_policy(ctx, req["PolicyArn"])
+@iam_action("ListPolicyVersions", _READ)
+def list_policy_versions(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    policy = plan.policy
     newest_first = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
     chunk, paging = page(newest_first, req)
     return {"Versions": [version_view(policy, v, with_document=False) for v in chunk], **paging}
 
 
-@iam_action("DeletePolicyVersion")
-def delete_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = customer_policy(ctx, req["PolicyArn"])
+@iam_action("DeletePolicyVersion", _WRITE)
+def delete_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    policy = plan.policy
     version = _version(policy, req["VersionId"])
     if version.version_id == policy.default_version_id:
         raise AwsError("DeleteConflict", "Cannot delete the default version of a policy.")
     ctx.iam.delete_policy_version(ctx.now, policy.arn, version.version_id)
 
 
-@iam_action("SetDefaultPolicyVersion")
-def set_default_policy_version(ctx: RequestContext, req: dict[str, Any]) -> None:
-    policy = customer_policy(ctx, req["PolicyArn"])
+@iam_action("SetDefaultPolicyVersion", _WRITE)
+def set_default_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    policy = plan.policy
     ctx.iam.set_default_policy_version(ctx.now, policy.arn, _version(policy, req["VersionId"]).version_id)

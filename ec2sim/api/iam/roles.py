@@ -7,10 +7,10 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
-from ec2sim.api.iam.common import entity_view, get_role, page, tag_list, tags_in
+from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.policies import encode_document, parse_document
-from ec2sim.api.registry import iam_action
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.entities import Role
@@ -108,11 +108,13 @@ def _created(role: Role) -> dict[str, Any]:
 
 # Handlers ----------------------------------------------------------------------------------------
 
+_ROLE = requiring("RoleName")
+
 
 @iam_action("CreateRole")
-def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def create_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     name, path = req["RoleName"], req.get("Path") or "/"
-    if ctx.iam.roles.get(name) is not None:
+    if plan.found["RoleName"] is not None:
         raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
     document = req["AssumeRolePolicyDocument"]
     check_trust_policy(ctx, document)
@@ -133,48 +135,48 @@ def create_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"Role": _created(role)}
 
 
-@iam_action("GetRole")
-def get_role_(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    return {"Role": _full(get_role(ctx, req["RoleName"]))}
+@iam_action("GetRole", _ROLE)
+def get_role_(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    return {"Role": _full(plan.role)}
 
 
 @iam_action("ListRoles")
-def list_roles(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_roles(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     roles = [r for r in ctx.iam.roles.sorted() if r.path.startswith(prefix)]
     chunk, paging = page(roles, req)
     return {"Roles": [_listed(r) for r in chunk], **paging}
 
 
-@iam_action("UpdateRole")
-def update_role(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    role = get_role(ctx, req["RoleName"])
+@iam_action("UpdateRole", _ROLE)
+def update_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    role = plan.role
     description = req["Description"] or None if "Description" in req else role.description
     duration = req.get("MaxSessionDuration") or role.max_session_duration
     ctx.iam.update_role(ctx.now, role, description, duration, role.assume_role_policy)
     return {}
 
 
-@iam_action("UpdateRoleDescription")
-def update_role_description(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    role = get_role(ctx, req["RoleName"])
+@iam_action("UpdateRoleDescription", _ROLE)
+def update_role_description(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    role = plan.role
     ctx.iam.update_role(
         ctx.now, role, req["Description"] or None, role.max_session_duration, role.assume_role_policy
     )
     return {"Role": _full(role)}
 
 
-@iam_action("UpdateAssumeRolePolicy")
-def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
-    role = get_role(ctx, req["RoleName"])
+@iam_action("UpdateAssumeRolePolicy", _ROLE)
+def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    role = plan.role
     check_trust_policy(ctx, req["PolicyDocument"])
     ctx.iam.update_role(ctx.now, role, role.description, role.max_session_duration, req["PolicyDocument"])
 
 
-@iam_action("DeleteRole")
-def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
+@iam_action("DeleteRole", _ROLE)
+def delete_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
     """IAM refuses while the role is in an instance profile or has any policy (in that order)."""
-    role = get_role(ctx, req["RoleName"])
+    role = plan.role
     if role.profile_names:
         raise AwsError(
             "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
@@ -186,11 +188,11 @@ def delete_role(ctx: RequestContext, req: dict[str, Any]) -> None:
     ctx.iam.delete(ctx.now, "role", role.name)
 
 
-@iam_action("PutRolePermissionsBoundary")
-def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
-    set_boundary(ctx, get_role(ctx, req["RoleName"]), req["PermissionsBoundary"])
+@iam_action("PutRolePermissionsBoundary", _ROLE)
+def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    set_boundary(ctx, plan.role, req["PermissionsBoundary"])
 
 
-@iam_action("DeleteRolePermissionsBoundary")
-def delete_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
-    set_boundary(ctx, get_role(ctx, req["RoleName"]), None)
+@iam_action("DeleteRolePermissionsBoundary", _ROLE)
+def delete_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    set_boundary(ctx, plan.role, None)

@@ -8,13 +8,15 @@ user-managed). ResourceHandlingOption is accepted; every resource is simulated a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.common import get_group, get_role, get_user, no_such_entity, page
-from ec2sim.api.registry import iam_action
+from ec2sim.api.iam.authz import iam_action
+from ec2sim.api.iam.common import no_such_entity, page
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.engine import ALLOWED, Decision, MatchedStatement, PolicySource
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
@@ -31,11 +33,7 @@ from ec2sim.iam.simulation import (
 from ec2sim.store.iam.entities import Group, Role, User
 
 INPUT_POLICY_TYPE = "IAM Policy"
-_LOOKUPS: dict[str, Callable[[RequestContext, str], User | Group | Role]] = {
-    "user": get_user,
-    "group": get_group,
-    "role": get_role,
-}
+_SOURCE_KINDS = ("user", "group", "role")
 
 
 def _parse(text: str, kind: str = "inline") -> PolicyDocument:
@@ -53,17 +51,39 @@ def _inputs(texts: Sequence[str] | None, list_name: str) -> tuple[PolicySource, 
     )
 
 
-def _source_entity(ctx: RequestContext, arn: str) -> User | Group | Role:
-    """The user, group or role a PolicySourceArn names, or NoSuchEntity."""
+def _source_entity(ctx: RequestContext, arn: str) -> User | Group | Role | None:
+    """The user, group or role of this account a PolicySourceArn names, if any."""
     fields = arn.split(":", 5)
     kind, _, rest = fields[5].partition("/") if len(fields) == 6 else ("", "", "")
-    lookup = _LOOKUPS.get(kind)
-    if lookup is None or fields[2] != "iam" or fields[4] != ctx.account_id or not rest:
-        raise no_such_entity(f"Unable to find the entity with the ARN {arn}.")
-    entity = lookup(ctx, rest.rsplit("/", 1)[-1])
-    if entity.arn != arn:
-        raise no_such_entity(f"Unable to find the entity with the ARN {arn}.")
-    return entity
+    if kind not in _SOURCE_KINDS or fields[2] != "iam" or fields[4] != ctx.account_id or not rest:
+        return None
+    entity: User | Group | Role | None = ctx.iam.table(kind).get(rest.rsplit("/", 1)[-1])
+    return entity if entity is not None and entity.arn == arn else None
+
+
+@dataclass
+class SourcePlan(Plan):
+    """The simulated principal, found once: the action is on it (Service Authorization Reference)."""
+
+    arn: str
+    entity: User | Group | Role | None
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        yield Check(f"iam:{ctx.action}", self.arn)
+
+    @property
+    def source(self) -> User | Group | Role:
+        if self.entity is None:
+            raise LookupError("the plan's error is raised before its handler runs")
+        return self.entity
+
+
+def plan_source(ctx: RequestContext, req: dict[str, Any]) -> SourcePlan:
+    arn = req["PolicySourceArn"]
+    plan = SourcePlan(arn, _source_entity(ctx, arn))
+    if plan.entity is None:
+        plan.fail(no_such_entity(f"Unable to find the entity with the ARN {arn}."))
+    return plan
 
 
 # Rendering -----------------------------------------------------------------------------------
@@ -149,28 +169,30 @@ def _simulate(
 # Handlers ------------------------------------------------------------------------------------
 
 
-@iam_action("SimulatePrincipalPolicy")
-def simulate_principal_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    entity = _source_entity(ctx, req["PolicySourceArn"])
+@iam_action("SimulatePrincipalPolicy", plan_source)
+def simulate_principal_policy(ctx: RequestContext, req: dict[str, Any], plan: SourcePlan) -> dict[str, Any]:
+    entity = plan.source
     caller = entity.arn if isinstance(entity, User) else ""
     return _simulate(ctx, req, entity_policies(ctx.iam, entity), caller)
 
 
-@iam_action("SimulateCustomPolicy")
+@iam_action("SimulateCustomPolicy", NO_RESOURCES)
 def simulate_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return _simulate(ctx, req, ApplicablePolicies(), "")
 
 
-@iam_action("GetContextKeysForPrincipalPolicy")
-def get_context_keys_for_principal_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    policies = entity_policies(ctx.iam, _source_entity(ctx, req["PolicySourceArn"]))
+@iam_action("GetContextKeysForPrincipalPolicy", plan_source)
+def get_context_keys_for_principal_policy(
+    ctx: RequestContext, req: dict[str, Any], plan: SourcePlan
+) -> dict[str, Any]:
+    policies = entity_policies(ctx.iam, plan.source)
     sources = (
         policies.identity + (policies.boundary or ()) + _inputs(req.get("PolicyInputList"), "PolicyInputList")
     )
     return {"ContextKeyNames": context_keys(s.document for s in sources)}
 
 
-@iam_action("GetContextKeysForCustomPolicy")
+@iam_action("GetContextKeysForCustomPolicy", NO_RESOURCES)
 def get_context_keys_for_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     return {
         "ContextKeyNames": context_keys(

@@ -6,9 +6,9 @@ from typing import Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import IamPlan, iam_action, not_found, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
-from ec2sim.api.iam.common import entity_view, get_user, page, rename_entity, tag_list, tags_in
-from ec2sim.api.registry import iam_action
+from ec2sim.api.iam.common import entity_view, page, rename_entity, tag_list, tags_in
 from ec2sim.store.iam.entities import User
 
 _CONFLICTS: tuple[tuple[str, str], ...] = (
@@ -34,13 +34,18 @@ def user_view(user: User, detail: bool = False) -> dict[str, Any]:
     return view
 
 
-def target_user(ctx: RequestContext, name: str | None) -> User:
-    """The named user, else the calling IAM user (IAM's rule for an omitted UserName)."""
+def target_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> User:
+    """The named user, else the calling IAM user (IAM's rule for an omitted UserName), as the
+    plan found them."""
+    name = req.get("UserName")
     if name:
-        return get_user(ctx, name)
+        user: User | None = plan.found.get("UserName")
+        if user is None:
+            raise not_found("UserName", name)
+        return user
     if ctx.principal.kind != "user":
         raise AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
-    return get_user(ctx, ctx.principal.name)
+    return plan.callers_user(ctx)
 
 
 # Handlers -----------------------------------------------------------------------------------------
@@ -51,9 +56,9 @@ def _exists(name: str) -> AwsError:
 
 
 @iam_action("CreateUser")
-def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def create_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     name = req["UserName"]
-    if ctx.iam.users.get(name) is not None:
+    if plan.found["UserName"] is not None:
         raise _exists(name)
     boundary = req.get("PermissionsBoundary")
     check_boundary(ctx, boundary)
@@ -64,43 +69,45 @@ def create_user(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 
 
 @iam_action("GetUser")
-def get_user_action(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def get_user_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     if not req.get("UserName") and ctx.principal.kind == "root":
         # The root user has no user name or path; its "user id" is the account id.
         return {
             "User": {"UserId": ctx.account_id, "Arn": ctx.principal.arn, "CreateDate": ctx.iam.create_date}
         }
-    return {"User": user_view(target_user(ctx, req.get("UserName")), detail=True)}
+    return {"User": user_view(target_user(ctx, req, plan), detail=True)}
 
 
 @iam_action("ListUsers")
-def list_users(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_users(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     users = [u for u in ctx.iam.users.sorted() if u.path.startswith(prefix)]
     chunk, marker = page(users, req)
     return {"Users": [user_view(u) for u in chunk], **marker}
 
 
-@iam_action("UpdateUser")
-def update_user(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = get_user(ctx, req["UserName"])
-    rename_entity(ctx, "user", user, req.get("NewUserName"), req.get("NewPath"))
+_USER = requiring("UserName")
 
 
-@iam_action("DeleteUser")
-def delete_user(ctx: RequestContext, req: dict[str, Any]) -> None:
-    user = get_user(ctx, req["UserName"])
+@iam_action("UpdateUser", _USER)
+def update_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    rename_entity(ctx, "user", plan.user, req.get("NewUserName"), req.get("NewPath"))
+
+
+@iam_action("DeleteUser", _USER)
+def delete_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    user = plan.user
     for attribute, message in _CONFLICTS:
         if getattr(user, attribute):
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
     ctx.iam.delete(ctx.now, "user", user.name)
 
 
-@iam_action("PutUserPermissionsBoundary")
-def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
-    set_boundary(ctx, get_user(ctx, req["UserName"]), req["PermissionsBoundary"])
+@iam_action("PutUserPermissionsBoundary", _USER)
+def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    set_boundary(ctx, plan.user, req["PermissionsBoundary"])
 
 
-@iam_action("DeleteUserPermissionsBoundary")
-def delete_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any]) -> None:
-    set_boundary(ctx, get_user(ctx, req["UserName"]), None)
+@iam_action("DeleteUserPermissionsBoundary", _USER)
+def delete_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    set_boundary(ctx, plan.user, None)

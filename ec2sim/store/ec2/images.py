@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 
+from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.table import Resource
 
@@ -238,16 +239,25 @@ def _image(region: str, entry: _CatalogueEntry) -> Image:
     )
 
 
-@cache
 def public_images(region: str) -> dict[str, Image]:
-    """The public catalogue of `region`, by image id (built once per region)."""
+    """The public catalogue of `region`, by image id (built once per region; none for a name that
+    is no region, so names from requests can't grow the cache)."""
+    return _public_images(region) if is_valid_region(region) else {}
+
+
+@cache
+def _public_images(region: str) -> dict[str, Image]:
     images = (_image(region, entry) for entry in _CATALOGUE)
     return {image.id: image for image in images}
 
 
-@cache
 def catalogue_owned_by(region: str) -> dict[str, list[Image]]:
     """The public catalogue of `region` by owner id and by owner alias ("amazon")."""
+    return _catalogue_owned_by(region) if is_valid_region(region) else {}
+
+
+@cache
+def _catalogue_owned_by(region: str) -> dict[str, list[Image]]:
     owners: dict[str, list[Image]] = {}
     for image in public_images(region).values():
         owners.setdefault(image.owner_id, []).append(image)

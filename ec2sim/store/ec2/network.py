@@ -161,13 +161,16 @@ class SecurityGroup(Resource):
         self.rule_serial += 1
         return derived_id("sgr", self.id, self.rule_serial)
 
-    def rules_for(self, permission: dict[str, Any], egress: bool) -> list[SecurityGroupRule]:
-        """New (not yet added) rules of this group for one normalised IpPermission."""
+    def rules_for(
+        self, permission: dict[str, Any], egress: bool, numbered: bool = True
+    ) -> list[SecurityGroupRule]:
+        """New (not yet added) rules of this group for one normalised IpPermission. Unnumbered ones
+        (id "", for a request not yet authorized: it must leave no trace) are numbered when added."""
         rules = []
         for member, (attr, key) in PEER_FIELDS.items():
             for peer in permission.get(member, ()):
                 rule = SecurityGroupRule(
-                    self.next_rule_id(),
+                    self.next_rule_id() if numbered else "",
                     self.id,
                     self.owner_id,
                     egress,
@@ -187,6 +190,8 @@ class SecurityGroup(Resource):
 
     def add_rules(self, rules: Iterable[SecurityGroupRule]) -> None:
         for rule in rules:
+            if not rule.id:
+                rule.id = self.next_rule_id()
             (self.egress if rule.is_egress else self.ingress).append(rule)
 
     def remove_rules(self, rule_ids: set[str]) -> None:
