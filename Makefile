@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(PY) -m pip install -q ruff mypy types-PyYAML
+	$(PY) -m pip install -q -e '.[test,lint]'
 	$(VENV)/bin/ruff check ec2sim tests bench
 	$(VENV)/bin/ruff format --check ec2sim tests bench
 	$(VENV)/bin/mypy ec2sim

@@ -78,7 +78,8 @@ class Plan:
             self.error = error
 
 
-Resolver = Callable[[RequestContext, dict[str, Any]], Plan]
+# `req` is the operation's request TypedDict (types_boto3_*), which `dict[str, Any]` would refuse.
+Resolver = Callable[[RequestContext, Any], Plan]
 
 
 class _Unscoped(Plan):

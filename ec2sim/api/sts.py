@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_PERMISSION, NO_RESOURCES, Check, Plan, decode_message
 from ec2sim.api.context import RequestContext
@@ -19,6 +19,14 @@ from ec2sim.iam.sessions import credentials_dict, issue
 from ec2sim.store.iam.credentials import RoleSession
 from ec2sim.store.iam.entities import Role
 from ec2sim.store.iam.managed import aws_managed_policy
+
+if TYPE_CHECKING:
+    from types_boto3_sts.type_defs import (
+        AssumeRoleRequestTypeDef,
+        DecodeAuthorizationMessageRequestTypeDef,
+        GetAccessKeyInfoRequestTypeDef,
+        GetSessionTokenRequestTypeDef,
+    )
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 
@@ -34,7 +42,7 @@ def get_caller_identity(ctx: RequestContext, req: dict[str, Any], plan: Plan) ->
 
 
 @sts_action("GetSessionToken", NO_PERMISSION)
-def get_session_token(ctx: RequestContext, req: dict[str, Any], plan: Plan) -> dict[str, Any]:
+def get_session_token(ctx: RequestContext, req: GetSessionTokenRequestTypeDef, plan: Plan) -> dict[str, Any]:
     principal = ctx.principal
     if principal.is_temporary:
         raise AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials")
@@ -57,7 +65,7 @@ def get_session_token(ctx: RequestContext, req: dict[str, Any], plan: Plan) -> d
 
 
 @sts_action("GetAccessKeyInfo", NO_RESOURCES)
-def get_access_key_info(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def get_access_key_info(ctx: RequestContext, req: GetAccessKeyInfoRequestTypeDef) -> dict[str, Any]:
     key = req["AccessKeyId"]
     credential = ctx.store.credentials.get(key)
     if credential is not None:
@@ -77,7 +85,9 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
     )
 
 
-def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _session_policies(
+    ctx: RequestContext, req: AssumeRoleRequestTypeDef
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The session policy text and managed policy ARNs, validated as IAM does."""
     texts: tuple[str, ...] = ()
     if req.get("Policy"):
@@ -96,7 +106,7 @@ def _session_policies(ctx: RequestContext, req: dict[str, Any]) -> tuple[tuple[s
     return texts, arns
 
 
-def _check_session_tags(req: dict[str, Any]) -> None:
+def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
     """Session tag keys are case-insensitive: two differing only by case are refused."""
     keys = [t["Key"].lower() for t in req.get("Tags", [])]
     if len(set(keys)) != len(keys):
@@ -127,7 +137,7 @@ def _check_packed_size(
         )
 
 
-def _request_keys(req: dict[str, Any]) -> dict[str, ContextValue]:
+def _request_keys(req: AssumeRoleRequestTypeDef) -> dict[str, ContextValue]:
     """The condition keys an AssumeRole request carries besides the global ones (sts:*, request tags)."""
     context: dict[str, ContextValue] = {"sts:RoleSessionName": req["RoleSessionName"]}
     if req.get("ExternalId") is not None:
@@ -171,7 +181,7 @@ class AssumeRolePlan(Plan):
             yield Check("sts:TagSession", self.role.arn, self.keys, self.trust, account)
 
 
-def plan_assume_role(ctx: RequestContext, req: dict[str, Any]) -> AssumeRolePlan:
+def plan_assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> AssumeRolePlan:
     """The root user may assume no role; a role that doesn't exist (at that ARN) is denied like
     one the caller may not assume."""
     plan = AssumeRolePlan(_request_keys(req), tagged=bool(req.get("Tags")))
@@ -187,7 +197,7 @@ def plan_assume_role(ctx: RequestContext, req: dict[str, Any]) -> AssumeRolePlan
 
 
 @sts_action("AssumeRole", plan_assume_role)
-def assume_role(ctx: RequestContext, req: dict[str, Any], plan: AssumeRolePlan) -> dict[str, Any]:
+def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: AssumeRolePlan) -> dict[str, Any]:
     """Temporary credentials for the role (its trust policy was decided with the request's authorization)."""
     role = plan.role
     assert role is not None  # else the plan's error was raised
@@ -240,5 +250,7 @@ def assume_role(ctx: RequestContext, req: dict[str, Any], plan: AssumeRolePlan) 
 
 
 @sts_action("DecodeAuthorizationMessage", NO_RESOURCES)
-def decode_authorization_message(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def decode_authorization_message(
+    ctx: RequestContext, req: DecodeAuthorizationMessageRequestTypeDef
+) -> dict[str, Any]:
     return {"DecodedMessage": decode_message(req["EncodedMessage"])}

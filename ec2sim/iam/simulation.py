@@ -8,7 +8,7 @@ so a simulation and a real request with the same policies and context agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from ec2sim.iam.policy.variables import ContextValue
 _VARIABLE_KEY = re.compile(r"\$\{\s*([^\s,'{}*?$][^\s,'{}]*)")
 
 
-def context_from_entries(entries: Iterable[dict[str, Any]]) -> dict[str, ContextValue]:
+def context_from_entries(entries: Iterable[Mapping[str, Any]]) -> dict[str, ContextValue]:
     """ContextEntries as the engine's context: keys lower-cased; ``...List`` types (and several
     values) multivalued; booleans spelled "true"/"false" as requests carry them."""
     context: dict[str, ContextValue] = {}

@@ -1,6 +1,6 @@
 """EC2 handlers, one module per resource family; importing registers them."""
 
-from ec2sim.api.ec2 import (  # noqa: F401  (authz*: the authorization rules)
+from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     authz,
     iam_profiles,
     image_attributes,
@@ -13,6 +13,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz*: the authorization rules)
     snapshot_attributes,
     snapshots,
     tagging,
+    volume_modifications,
     volumes,
     vpcs,
 )

@@ -17,7 +17,7 @@ This module has the shared pieces; the plans make their checks from them (`plans
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ec2sim.api.authorization import Check
@@ -77,7 +77,7 @@ def vpc_arn(ctx: RequestContext, vpc_id: str) -> str:
 # Resources being created ----------------------------------------------------------------------
 
 
-def spec_tags(req: dict[str, Any], resource_type: str) -> dict[str, str]:
+def spec_tags(req: Mapping[str, Any], resource_type: str) -> dict[str, str]:
     """The tags TagSpecifications give `resource_type` (unvalidated: the handler validates)."""
     tags: dict[str, str] = {}
     for spec in req.get("TagSpecifications") or ():
@@ -90,7 +90,7 @@ def creating(
     ctx: RequestContext,
     action: str,
     kind: str,
-    req: dict[str, Any],
+    req: Mapping[str, Any],
     keys: Keys | None = None,
     name: str = "*",
 ) -> Iterator[Check]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
@@ -28,7 +28,7 @@ def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[
     return found
 
 
-def fingerprint(req: dict[str, Any]) -> str:
+def fingerprint(req: Mapping[str, Any]) -> str:
     """A digest of a request's parameters other than its ClientToken (for idempotency)."""
     params = {k: v for k, v in req.items() if k not in ("ClientToken", "DryRun")}
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()

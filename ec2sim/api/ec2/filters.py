@@ -8,7 +8,7 @@ come with every taggable family. An unknown name is AWS's InvalidParameterValue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -68,7 +68,7 @@ class FilterSet:
             raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid")
         return found
 
-    def predicate(self, filters: list[dict[str, Any]] | None) -> Predicate | None:
+    def predicate(self, filters: Sequence[Mapping[str, Any]] | None) -> Predicate | None:
         """One predicate for all filters (None when there are none)."""
         if not filters:
             return None
@@ -87,11 +87,11 @@ class FilterSet:
 
         return matches
 
-    def apply(self, items: Iterable[T], filters: list[dict[str, Any]] | None) -> list[T]:
+    def apply(self, items: Iterable[T], filters: Sequence[Mapping[str, Any]] | None) -> list[T]:
         predicate = self.predicate(filters)
         return list(items) if predicate is None else [i for i in items if predicate(i)]
 
-    def values(self, filters: list[dict[str, Any]] | None, name: str) -> list[str] | None:
+    def values(self, filters: Sequence[Mapping[str, Any]] | None, name: str) -> list[str] | None:
         """The literal values of filter `name` (for index look-ups), if it has no wildcards."""
         for f in filters or ():
             if f.get("Name") == name:

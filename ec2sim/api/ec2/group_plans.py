@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
@@ -29,6 +29,22 @@ from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, SecurityGroup, SecurityGroupRule, Vpc
 from ec2sim.store.ec2.region import Ec2Region
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        AuthorizeSecurityGroupEgressRequestTypeDef,
+        AuthorizeSecurityGroupIngressRequestTypeDef,
+        CreateSecurityGroupRequestTypeDef,
+        DeleteSecurityGroupRequestTypeDef,
+        RevokeSecurityGroupEgressRequestTypeDef,
+        RevokeSecurityGroupIngressRequestTypeDef,
+    )
+
+    AuthorizeRequest = (
+        AuthorizeSecurityGroupIngressRequestTypeDef | AuthorizeSecurityGroupEgressRequestTypeDef
+    )
+    RevokeRequest = RevokeSecurityGroupIngressRequestTypeDef | RevokeSecurityGroupEgressRequestTypeDef
+    RuleRequest = AuthorizeRequest | RevokeRequest
 
 MAX_TEXT = 255
 MAX_RULES = 60  # per direction, AWS's default quota
@@ -61,7 +77,7 @@ def _check_group_id(group_id: str) -> None:
         raise AwsError("InvalidGroupId.Malformed", f'Invalid id: "{group_id}" (expecting "sg-...")')
 
 
-def by_ids(region: Ec2Region, group_ids: list[str]) -> list[SecurityGroup]:
+def by_ids(region: Ec2Region, group_ids: Sequence[str]) -> list[SecurityGroup]:
     for group_id in group_ids:
         _check_group_id(group_id)
     return find_ids(region.security_groups, group_ids, _NOT_FOUND, "security group")
@@ -79,8 +95,9 @@ def by_default_vpc_name(region: Ec2Region, name: str) -> SecurityGroup:
     return group
 
 
-def _target(region: Ec2Region, req: dict[str, Any]) -> SecurityGroup:
-    """The group a request acts on: GroupId, else GroupName in the default VPC."""
+def _target(region: Ec2Region, req: Mapping[str, Any]) -> SecurityGroup:
+    """The group a request acts on: GroupId, else GroupName in the default VPC (the egress
+    operations' requests have no GroupName)."""
     if req.get("GroupId"):
         return by_ids(region, [req["GroupId"]])[0]
     if req.get("GroupName"):
@@ -101,7 +118,7 @@ def rule_not_found(rule_id: str) -> AwsError:
     )
 
 
-def _rules_by_id(group: SecurityGroup, rule_ids: list[str], egress: bool) -> list[SecurityGroupRule]:
+def _rules_by_id(group: SecurityGroup, rule_ids: Sequence[str], egress: bool) -> list[SecurityGroupRule]:
     rules = []
     for rule_id in dict.fromkeys(rule_ids):
         check_rule_id(rule_id)
@@ -135,7 +152,7 @@ def _check_text(value: str, parameter: str) -> None:
 class NewGroupPlan(Plan):
     """CreateSecurityGroup: the new group's VPC (the default one unless named) and its tags."""
 
-    req: dict[str, Any]
+    req: CreateSecurityGroupRequestTypeDef
     vpc_id: str
     vpc: Vpc | None
     tags: dict[str, str] = field(default_factory=dict)
@@ -167,7 +184,7 @@ def _check_new_group(ctx: RequestContext, plan: NewGroupPlan) -> None:
     plan.tags = tags_for(plan.req.get("TagSpecifications"), "security-group", ("security-group",))
 
 
-def plan_new_group(ctx: RequestContext, req: dict[str, Any]) -> NewGroupPlan:
+def plan_new_group(ctx: RequestContext, req: CreateSecurityGroupRequestTypeDef) -> NewGroupPlan:
     vpc_id = req.get("VpcId") or ctx.ec2.default_vpc_id
     plan = NewGroupPlan(req, vpc_id, ctx.ec2.vpcs.get(vpc_id))
     try:
@@ -203,13 +220,17 @@ class GroupPlan(Plan):
             yield tag_on_create(ctx, arn(ctx, "security-group-rule", "*"), self.rule_tags)
 
 
-Step = Callable[[RequestContext, dict[str, Any], GroupPlan], None]
+# DeleteSecurityGroup's, or an Authorize/Revoke operation's request: each names an existing group.
+Req = TypeVar("Req", bound=Mapping[str, Any])
 
 
-def group_resolver(step: Step) -> Callable[[RequestContext, dict[str, Any]], GroupPlan]:
+GroupResolver = Callable[[RequestContext, Req], GroupPlan]
+
+
+def group_resolver(step: Callable[[RequestContext, Req, GroupPlan], None]) -> GroupResolver[Req]:
     """A resolver of the group a request names, then `step` (validation, the rules) on it."""
 
-    def resolve(ctx: RequestContext, req: dict[str, Any]) -> GroupPlan:
+    def resolve(ctx: RequestContext, req: Req) -> GroupPlan:
         plan = GroupPlan(req.get("GroupId") or req.get("GroupName") or "*")
         try:
             plan.group = _target(ctx.ec2, req)
@@ -221,7 +242,7 @@ def group_resolver(step: Step) -> Callable[[RequestContext, dict[str, Any]], Gro
     return resolve
 
 
-def _check_deletable(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan) -> None:
+def _check_deletable(ctx: RequestContext, req: DeleteSecurityGroupRequestTypeDef, plan: GroupPlan) -> None:
     group, region = plan.target, ctx.ec2
     if group.name == "default":
         raise AwsError(
@@ -319,7 +340,7 @@ def _group_pair(ctx: RequestContext, pair: dict[str, Any]) -> dict[str, Any]:
     return {**entry, "GroupId": group.id, "GroupName": group.name}
 
 
-def _normalise(ctx: RequestContext, permission: dict[str, Any]) -> dict[str, Any]:
+def _normalise(ctx: RequestContext, permission: Mapping[str, Any]) -> dict[str, Any]:
     """One requested IpPermission, validated, in the form `SecurityGroup.rules_for` takes."""
     protocol = _protocol(permission.get("IpProtocol"))
     low, high = _ports(protocol, permission.get("FromPort"), permission.get("ToPort"))
@@ -338,7 +359,7 @@ def _normalise(ctx: RequestContext, permission: dict[str, Any]) -> dict[str, Any
     return normalised
 
 
-def _legacy_permissions(req: dict[str, Any]) -> list[dict[str, Any]]:
+def _legacy_permissions(req: RuleRequest) -> list[dict[str, Any]]:
     """The flat IpProtocol/FromPort/ToPort/CidrIp/SourceSecurityGroup* parameters as IpPermissions."""
     source = req.get("SourceSecurityGroupName")
     if source is None and req.get("CidrIp") is None and req.get("IpProtocol") is None:
@@ -359,7 +380,7 @@ def _legacy_permissions(req: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _requested_rules(
-    ctx: RequestContext, group: SecurityGroup, req: dict[str, Any], egress: bool
+    ctx: RequestContext, group: SecurityGroup, req: RuleRequest, egress: bool
 ) -> list[SecurityGroupRule]:
     """The request's rules as new (not yet added) rules of `group`."""
     permissions = req.get("IpPermissions") or _legacy_permissions(req)
@@ -380,7 +401,7 @@ def _rule_text(rule: SecurityGroupRule) -> str:
 
 
 def _matching(
-    ctx: RequestContext, group: SecurityGroup, req: dict[str, Any], egress: bool
+    ctx: RequestContext, group: SecurityGroup, req: RevokeRequest, egress: bool
 ) -> tuple[list[SecurityGroupRule], list[SecurityGroupRule]]:
     """The group's rules the request names, and the named rules it does not have.
 
@@ -406,7 +427,7 @@ def _matching(
 # Authorize / revoke -----------------------------------------------------------------------
 
 
-def _check_new_rules(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan, egress: bool) -> None:
+def _check_new_rules(ctx: RequestContext, req: AuthorizeRequest, plan: GroupPlan, egress: bool) -> None:
     plan.rule_tags = spec_tags(req, "security-group-rule")
     group = plan.target
     new = _requested_rules(ctx, group, req, egress)
@@ -429,14 +450,22 @@ def _check_new_rules(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan, 
     plan.rules = new
 
 
-def _revoked(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan, egress: bool) -> None:
+def _revoked(ctx: RequestContext, req: RevokeRequest, plan: GroupPlan, egress: bool) -> None:
     if req.get("SecurityGroupRuleIds"):
         plan.rules = _rules_by_id(plan.target, req["SecurityGroupRuleIds"], egress)
     else:
         plan.rules, plan.unknown = _matching(ctx, plan.target, req, egress)
 
 
-plan_authorize_ingress = group_resolver(lambda ctx, req, plan: _check_new_rules(ctx, req, plan, False))
-plan_authorize_egress = group_resolver(lambda ctx, req, plan: _check_new_rules(ctx, req, plan, True))
-plan_revoke_ingress = group_resolver(lambda ctx, req, plan: _revoked(ctx, req, plan, False))
-plan_revoke_egress = group_resolver(lambda ctx, req, plan: _revoked(ctx, req, plan, True))
+plan_authorize_ingress: GroupResolver[AuthorizeSecurityGroupIngressRequestTypeDef] = group_resolver(
+    lambda ctx, req, plan: _check_new_rules(ctx, req, plan, False)
+)
+plan_authorize_egress: GroupResolver[AuthorizeSecurityGroupEgressRequestTypeDef] = group_resolver(
+    lambda ctx, req, plan: _check_new_rules(ctx, req, plan, True)
+)
+plan_revoke_ingress: GroupResolver[RevokeSecurityGroupIngressRequestTypeDef] = group_resolver(
+    lambda ctx, req, plan: _revoked(ctx, req, plan, False)
+)
+plan_revoke_egress: GroupResolver[RevokeSecurityGroupEgressRequestTypeDef] = group_resolver(
+    lambda ctx, req, plan: _revoked(ctx, req, plan, True)
+)

@@ -8,9 +8,9 @@ the association is gone from then on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES, Check
 from ec2sim.api.context import RequestContext
@@ -25,10 +25,18 @@ from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.entities import InstanceProfile
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        AssociateIamInstanceProfileRequestTypeDef,
+        DescribeIamInstanceProfileAssociationsRequestTypeDef,
+        DisassociateIamInstanceProfileRequestTypeDef,
+        ReplaceIamInstanceProfileAssociationRequestTypeDef,
+    )
+
 ASSOCIATION_PREFIX = "iip-assoc-"
 
 
-def find_profile(ctx: RequestContext, spec: dict[str, Any] | None) -> InstanceProfile | None:
+def find_profile(ctx: RequestContext, spec: Mapping[str, Any] | None) -> InstanceProfile | None:
     """The instance profile ``IamInstanceProfile={"Name"|"Arn": ...}`` names, if it exists."""
     return ctx.iam.find_instance_profile(spec.get("Arn") or spec.get("Name") or "") if spec else None
 
@@ -39,7 +47,7 @@ def pass_profile_roles(ctx: RequestContext, profile: InstanceProfile | None) -> 
 
 
 def check_profile(
-    ctx: RequestContext, spec: dict[str, Any], profile: InstanceProfile | None
+    ctx: RequestContext, spec: Mapping[str, Any], profile: InstanceProfile | None
 ) -> InstanceProfile:
     """`profile` (what `spec` named) if an instance can have it: it must exist in the caller's
     account, and it and its role must have propagated (``--iam-propagation-seconds``)."""
@@ -83,16 +91,30 @@ class AssociationPlan(InstancesPlan):
         yield from pass_profile_roles(ctx, self.profile)
 
 
-def _plan_associate(ctx: RequestContext, req: dict[str, Any]) -> AssociationPlan:
+def _plan_associate(ctx: RequestContext, req: AssociateIamInstanceProfileRequestTypeDef) -> AssociationPlan:
     plan = AssociationPlan({}, profile=find_profile(ctx, req.get("IamInstanceProfile")))
     resolve_instances(ctx, [req.get("InstanceId", "")], plan)
     return plan
 
 
-def _plan_association(ctx: RequestContext, req: dict[str, Any]) -> AssociationPlan:
-    """The instance holding the association AssociationId names, or AWS's error."""
-    plan = AssociationPlan({}, profile=find_profile(ctx, req.get("IamInstanceProfile")))
-    association_id = req.get("AssociationId", "")
+def _plan_replace(
+    ctx: RequestContext, req: ReplaceIamInstanceProfileAssociationRequestTypeDef
+) -> AssociationPlan:
+    profile = find_profile(ctx, req.get("IamInstanceProfile"))
+    return _plan_association(ctx, req.get("AssociationId", ""), profile)
+
+
+def _plan_disassociate(
+    ctx: RequestContext, req: DisassociateIamInstanceProfileRequestTypeDef
+) -> AssociationPlan:
+    return _plan_association(ctx, req.get("AssociationId", ""), None)
+
+
+def _plan_association(
+    ctx: RequestContext, association_id: str, profile: InstanceProfile | None
+) -> AssociationPlan:
+    """The instance holding the association `association_id`, or AWS's error."""
+    plan = AssociationPlan({}, profile=profile)
     instance = ctx.ec2.iam_associations.get(association_id)
     if instance is not None:
         plan.found, plan.instances = {instance.id: instance}, [instance]
@@ -134,7 +156,7 @@ def _find_association(region: Ec2Region, association_id: str) -> Instance:
 
 @ec2_action("AssociateIamInstanceProfile", resolve=_plan_associate)
 def associate_iam_instance_profile(
-    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+    ctx: RequestContext, req: AssociateIamInstanceProfileRequestTypeDef, plan: AssociationPlan
 ) -> dict[str, Any]:
     instance = plan.instance
     if instance.state not in ("running", "stopped"):
@@ -159,7 +181,9 @@ _ASSOCIATION_FILTERS = FilterSet(
 
 
 @ec2_action("DescribeIamInstanceProfileAssociations", resolve=NO_RESOURCES)
-def describe_iam_instance_profile_associations(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_iam_instance_profile_associations(
+    ctx: RequestContext, req: DescribeIamInstanceProfileAssociationsRequestTypeDef
+) -> dict[str, Any]:
     ids = req.get("AssociationIds")
     if ids:
         instances = [_find_association(ctx.ec2, a) for a in dict.fromkeys(ids)]
@@ -171,9 +195,9 @@ def describe_iam_instance_profile_associations(ctx: RequestContext, req: dict[st
     return {"IamInstanceProfileAssociations": views, "NextToken": token}
 
 
-@ec2_action("ReplaceIamInstanceProfileAssociation", resolve=_plan_association)
+@ec2_action("ReplaceIamInstanceProfileAssociation", resolve=_plan_replace)
 def replace_iam_instance_profile_association(
-    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+    ctx: RequestContext, req: ReplaceIamInstanceProfileAssociationRequestTypeDef, plan: AssociationPlan
 ) -> dict[str, Any]:
     """Only a running instance's association can be replaced; the new one has a new id."""
     association_id, instance = req["AssociationId"], plan.instance
@@ -184,9 +208,9 @@ def replace_iam_instance_profile_association(
     return {"IamInstanceProfileAssociation": _view(instance, new, "associating")}
 
 
-@ec2_action("DisassociateIamInstanceProfile", resolve=_plan_association)
+@ec2_action("DisassociateIamInstanceProfile", resolve=_plan_disassociate)
 def disassociate_iam_instance_profile(
-    ctx: RequestContext, req: dict[str, Any], plan: AssociationPlan
+    ctx: RequestContext, req: DisassociateIamInstanceProfileRequestTypeDef, plan: AssociationPlan
 ) -> dict[str, Any]:
     instance = plan.instance
     current = instance.iam_profile

@@ -9,7 +9,8 @@ find the image by its indexes; organization grants are stored and grant nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.image_views import (
@@ -25,6 +26,17 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.volumes import is_default_kms_key
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DescribeImageAttributeRequestTypeDef,
+        ModifyImageAttributeRequestTypeDef,
+        ResetImageAttributeRequestTypeDef,
+    )
+
+# Launch permission items ({UserId} | {Group} | {OrganizationArn} | {OrganizationalUnitArn}), from
+# either request form (the legacy form's are unvalidated until `_check_permissions`).
+Permissions = Sequence[Mapping[str, Any]]
 
 # Attributes anyone who can see the image may read; the rest are the owner's.
 _PUBLIC_ATTRIBUTES = (
@@ -74,7 +86,7 @@ def _attribute(image: Image, name: str) -> dict[str, Any]:
     return answers[name]()
 
 
-def _plan_describe(ctx: RequestContext, req: dict[str, Any]) -> ImagePlan:
+def _plan_describe(ctx: RequestContext, req: DescribeImageAttributeRequestTypeDef) -> ImagePlan:
     """The image; the caller must own it unless the attribute is one anyone who sees it may read."""
     plan = plan_image(ctx, req["ImageId"])
     if req["Attribute"] not in _PUBLIC_ATTRIBUTES:
@@ -83,7 +95,9 @@ def _plan_describe(ctx: RequestContext, req: dict[str, Any]) -> ImagePlan:
 
 
 @ec2_action("DescribeImageAttribute", resolve=_plan_describe)
-def describe_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> dict[str, Any]:
+def describe_image_attribute(
+    ctx: RequestContext, req: DescribeImageAttributeRequestTypeDef, plan: ImagePlan
+) -> dict[str, Any]:
     image = resolved(plan)
     return {"ImageId": image.id, **_attribute(image, req["Attribute"])}
 
@@ -91,7 +105,7 @@ def describe_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: Ima
 # ModifyImageAttribute --------------------------------------------------------------
 
 
-def _legacy_permissions(req: dict[str, Any]) -> list[dict[str, str]]:
+def _legacy_permissions(req: ModifyImageAttributeRequestTypeDef) -> list[dict[str, str]]:
     """The `OperationType` form's items as structured launch permissions."""
     return [
         *({"UserId": u} for u in req.get("UserIds") or ()),
@@ -101,7 +115,7 @@ def _legacy_permissions(req: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def _permission_changes(req: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def _permission_changes(req: ModifyImageAttributeRequestTypeDef) -> tuple[Permissions, Permissions]:
     structured = req.get("LaunchPermission")
     if structured:
         return structured.get("Add") or [], structured.get("Remove") or []
@@ -113,7 +127,7 @@ def _permission_changes(req: dict[str, Any]) -> tuple[list[dict[str, str]], list
     return (items, []) if operation == "add" else ([], items)
 
 
-def _check_permissions(ctx: RequestContext, image: Image, items: list[dict[str, str]], adding: bool) -> None:
+def _check_permissions(ctx: RequestContext, image: Image, items: Permissions, adding: bool) -> None:
     for item in items:
         if "UserId" in item:
             check_account_id(item["UserId"])
@@ -143,7 +157,7 @@ def _uses_managed_key(ctx: RequestContext, image: Image) -> bool:
     return False
 
 
-def _apply_permissions(ctx: RequestContext, image: Image, items: list[dict[str, str]], adding: bool) -> None:
+def _apply_permissions(ctx: RequestContext, image: Image, items: Permissions, adding: bool) -> None:
     registry = ctx.ec2.shared_images
     accounts = [i["UserId"] for i in items if "UserId" in i and i["UserId"] != image.owner_id]
     (registry.grant if adding else registry.revoke)(image, accounts)
@@ -157,7 +171,9 @@ def _apply_permissions(ctx: RequestContext, image: Image, items: list[dict[str, 
         arns.update(values) if adding else arns.difference_update(values)
 
 
-def _modify_launch_permission(ctx: RequestContext, image: Image, req: dict[str, Any]) -> None:
+def _modify_launch_permission(
+    ctx: RequestContext, image: Image, req: ModifyImageAttributeRequestTypeDef
+) -> None:
     add, remove = _permission_changes(req)
     if not add and not remove:
         raise AwsError("MissingParameter", "No launch permission modifications were specified.")
@@ -168,7 +184,9 @@ def _modify_launch_permission(ctx: RequestContext, image: Image, req: dict[str, 
 
 
 @ec2_action("ModifyImageAttribute", resolve=plan_owned_image)
-def modify_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> None:
+def modify_image_attribute(
+    ctx: RequestContext, req: ModifyImageAttributeRequestTypeDef, plan: ImagePlan
+) -> None:
     image = resolved(plan)
     attribute = req.get("Attribute")
     if req.get("LaunchPermission") or attribute == "launchPermission" or req.get("OperationType"):
@@ -188,7 +206,9 @@ def modify_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: Image
 
 
 @ec2_action("ResetImageAttribute", resolve=plan_owned_image)
-def reset_image_attribute(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> None:
+def reset_image_attribute(
+    ctx: RequestContext, req: ResetImageAttributeRequestTypeDef, plan: ImagePlan
+) -> None:
     """Only launchPermission can be reset (as the model's enum says): back to private."""
     image = resolved(plan)
     if req["Attribute"] != "launchPermission":

@@ -9,8 +9,8 @@ by scanning accounts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -21,6 +21,19 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, catalogue_owned_by, find_image, public_images
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DeregisterImageRequestTypeDef,
+        DescribeImagesRequestTypeDef,
+        ModifyImageAttributeRequestTypeDef,
+        ResetImageAttributeRequestTypeDef,
+    )
+
+    # The operations on the caller's own image (its ImageId): `plan_owned_image` resolves them.
+    OwnedImageRequest = (
+        DeregisterImageRequestTypeDef | ModifyImageAttributeRequestTypeDef | ResetImageAttributeRequestTypeDef
+    )
 
 AMI_ID = re.compile(r"ami-([0-9a-f]{8}|[0-9a-f]{17})")
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -62,7 +75,7 @@ def require_owner(ctx: RequestContext, plan: ImagePlan) -> None:
         plan.fail(AwsError("AuthFailure", f"Not authorized for image:{image.id}"))
 
 
-def plan_owned_image(ctx: RequestContext, req: dict[str, Any]) -> ImagePlan:
+def plan_owned_image(ctx: RequestContext, req: OwnedImageRequest) -> ImagePlan:
     """The image ImageId names, which the caller must own."""
     plan = plan_image(ctx, req["ImageId"])
     require_owner(ctx, plan)
@@ -218,7 +231,7 @@ _IMAGE_FILTERS = FilterSet(
 # DescribeImages ----------------------------------------------------------------------
 
 
-def _by_ids(ctx: RequestContext, image_ids: list[str]) -> list[Image]:
+def _by_ids(ctx: RequestContext, image_ids: Sequence[str]) -> list[Image]:
     for image_id in image_ids:
         check_image_id(image_id)
     ids = list(dict.fromkeys(image_ids))
@@ -258,7 +271,7 @@ def _executable_by(ctx: RequestContext, user: str) -> Iterable[Image]:
     return [i for i in ctx.ec2.images if user in i.shared_with]
 
 
-def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Image]:
+def _candidates(ctx: RequestContext, req: DescribeImagesRequestTypeDef) -> list[Image]:
     owners, users = req.get("Owners"), req.get("ExecutableUsers")
     if req.get("ImageIds"):
         found: Iterable[Image] = _by_ids(ctx, req["ImageIds"])
@@ -280,7 +293,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Image]:
 
 
 @ec2_action("DescribeImages", resolve=NO_RESOURCES)
-def describe_images(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_images(ctx: RequestContext, req: DescribeImagesRequestTypeDef) -> dict[str, Any]:
     if req.get("ImageIds") and req.get("MaxResults") is not None:
         raise AwsError(
             "InvalidParameterCombination",

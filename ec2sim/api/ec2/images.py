@@ -9,8 +9,9 @@ source's snapshots into the request's region, RegisterImage uses existing ones.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import fingerprint
@@ -39,6 +40,14 @@ from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        CopyImageRequestTypeDef,
+        CreateImageRequestTypeDef,
+        DeregisterImageRequestTypeDef,
+        RegisterImageRequestTypeDef,
+    )
 
 TAGGABLE = ("image", "snapshot")
 
@@ -85,7 +94,7 @@ def _publish(ctx: RequestContext, image: Image) -> str:
     return image.id
 
 
-def _override(device: ImageBlockDevice | None, mapping: dict[str, Any]) -> ImageBlockDevice:
+def _override(device: ImageBlockDevice | None, mapping: Mapping[str, Any]) -> ImageBlockDevice:
     """A request's block device mapping applied over an existing device (or a new one)."""
     name = mapping.get("DeviceName")
     if not name:
@@ -129,7 +138,7 @@ def _instance_devices(
     ctx: RequestContext,
     plan: NewImagePlan,
     image_id: str,
-    mappings: list[dict[str, Any]],
+    mappings: Sequence[Mapping[str, Any]],
     tags: dict[str, str],
 ) -> list[ImageBlockDevice]:
     """The instance's EBS volumes with the request's mappings over them, then a snapshot of
@@ -172,7 +181,7 @@ def _instance_devices(
     return devices
 
 
-def plan_create_image(ctx: RequestContext, req: dict[str, Any]) -> NewImagePlan:
+def plan_create_image(ctx: RequestContext, req: CreateImageRequestTypeDef) -> NewImagePlan:
     plan = NewImagePlan({}, req=req)
     resolve_instances(ctx, [req["InstanceId"]], plan)
     plan.volumes = attached_volumes(ctx, plan.instance) if plan.error is None else []
@@ -180,7 +189,7 @@ def plan_create_image(ctx: RequestContext, req: dict[str, Any]) -> NewImagePlan:
 
 
 @ec2_action("CreateImage", resolve=plan_create_image)
-def create_image(ctx: RequestContext, req: dict[str, Any], plan: NewImagePlan) -> dict[str, Any]:
+def create_image(ctx: RequestContext, req: CreateImageRequestTypeDef, plan: NewImagePlan) -> dict[str, Any]:
     instance = plan.instance
     if instance.state not in ("running", "stopped"):
         raise AwsError(
@@ -231,7 +240,9 @@ def _source_image(ctx: RequestContext, image_id: str) -> Image | None:
 # RegisterImage ---------------------------------------------------------------------
 
 
-def _registered_devices(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> None:
+def _registered_devices(
+    ctx: RequestContext, req: RegisterImageRequestTypeDef, plan: RegisteredImagePlan
+) -> None:
     devices = plan.devices
     for mapping in req.get("BlockDeviceMappings") or ():
         snapshot_id = (mapping.get("Ebs") or {}).get("SnapshotId")
@@ -264,7 +275,7 @@ _REGISTER_ENUMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _check_enums(req: dict[str, Any]) -> None:
+def _check_enums(req: RegisterImageRequestTypeDef) -> None:
     for name, allowed in _REGISTER_ENUMS.items():
         value = req.get(name)
         if value is not None and value not in allowed:
@@ -276,7 +287,9 @@ def _ebs_root(devices: list[ImageBlockDevice], root_name: str | None) -> ImageBl
     return next((d for d in devices if d.device_name == root_name and d.snapshot_id), None)
 
 
-def _check_registration(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> None:
+def _check_registration(
+    ctx: RequestContext, req: RegisterImageRequestTypeDef, plan: RegisteredImagePlan
+) -> None:
     check_name(ctx, req["Name"])
     _check_enums(req)
     location, root_name = req.get("ImageLocation"), req.get("RootDeviceName")
@@ -290,7 +303,7 @@ def _check_registration(ctx: RequestContext, req: dict[str, Any], plan: Register
         )
 
 
-def plan_register_image(ctx: RequestContext, req: dict[str, Any]) -> RegisteredImagePlan:
+def plan_register_image(ctx: RequestContext, req: RegisterImageRequestTypeDef) -> RegisteredImagePlan:
     """Each snapshot the mappings name (looked up once), then the validated devices."""
     plan = RegisteredImagePlan(req)
     ids = [(m.get("Ebs") or {}).get("SnapshotId") for m in req.get("BlockDeviceMappings") or ()]
@@ -300,7 +313,9 @@ def plan_register_image(ctx: RequestContext, req: dict[str, Any]) -> RegisteredI
 
 
 @ec2_action("RegisterImage", resolve=plan_register_image)
-def register_image(ctx: RequestContext, req: dict[str, Any], plan: RegisteredImagePlan) -> dict[str, Any]:
+def register_image(
+    ctx: RequestContext, req: RegisterImageRequestTypeDef, plan: RegisteredImagePlan
+) -> dict[str, Any]:
     location, root_name, devices = req.get("ImageLocation"), req.get("RootDeviceName"), plan.devices
     ebs_root = _ebs_root(devices, root_name)
     image = Image(
@@ -345,7 +360,7 @@ def _check_storage_access(ctx: RequestContext, source: Image) -> None:
 
 
 def _copied_devices(
-    ctx: RequestContext, source: Image, image_id: str, req: dict[str, Any], tags: dict[str, str]
+    ctx: RequestContext, source: Image, image_id: str, req: CopyImageRequestTypeDef, tags: dict[str, str]
 ) -> list[ImageBlockDevice]:
     encrypted = bool(req.get("Encrypted"))
     key = req.get("KmsKeyId") or default_kms_key(ctx.region, ctx.account_id)
@@ -366,11 +381,11 @@ def _copied_devices(
     return devices
 
 
-def plan_copy_image(ctx: RequestContext, req: dict[str, Any]) -> CopyImagePlan:
+def plan_copy_image(ctx: RequestContext, req: CopyImageRequestTypeDef) -> CopyImagePlan:
     """The source image in its region, or the image an earlier request (same ClientToken) made."""
     token, region = req.get("ClientToken"), req["SourceRegion"]
     source_id = req["SourceImageId"]
-    plan = CopyImagePlan(source_id, lookup_image(ctx, source_id, region), region, req)
+    plan = CopyImagePlan(source_id, lookup_image(ctx, source_id, region), region, req=req)
     earlier = next(iter(ctx.ec2.images.where("client_token", token)), None) if token else None
     if earlier is not None:  # a replay is answered with what the first request made
         if earlier.request_fingerprint != fingerprint(req):
@@ -383,7 +398,7 @@ def plan_copy_image(ctx: RequestContext, req: dict[str, Any]) -> CopyImagePlan:
 
 
 @ec2_action("CopyImage", resolve=plan_copy_image)
-def copy_image(ctx: RequestContext, req: dict[str, Any], plan: CopyImagePlan) -> dict[str, Any]:
+def copy_image(ctx: RequestContext, req: CopyImageRequestTypeDef, plan: CopyImagePlan) -> dict[str, Any]:
     if plan.earlier is not None:
         return {"ImageId": plan.earlier}
     token = req.get("ClientToken")
@@ -429,7 +444,9 @@ def copy_image(ctx: RequestContext, req: dict[str, Any], plan: CopyImagePlan) ->
 
 
 @ec2_action("DeregisterImage", resolve=plan_owned_image)
-def deregister_image(ctx: RequestContext, req: dict[str, Any], plan: ImagePlan) -> dict[str, Any]:
+def deregister_image(
+    ctx: RequestContext, req: DeregisterImageRequestTypeDef, plan: ImagePlan
+) -> dict[str, Any]:
     """The image goes; its snapshots stay unless DeleteAssociatedSnapshots; instances keep running."""
     image = resolved(plan)
     ctx.ec2.remove_image(image.id)

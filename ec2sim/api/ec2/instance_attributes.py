@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -26,6 +26,17 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instance_types import architecture, is_instance_type
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.region import Ec2Region
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DescribeInstanceAttributeRequestTypeDef,
+        DescribeInstanceStatusRequestTypeDef,
+        ModifyInstanceAttributeRequestTypeDef,
+        ModifyInstanceMetadataOptionsRequestTypeDef,
+        ResetInstanceAttributeRequestTypeDef,
+    )
+
+    AttributeRequest = DescribeInstanceAttributeRequestTypeDef | ResetInstanceAttributeRequestTypeDef
 
 MAX_STATUS_INSTANCE_IDS = 100
 USER_DATA_LIMIT = 16384
@@ -127,7 +138,7 @@ def _status_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
     }
 
 
-def _status_candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Instance]:
+def _status_candidates(ctx: RequestContext, req: DescribeInstanceStatusRequestTypeDef) -> list[Instance]:
     ids = req.get("InstanceIds")
     if not ids:
         return list(ctx.ec2.instances)
@@ -146,7 +157,9 @@ def _status_candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Instanc
 
 
 @ec2_action("DescribeInstanceStatus", resolve=NO_RESOURCES)
-def describe_instance_status(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_instance_status(
+    ctx: RequestContext, req: DescribeInstanceStatusRequestTypeDef
+) -> dict[str, Any]:
     """Status checks; only running instances unless IncludeAllInstances (even for given ids)."""
     instances = _status_candidates(ctx, req)
     if not req.get("IncludeAllInstances"):
@@ -198,7 +211,7 @@ _DESCRIBERS: dict[str, tuple[str, Describer]] = {
 }
 
 
-def _instance_id(req: dict[str, Any]) -> list[str]:
+def _instance_id(req: AttributeRequest) -> list[str]:
     return [req.get("InstanceId", "")]
 
 
@@ -208,14 +221,14 @@ def _unknown_attribute(attribute: str) -> AwsError:
     )
 
 
-def _known_attribute(req: dict[str, Any]) -> None:
+def _known_attribute(req: AttributeRequest) -> None:
     if req["Attribute"] not in _DESCRIBERS:
         raise _unknown_attribute(req["Attribute"])
 
 
 @ec2_action("DescribeInstanceAttribute", resolve=instances_resolver(_instance_id, _known_attribute))
 def describe_instance_attribute(
-    ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan
+    ctx: RequestContext, req: DescribeInstanceAttributeRequestTypeDef, plan: InstancesPlan
 ) -> dict[str, Any]:
     instance = plan.instance
     member, describe = _DESCRIBERS[req["Attribute"]]
@@ -272,7 +285,7 @@ def _attribute_value(attribute: str, value: str) -> Any:
     return value.lower() == "true"
 
 
-def _requested_change(req: dict[str, Any]) -> tuple[str, Any]:
+def _requested_change(req: Mapping[str, Any]) -> tuple[str, Any]:
     """The one (attribute, value) a ModifyInstanceAttribute call asks for."""
     changes = [(_MEMBERS[m], _member_value(m, req[m])) for m in _MEMBERS if req.get(m) not in (None, [])]
     attribute = req.get("Attribute")
@@ -393,7 +406,9 @@ _SETTERS: dict[str, Callable[[Ec2Region, Instance, Any], None]] = {
 
 
 @ec2_action("ModifyInstanceAttribute", resolve=plan_instance)
-def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> None:
+def modify_instance_attribute(
+    ctx: RequestContext, req: ModifyInstanceAttributeRequestTypeDef, plan: InstancesPlan
+) -> None:
     instance = plan.instance
     attribute, value = _requested_change(req)
     if instance.state == "terminated":
@@ -411,7 +426,7 @@ def modify_instance_attribute(ctx: RequestContext, req: dict[str, Any], plan: In
 _RESETTABLE = ("kernel", "ramdisk", "sourceDestCheck")
 
 
-def _resettable(req: dict[str, Any]) -> None:
+def _resettable(req: ResetInstanceAttributeRequestTypeDef) -> None:
     _known_attribute(req)
     if req["Attribute"] not in _RESETTABLE:
         raise AwsError(
@@ -422,7 +437,9 @@ def _resettable(req: dict[str, Any]) -> None:
 
 
 @ec2_action("ResetInstanceAttribute", resolve=instances_resolver(_instance_id, _resettable))
-def reset_instance_attribute(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> None:
+def reset_instance_attribute(
+    ctx: RequestContext, req: ResetInstanceAttributeRequestTypeDef, plan: InstancesPlan
+) -> None:
     """kernel and ramdisk go back to none (stopped instances only), sourceDestCheck to true."""
     attribute, instance = req["Attribute"], plan.instance
     if attribute == "sourceDestCheck":
@@ -448,7 +465,7 @@ def _invalid_option(member: str, value: Any) -> AwsError:
     return AwsError("InvalidParameterValue", f"Value ({value}) for parameter {member} is invalid.")
 
 
-def _metadata_changes(req: dict[str, Any]) -> dict[str, Any]:
+def _metadata_changes(req: Mapping[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for member, choices in _METADATA_CHOICES.items():
         value = req.get(member)
@@ -467,7 +484,7 @@ def _metadata_changes(req: dict[str, Any]) -> dict[str, Any]:
 
 @ec2_action("ModifyInstanceMetadataOptions", resolve=plan_instance)
 def modify_instance_metadata_options(
-    ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan
+    ctx: RequestContext, req: ModifyInstanceMetadataOptionsRequestTypeDef, plan: InstancesPlan
 ) -> dict[str, Any]:
     """Changes only the options given; AWS answers ``State: pending`` while they apply."""
     instance = plan.instance

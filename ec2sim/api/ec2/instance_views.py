@@ -11,8 +11,8 @@ are read afresh on every call.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -23,6 +23,9 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import DescribeInstancesRequestTypeDef
 
 _static: weakref.WeakKeyDictionary[Instance, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _GONE = frozenset({"terminated"})  # states in which an instance has no network presence
@@ -426,7 +429,7 @@ _INSTANCE_FILTERS = FilterSet(
 )
 
 
-def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
+def find_instances(ctx: RequestContext, ids: Sequence[str]) -> list[Instance]:
     """The named instances, or AWS's errors: a malformed id first, then every missing one."""
     for instance_id in ids:
         prefix, dash, rest = instance_id.partition("-")
@@ -446,7 +449,7 @@ def find_instances(ctx: RequestContext, ids: list[str]) -> list[Instance]:
     return [i for i in found.values() if i is not None]
 
 
-def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
+def _candidates(ctx: RequestContext, req: DescribeInstancesRequestTypeDef) -> Iterable[Instance]:
     """The instances a request can match, narrowed by index where a filter allows."""
     table, filters = ctx.ec2.instances, req.get("Filters")
     if req.get("InstanceIds"):
@@ -461,7 +464,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> Iterable[Instance]:
 
 
 @ec2_action("DescribeInstances", resolve=NO_RESOURCES)
-def describe_instances(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_instances(ctx: RequestContext, req: DescribeInstancesRequestTypeDef) -> dict[str, Any]:
     if req.get("InstanceIds") and req.get("MaxResults") is not None:
         raise AwsError(
             "InvalidParameterCombination",

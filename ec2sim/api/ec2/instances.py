@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.iam_profiles import association
@@ -26,6 +26,15 @@ from ec2sim.store.ec2.lifecycle import allocate_private_ip, new_mac_address, new
 from ec2sim.store.ec2.network import NetworkInterface, Subnet
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        RebootInstancesRequestTypeDef,
+        RunInstancesRequestTypeDef,
+        StartInstancesRequestTypeDef,
+        StopInstancesRequestTypeDef,
+        TerminateInstancesRequestTypeDef,
+    )
+
 
 def _reservation(ctx: RequestContext, members: list[Instance]) -> dict[str, Any]:
     views = ((i, instance_view(ctx.ec2, i)) for i in members)
@@ -33,7 +42,7 @@ def _reservation(ctx: RequestContext, members: list[Instance]) -> dict[str, Any]
 
 
 @ec2_action("RunInstances", resolve=plan_launch)
-def run_instances(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) -> dict[str, Any]:
+def run_instances(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: LaunchPlan) -> dict[str, Any]:
     """Launch MinCount..MaxCount instances (one reservation) from an image the caller may launch."""
     if plan.earlier:
         return _reservation(ctx, plan.earlier)
@@ -73,7 +82,7 @@ def build_instance(
     )
     volumes = [_volume(ctx, plan, subnet, device, instance_id, now) for device in plan.devices]
     cores, threads = cpu_options(plan.instance_type)
-    monitoring = (req.get("Monitoring") or {}).get("Enabled")
+    monitoring = req.get("Monitoring")
     instance = Instance(
         instance_id,
         owner_id=ctx.account_id,
@@ -103,7 +112,7 @@ def build_instance(
         boot_mode=image.boot_mode,
         ena_support=image.ena_support,
         ebs_optimized=bool(req.get("EbsOptimized")),
-        monitoring="enabled" if monitoring else "disabled",
+        monitoring="enabled" if monitoring and monitoring.get("Enabled") else "disabled",
         tenancy=(req.get("Placement") or {}).get("Tenancy", "default"),
         kernel_id=req.get("KernelId", image.kernel_id),
         ramdisk_id=req.get("RamdiskId", image.ramdisk_id),
@@ -201,7 +210,9 @@ def _not_permitted(instance: Instance, verb: str, attribute: str) -> AwsError:
 
 
 @ec2_action("StartInstances", resolve=plan_instances)
-def start_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> dict[str, Any]:
+def start_instances(
+    ctx: RequestContext, req: StartInstancesRequestTypeDef, plan: InstancesPlan
+) -> dict[str, Any]:
     def check(instance: Instance) -> None:
         if instance.state in ("stopping", "shutting-down", "terminated"):
             raise _incorrect_state(instance, "started")
@@ -216,7 +227,9 @@ def start_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPla
 
 
 @ec2_action("StopInstances", resolve=plan_instances)
-def stop_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> dict[str, Any]:
+def stop_instances(
+    ctx: RequestContext, req: StopInstancesRequestTypeDef, plan: InstancesPlan
+) -> dict[str, Any]:
     """Stop running instances (Force and Hibernate are accepted; both just stop)."""
 
     def check(instance: Instance) -> None:
@@ -233,7 +246,9 @@ def stop_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan
 
 
 @ec2_action("TerminateInstances", resolve=plan_instances)
-def terminate_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> dict[str, Any]:
+def terminate_instances(
+    ctx: RequestContext, req: TerminateInstancesRequestTypeDef, plan: InstancesPlan
+) -> dict[str, Any]:
     """Terminate instances; terminating a terminated (or shutting-down) one changes nothing."""
 
     def check(instance: Instance) -> None:
@@ -248,7 +263,7 @@ def terminate_instances(ctx: RequestContext, req: dict[str, Any], plan: Instance
 
 
 @ec2_action("RebootInstances", resolve=plan_instances)
-def reboot_instances(ctx: RequestContext, req: dict[str, Any], plan: InstancesPlan) -> None:
+def reboot_instances(ctx: RequestContext, req: RebootInstancesRequestTypeDef, plan: InstancesPlan) -> None:
     """A reboot is instantaneous here: a running instance stays running."""
 
     def check(instance: Instance) -> None:

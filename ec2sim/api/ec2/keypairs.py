@@ -6,9 +6,9 @@ authorized on ``key-pair/NAME``) and every validation error, in AWS's order; han
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
@@ -20,6 +20,14 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.keymaterial import KEY_FORMATS, KEY_TYPES, ImportedKey, generate_key_pair, import_public_key
 from ec2sim.store.ec2.keypairs import KeyPair
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        CreateKeyPairRequestTypeDef,
+        DeleteKeyPairRequestTypeDef,
+        DescribeKeyPairsRequestTypeDef,
+        ImportKeyPairRequestTypeDef,
+    )
 
 MAX_KEY_NAME = 255
 
@@ -66,7 +74,7 @@ def _check_choice(value: str, allowed: tuple[str, ...], parameter: str) -> None:
 class NewKeyPlan(Plan):
     """CreateKeyPair / ImportKeyPair: the new key pair, authorized on its own ARN (its name)."""
 
-    req: dict[str, Any]
+    req: Mapping[str, Any]
     keys: Keys  # ec2:KeyPairName, and ec2:KeyPairType for a created key
     tags: dict[str, str] = field(default_factory=dict)
     imported: ImportedKey | None = None
@@ -79,11 +87,11 @@ class NewKeyPlan(Plan):
         return creating(ctx, f"ec2:{ctx.action}", "key-pair", self.req, self.keys, name=self.name)
 
 
-def _tags(req: dict[str, Any]) -> dict[str, str]:
+def _tags(req: Mapping[str, Any]) -> dict[str, str]:
     return tags_for(req.get("TagSpecifications"), "key-pair", ("key-pair",))
 
 
-def plan_create_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
+def plan_create_key(ctx: RequestContext, req: CreateKeyPairRequestTypeDef) -> NewKeyPlan:
     key_type = req.get("KeyType", "rsa")
     plan = NewKeyPlan(req, {"ec2:KeyPairName": req["KeyName"], "ec2:KeyPairType": key_type})
     try:
@@ -96,7 +104,7 @@ def plan_create_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
     return plan
 
 
-def plan_import_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
+def plan_import_key(ctx: RequestContext, req: ImportKeyPairRequestTypeDef) -> NewKeyPlan:
     plan = NewKeyPlan(req, {"ec2:KeyPairName": req["KeyName"]})
     try:
         _check_name(ctx, req["KeyName"])
@@ -105,7 +113,8 @@ def plan_import_key(ctx: RequestContext, req: dict[str, Any]) -> NewKeyPlan:
         plan.fail(error)
         return plan
     try:
-        plan.imported = import_public_key(req["PublicKeyMaterial"])
+        # A blob arrives decoded (bytes); the stubs' BlobTypeDef also allows what boto3 would send.
+        plan.imported = import_public_key(cast(bytes, req["PublicKeyMaterial"]))
     except ValueError:
         plan.fail(AwsError("InvalidKey.Format", "Key is not in valid OpenSSH public key format"))
     return plan
@@ -125,7 +134,7 @@ class KeyPlan(Plan):
             yield unresolved(ctx, "ec2:DeleteKeyPair", "key-pair", self.named)
 
 
-def plan_key(ctx: RequestContext, req: dict[str, Any]) -> KeyPlan:
+def plan_key(ctx: RequestContext, req: DeleteKeyPairRequestTypeDef) -> KeyPlan:
     """By id an unknown key is NotFound; by name AWS answers success whether or not it existed
     (still authorized on the ARN it names)."""
     key_id, name = req.get("KeyPairId"), req.get("KeyName")
@@ -159,7 +168,9 @@ def _add(ctx: RequestContext, plan: NewKeyPlan, fingerprint: str, key_type: str,
 
 
 @ec2_action("CreateKeyPair", resolve=plan_create_key)
-def create_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) -> dict[str, Any]:
+def create_key_pair(
+    ctx: RequestContext, req: CreateKeyPairRequestTypeDef, plan: NewKeyPlan
+) -> dict[str, Any]:
     key_type = req.get("KeyType", "rsa")
     generated = generate_key_pair(key_type, req.get("KeyFormat", "pem"), comment=plan.name)
     key = _add(ctx, plan, generated.fingerprint, key_type, generated.public_key_openssh)
@@ -173,7 +184,9 @@ def create_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) 
 
 
 @ec2_action("ImportKeyPair", resolve=plan_import_key)
-def import_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) -> dict[str, Any]:
+def import_key_pair(
+    ctx: RequestContext, req: ImportKeyPairRequestTypeDef, plan: NewKeyPlan
+) -> dict[str, Any]:
     imported = plan.imported
     assert imported is not None  # a plan without an error imported the key
     key = _add(ctx, plan, imported.fingerprint, imported.key_type, imported.public_key_openssh)
@@ -185,7 +198,7 @@ def import_key_pair(ctx: RequestContext, req: dict[str, Any], plan: NewKeyPlan) 
     }
 
 
-def _by_names(ctx: RequestContext, names: list[str]) -> list[KeyPair]:
+def _by_names(ctx: RequestContext, names: Sequence[str]) -> list[KeyPair]:
     found = []
     for name in dict.fromkeys(names):
         key = key_by_name(ctx, name)
@@ -196,7 +209,7 @@ def _by_names(ctx: RequestContext, names: list[str]) -> list[KeyPair]:
 
 
 @ec2_action("DescribeKeyPairs", resolve=NO_RESOURCES)
-def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_key_pairs(ctx: RequestContext, req: DescribeKeyPairsRequestTypeDef) -> dict[str, Any]:
     keys: list[KeyPair] = list(ctx.ec2.key_pairs)
     if req.get("KeyNames"):
         keys = _by_names(ctx, req["KeyNames"])
@@ -221,7 +234,7 @@ def describe_key_pairs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, An
 
 
 @ec2_action("DeleteKeyPair", resolve=plan_key)
-def delete_key_pair(ctx: RequestContext, req: dict[str, Any], plan: KeyPlan) -> dict[str, Any]:
+def delete_key_pair(ctx: RequestContext, req: DeleteKeyPairRequestTypeDef, plan: KeyPlan) -> dict[str, Any]:
     if plan.key is None:
         return {"Return": True}
     ctx.ec2.key_pairs.remove(plan.key.id)

@@ -15,9 +15,9 @@ instance allocates its address, primary network interface and EBS volumes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
@@ -47,6 +47,9 @@ from ec2sim.store.ec2.network import SecurityGroup, Subnet
 from ec2sim.store.iam.entities import InstanceProfile
 from ec2sim.store.resources import flag
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import RunInstancesRequestTypeDef
+
 CLIENT_TOKEN_LIMIT = 64
 TAGGABLE = ("instance", "volume", "network-interface")
 _AMI_ID = re.compile(r"ami-([0-9a-f]{8}|[0-9a-f]{17})")
@@ -63,7 +66,7 @@ _ENUMS = {
 class LaunchPlan(Plan):
     """Everything a RunInstances request resolves to (what doesn't resolve stays None)."""
 
-    req: dict[str, Any]
+    req: RunInstancesRequestTypeDef
     image: Image | None = None
     subnet: Subnet | None = None
     groups: list[SecurityGroup] = field(default_factory=list)
@@ -180,7 +183,7 @@ def _check_enum(plan: LaunchPlan, name: str, value: Any) -> None:
 # Validation -----------------------------------------------------------------------
 
 
-def _counts(req: dict[str, Any]) -> tuple[int, int]:
+def _counts(req: RunInstancesRequestTypeDef) -> tuple[int, int]:
     low, high = req["MinCount"], req["MaxCount"]
     if low < 1:
         raise AwsError("InvalidParameterValue", "Minimum instance count must be greater than zero")
@@ -203,7 +206,7 @@ def _check_image(ctx: RequestContext, image_id: str | None, image: Image | None)
     return image
 
 
-def _instance_type(req: dict[str, Any], image: Image) -> str:
+def _instance_type(req: RunInstancesRequestTypeDef, image: Image) -> str:
     name = req.get("InstanceType", DEFAULT_INSTANCE_TYPE)
     if not is_instance_type(name):
         raise AwsError("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
@@ -211,14 +214,14 @@ def _instance_type(req: dict[str, Any], image: Image) -> str:
     return name
 
 
-def _find_subnet(ctx: RequestContext, req: dict[str, Any]) -> Subnet | None:
+def _find_subnet(ctx: RequestContext, req: RunInstancesRequestTypeDef) -> Subnet | None:
     """The request's subnet, else the default subnet of its zone (or of the first zone)."""
     if req.get("SubnetId"):
         return ctx.ec2.subnets.get(req["SubnetId"])
     return ctx.ec2.default_subnet((req.get("Placement") or {}).get("AvailabilityZone"))
 
 
-def _check_subnet(ctx: RequestContext, req: dict[str, Any], subnet: Subnet | None) -> Subnet:
+def _check_subnet(ctx: RequestContext, req: RunInstancesRequestTypeDef, subnet: Subnet | None) -> Subnet:
     zone_name = (req.get("Placement") or {}).get("AvailabilityZone")
     subnet_id = req.get("SubnetId")
     if subnet_id:
@@ -237,7 +240,7 @@ def _check_subnet(ctx: RequestContext, req: dict[str, Any], subnet: Subnet | Non
     return subnet
 
 
-def _resolve_groups(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) -> None:
+def _resolve_groups(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: LaunchPlan) -> None:
     """SecurityGroupIds and SecurityGroups (names in the subnet's VPC), else the VPC's default group;
     validated in AWS's order once the subnet is."""
     ids = req.get("SecurityGroupIds") or []
@@ -257,9 +260,9 @@ def _resolve_groups(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) 
 
 
 def _check_groups(
-    ids: list[str],
+    ids: Sequence[str],
     by_id: dict[str, SecurityGroup | None],
-    names: list[str],
+    names: Sequence[str],
     in_vpc: dict[str, SecurityGroup],
     subnet: Subnet,
     default_vpc_id: str | None,
@@ -287,9 +290,12 @@ def _check_groups(
             )
 
 
-def _metadata_options(req: dict[str, Any], image: Image | None, plan: LaunchPlan) -> dict[str, Any]:
+def _metadata_options(
+    req: RunInstancesRequestTypeDef, image: Image | None, plan: LaunchPlan
+) -> dict[str, Any]:
     options = default_metadata_options(image.imds_support if image is not None else None)
-    for name, value in (req.get("MetadataOptions") or {}).items():
+    given: Mapping[str, Any] = req.get("MetadataOptions") or {}
+    for name, value in given.items():
         if name == "HttpPutResponseHopLimit":
             if not 1 <= value <= 64:
                 plan.fail(_invalid(value, "HttpPutResponseHopLimit"))
@@ -300,7 +306,7 @@ def _metadata_options(req: dict[str, Any], image: Image | None, plan: LaunchPlan
 
 
 def _block_devices(
-    ctx: RequestContext, image: Image | None, mappings: list[dict[str, Any]] | None, plan: LaunchPlan
+    ctx: RequestContext, image: Image | None, mappings: Sequence[Mapping[str, Any]] | None, plan: LaunchPlan
 ) -> list[ImageBlockDevice]:
     """The image's EBS mappings with the request's merged over them (NoDevice drops one); a
     mapping that isn't valid is kept as the request wrote it (its volume is still checked)."""
@@ -332,7 +338,7 @@ def _block_devices(
     return list(devices.values())
 
 
-def _as_written(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]) -> ImageBlockDevice:
+def _as_written(name: str, base: ImageBlockDevice | None, ebs: Mapping[str, Any]) -> ImageBlockDevice:
     """A mapping that didn't validate, as far as the request and the image say."""
     return ImageBlockDevice(
         name,
@@ -344,7 +350,7 @@ def _as_written(name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]) -
 
 
 def _snapshot_size(
-    ctx: RequestContext, base: ImageBlockDevice | None, ebs: dict[str, Any]
+    ctx: RequestContext, base: ImageBlockDevice | None, ebs: Mapping[str, Any]
 ) -> tuple[str | None, int | None]:
     """The device's snapshot and its size: the request's (which must be usable) or the image's."""
 
@@ -355,7 +361,7 @@ def _snapshot_size(
 
 
 def _merged_device(
-    ctx: RequestContext, name: str, base: ImageBlockDevice | None, ebs: dict[str, Any]
+    ctx: RequestContext, name: str, base: ImageBlockDevice | None, ebs: Mapping[str, Any]
 ) -> ImageBlockDevice:
 
     snapshot_id, snapshot_size = _snapshot_size(ctx, base, ebs)
@@ -420,7 +426,7 @@ def _by_client_token(ctx: RequestContext, token: str) -> list[Instance]:
     return [] if first is None else list(ctx.ec2.instances.where("reservation_id", first.reservation_id))
 
 
-def plan_launch(ctx: RequestContext, req: dict[str, Any]) -> LaunchPlan:
+def plan_launch(ctx: RequestContext, req: RunInstancesRequestTypeDef) -> LaunchPlan:
     """Resolve a RunInstances request completely, before anything is created."""
     specs = req.get("TagSpecifications")
     plan = LaunchPlan(req, fingerprint=fingerprint(req))
@@ -457,7 +463,7 @@ def plan_launch(ctx: RequestContext, req: dict[str, Any]) -> LaunchPlan:
     return plan
 
 
-def _validate(ctx: RequestContext, req: dict[str, Any], plan: LaunchPlan) -> None:
+def _validate(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: LaunchPlan) -> None:
     """The checks before the block devices, in AWS's order (the first failing one is the error)."""
     counts: list[int] = []
     plan.attempt(lambda: counts.extend(_counts(req)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
@@ -26,7 +26,7 @@ def _offset(token: str) -> int:
 
 
 def paginate(
-    items: Sequence[T], req: dict[str, Any], low: int = 5, high: int = 1000
+    items: Sequence[T], req: Mapping[str, Any], low: int = 5, high: int = 1000
 ) -> tuple[Sequence[T], str | None]:
     """One page of `items` and the token of the next (None on the last page)."""
     max_results = req.get("MaxResults")

@@ -7,16 +7,36 @@ resolve: its ARN, no keys); its error is what the handler would have raised for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ec2sim.api.authorization import Check, Plan, Resolver
+from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import resource_check, unresolved
 from ec2sim.api.ec2.instance_views import find_instances
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.instances import Instance
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        ModifyInstanceAttributeRequestTypeDef,
+        ModifyInstanceMetadataOptionsRequestTypeDef,
+        RebootInstancesRequestTypeDef,
+        StartInstancesRequestTypeDef,
+        StopInstancesRequestTypeDef,
+        TerminateInstancesRequestTypeDef,
+    )
+
+    InstanceIdsRequest = (
+        StartInstancesRequestTypeDef
+        | StopInstancesRequestTypeDef
+        | TerminateInstancesRequestTypeDef
+        | RebootInstancesRequestTypeDef
+    )
+    InstanceIdRequest = ModifyInstanceAttributeRequestTypeDef | ModifyInstanceMetadataOptionsRequestTypeDef
+
+Req = TypeVar("Req", bound=Mapping[str, Any])  # an operation's request TypedDict
 
 
 @dataclass
@@ -39,7 +59,7 @@ class InstancesPlan(Plan):
                 yield unresolved(ctx, action, "instance", instance_id)
 
 
-def resolve_instances(ctx: RequestContext, ids: list[str], plan: InstancesPlan) -> None:
+def resolve_instances(ctx: RequestContext, ids: Sequence[str], plan: InstancesPlan) -> None:
     """Fill `plan` with the instances `ids` name, or record the handler's error for them."""
     plan.found = {i: ctx.ec2.instances.get(i) for i in dict.fromkeys(ids)}
     found = [i for i in plan.found.values() if i is not None]
@@ -53,11 +73,11 @@ def resolve_instances(ctx: RequestContext, ids: list[str], plan: InstancesPlan) 
 
 
 def instances_resolver(
-    ids: Callable[[dict[str, Any]], list[str]], first: Callable[[dict[str, Any]], None] | None = None
-) -> Resolver:
+    ids: Callable[[Req], Sequence[str]], first: Callable[[Req], None] | None = None
+) -> Callable[[RequestContext, Req], InstancesPlan]:
     """A resolver of the instances `ids` names; `first`: validation AWS makes before looking."""
 
-    def resolve(ctx: RequestContext, req: dict[str, Any]) -> InstancesPlan:
+    def resolve(ctx: RequestContext, req: Req) -> InstancesPlan:
         plan = InstancesPlan({})
         if first is not None:
             try:
@@ -70,5 +90,13 @@ def instances_resolver(
     return resolve
 
 
-plan_instances = instances_resolver(lambda req: req.get("InstanceIds") or [])
-plan_instance = instances_resolver(lambda req: [req.get("InstanceId", "")])  # one, by InstanceId
+def _instance_ids(req: InstanceIdsRequest) -> Sequence[str]:
+    return req.get("InstanceIds") or []
+
+
+def _instance_id(req: InstanceIdRequest) -> Sequence[str]:
+    return [req.get("InstanceId", "")]
+
+
+plan_instances = instances_resolver(_instance_ids)
+plan_instance = instances_resolver(_instance_id)  # one, by InstanceId

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -10,6 +11,13 @@ from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import REGION_NAMES, Zone, endpoint, opt_in_regions, zones
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DescribeAccountAttributesRequestTypeDef,
+        DescribeAvailabilityZonesRequestTypeDef,
+        DescribeRegionsRequestTypeDef,
+    )
 
 _REGION_FILTERS = FilterSet(
     {
@@ -22,7 +30,7 @@ _REGION_FILTERS = FilterSet(
 
 
 @ec2_action("DescribeRegions", resolve=NO_RESOURCES)
-def describe_regions(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_regions(ctx: RequestContext, req: DescribeRegionsRequestTypeDef) -> dict[str, Any]:
     regions = [
         {"RegionName": name, "Endpoint": endpoint(name), "OptInStatus": "opt-in-not-required"}
         for name in REGION_NAMES
@@ -73,10 +81,11 @@ _ZONE_FILTERS = FilterSet(
 
 
 @ec2_action("DescribeAvailabilityZones", resolve=NO_RESOURCES)
-def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_availability_zones(
+    ctx: RequestContext, req: DescribeAvailabilityZonesRequestTypeDef
+) -> dict[str, Any]:
     items = [_zone_item(z) for z in zones(ctx.region)]
-    for key, field in (("ZoneNames", "ZoneName"), ("ZoneIds", "ZoneId")):
-        wanted = req.get(key)
+    for field, wanted in (("ZoneName", req.get("ZoneNames")), ("ZoneId", req.get("ZoneIds"))):
         if wanted:
             missing = set(wanted).difference(z[field] for z in items)
             if missing:
@@ -89,7 +98,9 @@ def describe_availability_zones(ctx: RequestContext, req: dict[str, Any]) -> dic
 
 
 @ec2_action("DescribeAccountAttributes", resolve=NO_RESOURCES)
-def describe_account_attributes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_account_attributes(
+    ctx: RequestContext, req: DescribeAccountAttributesRequestTypeDef
+) -> dict[str, Any]:
     attributes = {
         "supported-platforms": ["VPC"],
         "default-vpc": [ctx.ec2.default_vpc_id],
@@ -98,7 +109,8 @@ def describe_account_attributes(ctx: RequestContext, req: dict[str, Any]) -> dic
         "max-elastic-ips": ["5"],
         "vpc-max-elastic-ips": ["5"],
     }
-    wanted = req.get("AttributeNames") or list(attributes)
+    # The model's enum has only the first two names; AWS answers every name above (its API reference).
+    wanted: Sequence[str] = req.get("AttributeNames") or list(attributes)
     unknown = [name for name in wanted if name not in attributes]
     if unknown:
         raise AwsError(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -29,6 +29,18 @@ from ec2sim.store.ec2.network import PEER_FIELDS, SecurityGroup, SecurityGroupRu
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import EC2_TYPES
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        AuthorizeSecurityGroupEgressRequestTypeDef,
+        AuthorizeSecurityGroupIngressRequestTypeDef,
+        CreateSecurityGroupRequestTypeDef,
+        DeleteSecurityGroupRequestTypeDef,
+        DescribeSecurityGroupRulesRequestTypeDef,
+        DescribeSecurityGroupsRequestTypeDef,
+        RevokeSecurityGroupEgressRequestTypeDef,
+        RevokeSecurityGroupIngressRequestTypeDef,
+    )
+
 
 def _arn(ctx: RequestContext, kind: str, owner: str, resource_id: str) -> str:
     return EC2_TYPES[kind].arn(ctx.region, owner, resource_id)
@@ -38,7 +50,9 @@ def _arn(ctx: RequestContext, kind: str, owner: str, resource_id: str) -> str:
 
 
 @ec2_action("CreateSecurityGroup", resolve=plan_new_group)
-def create_security_group(ctx: RequestContext, req: dict[str, Any], plan: NewGroupPlan) -> dict[str, Any]:
+def create_security_group(
+    ctx: RequestContext, req: CreateSecurityGroupRequestTypeDef, plan: NewGroupPlan
+) -> dict[str, Any]:
     group = ctx.ec2.add_security_group(plan.vpc_id, req["GroupName"], req["Description"])
     ctx.ec2.set_tags(group, plan.tags)
     return {
@@ -49,7 +63,9 @@ def create_security_group(ctx: RequestContext, req: dict[str, Any], plan: NewGro
 
 
 @ec2_action("DeleteSecurityGroup", resolve=plan_delete_group)
-def delete_security_group(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan) -> dict[str, Any]:
+def delete_security_group(
+    ctx: RequestContext, req: DeleteSecurityGroupRequestTypeDef, plan: GroupPlan
+) -> dict[str, Any]:
     ctx.ec2.remove_security_group(plan.target.id)
     return {"Return": True, "GroupId": plan.target.id}
 
@@ -135,7 +151,7 @@ _GROUP_FILTERS = FilterSet(
 )
 
 
-def _describe_candidates(region: Ec2Region, req: dict[str, Any]) -> list[SecurityGroup]:
+def _describe_candidates(region: Ec2Region, req: DescribeSecurityGroupsRequestTypeDef) -> list[SecurityGroup]:
     """The asked-for groups by id (index) and name, else an index hit for a literal filter, else all."""
     ids, names = req.get("GroupIds") or [], req.get("GroupNames") or []
     if ids or names:
@@ -153,7 +169,9 @@ def _describe_candidates(region: Ec2Region, req: dict[str, Any]) -> list[Securit
 
 
 @ec2_action("DescribeSecurityGroups", resolve=NO_RESOURCES)
-def describe_security_groups(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_security_groups(
+    ctx: RequestContext, req: DescribeSecurityGroupsRequestTypeDef
+) -> dict[str, Any]:
     groups = _GROUP_FILTERS.apply(_describe_candidates(ctx.ec2, req), req.get("Filters"))
     page, token = paginate(groups, req)
     return {"SecurityGroups": [_group_item(ctx, g) for g in page], "NextToken": token}
@@ -202,14 +220,14 @@ def _authorize(ctx: RequestContext, plan: GroupPlan) -> dict[str, Any]:
 
 @ec2_action("AuthorizeSecurityGroupIngress", resolve=plan_authorize_ingress)
 def authorize_security_group_ingress(
-    ctx: RequestContext, req: dict[str, Any], plan: GroupPlan
+    ctx: RequestContext, req: AuthorizeSecurityGroupIngressRequestTypeDef, plan: GroupPlan
 ) -> dict[str, Any]:
     return _authorize(ctx, plan)
 
 
 @ec2_action("AuthorizeSecurityGroupEgress", resolve=plan_authorize_egress)
 def authorize_security_group_egress(
-    ctx: RequestContext, req: dict[str, Any], plan: GroupPlan
+    ctx: RequestContext, req: AuthorizeSecurityGroupEgressRequestTypeDef, plan: GroupPlan
 ) -> dict[str, Any]:
     return _authorize(ctx, plan)
 
@@ -227,13 +245,15 @@ def _revoke(plan: GroupPlan) -> dict[str, Any]:
 
 @ec2_action("RevokeSecurityGroupIngress", resolve=plan_revoke_ingress)
 def revoke_security_group_ingress(
-    ctx: RequestContext, req: dict[str, Any], plan: GroupPlan
+    ctx: RequestContext, req: RevokeSecurityGroupIngressRequestTypeDef, plan: GroupPlan
 ) -> dict[str, Any]:
     return _revoke(plan)
 
 
 @ec2_action("RevokeSecurityGroupEgress", resolve=plan_revoke_egress)
-def revoke_security_group_egress(ctx: RequestContext, req: dict[str, Any], plan: GroupPlan) -> dict[str, Any]:
+def revoke_security_group_egress(
+    ctx: RequestContext, req: RevokeSecurityGroupEgressRequestTypeDef, plan: GroupPlan
+) -> dict[str, Any]:
     return _revoke(plan)
 
 
@@ -248,7 +268,9 @@ _RULE_FILTERS = FilterSet(
 
 
 @ec2_action("DescribeSecurityGroupRules", resolve=NO_RESOURCES)
-def describe_security_group_rules(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_security_group_rules(
+    ctx: RequestContext, req: DescribeSecurityGroupRulesRequestTypeDef
+) -> dict[str, Any]:
     group_ids = _RULE_FILTERS.values(req.get("Filters"), "group-id")
     groups = (
         [g for g in map(ctx.ec2.security_groups.get, dict.fromkeys(group_ids)) if g is not None]

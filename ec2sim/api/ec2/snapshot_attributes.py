@@ -7,7 +7,7 @@ registry so other accounts' look-ups stay index-based.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.snapshots import plan_owned_snapshot, resolved
@@ -17,12 +17,25 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import is_default_kms_key
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DescribeSnapshotAttributeRequestTypeDef,
+        ModifySnapshotAttributeRequestTypeDef,
+        ResetSnapshotAttributeRequestTypeDef,
+    )
+
+    AttributeRequest = (
+        DescribeSnapshotAttributeRequestTypeDef
+        | ModifySnapshotAttributeRequestTypeDef
+        | ResetSnapshotAttributeRequestTypeDef
+    )
+
 ATTRIBUTES = ("createVolumePermission", "productCodes")
 MAX_MODIFICATIONS = 500
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def _attribute(req: dict[str, Any], default: str | None = None) -> str:
+def _attribute(req: AttributeRequest, default: str | None = None) -> str:
     attribute = req.get("Attribute", default)
     if attribute not in ATTRIBUTES:
         raise AwsError(
@@ -39,7 +52,7 @@ def _permissions(snapshot: Snapshot) -> list[dict[str, str]]:
 
 @ec2_action("DescribeSnapshotAttribute", resolve=plan_owned_snapshot)
 def describe_snapshot_attribute(
-    ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan
+    ctx: RequestContext, req: DescribeSnapshotAttributeRequestTypeDef, plan: SnapshotPlan
 ) -> dict[str, Any]:
     snapshot = resolved(plan)
     if _attribute(req) == "productCodes":
@@ -47,7 +60,7 @@ def describe_snapshot_attribute(
     return {"SnapshotId": snapshot.id, "CreateVolumePermissions": _permissions(snapshot)}
 
 
-def _changes(req: dict[str, Any]) -> tuple[str, list[str], bool]:
+def _changes(req: ModifySnapshotAttributeRequestTypeDef) -> tuple[str, list[str], bool]:
     """(add|remove, account ids, whether group "all" is named) from either request form."""
     structured = req.get("CreateVolumePermission") or {}
     add, remove = structured.get("Add") or [], structured.get("Remove") or []
@@ -59,7 +72,7 @@ def _changes(req: dict[str, Any]) -> tuple[str, list[str], bool]:
     if add or remove:
         operation, entries = ("add", add) if add else ("remove", remove)
         users = [e["UserId"] for e in entries if e.get("UserId")]
-        groups = [e["Group"] for e in entries if e.get("Group")]
+        groups: list[str] = [e["Group"] for e in entries if e.get("Group")]
     else:
         operation = req.get("OperationType") or ""
         users, groups = list(req.get("UserIds") or ()), list(req.get("GroupNames") or ())
@@ -98,7 +111,9 @@ def _check_shareable(snapshot: Snapshot, users: list[str], public: bool) -> None
 
 
 @ec2_action("ModifySnapshotAttribute", resolve=plan_owned_snapshot)
-def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+def modify_snapshot_attribute(
+    ctx: RequestContext, req: ModifySnapshotAttributeRequestTypeDef, plan: SnapshotPlan
+) -> None:
     snapshot = resolved(plan)
     if _attribute(req, "createVolumePermission") != "createVolumePermission":
         raise AwsError("InvalidParameterValue", "Only the createVolumePermission attribute can be modified.")
@@ -117,7 +132,9 @@ def modify_snapshot_attribute(ctx: RequestContext, req: dict[str, Any], plan: Sn
 
 
 @ec2_action("ResetSnapshotAttribute", resolve=plan_owned_snapshot)
-def reset_snapshot_attribute(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+def reset_snapshot_attribute(
+    ctx: RequestContext, req: ResetSnapshotAttributeRequestTypeDef, plan: SnapshotPlan
+) -> None:
     snapshot = resolved(plan)
     if _attribute(req) != "createVolumePermission":
         raise AwsError("InvalidParameterValue", "Only the createVolumePermission attribute can be reset.")

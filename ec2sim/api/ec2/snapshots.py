@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -33,10 +33,31 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        CopySnapshotRequestTypeDef,
+        CreateSnapshotRequestTypeDef,
+        CreateSnapshotsRequestTypeDef,
+        DeleteSnapshotRequestTypeDef,
+        DescribeSnapshotAttributeRequestTypeDef,
+        DescribeSnapshotsRequestTypeDef,
+        InstanceSpecificationTypeDef,
+        ModifySnapshotAttributeRequestTypeDef,
+        ResetSnapshotAttributeRequestTypeDef,
+    )
+
+    # The operations on the caller's own snapshot (its SnapshotId): `plan_owned_snapshot` resolves them.
+    OwnedSnapshotRequest = (
+        DeleteSnapshotRequestTypeDef
+        | DescribeSnapshotAttributeRequestTypeDef
+        | ModifySnapshotAttributeRequestTypeDef
+        | ResetSnapshotAttributeRequestTypeDef
+    )
+
 COPY_VOLUME_ID = "vol-ffffffff"  # what AWS reports as the volume of a copied snapshot
 
 
-def plan_owned_snapshot(ctx: RequestContext, req: dict[str, Any]) -> SnapshotPlan:
+def plan_owned_snapshot(ctx: RequestContext, req: OwnedSnapshotRequest) -> SnapshotPlan:
     """The caller's own snapshot; someone else's visible one is UnauthorizedOperation, as on AWS."""
     plan = SnapshotPlan(req["SnapshotId"], find_usable_snapshot(ctx, req["SnapshotId"]))
     if plan.snapshot is None:
@@ -98,7 +119,7 @@ def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: d
     return snapshot
 
 
-def plan_new_snapshot(ctx: RequestContext, req: dict[str, Any]) -> NewSnapshotPlan:
+def plan_new_snapshot(ctx: RequestContext, req: CreateSnapshotRequestTypeDef) -> NewSnapshotPlan:
     plan = NewSnapshotPlan(req["VolumeId"], ctx.ec2.volumes.get(req["VolumeId"]), req=req)
     if plan.volume is None:
         plan.fail(volume_error(plan.volume_id))
@@ -106,14 +127,16 @@ def plan_new_snapshot(ctx: RequestContext, req: dict[str, Any]) -> NewSnapshotPl
 
 
 @ec2_action("CreateSnapshot", resolve=plan_new_snapshot)
-def create_snapshot(ctx: RequestContext, req: dict[str, Any], plan: NewSnapshotPlan) -> dict[str, Any]:
+def create_snapshot(
+    ctx: RequestContext, req: CreateSnapshotRequestTypeDef, plan: NewSnapshotPlan
+) -> dict[str, Any]:
     volume = plan.volume
     assert volume is not None  # a plan without an error resolved it
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
     return snapshot_view(_new_snapshot(ctx, volume, req.get("Description", ""), tags), ctx.account_id)
 
 
-def plan_instance_snapshots(ctx: RequestContext, req: dict[str, Any]) -> InstanceSnapshotsPlan:
+def plan_instance_snapshots(ctx: RequestContext, req: CreateSnapshotsRequestTypeDef) -> InstanceSnapshotsPlan:
     """The instance, its volumes (by block device) and the data volumes it excludes."""
     spec = req["InstanceSpecification"]
     instance_id = spec.get("InstanceId") or ""
@@ -135,7 +158,7 @@ def plan_instance_snapshots(ctx: RequestContext, req: dict[str, Any]) -> Instanc
     return plan
 
 
-def _instance_volumes(plan: InstanceSnapshotsPlan, spec: dict[str, Any]) -> list[Volume]:
+def _instance_volumes(plan: InstanceSnapshotsPlan, spec: InstanceSpecificationTypeDef) -> list[Volume]:
     """The instance's volumes CreateSnapshots covers, in block-device order."""
     instance = plan.instance
     excluded = set(spec.get("ExcludeDataVolumeIds") or ())
@@ -153,7 +176,9 @@ def _instance_volumes(plan: InstanceSnapshotsPlan, spec: dict[str, Any]) -> list
 
 
 @ec2_action("CreateSnapshots", resolve=plan_instance_snapshots)
-def create_snapshots(ctx: RequestContext, req: dict[str, Any], plan: InstanceSnapshotsPlan) -> dict[str, Any]:
+def create_snapshots(
+    ctx: RequestContext, req: CreateSnapshotsRequestTypeDef, plan: InstanceSnapshotsPlan
+) -> dict[str, Any]:
     volumes = _instance_volumes(plan, req["InstanceSpecification"])
     tags = tags_for(req.get("TagSpecifications"), "snapshot", ("snapshot",))
     copy_tags = req.get("CopyTagsFromSource") == "volume"
@@ -183,10 +208,10 @@ def create_snapshots(ctx: RequestContext, req: dict[str, Any], plan: InstanceSna
     return {"Snapshots": infos}
 
 
-def plan_copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> CopySnapshotPlan:
+def plan_copy_snapshot(ctx: RequestContext, req: CopySnapshotRequestTypeDef) -> CopySnapshotPlan:
     """The source snapshot, in its region."""
     source_id, region = req["SourceSnapshotId"], req["SourceRegion"]
-    plan = CopySnapshotPlan(source_id, find_usable_snapshot(ctx, source_id, region), region, req)
+    plan = CopySnapshotPlan(source_id, find_usable_snapshot(ctx, source_id, region), region, req=req)
     plan.attempt(lambda: check_source_region(region))
     if req.get("KmsKeyId") and not req.get("Encrypted"):
         plan.fail(
@@ -201,7 +226,9 @@ def plan_copy_snapshot(ctx: RequestContext, req: dict[str, Any]) -> CopySnapshot
 
 
 @ec2_action("CopySnapshot", resolve=plan_copy_snapshot)
-def copy_snapshot(ctx: RequestContext, req: dict[str, Any], plan: CopySnapshotPlan) -> dict[str, Any]:
+def copy_snapshot(
+    ctx: RequestContext, req: CopySnapshotRequestTypeDef, plan: CopySnapshotPlan
+) -> dict[str, Any]:
     source = resolved(plan)
     encrypted = bool(source.encrypted or req.get("Encrypted"))
     kms_key_id = req.get("KmsKeyId") or (default_kms_key(ctx.region, ctx.account_id) if encrypted else None)
@@ -223,7 +250,7 @@ def copy_snapshot(ctx: RequestContext, req: dict[str, Any], plan: CopySnapshotPl
 
 
 @ec2_action("DeleteSnapshot", resolve=plan_owned_snapshot)
-def delete_snapshot(ctx: RequestContext, req: dict[str, Any], plan: SnapshotPlan) -> None:
+def delete_snapshot(ctx: RequestContext, req: DeleteSnapshotRequestTypeDef, plan: SnapshotPlan) -> None:
     snapshot = resolved(plan)
     image_ids = ctx.ec2.snapshot_images.get(snapshot.id)
     if image_ids:
@@ -293,7 +320,7 @@ def _restorable_by(ctx: RequestContext, users: Iterable[str]) -> dict[str, Snaps
     return found
 
 
-def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Snapshot]:
+def _candidates(ctx: RequestContext, req: DescribeSnapshotsRequestTypeDef) -> list[Snapshot]:
     ids, owners, users = req.get("SnapshotIds"), req.get("OwnerIds"), req.get("RestorableByUserIds")
     if ids:
         return [visible_snapshot(ctx, i) for i in dict.fromkeys(ids)]
@@ -307,7 +334,7 @@ def _candidates(ctx: RequestContext, req: dict[str, Any]) -> list[Snapshot]:
 
 
 @ec2_action("DescribeSnapshots", resolve=NO_RESOURCES)
-def describe_snapshots(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_snapshots(ctx: RequestContext, req: DescribeSnapshotsRequestTypeDef) -> dict[str, Any]:
     if req.get("SnapshotIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(
             "InvalidParameterCombination",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
@@ -26,6 +26,17 @@ from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.resources import flag
 from ec2sim.store.table import Resource
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        CopyImageRequestTypeDef,
+        CopySnapshotRequestTypeDef,
+        CreateImageRequestTypeDef,
+        CreateSnapshotRequestTypeDef,
+        CreateSnapshotsRequestTypeDef,
+        CreateVolumeRequestTypeDef,
+        RegisterImageRequestTypeDef,
+    )
 
 
 def named_check(
@@ -92,7 +103,7 @@ class VolumePlan(StoragePlan):
 class NewVolumePlan(StoragePlan):
     """CreateVolume: its zone and source snapshot, or the volume an earlier request (same token) made."""
 
-    req: dict[str, Any]
+    req: CreateVolumeRequestTypeDef
     zone: Zone | None = None
     snapshot: Snapshot | None = None
     earlier: Volume | None = None
@@ -112,9 +123,12 @@ class NewVolumePlan(StoragePlan):
         size = req.get("Size", snapshot.volume_size if snapshot else None)
         if size is not None:
             keys["ec2:VolumeSize"] = str(size)
-        for param, key in (("Iops", "ec2:VolumeIops"), ("Throughput", "ec2:VolumeThroughput")):
-            if req.get(param) is not None:
-                keys[key] = str(req[param])
+        for value, key in (
+            (req.get("Iops"), "ec2:VolumeIops"),
+            (req.get("Throughput"), "ec2:VolumeThroughput"),
+        ):
+            if value is not None:
+                keys[key] = str(value)
         if req.get("SnapshotId"):
             keys["ec2:ParentSnapshot"] = arn(ctx, "snapshot", req["SnapshotId"])
         return keys
@@ -127,7 +141,7 @@ class NewVolumePlan(StoragePlan):
 class NewSnapshotPlan(VolumePlan):
     """CreateSnapshot: the new snapshot and its volume."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: CreateSnapshotRequestTypeDef = field(kw_only=True)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
         keys: Keys = {"ec2:ParentVolume": arn(ctx, "volume", self.volume_id)}
@@ -143,7 +157,7 @@ class NewSnapshotPlan(VolumePlan):
 class InstanceSnapshotsPlan(InstancesPlan, StoragePlan):
     """CreateSnapshots: the new snapshots, the instance and each of its volumes (by device)."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: CreateSnapshotsRequestTypeDef = field(kw_only=True)
     volumes: list[Volume | None] = field(default_factory=list)  # one per block device
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -171,7 +185,7 @@ class SnapshotPlan(StoragePlan):
 class CopySnapshotPlan(SnapshotPlan):
     """CopySnapshot: the new snapshot (here) and the source snapshot (in its region)."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: CopySnapshotRequestTypeDef = field(kw_only=True)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
         source, req = self.snapshot, self.req
@@ -203,7 +217,7 @@ class ImagePlan(StoragePlan):
 class CopyImagePlan(ImagePlan):
     """CopyImage: the new image (here), the source image (in its region) and the new snapshots."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: CopyImageRequestTypeDef = field(kw_only=True)
     earlier: str | None = None  # the image an earlier request with the same ClientToken made
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -217,7 +231,7 @@ class CopyImagePlan(ImagePlan):
 class NewImagePlan(InstancesPlan, StoragePlan):
     """CreateImage: the new image, the instance and the new snapshots of its volumes."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: CreateImageRequestTypeDef = field(kw_only=True)
     volumes: list[Volume | None] = field(default_factory=list)  # one per block device
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -232,7 +246,7 @@ class NewImagePlan(InstancesPlan, StoragePlan):
 class RegisteredImagePlan(StoragePlan):
     """RegisterImage: the new image and each snapshot its block device mappings name."""
 
-    req: dict[str, Any]
+    req: RegisterImageRequestTypeDef
     snapshots: dict[str, Snapshot | None] = field(default_factory=dict)  # by id, each once
     devices: list[ImageBlockDevice] = field(default_factory=list)  # validated
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
@@ -17,17 +17,23 @@ from ec2sim.iam.context_keys import request_tags
 from ec2sim.store.resources import UNKNOWN, by_id
 from ec2sim.store.table import Resource
 
+if TYPE_CHECKING:
+    # types-boto3 names these two inputs Client…, the client method's own (the same model shape).
+    from types_boto3_ec2.type_defs import ClientCreateTagsRequestTypeDef as CreateTagsRequestTypeDef
+    from types_boto3_ec2.type_defs import ClientDeleteTagsRequestTypeDef as DeleteTagsRequestTypeDef
+    from types_boto3_ec2.type_defs import DescribeTagsRequestTypeDef
+
 MAX_TAGS = 50
 
 
-def require_keys(tags: list[dict[str, Any]], wire: str) -> None:
+def require_keys(tags: Sequence[Mapping[str, Any]], wire: str) -> None:
     """Every tag names its Key (`wire` is the list's wire name, ``Tag``): a Value alone names no tag."""
     for index, tag in enumerate(tags, 1):
         if "Key" not in tag:
             raise AwsError("MissingParameter", f"The request must contain the parameter {wire}.{index}.Key")
 
 
-def validate_tags(tags: list[dict[str, Any]], wire: str = "Tag") -> dict[str, str]:
+def validate_tags(tags: Sequence[Mapping[str, Any]], wire: str = "Tag") -> dict[str, str]:
     """Tags as a dict, with EC2's rules on reserved prefixes and lengths."""
     require_keys(tags, wire)
     result: dict[str, str] = {}
@@ -57,7 +63,7 @@ def validate_tags(tags: list[dict[str, Any]], wire: str = "Tag") -> dict[str, st
 
 
 def tags_for(
-    specs: list[dict[str, Any]] | None, resource_type: str, allowed: tuple[str, ...]
+    specs: Sequence[Mapping[str, Any]] | None, resource_type: str, allowed: tuple[str, ...]
 ) -> dict[str, str]:
     """The tags TagSpecifications give `resource_type`; other types must be in `allowed`."""
     result: dict[str, str] = {}
@@ -84,7 +90,7 @@ class TagPlan(Plan):
 
     found: dict[str, Resource | None]
     given: dict[str, str]  # the request's tags, unvalidated (their keys are condition keys)
-    tags: list[dict[str, Any]] | None = None
+    tags: Sequence[Mapping[str, Any]] | None = None
     resources: list[Resource] = field(default_factory=list)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -113,7 +119,7 @@ def _found(resource_id: str, resource: Resource | None) -> Resource:
     return resource
 
 
-def plan_tags(ctx: RequestContext, req: dict[str, Any]) -> TagPlan:
+def plan_tags(ctx: RequestContext, req: CreateTagsRequestTypeDef | DeleteTagsRequestTypeDef) -> TagPlan:
     tags = req.get("Tags")
     ids = req.get("Resources") or []
     plan = TagPlan(
@@ -133,7 +139,7 @@ def plan_tags(ctx: RequestContext, req: dict[str, Any]) -> TagPlan:
 
 
 @ec2_action("CreateTags", resolve=plan_tags)
-def create_tags(ctx: RequestContext, req: dict[str, Any], plan: TagPlan) -> None:
+def create_tags(ctx: RequestContext, req: CreateTagsRequestTypeDef, plan: TagPlan) -> None:
     for resource in plan.resources:
         if len(set(resource.tags) | set(plan.given)) > MAX_TAGS:
             raise AwsError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
@@ -142,7 +148,7 @@ def create_tags(ctx: RequestContext, req: dict[str, Any], plan: TagPlan) -> None
 
 
 @ec2_action("DeleteTags", resolve=plan_tags)
-def delete_tags(ctx: RequestContext, req: dict[str, Any], plan: TagPlan) -> None:
+def delete_tags(ctx: RequestContext, req: DeleteTagsRequestTypeDef, plan: TagPlan) -> None:
     for resource in plan.resources:
         keys = {t["Key"]: t.get("Value") for t in plan.tags} if plan.tags else dict.fromkeys(resource.tags)
         ctx.ec2.delete_tags(resource, keys)
@@ -160,7 +166,7 @@ _TAG_FILTERS = FilterSet(
 
 
 @ec2_action("DescribeTags", resolve=NO_RESOURCES)
-def describe_tags(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_tags(ctx: RequestContext, req: DescribeTagsRequestTypeDef) -> dict[str, Any]:
     ids = _TAG_FILTERS.values(req.get("Filters"), "resource-id")
     resources = (
         [r for r in map(ctx.ec2.resources.get, dict.fromkeys(ids)) if r is not None]

@@ -1,4 +1,4 @@
-"""EBS volumes: create, describe, attach, detach, modify, delete.
+"""EBS volumes: create, describe, attach, detach, delete (modifications: `volume_modifications`).
 
 State changes AWS makes asynchronously (creating → available, attaching →
 attached, detaching → available) are scheduled on the timeline for the
@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -26,7 +26,21 @@ from ec2sim.store.ec2.geography import Zone
 from ec2sim.store.ec2.instances import BlockDevice, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import DETACHED, Volume, VolumeModification, default_kms_key
+from ec2sim.store.ec2.volumes import DETACHED, Volume, default_kms_key
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        AttachVolumeRequestTypeDef,
+        CreateVolumeRequestTypeDef,
+        DeleteVolumeRequestTypeDef,
+        DescribeVolumesRequestTypeDef,
+        DetachVolumeRequestTypeDef,
+        ModifyVolumeRequestTypeDef,
+    )
+
+    # The operations whose resolvers are shared: each names its volume by VolumeId.
+    AttachmentRequest = AttachVolumeRequestTypeDef | DetachVolumeRequestTypeDef
+    VolumeRequest = DeleteVolumeRequestTypeDef | ModifyVolumeRequestTypeDef | AttachmentRequest
 
 # Volume type → (minimum, maximum) size in GiB.
 SIZE_LIMITS: dict[str, tuple[int, int]] = {
@@ -84,7 +98,7 @@ def instance_not_found(instance_id: str) -> AwsError:
     return AwsError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
 
 
-def plan_volume(ctx: RequestContext, req: dict[str, Any]) -> VolumePlan:
+def plan_volume(ctx: RequestContext, req: VolumeRequest) -> VolumePlan:
     """The volume VolumeId names (DeleteVolume, ModifyVolume)."""
     plan = VolumePlan(req["VolumeId"], ctx.ec2.volumes.get(req["VolumeId"]))
     if plan.volume is None:
@@ -186,7 +200,7 @@ def volume_view(volume: Volume) -> dict[str, Any]:
 # CreateVolume -----------------------------------------------------------------------
 
 
-def _check_zone(req: dict[str, Any], zone: Zone | None) -> None:
+def _check_zone(req: CreateVolumeRequestTypeDef, zone: Zone | None) -> None:
     """The zone must be named once, by name or id, and exist (`zone`: the one it names)."""
     name, zone_id = req.get("AvailabilityZone"), req.get("AvailabilityZoneId")
     if name and zone_id:
@@ -215,7 +229,7 @@ def usable_snapshot(ctx: RequestContext, snapshot_id: str, region: str | None = 
     return snapshot
 
 
-def _size(req: dict[str, Any], snapshot: Snapshot | None) -> int:
+def _size(req: CreateVolumeRequestTypeDef, snapshot: Snapshot | None) -> int:
     size = req.get("Size", snapshot.volume_size if snapshot else None)
     if size is None:
         raise AwsError("MissingParameter", "The request must contain the parameter size or snapshotId")
@@ -228,7 +242,7 @@ def _size(req: dict[str, Any], snapshot: Snapshot | None) -> int:
     return size
 
 
-def _by_token(region: Ec2Region, req: dict[str, Any]) -> Volume | None:
+def _by_token(region: Ec2Region, req: CreateVolumeRequestTypeDef) -> Volume | None:
     """The volume an earlier CreateVolume with this ClientToken made, if the request is the same."""
     token = req.get("ClientToken")
     earlier = next(iter(region.volumes.where("client_token", token)), None) if token else None
@@ -244,7 +258,7 @@ def idempotent_mismatch() -> AwsError:
     )
 
 
-def plan_new_volume(ctx: RequestContext, req: dict[str, Any]) -> NewVolumePlan:
+def plan_new_volume(ctx: RequestContext, req: CreateVolumeRequestTypeDef) -> NewVolumePlan:
     """The zone and source snapshot (a replay of an earlier request validates nothing more)."""
     plan = NewVolumePlan(
         req, ctx.ec2.zone(req.get("AvailabilityZone") or req.get("AvailabilityZoneId") or "")
@@ -260,7 +274,9 @@ def plan_new_volume(ctx: RequestContext, req: dict[str, Any]) -> NewVolumePlan:
 
 
 @ec2_action("CreateVolume", resolve=plan_new_volume)
-def create_volume(ctx: RequestContext, req: dict[str, Any], plan: NewVolumePlan) -> dict[str, Any]:
+def create_volume(
+    ctx: RequestContext, req: CreateVolumeRequestTypeDef, plan: NewVolumePlan
+) -> dict[str, Any]:
     if plan.earlier is not None:
         return volume_view(plan.earlier)
     assert plan.zone is not None  # a plan without an error has its zone
@@ -342,7 +358,7 @@ _FILTERS = FilterSet(
 )
 
 
-def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
+def _listed(region: Ec2Region, req: DescribeVolumesRequestTypeDef) -> list[Volume]:
     """The volumes to filter: by id, by attached instance (index), or all."""
     ids = req.get("VolumeIds")
     if ids:
@@ -354,7 +370,7 @@ def _listed(region: Ec2Region, req: dict[str, Any]) -> list[Volume]:
 
 
 @ec2_action("DescribeVolumes", resolve=NO_RESOURCES)
-def describe_volumes(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_volumes(ctx: RequestContext, req: DescribeVolumesRequestTypeDef) -> dict[str, Any]:
     if req.get("VolumeIds") and (req.get("MaxResults") or req.get("NextToken")):
         raise AwsError(
             "InvalidParameterCombination",
@@ -383,7 +399,7 @@ def _set_device_status(region: Ec2Region, instance_id: str | None, volume: Volum
         _set_device(region, instance, volume, replace(current, status=status))
 
 
-def plan_attachment(ctx: RequestContext, req: dict[str, Any]) -> VolumePlan:
+def plan_attachment(ctx: RequestContext, req: AttachmentRequest) -> VolumePlan:
     """The volume and the instance: the one named, else (DetachVolume) the one it is attached to."""
     plan = plan_volume(ctx, req)
     plan.instance_id = req.get("InstanceId") or (plan.volume.instance_id if plan.volume else None) or ""
@@ -394,7 +410,7 @@ def plan_attachment(ctx: RequestContext, req: dict[str, Any]) -> VolumePlan:
 
 
 @ec2_action("AttachVolume", resolve=plan_attachment)
-def attach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
+def attach_volume(ctx: RequestContext, req: AttachVolumeRequestTypeDef, plan: VolumePlan) -> dict[str, Any]:
     region, device = ctx.ec2, req["Device"]
     volume, instance = plan.volume, plan.instance
     assert volume is not None and instance is not None  # a plan without an error resolved them
@@ -442,7 +458,7 @@ def attach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) ->
     return view
 
 
-def _check_detach(volume: Volume, instance: Instance | None, req: dict[str, Any]) -> None:
+def _check_detach(volume: Volume, instance: Instance | None, req: DetachVolumeRequestTypeDef) -> None:
     """`instance`: the one `volume` is attached to (if it still exists)."""
     if volume.instance_id is None or volume.attach_state not in ("attaching", "attached"):
         raise AwsError("IncorrectState", f"Volume '{volume.id}' is in the '{volume.state}' state.")
@@ -464,7 +480,7 @@ def _check_detach(volume: Volume, instance: Instance | None, req: dict[str, Any]
 
 
 @ec2_action("DetachVolume", resolve=plan_attachment)
-def detach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
+def detach_volume(ctx: RequestContext, req: DetachVolumeRequestTypeDef, plan: VolumePlan) -> dict[str, Any]:
     region, volume = ctx.ec2, plan.volume
     assert volume is not None  # a plan without an error resolved it
     _check_detach(volume, plan.instance, req)
@@ -489,103 +505,9 @@ def detach_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) ->
 
 
 @ec2_action("DeleteVolume", resolve=plan_volume)
-def delete_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> None:
+def delete_volume(ctx: RequestContext, req: DeleteVolumeRequestTypeDef, plan: VolumePlan) -> None:
     volume = plan.volume
     assert volume is not None  # a plan without an error resolved it
     if volume.instance_id is not None:
         raise AwsError("VolumeInUse", f"Volume {volume.id} is currently attached to {volume.instance_id}")
     ctx.ec2.volumes.remove(volume.id)
-
-
-def modification_view(m: VolumeModification) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "VolumeId": m.volume_id,
-        "ModificationState": m.state,
-        "Progress": m.progress,
-        "StartTime": m.start_time,
-        "EndTime": m.end_time,
-    }
-    view.update({f"Original{k}": v for k, v in m.original.items()})
-    view.update({f"Target{k}": v for k, v in m.target.items()})
-    return view
-
-
-def _settings(volume: Volume) -> dict[str, object]:
-    return {
-        "Size": volume.size,
-        "Iops": volume.iops,
-        "VolumeType": volume.volume_type,
-        "Throughput": volume.throughput,
-        "MultiAttachEnabled": volume.multi_attach_enabled,
-    }
-
-
-@ec2_action("ModifyVolume", resolve=plan_volume)
-def modify_volume(ctx: RequestContext, req: dict[str, Any], plan: VolumePlan) -> dict[str, Any]:
-    volume = plan.volume
-    assert volume is not None  # a plan without an error resolved it
-    if not any(k in req for k in ("Size", "VolumeType", "Iops", "Throughput", "MultiAttachEnabled")):
-        raise AwsError("MissingParameter", "Missing modification parameters.")
-    size, volume_type = req.get("Size", volume.size), req.get("VolumeType", volume.volume_type)
-    if size < volume.size:
-        raise AwsError(
-            "InvalidParameterValue",
-            f"New size cannot be smaller than existing size. Current size: {volume.size}, requested size: {size}",
-        )
-    type_changed = volume_type != volume.volume_type
-    iops, throughput = checked_settings(
-        volume_type,
-        size,
-        req.get("Iops", None if type_changed or volume_type == "gp2" else volume.iops),
-        req.get("Throughput", None if type_changed else volume.throughput),
-    )
-    original = _settings(volume)
-    ctx.ec2.volumes.update(
-        volume,
-        size=size,
-        volume_type=volume_type,
-        iops=iops,
-        throughput=throughput,
-        multi_attach_enabled=req.get("MultiAttachEnabled", volume.multi_attach_enabled),
-    )
-    modification = VolumeModification(volume.id, ctx.now, original, _settings(volume))
-    volume.modifications.append(modification)
-    view = modification_view(modification)
-
-    def done(when: datetime) -> None:
-        modification.state, modification.progress, modification.end_time = "completed", 100, when
-
-    ctx.ec2.timeline.schedule(ctx.now, done)
-    return {"VolumeModification": view}
-
-
-_MODIFICATION_FILTERS = FilterSet(
-    {
-        "volume-id": lambda m: m.volume_id,
-        "modification-state": lambda m: m.state,
-        "target-size": lambda m: m.target["Size"],
-        "target-iops": lambda m: m.target["Iops"],
-        "target-volume-type": lambda m: m.target["VolumeType"],
-        "target-throughput": lambda m: m.target["Throughput"],
-        "original-size": lambda m: m.original["Size"],
-        "original-iops": lambda m: m.original["Iops"],
-        "original-volume-type": lambda m: m.original["VolumeType"],
-        "start-time": lambda m: m.start_time,
-    },
-    tags=False,
-)
-
-
-@ec2_action("DescribeVolumesModifications", resolve=NO_RESOURCES)
-def describe_volumes_modifications(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-    ids = req.get("VolumeIds")
-    volumes = [find_volume(ctx.ec2, i) for i in dict.fromkeys(ids)] if ids else list(ctx.ec2.volumes)
-    if ids:
-        missing = next((v.id for v in volumes if not v.modifications), None)
-        if missing:
-            raise AwsError(
-                "InvalidVolumeModification.NotFound", f"Modification for volume '{missing}' does not exist."
-            )
-    items = _MODIFICATION_FILTERS.apply((m for v in volumes for m in v.modifications), req.get("Filters"))
-    page, token = paginate(items, req)
-    return {"VolumesModifications": [modification_view(m) for m in page], "NextToken": token}

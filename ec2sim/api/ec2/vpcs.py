@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -16,6 +16,13 @@ from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
 from ec2sim.store.resources import SUBNET
 from ec2sim.store.table import Resource, Table
 
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        DescribeNetworkInterfacesRequestTypeDef,
+        DescribeSubnetsRequestTypeDef,
+        DescribeVpcsRequestTypeDef,
+    )
+
 R = TypeVar("R", bound=Resource)
 
 
@@ -25,7 +32,7 @@ def _candidates(
     code: str,
     noun: str,
     filters: FilterSet,
-    req: dict[str, Any],
+    req: Mapping[str, Any],
     indexed: dict[str, str],
 ) -> Iterable[R]:
     """What a Describe call scans: the asked-for ids, else an index hit for a literal filter, else all."""
@@ -42,7 +49,7 @@ def _candidates(
 
 def _describe(
     table: Table[R],
-    req: dict[str, Any],
+    req: Mapping[str, Any],
     ids_key: str,
     code: str,
     noun: str,
@@ -94,7 +101,7 @@ def _vpc_item(vpc: Vpc) -> dict[str, Any]:
 
 
 @ec2_action("DescribeVpcs", resolve=NO_RESOURCES)
-def describe_vpcs(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_vpcs(ctx: RequestContext, req: DescribeVpcsRequestTypeDef) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID", _VPC_FILTERS, {"vpc-id": "id"}
     )
@@ -160,7 +167,7 @@ def _subnet_item(subnet: Subnet) -> dict[str, Any]:
 
 
 @ec2_action("DescribeSubnets", resolve=NO_RESOURCES)
-def describe_subnets(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_subnets(ctx: RequestContext, req: DescribeSubnetsRequestTypeDef) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.subnets,
         req,
@@ -266,7 +273,9 @@ def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
 
 
 @ec2_action("DescribeNetworkInterfaces", resolve=NO_RESOURCES)
-def describe_network_interfaces(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def describe_network_interfaces(
+    ctx: RequestContext, req: DescribeNetworkInterfacesRequestTypeDef
+) -> dict[str, Any]:
     page, token = _describe(
         ctx.ec2.network_interfaces,
         req,

@@ -6,7 +6,7 @@ on the `AccessKey` (`last_used_date`, `last_used_service`, `last_used_region`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -14,6 +14,15 @@ from ec2sim.api.iam.authz import IamPlan, iam_action
 from ec2sim.api.iam.common import page
 from ec2sim.api.iam.users import target_user
 from ec2sim.store.iam.entities import AccessKey, User
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        CreateAccessKeyRequestTypeDef,
+        DeleteAccessKeyRequestTypeDef,
+        GetAccessKeyLastUsedRequestTypeDef,
+        ListAccessKeysRequestTypeDef,
+        UpdateAccessKeyRequestTypeDef,
+    )
 
 MAX_KEYS_PER_USER = 2
 
@@ -31,7 +40,11 @@ def _not_found(key_id: str) -> AwsError:
     return AwsError("NoSuchEntity", f"The Access Key with id {key_id} cannot be found.")
 
 
-def _users_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> tuple[User, AccessKey]:
+def _users_key(
+    ctx: RequestContext,
+    req: UpdateAccessKeyRequestTypeDef | DeleteAccessKeyRequestTypeDef,
+    plan: IamPlan,
+) -> tuple[User, AccessKey]:
     """The key `AccessKeyId` of the named (or calling) user; the root user owns no user's keys."""
     key_id = req["AccessKeyId"]
     if not req.get("UserName") and ctx.principal.kind == "root":
@@ -44,7 +57,9 @@ def _users_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> tuple
 
 
 @iam_action("CreateAccessKey")
-def create_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_access_key(
+    ctx: RequestContext, req: CreateAccessKeyRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     user = target_user(ctx, req, plan)
     if len(user.access_keys) >= MAX_KEYS_PER_USER:
         raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
@@ -54,7 +69,7 @@ def create_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -
 
 
 @iam_action("ListAccessKeys")
-def list_access_keys(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_access_keys(ctx: RequestContext, req: ListAccessKeysRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     if not req.get("UserName") and ctx.principal.kind == "root":
         keys: list[AccessKey] = []  # the root user's own keys: ec2sim issues none
     else:
@@ -64,20 +79,22 @@ def list_access_keys(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) ->
 
 
 @iam_action("UpdateAccessKey")
-def update_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def update_access_key(ctx: RequestContext, req: UpdateAccessKeyRequestTypeDef, plan: IamPlan) -> None:
     user, key = _users_key(ctx, req, plan)
     if key.status != req["Status"]:
         ctx.iam.update_access_key(ctx.now, user.name, key.id, req["Status"])
 
 
 @iam_action("DeleteAccessKey")
-def delete_access_key(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_access_key(ctx: RequestContext, req: DeleteAccessKeyRequestTypeDef, plan: IamPlan) -> None:
     user, key = _users_key(ctx, req, plan)
     ctx.iam.delete_access_key(ctx.now, user.name, key.id)
 
 
 @iam_action("GetAccessKeyLastUsed")
-def get_access_key_last_used(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_access_key_last_used(
+    ctx: RequestContext, req: GetAccessKeyLastUsedRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     key_id, user = req["AccessKeyId"], plan.key_owner
     key = user.access_keys.get(key_id) if user else None
     if user is None or key is None:

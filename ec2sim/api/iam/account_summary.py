@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -17,6 +17,14 @@ from ec2sim.api.iam.roles import role_last_used, role_summary
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, ManagedPolicy, Principal, Role, User
 from ec2sim.store.iam.managed import AWS_POLICY_PREFIX, aws_managed_policy
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        CreateAccountAliasRequestTypeDef,
+        DeleteAccountAliasRequestTypeDef,
+        GetAccountAuthorizationDetailsRequestTypeDef,
+        ListAccountAliasesRequestTypeDef,
+    )
 
 # GetAccountSummary's quotas: IAM's defaults for a new account (IAM and STS quotas, IAM User Guide).
 _QUOTAS = {
@@ -147,9 +155,11 @@ _KINDS: dict[
 
 
 @iam_action("GetAccountAuthorizationDetails", NO_RESOURCES)
-def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def get_account_authorization_details(
+    ctx: RequestContext, req: GetAccountAuthorizationDetailsRequestTypeDef
+) -> dict[str, Any]:
     """Users, groups, roles, then policies, paged as one sequence; Filter narrows the kinds."""
-    kinds = req.get("Filter") or list(_KINDS)
+    kinds: Sequence[str] = req.get("Filter") or list(_KINDS)
     items = [
         (kind, entity)
         for kind, (_, listing, _) in _KINDS.items()
@@ -173,7 +183,7 @@ def get_account_authorization_details(ctx: RequestContext, req: dict[str, Any]) 
 
 
 @iam_action("CreateAccountAlias", NO_RESOURCES)
-def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
+def create_account_alias(ctx: RequestContext, req: CreateAccountAliasRequestTypeDef) -> None:
     """One alias per account (a new one replaces the old); unique across accounts."""
     alias = req["AccountAlias"]
     # Few accounts and rare calls: a scan beats keeping a server-wide alias index in step.
@@ -184,13 +194,13 @@ def create_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
 
 
 @iam_action("ListAccountAliases", NO_RESOURCES)
-def list_account_aliases(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def list_account_aliases(ctx: RequestContext, req: ListAccountAliasesRequestTypeDef) -> dict[str, Any]:
     chunk, paging = page(ctx.iam.aliases, req)
     return {"AccountAliases": list(chunk), **paging}
 
 
 @iam_action("DeleteAccountAlias", NO_RESOURCES)
-def delete_account_alias(ctx: RequestContext, req: dict[str, Any]) -> None:
+def delete_account_alias(ctx: RequestContext, req: DeleteAccountAliasRequestTypeDef) -> None:
     alias = req["AccountAlias"]
     if alias not in ctx.iam.aliases:
         raise AwsError("NoSuchEntity", f"The account alias {alias} cannot be found.")

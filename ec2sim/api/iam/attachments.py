@@ -7,7 +7,7 @@ implementation per action is registered once per entity kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -17,6 +17,53 @@ from ec2sim.api.iam.policies import encode_document, find_policy, parse_document
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.changes import PrincipalKind
 from ec2sim.store.iam.entities import Principal
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        AttachGroupPolicyRequestTypeDef,
+        AttachRolePolicyRequestTypeDef,
+        AttachUserPolicyRequestTypeDef,
+        DeleteGroupPolicyRequestTypeDef,
+        DeleteRolePolicyRequestTypeDef,
+        DeleteUserPolicyRequestTypeDef,
+        DetachGroupPolicyRequestTypeDef,
+        DetachRolePolicyRequestTypeDef,
+        DetachUserPolicyRequestTypeDef,
+        GetGroupPolicyRequestTypeDef,
+        GetRolePolicyRequestTypeDef,
+        GetUserPolicyRequestTypeDef,
+        ListAttachedGroupPoliciesRequestTypeDef,
+        ListAttachedRolePoliciesRequestTypeDef,
+        ListAttachedUserPoliciesRequestTypeDef,
+        ListEntitiesForPolicyRequestTypeDef,
+        ListGroupPoliciesRequestTypeDef,
+        ListRolePoliciesRequestTypeDef,
+        ListUserPoliciesRequestTypeDef,
+        PutGroupPolicyRequestTypeDef,
+        PutRolePolicyRequestTypeDef,
+        PutUserPolicyRequestTypeDef,
+    )
+
+    # One implementation serves the User, Group and Role operation: its request is any of the three.
+    _AttachRequest = (
+        AttachUserPolicyRequestTypeDef | AttachGroupPolicyRequestTypeDef | AttachRolePolicyRequestTypeDef
+    )
+    _DetachRequest = (
+        DetachUserPolicyRequestTypeDef | DetachGroupPolicyRequestTypeDef | DetachRolePolicyRequestTypeDef
+    )
+    _ListAttachedRequest = (
+        ListAttachedUserPoliciesRequestTypeDef
+        | ListAttachedGroupPoliciesRequestTypeDef
+        | ListAttachedRolePoliciesRequestTypeDef
+    )
+    _PutRequest = PutUserPolicyRequestTypeDef | PutGroupPolicyRequestTypeDef | PutRolePolicyRequestTypeDef
+    _GetRequest = GetUserPolicyRequestTypeDef | GetGroupPolicyRequestTypeDef | GetRolePolicyRequestTypeDef
+    _DeleteRequest = (
+        DeleteUserPolicyRequestTypeDef | DeleteGroupPolicyRequestTypeDef | DeleteRolePolicyRequestTypeDef
+    )
+    _ListInlineRequest = (
+        ListUserPoliciesRequestTypeDef | ListGroupPoliciesRequestTypeDef | ListRolePoliciesRequestTypeDef
+    )
 
 MAX_ATTACHED = 10
 
@@ -60,13 +107,13 @@ def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -
 
 
 def _attach_action(kind: EntityKind) -> None:
-    def attach_handler(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def attach_handler(ctx: RequestContext, req: _AttachRequest, plan: IamPlan) -> None:
         attach(ctx, kind, plan.named(kind.name_member), req["PolicyArn"], plan)
 
-    def detach_handler(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def detach_handler(ctx: RequestContext, req: _DetachRequest, plan: IamPlan) -> None:
         detach(ctx, kind, plan.named(kind.name_member), req["PolicyArn"])
 
-    def list_attached(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    def list_attached(ctx: RequestContext, req: _ListAttachedRequest, plan: IamPlan) -> dict[str, Any]:
         entity = plan.named(kind.name_member)
         prefix = req.get("PathPrefix") or "/"
         found = (find_policy(ctx, arn) for arn in entity.attached_policies)
@@ -103,11 +150,11 @@ def put_inline(ctx: RequestContext, kind: EntityKind, entity: Principal, name: s
 
 
 def _inline_actions(kind: EntityKind) -> None:
-    def put(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def put(ctx: RequestContext, req: _PutRequest, plan: IamPlan) -> None:
         entity = plan.named(kind.name_member)
         put_inline(ctx, kind, entity, req["PolicyName"], req["PolicyDocument"])
 
-    def get(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    def get(ctx: RequestContext, req: _GetRequest, plan: IamPlan) -> dict[str, Any]:
         entity = plan.named(kind.name_member)
         document = _inline(kind, entity, req["PolicyName"])
         return {
@@ -116,12 +163,12 @@ def _inline_actions(kind: EntityKind) -> None:
             "PolicyDocument": encode_document(document),
         }
 
-    def delete(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def delete(ctx: RequestContext, req: _DeleteRequest, plan: IamPlan) -> None:
         entity = plan.named(kind.name_member)
         _inline(kind, entity, req["PolicyName"])
         ctx.iam.set_inline_policy(ctx.now, kind.kind, entity.name, req["PolicyName"], None)
 
-    def list_names(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    def list_names(ctx: RequestContext, req: _ListInlineRequest, plan: IamPlan) -> dict[str, Any]:
         entity = plan.named(kind.name_member)
         chunk, paging = page(sorted(entity.inline_policies), req)
         return {"PolicyNames": list(chunk), **paging}
@@ -152,7 +199,9 @@ def _users_of(ctx: RequestContext, arn: str, usage: str | None) -> set[tuple[str
 
 
 @iam_action("ListEntitiesForPolicy", requiring(policy="read"))
-def list_entities_for_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_entities_for_policy(
+    ctx: RequestContext, req: ListEntitiesForPolicyRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     arn = plan.policy.arn
     wanted = _ENTITY_FILTERS.get(req.get("EntityFilter") or "", None)
     if req.get("EntityFilter") and wanted is None:

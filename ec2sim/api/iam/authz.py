@@ -18,7 +18,7 @@ would raise first. Handlers read the entities from the plan (`IamPlan.user`...).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,7 +89,7 @@ class IamPlan(Plan):
     """The entities an IAM request names (member → entity, None: not found), and the check on
     the first of them in precedence (``resource`` with its tags and the request's keys)."""
 
-    req: dict[str, Any] = field(default_factory=dict)
+    req: Mapping[str, Any] = field(default_factory=dict)
     resource: str = "*"
     context: dict[str, ContextValue] = field(default_factory=dict)
     found: dict[str, Any] = field(default_factory=dict)
@@ -163,7 +163,7 @@ def pass_role(ctx: RequestContext, role_name: str, service: str, role: Role | No
     return Check("iam:PassRole", arn, {"iam:PassedToService": service})
 
 
-def _find(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def _find(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> None:
     """Every entity the request names, once; the check's resource is the first in precedence."""
     named = False
     for member, rtype in _NAMED:
@@ -206,7 +206,7 @@ def _key_owner(ctx: RequestContext, key_id: str) -> User | None:
     return ctx.iam.users.get(credential.user_name or "")
 
 
-def _unnamed_resource(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> str:
+def _unnamed_resource(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> str:
     """The resource of an action that names no entity."""
     prefix = req.get("PathPrefix") or "/"
     if ctx.action in _LISTED_KIND:
@@ -219,7 +219,7 @@ def _unnamed_resource(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -
     return "*"
 
 
-def _request_keys(ctx: RequestContext, req: dict[str, Any], context: dict[str, ContextValue]) -> None:
+def _request_keys(ctx: RequestContext, req: Mapping[str, Any], context: dict[str, ContextValue]) -> None:
     if req.get("PolicyArn") and "iam:PolicyARN" in registry.action_keys("iam", ctx.action):
         context["iam:PolicyARN"] = req["PolicyArn"]  # Attach/Detach*Policy
     if req.get("PermissionsBoundary"):
@@ -230,7 +230,7 @@ def _request_keys(ctx: RequestContext, req: dict[str, Any], context: dict[str, C
         context["aws:TagKeys"] = list(req["TagKeys"])
 
 
-def resolve_named(ctx: RequestContext, req: dict[str, Any]) -> IamPlan:
+def resolve_named(ctx: RequestContext, req: Mapping[str, Any]) -> IamPlan:
     """The default IAM resolver: the entities named, the check on the first; records no error."""
     plan = IamPlan(req=req)
     _find(ctx, req, plan)
@@ -268,7 +268,7 @@ def requiring(*members: str, policy: PolicyAccess | None = None) -> Resolver:
     """`resolve_named`, recording the handler's first errors: each of `members` not found (in
     this order), then the managed policy's (``policy``: whether it is read or changed)."""
 
-    def resolve(ctx: RequestContext, req: dict[str, Any]) -> IamPlan:
+    def resolve(ctx: RequestContext, req: Mapping[str, Any]) -> IamPlan:
         plan = resolve_named(ctx, req)
         for member in members:
             if plan.found.get(member) is None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from typing import Any, Literal, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.store.iam.entities import Entity, Group, User
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import TagTypeDef
 
 T = TypeVar("T")
 MAX_TAGS = 50
@@ -29,7 +32,7 @@ def no_such_entity(message: str) -> AwsError:
     return AwsError("NoSuchEntity", message)
 
 
-def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:
+def page(items: Sequence[T], req: Mapping[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:
     """Marker/MaxItems paging: the page, and ``{"IsTruncated", "Marker"}`` to merge into the result."""
     start = 0
     marker = req.get("Marker")
@@ -47,7 +50,7 @@ def page(items: Sequence[T], req: dict[str, Any]) -> tuple[Sequence[T], dict[str
     return chunk, {"IsTruncated": truncated, "Marker": marker_out}
 
 
-def tags_in(tags: list[dict[str, str]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
+def tags_in(tags: Sequence[TagTypeDef] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
     """Validated tags (merged over `existing`), with IAM's limits and errors."""
     result = dict(existing or {})
     seen: set[str] = set()
@@ -70,7 +73,7 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def untag(existing: dict[str, str], keys: list[str]) -> dict[str, str]:
+def untag(existing: dict[str, str], keys: Sequence[str]) -> dict[str, str]:
     drop = {k.lower() for k in keys}
     return {k: v for k, v in existing.items() if k.lower() not in drop}
 

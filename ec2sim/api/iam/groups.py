@@ -6,7 +6,7 @@ Membership is kept on both sides, by lower-cased name: `User.group_names` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -14,6 +14,18 @@ from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, rename_entity
 from ec2sim.api.iam.users import user_view
 from ec2sim.store.iam.entities import Group
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        AddUserToGroupRequestTypeDef,
+        CreateGroupRequestTypeDef,
+        DeleteGroupRequestTypeDef,
+        GetGroupRequestTypeDef,
+        ListGroupsForUserRequestTypeDef,
+        ListGroupsRequestTypeDef,
+        RemoveUserFromGroupRequestTypeDef,
+        UpdateGroupRequestTypeDef,
+    )
 
 MAX_GROUPS_PER_USER = 10
 _CONFLICTS: tuple[tuple[str, str], ...] = (
@@ -36,7 +48,7 @@ _MEMBERSHIP = requiring("GroupName", "UserName")
 
 
 @iam_action("CreateGroup")
-def create_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_group(ctx: RequestContext, req: CreateGroupRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name = req["GroupName"]
     if plan.found["GroupName"] is not None:
         raise _exists(name)
@@ -45,7 +57,7 @@ def create_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dic
 
 
 @iam_action("GetGroup", _GROUP)
-def get_group_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_group_action(ctx: RequestContext, req: GetGroupRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     group = plan.group
     members = sorted(filter(None, map(ctx.iam.users.get, group.member_names)), key=lambda u: u.name.lower())
     chunk, marker = page(members, req)
@@ -53,20 +65,20 @@ def get_group_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) ->
 
 
 @iam_action("ListGroups")
-def list_groups(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_groups(ctx: RequestContext, req: ListGroupsRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     chunk, marker = page([g for g in ctx.iam.groups.sorted() if g.path.startswith(prefix)], req)
     return {"Groups": [group_view(g) for g in chunk], **marker}
 
 
 @iam_action("UpdateGroup", _GROUP)
-def update_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def update_group(ctx: RequestContext, req: UpdateGroupRequestTypeDef, plan: IamPlan) -> None:
     group = plan.group
     rename_entity(ctx, "group", group, req.get("NewGroupName"), req.get("NewPath"))
 
 
 @iam_action("DeleteGroup", _GROUP)
-def delete_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_group(ctx: RequestContext, req: DeleteGroupRequestTypeDef, plan: IamPlan) -> None:
     group = plan.group
     for attribute, message in _CONFLICTS:
         if getattr(group, attribute):
@@ -75,7 +87,7 @@ def delete_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> Non
 
 
 @iam_action("AddUserToGroup", _MEMBERSHIP)
-def add_user_to_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def add_user_to_group(ctx: RequestContext, req: AddUserToGroupRequestTypeDef, plan: IamPlan) -> None:
     group = plan.group
     user = plan.user
     if group.name.lower() in user.group_names:
@@ -86,7 +98,9 @@ def add_user_to_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -
 
 
 @iam_action("RemoveUserFromGroup", _MEMBERSHIP)
-def remove_user_from_group(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def remove_user_from_group(
+    ctx: RequestContext, req: RemoveUserFromGroupRequestTypeDef, plan: IamPlan
+) -> None:
     group = plan.group
     user = plan.user
     if group.name.lower() not in user.group_names:
@@ -95,7 +109,9 @@ def remove_user_from_group(ctx: RequestContext, req: dict[str, Any], plan: IamPl
 
 
 @iam_action("ListGroupsForUser", requiring("UserName"))
-def list_groups_for_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_groups_for_user(
+    ctx: RequestContext, req: ListGroupsForUserRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     user = plan.user
     groups = sorted(filter(None, map(ctx.iam.groups.get, user.group_names)), key=lambda g: g.name.lower())
     chunk, marker = page(groups, req)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -11,6 +11,17 @@ from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        AddRoleToInstanceProfileRequestTypeDef,
+        CreateInstanceProfileRequestTypeDef,
+        DeleteInstanceProfileRequestTypeDef,
+        GetInstanceProfileRequestTypeDef,
+        ListInstanceProfilesForRoleRequestTypeDef,
+        ListInstanceProfilesRequestTypeDef,
+        RemoveRoleFromInstanceProfileRequestTypeDef,
+    )
 
 ROLES_PER_PROFILE = 1
 _PROFILE = requiring("InstanceProfileName")
@@ -28,7 +39,9 @@ def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) 
 
 
 @iam_action("CreateInstanceProfile")
-def create_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_instance_profile(
+    ctx: RequestContext, req: CreateInstanceProfileRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     name, path = req["InstanceProfileName"], req.get("Path") or "/"
     if plan.found["InstanceProfileName"] is not None:
         raise AwsError("EntityAlreadyExists", f"Instance Profile {name} already exists.")
@@ -38,13 +51,17 @@ def create_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamP
 
 
 @iam_action("GetInstanceProfile", _PROFILE)
-def get_instance_profile_(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_instance_profile_(
+    ctx: RequestContext, req: GetInstanceProfileRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     profile = plan.profile
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
 
 
 @iam_action("ListInstanceProfiles")
-def list_instance_profiles(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_instance_profiles(
+    ctx: RequestContext, req: ListInstanceProfilesRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     profiles = [p for p in ctx.iam.instance_profiles.sorted() if p.path.startswith(prefix)]
     chunk, paging = page(profiles, req)
@@ -53,7 +70,7 @@ def list_instance_profiles(ctx: RequestContext, req: dict[str, Any], plan: IamPl
 
 @iam_action("ListInstanceProfilesForRole", requiring("RoleName"))
 def list_instance_profiles_for_role(
-    ctx: RequestContext, req: dict[str, Any], plan: IamPlan
+    ctx: RequestContext, req: ListInstanceProfilesForRoleRequestTypeDef, plan: IamPlan
 ) -> dict[str, Any]:
     role = plan.role
     found = (ctx.iam.instance_profiles.get(name) for name in role.profile_names)
@@ -63,7 +80,9 @@ def list_instance_profiles_for_role(
 
 
 @iam_action("DeleteInstanceProfile", _PROFILE)
-def delete_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_instance_profile(
+    ctx: RequestContext, req: DeleteInstanceProfileRequestTypeDef, plan: IamPlan
+) -> None:
     profile = plan.profile
     if profile.role_names:
         raise AwsError(
@@ -73,7 +92,9 @@ def delete_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamP
 
 
 @iam_action("AddRoleToInstanceProfile", _PROFILE_ROLE)
-def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def add_role_to_instance_profile(
+    ctx: RequestContext, req: AddRoleToInstanceProfileRequestTypeDef, plan: IamPlan
+) -> None:
     """A profile holds one role; adding any role (even the same one) to a full profile fails."""
     profile = plan.profile
     role = plan.role
@@ -86,7 +107,9 @@ def add_role_to_instance_profile(ctx: RequestContext, req: dict[str, Any], plan:
 
 
 @iam_action("RemoveRoleFromInstanceProfile", _PROFILE_ROLE)
-def remove_role_from_instance_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def remove_role_from_instance_profile(
+    ctx: RequestContext, req: RemoveRoleFromInstanceProfileRequestTypeDef, plan: IamPlan
+) -> None:
     profile = plan.profile
     role = plan.role
     if role.name.lower() not in profile.role_names:

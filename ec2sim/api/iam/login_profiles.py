@@ -5,7 +5,7 @@ Passwords are kept only as salted hashes (`ec2sim.iam.passwords`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
@@ -14,6 +14,16 @@ from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.users import target_user
 from ec2sim.iam.passwords import POLICY_DEFAULTS, conforms, hash_password, reused, verify_password
 from ec2sim.store.iam.entities import LoginProfile, User
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        ChangePasswordRequestTypeDef,
+        CreateLoginProfileRequestTypeDef,
+        DeleteLoginProfileRequestTypeDef,
+        GetLoginProfileRequestTypeDef,
+        UpdateAccountPasswordPolicyRequestTypeDef,
+        UpdateLoginProfileRequestTypeDef,
+    )
 
 _HISTORY = 24  # the largest PasswordReusePrevention IAM accepts
 _POLICY_OPTIONAL = ("MaxPasswordAge", "PasswordReusePrevention", "HardExpiry")
@@ -53,7 +63,9 @@ def _save(ctx: RequestContext, user: User, password: str | None, reset_required:
 
 
 @iam_action("CreateLoginProfile")
-def create_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_login_profile(
+    ctx: RequestContext, req: CreateLoginProfileRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     user = target_user(ctx, req, plan)
     if user.login_profile is not None:
         raise AwsError("EntityAlreadyExists", f"Login Profile for user {user.name} already exists.")
@@ -71,25 +83,27 @@ def create_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan
 
 
 @iam_action("GetLoginProfile")
-def get_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_login_profile(
+    ctx: RequestContext, req: GetLoginProfileRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     user = target_user(ctx, req, plan)
     return {"LoginProfile": _profile_view(user, _profile(user))}
 
 
 @iam_action("UpdateLoginProfile", requiring("UserName"))
-def update_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def update_login_profile(ctx: RequestContext, req: UpdateLoginProfileRequestTypeDef, plan: IamPlan) -> None:
     _save(ctx, plan.user, req.get("Password"), req.get("PasswordResetRequired"))
 
 
 @iam_action("DeleteLoginProfile")
-def delete_login_profile(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_login_profile(ctx: RequestContext, req: DeleteLoginProfileRequestTypeDef, plan: IamPlan) -> None:
     user = target_user(ctx, req, plan)
     _profile(user)
     ctx.iam.delete_login_profile(ctx.now, user.name)
 
 
 @iam_action("ChangePassword")
-def change_password(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def change_password(ctx: RequestContext, req: ChangePasswordRequestTypeDef, plan: IamPlan) -> None:
     if ctx.principal.kind != "user":
         raise AwsError("InvalidUserType", "Only IAM Users can change their own password.")
     user = plan.callers_user(ctx)
@@ -106,10 +120,12 @@ def _no_policy(ctx: RequestContext) -> AwsError:
 
 
 @iam_action("UpdateAccountPasswordPolicy", NO_RESOURCES)
-def update_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
+def update_account_password_policy(
+    ctx: RequestContext, req: UpdateAccountPasswordPolicyRequestTypeDef
+) -> None:
     """A whole new policy: IAM has no partial updates, what is left out reverts to its default."""
     policy = {name: req.get(name, default) for name, default in POLICY_DEFAULTS.items()}
-    policy |= {name: req[name] for name in _POLICY_OPTIONAL if req.get(name) is not None}
+    policy |= {name: value for name in _POLICY_OPTIONAL if (value := req.get(name)) is not None}
     policy["ExpirePasswords"] = bool(policy.get("MaxPasswordAge"))
     ctx.iam.set_password_policy(ctx.now, policy)
 

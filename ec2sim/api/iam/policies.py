@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ec2sim.api.context import RequestContext
@@ -14,6 +14,19 @@ from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
 from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        CreatePolicyRequestTypeDef,
+        CreatePolicyVersionRequestTypeDef,
+        DeletePolicyRequestTypeDef,
+        DeletePolicyVersionRequestTypeDef,
+        GetPolicyRequestTypeDef,
+        GetPolicyVersionRequestTypeDef,
+        ListPoliciesRequestTypeDef,
+        ListPolicyVersionsRequestTypeDef,
+        SetDefaultPolicyVersionRequestTypeDef,
+    )
 
 MANAGED_POLICY_SIZE = 6144
 MAX_VERSIONS = 5
@@ -80,7 +93,7 @@ _WRITE = requiring(policy="write")  # AWS-managed policies belong to AWS's accou
 
 
 @iam_action("CreatePolicy")
-def create_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_policy(ctx: RequestContext, req: CreatePolicyRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name, path = req["PolicyName"], req.get("Path") or "/"
     document = _checked_document(req["PolicyDocument"])
     if any(p.name.lower() == name.lower() for p in ctx.iam.policies.values()):
@@ -94,11 +107,11 @@ def create_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> di
 
 
 @iam_action("GetPolicy", _READ)
-def get_policy_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_policy_action(ctx: RequestContext, req: GetPolicyRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     return {"Policy": policy_view(ctx.iam, plan.policy)}
 
 
-def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
+def _usage_filter(ctx: RequestContext, req: ListPoliciesRequestTypeDef) -> dict[str, set[tuple[str, str]]]:
     """Which usage table OnlyAttached counts, by PolicyUsageFilter."""
     return (
         ctx.iam.boundary_uses
@@ -108,7 +121,7 @@ def _usage_filter(ctx: RequestContext, req: dict[str, Any]) -> dict[str, set[tup
 
 
 @iam_action("ListPolicies")
-def list_policies(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_policies(ctx: RequestContext, req: ListPoliciesRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     scope = req.get("Scope") or "All"
     candidates: list[ManagedPolicy] = []
     if scope in ("All", "AWS"):
@@ -130,7 +143,7 @@ def list_policies(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> di
 
 
 @iam_action("DeletePolicy", _WRITE)
-def delete_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_policy(ctx: RequestContext, req: DeletePolicyRequestTypeDef, plan: IamPlan) -> None:
     policy = plan.policy
     if ctx.iam.attachments.get(policy.arn) or ctx.iam.boundary_uses.get(policy.arn):
         raise AwsError("DeleteConflict", "Cannot delete a policy attached to entities.")
@@ -154,7 +167,9 @@ def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
 
 
 @iam_action("CreatePolicyVersion", _WRITE)
-def create_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_policy_version(
+    ctx: RequestContext, req: CreatePolicyVersionRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     policy = plan.policy
     document = _checked_document(req["PolicyDocument"])
     if len(policy.versions) >= MAX_VERSIONS:
@@ -168,13 +183,17 @@ def create_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPla
 
 
 @iam_action("GetPolicyVersion", _READ)
-def get_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_policy_version(
+    ctx: RequestContext, req: GetPolicyVersionRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     policy = plan.policy
     return {"PolicyVersion": version_view(policy, _version(policy, req["VersionId"]), with_document=True)}
 
 
 @iam_action("ListPolicyVersions", _READ)
-def list_policy_versions(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_policy_versions(
+    ctx: RequestContext, req: ListPolicyVersionsRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     policy = plan.policy
     newest_first = sorted(policy.versions.values(), key=lambda v: int(v.version_id[1:]), reverse=True)
     chunk, paging = page(newest_first, req)
@@ -182,7 +201,7 @@ def list_policy_versions(ctx: RequestContext, req: dict[str, Any], plan: IamPlan
 
 
 @iam_action("DeletePolicyVersion", _WRITE)
-def delete_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_policy_version(ctx: RequestContext, req: DeletePolicyVersionRequestTypeDef, plan: IamPlan) -> None:
     policy = plan.policy
     version = _version(policy, req["VersionId"])
     if version.version_id == policy.default_version_id:
@@ -191,6 +210,8 @@ def delete_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPla
 
 
 @iam_action("SetDefaultPolicyVersion", _WRITE)
-def set_default_policy_version(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def set_default_policy_version(
+    ctx: RequestContext, req: SetDefaultPolicyVersionRequestTypeDef, plan: IamPlan
+) -> None:
     policy = plan.policy
     ctx.iam.set_default_policy_version(ctx.now, policy.arn, _version(policy, req["VersionId"]).version_id)

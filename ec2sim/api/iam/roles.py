@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -14,6 +14,19 @@ from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.entities import Role
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        CreateRoleRequestTypeDef,
+        DeleteRolePermissionsBoundaryRequestTypeDef,
+        DeleteRoleRequestTypeDef,
+        GetRoleRequestTypeDef,
+        ListRolesRequestTypeDef,
+        PutRolePermissionsBoundaryRequestTypeDef,
+        UpdateAssumeRolePolicyRequestTypeDef,
+        UpdateRoleDescriptionRequestTypeDef,
+        UpdateRoleRequestTypeDef,
+    )
 
 TRUST_POLICY_SIZE_QUOTA = 2048  # characters, white space not counted
 
@@ -112,7 +125,7 @@ _ROLE = requiring("RoleName")
 
 
 @iam_action("CreateRole")
-def create_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_role(ctx: RequestContext, req: CreateRoleRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name, path = req["RoleName"], req.get("Path") or "/"
     if plan.found["RoleName"] is not None:
         raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
@@ -136,12 +149,12 @@ def create_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict
 
 
 @iam_action("GetRole", _ROLE)
-def get_role_(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_role_(ctx: RequestContext, req: GetRoleRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     return {"Role": _full(plan.role)}
 
 
 @iam_action("ListRoles")
-def list_roles(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_roles(ctx: RequestContext, req: ListRolesRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     roles = [r for r in ctx.iam.roles.sorted() if r.path.startswith(prefix)]
     chunk, paging = page(roles, req)
@@ -149,7 +162,7 @@ def list_roles(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[
 
 
 @iam_action("UpdateRole", _ROLE)
-def update_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def update_role(ctx: RequestContext, req: UpdateRoleRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     role = plan.role
     description = req["Description"] or None if "Description" in req else role.description
     duration = req.get("MaxSessionDuration") or role.max_session_duration
@@ -158,7 +171,9 @@ def update_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict
 
 
 @iam_action("UpdateRoleDescription", _ROLE)
-def update_role_description(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def update_role_description(
+    ctx: RequestContext, req: UpdateRoleDescriptionRequestTypeDef, plan: IamPlan
+) -> dict[str, Any]:
     role = plan.role
     ctx.iam.update_role(
         ctx.now, role, req["Description"] or None, role.max_session_duration, role.assume_role_policy
@@ -167,14 +182,16 @@ def update_role_description(ctx: RequestContext, req: dict[str, Any], plan: IamP
 
 
 @iam_action("UpdateAssumeRolePolicy", _ROLE)
-def update_assume_role_policy(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def update_assume_role_policy(
+    ctx: RequestContext, req: UpdateAssumeRolePolicyRequestTypeDef, plan: IamPlan
+) -> None:
     role = plan.role
     check_trust_policy(ctx, req["PolicyDocument"])
     ctx.iam.update_role(ctx.now, role, role.description, role.max_session_duration, req["PolicyDocument"])
 
 
 @iam_action("DeleteRole", _ROLE)
-def delete_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_role(ctx: RequestContext, req: DeleteRoleRequestTypeDef, plan: IamPlan) -> None:
     """IAM refuses while the role is in an instance profile or has any policy (in that order)."""
     role = plan.role
     if role.profile_names:
@@ -189,10 +206,14 @@ def delete_role(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None
 
 
 @iam_action("PutRolePermissionsBoundary", _ROLE)
-def put_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def put_role_permissions_boundary(
+    ctx: RequestContext, req: PutRolePermissionsBoundaryRequestTypeDef, plan: IamPlan
+) -> None:
     set_boundary(ctx, plan.role, req["PermissionsBoundary"])
 
 
 @iam_action("DeleteRolePermissionsBoundary", _ROLE)
-def delete_role_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_role_permissions_boundary(
+    ctx: RequestContext, req: DeleteRolePermissionsBoundaryRequestTypeDef, plan: IamPlan
+) -> None:
     set_boundary(ctx, plan.role, None)

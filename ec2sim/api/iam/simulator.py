@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
@@ -31,6 +31,14 @@ from ec2sim.iam.simulation import (
     statement_positions,
 )
 from ec2sim.store.iam.entities import Group, Role, User
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        GetContextKeysForCustomPolicyRequestTypeDef,
+        GetContextKeysForPrincipalPolicyRequestTypeDef,
+        SimulateCustomPolicyRequestTypeDef,
+        SimulatePrincipalPolicyRequestTypeDef,
+    )
 
 INPUT_POLICY_TYPE = "IAM Policy"
 _SOURCE_KINDS = ("user", "group", "role")
@@ -78,7 +86,10 @@ class SourcePlan(Plan):
         return self.entity
 
 
-def plan_source(ctx: RequestContext, req: dict[str, Any]) -> SourcePlan:
+def plan_source(
+    ctx: RequestContext,
+    req: SimulatePrincipalPolicyRequestTypeDef | GetContextKeysForPrincipalPolicyRequestTypeDef,
+) -> SourcePlan:
     arn = req["PolicySourceArn"]
     plan = SourcePlan(arn, _source_entity(ctx, arn))
     if plan.entity is None:
@@ -120,7 +131,10 @@ def _details(decision: Decision, documents: Documents, spellings: dict[str, str]
 
 
 def _simulate(
-    ctx: RequestContext, req: dict[str, Any], policies: ApplicablePolicies, caller: str
+    ctx: RequestContext,
+    req: SimulatePrincipalPolicyRequestTypeDef | SimulateCustomPolicyRequestTypeDef,
+    policies: ApplicablePolicies,
+    caller: str,
 ) -> dict[str, Any]:
     identity = policies.identity + _inputs(req.get("PolicyInputList"), "PolicyInputList")
     boundary = policies.boundary
@@ -170,20 +184,22 @@ def _simulate(
 
 
 @iam_action("SimulatePrincipalPolicy", plan_source)
-def simulate_principal_policy(ctx: RequestContext, req: dict[str, Any], plan: SourcePlan) -> dict[str, Any]:
+def simulate_principal_policy(
+    ctx: RequestContext, req: SimulatePrincipalPolicyRequestTypeDef, plan: SourcePlan
+) -> dict[str, Any]:
     entity = plan.source
     caller = entity.arn if isinstance(entity, User) else ""
     return _simulate(ctx, req, entity_policies(ctx.iam, entity), caller)
 
 
 @iam_action("SimulateCustomPolicy", NO_RESOURCES)
-def simulate_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def simulate_custom_policy(ctx: RequestContext, req: SimulateCustomPolicyRequestTypeDef) -> dict[str, Any]:
     return _simulate(ctx, req, ApplicablePolicies(), "")
 
 
 @iam_action("GetContextKeysForPrincipalPolicy", plan_source)
 def get_context_keys_for_principal_policy(
-    ctx: RequestContext, req: dict[str, Any], plan: SourcePlan
+    ctx: RequestContext, req: GetContextKeysForPrincipalPolicyRequestTypeDef, plan: SourcePlan
 ) -> dict[str, Any]:
     policies = entity_policies(ctx.iam, plan.source)
     sources = (
@@ -193,7 +209,9 @@ def get_context_keys_for_principal_policy(
 
 
 @iam_action("GetContextKeysForCustomPolicy", NO_RESOURCES)
-def get_context_keys_for_custom_policy(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+def get_context_keys_for_custom_policy(
+    ctx: RequestContext, req: GetContextKeysForCustomPolicyRequestTypeDef
+) -> dict[str, Any]:
     return {
         "ContextKeyNames": context_keys(
             s.document for s in _inputs(req["PolicyInputList"], "PolicyInputList")

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import Resolver
 from ec2sim.api.context import RequestContext
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
 from ec2sim.store.iam.changes import TaggableKind
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        ListInstanceProfileTagsRequestTypeDef,
+        ListPolicyTagsRequestTypeDef,
+        ListRoleTagsRequestTypeDef,
+        ListUserTagsRequestTypeDef,
+        TagInstanceProfileRequestTypeDef,
+        TagPolicyRequestTypeDef,
+        TagRoleRequestTypeDef,
+        TagUserRequestTypeDef,
+        UntagInstanceProfileRequestTypeDef,
+        UntagPolicyRequestTypeDef,
+        UntagRoleRequestTypeDef,
+        UntagUserRequestTypeDef,
+    )
+
+    # One implementation serves every kind's operation: its request is any kind's.
+    _TagRequest = (
+        TagUserRequestTypeDef
+        | TagRoleRequestTypeDef
+        | TagInstanceProfileRequestTypeDef
+        | TagPolicyRequestTypeDef
+    )
+    _UntagRequest = (
+        UntagUserRequestTypeDef
+        | UntagRoleRequestTypeDef
+        | UntagInstanceProfileRequestTypeDef
+        | UntagPolicyRequestTypeDef
+    )
+    _ListTagsRequest = (
+        ListUserTagsRequestTypeDef
+        | ListRoleTagsRequestTypeDef
+        | ListInstanceProfileTagsRequestTypeDef
+        | ListPolicyTagsRequestTypeDef
+    )
 
 # Kind → (the request member naming the entity, the store's kind, the resolver of the requests that
 # change its tags, of those that read them).
@@ -35,17 +71,17 @@ def _register(
     kind: str, member: str, store_kind: TaggableKind, writable: Resolver, readable: Resolver
 ) -> None:
     @iam_action(f"Tag{kind}", writable)
-    def tag(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def tag(ctx: RequestContext, req: _TagRequest, plan: IamPlan) -> None:
         entity = plan.named(member)
         ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), tags_in(req["Tags"], entity.tags))
 
     @iam_action(f"Untag{kind}", writable)
-    def untag_entity(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+    def untag_entity(ctx: RequestContext, req: _UntagRequest, plan: IamPlan) -> None:
         entity = plan.named(member)
         ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), untag(entity.tags, req["TagKeys"]))
 
     @iam_action(f"List{kind}Tags", readable)
-    def list_tags(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+    def list_tags(ctx: RequestContext, req: _ListTagsRequest, plan: IamPlan) -> dict[str, Any]:
         """Sorted by key, as IAM lists them."""
         tags = sorted(tag_list(plan.named(member).tags), key=lambda t: t["Key"])
         chunk, paging = page(tags, req)

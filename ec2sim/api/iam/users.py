@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
@@ -10,6 +11,17 @@ from ec2sim.api.iam.authz import IamPlan, iam_action, not_found, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, page, rename_entity, tag_list, tags_in
 from ec2sim.store.iam.entities import User
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        CreateUserRequestTypeDef,
+        DeleteUserPermissionsBoundaryRequestTypeDef,
+        DeleteUserRequestTypeDef,
+        GetUserRequestTypeDef,
+        ListUsersRequestTypeDef,
+        PutUserPermissionsBoundaryRequestTypeDef,
+        UpdateUserRequestTypeDef,
+    )
 
 _CONFLICTS: tuple[tuple[str, str], ...] = (
     ("login_profile", "must delete login profile first"),
@@ -34,7 +46,7 @@ def user_view(user: User, detail: bool = False) -> dict[str, Any]:
     return view
 
 
-def target_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> User:
+def target_user(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> User:
     """The named user, else the calling IAM user (IAM's rule for an omitted UserName), as the
     plan found them."""
     name = req.get("UserName")
@@ -56,7 +68,7 @@ def _exists(name: str) -> AwsError:
 
 
 @iam_action("CreateUser")
-def create_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def create_user(ctx: RequestContext, req: CreateUserRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name = req["UserName"]
     if plan.found["UserName"] is not None:
         raise _exists(name)
@@ -69,7 +81,7 @@ def create_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict
 
 
 @iam_action("GetUser")
-def get_user_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def get_user_action(ctx: RequestContext, req: GetUserRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     if not req.get("UserName") and ctx.principal.kind == "root":
         # The root user has no user name or path; its "user id" is the account id.
         return {
@@ -79,7 +91,7 @@ def get_user_action(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> 
 
 
 @iam_action("ListUsers")
-def list_users(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> dict[str, Any]:
+def list_users(ctx: RequestContext, req: ListUsersRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     prefix = req.get("PathPrefix") or "/"
     users = [u for u in ctx.iam.users.sorted() if u.path.startswith(prefix)]
     chunk, marker = page(users, req)
@@ -90,12 +102,12 @@ _USER = requiring("UserName")
 
 
 @iam_action("UpdateUser", _USER)
-def update_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def update_user(ctx: RequestContext, req: UpdateUserRequestTypeDef, plan: IamPlan) -> None:
     rename_entity(ctx, "user", plan.user, req.get("NewUserName"), req.get("NewPath"))
 
 
 @iam_action("DeleteUser", _USER)
-def delete_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_user(ctx: RequestContext, req: DeleteUserRequestTypeDef, plan: IamPlan) -> None:
     user = plan.user
     for attribute, message in _CONFLICTS:
         if getattr(user, attribute):
@@ -104,10 +116,14 @@ def delete_user(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None
 
 
 @iam_action("PutUserPermissionsBoundary", _USER)
-def put_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def put_user_permissions_boundary(
+    ctx: RequestContext, req: PutUserPermissionsBoundaryRequestTypeDef, plan: IamPlan
+) -> None:
     set_boundary(ctx, plan.user, req["PermissionsBoundary"])
 
 
 @iam_action("DeleteUserPermissionsBoundary", _USER)
-def delete_user_permissions_boundary(ctx: RequestContext, req: dict[str, Any], plan: IamPlan) -> None:
+def delete_user_permissions_boundary(
+    ctx: RequestContext, req: DeleteUserPermissionsBoundaryRequestTypeDef, plan: IamPlan
+) -> None:
     set_boundary(ctx, plan.user, None)
