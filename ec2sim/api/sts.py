@@ -19,6 +19,7 @@ from ec2sim.iam.sessions import credentials_dict, issue
 from ec2sim.store.iam.credentials import RoleSession
 from ec2sim.store.iam.entities import Role
 from ec2sim.store.iam.managed import aws_managed_policy
+from ec2sim.store.resources import assumed_role_arn
 
 if TYPE_CHECKING:
     from types_boto3_sts.type_defs import (
@@ -242,7 +243,7 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
         "Credentials": credentials_dict(credential),
         "AssumedRoleUser": {
             "AssumedRoleId": f"{role.id}:{session_name}",
-            "Arn": f"arn:aws:sts::{account_id}:assumed-role/{role.name}/{session_name}",
+            "Arn": assumed_role_arn(account_id, role.name, session_name),
         },
         "PackedPolicySize": _packed_percent(texts, arns, session.tags) or None,
         "SourceIdentity": req.get("SourceIdentity"),

@@ -18,6 +18,7 @@ from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signatu
 from ec2sim.store import Store
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.resources import assumed_role_arn
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _INVALID = "The security token included in the request is invalid."
@@ -99,7 +100,7 @@ def principal_of(store: Store, credential: Credential) -> Principal:
     if session is not None:
         if session.iam_role and owning_role(iam, credential) is None:
             raise AuthenticationError("invalid", _INVALID)
-        arn = f"arn:aws:sts::{account}:assumed-role/{session.role_name}/{session.session_name}"
+        arn = assumed_role_arn(account, session.role_name, session.session_name)
         return Principal(
             account,
             "assumed-role",

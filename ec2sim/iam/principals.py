@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.resources import root_arn
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Principal:
         return cls(
             account_id,
             "root",
-            f"arn:aws:iam::{account_id}:root",
+            root_arn(account_id),
             account_id,
             access_key_id,
             credential=credential,

@@ -57,6 +57,25 @@ class ResourceType:
         return self.keys(resource, region, account) if self.keys is not None else {}
 
 
+# ARNs of principals and of the one KMS key ec2sim names: not resource types of their own here,
+# but spelled in this module too, so no other module writes an ARN.
+
+
+def root_arn(account: str) -> str:
+    """The account's root user: ``arn:aws:iam::ACCOUNT:root``."""
+    return f"arn:aws:iam::{account}:root"
+
+
+def assumed_role_arn(account: str, role_name: str, session_name: str) -> str:
+    """A role session (STS writes no role path in it): ``arn:aws:sts::ACCOUNT:assumed-role/R/S``."""
+    return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+def kms_alias_arn(region: str, account: str, alias: str) -> str:
+    """``arn:aws:kms:REGION:ACCOUNT:alias/ALIAS``."""
+    return f"arn:aws:kms:{region}:{account}:alias/{alias}"
+
+
 @dataclass(frozen=True)
 class Arn:
     service: str

@@ -20,6 +20,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import iam_action
 from ec2sim.store.iam.account import CredentialReport, IamAccount
 from ec2sim.store.iam.entities import AccessKey, User
+from ec2sim.store.resources import root_arn
 
 REPORT_LIFETIME = timedelta(hours=4)
 NA = "N/A"
@@ -102,7 +103,7 @@ def _root_row(iam: IamAccount, created: datetime) -> tuple[str, ...]:
     """The root user: its password columns are not_supported; no MFA, keys or certificates here."""
     return (
         "<root_account>",
-        f"arn:aws:iam::{iam.account_id}:root",
+        root_arn(iam.account_id),
         _time(created),
         "not_supported",
         "no_information",

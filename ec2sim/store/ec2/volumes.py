@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ec2sim.store.resources import kms_alias_arn
 from ec2sim.store.table import Resource
 
 
@@ -38,7 +39,7 @@ class Volume(Resource):
 
 def default_kms_key(region: str, account_id: str) -> str:
     """The account's aws/ebs managed key ARN (a stable fake): the key of encryption without one."""
-    return f"arn:aws:kms:{region}:{account_id}:alias/aws/ebs"
+    return kms_alias_arn(region, account_id, "aws/ebs")
 
 
 def is_default_kms_key(key_id: str | None) -> bool:
