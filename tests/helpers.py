@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -49,3 +50,11 @@ SELF_SERVICE_POLICY = json.dumps(
 
 def allow_self_service(iam: Any, user_name: str) -> None:
     iam.put_user_policy(UserName=user_name, PolicyName="self-service", PolicyDocument=SELF_SERVICE_POLICY)
+
+
+def root_client(url: str, service: str, account: str = "111122223333", region: str = "us-east-1") -> Any:
+    """A boto3 client acting as `account`'s root user on the server at `url` (any server, not only
+    the session's: tests with settings of their own start their own)."""
+    return boto3.client(
+        service, region_name=region, endpoint_url=url, aws_access_key_id=account, aws_secret_access_key="x"
+    )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
 from ec2sim.clock import MAX_OFFSET_SECONDS
 from ec2sim.config import Config
 from ec2sim.server import Server
+from tests.helpers import root_client
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +26,7 @@ def _offset(server: Server) -> float:
 
 
 def _still_serves(server: Server) -> None:
-    ec2 = boto3.client(
-        "ec2",
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id="111122223333",
-        aws_secret_access_key="x",
-    )
+    ec2 = root_client(server.api_url, "ec2")
     assert ec2.describe_regions()["Regions"]
     ec2.run_instances(ImageId=_any_image(ec2), MinCount=1, MaxCount=1)
 

@@ -6,12 +6,12 @@ import socket
 import time
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 
 from ec2sim.config import Config
 from ec2sim.server import Server
+from tests.helpers import root_client
 
 _HEALTH = b"GET /_ec2sim/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
@@ -48,13 +48,7 @@ def test_hundreds_of_open_connections_leave_room_for_a_new_client(server: Server
         for conn in conns:
             conn.settimeout(10)
             assert conn.recv(4096).startswith(b"HTTP/1.1 200")
-        ec2 = boto3.client(
-            "ec2",
-            region_name="us-east-1",
-            endpoint_url=server.api_url,
-            aws_access_key_id="111122223333",
-            aws_secret_access_key="x",
-        )
+        ec2 = root_client(server.api_url, "ec2")
         assert ec2.describe_regions()["Regions"]
     finally:
         for conn in conns:
