@@ -87,7 +87,7 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
 
 
 def _session_policies(
-    ctx: RequestContext, req: AssumeRoleRequestTypeDef
+    req: AssumeRoleRequestTypeDef, plan: AssumeRolePlan
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The session policy text and managed policy ARNs, validated as IAM does."""
     texts: tuple[str, ...] = ()
@@ -97,14 +97,10 @@ def _session_policies(
         except PolicyError as error:
             raise AwsError("MalformedPolicyDocument", str(error)) from None
         texts = (req["Policy"],)
-    arns = tuple(p["arn"] for p in req.get("PolicyArns", []) if p.get("arn"))
-    for arn in arns:
-        if (
-            ctx.store.account(ctx.account_id).iam.policies.get(arn) is None
-            and aws_managed_policy(arn) is None
-        ):
+    for arn, found in plan.session_policies:
+        if not found:
             raise AwsError("InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.")
-    return texts, arns
+    return texts, tuple(arn for arn, _ in plan.session_policies)
 
 
 def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
@@ -171,6 +167,9 @@ class AssumeRolePlan(Plan):
     role: Role | None = None
     trust: PolicyDocument | None = None
     tagged: bool = False
+    # PolicyArns, each with whether it exists: "The policies must exist in the same account as the
+    # role" (AssumeRole API reference), customer managed there or AWS managed.
+    session_policies: list[tuple[str, bool]] = field(default_factory=list)
     resource_policies = True  # the trust policy decides, in every mode
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -194,6 +193,11 @@ def plan_assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> Assu
         plan.fail(_denied(ctx, req["RoleArn"]))
     else:
         plan.trust = parse_policy(plan.role.assume_role_policy, "trust")
+        policies = ctx.store.account(_role_account(plan.role)).iam.policies
+        plan.session_policies = [
+            (arn, arn in policies or aws_managed_policy(arn) is not None)
+            for arn in (p["arn"] for p in req.get("PolicyArns", []) if p.get("arn"))
+        ]
     return plan
 
 
@@ -216,7 +220,7 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
             "ValidationError",
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         )
-    texts, arns = _session_policies(ctx, req)
+    texts, arns = _session_policies(req, plan)
     tags = tuple((t["Key"], t["Value"]) for t in req.get("Tags", []))
     _check_packed_size(texts, arns, tags)
     session_name = req["RoleSessionName"]

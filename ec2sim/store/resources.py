@@ -36,6 +36,7 @@ class ResourceType:
     taggable: bool = True
     keys: Callable[[Any, str, str], Keys] | None = None  # (resource, region, account) → its keys
     arn_field: str = "id"  # what names a resource in its ARN (a key pair's name)
+    id_filter: str = ""  # the Describe filter on its id (``instance-id``; a security group's ``group-id``)
 
     def arn(self, region: str, account: str, name: str, path: str = "/") -> str:
         """``arn:aws:ec2:REGION:ACCOUNT:TYPE/NAME``; IAM: ``arn:aws:iam::ACCOUNT:TYPE/PATH/NAME``."""
@@ -203,6 +204,7 @@ INSTANCE = ResourceType(
     table="instances",
     not_found=("InvalidInstanceID.NotFound", "The instance ID '{id}' does not exist"),
     keys=_instance_keys,
+    id_filter="instance-id",
 )
 VOLUME = ResourceType(
     "ec2",
@@ -211,6 +213,7 @@ VOLUME = ResourceType(
     table="volumes",
     not_found=("InvalidVolume.NotFound", "The volume '{id}' does not exist"),
     keys=_volume_keys,
+    id_filter="volume-id",
 )
 SNAPSHOT = ResourceType(
     "ec2",
@@ -220,6 +223,7 @@ SNAPSHOT = ResourceType(
     table="snapshots",
     not_found=("InvalidSnapshot.NotFound", "The snapshot '{id}' does not exist"),
     keys=_snapshot_keys,
+    id_filter="snapshot-id",
 )
 IMAGE = ResourceType(
     "ec2",
@@ -229,6 +233,7 @@ IMAGE = ResourceType(
     table="images",
     not_found=("InvalidAMIID.NotFound", "The image id '{id}' does not exist"),
     keys=_image_keys,
+    id_filter="image-id",
 )
 KEY_PAIR = ResourceType(
     "ec2",
@@ -238,6 +243,7 @@ KEY_PAIR = ResourceType(
     not_found=("InvalidKeyPair.NotFound", "The key pair '{id}' does not exist"),
     keys=_key_pair_keys,
     arn_field="name",
+    id_filter="key-pair-id",
 )
 SECURITY_GROUP = ResourceType(
     "ec2",
@@ -246,6 +252,7 @@ SECURITY_GROUP = ResourceType(
     table="security_groups",
     not_found=("InvalidGroup.NotFound", "The security group '{id}' does not exist"),
     keys=_group_keys,
+    id_filter="group-id",
 )
 SECURITY_GROUP_RULE = ResourceType(
     "ec2",
@@ -253,6 +260,7 @@ SECURITY_GROUP_RULE = ResourceType(
     ("sgr",),
     table="resources",  # rules live in their group, registered in the region's id registry
     not_found=("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '{id}' does not exist"),
+    id_filter="security-group-rule-id",
 )
 SUBNET = ResourceType(
     "ec2",
@@ -261,6 +269,7 @@ SUBNET = ResourceType(
     table="subnets",
     not_found=("InvalidSubnetID.NotFound", "The subnet ID '{id}' does not exist"),
     keys=_subnet_keys,
+    id_filter="subnet-id",
 )
 VPC = ResourceType(
     "ec2",
@@ -269,6 +278,7 @@ VPC = ResourceType(
     table="vpcs",
     not_found=("InvalidVpcID.NotFound", "The vpc ID '{id}' does not exist"),
     keys=_vpc_keys,
+    id_filter="vpc-id",
 )
 NETWORK_INTERFACE = ResourceType(
     "ec2",
@@ -277,6 +287,7 @@ NETWORK_INTERFACE = ResourceType(
     table="network_interfaces",
     not_found=("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '{id}' does not exist"),
     keys=_interface_keys,
+    id_filter="network-interface-id",
 )
 ELASTIC_IP = ResourceType(
     "ec2",

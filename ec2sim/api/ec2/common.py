@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
+from ec2sim.store.resources import ResourceType
 from ec2sim.store.table import Resource, Table
 
 R = TypeVar("R", bound=Resource)
@@ -17,13 +18,15 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def find_ids(table: Table[R], ids: Iterable[str], code: str, noun: str) -> list[R]:
-    """The objects of `ids` (each once, in order); the first unknown id is AWS's `code`."""
+def find_ids(table: Table[R], ids: Iterable[str], rtype: ResourceType, message: str = "") -> list[R]:
+    """The objects of `ids` (each once, in order); the first unknown id is its type's NotFound
+    (`message`: another wording of it, with ``{id}``)."""
     found = []
     for resource_id in dict.fromkeys(ids):
         item = table.get(resource_id)
         if item is None:
-            raise AwsError(code, f"The {noun} '{resource_id}' does not exist")
+            code, text = rtype.not_found_message(resource_id)
+            raise AwsError(code, message.format(id=resource_id) if message else text)
         found.append(item)
     return found
 

@@ -2,8 +2,9 @@
 
 A family declares its filters once as name → extractor (object → value or
 values). Several values of one filter OR, several filters AND, values may use
-``*`` and ``?`` (``\\`` escapes them); ``tag:KEY``, ``tag-key`` and ``tag-value``
-come with every taggable family. An unknown name is AWS's InvalidParameterValue.
+``*`` and ``?`` (``\\`` escapes them). The filter on a resource's id and ``tag:KEY``, ``tag-key`` and
+``tag-value`` come from its type's descriptor (`ec2sim.store.resources`). An unknown name is AWS's
+InvalidParameterValue.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from ec2sim.api.errors import AwsError
+from ec2sim.store.resources import ResourceType
 from ec2sim.wildcards import compile_any, parse
 
 T = TypeVar("T")
@@ -44,6 +46,11 @@ def _texts(value: Any) -> list[str]:
     return [as_text(value)]
 
 
+def _resource_id(resource: Any) -> str:
+    resource_id: str = resource.id
+    return resource_id
+
+
 def _tag_filters(name: str) -> Extractor | None:
     if name.startswith("tag:"):
         key = name[4:]
@@ -56,11 +63,15 @@ def _tag_filters(name: str) -> Extractor | None:
 
 
 class FilterSet:
-    """The filters one Describe action accepts."""
+    """The filters one Describe action accepts: `extractors`, and for a Describe of a resource type
+    (`of`) what its descriptor implies: the filter on its id, and the tag filters if it is taggable."""
 
-    def __init__(self, extractors: dict[str, Extractor], tags: bool = True) -> None:
+    def __init__(self, extractors: dict[str, Extractor], of: ResourceType | None = None) -> None:
+        self.resource = of
         self.extractors = extractors
-        self.tags = tags
+        self.tags = of is not None and of.taggable
+        if of is not None and of.id_filter:
+            self.extractors = {of.id_filter: _resource_id, **extractors}
 
     def extractor(self, name: str) -> Extractor:
         found = self.extractors.get(name) or (_tag_filters(name) if self.tags else None)
@@ -90,6 +101,11 @@ class FilterSet:
     def apply(self, items: Iterable[T], filters: Sequence[Mapping[str, Any]] | None) -> list[T]:
         predicate = self.predicate(filters)
         return list(items) if predicate is None else [i for i in items if predicate(i)]
+
+    def ids(self, filters: Sequence[Mapping[str, Any]] | None) -> list[str] | None:
+        """The literal values of the id filter, for a look-up by id instead of a scan."""
+        assert self.resource is not None
+        return self.values(filters, self.resource.id_filter)
 
     def values(self, filters: Sequence[Mapping[str, Any]] | None, name: str) -> list[str] | None:
         """The literal values of filter `name` (for index look-ups), if it has no wildcards."""

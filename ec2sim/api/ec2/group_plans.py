@@ -29,6 +29,7 @@ from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, SecurityGroup, SecurityGroupRule, Vpc
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.resources import SECURITY_GROUP
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -80,7 +81,7 @@ def _check_group_id(group_id: str) -> None:
 def by_ids(region: Ec2Region, group_ids: Sequence[str]) -> list[SecurityGroup]:
     for group_id in group_ids:
         _check_group_id(group_id)
-    return find_ids(region.security_groups, group_ids, _NOT_FOUND, "security group")
+    return find_ids(region.security_groups, group_ids, SECURITY_GROUP)
 
 
 def by_default_vpc_name(region: Ec2Region, name: str) -> SecurityGroup:

@@ -175,8 +175,7 @@ _ASSOCIATION_FILTERS = FilterSet(
     {
         "instance-id": lambda i: i.id,
         "state": lambda i: i.iam_profile.state,
-    },
-    tags=False,
+    }
 )
 
 

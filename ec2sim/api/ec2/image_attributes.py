@@ -127,7 +127,8 @@ def _permission_changes(req: ModifyImageAttributeRequestTypeDef) -> tuple[Permis
     return (items, []) if operation == "add" else ([], items)
 
 
-def _check_permissions(ctx: RequestContext, image: Image, items: Permissions, adding: bool) -> None:
+def _check_permissions(ctx: RequestContext, plan: ImagePlan, items: Permissions, adding: bool) -> None:
+    image = resolved(plan)
     for item in items:
         if "UserId" in item:
             check_account_id(item["UserId"])
@@ -141,20 +142,19 @@ def _check_permissions(ctx: RequestContext, image: Image, items: Permissions, ad
                 "UnsupportedOperation",
                 "Encrypted snapshots can’t be shared publicly. Specify another snapshot.",
             )
-        if adding and item.get("UserId", ctx.account_id) != ctx.account_id and _uses_managed_key(ctx, image):
+        if adding and item.get("UserId", ctx.account_id) != ctx.account_id and _uses_managed_key(plan):
             raise AwsError(
                 "InvalidParameter",
                 "Snapshots encrypted with the AWS Managed CMK can’t be shared. Specify another snapshot.",
             )
 
 
-def _uses_managed_key(ctx: RequestContext, image: Image) -> bool:
+def _uses_managed_key(plan: ImagePlan) -> bool:
     """Whether one of the image's snapshots is encrypted with the account's aws/ebs key."""
-    for snapshot_id in image.snapshot_ids:
-        snapshot = ctx.ec2.snapshots.get(snapshot_id)
-        if snapshot is not None and snapshot.encrypted and is_default_kms_key(snapshot.kms_key_id):
-            return True
-    return False
+    return any(
+        snapshot is not None and snapshot.encrypted and is_default_kms_key(snapshot.kms_key_id)
+        for snapshot in plan.snapshots.values()
+    )
 
 
 def _apply_permissions(ctx: RequestContext, image: Image, items: Permissions, adding: bool) -> None:
@@ -172,13 +172,14 @@ def _apply_permissions(ctx: RequestContext, image: Image, items: Permissions, ad
 
 
 def _modify_launch_permission(
-    ctx: RequestContext, image: Image, req: ModifyImageAttributeRequestTypeDef
+    ctx: RequestContext, plan: ImagePlan, req: ModifyImageAttributeRequestTypeDef
 ) -> None:
+    image = resolved(plan)
     add, remove = _permission_changes(req)
     if not add and not remove:
         raise AwsError("MissingParameter", "No launch permission modifications were specified.")
-    _check_permissions(ctx, image, add, True)
-    _check_permissions(ctx, image, remove, False)
+    _check_permissions(ctx, plan, add, True)
+    _check_permissions(ctx, plan, remove, False)
     _apply_permissions(ctx, image, add, True)
     _apply_permissions(ctx, image, remove, False)
 
@@ -190,7 +191,7 @@ def modify_image_attribute(
     image = resolved(plan)
     attribute = req.get("Attribute")
     if req.get("LaunchPermission") or attribute == "launchPermission" or req.get("OperationType"):
-        _modify_launch_permission(ctx, image, req)
+        _modify_launch_permission(ctx, plan, req)
     elif "Description" in req or attribute == "description":
         description = req["Description"].get("Value") if "Description" in req else req.get("Value")
         if description is None:

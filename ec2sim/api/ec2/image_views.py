@@ -21,6 +21,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, catalogue_owned_by, find_image, public_images
+from ec2sim.store.resources import IMAGE
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -65,6 +66,7 @@ def plan_image(ctx: RequestContext, image_id: str) -> ImagePlan:
     """The image the request names, or AWS's error."""
     plan = ImagePlan(image_id, lookup_image(ctx, image_id))
     require_visible(plan)
+    plan.find_snapshots(ctx)
     return plan
 
 
@@ -198,7 +200,6 @@ _IMAGE_FILTERS = FilterSet(
         "description": lambda i: i.description,
         "ena-support": lambda i: i.ena_support,
         "hypervisor": lambda i: i.hypervisor,
-        "image-id": lambda i: i.id,
         "image-type": lambda i: i.image_type,
         "is-public": lambda i: i.public,
         "kernel-id": lambda i: i.kernel_id,
@@ -224,7 +225,8 @@ _IMAGE_FILTERS = FilterSet(
         "state-reason-message": lambda i: None,
         "free-tier-eligible": lambda i: False,
         "image-allowed": lambda i: True,
-    }
+    },
+    IMAGE,
 )
 
 

@@ -184,7 +184,10 @@ def _instance_devices(
 def plan_create_image(ctx: RequestContext, req: CreateImageRequestTypeDef) -> NewImagePlan:
     plan = NewImagePlan({}, req=req)
     resolve_instances(ctx, [req["InstanceId"]], plan)
-    plan.volumes = attached_volumes(ctx, plan.instance) if plan.error is None else []
+    if plan.error is None:
+        plan.volumes = attached_volumes(ctx, plan.instance)
+        image_id = plan.instance.image_id
+        plan.source = public_images(ctx.region).get(image_id) or ctx.ec2.shared_images.get(image_id)
     return plan
 
 
@@ -200,7 +203,7 @@ def create_image(ctx: RequestContext, req: CreateImageRequestTypeDef, plan: NewI
     specs = req.get("TagSpecifications")
     image_tags, snapshot_tags = tags_for(specs, "image", TAGGABLE), tags_for(specs, "snapshot", TAGGABLE)
     image_id = ctx.ec2.ids.hex_id("ami")
-    source = _source_image(ctx, instance.image_id)
+    source = plan.source
     devices = _instance_devices(ctx, plan, image_id, req.get("BlockDeviceMappings") or [], snapshot_tags)
     image = Image(
         image_id,
@@ -230,11 +233,6 @@ def create_image(ctx: RequestContext, req: CreateImageRequestTypeDef, plan: NewI
         tags=image_tags,
     )
     return {"ImageId": _publish(ctx, image)}
-
-
-def _source_image(ctx: RequestContext, image_id: str) -> Image | None:
-    """The instance's source image if it still exists (catalogue or registry), whoever owns it."""
-    return public_images(ctx.region).get(image_id) or ctx.ec2.shared_images.get(image_id)
 
 
 # RegisterImage ---------------------------------------------------------------------
@@ -348,14 +346,13 @@ def register_image(
 # CopyImage -------------------------------------------------------------------------
 
 
-def _check_storage_access(ctx: RequestContext, source: Image) -> None:
+def _check_storage_access(ctx: RequestContext, source: Image, plan: CopyImagePlan) -> None:
     """Another owner's AMI may be copied only with createVolumePermission on its snapshots."""
     if source.owner_id == ctx.account_id or source.id in public_images(source.region):
         return
     registry = ctx.ec2.shared_snapshots
-    for device in source.block_devices:
-        snapshot = registry.get(device.snapshot_id) if device.snapshot_id else None
-        if device.snapshot_id and (snapshot is None or not registry.usable_by(snapshot, ctx.account_id)):
+    for snapshot in plan.snapshots.values():
+        if snapshot is None or not registry.usable_by(snapshot, ctx.account_id):
             raise AwsError("InvalidRequest", "You do not have permission to access the storage of this ami")
 
 
@@ -394,6 +391,7 @@ def plan_copy_image(ctx: RequestContext, req: CopyImageRequestTypeDef) -> CopyIm
         return plan
     plan.attempt(lambda: check_source_region(region))
     require_visible(plan)
+    plan.find_snapshots(ctx)
     return plan
 
 
@@ -403,7 +401,7 @@ def copy_image(ctx: RequestContext, req: CopyImageRequestTypeDef, plan: CopyImag
         return {"ImageId": plan.earlier}
     token = req.get("ClientToken")
     source = resolved(plan)
-    _check_storage_access(ctx, source)
+    _check_storage_access(ctx, source, plan)
     check_name(ctx, req["Name"])
     specs = req.get("TagSpecifications")
     image_tags = dict(source.tags) if req.get("CopyImageTags") and source.owner_id == ctx.account_id else {}
@@ -453,8 +451,8 @@ def deregister_image(
     results = None
     if req.get("DeleteAssociatedSnapshots"):
         results = []
-        for device in image.block_devices:
-            if device.snapshot_id and ctx.ec2.snapshots.get(device.snapshot_id) is not None:
-                ctx.ec2.remove_snapshot(device.snapshot_id)
-                results.append({"SnapshotId": device.snapshot_id, "ReturnCode": "success"})
+        for snapshot_id, snapshot in plan.snapshots.items():
+            if snapshot is not None and snapshot.owner_id == ctx.account_id and snapshot.region == ctx.region:
+                ctx.ec2.remove_snapshot(snapshot_id)
+                results.append({"SnapshotId": snapshot_id, "ReturnCode": "success"})
     return {"Return": True, "DeleteSnapshotResults": results}

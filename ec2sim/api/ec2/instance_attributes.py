@@ -114,8 +114,7 @@ _STATUS_FILTERS = FilterSet(
         "event.not-before-deadline": lambda i: None,
         "operator.managed": lambda i: False,
         "operator.principal": lambda i: None,
-    },
-    tags=False,
+    }
 )
 
 

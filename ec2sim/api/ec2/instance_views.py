@@ -23,6 +23,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.resources import INSTANCE
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import DescribeInstancesRequestTypeDef
@@ -425,7 +426,8 @@ _INSTANCE_FILTERS = FilterSet(
         "usage-operation-update-time": _view("UsageOperationUpdateTime"),
         "virtualization-type": _view("VirtualizationType"),
         "vpc-id": _view("VpcId"),
-    }
+    },
+    INSTANCE,
 )
 
 
@@ -454,7 +456,7 @@ def _candidates(ctx: RequestContext, req: DescribeInstancesRequestTypeDef) -> It
     table, filters = ctx.ec2.instances, req.get("Filters")
     if req.get("InstanceIds"):
         return find_instances(ctx, req["InstanceIds"])
-    ids = _INSTANCE_FILTERS.values(filters, "instance-id")
+    ids = _INSTANCE_FILTERS.ids(filters)
     if ids is not None:
         return [i for i in map(table.get, dict.fromkeys(ids)) if i is not None]
     reservation_ids = _INSTANCE_FILTERS.values(filters, "reservation-id")

@@ -8,6 +8,7 @@ in the store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.iam_profiles import association
 from ec2sim.api.ec2.instance_views import instance_view, reservations
 from ec2sim.api.ec2.launch import LaunchPlan, plan_launch
-from ec2sim.api.ec2.plans import InstancesPlan, plan_instances
+from ec2sim.api.ec2.plans import InstancesPlan, plan_instances, resolve_instances
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
@@ -209,9 +210,23 @@ def _not_permitted(instance: Instance, verb: str, attribute: str) -> AwsError:
     )
 
 
-@ec2_action("StartInstances", resolve=plan_instances)
+@dataclass
+class StartPlan(InstancesPlan):
+    """StartInstances: the instances and their subnets (which decide whether one gets a public address)."""
+
+    subnets: dict[str, Subnet | None] = field(default_factory=dict)
+
+
+def plan_start(ctx: RequestContext, req: StartInstancesRequestTypeDef) -> StartPlan:
+    plan = StartPlan({})
+    resolve_instances(ctx, req.get("InstanceIds") or [], plan)
+    plan.subnets = {i.subnet_id: ctx.ec2.subnets.get(i.subnet_id) for i in plan.instances}
+    return plan
+
+
+@ec2_action("StartInstances", resolve=plan_start)
 def start_instances(
-    ctx: RequestContext, req: StartInstancesRequestTypeDef, plan: InstancesPlan
+    ctx: RequestContext, req: StartInstancesRequestTypeDef, plan: StartPlan
 ) -> dict[str, Any]:
     def check(instance: Instance) -> None:
         if instance.state in ("stopping", "shutting-down", "terminated"):
@@ -219,7 +234,7 @@ def start_instances(
 
     def apply(instance: Instance) -> None:
         if instance.state == "stopped":
-            subnet = ctx.ec2.subnets.get(instance.subnet_id)
+            subnet = plan.subnets[instance.subnet_id]
             public_ip = new_public_ip() if subnet is not None and subnet.map_public_ip_on_launch else None
             lifecycle.start(ctx.ec2, instance, ctx.now, ctx.config.instance_start_seconds, public_ip)
 

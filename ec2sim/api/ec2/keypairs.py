@@ -20,6 +20,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.keymaterial import KEY_FORMATS, KEY_TYPES, ImportedKey, generate_key_pair, import_public_key
 from ec2sim.store.ec2.keypairs import KeyPair
+from ec2sim.store.resources import KEY_PAIR
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -31,13 +32,15 @@ if TYPE_CHECKING:
 
 MAX_KEY_NAME = 255
 
+_NO_KEY_ID = "The key pair ID '{id}' does not exist"  # by id, AWS says "key pair ID"
+
 _FILTERS = FilterSet(
     {
-        "key-pair-id": lambda k: k.id,
         "key-name": lambda k: k.name,
         "fingerprint": lambda k: k.fingerprint,
         "key-type": lambda k: k.key_type,
-    }
+    },
+    KEY_PAIR,
 )
 
 
@@ -141,7 +144,7 @@ def plan_key(ctx: RequestContext, req: DeleteKeyPairRequestTypeDef) -> KeyPlan:
     plan = KeyPlan(name or key_id or "*")
     try:
         if key_id:
-            plan.key = find_ids(ctx.ec2.key_pairs, [key_id], "InvalidKeyPair.NotFound", "key pair ID")[0]
+            plan.key = find_ids(ctx.ec2.key_pairs, [key_id], KEY_PAIR, _NO_KEY_ID)[0]
         elif name:
             plan.key = key_by_name(ctx, name)
         else:
@@ -214,7 +217,7 @@ def describe_key_pairs(ctx: RequestContext, req: DescribeKeyPairsRequestTypeDef)
     if req.get("KeyNames"):
         keys = _by_names(ctx, req["KeyNames"])
     if req.get("KeyPairIds"):
-        by_id = find_ids(ctx.ec2.key_pairs, req["KeyPairIds"], "InvalidKeyPair.NotFound", "key pair ID")
+        by_id = find_ids(ctx.ec2.key_pairs, req["KeyPairIds"], KEY_PAIR, _NO_KEY_ID)
         keys = [k for k in keys if k in by_id] if req.get("KeyNames") else by_id
     include_public = req.get("IncludePublicKey", False)
     return {

@@ -24,8 +24,7 @@ _REGION_FILTERS = FilterSet(
         "endpoint": lambda r: r["Endpoint"],
         "region-name": lambda r: r["RegionName"],
         "opt-in-status": lambda r: r["OptInStatus"],
-    },
-    tags=False,
+    }
 )
 
 
@@ -75,8 +74,7 @@ _ZONE_FILTERS = FilterSet(
         "opt-in-status": lambda z: z["OptInStatus"],
         "group-name": lambda z: z["GroupName"],
         "network-border-group": lambda z: z["NetworkBorderGroup"],
-    },
-    tags=False,
+    }
 )
 
 

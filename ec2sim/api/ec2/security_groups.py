@@ -27,7 +27,7 @@ from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import PEER_FIELDS, SecurityGroup, SecurityGroupRule
 from ec2sim.store.ec2.region import Ec2Region
-from ec2sim.store.resources import EC2_TYPES
+from ec2sim.store.resources import EC2_TYPES, SECURITY_GROUP, SECURITY_GROUP_RULE
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -140,14 +140,14 @@ def _rule_filters(egress: bool) -> dict[str, Any]:
 
 _GROUP_FILTERS = FilterSet(
     {
-        "group-id": lambda g: g.id,
         "group-name": lambda g: g.name,
         "description": lambda g: g.description,
         "vpc-id": lambda g: g.vpc_id,
         "owner-id": lambda g: g.owner_id,
         **_rule_filters(egress=False),
         **_rule_filters(egress=True),
-    }
+    },
+    SECURITY_GROUP,
 )
 
 
@@ -159,7 +159,7 @@ def _describe_candidates(region: Ec2Region, req: DescribeSecurityGroupsRequestTy
         found.update((g.id, g) for g in (by_default_vpc_name(region, n) for n in names))
         return list(found.values())
     filters = req.get("Filters")
-    group_ids = _GROUP_FILTERS.values(filters, "group-id")
+    group_ids = _GROUP_FILTERS.ids(filters)
     if group_ids is not None:
         return [g for g in map(region.security_groups.get, dict.fromkeys(group_ids)) if g is not None]
     vpc_ids = _GROUP_FILTERS.values(filters, "vpc-id")
@@ -259,12 +259,7 @@ def revoke_security_group_egress(
 
 # Describe rules ---------------------------------------------------------------------------
 
-_RULE_FILTERS = FilterSet(
-    {
-        "group-id": lambda r: r.group_id,
-        "security-group-rule-id": lambda r: r.id,
-    }
-)
+_RULE_FILTERS = FilterSet({"group-id": lambda r: r.group_id}, SECURITY_GROUP_RULE)
 
 
 @ec2_action("DescribeSecurityGroupRules", resolve=NO_RESOURCES)

@@ -32,6 +32,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
+from ec2sim.store.resources import SNAPSHOT
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -264,7 +265,6 @@ def delete_snapshot(ctx: RequestContext, req: DeleteSnapshotRequestTypeDef, plan
 
 _FILTERS = FilterSet(
     {
-        "snapshot-id": lambda s: s.id,
         "owner-id": lambda s: s.owner_id,
         "owner-alias": lambda s: s.owner_alias,
         "status": lambda s: s.state,
@@ -276,7 +276,8 @@ _FILTERS = FilterSet(
         "progress": lambda s: s.progress,
         "storage-tier": lambda s: s.storage_tier,
         "transfer-type": lambda s: "standard",  # time-based copies are not emulated
-    }
+    },
+    SNAPSHOT,
 )
 
 

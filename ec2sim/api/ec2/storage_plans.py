@@ -208,9 +208,16 @@ class ImagePlan(StoragePlan):
     image_id: str
     image: Image | None
     region: str | None = None
+    snapshots: dict[str, Snapshot | None] = field(default_factory=dict)  # the image's, by id (any owner)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
         yield named_check(ctx, f"ec2:{ctx.action}", "image", self.image_id, self.image, self.region)
+
+    def find_snapshots(self, ctx: RequestContext) -> None:
+        """The snapshots backing the image (they are not checked: AWS authorizes the image alone)."""
+        if self.image is not None:
+            registry = ctx.ec2.shared_snapshots
+            self.snapshots = {sid: registry.get(sid) for sid in self.image.snapshot_ids}
 
 
 @dataclass
@@ -233,6 +240,7 @@ class NewImagePlan(InstancesPlan, StoragePlan):
 
     req: CreateImageRequestTypeDef = field(kw_only=True)
     volumes: list[Volume | None] = field(default_factory=list)  # one per block device
+    source: Image | None = None  # the instance's own image, if it still exists (whoever owns it)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
         instance = next(iter(self.found.values()), None)

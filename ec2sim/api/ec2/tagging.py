@@ -160,8 +160,7 @@ _TAG_FILTERS = FilterSet(
         "resource-type": lambda t: t["ResourceType"],
         "key": lambda t: t["Key"],
         "value": lambda t: t["Value"],
-    },
-    tags=False,
+    }
 )
 
 

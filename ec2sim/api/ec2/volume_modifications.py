@@ -100,8 +100,7 @@ _MODIFICATION_FILTERS = FilterSet(
         "original-iops": lambda m: m.original["Iops"],
         "original-volume-type": lambda m: m.original["VolumeType"],
         "start-time": lambda m: m.start_time,
-    },
-    tags=False,
+    }
 )
 
 

@@ -27,6 +27,7 @@ from ec2sim.store.ec2.instances import BlockDevice, Instance
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import DETACHED, Volume, default_kms_key
+from ec2sim.store.resources import VOLUME
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -336,7 +337,6 @@ def _later(ctx: RequestContext, volume: Volume, still: Callable[[Volume], bool],
 
 _FILTERS = FilterSet(
     {
-        "volume-id": lambda v: v.id,
         "status": lambda v: v.state,
         "availability-zone": lambda v: v.availability_zone,
         "availability-zone-id": lambda v: v.availability_zone_id,
@@ -354,7 +354,8 @@ _FILTERS = FilterSet(
         "attachment.delete-on-termination": lambda v: v.delete_on_termination if v.instance_id else None,
         "operator.managed": lambda v: False,  # no service-managed volumes are emulated
         "operator.principal": lambda v: None,
-    }
+    },
+    VOLUME,
 )
 
 

@@ -13,7 +13,7 @@ from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import private_dns_name, public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface, Subnet, Vpc
-from ec2sim.store.resources import SUBNET
+from ec2sim.store.resources import NETWORK_INTERFACE, SUBNET, VPC
 from ec2sim.store.table import Resource, Table
 
 if TYPE_CHECKING:
@@ -29,21 +29,21 @@ R = TypeVar("R", bound=Resource)
 def _candidates(
     table: Table[R],
     req_ids: Sequence[str] | None,
-    code: str,
-    noun: str,
     filters: FilterSet,
     req: Mapping[str, Any],
-    indexed: dict[str, str],
+    indexed: tuple[str, str] | None,
 ) -> Iterable[R]:
-    """What a Describe call scans: the asked-for ids, else an index hit for a literal filter, else all."""
+    """What a Describe call scans: the asked-for ids, else those of a literal id filter, else an
+    index hit for literal values of the `indexed` (filter, attribute), else all."""
+    assert filters.resource is not None
     if req_ids:
-        return find_ids(table, req_ids, code, noun)
-    for filter_name, attribute in indexed.items():
-        values = filters.values(req.get("Filters"), filter_name)
-        if values is not None:
-            if attribute == "id":
-                return [item for item in map(table.get, dict.fromkeys(values)) if item is not None]
-            return [item for value in dict.fromkeys(values) for item in table.where(attribute, value)]
+        return find_ids(table, req_ids, filters.resource)
+    ids = filters.ids(req.get("Filters"))
+    if ids is not None:
+        return [item for item in map(table.get, dict.fromkeys(ids)) if item is not None]
+    values = filters.values(req.get("Filters"), indexed[0]) if indexed else None
+    if indexed and values is not None:
+        return [item for value in dict.fromkeys(values) for item in table.where(indexed[1], value)]
     return table
 
 
@@ -51,14 +51,10 @@ def _describe(
     table: Table[R],
     req: Mapping[str, Any],
     ids_key: str,
-    code: str,
-    noun: str,
     filters: FilterSet,
-    indexed: dict[str, str],
+    indexed: tuple[str, str] | None = None,
 ) -> tuple[Sequence[R], str | None]:
-    items = filters.apply(
-        _candidates(table, req.get(ids_key), code, noun, filters, req, indexed), req.get("Filters")
-    )
+    items = filters.apply(_candidates(table, req.get(ids_key), filters, req, indexed), req.get("Filters"))
     return paginate(items, req)
 
 
@@ -66,7 +62,6 @@ def _describe(
 
 _VPC_FILTERS = FilterSet(
     {
-        "vpc-id": lambda v: v.id,
         "cidr": lambda v: v.cidr_block,
         "cidr-block-association.cidr-block": lambda v: v.cidr_block,
         "cidr-block-association.association-id": lambda v: v.cidr_association_id,
@@ -75,7 +70,8 @@ _VPC_FILTERS = FilterSet(
         "is-default": lambda v: v.is_default,
         "owner-id": lambda v: v.owner_id,
         "state": lambda v: v.state,
-    }
+    },
+    VPC,
 )
 
 
@@ -102,9 +98,7 @@ def _vpc_item(vpc: Vpc) -> dict[str, Any]:
 
 @ec2_action("DescribeVpcs", resolve=NO_RESOURCES)
 def describe_vpcs(ctx: RequestContext, req: DescribeVpcsRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(
-        ctx.ec2.vpcs, req, "VpcIds", "InvalidVpcID.NotFound", "vpc ID", _VPC_FILTERS, {"vpc-id": "id"}
-    )
+    page, token = _describe(ctx.ec2.vpcs, req, "VpcIds", _VPC_FILTERS)
     return {"Vpcs": [_vpc_item(v) for v in page], "NextToken": token}
 
 
@@ -117,7 +111,6 @@ def _subnet_arn(subnet: Subnet) -> str:
 
 _SUBNET_FILTERS = FilterSet(
     {
-        "subnet-id": lambda s: s.id,
         "subnet-arn": _subnet_arn,
         "vpc-id": lambda s: s.vpc_id,
         "availability-zone": lambda s: s.availability_zone,
@@ -134,7 +127,8 @@ _SUBNET_FILTERS = FilterSet(
         "ipv6-native": lambda s: False,
         "owner-id": lambda s: s.owner_id,
         "state": lambda s: s.state,
-    }
+    },
+    SUBNET,
 )
 
 
@@ -172,10 +166,8 @@ def describe_subnets(ctx: RequestContext, req: DescribeSubnetsRequestTypeDef) ->
         ctx.ec2.subnets,
         req,
         "SubnetIds",
-        "InvalidSubnetID.NotFound",
-        "subnet ID",
         _SUBNET_FILTERS,
-        {"subnet-id": "id", "vpc-id": "vpc_id"},
+        ("vpc-id", "vpc_id"),
     )
     return {"Subnets": [_subnet_item(s) for s in page], "NextToken": token}
 
@@ -185,7 +177,6 @@ def describe_subnets(ctx: RequestContext, req: DescribeSubnetsRequestTypeDef) ->
 
 _ENI_FILTERS = FilterSet(
     {
-        "network-interface-id": lambda e: e.id,
         "subnet-id": lambda e: e.subnet_id,
         "vpc-id": lambda e: e.vpc_id,
         "availability-zone": lambda e: e.availability_zone,
@@ -205,7 +196,8 @@ _ENI_FILTERS = FilterSet(
         "requester-managed": lambda e: False,
         "source-dest-check": lambda e: e.source_dest_check,
         "status": lambda e: e.status,
-    }
+    },
+    NETWORK_INTERFACE,
 )
 
 
@@ -280,9 +272,7 @@ def describe_network_interfaces(
         ctx.ec2.network_interfaces,
         req,
         "NetworkInterfaceIds",
-        "InvalidNetworkInterfaceID.NotFound",
-        "networkInterface ID",
         _ENI_FILTERS,
-        {"network-interface-id": "id", "attachment.instance-id": "instance_id"},
+        ("attachment.instance-id", "instance_id"),
     )
     return {"NetworkInterfaces": [_eni_item(ctx, e) for e in page], "NextToken": token}

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
+from ec2sim.api.iam.authz import IamPlan, iam_action, managed_policy, requiring
 from ec2sim.api.iam.common import no_such_entity, page
-from ec2sim.api.iam.policies import encode_document, find_policy, parse_document
+from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.changes import PrincipalKind
 from ec2sim.store.iam.entities import Principal
@@ -116,7 +116,7 @@ def _attach_action(kind: EntityKind) -> None:
     def list_attached(ctx: RequestContext, req: _ListAttachedRequest, plan: IamPlan) -> dict[str, Any]:
         entity = plan.named(kind.name_member)
         prefix = req.get("PathPrefix") or "/"
-        found = (find_policy(ctx, arn) for arn in entity.attached_policies)
+        found = (managed_policy(ctx, arn) for arn in entity.attached_policies)
         policies = [p for p in found if p is not None and p.path.startswith(prefix)]
         chunk, paging = page(policies, req)
         return {"AttachedPolicies": [{"PolicyName": p.name, "PolicyArn": p.arn} for p in chunk], **paging}

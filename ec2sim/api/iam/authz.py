@@ -155,6 +155,11 @@ class IamPlan(Plan):
         return policy
 
 
+def managed_policy(ctx: RequestContext, arn: str) -> ManagedPolicy | None:
+    """The customer managed policy of this account, or the AWS managed policy, at `arn`."""
+    return ctx.iam.policies.get(arn) or aws_managed_policy(arn)
+
+
 def pass_role(ctx: RequestContext, role_name: str, service: str, role: Role | None = None) -> Check:
     """iam:PassRole on a role being handed to a service (an instance profile's role to EC2);
     ``role``: the role already found (else looked up by name)."""
@@ -180,6 +185,8 @@ def _find(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> None:
             plan.context = resource_tags(entity.tags) if rtype.taggable else {}
         else:
             plan.resource = ctx.iam.arn(rtype.name, req.get("Path") or "/", name)
+    if req.get("PermissionsBoundary"):
+        plan.found["PermissionsBoundary"] = managed_policy(ctx, req["PermissionsBoundary"])
     arn = req.get("PolicyArn")
     if arn:
         policy = ctx.iam.policies.get(arn)
@@ -191,6 +198,9 @@ def _find(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> None:
         return
     if req.get("PolicyName") and ctx.action == "CreatePolicy":
         plan.resource = ctx.iam.arn("policy", req.get("Path") or "/", req["PolicyName"])
+        # Policy names are unique in an account, whatever their path or case: the one it would clash with.
+        existing = ctx.iam.policy_names.get(req["PolicyName"].lower())
+        plan.found["PolicyName"] = ctx.iam.policies[existing] if existing else None
     elif ctx.action == "GetAccessKeyLastUsed" and (owner := _key_owner(ctx, req["AccessKeyId"])) is not None:
         plan.key_owner = owner
         plan.resource, plan.context = owner.arn, resource_tags(owner.tags)

@@ -6,8 +6,7 @@ import re
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
-from ec2sim.api.iam.policies import find_policy
-from ec2sim.store.iam.entities import Role, User
+from ec2sim.store.iam.entities import ManagedPolicy, Role, User
 
 _POLICY_ARN = re.compile(r"arn:aws:iam::(aws|\d{12}):policy/(.+/)?[\w+=,.@-]+")
 
@@ -17,18 +16,21 @@ def boundary_view(arn: str | None) -> dict[str, str] | None:
     return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
 
 
-def check_boundary(ctx: RequestContext, arn: str | None) -> None:
-    """A boundary must name an existing managed policy (customer or AWS)."""
+def check_boundary(arn: str | None, policy: ManagedPolicy | None) -> None:
+    """A boundary must name an existing managed policy (customer or AWS): `policy`, the one the
+    plan found at `arn` (``plan.found["PermissionsBoundary"]``)."""
     if arn is None:
         return
     if _POLICY_ARN.fullmatch(arn) is None:
         raise AwsError("InvalidInput", f"Value ({arn}) for parameter PermissionsBoundary is invalid.")
-    if find_policy(ctx, arn) is None:
+    if policy is None:
         raise AwsError("NoSuchEntity", f"Scope ARN: {arn} does not exist or is not attachable.")
 
 
-def set_boundary(ctx: RequestContext, entity: User | Role, arn: str | None) -> None:
-    """Point the entity's boundary at managed policy `arn` (None: remove it)."""
-    check_boundary(ctx, arn)
+def set_boundary(
+    ctx: RequestContext, entity: User | Role, arn: str | None, policy: ManagedPolicy | None = None
+) -> None:
+    """Point the entity's boundary at managed policy `arn`, found as `policy` (None: remove it)."""
+    check_boundary(arn, policy)
     if arn != entity.permissions_boundary:
         ctx.iam.set_boundary(ctx.now, "user" if isinstance(entity, User) else "role", entity.name, arn)

@@ -13,7 +13,7 @@ from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
-from ec2sim.store.iam.managed import AWS_MANAGED, aws_managed_policy
+from ec2sim.store.iam.managed import AWS_MANAGED
 
 if TYPE_CHECKING:
     from types_boto3_iam.type_defs import (
@@ -46,10 +46,6 @@ def parse_document(text: str, kind: str) -> PolicyDocument:
 def encode_document(text: str) -> str:
     """Documents travel URL-encoded, as IAM sends them (botocore unquotes them)."""
     return quote(text, safe="")
-
-
-def find_policy(ctx: RequestContext, arn: str) -> ManagedPolicy | None:
-    return ctx.iam.policies.get(arn) or aws_managed_policy(arn)
 
 
 def _checked_document(text: str) -> str:
@@ -96,7 +92,7 @@ _WRITE = requiring(policy="write")  # AWS-managed policies belong to AWS's accou
 def create_policy(ctx: RequestContext, req: CreatePolicyRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name, path = req["PolicyName"], req.get("Path") or "/"
     document = _checked_document(req["PolicyDocument"])
-    if any(p.name.lower() == name.lower() for p in ctx.iam.policies.values()):
+    if plan.found["PolicyName"] is not None:
         raise AwsError(
             "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
         )

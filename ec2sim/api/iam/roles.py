@@ -133,7 +133,7 @@ def create_role(ctx: RequestContext, req: CreateRoleRequestTypeDef, plan: IamPla
     check_trust_policy(ctx, document)
     tags = tags_in(req.get("Tags"))
     boundary = req.get("PermissionsBoundary")
-    check_boundary(ctx, boundary)
+    check_boundary(boundary, plan.found.get("PermissionsBoundary"))
     role = ctx.iam.create_role(
         ctx.now,
         name,
@@ -209,7 +209,7 @@ def delete_role(ctx: RequestContext, req: DeleteRoleRequestTypeDef, plan: IamPla
 def put_role_permissions_boundary(
     ctx: RequestContext, req: PutRolePermissionsBoundaryRequestTypeDef, plan: IamPlan
 ) -> None:
-    set_boundary(ctx, plan.role, req["PermissionsBoundary"])
+    set_boundary(ctx, plan.role, req["PermissionsBoundary"], plan.found["PermissionsBoundary"])
 
 
 @iam_action("DeleteRolePermissionsBoundary", _ROLE)

@@ -73,7 +73,7 @@ def create_user(ctx: RequestContext, req: CreateUserRequestTypeDef, plan: IamPla
     if plan.found["UserName"] is not None:
         raise _exists(name)
     boundary = req.get("PermissionsBoundary")
-    check_boundary(ctx, boundary)
+    check_boundary(boundary, plan.found.get("PermissionsBoundary"))
     tags = tags_in(req.get("Tags"))
     user_id = ctx.store.ids.iam_id("AIDA")
     user = ctx.iam.create_user(ctx.now, name, req.get("Path") or "/", user_id, tags, boundary)
@@ -119,7 +119,7 @@ def delete_user(ctx: RequestContext, req: DeleteUserRequestTypeDef, plan: IamPla
 def put_user_permissions_boundary(
     ctx: RequestContext, req: PutUserPermissionsBoundaryRequestTypeDef, plan: IamPlan
 ) -> None:
-    set_boundary(ctx, plan.user, req["PermissionsBoundary"])
+    set_boundary(ctx, plan.user, req["PermissionsBoundary"], plan.found["PermissionsBoundary"])
 
 
 @iam_action("DeleteUserPermissionsBoundary", _USER)

@@ -414,6 +414,7 @@ class CreatePolicy(Change):
             tags=dict(self.tags),
         )
         tables.policies[policy.arn] = policy
+        tables.policy_names[self.name.lower()] = policy.arn
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -422,7 +423,7 @@ class DeletePolicy(Change):
 
     def apply(self, state: IamState) -> None:
         tables = state.tables(self.account_id)
-        del tables.policies[self.arn]
+        del tables.policy_names[tables.policies.pop(self.arn).name.lower()]
         tables.attachments.pop(self.arn, None)
         tables.boundary_uses.pop(self.arn, None)
 

@@ -31,6 +31,7 @@ class IamTables:
     roles: NamedTable[Role] = field(default_factory=NamedTable)
     instance_profiles: NamedTable[InstanceProfile] = field(default_factory=NamedTable)
     policies: dict[str, ManagedPolicy] = field(default_factory=dict)  # customer managed, by ARN
+    policy_names: dict[str, str] = field(default_factory=dict)  # lower-cased name → ARN (names are unique)
     attachments: Uses = field(default_factory=dict)  # customer or AWS managed policy → attachments
     boundary_uses: Uses = field(default_factory=dict)  # managed policy → entities it bounds
     password_policy: dict[str, Any] | None = None
