@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from ec2sim.iam.owners import principal_role, principal_user
 from ec2sim.iam.policy.engine import PolicySource
@@ -21,6 +22,7 @@ from ec2sim.store import Store
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, Role, User
 from ec2sim.store.iam.entities import Principal as IamPrincipal
+from ec2sim.store.iam.journal import IamStore
 from ec2sim.store.iam.managed import aws_managed_policy
 
 Pending = dict[Key, datetime] | None
@@ -31,6 +33,9 @@ class ApplicablePolicies:
     identity: tuple[PolicySource, ...] = ()
     boundary: tuple[PolicySource, ...] | None = None
     session: tuple[PolicySource, ...] | None = None
+
+
+_NONE = ApplicablePolicies()
 
 
 def _managed(iam: IamAccount, arn: str, changes: Pending = None) -> PolicySource | None:
@@ -106,19 +111,49 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     )
 
 
+class _Cache:
+    """Each credential's policies as of one IAM revision: nothing but an IAM change (which moves the
+    revision) alters them, so they are gathered once per credential and revision, not per request.
+    Never used while changes are still propagating (those become visible with time, not revisions)."""
+
+    def __init__(self) -> None:
+        self.revision = -1
+        self.entries: dict[str, ApplicablePolicies] = {}  # by access key id
+
+
+_caches: WeakKeyDictionary[IamStore, _Cache] = WeakKeyDictionary()
+
+
 def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicies:
     """What the engine needs for `principal` (root: nothing, it is never limited by identity policies)."""
+    if principal.kind == "root":
+        return _NONE
     iam = store.account(principal.account_id).iam
     changes = pending(iam, store.clock.now())
+    if changes is not None or principal.credential is None:
+        return _gather(iam, principal, changes)
+    cache = _caches.get(store.iam)
+    if cache is None:
+        cache = _caches[store.iam] = _Cache()
+    if cache.revision != store.iam.revision:
+        cache.revision, cache.entries = store.iam.revision, {}
+    key = principal.credential.access_key_id
+    found = cache.entries.get(key)
+    if found is None:
+        found = cache.entries[key] = _gather(iam, principal, None)
+    return found
+
+
+def _gather(iam: IamAccount, principal: Principal, changes: Pending) -> ApplicablePolicies:
     if principal.kind == "user":
         user = principal_user(iam, principal)
         if user is None or not visible(changes, "user", principal.name):
-            return ApplicablePolicies()
+            return _NONE
         return _user_policies(iam, user, changes)
     if principal.kind == "assumed-role":
         role = principal_role(iam, principal)
         if role is None or not visible(changes, "role", principal.name):
-            return ApplicablePolicies()
+            return _NONE
         return ApplicablePolicies(
             tuple(_entity_policies(iam, role, "role", changes)),
             _boundary(iam, role, "role", changes),
