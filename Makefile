@@ -3,7 +3,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,8 +11,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Flags of `ec2sim serve`: make run ARGS="--port 6000 --log-format json"
 run: $(STAMP)
-	$(VENV)/bin/ec2sim serve
+	$(VENV)/bin/ec2sim serve $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
@@ -22,6 +23,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check ec2sim tests bench
 	$(VENV)/bin/ruff format --check ec2sim tests bench
 	$(VENV)/bin/mypy ec2sim
+
+# Generated documentation: docs/actions.md (tests/test_actions_doc.py checks it is current).
+docs: $(STAMP)
+	$(PY) -m bench.tools.actions
 
 clean:
 	rm -rf $(VENV) build *.egg-info

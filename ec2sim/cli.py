@@ -16,7 +16,10 @@ from dataclasses import fields
 from typing import Any, NoReturn
 
 import ec2sim
+from ec2sim import access_log
 from ec2sim.config import Config
+from ec2sim.seed import SECTIONS as SEED_SECTIONS
+from ec2sim.seed import SeedError
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _ENFORCEMENT = ("on", "audit", "off")
@@ -42,11 +45,23 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ec2sim", description="A local emulator of Amazon EC2, IAM and STS.")
+    # No abbreviations (`--por`): an error names the flag as typed, and a new flag can't change
+    # what an abbreviation meant.
+    parser = _Parser(
+        prog="ec2sim", description="A local emulator of Amazon EC2, IAM and STS.", allow_abbrev=False
+    )
     parser.add_argument("--version", action="version", version=f"ec2sim {ec2sim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the API and instance metadata listeners")
-    serve.add_argument("--config", help="a YAML file of settings (keys as the flags, - or _) (EC2SIM_CONFIG)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the API and instance metadata listeners",
+        description="Serve the AWS API and instance metadata. Each flag is also an EC2SIM_* variable and a "
+        "key of the --config file; a flag beats a variable, which beats the file.",
+        allow_abbrev=False,
+    )
+    serve.add_argument(
+        "--config", help="a YAML file of settings, keys as the flags (- or _) (default: none; EC2SIM_CONFIG)"
+    )
     kinds = Config.field_types()
     for f in fields(Config):
         flag = "--" + f.name.replace("_", "-")
@@ -56,9 +71,19 @@ def _parser() -> argparse.ArgumentParser:
             dest=f.name,
             default=None,
             action=action,
-            help=f"{f.metadata['help']} (EC2SIM_{f.name.upper()})",
+            help=f"{f.metadata['help']} (default: {_shown(f.default)}; EC2SIM_{f.name.upper()})".replace(
+                "%", "%%"
+            ),
         )
     return parser
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, float):
+        return f"{default:g}"
+    return str(default) if default != "" else "none"
 
 
 class SettingsError(Exception):
@@ -129,6 +154,8 @@ def _read_file(path: str) -> dict[str, tuple[str, Any]]:
     names = {f.name for f in fields(Config)}
     settings: dict[str, tuple[str, Any]] = {}
     for key, value in data.items():
+        if key in SEED_SECTIONS:  # the seed's, read by `ec2sim.seed.loader`
+            continue
         name = str(key).replace("-", "_")
         if name not in names:
             raise SettingsError(f"unknown settings in {path}: {key}")
@@ -153,6 +180,8 @@ def _check(config: Config, labels: Mapping[str, str]) -> None:
             fail("root_credentials", "entries must be ACCOUNT:ACCESS_KEY_ID:SECRET with a 12-digit account")
     if config.log_level.upper() not in _LOG_LEVELS:
         fail("log_level", f"must be one of {', '.join(_LOG_LEVELS)}, not {config.log_level!r}")
+    if config.log_format.lower() not in access_log.FORMATS:
+        fail("log_format", f"must be one of {', '.join(access_log.FORMATS)}, not {config.log_format!r}")
     for name in ("host", "imds_host"):
         try:
             socket.getaddrinfo(getattr(config, name), None, type=socket.SOCK_STREAM)
@@ -187,29 +216,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args, os.environ)
-    except SettingsError as error:
+        config_file = args.config or os.environ.get("EC2SIM_CONFIG")
+        seed = None
+        if config_file:  # its accounts: checked and applied once before anything listens
+            from ec2sim.seed.loader import load_seed
+
+            seed = load_seed(config_file, config)
+    except (SettingsError, SeedError) as error:
         print(f"ec2sim: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        stream=sys.stdout,
-        level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    access_log.configure(config.log_level, config.log_format.lower())
     # The startup line names the listeners' ports (port 0 picks one), so it shows at any log level.
     logging.getLogger("ec2sim.server").setLevel(min(logging.INFO, logging.getLogger().level))
     from ec2sim.server import Server  # imported here so `--help` stays instant
+    from ec2sim.store.persistence import StateDirError, StateError
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        server = Server(config)
+        server = Server(config, seed=seed)
+    except (StateDirError, StateError) as error:  # --state-dir: another server's, or unreadable
+        print(f"ec2sim: {error}", file=sys.stderr)
+        return 2
     except OSError as error:  # most often: the port is taken
         raise SystemExit(
             f"ec2sim: cannot listen ({config.host}:{config.port}, metadata "
             f"{config.imds_host}:{config.imds_port}): {error.strerror or error}"
         ) from None
+    # JSON logs keep stdout to JSON lines: the banner (for people) goes to stderr then.
+    print(
+        banner(config, server.api_port, server.imds_port),
+        file=sys.stderr if config.log_format.lower() == "json" else sys.stdout,
+        flush=True,
+    )
     with server:
         sys.stdout.flush()
         stop.wait()
     return 0
+
+
+def _client_url(host: str, port: int) -> str:
+    """The URL a client on this machine uses: a listener on every interface is reached at loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def banner(config: Config, api_port: int, imds_port: int) -> str:
+    """What `serve` prints first: where it listens, how credentials work, and (last) the lines to copy
+    into a shell. The secret shown is any secret, never a configured one."""
+    api, imds = _client_url(config.host, api_port), _client_url(config.imds_host, imds_port)
+    key, secret = config.account_id, "ec2sim"
+    credentials = "any 12-digit access key id acts as the root user of that account, with any secret"
+    if config.strict_credentials:  # only issued and configured keys: name one, not its secret
+        roots = sorted(config.root_keys(), key=lambda entry: entry[0] != config.account_id)
+        key = roots[0][1] if roots else "REPLACE_WITH_AN_ACCESS_KEY_ID"
+        secret = "REPLACE_WITH_ITS_SECRET"
+        credentials = "strict credentials: only keys it issued or was given with --root-credentials"
+    return "\n".join(
+        [
+            f"ec2sim {ec2sim.__version__}: API on {api}, instance metadata on {imds} "
+            f"(account {config.account_id}, region {config.region})",
+            f"  IAM enforcement {config.iam_enforcement}; {credentials}.",
+            f"  Control API: {api}/_ec2sim/health, /_ec2sim/reset, /_ec2sim/clock. Stop with Ctrl-C.",
+            '  Point the AWS CLI and SDKs at it, and code "on" an instance at its metadata, with:',
+            "",
+            f"export AWS_ENDPOINT_URL={api} AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} "
+            f"AWS_DEFAULT_REGION={config.region}",
+            f"export AWS_EC2_METADATA_SERVICE_ENDPOINT={imds}/",
+        ]
+    )

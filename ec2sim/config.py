@@ -32,7 +32,7 @@ class Config:
     instance_stop_seconds: float = setting(0.0, "emulated seconds of stopping and shutting-down")
     image_available_seconds: float = setting(0.0, "emulated seconds from pending to available of a new image")
     imds_instance_id: str = setting(
-        "", "the instance the metadata listener serves at its root (default: the only running one)"
+        "", "the instance the metadata listener serves at its root (none: the only running one)"
     )
     role_credential_seconds: int = setting(
         21600, "lifetime of instance role credentials served by the metadata listener (at least 900)"
@@ -46,6 +46,8 @@ class Config:
     request_read_seconds: int = setting(10, "seconds a client has to send a whole request")
     max_request_bytes: int = setting(10485760, "largest request body accepted (413 beyond)")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+    state_dir: str = setting("", "folder of durable state (SQLite), kept across restarts (none: in memory)")
+    log_format: str = setting("text", "text (plain lines) or json (one JSON object per line)")
 
     @classmethod
     def field_types(cls) -> dict[str, type]:

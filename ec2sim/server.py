@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
@@ -23,12 +23,15 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
-from ec2sim.api.app import ApiApp
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
 from ec2sim.config import Config
-from ec2sim.metadata.app import MetadataApp
 from ec2sim.store import Store
+from ec2sim.store.persistence import StateDir
+from ec2sim.web import create_app, create_metadata_app
+
+if TYPE_CHECKING:
+    from ec2sim.seed.apply import Seed
 
 log = logging.getLogger("ec2sim.server")
 # waitress warns at every queued task ("Task queue depth is 2"): noise under any parallel client.
@@ -150,14 +153,36 @@ class WaitressListener:
 class Server:
     """The two listeners of one emulator, sharing one store."""
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    def __init__(self, config: Config, store: Store | None = None, seed: Seed | None = None) -> None:
+        """`seed` (from `ec2sim.seed.loader.load_seed`, which has checked it) is applied to the
+        store here, and again after each reset."""
         self.config = config
-        self.store = store or Store()
+        self.store = store or Store(durable=bool(config.state_dir))
+        if config.state_dir and self.store.tracker is None:
+            raise ValueError("a server with a state directory needs a store made with Store(durable=True)")
         self.store.iam.propagation_seconds = config.iam_propagation_seconds
         for account_id, access_key_id, secret in config.root_keys():
             self.store.configure_root_key(account_id, access_key_id, secret)
-        self.api_app = ApiApp(self.store, config)
-        self.metadata_app = MetadataApp(self.store, config)
+        # --state-dir: StateDirError when another server has it. Restored state wins over the seed.
+        self.state = StateDir(config.state_dir) if config.state_dir else None
+        try:
+            restored = self.state.load(self.store) if self.state is not None else False
+            if seed is not None:
+                seed.configure(self.store)
+                if not restored:
+                    seed.populate(self.store)
+            with self.store.lock:
+                self.store.commit()
+            self._listen(config, seed)
+        except BaseException:
+            self._close_state()
+            raise
+
+    def _listen(self, config: Config, seed: Seed | None) -> None:
+        """The apps and their listeners (not serving until `start`)."""
+        self.api_app = create_app(config, self.store)
+        self.api_app.extensions["ec2sim"].api.control.reseed = seed.populate if seed is not None else None
+        self.metadata_app = create_metadata_app(config, self.store)
         self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS, config)
         self._imds = WaitressListener(
             config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config
@@ -201,6 +226,19 @@ class Server:
             listener.stop()
         for thread in self._threads:
             thread.join(timeout=1)
+        self._close_state()
+
+    def _close_state(self) -> None:
+        """Close the state directory (its lock freed for the next server); the store stays in memory."""
+        if self.state is not None:
+            with self.store.lock:
+                try:
+                    if self.store.persistence is self.state:  # loaded: keys' last uses are saved now
+                        self.state.save_key_uses(self.store)
+                finally:
+                    self.store.persistence = None
+                    self.state.close()
+            self.state = None
 
     def __enter__(self) -> Server:
         return self.start()

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from tests.authz_cases import Builder, Ref, attr, case, iam_arn
+from tests.authz_cases_iam_credentials import CREDENTIAL_CASES
+from tests.authz_cases_iam_oidc import OIDC_CASES, OIDC_STS_CASES
+from tests.authz_cases_iam_saml import SAML_CASES, SAML_STS_CASES
 from tests.authz_env import CALLER, DOCUMENT, PASSWORD, TAGS, TRUST_EC2, Env
 
 NEW_PASSWORD = "Another-Passw0rd!"
@@ -181,6 +184,10 @@ IAM_CASES: dict[str, Builder] = {
     "GetContextKeysForPrincipalPolicy": case({"PolicySourceArn": USER_ARN}, USER_ARN),
     "SimulateCustomPolicy": case({"PolicyInputList": [DOCUMENT], "ActionNames": ["ec2:DescribeRegions"]}),
     "GetContextKeysForCustomPolicy": case({"PolicyInputList": [DOCUMENT]}),
+    # MFA devices, SSH keys, certificates, service-specific credentials
+    **CREDENTIAL_CASES,
+    **SAML_CASES,
+    **OIDC_CASES,
 }
 
 ROLE_ARN = iam_arn("role", ROLE)
@@ -190,4 +197,6 @@ STS_CASES: dict[str, Builder] = {
     "GetAccessKeyInfo": case({"AccessKeyId": attr("user_key")}),
     "GetCallerIdentity": case({}),
     "GetSessionToken": case({}),
+    **SAML_STS_CASES,
+    **OIDC_STS_CASES,
 }

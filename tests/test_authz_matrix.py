@@ -39,7 +39,17 @@ CASES: dict[tuple[str, str], Builder] = {
 #   you can still perform this operation." (STS API Reference, GetCallerIdentity)
 # - sts:GetSessionToken: "No permissions are required for a user to get a session token. [...] You cannot
 #   use policies to control authentication operations." (IAM User Guide, "Permissions for GetSessionToken")
-ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity"), ("sts", "GetSessionToken")})
+# - sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity: unsigned ("You can call this operation
+#   without AWS credentials", STS API Reference): the caller has no identity-based policies; the role's
+#   trust policy alone decides.
+ALWAYS_ALLOWED = frozenset(
+    {
+        ("sts", "GetCallerIdentity"),
+        ("sts", "GetSessionToken"),
+        ("sts", "AssumeRoleWithSAML"),
+        ("sts", "AssumeRoleWithWebIdentity"),
+    }
+)
 
 DENIED_CODE = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied", "sts": "AccessDenied"}
 

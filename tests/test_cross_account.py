@@ -60,6 +60,14 @@ NAMES_ONLY = {
         *("UntagInstanceProfile", "UntagRole", "UntagUser", "UpdateAccountPasswordPolicy"),
         *("UpdateAssumeRolePolicy", "UpdateGroup", "UpdateLoginProfile", "UpdateRole"),
         *("UpdateRoleDescription", "UpdateUser"),
+        *("CreateOpenIDConnectProvider", "ListOpenIDConnectProviders"),  # by URL; the account's own list
+        *("CreateSAMLProvider", "ListSAMLProviders"),  # by name; the account's own list
+        # A user's credentials by user name, server certificates by name, the account's own lists.
+        *("CreateServiceSpecificCredential", "CreateVirtualMFADevice", "DeleteServerCertificate"),
+        *("GetServerCertificate", "ListMFADevices", "ListSSHPublicKeys", "ListServerCertificateTags"),
+        *("ListServerCertificates", "ListServiceSpecificCredentials", "ListSigningCertificates"),
+        *("ListVirtualMFADevices", "TagServerCertificate", "UntagServerCertificate"),
+        "UpdateServerCertificate",
     },
     "sts": {"GetCallerIdentity", "GetSessionToken"},
 }
@@ -67,6 +75,12 @@ NAMES_ONLY = {
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).
 # sts:AssumeRole is made by roots of no account (AWS refuses them): see the trust policy test.
 NOT_IDS = {("iam", "CreateAccountAlias"), ("sts", "DecodeAuthorizationMessage"), ("sts", "AssumeRole")}
+# sts:AssumeRoleWithWebIdentity is unsigned: no caller account plays a part (the token and the role's
+# trust policy decide whose role it is), so another account's role ARN is no foreign id to refuse.
+NOT_IDS.add(("sts", "AssumeRoleWithWebIdentity"))
+NOT_IDS.add(("sts", "AssumeRoleWithSAML"))  # unsigned too: the assertion and the trust policy decide
+# Uploads differ by the key or certificate each account makes for itself: material, not an id.
+NOT_IDS |= {("iam", f"Upload{kind}") for kind in ("SSHPublicKey", "ServerCertificate", "SigningCertificate")}
 
 _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "i": ("instance", "InvalidInstanceID.NotFound"),
@@ -81,7 +95,11 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
 }
-_IAM_ARN = re.compile(r"arn:aws:iam::\d{12}:(user|role|policy)/.+")
+_IAM_ARN = re.compile(
+    r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
+)
+# A user's SSH key (APKA…), service-specific credential (ACCA…) or signing certificate (32 characters).
+_CREDENTIAL_ID = re.compile(r"(APKA|ACCA)[A-Z0-9]{16,17}|[A-Z0-9]{32}")
 _ACCESS_KEY = re.compile(r"AKIA[A-Z0-9]{16}")
 _ALIAS = re.compile(r"alias-\d{12}")
 
@@ -138,6 +156,8 @@ def kind_of(service: str, value: Any) -> tuple[str, Expected] | None:
         return match.group(1), ("NoSuchEntity", 404)
     if _ACCESS_KEY.fullmatch(value):
         return "access-key", ("NoSuchEntity", 404)
+    if _CREDENTIAL_ID.fullmatch(value):
+        return "user-credential", ("NoSuchEntity", 404)
     if _ALIAS.fullmatch(value):
         return "alias", ("NoSuchEntity", 404)
     return None

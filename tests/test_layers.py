@@ -35,11 +35,18 @@ LAYER_PREFIXES: dict[str, str] = {
     "ec2sim.api.ec2": "handlers",
     "ec2sim.api.iam": "handlers",
     "ec2sim.api.sts": "handlers",
+    "ec2sim.api.sts_sessions": "handlers",
+    "ec2sim.api.sts_federation": "handlers",
+    "ec2sim.api.sts_saml": "handlers",
     "ec2sim.metadata": "handlers",  # the IMDS category tree and what its leaves read
     "ec2sim.api": "protocol",
     "ec2sim.metadata.app": "protocol",
     "ec2sim.server": "protocol",
     "ec2sim.cli": "protocol",
+    "ec2sim.testing": "protocol",
+    "ec2sim.web": "protocol",  # the Flask applications
+    "ec2sim.seed": "protocol",  # applies a seed by calling the operation handlers
+    "ec2sim.pytest_plugin": "protocol",
     "ec2sim.__main__": "protocol",
 }
 

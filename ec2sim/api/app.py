@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +18,9 @@ from werkzeug.wrappers import Request, Response
 
 import ec2sim.api.ec2
 import ec2sim.api.iam
-import ec2sim.api.sts  # noqa: F401
+import ec2sim.api.sts
+import ec2sim.api.sts_federation
+import ec2sim.api.sts_saml  # noqa: F401
 from ec2sim.access_log import log_request
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
@@ -39,6 +40,9 @@ from ec2sim.store.ec2.geography import is_valid_region
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
+_READS = ("Describe", "Get", "List")  # actions that change no resource they name (durable state)
+# The WSGI environ key of the request's RequestContext, once it has one: the access log reads its decision.
+CONTEXT_KEY = "ec2sim.context"
 
 
 class ApiApp:
@@ -47,20 +51,11 @@ class ApiApp:
         self.config = config
         self.control = ControlApi(store, config)
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        if self.control.handles(request.path):
-            started = time.perf_counter()
-            response = self.control.dispatch(request)
-            log_request(log, request.method, request.path, response.status_code, started)
-        else:
-            response = self.handle(request)
-        return response(environ, start_response)
-
     def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = self.store.ids.request_id()
         info, action = SERVICE_INFO["ec2"], "-"
+        principal: Principal | None = None
         try:
             body = request.get_data()
             query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
@@ -79,7 +74,10 @@ class ApiApp:
             info = self._service(scope, params)
             _check_scope(info, scope)
             region = scope.region if scope else self.config.region
-            principal = self._authenticate(info, region, request, headers, query, body)
+            if _unsigned(info, action):
+                principal = Principal.anonymous(self.config.account_id)
+            else:
+                principal = self._authenticate(info, region, request, headers, query, body)
             result = self._call(info, action, params, region, principal, request, request_id)
             renderer = renderer_for(info)
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
@@ -96,7 +94,18 @@ class ApiApp:
                 renderer_for(info).error_body(failure, info.namespace, request_id),
                 failure.status_for(info.name),
             )
-        log_request(log, request.method, f"{info.name} {action}", status, started)
+        context = request.environ.get(CONTEXT_KEY)
+        log_request(
+            log,
+            request.method,
+            info.name,
+            action,
+            status,
+            started,
+            request_id=request_id,
+            principal=principal.arn if principal is not None else "-",
+            decision=context.decision if isinstance(context, RequestContext) else "-",
+        )
         response = Response(text, status, content_type=renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response
@@ -114,7 +123,9 @@ class ApiApp:
         (A request that names a served API version but is signed for another service is an STS, IAM or
         EC2 request with a wrong signature, answered as such by `_check_scope`.)"""
         body, response_headers = unsupported_service(service, sorted(SERVICES), headers, params, request_id)
-        log_request(log, request.method, f"{service} {params.get('Action', '-')}", 400, started)
+        log_request(
+            log, request.method, service, params.get("Action", "-"), 400, started, request_id=request_id
+        )
         response = Response(body, 400, headers=response_headers)
         response.headers["x-amzn-RequestId"] = request_id
         return response
@@ -143,6 +154,7 @@ class ApiApp:
                     body,
                 )
                 record_use(self.store, principal, info.name, region, now)
+                self.store.commit()  # an account that appeared on first use
                 return principal
         except AuthenticationError as error:
             raise auth_error(info.name, error) from None
@@ -188,15 +200,29 @@ class ApiApp:
             config=self.config,
             secure=request.scheme == "https",
         )
+        request.environ[CONTEXT_KEY] = ctx
         with self.store.lock:
-            self.store.run_due(ctx.now)
-            plan = operation.plan(ctx, req)  # resolve once; its errors wait for authorization
-            authorize(ctx, plan)
-            if req.get("DryRun"):
-                raise dry_run_ok()
-            if plan.error is not None:
-                raise plan.error
-            return operation.handler(ctx, req, plan)
+            try:
+                self.store.run_due(ctx.now)
+                plan = operation.plan(ctx, req)  # resolve once; its errors wait for authorization
+                authorize(ctx, plan)
+                if req.get("DryRun"):
+                    raise dry_run_ok()
+                if plan.error is not None:
+                    raise plan.error
+                result = operation.handler(ctx, req, plan)
+                if not action.startswith(_READS):
+                    self.store.changed_within(plan)  # tags, rules, grants edited in place on its resources
+                return result
+            finally:
+                self.store.commit()  # durable state: saved before the answer (nothing changed: no-op)
+
+
+def _unsigned(info: ServiceInfo, action: str) -> bool:
+    """An operation AWS serves without credentials (the model's ``authtype: none``:
+    AssumeRoleWithWebIdentity, AssumeRoleWithSAML): the token or assertion it carries is the
+    authentication, and a signature sent anyway is not looked at."""
+    return action in info.operation_names and info.operation(action).auth_type == "none"
 
 
 def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:

@@ -18,7 +18,8 @@ decision is taken here, in `authorize`, the same way for every action:
 - ``off``: identity-based policies are not evaluated; a resource-based policy
   that must allow still decides, alone (signatures are verified in every mode).
 
-The account root is never limited by identity policies: it is decided as in ``off``.
+The account root is never limited by identity policies: it is decided as in ``off``; so is the
+sender of an unsigned AssumeRoleWithWebIdentity, who has none (its plan decides the trust policy).
 """
 
 from __future__ import annotations
@@ -166,8 +167,9 @@ def authorize(ctx: RequestContext, plan: Plan) -> None:
     """Raise the service's access-denied error unless the caller may make this request (in the
     enforcement mode configured: see the module's docstring)."""
     mode = ctx.config.iam_enforcement
-    identity = mode != "off" and ctx.principal.kind != "root"
+    identity = mode != "off" and ctx.principal.kind not in ("root", "anonymous")
     if not identity and not plan.resource_policies:
+        ctx.decision = "allow"
         return
     checks = checks_for(ctx, plan)
     denial = first_denial(ctx, checks, identity)
@@ -175,11 +177,14 @@ def authorize(ctx: RequestContext, plan: Plan) -> None:
         refused = first_denial(ctx, checks, identity=False)
         if refused is None:
             _log_denial(ctx, denial, "(audit: allowed)")
+            ctx.decision = "allow"
             return
         denial = refused
     if denial is not None:
         _log_denial(ctx, denial)
+        ctx.decision = "deny"
         raise denied_error(ctx, denial)
+    ctx.decision = "allow"
 
 
 def _log_denial(ctx: RequestContext, denial: Denial, note: str = "") -> None:

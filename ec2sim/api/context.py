@@ -29,6 +29,8 @@ class RequestContext:
     store: Store
     config: Config
     secure: bool = False
+    # "allow" or "deny" once `authorization.authorize` has decided; the access log's column.
+    decision: str = "-"
 
     @property
     def account_id(self) -> str:

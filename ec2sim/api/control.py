@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 import ec2sim
 from ec2sim import jsonsafe
+from ec2sim.api.control_oidc import OidcControl
+from ec2sim.api.control_saml import SamlControl
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
 from ec2sim.metadata.identity import signer_for
 from ec2sim.store import Store
+from ec2sim.store.persistence import StateError, export_state, import_state
 
 PREFIXES = ("/_ec2sim/", "/moto-api/")
 
@@ -30,6 +34,7 @@ class ControlApi:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.reseed: Callable[[Store], None] | None = None  # the seed's, applied again after a reset
         self.started = time.monotonic()
         self.routes = {
             ("GET", "/_ec2sim/health"): self.health,
@@ -38,10 +43,11 @@ class ControlApi:
             ("GET", "/_ec2sim/clock"): self.get_clock,
             ("POST", "/_ec2sim/clock"): self.set_clock,
             ("GET", "/_ec2sim/identity-certificate"): self.identity_certificate,
+            ("GET", "/_ec2sim/state"): self.get_state,
+            ("POST", "/_ec2sim/state"): self.set_state,
+            **OidcControl(store).routes(),  # the built-in OIDC issuer
+            **SamlControl(store).routes(),  # the built-in SAML IdP
         }
-
-    def handles(self, path: str) -> bool:
-        return path.startswith(PREFIXES)
 
     def dispatch(self, request: Request) -> Response:
         route = self.routes.get((request.method, request.path))
@@ -65,7 +71,12 @@ class ControlApi:
         return Response(signer_for(self.store).certificate_pem(), 200, content_type="application/x-pem-file")
 
     def reset(self, request: Request) -> Response:
-        self.store.reset()
+        """Back to the start: the seeded state when the server has a seed (`--config`)."""
+        with self.store.lock:
+            self.store.reset()
+            if self.reseed is not None:
+                self.reseed(self.store)
+            self.store.commit()
         return _json({"status": "ok"})
 
     def get_clock(self, request: Request) -> Response:
@@ -87,7 +98,26 @@ class ControlApi:
             return _field_error("advance_seconds", f"is out of range: {error}")
         with self.store.lock:
             self.store.run_due(self.store.clock.now())
+            self.store.commit()
         return self.get_clock(request)
+
+    def get_state(self, request: Request) -> Response:
+        """The whole state as one JSON document (`ec2sim.store.persistence`)."""
+        with self.store.lock:
+            return _json(export_state(self.store))
+
+    def set_state(self, request: Request) -> Response:
+        """Replace the whole state by a document `get_state` gave: all or nothing, 400 naming the
+        problem (and no change) for one that isn't. Bodies may be as large as any request's."""
+        try:
+            doc = jsonsafe.loads(request.get_data(cache=False), max_size=self.config.max_request_bytes)
+        except jsonsafe.JsonError as error:
+            return _json({"error": f"the state is not JSON: {error}"}, 400)
+        try:
+            import_state(self.store, doc)
+        except StateError as error:
+            return _json({"error": f"invalid state: {error}"}, 400)
+        return _json({"status": "ok"})
 
 
 def _json_body(request: Request) -> Any:

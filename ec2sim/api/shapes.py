@@ -123,6 +123,7 @@ class OperationModel:
         self.metadata = service.metadata
         self.http: Json = model.get("http", {})
         self.endpoint: Json | None = model.get("endpoint")
+        self.auth_type: str | None = model.get("authtype")  # "none": served without a signature
         self._model = model
         self._service = service
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_PERMISSION, NO_RESOURCES, Check, Plan, decode_message
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.mfa import session_mfa
 from ec2sim.api.registry import sts_action
+from ec2sim.api.sts_sessions import (
+    find_session_policies,
+    open_role_session,
+    requested_role,
+    role_account,
+)
 from ec2sim.iam.context_keys import request_tags
 from ec2sim.iam.policy.document import PolicyDocument
-from ec2sim.iam.policy.grammar import PolicyError, parse_policy
+from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.sessions import credentials_dict, issue
-from ec2sim.store.iam.credentials import RoleSession
 from ec2sim.store.iam.entities import Role
-from ec2sim.store.iam.managed import aws_managed_policy
-from ec2sim.store.resources import assumed_role_arn
 
 if TYPE_CHECKING:
     from types_boto3_sts.type_defs import (
@@ -55,12 +60,20 @@ def get_session_token(ctx: RequestContext, req: GetSessionTokenRequestTypeDef, p
             f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy "
             f"constraint: Member must have value less than or equal to {limit}",
         )
+    mfa_at = session_mfa(ctx, req.get("SerialNumber"), req.get("TokenCode"))
     if principal.kind == "root":
         kind, user_name, user_id = "root", None, None
     else:
         kind, user_name, user_id = "user-session", principal.name, principal.user_id
     credential = issue(
-        ctx.store, principal.account_id, kind, ctx.now, duration, user_name=user_name, user_id=user_id
+        ctx.store,
+        principal.account_id,
+        kind,
+        ctx.now,
+        duration,
+        user_name=user_name,
+        user_id=user_id,
+        mfa_authenticated_at=mfa_at,
     )
     return {"Credentials": credentials_dict(credential)}
 
@@ -74,9 +87,7 @@ def get_access_key_info(ctx: RequestContext, req: GetAccessKeyInfoRequestTypeDef
     return {"Account": key if _ACCOUNT_KEY.fullmatch(key) else ctx.config.account_id}
 
 
-_ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)")
 _CHAINED_LIMIT = 3600
-_MAX_POLICY_ARNS = 10
 
 
 def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
@@ -86,23 +97,6 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
     )
 
 
-def _session_policies(
-    req: AssumeRoleRequestTypeDef, plan: AssumeRolePlan
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The session policy text and managed policy ARNs, validated as IAM does."""
-    texts: tuple[str, ...] = ()
-    if req.get("Policy"):
-        try:
-            parse_policy(req["Policy"], "session")
-        except PolicyError as error:
-            raise AwsError("MalformedPolicyDocument", str(error)) from None
-        texts = (req["Policy"],)
-    for arn, found in plan.session_policies:
-        if not found:
-            raise AwsError("InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.")
-    return texts, tuple(arn for arn, _ in plan.session_policies)
-
-
 def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
     """Session tag keys are case-insensitive: two differing only by case are refused."""
     keys = [t["Key"].lower() for t in req.get("Tags", [])]
@@ -110,27 +104,6 @@ def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
         raise AwsError(
             "InvalidParameterValue",
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        )
-
-
-_PACKED_LIMIT = 2048  # the packed budget; plain text counts against it uncompressed here
-
-
-def _packed_percent(texts: tuple[str, ...], arns: tuple[str, ...], tags: tuple[tuple[str, str], ...]) -> int:
-    """PackedPolicySize: how much of the packed budget the session policies and tags take, in percent."""
-    size = sum(len(t) for t in texts) + 64 * len(arns) + sum(len(k) + len(v) for k, v in tags)
-    return -(-size * 100 // _PACKED_LIMIT)
-
-
-def _check_packed_size(
-    texts: tuple[str, ...], arns: tuple[str, ...], tags: tuple[tuple[str, str], ...]
-) -> None:
-    """Over 2,048 plaintext characters, over 10 managed ARNs or over the packed budget: PackedPolicyTooLarge."""
-    percent = _packed_percent(texts, arns, tags)
-    if percent > 100 or sum(len(t) for t in texts) > _PACKED_LIMIT or len(arns) > _MAX_POLICY_ARNS:
-        raise AwsError(
-            "PackedPolicyTooLarge",
-            f"Packed policy consumes {percent}% of allotted space, please use smaller policy.",
         )
 
 
@@ -145,19 +118,6 @@ def _request_keys(req: AssumeRoleRequestTypeDef) -> dict[str, ContextValue]:
     return context
 
 
-def _requested_role(ctx: RequestContext, role_arn: str) -> Role | None:
-    """The role at `role_arn`, in whichever account this server knows."""
-    match = _ROLE_ARN.fullmatch(role_arn)
-    role = None
-    if match and (account := ctx.store.accounts.get(match.group(1))) is not None:
-        role = account.iam.roles.get(match.group(2))
-    return role if role is not None and role.arn == role_arn else None
-
-
-def _role_account(role: Role) -> str:
-    return role.arn.split(":", 5)[4]
-
-
 @dataclass
 class AssumeRolePlan(Plan):
     """The role AssumeRole asks for and its trust policy, which must allow sts:AssumeRole, and
@@ -170,12 +130,13 @@ class AssumeRolePlan(Plan):
     # PolicyArns, each with whether it exists: "The policies must exist in the same account as the
     # role" (AssumeRole API reference), customer managed there or AWS managed.
     session_policies: list[tuple[str, bool]] = field(default_factory=list)
+    mfa_authenticated_at: datetime | None = None  # the new session's MFA authentication, if any
     resource_policies = True  # the trust policy decides, in every mode
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
         if self.role is None:
             return
-        account = _role_account(self.role)
+        account = role_account(self.role)
         yield Check("sts:AssumeRole", self.role.arn, self.keys, self.trust, account)
         if self.tagged:
             yield Check("sts:TagSession", self.role.arn, self.keys, self.trust, account)
@@ -188,17 +149,27 @@ def plan_assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> Assu
     if ctx.principal.kind == "root":
         plan.fail(AwsError("AccessDenied", "Roles may not be assumed by root accounts."))
         return plan
-    plan.role = _requested_role(ctx, req["RoleArn"])
+    _assume_role_mfa(ctx, req, plan)
+    plan.role = requested_role(ctx, req["RoleArn"])
     if plan.role is None:
         plan.fail(_denied(ctx, req["RoleArn"]))
     else:
         plan.trust = parse_policy(plan.role.assume_role_policy, "trust")
-        policies = ctx.store.account(_role_account(plan.role)).iam.policies
-        plan.session_policies = [
-            (arn, arn in policies or aws_managed_policy(arn) is not None)
-            for arn in (p["arn"] for p in req.get("PolicyArns", []) if p.get("arn"))
-        ]
+        plan.session_policies = find_session_policies(ctx.store.iam.accounts[role_account(plan.role)], req)
     return plan
+
+
+def _assume_role_mfa(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: AssumeRolePlan) -> None:
+    """With SerialNumber and TokenCode, MFA authenticates the new session now, and the trust policy
+    sees aws:MultiFactorAuthPresent; without them, a session chained from an MFA-authenticated one
+    keeps that authentication (and its age). A failed MFA check is answered before authorization."""
+    verified = session_mfa(ctx, req.get("SerialNumber"), req.get("TokenCode"))
+    if verified is not None:
+        plan.keys["aws:MultiFactorAuthPresent"] = "true"
+        plan.keys["aws:MultiFactorAuthAge"] = "0"
+        plan.mfa_authenticated_at = verified
+    elif ctx.principal.credential is not None:
+        plan.mfa_authenticated_at = ctx.principal.credential.mfa_authenticated_at
 
 
 @sts_action("AssumeRole", plan_assume_role)
@@ -220,38 +191,18 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
             "ValidationError",
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         )
-    texts, arns = _session_policies(req, plan)
     tags = tuple((t["Key"], t["Value"]) for t in req.get("Tags", []))
-    _check_packed_size(texts, arns, tags)
-    session_name = req["RoleSessionName"]
-    session = RoleSession(
-        role_name=role.name,
-        role_id=role.id,
-        role_path=role.path,
-        session_name=session_name,
-        session_policies=texts,
-        session_policy_arns=arns,
-        tags=tags,
-    )
-    account_id = _role_account(role)
-    credential = issue(
-        ctx.store,
-        account_id,
-        "role-session",
-        ctx.now,
+    session = open_role_session(
+        ctx,
+        role,
+        req["RoleSessionName"],
         duration,
-        role_session=session,
-        role_used_region=ctx.region,
+        req,
+        plan.session_policies,
+        tags,
+        mfa_authenticated_at=plan.mfa_authenticated_at,
     )
-    return {
-        "Credentials": credentials_dict(credential),
-        "AssumedRoleUser": {
-            "AssumedRoleId": f"{role.id}:{session_name}",
-            "Arn": assumed_role_arn(account_id, role.name, session_name),
-        },
-        "PackedPolicySize": _packed_percent(texts, arns, session.tags) or None,
-        "SourceIdentity": req.get("SourceIdentity"),
-    }
+    return {**session, "SourceIdentity": req.get("SourceIdentity")}
 
 
 @sts_action("DecodeAuthorizationMessage", NO_RESOURCES)

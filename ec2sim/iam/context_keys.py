@@ -109,6 +109,9 @@ def global_context(
     credential = principal.credential
     if credential is not None and credential.session_token:
         keys.add("aws:MultiFactorAuthPresent", "true" if credential.mfa_authenticated else "false")
+        mfa_at = credential.mfa_authenticated_at
+        if mfa_at is not None:  # seconds since MFA authenticated the session, on the emulated clock
+            keys.add("aws:MultiFactorAuthAge", lambda: str(max(0, int((now - mfa_at).total_seconds()))))
         if credential.issued is not None:
             issued = credential.issued
             keys.add("aws:TokenIssueTime", lambda: issued.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -116,6 +119,8 @@ def global_context(
         if session is not None and session.source_instance_arn:
             keys.add("ec2:SourceInstanceARN", session.source_instance_arn)
             keys.add("ec2:RoleDelivery", session.role_delivery or "1.0")
+        for key, values in session.web_identity if session is not None else ():
+            keys.add(key, values[0] if len(values) == 1 else list(values))
     if principal_tags is not None:
         keys.add_family("aws:PrincipalTag/", principal_tags)
     return keys

@@ -31,6 +31,12 @@ class Principal:
             credential=credential,
         )
 
+    @classmethod
+    def anonymous(cls, account_id: str) -> Principal:
+        """The sender of an unsigned request to an operation AWS serves without credentials
+        (AssumeRoleWithWebIdentity, AssumeRoleWithSAML): no identity, no identity-based policies."""
+        return cls(account_id, "anonymous", "anonymous", "anonymous")
+
     @property
     def session_name(self) -> str | None:
         session = self.credential.role_session if self.credential else None

@@ -27,11 +27,14 @@ def issue(
     user_id: str | None = None,
     role_session: RoleSession | None = None,
     role_used_region: str | None = None,
+    mfa_authenticated_at: datetime | None = None,
 ) -> Credential:
     """A new ASIA key with its secret and token, valid for `duration_seconds` of emulated time.
 
     It belongs to the user `user_id` (a user session) or to `role_session`'s role, by unique id;
-    `role_used_region` (AssumeRole) records the role's use. One journaled change (`IssueCredential`)."""
+    `role_used_region` (AssumeRole) records the role's use; `mfa_authenticated_at`: when MFA
+    authenticated it (GetSessionToken, AssumeRole with a code, or the MFA session it chains from).
+    One journaled change (`IssueCredential`)."""
     change = IssueCredential(
         account_id=account_id,
         at=now,
@@ -44,6 +47,7 @@ def issue(
         user_id=user_id,
         role_session=role_session,
         role_used_region=role_used_region,
+        mfa_authenticated_at=mfa_authenticated_at,
     )
     return store.iam.issue(change)
 

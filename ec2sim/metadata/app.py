@@ -1,4 +1,5 @@
-"""The IMDS WSGI app: routing, instance addressing, IMDSv2 token checks.
+"""The IMDS: its routes, instance addressing, IMDSv2 token checks (`ec2sim.web.create_metadata_app`
+serves them as a Flask application).
 
 Every path exists twice: at the root (the instance `InstanceLocator.root` picks)
 and under ``/i-…/`` for any instance. Statuses as IMDS gives them: 400 for a
@@ -10,13 +11,11 @@ for everything while HttpEndpoint is disabled, 404 for what does not exist.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.routing import BaseConverter, Rule
 from werkzeug.wrappers import Request, Response
 
 from ec2sim.access_log import log_request
@@ -44,6 +43,8 @@ _REASONS = {
 }
 
 log = logging.getLogger("ec2sim.imds")
+# The WSGI environ key of the instance a request reached: the access log's principal.
+INSTANCE_KEY = "ec2sim.instance_id"
 
 
 class _InstanceId(BaseConverter):
@@ -67,15 +68,13 @@ def _rules() -> list[Rule]:
     return rules
 
 
-_URLS = Map(
-    _rules(),
-    converters={"instance": _InstanceId, "version": _Version},
-    strict_slashes=False,
-    merge_slashes=False,
-)
+RULES = _rules()
+CONVERTERS: dict[str, type[BaseConverter]] = {"instance": _InstanceId, "version": _Version}
 
 
-def _error(status: int) -> Response:
+def error_page(status: int) -> Response:
+    """IMDS's own error page (its 404 for a path no rule takes too)."""
+    status = status if status in _REASONS else 404
     title = f"{status} - {_REASONS[status]}"
     return Response(_ERROR_PAGE.format(title), status, content_type="text/html")
 
@@ -94,18 +93,19 @@ class MetadataApp:
         self.credentials = RoleCredentialCache(store, config.role_credential_seconds)
         self.signer = signer_for(store)
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        started = time.perf_counter()
-        request = Request(environ)
-        try:
-            endpoint, args = _URLS.bind_to_environ(environ).match()
-        except HTTPException as error:
-            response = _error(error.code if error.code in _REASONS else 404)
-        else:
-            with self.store.lock:
-                response = self._dispatch(request, endpoint, args)
-        log_request(log, request.method, request.path, response.status_code, started)
-        return response(environ, start_response)
+    def serve(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
+        """The answer to a request a rule of `RULES` matched (`endpoint`, its `args`)."""
+        with self.store.lock:
+            try:
+                return self._dispatch(request, endpoint, args)
+            finally:
+                self.store.commit()  # credentials issued, events run: saved before the answer
+
+    def log(self, request: Request, response: Response, started: float) -> None:
+        instance_id = request.environ.get(INSTANCE_KEY, "-")
+        log_request(
+            log, request.method, "imds", request.path, response.status_code, started, principal=instance_id
+        )
 
     def _dispatch(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
         now = self.store.clock.now()
@@ -116,19 +116,20 @@ class MetadataApp:
             else self.locator.root(self._base_url(request))
         )
         if located is None:
-            return _error(404)
+            return error_page(404)
         if isinstance(located, str):
             return Response(located, 404, content_type="text/plain")
         region, instance = located
+        request.environ[INSTANCE_KEY] = instance.id
         options = instance.metadata_options
         if options.get("HttpEndpoint") == "disabled":
-            return _error(403)
+            return error_page(403)
         if endpoint == "token":
             return self._token(request, instance.id, now)
         token = request.headers.get(TOKEN_HEADER)
         remaining = self.tokens.remaining(token, instance.id, now) if token is not None else None
         if remaining is None and (token is not None or options.get("HttpTokens") == "required"):
-            return _error(401)
+            return error_page(401)
         ttl_header = None if remaining is None else {TTL_HEADER: str(remaining)}
         if endpoint == "versions":
             return _text("\n".join(VERSIONS), ttl_header)
@@ -143,7 +144,7 @@ class MetadataApp:
         )
         body = resolve(VERSION, [s for s in args["path"].split("/") if s], ctx)
         if body is None:
-            return _error(404)
+            return error_page(404)
         return _text(body, ttl_header)
 
     def _base_url(self, request: Request) -> str:
@@ -155,9 +156,9 @@ class MetadataApp:
 
     def _token(self, request: Request, instance_id: str, now: datetime) -> Response:
         if "X-Forwarded-For" in request.headers:
-            return _error(403)
+            return error_page(403)
         ttl = parse_ttl(request.headers.get(TTL_HEADER))
         if ttl is None:
-            return _error(400)
+            return error_page(400)
         token = self.tokens.issue(instance_id, now, ttl)
         return _text(token, {TTL_HEADER: str(ttl)})

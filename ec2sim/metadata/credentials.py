@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from ec2sim.iam.sessions import issue
 from ec2sim.store import Store
@@ -81,7 +81,7 @@ class RoleCredentialCache:
     def __init__(self, store: Store, lifetime_seconds: int) -> None:
         self.store = store
         self.lifetime = lifetime_seconds
-        self._current: dict[tuple[str, str, str], str] = {}
+        self._current: dict[tuple[str, str, str], str] = _issued_sets(store)
 
     def current(
         self, instance: Instance, role: Role | SessionRole, now: datetime, delivery: str
@@ -106,6 +106,25 @@ class RoleCredentialCache:
         )
         self._current[key] = credential.access_key_id
         return credential
+
+
+def _issued_sets(store: Store) -> dict[tuple[str, str, str], str]:
+    """The newest set of each (instance, role id, delivery) the store holds: after a restart with
+    durable state (``--state-dir``), instances keep being served the sets issued before it."""
+    with store.lock:
+        sets = [
+            c for c in store.credentials.values() if c.role_session and c.role_session.source_instance_arn
+        ]
+        sets.sort(key=lambda c: c.issued or datetime.min.replace(tzinfo=timezone.utc))
+        return {
+            (
+                c.role_session.session_name,
+                c.role_session.role_id,
+                c.role_session.role_delivery or "",
+            ): c.access_key_id
+            for c in sets
+            if c.role_session is not None
+        }
 
 
 def credentials_document(credential: Credential) -> str:

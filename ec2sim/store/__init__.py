@@ -3,13 +3,17 @@
 All reads and writes happen under `Store.lock` (the API pipeline holds it
 around each handler), and time-driven changes run from the `timeline` as each
 request begins.
+
+A durable store (``--state-dir``) has a `persistence` and a `tracker`: whoever changes state under
+the lock calls `commit` before releasing it, which saves what changed in one transaction
+(`ec2sim.store.persistence`); `commit` costs one attribute check on a store that is not durable.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ec2sim.clock import Clock
 from ec2sim.store.ec2.region import Ec2Region
@@ -18,8 +22,18 @@ from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.changes import Change
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.journal import IamStore
+from ec2sim.store.iam.saml import IdpKeys
 from ec2sim.store.ids import IdGenerator
+from ec2sim.store.table import Tracker, touch_within
 from ec2sim.store.timeline import Timeline
+
+
+class Durable(Protocol):
+    """Where a durable store saves its changes (`ec2sim.store.persistence.StateDir`)."""
+
+    def commit(self, store: Store) -> None: ...
+
+    def clear(self, store: Store) -> None: ...
 
 
 class Account:
@@ -34,7 +48,18 @@ class Account:
         state = self._regions.get(region)
         if state is None:
             state = self._regions[region] = Ec2Region(self.id, region, self._store)
+            if self._store.tracker is not None:
+                self._store.tracker.regions.append(state)
         return state
+
+    def restore_region(self, name: str, default_vpc_id: str) -> Ec2Region:
+        """An empty region, for saved state to be loaded into (its default network is in that state)."""
+        state = self._regions[name] = Ec2Region(self.id, name, self._store, default_network=False)
+        state.default_vpc_id = default_vpc_id
+        return state
+
+    def find_region(self, name: str) -> Ec2Region | None:
+        return self._regions.get(name)
 
     def ec2_regions(self) -> list[Ec2Region]:
         return list(self._regions.values())
@@ -43,12 +68,16 @@ class Account:
 class Store:
     account_class = Account
     id_generator_class = IdGenerator
+    # The server's own signing keys: kept across resets and imports, saved by durable state.
+    SERVER_KEYS = ("oidc_signing_key", "saml_idp")
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, durable: bool = False) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.ids = self.id_generator_class()
-        self.timeline = Timeline()
+        self.timeline = Timeline(self)
+        self.tracker: Tracker | None = Tracker() if durable else None  # before any region exists
+        self.persistence: Durable | None = None
         self.accounts: dict[str, Account] = {}
         self.iam = IamStore(self.timeline)  # all IAM state, changed only through its journal
         self.credentials = self.iam.credentials  # every issued key, read once per signed request
@@ -57,6 +86,12 @@ class Store:
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
+        # The built-in OIDC issuer's private key (PKCS#8 PEM), made on first use and kept across
+        # resets: tokens it signed stay verifiable (`ec2sim.iam.oidc_issuer`).
+        self.oidc_signing_key: str | None = None
+        # The built-in SAML IdP's key and certificate, made on first use and kept across resets:
+        # providers created from its metadata keep trusting it (`ec2sim.iam.saml_idp`).
+        self.saml_idp: IdpKeys | None = None
 
     def account(self, account_id: str) -> Account:
         """The account, which appears on first use, as accounts do for new access keys."""
@@ -84,8 +119,42 @@ class Store:
         self._root_keys.append(Credential(access_key_id, secret, account_id, "root"))
         self.add_credential(self._root_keys[-1])
 
+    def find_region(self, account_id: str, name: str) -> Ec2Region | None:
+        """An account-region that exists (timeline events look theirs up; nothing is created)."""
+        account = self.accounts.get(account_id)
+        return account.find_region(name) if account is not None else None
+
     def run_due(self, now: datetime) -> None:
         self.timeline.run_due(now)
+
+    # Durable state --------------------------------------------------------------------------------
+
+    def changed_within(self, value: object) -> None:
+        """Every stored resource `value` holds (a request's plan) may have changed in place."""
+        if self.tracker is not None:
+            touch_within(value)
+
+    def commit(self) -> None:
+        """Save what changed since the last commit (callers hold the lock); nothing when not durable."""
+        if self.persistence is not None:
+            self.persistence.commit(self)
+
+    def replace_state(self, other: Store) -> None:
+        """Take every piece of `other`'s state (a decoded import or saved state, built with this
+        store's `ids`), in place: the apps keep their reference to this store. Root keys from the
+        settings stay; the clock takes `other`'s offset; the IAM revision keeps moving up."""
+        with self.lock:
+            revision = self.iam.revision
+            keep = ("lock", "clock", "persistence", "_root_keys", *self.SERVER_KEYS)
+            self.__dict__.update({k: v for k, v in vars(other).items() if k not in keep})
+            for account in self.accounts.values():
+                account._store = self
+            self.timeline.target = self
+            for credential in self._root_keys:
+                self.add_credential(credential)
+            self.iam.revision += revision + 1
+            self.clock.reset()
+            self.clock.advance(other.clock.offset_seconds)
 
     def reset(self) -> None:
         """Back to a fresh start: no accounts, no pending events, emulated time = real time."""
@@ -99,3 +168,5 @@ class Store:
             self.shared_snapshots.clear()
             self.timeline.clear()
             self.clock.reset()
+            if self.persistence is not None:
+                self.persistence.clear(self)

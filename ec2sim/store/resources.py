@@ -350,5 +350,32 @@ POLICY = ResourceType(
     not_found=("NoSuchEntity", "Policy {id} does not exist or is not attachable."),
 )
 INSTANCE_PROFILE = _iam("instance-profile", "instance_profiles", "Instance Profile")
+# Named by its URL without the scheme (host and path); tables key it by ARN.
+OIDC_PROVIDER = ResourceType(
+    "iam",
+    "oidc-provider",
+    table="oidc_providers",
+    not_found=("NoSuchEntity", "OpenIDConnect Provider not found for arn {id}"),
+)
+# A virtual MFA device's ARN is its serial number (``arn:aws:iam::ACCOUNT:mfa/PATH/NAME``).
+MFA = ResourceType(
+    "iam",
+    "mfa",
+    not_found=("NoSuchEntity", "VirtualMFADevice with serial number {id} doesn't exist."),
+)
+SAML_PROVIDER = ResourceType(
+    "iam",
+    "saml-provider",
+    table="saml_providers",  # by ARN (`ec2sim.store.iam.saml`)
+    # Assumed: IAM's wording for an unknown SAML provider ARN (as GetSAMLProvider answers it).
+    not_found=("NoSuchEntity", "Manifest not found for arn {id}"),
+)
+SERVER_CERTIFICATE = ResourceType(
+    "iam",
+    "server-certificate",
+    not_found=("NoSuchEntity", "The Server Certificate with name {id} cannot be found."),
+)
 
-IAM_TYPES: dict[str, ResourceType] = {t.name: t for t in (USER, GROUP, ROLE, POLICY, INSTANCE_PROFILE)}
+IAM_TYPES: dict[str, ResourceType] = {
+    t.name: t for t in (USER, GROUP, ROLE, POLICY, INSTANCE_PROFILE, MFA, SERVER_CERTIFICATE)
+}

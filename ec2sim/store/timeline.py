@@ -2,30 +2,85 @@
 
 No background threads: each request first runs whatever has come due by its
 emulated `now`, in order, under the store lock.
+
+An event is data, not a closure: a kind, the ids and values it acts on, and when. The kind's
+handler (registered with `@timeline_event(kind)`, next to the code that schedules it) runs as
+``handler(target, when, *args)``, `target` being the store, and looks up what it acts on by id
+(which also means an event whose resource is gone does nothing). So pending events can be
+saved and restored with the rest of the state (`ec2sim.store.persistence`).
 """
 
 from __future__ import annotations
 
 import heapq
+import inspect
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any, TypeVar
+
+Event = tuple[datetime, int, str, tuple[Any, ...]]  # when, order of scheduling, kind, arguments
+H = TypeVar("H", bound=Callable[..., None])
+
+_HANDLERS: dict[str, Callable[..., None]] = {}
+
+
+def timeline_event(kind: str) -> Callable[[H], H]:
+    """Register `handler(target, when, *args)` as what an event of `kind` does."""
+
+    def register(handler: H) -> H:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def check_event(kind: str, args: tuple[Any, ...]) -> None:
+    """ValueError unless an event of `kind` with `args` can run (saved state from outside)."""
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        raise ValueError(f"unknown kind of event {kind[:60]!r}")
+    try:
+        inspect.signature(handler).bind(None, None, *args)
+    except TypeError:
+        raise ValueError(f"wrong arguments for an event of kind {kind!r}: {len(args)}") from None
 
 
 class Timeline:
-    def __init__(self) -> None:
-        self._events: list[tuple[datetime, int, Callable[[datetime], None]]] = []
+    def __init__(self, target: Any = None) -> None:
+        self.target = target  # what handlers act on: the store
+        self._events: list[Event] = []
         self._seq = itertools.count()
+        # While the store is durable: every event scheduled ("add") or run ("done") since the last commit.
+        self.log: list[tuple[str, Event]] | None = None
 
-    def schedule(self, when: datetime, action: Callable[[datetime], None]) -> None:
-        """Run `action(when)` once emulated time reaches `when`."""
-        heapq.heappush(self._events, (when, next(self._seq), action))
+    def schedule(self, when: datetime, kind: str, *args: Any) -> None:
+        """Run the handler of `kind` with `args` once emulated time reaches `when`."""
+        assert kind in _HANDLERS, f"no handler for timeline events of kind {kind!r}"
+        event = (when, next(self._seq), kind, args)
+        heapq.heappush(self._events, event)
+        if self.log is not None:
+            self.log.append(("add", event))
 
     def run_due(self, now: datetime) -> None:
         events = self._events
         while events and events[0][0] <= now:
-            when, _, action = heapq.heappop(events)
-            action(when)
+            event = heapq.heappop(events)
+            if self.log is not None:
+                self.log.append(("done", event))
+            when, _, kind, args = event
+            _HANDLERS[kind](self.target, when, *args)
+
+    def pending(self) -> list[Event]:
+        """Every event not run yet, in the order they will run."""
+        return sorted(self._events)
+
+    def restore(self, events: Iterable[Event]) -> None:
+        """Pending events saved earlier (their kinds known), in place of none."""
+        assert not self._events
+        self._events = sorted(events)
+        last = max((seq for _, seq, _, _ in self._events), default=-1)
+        self._seq = itertools.count(last + 1)
 
     def clear(self) -> None:
         self._events.clear()

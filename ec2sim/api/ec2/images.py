@@ -37,9 +37,10 @@ from ec2sim.api.ec2.volumes import check_id, checked_settings, idempotent_mismat
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images
-from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.region import Ec2Region, Regions
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
+from ec2sim.store.timeline import timeline_event
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -81,17 +82,21 @@ def _publish(ctx: RequestContext, image: Image) -> str:
     """Add a pending image; it becomes available after the configured emulated time."""
     region = ctx.ec2
     region.add_image(image)
-
-    def available(when: datetime) -> None:
-        if region.images.get(image.id) is image and image.state == "pending":
-            region.images.update(image, state="available")
-
     seconds = ctx.config.image_available_seconds
     if seconds > 0:
-        region.timeline.schedule(ctx.now + timedelta(seconds=seconds), available)
+        when = ctx.now + timedelta(seconds=seconds)
+        region.timeline.schedule(when, "image.available", ctx.account_id, ctx.region, image.id)
     else:
-        available(ctx.now)
+        _available(ctx.store, ctx.now, ctx.account_id, ctx.region, image.id)
     return image.id
+
+
+@timeline_event("image.available")
+def _available(store: Regions, when: datetime, account_id: str, name: str, image_id: str) -> None:
+    region = store.find_region(account_id, name)
+    image = region.images.get(image_id) if region is not None else None
+    if region is not None and image is not None and image.state == "pending":
+        region.images.update(image, state="available")
 
 
 def _override(device: ImageBlockDevice | None, mapping: Mapping[str, Any]) -> ImageBlockDevice:

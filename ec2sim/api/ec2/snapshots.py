@@ -30,9 +30,11 @@ from ec2sim.api.ec2.volumes import instance_not_found, snapshot_error, volume_er
 from ec2sim.api.ec2.volumes import usable_snapshot as visible_snapshot
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.region import Regions
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
 from ec2sim.store.resources import SNAPSHOT
+from ec2sim.store.timeline import timeline_event
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -111,13 +113,16 @@ def _new_snapshot(ctx: RequestContext, volume: Volume, description: str, tags: d
         tags=tags,
     )
     region.add_snapshot(snapshot)
-
-    def completed(_: datetime) -> None:
-        if region.snapshots.get(snapshot.id) is snapshot:
-            region.snapshots.update(snapshot, state="completed", progress="100%")
-
-    region.timeline.schedule(ctx.now, completed)
+    region.timeline.schedule(ctx.now, "snapshot.completed", ctx.account_id, ctx.region, snapshot.id)
     return snapshot
+
+
+@timeline_event("snapshot.completed")
+def _completed(store: Regions, when: datetime, account_id: str, name: str, snapshot_id: str) -> None:
+    region = store.find_region(account_id, name)
+    snapshot = region.snapshots.get(snapshot_id) if region is not None else None
+    if region is not None and snapshot is not None:
+        region.snapshots.update(snapshot, state="completed", progress="100%")
 
 
 def plan_new_snapshot(ctx: RequestContext, req: CreateSnapshotRequestTypeDef) -> NewSnapshotPlan:

@@ -17,7 +17,10 @@ from ec2sim.api.ec2.storage_plans import VolumePlan
 from ec2sim.api.ec2.volumes import checked_settings, find_volume, plan_volume
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.region import Regions
 from ec2sim.store.ec2.volumes import Volume, VolumeModification
+from ec2sim.store.table import touch
+from ec2sim.store.timeline import timeline_event
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -80,12 +83,20 @@ def modify_volume(ctx: RequestContext, req: ModifyVolumeRequestTypeDef, plan: Vo
     modification = VolumeModification(volume.id, ctx.now, original, _settings(volume))
     volume.modifications.append(modification)
     view = modification_view(modification)
-
-    def done(when: datetime) -> None:
-        modification.state, modification.progress, modification.end_time = "completed", 100, when
-
-    ctx.ec2.timeline.schedule(ctx.now, done)
+    index = len(volume.modifications) - 1
+    ctx.ec2.timeline.schedule(ctx.now, "volume.modified", ctx.account_id, ctx.region, volume.id, index)
     return {"VolumeModification": view}
+
+
+@timeline_event("volume.modified")
+def _modified(store: Regions, when: datetime, account_id: str, name: str, volume_id: str, index: int) -> None:
+    """A modification completes on the next request (modifications are never removed: `index` holds)."""
+    region = store.find_region(account_id, name)
+    volume = region.volumes.get(volume_id) if region is not None else None
+    if volume is not None and index < len(volume.modifications):
+        modification = volume.modifications[index]
+        modification.state, modification.progress, modification.end_time = "completed", 100, when
+        touch(volume)
 
 
 _MODIFICATION_FILTERS = FilterSet(

@@ -8,7 +8,6 @@ request's own moment, so they show on the next request.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,10 +23,11 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import Zone
 from ec2sim.store.ec2.instances import BlockDevice, Instance
-from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.region import Ec2Region, Regions
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import DETACHED, Volume, default_kms_key
 from ec2sim.store.resources import VOLUME
+from ec2sim.store.timeline import timeline_event
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -318,19 +318,23 @@ def create_volume(
     )
     ctx.ec2.volumes.add(volume)
     view = volume_view(volume)
-    _later(ctx, volume, lambda v: v.state == "creating", state="available")
+    ctx.ec2.timeline.schedule(ctx.now, "volume.created", ctx.account_id, ctx.region, volume.id)
     return view
 
 
-def _later(ctx: RequestContext, volume: Volume, still: Callable[[Volume], bool], **changes: Any) -> None:
-    """Apply `changes` on the next request, if `still(volume)` holds then."""
-    region = ctx.ec2
+def _volume(store: Regions, account_id: str, name: str, volume_id: str) -> tuple[Ec2Region, Volume] | None:
+    """A timeline event's volume, if its region still has it."""
+    region = store.find_region(account_id, name)
+    volume = region.volumes.get(volume_id) if region is not None else None
+    return (region, volume) if region is not None and volume is not None else None
 
-    def apply(_: datetime) -> None:
-        if region.volumes.get(volume.id) is volume and still(volume):
-            region.volumes.update(volume, **changes)
 
-    ctx.ec2.timeline.schedule(ctx.now, apply)
+@timeline_event("volume.created")
+def _created(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
+    """A new volume is available on the next request."""
+    found = _volume(store, account_id, name, volume_id)
+    if found is not None and found[1].state == "creating":
+        found[0].volumes.update(found[1], state="available")
 
 
 # DescribeVolumes ---------------------------------------------------------------------
@@ -450,13 +454,17 @@ def attach_volume(ctx: RequestContext, req: AttachVolumeRequestTypeDef, plan: Vo
     view = attachment_view(volume)
     del view["DeleteOnTermination"]  # AWS's AttachVolume answer has no deleteOnTermination
 
-    def attached(_: datetime) -> None:
-        if region.volumes.get(volume.id) is volume and volume.attach_state == "attaching":
-            region.volumes.update(volume, attach_state="attached")
-            _set_device_status(region, volume.instance_id, volume, "attached")
-
-    region.timeline.schedule(ctx.now, attached)
+    region.timeline.schedule(ctx.now, "volume.attached", ctx.account_id, ctx.region, volume.id)
     return view
+
+
+@timeline_event("volume.attached")
+def _attached(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
+    found = _volume(store, account_id, name, volume_id)
+    if found is not None and found[1].attach_state == "attaching":
+        region, volume = found
+        region.volumes.update(volume, attach_state="attached")
+        _set_device_status(region, volume.instance_id, volume, "attached")
 
 
 def _check_detach(volume: Volume, instance: Instance | None, req: DetachVolumeRequestTypeDef) -> None:
@@ -490,16 +498,20 @@ def detach_volume(ctx: RequestContext, req: DetachVolumeRequestTypeDef, plan: Vo
     view = attachment_view(volume)
     del view["DeleteOnTermination"]
 
-    def detached(_: datetime) -> None:
-        if region.volumes.get(volume.id) is not volume or volume.attach_state != "detaching":
-            return
-        instance = region.instances.get(volume.instance_id or "")
-        if instance is not None:
-            _set_device(region, instance, volume, None)
-        region.volumes.update(volume, **DETACHED)
-
-    region.timeline.schedule(ctx.now, detached)
+    region.timeline.schedule(ctx.now, "volume.detached", ctx.account_id, ctx.region, volume.id)
     return view
+
+
+@timeline_event("volume.detached")
+def _detached(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
+    found = _volume(store, account_id, name, volume_id)
+    if found is None or found[1].attach_state != "detaching":
+        return
+    region, volume = found
+    instance = region.instances.get(volume.instance_id or "")
+    if instance is not None:
+        _set_device(region, instance, volume, None)
+    region.volumes.update(volume, **DETACHED)
 
 
 # DeleteVolume / ModifyVolume --------------------------------------------------------

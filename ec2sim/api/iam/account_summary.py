@@ -55,7 +55,7 @@ _QUOTAS = {
 def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     """Usage counts next to the quotas. The root user has no MFA, access keys or certificates here."""
     iam = ctx.iam
-    mfa_devices = sum(len(u.mfa_devices) for u in iam.users)
+    in_use = sum(len(u.mfa_devices) for u in iam.users)
     usage = {
         "Users": len(iam.users),
         "Groups": len(iam.groups),
@@ -63,9 +63,9 @@ def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
         "InstanceProfiles": len(iam.instance_profiles),
         "Policies": len(iam.policies),
         "PolicyVersionsInUse": sum(len(uses) for uses in iam.attachments.values()),
-        "MFADevices": mfa_devices,
-        "MFADevicesInUse": mfa_devices,
-        "ServerCertificates": 0,
+        "MFADevices": len(iam.user_credentials.mfa_devices),  # virtual devices, assigned or not
+        "MFADevicesInUse": in_use,
+        "ServerCertificates": len(iam.user_credentials.server_certificates),
         "Providers": 0,
         "AccountMFAEnabled": 0,
         "AccountAccessKeysPresent": 0,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from ec2sim.api import registry
 from ec2sim.api.authorization import Check, Plan, Resolver
@@ -82,6 +82,7 @@ _RENAMES = {
 }
 
 PolicyAccess = Literal["read", "write"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -229,15 +230,38 @@ def _unnamed_resource(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan
     return "*"
 
 
+def tag_keys(req: Mapping[str, Any], context: dict[str, ContextValue]) -> None:
+    """The request's tags (aws:RequestTag/*, aws:TagKeys) and removed tag keys (aws:TagKeys)."""
+    if req.get("Tags"):
+        context.update(request_tags({t["Key"]: t.get("Value", "") for t in req["Tags"]}))
+    if req.get("TagKeys"):
+        context["aws:TagKeys"] = list(req["TagKeys"])
+
+
 def _request_keys(ctx: RequestContext, req: Mapping[str, Any], context: dict[str, ContextValue]) -> None:
     if req.get("PolicyArn") and "iam:PolicyARN" in registry.action_keys("iam", ctx.action):
         context["iam:PolicyARN"] = req["PolicyArn"]  # Attach/Detach*Policy
     if req.get("PermissionsBoundary"):
         context["iam:PermissionsBoundary"] = req["PermissionsBoundary"]
-    if req.get("Tags"):
-        context.update(request_tags({t["Key"]: t.get("Value", "") for t in req["Tags"]}))
-    if req.get("TagKeys"):
-        context["aws:TagKeys"] = list(req["TagKeys"])
+    tag_keys(req, context)
+
+
+@dataclass
+class ArnPlan(Plan, Generic[T]):
+    """An entity a request names by ARN (an identity provider, say): the check on it, and the
+    entity once found."""
+
+    resource: str = "*"
+    context: dict[str, ContextValue] = field(default_factory=dict)
+    entity: T | None = None
+
+    def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        yield Check(f"iam:{ctx.action}", self.resource, self.context)
+
+    @property
+    def found(self) -> T:
+        assert self.entity is not None  # else the plan's NotFound was raised
+        return self.entity
 
 
 def resolve_named(ctx: RequestContext, req: Mapping[str, Any]) -> IamPlan:

@@ -40,7 +40,7 @@ HEADER = (
     "cert_2_active",
     "cert_2_last_rotated",
 )
-_NO_CERTS = ("false", NA, "false", NA)  # signing certificates are not emulated
+_NO_CERTS = ("false", NA, "false", NA)  # the root user's signing certificates are not emulated
 
 
 def _time(value: datetime | None, missing: str = NA) -> str:
@@ -95,8 +95,20 @@ def _user_row(iam: IamAccount, user: User) -> tuple[str, ...]:
         _flag(bool(user.mfa_devices)),
         *_key_columns(keys[0]),
         *_key_columns(keys[1]),
-        *_NO_CERTS,
+        *_cert_columns(iam, user),
     )
+
+
+def _cert_columns(iam: IamAccount, user: User) -> tuple[str, ...]:
+    """cert_1_* and cert_2_*: the user's signing certificates in upload order."""
+    held: list[Any] = [*iam.user_credentials.of("signing_certificates", user.id).values(), None, None]
+    columns: list[str] = []
+    for certificate in held[:2]:
+        if certificate is None:
+            columns += ["false", NA]
+        else:
+            columns += [_flag(certificate.status == "Active"), _time(certificate.upload_date)]
+    return tuple(columns)
 
 
 def _root_row(iam: IamAccount, created: datetime) -> tuple[str, ...]:

@@ -23,14 +23,20 @@ if TYPE_CHECKING:
         UpdateUserRequestTypeDef,
     )
 
+# What a user must be rid of before DeleteUser, in the order of DeleteUser's API reference; the
+# signing certificate, SSH key and Git credential messages follow the others' pattern (assumed).
 _CONFLICTS: tuple[tuple[str, str], ...] = (
     ("login_profile", "must delete login profile first"),
     ("access_keys", "must delete access keys first"),
+    ("signing_certificates", "must delete signing certificates first"),
+    ("ssh_keys", "must delete SSH public keys first"),
+    ("service_credentials", "must delete service specific credentials first"),
     ("mfa_devices", "must delete MFA device first"),
     ("inline_policies", "must delete policies first"),
     ("attached_policies", "must detach all policies first"),
     ("group_names", "must remove users from group first"),
 )
+_HELD = frozenset({"signing_certificates", "ssh_keys", "service_credentials"})  # kept by user id
 
 
 # Shared with the groups, access key and login profile handlers ------------------------------------
@@ -109,8 +115,9 @@ def update_user(ctx: RequestContext, req: UpdateUserRequestTypeDef, plan: IamPla
 @iam_action("DeleteUser", _USER)
 def delete_user(ctx: RequestContext, req: DeleteUserRequestTypeDef, plan: IamPlan) -> None:
     user = plan.user
+    held = ctx.iam.user_credentials
     for attribute, message in _CONFLICTS:
-        if getattr(user, attribute):
+        if getattr(user, attribute, None) or (attribute in _HELD and held.of(attribute, user.id)):
             raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
     ctx.iam.delete(ctx.now, "user", user.name)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ec2sim.store.codec import TRANSIENT
 from ec2sim.store.ec2.geography import zones
 from ec2sim.store.resources import INSTANCE
 from ec2sim.store.table import Resource
@@ -110,10 +111,10 @@ class Instance(Resource):
     # Bumped by every state change: a scheduled transition fires only if still current.
     transition_seq: int = 0
     # Bumped by every attribute assignment: lets views cache what they derive from fields.
-    revision: int = field(default=0, repr=False)
+    revision: int = field(default=0, repr=False, metadata=TRANSIENT)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)
+        Resource.__setattr__(self, name, value)  # durable state's hook, once a store is durable
         self.__dict__["revision"] = self.__dict__.get("revision", 0) + 1
 
     @property

@@ -14,8 +14,9 @@ from typing import Any
 
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.network import NetworkInterface, Subnet
-from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.region import Ec2Region, Regions
 from ec2sim.store.ec2.volumes import DETACHED, Volume
+from ec2sim.store.timeline import timeline_event
 
 TERMINATED_RETENTION_SECONDS = 3600
 
@@ -79,21 +80,37 @@ def _transition(
     settled: str,
     now: datetime,
     seconds: float,
-    on_settled: Callable[[datetime], None] | None = None,
+    then: str = "",
     **changes: Any,
 ) -> None:
-    """Enter `state` now and `settled` after `seconds`, unless another transition came first."""
+    """Enter `state` now and `settled` after `seconds` (then run `_SETTLED[then]`), unless another
+    transition came first."""
     seq = instance.transition_seq + 1
     region.instances.update(instance, state=state, transition_seq=seq, **changes)
+    when = now + timedelta(seconds=seconds)
+    region.timeline.schedule(
+        when, "instance.settle", region.account_id, region.name, instance.id, seq, settled, then
+    )
 
-    def settle(when: datetime) -> None:
-        if region.instances.get(instance.id) is not instance or instance.transition_seq != seq:
-            return
-        region.instances.update(instance, state=settled, transition_seq=seq + 1)
-        if on_settled is not None:
-            on_settled(when)
 
-    region.timeline.schedule(now + timedelta(seconds=seconds), settle)
+@timeline_event("instance.settle")
+def _settle(
+    store: Regions,
+    when: datetime,
+    account_id: str,
+    name: str,
+    instance_id: str,
+    seq: int,
+    settled: str,
+    then: str,
+) -> None:
+    region = store.find_region(account_id, name)
+    instance = region.instances.get(instance_id) if region is not None else None
+    if region is None or instance is None or instance.transition_seq != seq:
+        return
+    region.instances.update(instance, state=settled, transition_seq=seq + 1)
+    if then:
+        _SETTLED[then](region, instance, when)
 
 
 def launch(
@@ -113,10 +130,11 @@ def launch(
 
 
 def _running_after(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
-    def running(when: datetime) -> None:
-        region.instances.update(instance, state_reason=None)
+    _transition(region, instance, "pending", "running", now, seconds, "running", state_reason=dict(_PENDING))
 
-    _transition(region, instance, "pending", "running", now, seconds, running, state_reason=dict(_PENDING))
+
+def _running(region: Ec2Region, instance: Instance, when: datetime) -> None:
+    region.instances.update(instance, state_reason=None)
 
 
 def start(
@@ -144,16 +162,6 @@ def stop(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -
 
 def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
     """→ shutting-down → terminated; then its ENI and volumes go, and an hour later the instance."""
-
-    def terminated(when: datetime) -> None:
-        region.instances.update(instance, terminated_at=when)
-        _release_resources(region, instance)
-        region.timeline.schedule(when + timedelta(seconds=TERMINATED_RETENTION_SECONDS), forget)
-
-    def forget(when: datetime) -> None:
-        if region.instances.get(instance.id) is instance and instance.state == "terminated":
-            region.remove_instance(instance.id)
-
     _transition(
         region,
         instance,
@@ -161,11 +169,32 @@ def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: flo
         "terminated",
         now,
         seconds,
-        terminated,
+        "terminated",
         public_ip_address=None,
         state_transition_reason=user_initiated(now),
         state_reason=dict(_USER_SHUTDOWN),
     )
+
+
+def _terminated(region: Ec2Region, instance: Instance, when: datetime) -> None:
+    region.instances.update(instance, terminated_at=when)
+    _release_resources(region, instance)
+    forget = when + timedelta(seconds=TERMINATED_RETENTION_SECONDS)
+    region.timeline.schedule(forget, "instance.forget", region.account_id, region.name, instance.id)
+
+
+@timeline_event("instance.forget")
+def _forget(store: Regions, when: datetime, account_id: str, name: str, instance_id: str) -> None:
+    region = store.find_region(account_id, name)
+    instance = region.instances.get(instance_id) if region is not None else None
+    if region is not None and instance is not None and instance.state == "terminated":
+        region.remove_instance(instance_id)
+
+
+_SETTLED: dict[str, Callable[[Ec2Region, Instance, datetime], None]] = {
+    "running": _running,
+    "terminated": _terminated,
+}
 
 
 def _release_resources(region: Ec2Region, instance: Instance) -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ec2sim.store.table import Resource
+from ec2sim.store.codec import TRANSIENT
+from ec2sim.store.table import HOME, Resource, touch
 
 ALL_PROTOCOLS = "-1"
 
@@ -126,6 +127,8 @@ class RuleList(list[SecurityGroupRule]):
                 self.append(rule)
             return
         super().append(item)
+        item.__dict__[HOME] = self.group
+        touch(self.group)
         if self.group.registry is not None:
             self.group.registry[item.id] = item
 
@@ -141,7 +144,7 @@ class SecurityGroup(Resource):
     egress: RuleList = field(init=False)
     rule_serial: int = field(default=0, init=False)
     # The region's id registry once the group is stored: its rules are taggable resources too.
-    registry: dict[str, Resource] | None = field(default=None, init=False, repr=False)
+    registry: dict[str, Resource] | None = field(default=None, init=False, repr=False, metadata=TRANSIENT)
 
     def __post_init__(self) -> None:
         self.ingress = RuleList(self, egress=False)
@@ -197,6 +200,7 @@ class SecurityGroup(Resource):
     def remove_rules(self, rule_ids: set[str]) -> None:
         for rules in (self.ingress, self.egress):
             rules[:] = [r for r in rules if r.id not in rule_ids]
+        touch(self)
         if self.registry is not None:
             for rule_id in rule_ids:
                 self.registry.pop(rule_id, None)
@@ -204,6 +208,7 @@ class SecurityGroup(Resource):
     def register_rules(self, registry: dict[str, Resource] | None) -> None:
         """Make the rules findable by id in `registry` (None: withdraw them from the current one)."""
         for rule in self.rules():
+            rule.__dict__[HOME] = self
             if registry is not None:
                 registry[rule.id] = rule
             elif self.registry is not None:

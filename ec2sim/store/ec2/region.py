@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Protocol
+from typing import Any, Protocol
 
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
@@ -14,7 +14,7 @@ from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.ids import IdGenerator
-from ec2sim.store.table import Resource, Table
+from ec2sim.store.table import Resource, Table, Tracker, touch
 from ec2sim.store.timeline import Timeline
 
 DEFAULT_VPC_CIDR = "172.31.0.0/16"
@@ -28,12 +28,33 @@ class ServerState(Protocol):
     shared_images: SharedRegistry[Image]
     shared_snapshots: SharedRegistry[Snapshot]
     instance_regions: dict[str, Ec2Region]
+    tracker: Tracker | None
+
+
+class Regions(Protocol):
+    """Where timeline events find the region they act on (`ec2sim.store.Store`)."""
+
+    def find_region(self, account_id: str, name: str) -> Ec2Region | None: ...
+
+
+# The tables of a region, in the order a saved region is loaded (what refers to another comes later).
+TABLES = (
+    "vpcs",
+    "subnets",
+    "security_groups",
+    "network_interfaces",
+    "key_pairs",
+    "volumes",
+    "snapshots",
+    "images",
+    "instances",
+)
 
 
 class Ec2Region:
     """Tables of one account-region; `resources` maps every id to its object (for tags)."""
 
-    def __init__(self, account_id: str, name: str, store: ServerState) -> None:
+    def __init__(self, account_id: str, name: str, store: ServerState, default_network: bool = True) -> None:
         self.account_id = account_id
         self.name = name
         self.ids: IdGenerator = store.ids
@@ -57,7 +78,25 @@ class Ec2Region:
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
         self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
         self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
-        self.default_vpc_id = self._create_default_network()
+        for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
+            getattr(self, table).own(store.tracker, (account_id, name, table))
+        # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
+        self.default_vpc_id = self._create_default_network() if default_network else ""
+
+    def add_restored(self, table: str, item: Resource) -> None:
+        """Put back an item saved from table `table`, through the same operations that first added it."""
+        if table == "security_groups":
+            assert isinstance(item, SecurityGroup)
+            self.security_groups.add(item)
+            item.register_rules(self.resources)
+        else:
+            adders: dict[str, Any] = {
+                "network_interfaces": self.add_interface,
+                "snapshots": self.add_snapshot,
+                "images": self.add_image,
+                "instances": self.add_instance,
+            }
+            adders.get(table, getattr(self, table).add)(item)
 
     def zone(self, name: str) -> Zone | None:
         return next((z for z in self.zones if z.name == name or z.zone_id == name), None)
@@ -111,12 +150,14 @@ class Ec2Region:
 
     def set_tags(self, resource: Resource, tags: dict[str, str]) -> None:
         resource.tags.update(tags)
+        touch(resource)
 
     def delete_tags(self, resource: Resource, keys: dict[str, str | None]) -> None:
         """Remove each key; a key with a value is removed only where the value matches."""
         for key, value in keys.items():
             if key in resource.tags and (value is None or resource.tags[key] == value):
                 del resource.tags[key]
+        touch(resource)
 
     # Security groups and the network interfaces that use them ------------------------------
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Generic, Protocol, TypeVar
 
+from ec2sim.store.table import touch
+
 
 class Shareable(Protocol):
     id: str
@@ -69,11 +71,13 @@ class SharedRegistry(Generic[S]):
         for account in accounts:
             item.shared_with.add(account)
             self._granted.setdefault((item.region, account), {})[item.id] = item
+        touch(item)
 
     def revoke(self, item: S, accounts: Iterable[str]) -> None:
         for account in accounts:
             item.shared_with.discard(account)
             self._granted.get((item.region, account), {}).pop(item.id, None)
+        touch(item)
 
     def usable_by(self, item: S, account_id: str) -> bool:
         return item.public or item.owner_id == account_id or account_id in item.shared_with

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ec2sim.store.iam import changes as c
+from ec2sim.store.iam.credential_changes import UserCredentialOps
 from ec2sim.store.iam.entities import (
     AccessKey,
     Group,
@@ -23,6 +24,8 @@ from ec2sim.store.iam.entities import (
     Role,
     User,
 )
+from ec2sim.store.iam.oidc_changes import OidcProviderOperations
+from ec2sim.store.iam.saml_changes import SamlProviderOps
 from ec2sim.store.iam.tables import CredentialReport, IamTables
 
 __all__ = ["CredentialReport", "IamAccount"]
@@ -37,7 +40,7 @@ def _tags(tags: dict[str, str]) -> c.Tags:
 
 
 @dataclass(eq=False)
-class IamAccount(IamTables):
+class IamAccount(UserCredentialOps, OidcProviderOperations, SamlProviderOps, IamTables):
     record: Callable[[c.Change], None] = field(default=_unbound, repr=False)
 
     # Entities ---------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ class RoleSession:
     source_instance_arn: str | None = None  # for instance role credentials (IMDS)
     role_delivery: str | None = None
     iam_role: bool = True  # False for the instance identity role, which is no IAM role
+    # AssumeRoleWithWebIdentity: the condition keys the token gave the session (aws:FederatedProvider,
+    # <provider>:sub...), each with its values (one value: a single-valued key).
+    web_identity: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(eq=False)
@@ -39,4 +42,6 @@ class Credential:
     issued: datetime | None = None
     role_session: RoleSession | None = None
     mfa_authenticated: bool = False
+    # When MFA authenticated the session, or the session it chains from (aws:MultiFactorAuthAge).
+    mfa_authenticated_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -23,6 +23,7 @@ class IssueCredential(Change):
     user_id: str | None = None
     role_session: RoleSession | None = None
     role_used_region: str | None = None
+    mfa_authenticated_at: datetime | None = None  # the session (or the one it chains from) used MFA then
 
     def apply(self, state: IamState) -> None:
         credential = Credential(
@@ -36,6 +37,8 @@ class IssueCredential(Change):
             expiration=self.expiration,
             issued=self.at,
             role_session=self.role_session,
+            mfa_authenticated=self.mfa_authenticated_at is not None,
+            mfa_authenticated_at=self.mfa_authenticated_at,
         )
         state.credentials[self.access_key_id] = credential
         state.forget_after_expiry(credential)

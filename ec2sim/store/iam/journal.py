@@ -12,14 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.changes import Change, CreateAccount
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.issued import ForgetCredential, IssueCredential
-from ec2sim.store.timeline import Timeline
+from ec2sim.store.timeline import Timeline, timeline_event
 
 FORGET_EXPIRED_AFTER = timedelta(hours=1)  # a temporary key's full record outlives its expiry by this
+
+
+class HasIam(Protocol):
+    iam: IamStore
+
+
+@timeline_event("iam.forget")
+def _forget(store: HasIam, when: datetime, access_key_id: str, expiration: datetime) -> None:
+    """A temporary key expired `FORGET_EXPIRED_AFTER` ago: forget it, unless it is gone already."""
+    credential = store.iam.credentials.get(access_key_id)
+    if credential is not None and credential.expiration == expiration:
+        store.iam.record(
+            ForgetCredential(
+                account_id=credential.account_id, at=when, access_key_id=access_key_id, expiration=expiration
+            )
+        )
 
 
 class IamStore:
@@ -67,19 +84,9 @@ class IamStore:
         this `credentials` would grow without bound. Until then an expired key is checked
         in full (signature, then expiry); after, it answers ExpiredToken from its expiry alone.
         """
-        expiration = credential.expiration
-        assert expiration is not None
-        key = credential.access_key_id
-
-        def forget(when: datetime) -> None:
-            if self.credentials.get(key) is credential:
-                self.record(
-                    ForgetCredential(
-                        account_id=credential.account_id, at=when, access_key_id=key, expiration=expiration
-                    )
-                )
-
-        self._timeline.schedule(expiration + FORGET_EXPIRED_AFTER, forget)
+        assert credential.expiration is not None
+        when = credential.expiration + FORGET_EXPIRED_AFTER
+        self._timeline.schedule(when, "iam.forget", credential.access_key_id, credential.expiration)
 
     # Operations -----------------------------------------------------------------------------------------
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.store.iam.entities import Group, InstanceProfile, ManagedPolicy, NamedTable, Role, User
+from ec2sim.store.iam.user_credentials import UserCredentials
 from ec2sim.store.resources import IAM_TYPES
+
+if TYPE_CHECKING:
+    from ec2sim.store.iam.oidc import OidcProvider
+    from ec2sim.store.iam.saml import SamlProvider
 
 # Managed policy ARN → the entities using it: ("user"|"group"|"role", lower-cased name).
 Uses = dict[str, set[tuple[str, str]]]
@@ -37,6 +42,10 @@ class IamTables:
     password_policy: dict[str, Any] | None = None
     aliases: list[str] = field(default_factory=list)
     credential_report: CredentialReport | None = None
+    oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by ARN (`ec2sim.store.iam.oidc`)
+    saml_providers: dict[str, SamlProvider] = field(default_factory=dict)  # by ARN (`ec2sim.store.iam.saml`)
+    # MFA devices, SSH keys, server and signing certificates, service-specific credentials
+    user_credentials: UserCredentials = field(default_factory=UserCredentials)
     # IAM changes not yet propagated (--iam-propagation-seconds): key → when they become visible.
     # Derived from the journal and the setting (`ec2sim.store.iam.journal`), not journaled itself.
     pending_changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)

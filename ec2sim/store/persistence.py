@@ -1,0 +1,525 @@
+"""Durable state (``--state-dir``) and the state as one JSON document (``/_ec2sim/state``).
+
+The store lives in SQLite (DIR/ec2sim.sqlite, WAL, ``synchronous=FULL``); `StateDir.commit` saves
+what changed since the last commit in one transaction, and callers commit before they answer, so
+an acknowledged request is on disk and a killed server never leaves half a request there. Saved:
+- IAM as its journal (`ec2sim.store.iam.journal`): one row per `Change`, appended; loading replays
+  them. Not saved with each request: the usage `IamAccount.record_key_use` writes in place on
+  every signed request (a key's last use; saving it then would turn every read into a write): it
+  is saved as a snapshot when the server stops (`save_key_uses`), so a kill loses the latest uses.
+  Not saved at all: root keys from the settings (configuration, installed at every start).
+- EC2 as one row per stored resource (account, region, table, id → its encoding, nested records
+  such as block devices and rules inside it), written or deleted when the store's `Tracker` saw
+  it change; one row per account-region (its default VPC's id).
+- The timeline's pending events (data, see `ec2sim.store.timeline`) and the clock's offset.
+- The server's own keys (`Store.SERVER_KEYS`: the built-in OIDC issuer's and SAML IdP's), so what
+  they signed stays verifiable; like a reset, an import keeps them, and they are not exported.
+Derived structures (indexes, registries, back-links) are never saved: loading adds every item
+back through the region's own operations (`Ec2Region.add_restored`), which rebuild them.
+Not saved either: the instance identity signing key and IMDSv2 tokens (per process: after a
+restart documents are signed by a new key, and clients fetch a new token).
+
+Loading, like an import, decodes everything into a fresh store first (`build_store`, which
+refuses a bad document with a `StateError` naming the problem), then swaps it in whole
+(`Store.replace_state`). A second server on the same directory is refused (`StateDirError`): the
+first holds an exclusive lock on DIR/lock while it runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ec2sim.clock import MAX_OFFSET_SECONDS
+from ec2sim.store import Store
+from ec2sim.store.codec import Codec, DecodeError
+from ec2sim.store.ec2.geography import is_valid_region
+from ec2sim.store.ec2.images import Image
+from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.keypairs import KeyPair
+from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.region import TABLES, Ec2Region
+from ec2sim.store.ec2.snapshots import Snapshot
+from ec2sim.store.ec2.volumes import Volume
+from ec2sim.store.iam.changes import Change
+from ec2sim.store.timeline import Event, check_event
+
+FORMAT, VERSION = "ec2sim-state", 1
+DATABASE = "ec2sim.sqlite"
+_ACCOUNT = re.compile(r"\d{12}")
+ITEM_CLASSES: dict[str, type] = {
+    "vpcs": Vpc,
+    "subnets": Subnet,
+    "security_groups": SecurityGroup,
+    "network_interfaces": NetworkInterface,
+    "key_pairs": KeyPair,
+    "volumes": Volume,
+    "snapshots": Snapshot,
+    "images": Image,
+    "instances": Instance,
+}
+assert tuple(ITEM_CLASSES) == TABLES
+
+
+def _store_classes() -> Iterator[type]:
+    """Every dataclass defined in a module of the store imported so far: the journal's changes
+    (whichever module defines them) and every record a change or a resource holds."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("ec2sim.store.") and module is not None:
+            for value in list(vars(module).values()):
+                if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == name:
+                    yield value
+
+
+CODEC = Codec(_store_classes)
+
+
+class StateError(ValueError):
+    """A state document (or saved state) that can't be loaded; ``str()`` names the problem."""
+
+
+class StateDirError(Exception):
+    """The state directory can't be used: another server holds it, or it can't be opened."""
+
+
+# The state as a document -----------------------------------------------------------------------
+
+
+def _regions(store: Store) -> list[Ec2Region]:
+    return [
+        region
+        for account_id in sorted(store.accounts)
+        for region in sorted(store.accounts[account_id].ec2_regions(), key=lambda r: r.name)
+    ]
+
+
+def _row(region: Ec2Region, table: str, item: Any) -> dict[str, Any]:
+    return {"account": region.account_id, "region": region.name, "table": table, "item": CODEC.encode(item)}
+
+
+def _event(event: Event) -> dict[str, Any]:
+    when, _, kind, args = event
+    return {"at": CODEC.encode(when), "kind": kind, "args": CODEC.encode(list(args))}
+
+
+def export_state(store: Store) -> dict[str, Any]:
+    """The whole state as JSON-safe data, in a stable order (equal states export equally)."""
+    regions = _regions(store)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "clock_offset_seconds": store.clock.offset_seconds,
+        "iam": [CODEC.encode(change) for change in store.iam.journal],
+        "regions": [
+            {"account": r.account_id, "region": r.name, "default_vpc_id": r.default_vpc_id} for r in regions
+        ],
+        "ec2": [
+            _row(region, table, item)
+            for region in regions
+            for table in TABLES
+            for item in sorted(getattr(region, table), key=lambda i: i.id)
+        ],
+        "timeline": [_event(event) for event in store.timeline.pending()],
+    }
+
+
+def _field(doc: dict[str, Any], name: str, kind: type, where: str) -> Any:
+    value = doc.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise StateError(f"{where}{name} must be a {'list' if kind is list else kind.__name__}")
+    return value
+
+
+def build_store(doc: Any, like: Store) -> Store:
+    """A new store holding the state `doc` describes (durable if `like` is, with its ids and
+    settings); StateError (and `like` untouched) for a document that isn't one."""
+    if not isinstance(doc, dict):
+        raise StateError("the state must be a JSON object")
+    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        raise StateError(f'the state must have "format": "{FORMAT}" and "version": {VERSION}')
+    unknown = sorted(
+        set(doc) - {"format", "version", "clock_offset_seconds", "iam", "regions", "ec2", "timeline"}
+    )
+    if unknown:
+        raise StateError(f"unknown member {unknown[0][:60]!r}")
+    offset = doc.get("clock_offset_seconds")
+    if (
+        not isinstance(offset, (int, float))
+        or isinstance(offset, bool)
+        or not 0 <= offset <= MAX_OFFSET_SECONDS
+    ):
+        raise StateError(f"clock_offset_seconds must be a number from 0 to {MAX_OFFSET_SECONDS:.0f}")
+    fresh = Store(durable=like.tracker is not None)
+    fresh.ids = like.ids
+    fresh.iam.propagation_seconds = like.iam.propagation_seconds
+    fresh.clock.advance(float(offset))
+    try:
+        _load_iam(fresh, _field(doc, "iam", list, ""))
+        fresh.timeline.clear()  # what replaying scheduled: the saved timeline says what is pending
+        _load_ec2(fresh, _field(doc, "regions", list, ""), _field(doc, "ec2", list, ""))
+        _load_timeline(fresh, _field(doc, "timeline", list, ""))
+    except DecodeError as error:
+        raise StateError(str(error)) from None
+    if fresh.tracker is not None:
+        fresh.tracker.changed.clear()
+        fresh.tracker.regions.clear()
+    return fresh
+
+
+def _load_iam(store: Store, changes: list[Any]) -> None:
+    for i, data in enumerate(changes):
+        change = CODEC.decode(data, Change, f"iam[{i}]")
+        try:
+            store.iam.record(change)
+        except Exception as error:  # noqa: BLE001 - whatever a change that doesn't fit raises, it's the document's fault
+            raise StateError(f"iam[{i}]: {type(change).__name__} does not apply: {error!r}"[:300]) from None
+
+
+def _load_ec2(store: Store, regions: list[Any], rows: list[Any]) -> None:
+    for i, entry in enumerate(regions):
+        where = f"regions[{i}]."
+        if not isinstance(entry, dict):
+            raise StateError(f"regions[{i}] must be an object")
+        account_id = _field(entry, "account", str, where)
+        name = _field(entry, "region", str, where)
+        if not _ACCOUNT.fullmatch(account_id) or not is_valid_region(name):
+            raise StateError(f"{where[:-1]}: no account {account_id[:20]!r} or region {name[:20]!r}")
+        if store.find_region(account_id, name) is not None:
+            raise StateError(f"{where[:-1]}: {account_id} {name} appears twice")
+        store.account(account_id).restore_region(name, _field(entry, "default_vpc_id", str, where))
+    order = {table: n for n, table in enumerate(TABLES)}
+    for i, row in sorted(
+        enumerate(rows), key=lambda r: order.get(str(r[1].get("table")), 0) if isinstance(r[1], dict) else 0
+    ):
+        where = f"ec2[{i}]."
+        if not isinstance(row, dict):
+            raise StateError(f"ec2[{i}] must be an object")
+        table = _field(row, "table", str, where)
+        if table not in ITEM_CLASSES:
+            raise StateError(f"{where}table must be one of {', '.join(TABLES)}")
+        region = store.find_region(_field(row, "account", str, where), _field(row, "region", str, where))
+        if region is None:
+            raise StateError(f"ec2[{i}]: its account-region is not in regions")
+        item = CODEC.decode(row.get("item"), ITEM_CLASSES[table], f"{where}item")
+        if item.id in region.resources or item.id in getattr(region, table):
+            raise StateError(f"ec2[{i}]: {item.id} appears twice")
+        region.add_restored(table, item)
+
+
+def _load_timeline(store: Store, events: list[Any]) -> None:
+    restored: list[Event] = []
+    for i, entry in enumerate(events):
+        where = f"timeline[{i}]."
+        if not isinstance(entry, dict):
+            raise StateError(f"timeline[{i}] must be an object")
+        when = CODEC.decode(entry.get("at"), datetime, f"{where}at")
+        args = CODEC.decode(entry.get("args"), list, f"{where}args")
+        kind = _field(entry, "kind", str, where)
+        try:
+            check_event(kind, tuple(args))
+        except ValueError as error:
+            raise StateError(f"timeline[{i}]: {error}") from None
+        restored.append((when, i, kind, tuple(args)))
+    store.timeline.restore(restored)
+
+
+def import_state(store: Store, doc: Any) -> None:
+    """Replace the store's state by `doc`'s, all or nothing (saved too when durable)."""
+    with store.lock:
+        store.replace_state(build_store(doc, store))
+        if isinstance(store.persistence, StateDir):
+            store.persistence.rewrite(store)
+
+
+# SQLite ---------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS iam (seq INTEGER PRIMARY KEY, change TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS regions (
+    account TEXT NOT NULL, region TEXT NOT NULL, default_vpc_id TEXT NOT NULL, PRIMARY KEY (account, region));
+CREATE TABLE IF NOT EXISTS ec2 (
+    account TEXT NOT NULL, region TEXT NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (account, region, tbl, id));
+CREATE TABLE IF NOT EXISTS timeline (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, args TEXT NOT NULL);
+"""
+_UPSERT = "INSERT OR REPLACE INTO ec2 (account, region, tbl, id, item) VALUES (?, ?, ?, ?, ?)"
+_ADD_EVENT = "INSERT OR REPLACE INTO timeline (seq, at, kind, args) VALUES (?, ?, ?, ?)"
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+class StateDir:
+    """The state directory of a running server: its lock, and its database."""
+
+    def __init__(self, directory: str) -> None:
+        self.path = Path(directory)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.path / "lock", "a+", encoding="utf-8")  # noqa: SIM115 - held for the server's life
+        except OSError as error:
+            raise StateDirError(
+                f"cannot use state directory {directory}: {error.strerror or error}"
+            ) from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.seek(0)
+            pid = self._lock.read().strip()[:20]
+            self._lock.close()
+            holder = f" (pid {pid})" if pid else ""
+            raise StateDirError(f"state directory {directory} is in use by another ec2sim{holder}") from None
+        self._lock.truncate(0)
+        self._lock.write(str(os.getpid()))
+        self._lock.flush()
+        try:
+            self.db = sqlite3.connect(self.path / DATABASE, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            self._lock.close()
+            raise StateDirError(f"cannot use {self.path / DATABASE}: {error}") from None
+        self._saved_journal = 0  # IAM changes saved so far (the journal restarts on a reset)
+        self._saved_offset = 0.0
+        self._saved_keys: tuple[Any, ...] = (None,) * len(Store.SERVER_KEYS)
+
+    def close(self) -> None:
+        self.db.close()
+        self._lock.close()  # releases the lock
+
+    def load(self, store: Store) -> bool:
+        """Put the saved state into `store` (durable, fresh) and keep it saved from now on; whether
+        there was any. StateError: saved state this version can't read."""
+        with store.lock:
+            try:
+                saved = self._read()
+            except (sqlite3.Error, ValueError) as error:
+                raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
+            store.replace_state(build_store(saved, store))
+            for name, value in self._read_keys().items():
+                setattr(store, name, value)
+            _apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
+            self._saved_keys = _server_keys(store)
+            store.persistence = self
+            self.rewrite(store)  # the timeline's order numbers start again; all else is as read
+        return bool(saved["iam"] or saved["ec2"])
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def save_key_uses(self, store: Store) -> None:
+        """Save the keys' last uses (a snapshot: they change on every signed request, unsaved)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
+
+    def _read_keys(self) -> dict[str, Any]:
+        rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'key:%'")
+        saved = {key.removeprefix("key:"): CODEC.decode(json.loads(value)) for key, value in rows}
+        return {name: saved[name] for name in Store.SERVER_KEYS if name in saved}
+
+    def _read(self) -> dict[str, Any]:
+        db = self.db
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        if meta.get("version", str(VERSION)) != str(VERSION):
+            raise ValueError(f"saved by a version of ec2sim that writes state version {meta['version']}")
+        offset = meta.get("clock_offset")
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "clock_offset_seconds": float(offset) if offset else 0.0,
+            "iam": [json.loads(c) for (c,) in db.execute("SELECT change FROM iam ORDER BY seq")],
+            "regions": [
+                {"account": a, "region": r, "default_vpc_id": v}
+                for a, r, v in db.execute("SELECT account, region, default_vpc_id FROM regions")
+            ],
+            "ec2": [
+                {"account": a, "region": r, "table": t, "item": json.loads(i)}
+                for a, r, t, i in db.execute("SELECT account, region, tbl, item FROM ec2")
+            ],
+            "timeline": [
+                {"at": json.loads(at), "kind": kind, "args": json.loads(args)}
+                for at, kind, args in db.execute("SELECT at, kind, args FROM timeline ORDER BY seq")
+            ],
+        }
+
+    # Writing ------------------------------------------------------------------------------------
+
+    def commit(self, store: Store) -> None:
+        """Save what changed since the last commit, in one transaction (nothing changed: no SQL)."""
+        tracker = store.tracker
+        assert tracker is not None
+        journal = store.iam.journal
+        log = store.timeline.log or []
+        offset = store.clock.offset_seconds
+        keys = _server_keys(store)
+        if (
+            not tracker.changed
+            and not tracker.regions
+            and len(journal) == self._saved_journal
+            and not log
+            and offset == self._saved_offset
+            and keys == self._saved_keys
+        ):
+            return
+        upserts, deletes = self._resources(tracker.changed.values())
+        added: dict[int, Event] = {}
+        done: list[int] = []
+        for what, event in log:
+            if what == "add":
+                added[event[1]] = event
+            elif added.pop(event[1], None) is None:
+                done.append(event[1])
+        regions = [(r.account_id, r.name, r.default_vpc_id) for r in tracker.regions]
+        changes = [
+            (self._saved_journal + n, _dumps(CODEC.encode(c)))
+            for n, c in enumerate(journal[self._saved_journal :])
+        ]
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO regions VALUES (?, ?, ?)", regions)
+            db.executemany(_UPSERT, upserts)
+            db.executemany("DELETE FROM ec2 WHERE account = ? AND region = ? AND tbl = ? AND id = ?", deletes)
+            db.executemany("INSERT OR REPLACE INTO iam (seq, change) VALUES (?, ?)", changes)
+            db.executemany(_ADD_EVENT, [self._event_row(event) for event in added.values()])
+            db.executemany("DELETE FROM timeline WHERE seq = ?", [(seq,) for seq in done])
+            if offset != self._saved_offset:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('clock_offset', ?)", (repr(offset),))
+            if keys != self._saved_keys:
+                rows = [
+                    (f"key:{n}", _dumps(CODEC.encode(v)))
+                    for n, v in zip(Store.SERVER_KEYS, keys, strict=True)
+                ]
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+        tracker.changed.clear()
+        tracker.regions.clear()
+        log.clear()
+        self._saved_journal, self._saved_offset, self._saved_keys = len(journal), offset, keys
+
+    @staticmethod
+    def _resources(changed: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+        upserts: dict[tuple[str, ...], str] = {}
+        deletes: dict[tuple[str, ...], None] = {}
+        for table, item in changed:
+            key = (*table.key, item.id)
+            current = table.get(item.id)
+            if current is None:
+                deletes[key] = None
+                upserts.pop(key, None)
+            else:
+                upserts[key] = _dumps(CODEC.encode(current))
+                deletes.pop(key, None)
+        return [(*key, item) for key, item in upserts.items()], list(deletes)
+
+    @staticmethod
+    def _event_row(event: Event) -> tuple[int, str, str, str]:
+        data = _event(event)
+        return event[1], _dumps(data["at"]), event[2], _dumps(data["args"])
+
+    def clear(self, store: Store) -> None:
+        """Forget everything saved (a reset: the store is empty now, its clock back to real time),
+        but the server's keys (`Store.SERVER_KEYS`), which a reset keeps."""
+        with self._transaction() as db:
+            _delete_state(db)
+        self._after_rewrite(store)
+
+    def rewrite(self, store: Store) -> None:
+        """Save the whole state in place of what was saved (after an import or a load)."""
+        doc = export_state(store)
+        with self._transaction() as db:
+            _delete_state(db)
+            db.execute("INSERT INTO meta VALUES ('clock_offset', ?)", (repr(store.clock.offset_seconds),))
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
+            db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
+            db.executemany(
+                "INSERT INTO iam VALUES (?, ?)", [(n, _dumps(c)) for n, c in enumerate(doc["iam"])]
+            )
+            db.executemany(
+                "INSERT INTO regions VALUES (?, ?, ?)",
+                [(r["account"], r["region"], r["default_vpc_id"]) for r in doc["regions"]],
+            )
+            db.executemany(
+                _UPSERT,
+                [
+                    (r["account"], r["region"], r["table"], r["item"]["id"], _dumps(r["item"]))
+                    for r in doc["ec2"]
+                ],
+            )
+            db.executemany(_ADD_EVENT, [self._event_row(event) for event in store.timeline.pending()])
+        self._after_rewrite(store)
+
+    def _after_rewrite(self, store: Store) -> None:
+        if store.tracker is not None:
+            store.tracker.changed.clear()
+            store.tracker.regions.clear()
+        store.timeline.log = []
+        self._saved_journal, self._saved_offset = len(store.iam.journal), store.clock.offset_seconds
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+def _key_uses(store: Store) -> list[list[Any]]:
+    return [
+        [
+            tables.account_id,
+            key.id,
+            CODEC.encode(key.last_used_date),
+            key.last_used_service,
+            key.last_used_region,
+        ]
+        for tables in store.iam.accounts.values()
+        for user in tables.users
+        for key in user.access_keys.values()
+        if key.last_used_date is not None
+    ]
+
+
+def _apply_key_uses(store: Store, uses: list[list[Any]]) -> None:
+    keys = {
+        (tables.account_id, key.id): key
+        for tables in store.iam.accounts.values()
+        for user in tables.users
+        for key in user.access_keys.values()
+    }
+    for account_id, key_id, when, service, region in uses:
+        key = keys.get((account_id, key_id))
+        if key is not None:
+            key.last_used_date = CODEC.decode(when, datetime)
+            key.last_used_service, key.last_used_region = service, region
+
+
+def _server_keys(store: Store) -> tuple[Any, ...]:
+    return tuple(getattr(store, name, None) for name in Store.SERVER_KEYS)
+
+
+def _delete_state(db: sqlite3.Connection) -> None:
+    """Every saved row but the server's keys."""
+    db.execute("DELETE FROM meta WHERE key NOT LIKE 'key:%'")
+    for table in ("iam", "regions", "ec2", "timeline"):
+        db.execute(f"DELETE FROM {table}")  # noqa: S608 - the names above
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")

@@ -1,0 +1,555 @@
+"""Durable state (--state-dir) and the state document (GET/POST /_ec2sim/state).
+
+A broad scenario runs through boto3 against a server with a state directory; the export before a
+restart must equal the export after it (so nothing was left unsaved), and boto3 must see the same
+resources, permissions and credentials. Export → import round-trips; a bad import changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config as BotoConfig
+
+from ec2sim.config import Config
+from ec2sim.server import Server
+from ec2sim.store.persistence import CODEC, StateDirError
+from tests.helpers import aws_error
+
+OWNER, OTHER = "210987654321", "123456789098"
+_BOTO = BotoConfig(retries={"max_attempts": 1})
+_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{OWNER}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+_ALLOW_ALL = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+
+
+def serve(state_dir: Path | None, **settings: Any) -> Server:
+    return Server(Config(port=0, imds_port=0, state_dir=str(state_dir) if state_dir else "", **settings))
+
+
+def client(
+    server: Server, service: str, key: str = OWNER, secret: str = "x", token: str | None = None
+) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.api_url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=_BOTO,
+    )
+
+
+def export(server: Server) -> dict[str, Any]:
+    response = requests.get(f"{server.api_url}/_ec2sim/state", timeout=10)
+    assert response.status_code == 200
+    return response.json()
+
+
+def advance(server: Server, seconds: float) -> None:
+    requests.post(
+        f"{server.api_url}/_ec2sim/clock", json={"advance_seconds": seconds}, timeout=5
+    ).raise_for_status()
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story, told in order)
+    """Every kind of change the state must keep; returns what it made, to look for after a restart."""
+    ec2, iam = client(server, "ec2"), client(server, "iam")
+    made: dict[str, Any] = {}
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+    # IAM: users, groups, policies, boundaries, roles, instance profiles, keys.
+    policy = iam.create_policy(PolicyName="All", PolicyDocument=_ALLOW_ALL)["Policy"]["Arn"]
+    iam.create_user(UserName="alice", Tags=[{"Key": "team", "Value": "a"}], PermissionsBoundary=policy)
+    iam.create_group(GroupName="devs")
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    iam.attach_group_policy(GroupName="devs", PolicyArn=policy)
+    iam.put_user_policy(UserName="alice", PolicyName="inline", PolicyDocument=_ALLOW_ALL)
+    made["key"] = iam.create_access_key(UserName="alice")["AccessKey"]
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=_TRUST)
+    iam.attach_role_policy(RoleName="worker", PolicyArn=policy)
+    iam.create_instance_profile(InstanceProfileName="worker")
+    iam.add_role_to_instance_profile(InstanceProfileName="worker", RoleName="worker")
+    iam.create_account_alias(AccountAlias="durable")
+    alice = client(server, "sts", made["key"]["AccessKeyId"], made["key"]["SecretAccessKey"])
+    session = alice.assume_role(RoleArn=f"arn:aws:iam::{OWNER}:role/worker", RoleSessionName="durable")[
+        "Credentials"
+    ]
+    made["session"] = session
+
+    # EC2: key pairs, security groups and rules, tags.
+    ec2.create_key_pair(KeyName="made")
+    ec2.import_key_pair(
+        KeyName="imported",
+        PublicKeyMaterial=b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x",
+    )
+    ec2.create_key_pair(KeyName="deleted")
+    ec2.delete_key_pair(KeyName="deleted")
+    group = ec2.create_security_group(GroupName="web", Description="web")["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
+        ],
+    )
+    rule = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])[
+        "SecurityGroupRules"
+    ][0]["SecurityGroupRuleId"]
+    ec2.create_tags(Resources=[group, rule], Tags=[{"Key": "tier", "Value": "web"}])
+    made["group"] = group
+
+    # Instances: launched with a profile, stopped and started, terminated; one left pending.
+    launched = ec2.run_instances(
+        ImageId=ami,
+        MinCount=3,
+        MaxCount=3,
+        InstanceType="t3.micro",
+        KeyName="made",
+        SecurityGroupIds=[group],
+        IamInstanceProfile={"Name": "worker"},
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "app", "Value": "x"}]}],
+    )["Instances"]
+    ids = [i["InstanceId"] for i in launched]
+    advance(server, 60)
+    ec2.stop_instances(InstanceIds=[ids[1]])
+    advance(server, 60)
+    ec2.start_instances(InstanceIds=[ids[1]])
+    ec2.terminate_instances(InstanceIds=[ids[2]])
+    ec2.delete_tags(Resources=[ids[0]], Tags=[{"Key": "app"}])
+    ec2.create_tags(Resources=[ids[0]], Tags=[{"Key": "role", "Value": "main"}])
+    made["instances"] = ids
+
+    # Volumes: created, attached, modified, detached; snapshots shared; images shared.
+    zone = launched[0]["Placement"]["AvailabilityZone"]
+    volume = ec2.create_volume(AvailabilityZone=zone, Size=10, VolumeType="gp3")["VolumeId"]
+    ec2.describe_volumes(VolumeIds=[volume])  # runs the event that makes it available
+    ec2.attach_volume(VolumeId=volume, InstanceId=ids[0], Device="/dev/sdf")
+    ec2.modify_volume(VolumeId=volume, Size=20)
+    ec2.describe_volumes(VolumeIds=[volume])
+    ec2.detach_volume(VolumeId=volume)
+    snapshot = ec2.create_snapshot(VolumeId=volume, Description="backup")["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add", UserIds=[OTHER]
+    )
+    image = ec2.create_image(InstanceId=ids[0], Name="golden")["ImageId"]
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"UserId": OTHER}]})
+    ec2.create_tags(
+        Resources=[volume, snapshot, image],
+        Tags=[{"Key": "kept", "Value": "yes"}, {"Key": "$type", "Value": "a tag key, not a marker"}],
+    )
+    made.update(volume=volume, snapshot=snapshot, image=image)
+
+    # In-place changes of every kind: metadata options and attributes, profile associations,
+    # public sharing, copies, deletions, rule revocations, another region.
+    ec2.modify_instance_metadata_options(InstanceId=ids[0], HttpTokens="required")
+    ec2.modify_instance_attribute(InstanceId=ids[1], DisableApiTermination={"Value": True})
+    associations = ec2.describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": [ids[1]]}]
+    )["IamInstanceProfileAssociations"]
+    ec2.disassociate_iam_instance_profile(AssociationId=associations[0]["AssociationId"])
+    copy = ec2.copy_image(SourceImageId=image, SourceRegion="us-east-1", Name="copy")["ImageId"]
+    ec2.modify_image_attribute(ImageId=copy, LaunchPermission={"Add": [{"Group": "all"}]})
+    copied = ec2.copy_snapshot(SourceSnapshotId=snapshot, SourceRegion="us-east-1")["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=copied, Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
+    )
+    gone = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    ec2.delete_snapshot(SnapshotId=gone)
+    spare = ec2.create_volume(AvailabilityZone=zone, Size=1)["VolumeId"]
+    ec2.delete_volume(VolumeId=spare)
+    ec2.revoke_security_group_egress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    unused = ec2.create_security_group(GroupName="unused", Description="unused")["GroupId"]
+    ec2.delete_security_group(GroupId=unused)
+    west = boto3.client(
+        "ec2",
+        region_name="eu-west-1",
+        endpoint_url=server.api_url,
+        aws_access_key_id=OWNER,
+        aws_secret_access_key="x",
+        config=_BOTO,
+    )
+    west.create_key_pair(
+        KeyName="west", TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "w", "Value": "1"}]}]
+    )
+    iam.detach_group_policy(GroupName="devs", PolicyArn=policy)
+    iam.update_access_key(UserName="alice", AccessKeyId=made["key"]["AccessKeyId"], Status="Active")
+
+    # The last launch stays pending: its transition is a timeline event that must survive too.
+    made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    advance(server, 5)
+    return made
+
+
+def check_restored(server: Server, made: dict[str, Any]) -> None:
+    """What the scenario made, as boto3 sees it after a restart."""
+    ec2, iam = client(server, "ec2"), client(server, "iam")
+    ids = made["instances"]
+    states = {
+        i["InstanceId"]: i["State"]["Name"]
+        for r in ec2.describe_instances(InstanceIds=ids)["Reservations"]
+        for i in r["Instances"]
+    }
+    assert states == {ids[0]: "running", ids[1]: "running", ids[2]: "terminated"}
+    first = ec2.describe_instances(InstanceIds=[ids[0]])["Reservations"][0]["Instances"][0]
+    assert {t["Key"]: t["Value"] for t in first["Tags"]} == {"role": "main"}
+    assert first["IamInstanceProfile"]["Arn"].endswith(":instance-profile/worker")
+    assert first["KeyName"] == "made"
+    assert {p["KeyName"] for p in ec2.describe_key_pairs()["KeyPairs"]} == {"made", "imported"}
+    group = ec2.describe_security_groups(GroupIds=[made["group"]])["SecurityGroups"][0]
+    assert group["IpPermissions"][0]["FromPort"] == 443 and group["Tags"] == [{"Key": "tier", "Value": "web"}]
+    volume = ec2.describe_volumes(VolumeIds=[made["volume"]])["Volumes"][0]
+    assert (volume["Size"], volume["State"]) == (20, "available")
+    permissions = ec2.describe_snapshot_attribute(
+        SnapshotId=made["snapshot"], Attribute="createVolumePermission"
+    )
+    assert permissions["CreateVolumePermissions"] == [{"UserId": OTHER}]
+    launch = ec2.describe_image_attribute(ImageId=made["image"], Attribute="launchPermission")
+    assert launch["LaunchPermissions"] == [{"UserId": OTHER}]
+    other = client(server, "ec2", key=OTHER)
+    assert other.describe_images(ImageIds=[made["image"]])["Images"][0]["Name"] == "golden"
+    assert iam.get_user(UserName="alice")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["devs"]
+    profile = iam.get_instance_profile(InstanceProfileName="worker")["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == ["worker"]
+    assert iam.list_account_aliases()["AccountAliases"] == ["durable"]
+    # Keys and sessions issued before the restart still sign requests.
+    key = made["key"]
+    who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+    assert who["Arn"] == f"arn:aws:iam::{OWNER}:user/alice"
+    session = made["session"]
+    assumed = client(
+        server, "sts", session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    ).get_caller_identity()
+    assert assumed["Arn"] == f"arn:aws:sts::{OWNER}:assumed-role/worker/durable"
+
+
+def test_a_restart_restores_everything(state_dir: Path) -> None:
+    with serve(state_dir, instance_start_seconds=30, instance_stop_seconds=10) as first:
+        made = scenario(first)
+        before = export(first)
+        offset = first.store.clock.offset_seconds
+    assert before["timeline"], "the pending launch is still on the timeline"
+    with serve(state_dir, instance_start_seconds=30, instance_stop_seconds=10) as second:
+        after = export(second)
+        assert second.store.clock.offset_seconds == offset
+        for part in before:
+            assert after[part] == before[part], part
+        advance(second, 60)  # the pending launch settles after the restart
+        check_restored(second, made)
+        ec2 = client(second, "ec2")
+        pending = ec2.describe_instances(InstanceIds=[made["pending"]])["Reservations"][0]["Instances"][0]
+        assert pending["State"]["Name"] == "running"
+        advance(second, 3600)  # the terminated instance's hour of retention
+        with aws_error("InvalidInstanceID.NotFound", 400):
+            ec2.describe_instances(InstanceIds=[made["instances"][2]])
+
+
+def test_export_then_import_round_trips(state_dir: Path) -> None:
+    with serve(None) as source:
+        made = scenario(source)
+        document = export(source)
+    with serve(state_dir) as target:
+        client(target, "iam").create_user(UserName="replaced")
+        response = requests.post(f"{target.api_url}/_ec2sim/state", json=document, timeout=30)
+        assert response.status_code == 200, response.text
+        assert export(target) == document
+        with aws_error("NoSuchEntity", 404):
+            client(target, "iam").get_user(UserName="replaced")
+    with serve(state_dir) as restarted:  # the import was saved
+        assert export(restarted) == document
+        advance(restarted, 60)
+        check_restored(restarted, made)
+
+
+def _broken(document: dict[str, Any], where: str) -> dict[str, Any]:
+    broken = json.loads(json.dumps(document))
+    if where == "format":
+        broken["format"] = "something-else"
+    elif where == "unknown-type":
+        broken["iam"][1]["$type"] = "DropDatabase"
+    elif where == "bad-field":
+        broken["ec2"][0]["item"]["cidr_block"] = 42
+    elif where == "unknown-field":
+        broken["ec2"][0]["item"]["surprise"] = True
+    elif where == "bad-timestamp":
+        broken["iam"][0]["at"] = {"$dt": "yesterday"}
+    elif where == "change-that-does-not-apply":  # a member for a group that doesn't exist
+        at = broken["iam"][0]["at"]
+        change = {"account_id": OWNER, "at": at, "user": "kept", "group": "nobody", "member": True}
+        broken["iam"].append({"$type": "SetGroupMembership", **change})
+    elif where == "duplicate-resource":
+        broken["ec2"].append(broken["ec2"][0])
+    elif where == "unknown-event":
+        broken["timeline"] = [{"at": broken["iam"][0]["at"], "kind": "rm -rf", "args": []}]
+    elif where == "clock":
+        broken["clock_offset_seconds"] = -5
+    return broken
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "format",
+        "unknown-type",
+        "bad-field",
+        "unknown-field",
+        "bad-timestamp",
+        "change-that-does-not-apply",
+        "duplicate-resource",
+        "unknown-event",
+        "clock",
+    ],
+)
+def test_a_bad_import_is_refused_and_changes_nothing(where: str) -> None:
+    with serve(None) as server:
+        ec2 = client(server, "ec2")
+        ec2.create_key_pair(KeyName="kept")
+        client(server, "iam").create_user(UserName="kept")
+        before = export(server)
+        response = requests.post(f"{server.api_url}/_ec2sim/state", json=_broken(before, where), timeout=10)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"].startswith("invalid state: ")
+        assert export(server) == before
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", b'{"format": "ec2sim-state"}'])
+def test_an_import_that_is_no_state_document_is_a_400(body: bytes) -> None:
+    with serve(None) as server:
+        before = export(server)
+        response = requests.post(f"{server.api_url}/_ec2sim/state", data=body, timeout=10)
+        assert response.status_code == 400
+        assert "error" in response.json()
+        assert export(server) == before
+
+
+def test_a_second_server_on_the_same_directory_is_refused(state_dir: Path) -> None:
+    with serve(state_dir):
+        with pytest.raises(StateDirError, match=r"in use by another ec2sim \(pid \d+\)"):
+            serve(state_dir)
+    with serve(state_dir):  # the first one's lock went with it
+        pass
+
+
+def test_reads_write_nothing_and_writes_are_saved_before_the_answer(state_dir: Path) -> None:
+    with serve(state_dir) as server:
+        made = scenario(server)
+        ec2, iam = client(server, "ec2"), client(server, "iam")
+        ids, image, volume = made["instances"], made["image"], made["volume"]
+        advance(server, 60)  # every pending change is done: reads find nothing due
+        assert server.state is not None
+        database = server.state.db
+        writes = database.total_changes
+        reads = [
+            lambda: ec2.describe_instances(),
+            lambda: ec2.describe_instance_status(IncludeAllInstances=True),
+            lambda: ec2.describe_instance_attribute(InstanceId=ids[0], Attribute="userData"),
+            lambda: ec2.describe_iam_instance_profile_associations(),
+            lambda: ec2.describe_key_pairs(),
+            lambda: ec2.describe_security_groups(),
+            lambda: ec2.describe_security_group_rules(),
+            lambda: ec2.describe_volumes(),
+            lambda: ec2.describe_volumes_modifications(VolumeIds=[volume]),
+            lambda: ec2.describe_snapshots(OwnerIds=["self"]),
+            lambda: ec2.describe_snapshot_attribute(
+                SnapshotId=made["snapshot"], Attribute="createVolumePermission"
+            ),
+            lambda: ec2.describe_images(Owners=["self"]),
+            lambda: ec2.describe_image_attribute(ImageId=image, Attribute="launchPermission"),
+            lambda: ec2.describe_tags(),
+            lambda: ec2.describe_vpcs(),
+            lambda: ec2.describe_subnets(),
+            lambda: ec2.describe_network_interfaces(),
+            lambda: iam.list_users(),
+            lambda: iam.get_user(UserName="alice"),
+            lambda: iam.get_account_authorization_details(),
+            lambda: iam.list_roles(),
+            lambda: iam.get_instance_profile(InstanceProfileName="worker"),
+            lambda: client(server, "sts").get_caller_identity(),
+        ]
+        for read in reads:
+            read()
+        with aws_error("InvalidKeyPair.Duplicate", 400):  # a failed write writes nothing either
+            ec2.create_key_pair(KeyName="made")
+        assert database.total_changes == writes
+        ec2.create_tags(Resources=[ids[0]], Tags=[{"Key": "one", "Value": "more"}])
+        assert database.total_changes > writes
+
+
+def test_a_reset_clears_the_saved_state(state_dir: Path) -> None:
+    with serve(state_dir) as server:
+        client(server, "iam").create_user(UserName="gone")
+        advance(server, 100)
+        requests.post(f"{server.api_url}/_ec2sim/reset", timeout=5).raise_for_status()
+        client(server, "ec2").create_key_pair(KeyName="after-reset")
+    with serve(state_dir) as server:
+        assert server.store.clock.offset_seconds == 0
+        with aws_error("NoSuchEntity", 404):
+            client(server, "iam").get_user(UserName="gone")
+        assert [k["KeyName"] for k in client(server, "ec2").describe_key_pairs()["KeyPairs"]] == [
+            "after-reset"
+        ]
+
+
+@pytest.fixture
+def no_state() -> Iterator[Server]:
+    with serve(None) as server:
+        yield server
+
+
+def test_without_a_state_directory_the_store_is_not_durable(no_state: Server) -> None:
+    assert no_state.state is None and no_state.store.tracker is None
+    client(no_state, "ec2").create_key_pair(KeyName="k")
+    assert export(no_state)["ec2"]
+
+
+def test_instance_role_credentials_survive_a_restart(state_dir: Path) -> None:
+    def role_credentials(server: Server, instance_id: str) -> dict[str, Any]:
+        base = f"{server.imds_url}/{instance_id}/latest"
+        token = requests.put(
+            f"{base}/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}, timeout=5
+        ).text
+        url = f"{base}/meta-data/iam/security-credentials/worker"
+        response = requests.get(url, headers={"X-aws-ec2-metadata-token": token}, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    with serve(state_dir) as first:
+        ec2, iam = client(first, "ec2"), client(first, "iam")
+        iam.create_role(RoleName="worker", AssumeRolePolicyDocument=_TRUST)
+        iam.create_instance_profile(InstanceProfileName="worker")
+        iam.add_role_to_instance_profile(InstanceProfileName="worker", RoleName="worker")
+        ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        instance_id = ec2.run_instances(
+            ImageId=ami, MinCount=1, MaxCount=1, IamInstanceProfile={"Name": "worker"}
+        )["Instances"][0]["InstanceId"]
+        ec2.describe_instances()
+        before = role_credentials(first, instance_id)
+    with serve(state_dir) as second:
+        after = role_credentials(second, instance_id)
+        assert after["AccessKeyId"] == before["AccessKeyId"]
+        sts = client(second, "sts", after["AccessKeyId"], after["SecretAccessKey"], after["Token"])
+        assert sts.get_caller_identity()["Arn"] == f"arn:aws:sts::{OWNER}:assumed-role/worker/{instance_id}"
+
+
+def test_a_state_directory_that_cannot_be_used_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(StateDirError, match="cannot use state directory"):
+        serve(tmp_path / "file")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "ec2sim.sqlite").write_bytes(b"not a database" * 100)
+    with pytest.raises(StateDirError, match="ec2sim.sqlite"):
+        serve(tmp_path / "broken")
+    with serve(tmp_path / "broken" / "later"):  # the refusals held no lock
+        pass
+
+
+def test_every_class_the_state_holds_has_a_name_of_its_own() -> None:
+    """The codec names classes without their module: two store dataclasses of one name would clash."""
+    CODEC._refresh()
+    assert {"Instance", "SecurityGroup", "IssueCredential", "RoleSession", "BlockDevice"} <= set(
+        CODEC.classes
+    )
+
+
+def test_the_servers_own_keys_survive_restarts_and_resets(state_dir: Path) -> None:
+    """The built-in OIDC issuer's and SAML IdP's keys (made on first use) are kept, so what they
+    signed before a restart stays verifiable; a reset keeps them too."""
+    from ec2sim.store.iam.saml import IdpKeys
+
+    keys = IdpKeys(key_pem="-----BEGIN PRIVATE KEY-----...", certificate_pem="-----BEGIN CERTIFICATE-----...")
+    with serve(state_dir) as first:
+        with first.store.lock:
+            first.store.saml_idp = keys
+            first.store.oidc_signing_key = "-----BEGIN PRIVATE KEY-----oidc"
+        client(first, "iam").create_user(UserName="u")  # any request saves what changed
+        requests.post(f"{first.api_url}/_ec2sim/reset", timeout=5).raise_for_status()
+    with serve(state_dir) as second:
+        assert second.store.saml_idp == keys
+        assert second.store.oidc_signing_key == "-----BEGIN PRIVATE KEY-----oidc"
+        assert "saml_idp" not in json.dumps(export(second))
+
+
+def test_the_iam_journal_story_survives_a_restart(state_dir: Path) -> None:
+    """Every kind of IAM change (the journal test's story), saved and replayed at the next start."""
+    from tests.test_iam_journal import _scenario, iam_state
+
+    with serve(state_dir) as first:
+        _scenario(first)
+        with first.store.lock:
+            before = iam_state(first.store)
+    with serve(state_dir) as second, second.store.lock:
+        after = iam_state(second.store)
+    for part in before:
+        assert after[part] == before[part], part
+
+
+def test_keys_last_uses_are_saved_when_the_server_stops(state_dir: Path) -> None:
+    with serve(state_dir) as first:
+        iam = client(first, "iam")
+        iam.create_user(UserName="user")
+        key = iam.create_access_key(UserName="user")["AccessKey"]
+        client(first, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+        used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+        assert used["ServiceName"] == "sts"
+    with serve(state_dir) as second:
+        again = client(second, "iam").get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+        assert again["AccessKeyLastUsed"] == used
+
+
+def test_a_seed_is_applied_to_an_empty_state_directory_only(state_dir: Path) -> None:
+    """Restored state wins over the seed (applying it again would find its ids taken); a reset
+    goes back to the seeded state, saved."""
+    from ec2sim.seed.loader import load_seed
+    from tests.test_seed import ALICE, ROOT_KEY, WALKTHROUGH, seed_config
+
+    config = seed_config(state_dir=str(state_dir))
+    seed = load_seed(str(WALKTHROUGH), config)
+
+    def alice(server: Server) -> str:
+        return str(client(server, "sts", *ALICE).get_caller_identity()["Arn"])
+
+    with Server(config, seed=seed) as first:
+        arn = alice(first)
+        client(first, "iam", *ROOT_KEY).create_user(UserName="added")
+        before = export(first)
+    with Server(config, seed=seed) as second:
+        assert export(second) == before
+        assert alice(second) == arn
+        requests.post(f"{second.api_url}/_ec2sim/reset", timeout=5).raise_for_status()
+    with Server(config, seed=seed) as third:
+        assert alice(third) == arn
+        with aws_error("NoSuchEntity", 404):
+            client(third, "iam", *ROOT_KEY).get_user(UserName="added")
