@@ -3,7 +3,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test test-docker lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
+
+# The image end to end (needs a Docker engine; builds the image, a minute or more). Where no registry is
+# reachable, PYTHON_IMAGE names a local base image (../shared/docker/local-base.sh makes one).
+test-docker: $(STAMP)
+	$(PY) -m pytest -q -m docker tests/test_docker.py
 
 lint: $(STAMP)
 	$(PY) -m pip install -q -e '.[test,lint]'
