@@ -110,6 +110,20 @@ _NOT_FOUND = {kind: error for kind, error in _EC2_KINDS.values()}
 OVERRIDES: dict[tuple[str, str], Expected] = {
     ("DescribeTags", "instance"): EMPTY,  # a filter, not an id: nothing matches
     ("GetAccessKeyInfo", "access-key"): OK,  # "returns the ID of the Amazon Web Services account" of any key
+    # issue 14: a key id unknown to the caller's account is AccessDenied; another account's policy
+    # can't be changed ("Cannot update policies outside your own account.")
+    ("GetAccessKeyLastUsed", "access-key"): ("AccessDenied", 403),
+    **{
+        (action, "policy"): ("AccessDenied", 403)
+        for action in (
+            "CreatePolicyVersion",
+            "DeletePolicy",
+            "DeletePolicyVersion",
+            "SetDefaultPolicyVersion",
+            "TagPolicy",
+            "UntagPolicy",
+        )
+    },
 }
 # Once A shares the resource with B: the share's own operations work; the owner's stay the owner's
 # ("Not authorized for image" for AMIs, UnauthorizedOperation for snapshots); a shared snapshot

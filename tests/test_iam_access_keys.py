@@ -74,7 +74,8 @@ def test_missing_key_errors(iam):
         iam.update_access_key(UserName="bob", AccessKeyId=key_id, Status="Inactive")
     with aws_error("NoSuchEntity", 404, message):
         iam.delete_access_key(AccessKeyId=key_id)  # the root user owns no user's key
-    with aws_error("NoSuchEntity", 404, "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found."):
+    # issue 14: an unknown key id is AccessDenied, not NoSuchEntity
+    with aws_error("AccessDenied", 403, "is not authorized to perform: iam:GetAccessKeyLastUsed"):
         iam.get_access_key_last_used(AccessKeyId="AKIAAAAAAAAAAAAAAAAA")
     with aws_error("ValidationError", 400):
         iam.update_access_key(UserName="carol", AccessKeyId=key_id, Status="Paused")

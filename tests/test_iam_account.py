@@ -38,6 +38,7 @@ ZERO_USAGE = {
     "AccountMFAEnabled": 0,
     "AccountAccessKeysPresent": 0,
     "AccountSigningCertificatesPresent": 0,
+    "AccountPasswordPresent": 1,  # issue 14: AWS's summary names it
 }
 DEFAULT_QUOTAS = {
     "UsersQuota": 5000,
@@ -131,7 +132,7 @@ def test_authorization_details(iam, account_id):
     assert role["RoleName"] == "app" and role["AssumeRolePolicyDocument"] == TRUST
     assert role["RolePolicyList"] == [{"PolicyName": "inline-r", "PolicyDocument": POLICY}]
     assert role["AttachedManagedPolicies"] == [{"PolicyName": "reader", "PolicyArn": policy_arn}]
-    assert role["RoleLastUsed"] == {} and "Tags" not in role
+    assert role["RoleLastUsed"] == {} and role["Tags"] == []  # issue 14: <Tags/> in GAAD entries
     [profile] = role["InstanceProfileList"]
     assert profile["InstanceProfileName"] == "app-profile" and profile["Roles"][0]["RoleName"] == "app"
     policies = {p["Arn"]: p for p in details["Policies"]}

@@ -49,8 +49,8 @@ def test_membership_and_paging(iam):
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["devs"]
     iam.remove_user_from_group(GroupName="devs", UserName="ALICE")
     assert iam.list_groups_for_user(UserName="alice")["Groups"] == []
-    with aws_error("NoSuchEntity", 404):
-        iam.remove_user_from_group(GroupName="devs", UserName="alice")
+    # issue 14: removing a non-member succeeds (it was NoSuchEntity here), as IAM answers it
+    iam.remove_user_from_group(GroupName="devs", UserName="alice")
     with aws_error("NoSuchEntity", 404):
         iam.list_groups_for_user(UserName="ghost")
 

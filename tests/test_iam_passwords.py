@@ -79,9 +79,8 @@ def test_account_password_policy(iam, account_id):
         "NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."
     ):
         iam.get_account_password_policy()
-    with aws_error(
-        "NoSuchEntity", 404, f"The Password Policy with domain name {account_id} cannot be found."
-    ):
+    # issue 14: DeleteAccountPasswordPolicy words it as the account policy named PasswordPolicy
+    with aws_error("NoSuchEntity", 404, "The account policy with name PasswordPolicy cannot be found."):
         iam.delete_account_password_policy()
     iam.update_account_password_policy(RequireSymbols=True, MaxPasswordAge=90, PasswordReusePrevention=3)
     assert iam.get_account_password_policy()["PasswordPolicy"] == {

@@ -225,17 +225,23 @@ def test_versions(iam: Any) -> None:
 def test_policy_tags(iam: Any) -> None:
     arn = create(iam, Tags=[{"Key": "a", "Value": "1"}])["Arn"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": "3"}])
+    # issue 14: a policy's tag keys are case-sensitive (`a` and `A` are two tags), listed in the order added
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "a", "Value": "1"},
         {"Key": "A", "Value": "2"},
         {"Key": "b", "Value": "3"},
     ]
     iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
-    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "3"}]
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "A", "Value": "2"},
+        {"Key": "b", "Value": "3"},
+    ]
     assert iam.list_policy_tags(PolicyArn=ADMIN)["Tags"] == []
 
 
-def test_policy_arn_that_is_not_an_arn_is_invalid_input(iam: Any) -> None:
-    with aws_error("InvalidInput", 400, "ARN not-an-arn-at-all-xx is not valid."):
+def test_policy_arn_that_is_not_an_arn_is_a_validation_error(iam: Any) -> None:
+    # issue 14: IAM answers a malformed policy ARN ValidationError (it was InvalidInput here)
+    with aws_error("ValidationError", 400, "ARN not-an-arn-at-all-xx is not valid."):
         iam.get_policy(PolicyArn="not-an-arn-at-all-xx")
 
 

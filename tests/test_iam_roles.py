@@ -79,7 +79,7 @@ def _trust(**statement: Any) -> str:
 @pytest.mark.parametrize(
     "document, message",
     [
-        ("{not json", "Syntax errors in policy."),
+        ("{not json", "This policy contains invalid Json"),  # issue 14: trust policies word it so
         (
             _trust(Action="sts:AssumeRole", Principal={"AWS": "*"}, Resource="*"),
             "Has prohibited field Resource",

@@ -14,6 +14,8 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.mfa import session_mfa
 from ec2sim.api.registry import sts_action
 from ec2sim.api.sts_sessions import (
+    ROLE_ARN,
+    Tags,
     find_session_policies,
     open_role_session,
     requested_role,
@@ -97,14 +99,36 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
     )
 
 
-def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
-    """Session tag keys are case-insensitive: two differing only by case are refused."""
-    keys = [t["Key"].lower() for t in req.get("Tags", [])]
+def _session_tags(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> tuple[Tags, tuple[str, ...]]:
+    """The new session's tags and transitive keys: the request's, after the calling session's
+    transitive ones, which it may not set again (IAM User Guide, "Chaining roles with session tags").
+    Keys are case-insensitive: two differing only by case are refused; each TransitiveTagKeys entry
+    must be among the request's tags. Messages as AWS answers them (recorded by LocalStack's suite)."""
+    requested = [(t["Key"], t["Value"]) for t in req.get("Tags", [])]
+    keys = [k.lower() for k, _ in requested]
     if len(set(keys)) != len(keys):
         raise AwsError(
             "InvalidParameterValue",
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
         )
+    if not {k.lower() for k in req.get("TransitiveTagKeys", [])} <= set(keys):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The specified transitive tag key must be included in the requested tags.",
+        )
+    caller = ctx.principal.credential.role_session if ctx.principal.credential else None
+    inherited_keys = {k.lower() for k in caller.transitive_tag_keys} if caller else set()
+    if inherited_keys & set(keys):
+        raise AwsError(
+            "InvalidParameterValue",
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive "
+            "tag key from the calling session.",
+        )
+    inherited = tuple((k, v) for k, v in caller.tags if k.lower() in inherited_keys) if caller else ()
+    transitive = tuple(k for k, _ in inherited) + tuple(
+        k for k, _ in requested if k.lower() in {t.lower() for t in req.get("TransitiveTagKeys", [])}
+    )
+    return inherited + tuple(requested), transitive
 
 
 def _request_keys(req: AssumeRoleRequestTypeDef) -> dict[str, ContextValue]:
@@ -114,6 +138,8 @@ def _request_keys(req: AssumeRoleRequestTypeDef) -> dict[str, ContextValue]:
         context["sts:ExternalId"] = req["ExternalId"]
     if req.get("SourceIdentity"):
         context["sts:SourceIdentity"] = req["SourceIdentity"]
+    if req.get("TransitiveTagKeys"):
+        context["sts:TransitiveTagKeys"] = list(req["TransitiveTagKeys"])
     context.update(request_tags({t["Key"]: t["Value"] for t in req.get("Tags", [])}))
     return context
 
@@ -149,6 +175,10 @@ def plan_assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> Assu
     if ctx.principal.kind == "root":
         plan.fail(AwsError("AccessDenied", "Roles may not be assumed by root accounts."))
         return plan
+    if not ROLE_ARN.fullmatch(req["RoleArn"]):
+        # a malformed role ARN is a ValidationError (issue 14), worded as AssumeRoleWithSAML's
+        plan.fail(AwsError("ValidationError", "Request ARN is invalid"))
+        return plan
     _assume_role_mfa(ctx, req, plan)
     plan.role = requested_role(ctx, req["RoleArn"])
     if plan.role is None:
@@ -177,7 +207,7 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
     """Temporary credentials for the role (its trust policy was decided with the request's authorization)."""
     role = plan.role
     assert role is not None  # else the plan's error was raised
-    _check_session_tags(req)
+    tags, transitive = _session_tags(ctx, req)
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
     if chained and duration > _CHAINED_LIMIT:
@@ -191,7 +221,6 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
             "ValidationError",
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         )
-    tags = tuple((t["Key"], t["Value"]) for t in req.get("Tags", []))
     session = open_role_session(
         ctx,
         role,
@@ -201,6 +230,7 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
         plan.session_policies,
         tags,
         mfa_authenticated_at=plan.mfa_authenticated_at,
+        transitive_tag_keys=transitive,
     )
     return {**session, "SourceIdentity": req.get("SourceIdentity")}
 

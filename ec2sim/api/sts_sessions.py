@@ -12,7 +12,7 @@ from typing import Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import lowered
-from ec2sim.iam.policy.grammar import PolicyError, parse_policy
+from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.sessions import credentials_dict, issue
 from ec2sim.store.iam.account import IamAccount
@@ -68,8 +68,12 @@ def session_policies(
 
 
 def packed_percent(texts: tuple[str, ...], arns: tuple[str, ...], tags: Tags) -> int:
-    """PackedPolicySize: how much of the packed budget the session policies and tags take, in percent."""
-    size = sum(len(t) for t in texts) + 64 * len(arns) + sum(len(k) + len(v) for k, v in tags)
+    """PackedPolicySize: how much of the packed budget the session policies and tags take, in percent
+    (STS API reference: "a percentage value that indicates the packed size of the session policies
+    and session tags combined"). AWS keeps its packing undocumented; assumed here: the policy counted
+    as IAM counts policy size (white space outside strings is free), each managed ARN and each tag by
+    its characters, against the 2,048-character plaintext budget."""
+    size = sum(policy_size(t) for t in texts) + sum(map(len, arns)) + sum(len(k) + len(v) for k, v in tags)
     return -(-size * 100 // PACKED_LIMIT)
 
 
@@ -100,6 +104,7 @@ def open_role_session(
     tags: Tags = (),
     federated: FederatedKeys = (),
     mfa_authenticated_at: datetime | None = None,
+    transitive_tag_keys: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Validate the session policies, issue the role session's credentials and answer the part of
     the response every AssumeRole* shares: Credentials, AssumedRoleUser, PackedPolicySize."""
@@ -113,6 +118,7 @@ def open_role_session(
         session_policies=texts,
         session_policy_arns=arns,
         tags=tags,
+        transitive_tag_keys=transitive_tag_keys,
         web_identity=federated,
     )
     account_id = role_account(role)

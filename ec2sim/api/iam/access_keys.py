@@ -12,6 +12,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action
 from ec2sim.api.iam.common import page
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.users import target_user
 from ec2sim.store.iam.entities import AccessKey, User
 
@@ -37,7 +38,7 @@ def _metadata(key: AccessKey) -> dict[str, Any]:
 
 
 def _not_found(key_id: str) -> AwsError:
-    return AwsError("NoSuchEntity", f"The Access Key with id {key_id} cannot be found.")
+    return iam_error("AccessKeyNotFound", key_id=key_id)
 
 
 def _users_key(
@@ -62,7 +63,7 @@ def create_access_key(
 ) -> dict[str, Any]:
     user = target_user(ctx, req, plan)
     if len(user.access_keys) >= MAX_KEYS_PER_USER:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
+        raise iam_error("Quota", quota="AccessKeysPerUser", limit=MAX_KEYS_PER_USER)
     key_id, secret = ctx.store.ids.access_key_id("AKIA"), ctx.store.ids.secret()
     key = ctx.iam.create_access_key(ctx.now, user.name, key_id, secret)
     return {"AccessKey": _metadata(key) | {"SecretAccessKey": key.secret}}
@@ -98,7 +99,7 @@ def get_access_key_last_used(
     key_id, user = req["AccessKeyId"], plan.key_owner
     key = user.access_keys.get(key_id) if user else None
     if user is None or key is None:
-        raise _not_found(key_id)
+        raise iam_error("AccessKeyUnknown", principal=ctx.principal.arn, key_id=key_id)
     return {
         "UserName": user.name,
         "AccessKeyLastUsed": {

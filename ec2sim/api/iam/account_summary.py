@@ -70,6 +70,8 @@ def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
         "AccountMFAEnabled": 0,
         "AccountAccessKeysPresent": 0,
         "AccountSigningCertificatesPresent": 0,
+        # Assumed: the emulated root user has a console password, as every account signed up for does.
+        "AccountPasswordPresent": 1,
     }
     return {"SummaryMap": {**usage, **_QUOTAS}}
 
@@ -97,7 +99,7 @@ def _user_detail(iam: IamAccount, user: User) -> dict[str, Any]:
         "GroupList": [g.name for g in groups if g is not None],
         "AttachedManagedPolicies": _attached(user),
         "PermissionsBoundary": boundary_view(user.permissions_boundary),
-        "Tags": tag_list(user.tags) or None,
+        "Tags": tag_list(user.tags),  # <Tags/> when none, as in every GAAD entry
     }
 
 
@@ -117,7 +119,7 @@ def _role_detail(iam: IamAccount, role: Role) -> dict[str, Any]:
         "RolePolicyList": _inline(role),
         "AttachedManagedPolicies": _attached(role),
         "PermissionsBoundary": boundary_view(role.permissions_boundary),
-        "Tags": tag_list(role.tags) or None,
+        "Tags": tag_list(role.tags),
         "RoleLastUsed": role_last_used(role),
     }
 

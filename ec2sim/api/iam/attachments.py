@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, managed_policy, requiring
-from ec2sim.api.iam.common import no_such_entity, page
+from ec2sim.api.iam.common import page
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.changes import PrincipalKind
@@ -92,17 +92,17 @@ KINDS = (
 def attach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str, plan: IamPlan) -> None:
     """Attach `arn` to `entity` (attaching it again changes nothing)."""
     if plan.found["PolicyArn"] is None:
-        raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
+        raise iam_error("PolicyNotAttachable", arn=arn)
     if arn in entity.attached_policies:
         return
     if len(entity.attached_policies) >= MAX_ATTACHED:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for PoliciesPer{kind.label}: {MAX_ATTACHED}")
+        raise iam_error("Quota", quota=f"PoliciesPer{kind.label}", limit=MAX_ATTACHED)
     ctx.iam.set_attachment(ctx.now, kind.kind, entity.name, arn, attached=True)
 
 
 def detach(ctx: RequestContext, kind: EntityKind, entity: Principal, arn: str) -> None:
     if arn not in entity.attached_policies:
-        raise no_such_entity(f"Policy {arn} was not found.")
+        raise iam_error("PolicyNotFound", arn=arn)
     ctx.iam.set_attachment(ctx.now, kind.kind, entity.name, arn, attached=False)
 
 
@@ -133,7 +133,7 @@ def _attach_action(kind: EntityKind) -> None:
 def _inline(kind: EntityKind, entity: Principal, name: str) -> str:
     document = entity.inline_policies.get(name)
     if document is None:
-        raise no_such_entity(f"The {kind.kind} policy with name {name} cannot be found.")
+        raise iam_error("InlinePolicyNotFound", kind=kind.kind, name=name)
     return document
 
 
@@ -142,10 +142,7 @@ def put_inline(ctx: RequestContext, kind: EntityKind, entity: Principal, name: s
     parse_document(document, "inline")
     others = sum(policy_size(text) for other, text in entity.inline_policies.items() if other != name)
     if others + policy_size(document) > kind.inline_limit:
-        raise AwsError(
-            "LimitExceeded",
-            f"Maximum policy size of {kind.inline_limit} bytes exceeded for {kind.kind} {entity.name}",
-        )
+        raise iam_error("InlineSize", limit=kind.inline_limit, kind=kind.kind, name=entity.name)
     ctx.iam.set_inline_policy(ctx.now, kind.kind, entity.name, name, document)
 
 

@@ -26,6 +26,7 @@ from ec2sim.api import registry
 from ec2sim.api.authorization import Check, Plan, Resolver
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.iam.entities import Group, InstanceProfile, ManagedPolicy, Role, User
@@ -276,7 +277,7 @@ def not_found(member: str, name: str) -> AwsError:
     """The NoSuchEntity of the entity request member `member` names (its descriptor's, but an
     instance profile's, which IAM words as "Instance Profile NAME cannot be found.")."""
     if member == "InstanceProfileName":
-        return AwsError("NoSuchEntity", f"Instance Profile {name} cannot be found.")
+        return iam_error("ProfileNotFound", name=name)
     return AwsError(*_TYPES[member].not_found_message(name))
 
 
@@ -284,17 +285,19 @@ def policy_error(
     ctx: RequestContext, arn: str, policy: ManagedPolicy | None, access: PolicyAccess
 ) -> AwsError | None:
     """What reading (or, ``write``, changing) the managed policy `arn` names fails with, if anything:
-    InvalidInput if it isn't an ARN at all, NoSuchEntity if unknown; AWS-managed ones can't be changed."""
+    ValidationError if it isn't an ARN at all or not in the aws partition (IAM validates policy ARNs:
+    issue 14), NoSuchEntity if unknown; another account's can't be changed, nor AWS-managed ones."""
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or not parts[2] or not parts[5]:
-        return AwsError("InvalidInput", f"ARN {arn} is not valid.")
+        return iam_error("ArnNotValid", arn=arn)
+    if parts[1] != "aws":
+        return iam_error("ArnPartition")
+    if access == "write" and parts[4] not in ("aws", ctx.account_id):
+        return iam_error("ForeignPolicy")
     if policy is None:
-        return AwsError("NoSuchEntity", f"Policy {arn} was not found.")
+        return iam_error("PolicyNotFound", arn=arn)
     if access == "write" and policy.is_aws_managed:
-        return AwsError(
-            "AccessDenied",
-            f"User: {ctx.principal.arn} is not authorized to perform: iam:{ctx.action} on resource: policy {arn}",
-        )
+        return iam_error("NotAuthorized", principal=ctx.principal.arn, action=ctx.action, arn=arn)
     return None
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.entities import Entity, Group, User
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def page(items: Sequence[T], req: Mapping[str, Any]) -> tuple[Sequence[T], dict[
         except ValueError:
             start = -1
         if start < 0:
-            raise AwsError("InvalidInput", "Invalid Marker.")
+            raise iam_error("InvalidMarker")
     size = req.get("MaxItems") or 100
     chunk = items[start : start + size]
     truncated = start + size < len(items)
@@ -50,22 +51,25 @@ def page(items: Sequence[T], req: Mapping[str, Any]) -> tuple[Sequence[T], dict[
     return chunk, {"IsTruncated": truncated, "Marker": marker_out}
 
 
-def tags_in(tags: Sequence[TagTypeDef] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
-    """Validated tags (merged over `existing`), with IAM's limits and errors."""
+def tags_in(
+    tags: Sequence[TagTypeDef] | None, existing: dict[str, str] | None = None, case_sensitive: bool = False
+) -> dict[str, str]:
+    """Validated tags (merged over `existing`), with IAM's limits and errors. A managed policy's
+    keys are case-sensitive (``a`` and ``A`` are two tags: issue 14's recorded responses); the other
+    entities' are not."""
+    fold = (lambda k: k) if case_sensitive else str.lower
     result = dict(existing or {})
     seen: set[str] = set()
     for tag in tags or ():
         key = tag["Key"]
-        if key.lower() in seen:
-            raise AwsError(
-                "InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-            )
-        seen.add(key.lower())
-        for old in [k for k in result if k.lower() == key.lower()]:
+        if fold(key) in seen:
+            raise iam_error("DuplicateTags")
+        seen.add(fold(key))
+        for old in [k for k in result if fold(k) == fold(key)]:
             del result[old]
         result[key] = tag.get("Value", "")
     if len(result) > MAX_TAGS:
-        raise AwsError("LimitExceeded", f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+        raise iam_error("TagLimit", limit=MAX_TAGS)
     return result
 
 
@@ -73,9 +77,10 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def untag(existing: dict[str, str], keys: Sequence[str]) -> dict[str, str]:
-    drop = {k.lower() for k in keys}
-    return {k: v for k, v in existing.items() if k.lower() not in drop}
+def untag(existing: dict[str, str], keys: Sequence[str], case_sensitive: bool = False) -> dict[str, str]:
+    fold = (lambda k: k) if case_sensitive else str.lower
+    drop = {fold(k) for k in keys}
+    return {k: v for k, v in existing.items() if fold(k) not in drop}
 
 
 def rename_entity(
@@ -90,6 +95,6 @@ def rename_entity(
     new_name = new_name or entity.name
     if new_name.lower() != entity.name.lower() and ctx.iam.table(kind).get(new_name) is not None:
         label = kind.capitalize()
-        raise AwsError("EntityAlreadyExists", f"{label} with name {new_name} already exists.")
+        raise iam_error("EntityExists", label=label, name=new_name)
     if new_name != entity.name or (new_path is not None and new_path != entity.path):
         ctx.iam.rename(ctx.now, kind, entity.name, new_name, new_path)

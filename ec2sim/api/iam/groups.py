@@ -12,6 +12,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, rename_entity
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.users import user_view
 from ec2sim.store.iam.entities import Group
 
@@ -40,7 +41,7 @@ def group_view(group: Group) -> dict[str, Any]:
 
 
 def _exists(name: str) -> AwsError:
-    return AwsError("EntityAlreadyExists", f"Group with name {name} already exists.")
+    return iam_error("EntityExists", label="Group", name=name)
 
 
 _GROUP = requiring("GroupName")
@@ -93,7 +94,7 @@ def add_user_to_group(ctx: RequestContext, req: AddUserToGroupRequestTypeDef, pl
     if group.name.lower() in user.group_names:
         return
     if len(user.group_names) >= MAX_GROUPS_PER_USER:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
+        raise iam_error("Quota", quota="GroupsPerUser", limit=MAX_GROUPS_PER_USER)
     ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=True)
 
 
@@ -101,10 +102,11 @@ def add_user_to_group(ctx: RequestContext, req: AddUserToGroupRequestTypeDef, pl
 def remove_user_from_group(
     ctx: RequestContext, req: RemoveUserFromGroupRequestTypeDef, plan: IamPlan
 ) -> None:
+    """Removing a user who isn't a member succeeds and changes nothing, as IAM answers it (issue 14)."""
     group = plan.group
     user = plan.user
     if group.name.lower() not in user.group_names:
-        raise AwsError("NoSuchEntity", f"The user with name {user.name} cannot be found.")
+        return
     ctx.iam.set_group_membership(ctx.now, user.name, group.name, member=False)
 
 

@@ -8,6 +8,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
@@ -34,7 +35,7 @@ def profile_view(iam: IamAccount, profile: InstanceProfile, tags: bool = False) 
     return {
         **entity_view(profile, "InstanceProfile"),
         "Roles": [role_summary(r) for r in roles if r is not None],
-        "Tags": (tag_list(profile.tags) or None) if tags else None,
+        "Tags": tag_list(profile.tags) if tags else None,  # GetInstanceProfile: <Tags/> when none
     }
 
 
@@ -44,10 +45,11 @@ def create_instance_profile(
 ) -> dict[str, Any]:
     name, path = req["InstanceProfileName"], req.get("Path") or "/"
     if plan.found["InstanceProfileName"] is not None:
-        raise AwsError("EntityAlreadyExists", f"Instance Profile {name} already exists.")
+        raise iam_error("ProfileExists", name=name)
     tags = tags_in(req.get("Tags"))
     profile = ctx.iam.create_instance_profile(ctx.now, name, path, ctx.store.ids.iam_id("AIPA"), tags)
-    return {"InstanceProfile": profile_view(ctx.iam, profile, tags=True)}
+    # CreateInstanceProfile names Tags only when given some; GetInstanceProfile always (issue 14)
+    return {"InstanceProfile": profile_view(ctx.iam, profile, tags=bool(tags))}
 
 
 @iam_action("GetInstanceProfile", _PROFILE)
@@ -99,10 +101,7 @@ def add_role_to_instance_profile(
     profile = plan.profile
     role = plan.role
     if len(profile.role_names) >= ROLES_PER_PROFILE:
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}",
-        )
+        raise iam_error("Quota", quota="InstanceSessionsPerInstanceProfile", limit=ROLES_PER_PROFILE)
     ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=True)
 
 
@@ -113,5 +112,5 @@ def remove_role_from_instance_profile(
     profile = plan.profile
     role = plan.role
     if role.name.lower() not in profile.role_names:
-        raise AwsError("NoSuchEntity", f"The role with name {role.name} cannot be found.")
+        raise iam_error("RoleNotInProfile", role=role.name, profile=profile.name)
     ctx.iam.set_profile_role(ctx.now, profile.name, role.name, member=False)

@@ -11,6 +11,7 @@ from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.users import target_user
 from ec2sim.iam.passwords import POLICY_DEFAULTS, conforms, hash_password, reused, verify_password
 from ec2sim.store.iam.entities import LoginProfile, User
@@ -116,7 +117,7 @@ def change_password(ctx: RequestContext, req: ChangePasswordRequestTypeDef, plan
 
 
 def _no_policy(ctx: RequestContext) -> AwsError:
-    return AwsError("NoSuchEntity", f"The Password Policy with domain name {ctx.account_id} cannot be found.")
+    return iam_error("PasswordPolicyNotFound", account=ctx.account_id)
 
 
 @iam_action("UpdateAccountPasswordPolicy", NO_RESOURCES)
@@ -140,5 +141,5 @@ def get_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> dic
 @iam_action("DeleteAccountPasswordPolicy", NO_RESOURCES)
 def delete_account_password_policy(ctx: RequestContext, req: dict[str, Any]) -> None:
     if ctx.iam.password_policy is None:
-        raise _no_policy(ctx)
+        raise iam_error("AccountPolicyNotFound")  # Delete words it so; Get, as _no_policy does
     ctx.iam.set_password_policy(ctx.now, None)

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
-from ec2sim.api.iam.common import no_such_entity, page, tag_list, tags_in
+from ec2sim.api.iam.common import page, tag_list, tags_in
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
@@ -50,7 +51,7 @@ def encode_document(text: str) -> str:
 
 def _checked_document(text: str) -> str:
     if policy_size(text) > MANAGED_POLICY_SIZE:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}")
+        raise iam_error("Quota", quota="PolicySize", limit=MANAGED_POLICY_SIZE)
     parse_document(text, "managed")
     return text
 
@@ -69,7 +70,7 @@ def policy_view(iam: IamAccount, policy: ManagedPolicy, detailed: bool = True) -
         "Description": (policy.description or None) if detailed else None,
         "CreateDate": policy.create_date,
         "UpdateDate": policy.update_date,
-        "Tags": tag_list(policy.tags) if detailed and policy.tags else None,
+        "Tags": tag_list(policy.tags) if detailed else None,  # GetPolicy: <Tags/> when none
     }
 
 
@@ -96,7 +97,7 @@ def create_policy(ctx: RequestContext, req: CreatePolicyRequestTypeDef, plan: Ia
         raise AwsError(
             "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
         )
-    tags = tags_in(req.get("Tags"))
+    tags = tags_in(req.get("Tags"), case_sensitive=True)
     policy_id = ctx.store.ids.iam_id("ANPA")
     policy = ctx.iam.create_policy(ctx.now, name, path, policy_id, req.get("Description"), document, tags)
     return {"Policy": policy_view(ctx.iam, policy)}
@@ -142,13 +143,9 @@ def list_policies(ctx: RequestContext, req: ListPoliciesRequestTypeDef, plan: Ia
 def delete_policy(ctx: RequestContext, req: DeletePolicyRequestTypeDef, plan: IamPlan) -> None:
     policy = plan.policy
     if ctx.iam.attachments.get(policy.arn) or ctx.iam.boundary_uses.get(policy.arn):
-        raise AwsError("DeleteConflict", "Cannot delete a policy attached to entities.")
+        raise iam_error("PolicyAttached")
     if len(policy.versions) > 1:
-        raise AwsError(
-            "DeleteConflict",
-            "This policy has more than one version. Before you delete a policy, you must delete the policy's "
-            "versions. The default version is deleted with the policy.",
-        )
+        raise iam_error("PolicyHasVersions")
     ctx.iam.delete_policy(ctx.now, policy.arn)
 
 
@@ -158,7 +155,7 @@ def delete_policy(ctx: RequestContext, req: DeletePolicyRequestTypeDef, plan: Ia
 def _version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
     version = policy.versions.get(version_id)
     if version is None:
-        raise no_such_entity(f"Policy version {version_id} does not exist.")
+        raise iam_error("PolicyVersionNotFound", version=version_id)
     return version
 
 
@@ -169,11 +166,7 @@ def create_policy_version(
     policy = plan.policy
     document = _checked_document(req["PolicyDocument"])
     if len(policy.versions) >= MAX_VERSIONS:
-        raise AwsError(
-            "LimitExceeded",
-            f"A managed policy can have up to {MAX_VERSIONS} versions. Before you create a new version, "
-            "you must delete an existing version.",
-        )
+        raise iam_error("PolicyVersions", limit=MAX_VERSIONS)
     version = ctx.iam.create_policy_version(ctx.now, policy.arn, document, bool(req.get("SetAsDefault")))
     return {"PolicyVersion": version_view(policy, version, with_document=False)}
 
@@ -201,7 +194,7 @@ def delete_policy_version(ctx: RequestContext, req: DeletePolicyVersionRequestTy
     policy = plan.policy
     version = _version(policy, req["VersionId"])
     if version.version_id == policy.default_version_id:
-        raise AwsError("DeleteConflict", "Cannot delete the default version of a policy.")
+        raise iam_error("DefaultVersion")
     ctx.iam.delete_policy_version(ctx.now, policy.arn, version.version_id)
 
 

@@ -73,17 +73,21 @@ def _register(
     @iam_action(f"Tag{kind}", writable)
     def tag(ctx: RequestContext, req: _TagRequest, plan: IamPlan) -> None:
         entity = plan.named(member)
-        ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), tags_in(req["Tags"], entity.tags))
+        tags = tags_in(req["Tags"], entity.tags, case_sensitive=store_kind == "policy")
+        ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), tags)
 
     @iam_action(f"Untag{kind}", writable)
     def untag_entity(ctx: RequestContext, req: _UntagRequest, plan: IamPlan) -> None:
         entity = plan.named(member)
-        ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), untag(entity.tags, req["TagKeys"]))
+        tags = untag(entity.tags, req["TagKeys"], case_sensitive=store_kind == "policy")
+        ctx.iam.set_tags(ctx.now, store_kind, _key(store_kind, entity), tags)
 
     @iam_action(f"List{kind}Tags", readable)
     def list_tags(ctx: RequestContext, req: _ListTagsRequest, plan: IamPlan) -> dict[str, Any]:
-        """Sorted by key, as IAM lists them."""
-        tags = sorted(tag_list(plan.named(member).tags), key=lambda t: t["Key"])
+        """Sorted by key, as IAM lists them; but a policy's in the order they were added (issue 14)."""
+        tags = tag_list(plan.named(member).tags)
+        if store_kind != "policy":
+            tags.sort(key=lambda t: t["Key"])
         chunk, paging = page(tags, req)
         return {"Tags": list(chunk), **paging}
 

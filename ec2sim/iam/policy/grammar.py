@@ -24,6 +24,7 @@ VERSIONS = frozenset({"2008-10-17", "2012-10-17"})
 DEFAULT_VERSION = "2008-10-17"
 
 SYNTAX = "Syntax errors in policy."
+INVALID_JSON = "This policy contains invalid Json"
 VERSION_REQUIRED = "Policy document must be version 2012-10-17 or greater."
 LEGACY = "The policy failed legacy parsing"
 DUPLICATE_SID = "Statement IDs (SID) in a single policy must be unique."
@@ -142,7 +143,7 @@ def parse_policy(text: str, kind: str) -> PolicyDocument:
     """The parsed document, or `PolicyError` with IAM's message for the first failing check."""
     if kind not in KINDS:
         raise ValueError(f"unknown policy kind {kind!r}")
-    raw, spans = _decode(text)
+    raw, spans = _decode(text, kind)
     statements = _check_syntax(raw)
     version = raw.get("Version", DEFAULT_VERSION)
     if kind == "managed" and version != "2012-10-17":
@@ -174,12 +175,14 @@ def _skip(text: str, pos: int) -> int:
     return _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def _decode(text: str) -> tuple[dict[str, Any], list[tuple[int, int]]]:
-    """The document, and each statement's (start, end) character offsets in `text`."""
+def _decode(text: str, kind: str) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+    """The document, and each statement's (start, end) character offsets in `text`. IAM words
+    unparsable trust policies "This policy contains invalid Json" (recorded CreateRole answers),
+    identity policies "Syntax errors in policy."."""
     try:
         raw = jsonsafe.loads(text)
     except jsonsafe.JsonError:  # any unparsable document, huge numbers and deep nesting included
-        raise PolicyError(SYNTAX) from None
+        raise PolicyError(INVALID_JSON if kind == "trust" else SYNTAX) from None
     if not isinstance(raw, dict):
         raise PolicyError(SYNTAX)
     return raw, _statement_spans(text, _skip(text, 0))
@@ -355,6 +358,16 @@ def _legacy_arn(resource: str) -> bool:
     return (len(parts) >= 6 or "::" not in resource) and (len(parts) < 3 or parts[2] != "")
 
 
+# S3 resource types whose ARNs carry a region (access points, batch jobs, Storage Lens, access grants:
+# the Service Authorization Reference's S3 resource types); buckets and objects carry none.
+_REGIONAL_S3 = ("accesspoint/", "job/", "storage-lens/", "storage-lens-group/", "access-grants/")
+
+
+def _regional_s3(service: str, rest: str) -> bool:
+    """Whether `rest` (``region:account:resource``) is an S3 resource type that has a region."""
+    return service == "s3" and rest.split(":", 2)[-1].startswith(_REGIONAL_S3)
+
+
 def _resource_problem(resource: str) -> str | None:
     """IAM's complaint about one Resource/NotResource value, if it has one."""
     if resource == "*":
@@ -375,7 +388,7 @@ def _resource_problem(resource: str) -> str | None:
     if not colon:
         return "Resource vendor must be fully qualified and cannot contain regexes."
     service, _, rest = rest.partition(":")
-    if service in _REGION_ERRORS and not rest.startswith(":"):
+    if service in _REGION_ERRORS and not rest.startswith(":") and not _regional_s3(service, rest):
         return _REGION_ERRORS[service].format(resource)
     path = rest.partition(":")[2].partition(":")[2]
     if service == "iam" and path != "*" and not path.startswith(_IAM_PATHS):

@@ -21,6 +21,7 @@ class RoleSession:
     session_policies: tuple[str, ...] = ()  # inline session policy text and managed ARNs' documents
     session_policy_arns: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()  # passed on to sessions chained from this one
     source_instance_arn: str | None = None  # for instance role credentials (IMDS)
     role_delivery: str | None = None
     iam_role: bool = True  # False for the instance identity role, which is no IAM role
