@@ -370,7 +370,9 @@ HTTPS = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"Ci
 # Fingerprints ------------------------------------------------------------------------------------
 
 # Recorded on every authenticated request, denied or not (GetAccessKeyLastUsed, RoleLastUsed).
-_VOLATILE = frozenset({"last_used_date", "last_used_service", "last_used_region", "password_last_used"})
+_VOLATILE = frozenset(
+    {"last_used_date", "last_used_service", "last_used_region", "password_last_used", "usage"}
+)
 # Server-wide things a region holds references to: not this account's state.
 _SHARED = frozenset({"ids", "timeline", "shared_images", "shared_snapshots", "instance_regions", "zones"})
 State = dict[str, Any]

@@ -46,6 +46,10 @@ NON_ARN_RESOURCES = {
     ("iam", "ListPolicies"),
 }
 
+# Actions whose SAR "required" resource types are alternatives: the request names one of them
+# (GenerateServiceLastAccessedDetails' Arn is a user's, group's, role's or policy's).
+ONE_OF = {("iam", "GenerateServiceLastAccessedDetails")}
+
 
 def _services() -> dict[str, Any]:
     services: dict[str, Any] = authorization_data()["services"]
@@ -160,6 +164,10 @@ def _problems(key: tuple[str, str], checks: list[Check]) -> Iterator[str]:
             if not _key_allowed(context_key, allowed_keys):
                 yield f"{check.action} on {check.resource}: condition key {context_key} not in the SAR"
     own_entry = data[service]["actions"][name]
+    if key in ONE_OF:
+        if not checked_types & set(own_entry["resources"]):
+            yield f"{own}: none of its resource types is checked"
+        return
     for kind, resource in own_entry["resources"].items():
         if resource["required"] and kind not in checked_types:
             yield f"{own}: required resource type {kind} is not checked"

@@ -102,6 +102,7 @@ _IAM_ARN = re.compile(
 _CREDENTIAL_ID = re.compile(r"(APKA|ACCA)[A-Z0-9]{16,17}|[A-Z0-9]{32}")
 _ACCESS_KEY = re.compile(r"AKIA[A-Z0-9]{16}")
 _ALIAS = re.compile(r"alias-\d{12}")
+_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # access advisor's
 
 SHAREABLE = ("image", "snapshot")
 _NOT_FOUND = {kind: error for kind, error in _EC2_KINDS.values()}
@@ -174,6 +175,8 @@ def kind_of(service: str, value: Any) -> tuple[str, Expected] | None:
         return "user-credential", ("NoSuchEntity", 404)
     if _ALIAS.fullmatch(value):
         return "alias", ("NoSuchEntity", 404)
+    if _JOB_ID.fullmatch(value):
+        return "report-job", ("NoSuchEntity", 404)
     return None
 
 

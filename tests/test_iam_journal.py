@@ -24,7 +24,7 @@ ACCOUNT, OTHER = "210987654321", "123456789098"
 _BOTO = BotoConfig(retries={"max_attempts": 1})
 
 # Usage written on every signed request, deliberately not journaled (`IamAccount.record_key_use`).
-_USAGE = {"last_used_date", "last_used_service", "last_used_region"}
+_USAGE = {"last_used_date", "last_used_service", "last_used_region", "usage"}
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.foreign import unsupported_service
+from ec2sim.api.iam.access_advisor import tracked_action
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import OPERATIONS
@@ -77,7 +78,7 @@ class ApiApp:
             if _unsigned(info, action):
                 principal = Principal.anonymous(self.config.account_id)
             else:
-                principal = self._authenticate(info, region, request, headers, query, body)
+                principal = self._authenticate(info, action, region, request, headers, query, body)
             result = self._call(info, action, params, region, principal, request, request_id)
             renderer = renderer_for(info)
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
@@ -133,6 +134,7 @@ class ApiApp:
     def _authenticate(
         self,
         info: ServiceInfo,
+        action: str,
         region: str,
         request: Request,
         headers: dict[str, str],
@@ -153,7 +155,7 @@ class ApiApp:
                     headers,
                     body,
                 )
-                record_use(self.store, principal, info.name, region, now)
+                record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
                 self.store.commit()  # an account that appeared on first use
                 return principal
         except AuthenticationError as error:

@@ -9,7 +9,7 @@ names, or of the default account, unless strict credentials are configured.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from ec2sim.iam.owners import owning_role, owning_user
@@ -18,6 +18,8 @@ from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signatu
 from ec2sim.store import Store
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.iam.entities import Role, User
+from ec2sim.store.iam.usage import Use
 from ec2sim.store.resources import assumed_role_arn
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
@@ -118,11 +120,31 @@ def principal_of(store: Store, credential: Credential) -> Principal:
     return Principal(account, "user", user.arn, user.id, credential.access_key_id, user.name, credential)
 
 
-def record_use(store: Store, principal: Principal, service: str, region: str, now: datetime) -> None:
-    """GetAccessKeyLastUsed reports real use: an IAM user's long-term key records each request."""
+def record_use(
+    store: Store, principal: Principal, service: str, action: str | None, region: str, now: datetime
+) -> None:
+    """What principals did, as IAM reports it: an IAM user's long-term key's last use
+    (GetAccessKeyLastUsed), a role's last use by its sessions (RoleLastUsed), and the user's or
+    role's last use of the service and, ``action`` (``service:Action``) if IAM tracks it, of the
+    action (access advisor). Every authenticated attempt counts, denied ones too (IAM User Guide,
+    "Things to know about last accessed information"). O(1): a few dictionary writes."""
     credential = principal.credential
-    if credential is None or credential.kind != "user":
+    if credential is None or credential.kind == "root":
         return
-    user = owning_user(store.account(principal.account_id).iam, credential)
-    if user is not None:
-        IamAccount.record_key_use(user.access_keys[credential.access_key_id], now, service, region)
+    iam = store.account(principal.account_id).iam
+    entity: User | Role | None
+    if credential.role_session is not None:
+        entity = owning_role(iam, credential)
+        if entity is not None:
+            IamAccount.record_role_use(entity, now, region)
+    else:
+        entity = owning_user(iam, credential)
+        if entity is not None and credential.kind == "user":
+            IamAccount.record_key_use(entity.access_keys[credential.access_key_id], now, service, region)
+    if entity is not None:
+        iam.usage.record(entity.id, service, action, Use(now, region), lambda: _entity_ids(iam))
+
+
+def _entity_ids(iam: IamAccount) -> Iterator[str]:
+    yield from (user.id for user in iam.users)
+    yield from (role.id for role in iam.roles)

@@ -311,6 +311,7 @@ class StateDir:
             for name, value in self._read_keys().items():
                 setattr(store, name, value)
             _apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
+            _apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
             self._saved_keys = _server_keys(store)
             store.persistence = self
             self.rewrite(store)  # the timeline's order numbers start again; all else is as read
@@ -324,6 +325,9 @@ class StateDir:
         """Save the keys' last uses (a snapshot: they change on every signed request, unsaved)."""
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),)
+            )
 
     def _read_keys(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'key:%'")
@@ -442,6 +446,7 @@ class StateDir:
             db.execute("INSERT INTO meta VALUES ('clock_offset', ?)", (repr(store.clock.offset_seconds),))
             db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
             db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
+            db.execute("INSERT INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),))
             db.executemany(
                 "INSERT INTO iam VALUES (?, ?)", [(n, _dumps(c)) for n, c in enumerate(doc["iam"])]
             )
@@ -498,6 +503,34 @@ def _apply_key_uses(store: Store, uses: list[list[Any]]) -> None:
         if key is not None:
             key.last_used_date = CODEC.decode(when, datetime)
             key.last_used_service, key.last_used_region = service, region
+
+
+def _access_uses(store: Store) -> dict[str, Any]:
+    """Access advisor's usage and roles' last uses by account (written in place per request too)."""
+    return {
+        tables.account_id: {
+            "usage": tables.usage.snapshot(),
+            "roles": [
+                [role.id, CODEC.encode(role.last_used_date), role.last_used_region]
+                for role in tables.roles
+                if role.last_used_date is not None
+            ],
+        }
+        for tables in store.iam.accounts.values()
+    }
+
+
+def _apply_access_uses(store: Store, saved: dict[str, Any]) -> None:
+    for account_id, data in saved.items():
+        tables = store.iam.accounts.get(account_id)
+        if tables is None:
+            continue
+        tables.usage.restore(data["usage"])
+        roles = {role.id: role for role in tables.roles}
+        for role_id, when, region in data["roles"]:
+            if role_id in roles:
+                roles[role_id].last_used_date = CODEC.decode(when, datetime)
+                roles[role_id].last_used_region = region
 
 
 def _server_keys(store: Store) -> tuple[Any, ...]:

@@ -1,6 +1,7 @@
 """IAM handlers (Query protocol, 2010-05-08), one module per entity family."""
 
 from ec2sim.api.iam import (  # noqa: F401
+    access_advisor,
     access_keys,
     account_summary,
     attachments,

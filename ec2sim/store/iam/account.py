@@ -279,3 +279,8 @@ class IamAccount(UserCredentialOps, OidcProviderOperations, SamlProviderOps, Iam
         last-use fields next to the journal (losing the latest uses in a crash is harmless).
         A role's last use comes with AssumeRole's journaled `IssueCredential` instead."""
         key.last_used_date, key.last_used_service, key.last_used_region = now, service, region
+
+    @staticmethod
+    def record_role_use(role: Role, now: datetime, region: str) -> None:
+        """RoleLastUsed, on every request a session of the role signs: in place, as `record_key_use`."""
+        role.last_used_date, role.last_used_region = now, region

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.store.iam.entities import Group, InstanceProfile, ManagedPolicy, NamedTable, Role, User
+from ec2sim.store.iam.usage import AccessUsage
 from ec2sim.store.iam.user_credentials import UserCredentials
 from ec2sim.store.resources import IAM_TYPES
 
@@ -49,6 +50,8 @@ class IamTables:
     # IAM changes not yet propagated (--iam-propagation-seconds): key → when they become visible.
     # Derived from the journal and the setting (`ec2sim.store.iam.journal`), not journaled itself.
     pending_changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)
+    # Access advisor's last uses by entity (`ec2sim.store.iam.usage`): usage, written in place.
+    usage: AccessUsage = field(default_factory=AccessUsage)
 
     def arn(self, kind: str, path: str, name: str) -> str:
         """``arn:aws:iam::123456789012:user/path/name``."""
