@@ -16,6 +16,7 @@ from tests.authz_cases import Builder, Ref, attr, case, iam_arn
 from tests.authz_cases_iam_credentials import CREDENTIAL_CASES
 from tests.authz_cases_iam_oidc import OIDC_CASES, OIDC_STS_CASES
 from tests.authz_cases_iam_saml import SAML_CASES, SAML_STS_CASES
+from tests.authz_cases_iam_slr import SLR_CASES
 from tests.authz_env import CALLER, DOCUMENT, PASSWORD, TAGS, TRUST_EC2, Env
 
 NEW_PASSWORD = "Another-Passw0rd!"
@@ -188,6 +189,7 @@ IAM_CASES: dict[str, Builder] = {
     **CREDENTIAL_CASES,
     **SAML_CASES,
     **OIDC_CASES,
+    **SLR_CASES,
 }
 
 ROLE_ARN = iam_arn("role", ROLE)
