@@ -176,3 +176,11 @@ def test_journal_replay(private: Server) -> None:  # noqa: F811 (the imported fi
     replayed.iam.replay(journal)
     assert iam_state(replayed) == state
     assert replayed.iam.accounts[ACCOUNT].deletion_tasks == {task: "SUCCEEDED"}
+
+
+def test_another_accounts_task_is_unknown(iam: Any, make_client: Any) -> None:
+    name = iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")["Role"]["RoleName"]
+    task = iam.delete_service_linked_role(RoleName=name)["DeletionTaskId"]
+    other = make_client("iam", "555566667777")
+    with aws_error("NoSuchEntity", 404, f"Deletion task {task} cannot be found."):
+        other.get_service_linked_role_deletion_status(DeletionTaskId=task)
