@@ -17,6 +17,7 @@ from tests.authz_cases_iam_advisor import ADVISOR_CASES
 from tests.authz_cases_iam_credentials import CREDENTIAL_CASES
 from tests.authz_cases_iam_oidc import OIDC_CASES, OIDC_STS_CASES
 from tests.authz_cases_iam_saml import SAML_CASES, SAML_STS_CASES
+from tests.authz_cases_iam_slr import SLR_CASES
 from tests.authz_env import CALLER, DOCUMENT, PASSWORD, TAGS, TRUST_EC2, Env
 
 NEW_PASSWORD = "Another-Passw0rd!"
@@ -190,6 +191,7 @@ IAM_CASES: dict[str, Builder] = {
     **SAML_CASES,
     **OIDC_CASES,
     **ADVISOR_CASES,
+    **SLR_CASES,
 }
 
 ROLE_ARN = iam_arn("role", ROLE)

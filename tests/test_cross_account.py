@@ -68,6 +68,7 @@ NAMES_ONLY = {
         *("ListServerCertificates", "ListServiceSpecificCredentials", "ListSigningCertificates"),
         *("ListVirtualMFADevices", "TagServerCertificate", "UntagServerCertificate"),
         "UpdateServerCertificate",
+        *("CreateServiceLinkedRole", "DeleteServiceLinkedRole"),  # by service name; by role name
     },
     "sts": {"GetCallerIdentity", "GetSessionToken"},
 }
@@ -80,6 +81,9 @@ NOT_IDS = {("iam", "CreateAccountAlias"), ("sts", "DecodeAuthorizationMessage"),
 NOT_IDS.add(("sts", "AssumeRoleWithWebIdentity"))
 NOT_IDS.add(("sts", "AssumeRoleWithSAML"))  # unsigned too: the assertion and the trust policy decide
 # Uploads differ by the key or certificate each account makes for itself: material, not an id.
+# A deletion task id is the account's own (another account's is unknown here: see
+# tests/test_iam_service_linked_roles.py).
+NOT_IDS.add(("iam", "GetServiceLinkedRoleDeletionStatus"))
 NOT_IDS |= {("iam", f"Upload{kind}") for kind in ("SSHPublicKey", "ServerCertificate", "SigningCertificate")}
 
 _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)

@@ -43,7 +43,8 @@ def _managed(iam: IamAccount, arn: str, changes: Pending = None) -> PolicySource
     if policy is None or not visible(changes, "policy", arn):
         return None
     kind = "aws-managed" if policy.is_aws_managed else "user-managed"
-    return PolicySource(arn, kind, parse_policy(policy.default_document, "managed"))
+    grammar = "aws-managed" if policy.is_aws_managed else "managed"
+    return PolicySource(arn, kind, parse_policy(policy.default_document, grammar))
 
 
 def _entity_policies(

@@ -17,6 +17,7 @@ from ec2sim.api.iam import (  # noqa: F401
     roles,
     saml_providers,
     service_credentials,
+    service_linked_roles,
     simulator,
     ssh_keys,
     tagging,

@@ -31,6 +31,7 @@ from ec2sim.iam.context_keys import request_tags, resource_tags
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.iam.entities import Group, InstanceProfile, ManagedPolicy, Role, User
 from ec2sim.store.iam.managed import aws_managed_policy
+from ec2sim.store.iam.service_linked import is_service_linked
 from ec2sim.store.resources import GROUP, INSTANCE_PROFILE, ROLE, USER
 
 # (request member, the resource type it names), in order of precedence
@@ -301,6 +302,31 @@ def policy_error(
     return None
 
 
+# What only AWS may do to a service-linked role (its description and tags stay the owner's).
+PROTECTED_ROLE_ACTIONS = frozenset(
+    {
+        "AttachRolePolicy",
+        "DeleteRole",
+        "DeleteRolePermissionsBoundary",
+        "DeleteRolePolicy",
+        "DetachRolePolicy",
+        "PutRolePermissionsBoundary",
+        "PutRolePolicy",
+        "UpdateAssumeRolePolicy",
+    }
+)
+
+
+def refuse_service_linked(role: Role, plan: Plan) -> None:
+    if is_service_linked(role):
+        plan.fail(
+            AwsError(
+                "UnmodifiableEntity",
+                f"Cannot perform the operation on the protected role '{role.name}' - this role is only modifiable by AWS",
+            )
+        )
+
+
 def requiring(*members: str, policy: PolicyAccess | None = None) -> Resolver:
     """`resolve_named`, recording the handler's first errors: each of `members` not found (in
     this order), then the managed policy's (``policy``: whether it is read or changed)."""
@@ -310,6 +336,8 @@ def requiring(*members: str, policy: PolicyAccess | None = None) -> Resolver:
         for member in members:
             if plan.found.get(member) is None:
                 plan.fail(not_found(member, req[member]))
+        if ctx.action in PROTECTED_ROLE_ACTIONS and (role := plan.found.get("RoleName")) is not None:
+            refuse_service_linked(role, plan)
         if policy is not None:
             error = policy_error(ctx, req["PolicyArn"], plan.found.get("PolicyArn"), policy)
             if error is not None:

@@ -14,7 +14,7 @@ from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import ManagedPolicy, PolicyVersion
-from ec2sim.store.iam.managed import AWS_MANAGED
+from ec2sim.store.iam.managed import aws_managed_policies
 
 if TYPE_CHECKING:
     from types_boto3_iam.type_defs import (
@@ -122,7 +122,7 @@ def list_policies(ctx: RequestContext, req: ListPoliciesRequestTypeDef, plan: Ia
     scope = req.get("Scope") or "All"
     candidates: list[ManagedPolicy] = []
     if scope in ("All", "AWS"):
-        candidates.extend(AWS_MANAGED.values())
+        candidates.extend(aws_managed_policies().values())
     if scope in ("All", "Local"):
         candidates.extend(ctx.iam.policies.values())
     prefix = req.get("PathPrefix") or "/"

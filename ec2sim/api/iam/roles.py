@@ -14,6 +14,7 @@ from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.entities import Role
+from ec2sim.store.iam.service_linked import SERVICE_ROLE_PATH
 
 if TYPE_CHECKING:
     from types_boto3_iam.type_defs import (
@@ -129,6 +130,10 @@ def create_role(ctx: RequestContext, req: CreateRoleRequestTypeDef, plan: IamPla
     name, path = req["RoleName"], req.get("Path") or "/"
     if plan.found["RoleName"] is not None:
         raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
+    if path.startswith(SERVICE_ROLE_PATH):
+        raise AwsError(
+            "InvalidInput", f"Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
+        )
     document = req["AssumeRolePolicyDocument"]
     check_trust_policy(ctx, document)
     tags = tags_in(req.get("Tags"))

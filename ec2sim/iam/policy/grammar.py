@@ -18,8 +18,9 @@ from ec2sim import jsonsafe
 from ec2sim.iam.policy.document import Condition, ConditionValue, PolicyDocument, Statement
 from ec2sim.wildcards import compile_tokens, parse
 
-KINDS = frozenset({"inline", "managed", "trust", "session", "resource"})
-IDENTITY_KINDS = frozenset({"inline", "managed", "session"})
+# "aws-managed": AWS's own managed policies, which IAM never validates (some name ``arn:*:`` resources).
+KINDS = frozenset({"inline", "managed", "aws-managed", "trust", "session", "resource"})
+IDENTITY_KINDS = frozenset({"inline", "managed", "aws-managed", "session"})
 VERSIONS = frozenset({"2008-10-17", "2012-10-17"})
 DEFAULT_VERSION = "2008-10-17"
 
@@ -156,7 +157,7 @@ def parse_policy(text: str, kind: str) -> PolicyDocument:
         _check_trust(statements)
     elif not all(_present(s, "Action", "NotAction") for s in statements):
         raise PolicyError(NO_ACTIONS)
-    if resource_error and kind != "trust":
+    if resource_error and kind not in ("trust", "aws-managed"):
         raise PolicyError(resource_error)
     for key in ("Action", "NotAction"):
         for statement in statements:

@@ -47,6 +47,7 @@ class IamTables:
     saml_providers: dict[str, SamlProvider] = field(default_factory=dict)  # by ARN (`ec2sim.store.iam.saml`)
     # MFA devices, SSH keys, server and signing certificates, service-specific credentials
     user_credentials: UserCredentials = field(default_factory=UserCredentials)
+    deletion_tasks: dict[str, str] = field(default_factory=dict)  # service-linked role deletions: id → status
     # IAM changes not yet propagated (--iam-propagation-seconds): key → when they become visible.
     # Derived from the journal and the setting (`ec2sim.store.iam.journal`), not journaled itself.
     pending_changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)
