@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -97,7 +97,7 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
     )
 
 
-def _check_session_tags(req: AssumeRoleRequestTypeDef) -> None:
+def check_session_tags(req: Mapping[str, Any]) -> None:
     """Session tag keys are case-insensitive: two differing only by case are refused."""
     keys = [t["Key"].lower() for t in req.get("Tags", [])]
     if len(set(keys)) != len(keys):
@@ -177,7 +177,7 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
     """Temporary credentials for the role (its trust policy was decided with the request's authorization)."""
     role = plan.role
     assert role is not None  # else the plan's error was raised
-    _check_session_tags(req)
+    check_session_tags(req)
     chained = ctx.principal.kind == "assumed-role"
     duration = req.get("DurationSeconds", 3600)
     if chained and duration > _CHAINED_LIMIT:

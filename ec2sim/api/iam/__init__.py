@@ -2,6 +2,7 @@
 
 from ec2sim.api.iam import (  # noqa: F401
     access_keys,
+    account_features,
     account_summary,
     attachments,
     authz,

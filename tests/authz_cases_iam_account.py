@@ -1,0 +1,39 @@
+"""The authorization matrix's requests for IAM's account-level features and STS's
+GetFederationToken (on the federated user's ARN, the SAR's ``federated-user`` resource type)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ec2sim.store.resources import federated_user_arn
+from tests.authz_cases import Builder, case
+from tests.authz_env import DOCUMENT, Env
+
+
+def _enable_outbound(env: Env) -> Any:
+    return env.iam.enable_outbound_web_identity_federation()
+
+
+ACCOUNT_CASES: dict[str, Builder] = {
+    "SetSecurityTokenServicePreferences": case({"GlobalEndpointTokenVersion": "v2Token"}),
+    "EnableOutboundWebIdentityFederation": case({}),
+    "DisableOutboundWebIdentityFederation": case({}, needs=[_enable_outbound]),
+    "GetOutboundWebIdentityFederationInfo": case({}, needs=[_enable_outbound]),
+    "ListOrganizationsFeatures": case({}),
+    "EnableOrganizationsRootCredentialsManagement": case({}),
+    "DisableOrganizationsRootCredentialsManagement": case({}),
+    "EnableOrganizationsRootSessions": case({}),
+    "DisableOrganizationsRootSessions": case({}),
+}
+
+# Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).
+REFUSED: dict[tuple[str, str], str] = {
+    ("iam", name): "OrganizationNotFoundException" for name in ACCOUNT_CASES if "Organizations" in name
+}
+
+FEDERATION_STS_CASES: dict[str, Builder] = {
+    "GetFederationToken": case(
+        {"Name": "federated", "Policy": DOCUMENT},
+        lambda env: federated_user_arn(env.account_id, "federated"),
+    ),
+}
