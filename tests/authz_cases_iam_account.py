@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ec2sim.store.resources import federated_user_arn
-from tests.authz_cases import Builder, case
+from tests.authz_cases import Builder, case, iam_arn
 from tests.authz_env import DOCUMENT, Env
 
 
@@ -24,6 +24,10 @@ ACCOUNT_CASES: dict[str, Builder] = {
     "DisableOrganizationsRootCredentialsManagement": case({}),
     "EnableOrganizationsRootSessions": case({}),
     "DisableOrganizationsRootSessions": case({}),
+    "ListPoliciesGrantingServiceAccess": case(
+        {"Arn": iam_arn("user", lambda env: env.user), "ServiceNamespaces": ["ec2"]},
+        iam_arn("user", lambda env: env.user),
+    ),
 }
 
 # Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).

@@ -46,6 +46,10 @@ NON_ARN_RESOURCES = {
     ("iam", "ListPolicies"),
 }
 
+# Resource types the SAR marks required each, of which a request names exactly one (its Arn): one
+# of them checked is what the SAR's listing means.
+ONE_OF = {("iam", "ListPoliciesGrantingServiceAccess"): frozenset({"group", "role", "user"})}
+
 
 def _services() -> dict[str, Any]:
     services: dict[str, Any] = authorization_data()["services"]
@@ -160,7 +164,10 @@ def _problems(key: tuple[str, str], checks: list[Check]) -> Iterator[str]:
             if not _key_allowed(context_key, allowed_keys):
                 yield f"{check.action} on {check.resource}: condition key {context_key} not in the SAR"
     own_entry = data[service]["actions"][name]
+    one_of = ONE_OF.get(key, frozenset())
     for kind, resource in own_entry["resources"].items():
+        if kind in one_of and checked_types & one_of:
+            continue
         if resource["required"] and kind not in checked_types:
             yield f"{own}: required resource type {kind} is not checked"
 

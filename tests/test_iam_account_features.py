@@ -3,6 +3,7 @@ and the AWS Organizations operations a standalone account is refused."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -62,3 +63,44 @@ def test_organizations_features_need_an_organization(iam: Any, operation: str) -
     message = "The request was rejected because no organization is associated with your account."
     with aws_error("OrganizationNotFoundException", 400, message):
         getattr(iam, operation)()
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def test_policies_granting_service_access(iam: Any, account_id: str) -> None:
+    iam.create_user(UserName="u")
+    iam.create_group(GroupName="g")
+    iam.add_user_to_group(GroupName="g", UserName="u")
+    ec2_read = {"Effect": "Allow", "Action": "EC2:Describe*", "Resource": "*"}
+    not_iam = {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    deny_s3 = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
+    iam.put_user_policy(UserName="u", PolicyName="ec2read", PolicyDocument=_doc(ec2_read, deny_s3))
+    iam.put_group_policy(GroupName="g", PolicyName="notiam", PolicyDocument=_doc(not_iam))
+    arn = iam.create_policy(PolicyName="everything", PolicyDocument=_doc({**ec2_read, "Action": "*"}))[
+        "Policy"
+    ]["Arn"]
+    iam.attach_group_policy(GroupName="g", PolicyArn=arn)
+    user_arn = f"arn:aws:iam::{account_id}:user/u"
+    response = iam.list_policies_granting_service_access(Arn=user_arn, ServiceNamespaces=["ec2", "iam", "s3"])
+    found = {e["ServiceNamespace"]: e["Policies"] for e in response["PoliciesGrantingServiceAccess"]}
+    user_inline = {"PolicyName": "ec2read", "PolicyType": "INLINE", "EntityType": "USER", "EntityName": "u"}
+    group_inline = {"PolicyName": "notiam", "PolicyType": "INLINE", "EntityType": "GROUP", "EntityName": "g"}
+    managed = {"PolicyName": "everything", "PolicyType": "MANAGED", "PolicyArn": arn}
+    assert found == {
+        "ec2": [user_inline, group_inline, managed],
+        "iam": [managed],
+        "s3": [group_inline, managed],
+    }
+    assert response["IsTruncated"] is False
+    group = iam.list_policies_granting_service_access(
+        Arn=f"arn:aws:iam::{account_id}:group/g", ServiceNamespaces=["iam"]
+    )
+    assert group["PoliciesGrantingServiceAccess"] == [{"ServiceNamespace": "iam", "Policies": [managed]}]
+
+
+def test_policies_granting_service_access_unknown_entity(iam: Any, account_id: str) -> None:
+    arn = f"arn:aws:iam::{account_id}:role/missing"
+    with aws_error("NoSuchEntity", 404, f"Unable to find the entity with the ARN {arn}."):
+        iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["ec2"])

@@ -32,7 +32,6 @@ NOT_YET = {
     ("iam", "GetHumanReadableSummary"),
     ("iam", "GetRoleTemplateVersion"),
     ("iam", "ListDelegationRequests"),
-    ("iam", "ListPoliciesGrantingServiceAccess"),
     ("iam", "PutAccountProperties"),
     ("iam", "RejectDelegationRequest"),
     ("iam", "SendDelegationToken"),

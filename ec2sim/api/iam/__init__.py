@@ -16,6 +16,7 @@ from ec2sim.api.iam import (  # noqa: F401
     policies,
     roles,
     saml_providers,
+    service_access,
     service_credentials,
     simulator,
     ssh_keys,
