@@ -1,5 +1,5 @@
-"""The authorization matrix's requests for IAM's account-level features and STS's
-GetFederationToken (on the federated user's ARN, the SAR's ``federated-user`` resource type)."""
+"""The authorization matrix's requests for IAM's account-level features, STS's GetFederationToken
+(on the federated user's ARN, the SAR's ``federated-user`` resource type) and GetWebIdentityToken."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ REFUSED: dict[tuple[str, str], str] = {
 }
 
 FEDERATION_STS_CASES: dict[str, Builder] = {
+    "GetWebIdentityToken": case(
+        {"Audience": ["https://api.example.com"], "SigningAlgorithm": "RS256"}, needs=[_enable_outbound]
+    ),
     "GetFederationToken": case(
         {"Name": "federated", "Policy": DOCUMENT},
         lambda env: federated_user_arn(env.account_id, "federated"),

@@ -40,7 +40,6 @@ NOT_YET = {
     ("sts", "AssumeRoot"),
     ("sts", "GetDelegatedAccessToken"),
     ("sts", "GetScopedCredentials"),
-    ("sts", "GetWebIdentityToken"),
 }
 UNKNOWN = {"Unsupported", "InvalidAction"}
 

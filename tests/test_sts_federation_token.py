@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ec2sim.testing import EmulatorServer
+from ec2sim.server import Server as EmulatorServer
 from tests.helpers import aws_error
 
 
