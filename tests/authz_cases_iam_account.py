@@ -10,6 +10,9 @@ from tests.authz_cases import Builder, case, iam_arn
 from tests.authz_env import DOCUMENT, Env
 
 
+TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+
+
 def _enable_outbound(env: Env) -> Any:
     return env.iam.enable_outbound_web_identity_federation()
 
@@ -31,11 +34,21 @@ ACCOUNT_CASES: dict[str, Builder] = {
 }
 
 # Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).
-REFUSED: dict[tuple[str, str], str] = {
-    ("iam", name): "OrganizationNotFoundException" for name in ACCOUNT_CASES if "Organizations" in name
+REFUSED: dict[tuple[str, str], tuple[str, int]] = {
+    **{
+        ("iam", name): ("OrganizationNotFoundException", 400)
+        for name in ACCOUNT_CASES
+        if "Organizations" in name
+    },
+    ("sts", "AssumeRoot"): ("AccessDenied", 403),
+    ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
 }
 
 FEDERATION_STS_CASES: dict[str, Builder] = {
+    "AssumeRoot": case(
+        {"TargetPrincipal": "111122223333", "TaskPolicyArn": {"arn": TASK_POLICY}}
+    ),  # allowed on "*": ec2sim's policy validator refuses an ``iam::ACCOUNT:root`` Resource
+    "GetDelegatedAccessToken": case({"TradeInToken": "token"}),
     "GetWebIdentityToken": case(
         {"Audience": ["https://api.example.com"], "SigningAlgorithm": "RS256"}, needs=[_enable_outbound]
     ),

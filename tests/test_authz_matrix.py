@@ -119,7 +119,7 @@ def test_authorization(
         )
     set_policy(document(*case.allow))
     if key in REFUSED:  # allowed, it answers what AWS answers a standalone account
-        with aws_error(REFUSED[key], 400):
+        with aws_error(*REFUSED[key]):
             request()
         return
     if dry_run:  # "If you have the required permissions, the error response is DryRunOperation"

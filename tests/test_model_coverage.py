@@ -37,8 +37,6 @@ NOT_YET = {
     ("iam", "SendDelegationToken"),
     ("iam", "UpdateDelegationRequest"),
     ("iam", "UpdateOpenIDConnectProvider"),
-    ("sts", "AssumeRoot"),
-    ("sts", "GetDelegatedAccessToken"),
     ("sts", "GetScopedCredentials"),
 }
 UNKNOWN = {"Unsupported", "InvalidAction"}
