@@ -9,7 +9,6 @@ from ec2sim.store.resources import federated_user_arn
 from tests.authz_cases import Builder, case, iam_arn
 from tests.authz_env import DOCUMENT, Env
 
-
 TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
 
 
