@@ -32,33 +32,6 @@ ACCOUNT_CASES: dict[str, Builder] = {
     ),
 }
 
-REQUEST_ID = "dr-0123456789abcdef"
-_REQUEST_ARN = lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/{REQUEST_ID}"  # noqa: E731
-DELEGATION_CASES: dict[str, Builder] = {
-    **{
-        name: case({"DelegationRequestId": REQUEST_ID}, _REQUEST_ARN)
-        for name in (
-            "GetDelegationRequest",
-            "AcceptDelegationRequest",
-            "AssociateDelegationRequest",
-            "RejectDelegationRequest",
-            "SendDelegationToken",
-        )
-    },
-    "GetHumanReadableSummary": case({"EntityArn": _REQUEST_ARN}, _REQUEST_ARN),
-    "ListDelegationRequests": case({}),
-    "CreateDelegationRequest": case(
-        {
-            "Description": "access for a partner",
-            "Permissions": {"PolicyTemplateArn": "arn:aws:iam::aws:policy-template/T"},
-            "RequestorWorkflowId": "workflow-1",
-            "NotificationChannel": "arn:aws:sns:us-east-1:111122223333:topic",
-            "SessionDuration": 3600,
-        },
-        lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/*",
-    ),
-}
-
 # Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).
 REFUSED: dict[tuple[str, str], tuple[str, int]] = {
     **{
@@ -66,12 +39,6 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
         for name in ACCOUNT_CASES
         if "Organizations" in name
     },
-    **{
-        ("iam", name): ("NoSuchEntity", 404)
-        for name in DELEGATION_CASES
-        if name not in ("ListDelegationRequests", "CreateDelegationRequest")
-    },
-    ("iam", "CreateDelegationRequest"): ("InvalidInput", 400),
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
 }

@@ -8,7 +8,6 @@ from ec2sim.api.iam import (  # noqa: F401
     authz,
     certificates,
     credential_report,
-    delegation,
     groups,
     instance_profiles,
     login_profiles,
