@@ -68,14 +68,12 @@ NAMES_ONLY = {
         *("ListServerCertificates", "ListServiceSpecificCredentials", "ListSigningCertificates"),
         *("ListVirtualMFADevices", "TagServerCertificate", "UntagServerCertificate"),
         "UpdateServerCertificate",
-        # Account-level settings and features, and delegation requests (none exists: ids are constants)
+        # Account-level settings and features
         *("SetSecurityTokenServicePreferences", "EnableOutboundWebIdentityFederation"),
         *("DisableOutboundWebIdentityFederation", "GetOutboundWebIdentityFederationInfo"),
         *("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement"),
         *("DisableOrganizationsRootCredentialsManagement", "EnableOrganizationsRootSessions"),
-        *("DisableOrganizationsRootSessions", "ListDelegationRequests", "CreateDelegationRequest"),
-        *("GetDelegationRequest", "AcceptDelegationRequest", "AssociateDelegationRequest"),
-        *("RejectDelegationRequest", "SendDelegationToken"),
+        "DisableOrganizationsRootSessions",
     },
     # A federated user's name, a token's audience, a trade-in token, a fixed target account.
     "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}
@@ -84,9 +82,7 @@ NAMES_ONLY = {
 # Requests whose only difference is not a resource: a new alias (aliases are unique across
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).
 # sts:AssumeRole is made by roots of no account (AWS refuses them): see the trust policy test.
-# iam:GetHumanReadableSummary names a delegation request by ARN, and none exists in any account.
 NOT_IDS = {("iam", "CreateAccountAlias"), ("sts", "DecodeAuthorizationMessage"), ("sts", "AssumeRole")}
-NOT_IDS |= {("iam", "GetHumanReadableSummary")}
 # sts:AssumeRoleWithWebIdentity is unsigned: no caller account plays a part (the token and the role's
 # trust policy decide whose role it is), so another account's role ARN is no foreign id to refuse.
 NOT_IDS.add(("sts", "AssumeRoleWithWebIdentity"))
