@@ -46,9 +46,12 @@ NON_ARN_RESOURCES = {
     ("iam", "ListPolicies"),
 }
 
-# Actions whose SAR "required" resource types are alternatives: the request names one of them
-# (GenerateServiceLastAccessedDetails' Arn is a user's, group's, role's or policy's).
-ONE_OF = {("iam", "GenerateServiceLastAccessedDetails")}
+# Resource types the SAR marks required each, of which a request names exactly one (its Arn): one
+# of them checked is what the SAR's listing means.
+ONE_OF = {
+    ("iam", "ListPoliciesGrantingServiceAccess"): frozenset({"group", "role", "user"}),
+    ("iam", "GenerateServiceLastAccessedDetails"): frozenset({"group", "role", "user", "policy"}),
+}
 
 
 def _services() -> dict[str, Any]:
@@ -164,11 +167,12 @@ def _problems(key: tuple[str, str], checks: list[Check]) -> Iterator[str]:
             if not _key_allowed(context_key, allowed_keys):
                 yield f"{check.action} on {check.resource}: condition key {context_key} not in the SAR"
     own_entry = data[service]["actions"][name]
-    if key in ONE_OF:
-        if not checked_types & set(own_entry["resources"]):
-            yield f"{own}: none of its resource types is checked"
-        return
+    one_of = ONE_OF.get(key, frozenset())
+    if one_of and not checked_types & one_of:
+        yield f"{own}: none of its resource types is checked"
     for kind, resource in own_entry["resources"].items():
+        if kind in one_of and checked_types & one_of:
+            continue
         if resource["required"] and kind not in checked_types:
             yield f"{own}: required resource type {kind} is not checked"
 

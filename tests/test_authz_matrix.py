@@ -24,6 +24,7 @@ from ec2sim.server import Server
 from tests.authz_cases import Builder
 from tests.authz_cases_ec2 import EC2_CASES
 from tests.authz_cases_iam import IAM_CASES, STS_CASES
+from tests.authz_cases_iam_account import REFUSED
 from tests.authz_env import CALLER, Env, Statement, changes, document, fingerprint, invoke, statement
 from tests.helpers import aws_error
 
@@ -117,6 +118,10 @@ def test_authorization(
             f"{iam_action} denied changed state"
         )
     set_policy(document(*case.allow))
+    if key in REFUSED:  # allowed, it answers what AWS answers a standalone account
+        with aws_error(*REFUSED[key]):
+            request()
+        return
     if dry_run:  # "If you have the required permissions, the error response is DryRunOperation"
         before = fingerprint(server.store, account_id)
         with aws_error("DryRunOperation", 412):

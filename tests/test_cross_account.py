@@ -69,8 +69,16 @@ NAMES_ONLY = {
         *("ListVirtualMFADevices", "TagServerCertificate", "UntagServerCertificate"),
         "UpdateServerCertificate",
         *("CreateServiceLinkedRole", "DeleteServiceLinkedRole"),  # by service name; by role name
+        # Account-level settings and features
+        *("SetSecurityTokenServicePreferences", "EnableOutboundWebIdentityFederation"),
+        *("DisableOutboundWebIdentityFederation", "GetOutboundWebIdentityFederationInfo"),
+        *("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement"),
+        *("DisableOrganizationsRootCredentialsManagement", "EnableOrganizationsRootSessions"),
+        "DisableOrganizationsRootSessions",
     },
-    "sts": {"GetCallerIdentity", "GetSessionToken"},
+    # A federated user's name, a token's audience, a trade-in token, a fixed target account.
+    "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}
+    | {"GetDelegatedAccessToken", "AssumeRoot"},
 }
 # Requests whose only difference is not a resource: a new alias (aliases are unique across
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).

@@ -119,6 +119,9 @@ def _scenario(server: Server) -> None:  # noqa: PLR0915 (one long story, told in
     step()
     iam.create_account_alias(AccountAlias="journal-two")  # replaces the first
     step()
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    iam.enable_outbound_web_identity_federation()
+    step()
 
     arn = iam.create_policy(
         PolicyName="Everything",
@@ -226,6 +229,9 @@ def _scenario(server: Server) -> None:  # noqa: PLR0915 (one long story, told in
     alice_sts = _client(server, "sts", alice_key["AccessKeyId"], alice_key["SecretAccessKey"])
     short = alice_sts.get_session_token(DurationSeconds=900)["Credentials"]
     alice_sts.get_session_token()
+    alice_sts.get_federation_token(
+        Name="fed", Policy=_doc(_allow("ec2:*")), Tags=[{"Key": "who", "Value": "fed"}]
+    )
     alice_sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/svc/Worker", RoleSessionName="s1")
     other_iam.create_role(RoleName="Guest", AssumeRolePolicyDocument=_trust(ACCOUNT))
     alice_sts.assume_role(
@@ -268,6 +274,7 @@ def test_replaying_the_journal_rebuilds_the_same_iam_state(private: Server) -> N
         "IssueCredential",
         "ForgetCredential",
         "DeleteAccessKey",
+        "SetAccountSetting",
     }
     replayed = Store()
     replayed.iam.replay(journal)

@@ -19,8 +19,11 @@ from werkzeug.wrappers import Request, Response
 import ec2sim.api.ec2
 import ec2sim.api.iam
 import ec2sim.api.sts
+import ec2sim.api.sts_federated_user
 import ec2sim.api.sts_federation
-import ec2sim.api.sts_saml  # noqa: F401
+import ec2sim.api.sts_outbound
+import ec2sim.api.sts_saml
+import ec2sim.api.sts_standalone  # noqa: F401
 from ec2sim.access_log import log_request
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext

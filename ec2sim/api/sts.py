@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -99,18 +99,24 @@ def _denied(ctx: RequestContext, role_arn: str) -> AwsError:
     )
 
 
-def _session_tags(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> tuple[Tags, tuple[str, ...]]:
-    """The new session's tags and transitive keys: the request's, after the calling session's
-    transitive ones, which it may not set again (IAM User Guide, "Chaining roles with session tags").
-    Keys are case-insensitive: two differing only by case are refused; each TransitiveTagKeys entry
-    must be among the request's tags. Messages as AWS answers them (recorded by LocalStack's suite)."""
-    requested = [(t["Key"], t["Value"]) for t in req.get("Tags", [])]
-    keys = [k.lower() for k, _ in requested]
+def check_session_tags(req: Mapping[str, Any]) -> None:
+    """Session tag keys are case-insensitive: two differing only by case are refused."""
+    keys = [t["Key"].lower() for t in req.get("Tags", [])]
     if len(set(keys)) != len(keys):
         raise AwsError(
             "InvalidParameterValue",
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
         )
+
+
+def _session_tags(ctx: RequestContext, req: AssumeRoleRequestTypeDef) -> tuple[Tags, tuple[str, ...]]:
+    """The new session's tags and transitive keys: the request's, after the calling session's
+    transitive ones, which it may not set again (IAM User Guide, "Chaining roles with session tags").
+    Keys are case-insensitive (`check_session_tags`); each TransitiveTagKeys entry must be among the
+    request's tags. Messages as AWS answers them (recorded by LocalStack's suite)."""
+    check_session_tags(req)
+    requested = [(t["Key"], t["Value"]) for t in req.get("Tags", [])]
+    keys = [k.lower() for k, _ in requested]
     if not {k.lower() for k in req.get("TransitiveTagKeys", [])} <= set(keys):
         raise AwsError(
             "InvalidParameterValue",

@@ -20,7 +20,7 @@ from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.entities import Role, User
 from ec2sim.store.iam.usage import Use
-from ec2sim.store.resources import assumed_role_arn
+from ec2sim.store.resources import assumed_role_arn, federated_user_arn
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _INVALID = "The security token included in the request is invalid."
@@ -76,13 +76,17 @@ def authenticate(
         raise AuthenticationError("invalid", _INVALID)
     if credential.expiration is not None and now >= credential.expiration:
         raise AuthenticationError("token-expired", "The security token included in the request is expired")
-    if signed.scope.service == "iam" and _session_without_mfa(credential):
+    if signed.scope.service == "iam" and (
+        _session_without_mfa(credential) or credential.kind == "federated-user"
+    ):
         raise AuthenticationError("invalid", "The security token included in the request is invalid")
     return principal_of(store, credential)
 
 
 def _session_without_mfa(credential: Credential) -> bool:
-    """GetSessionToken credentials without MFA can't call IAM (GetSessionToken API reference)."""
+    """GetSessionToken credentials without MFA can't call IAM (GetSessionToken API reference); nor
+    can GetFederationToken's ("You cannot call any IAM operations", GetFederationToken API reference:
+    assumed answered as AWS answers the former)."""
     return (
         credential.kind in ("user-session", "root")
         and credential.session_token is not None
@@ -112,12 +116,33 @@ def principal_of(store: Store, credential: Credential) -> Principal:
             session.role_name,
             credential,
         )
+    if credential.federated is not None:
+        return _federated_principal(iam, credential)
     user = owning_user(iam, credential)
     if user is None or (
         credential.kind == "user" and user.access_keys[credential.access_key_id].status != "Active"
     ):
         raise AuthenticationError("invalid", _INVALID)
     return Principal(account, "user", user.arn, user.id, credential.access_key_id, user.name, credential)
+
+
+def _federated_principal(iam: IamAccount, credential: Credential) -> Principal:
+    """A GetFederationToken session, refused once the IAM user who asked for it is gone (the root
+    user's sessions have no user). Its id is ``ACCOUNT:NAME`` (GetFederationToken's FederatedUserId)."""
+    federated = credential.federated
+    assert federated is not None
+    if credential.user_id is not None and owning_user(iam, credential) is None:
+        raise AuthenticationError("invalid", _INVALID)
+    account = credential.account_id
+    return Principal(
+        account,
+        "federated-user",
+        federated_user_arn(account, federated.name),
+        f"{account}:{federated.name}",
+        credential.access_key_id,
+        federated.name,
+        credential,
+    )
 
 
 def record_use(

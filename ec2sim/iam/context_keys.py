@@ -15,7 +15,12 @@ from datetime import datetime
 from ec2sim.iam.policy.engine import ContextValue
 from ec2sim.iam.principals import Principal
 
-_PRINCIPAL_TYPE = {"root": "Account", "user": "User", "assumed-role": "AssumedRole"}
+_PRINCIPAL_TYPE = {
+    "root": "Account",
+    "user": "User",
+    "assumed-role": "AssumedRole",
+    "federated-user": "FederatedUser",
+}
 
 Thunk = Callable[[], "ContextValue | None"]
 

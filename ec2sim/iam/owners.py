@@ -16,11 +16,12 @@ from ec2sim.store.iam.entities import Role, User
 
 
 def owning_user(iam: IamAccount, credential: Credential | None) -> User | None:
-    """The user whose long-term key or GetSessionToken session this is, if that user still exists.
+    """The user whose long-term key, GetSessionToken or GetFederationToken session this is, if that
+    user still exists.
 
     A long-term key lives in its user's record (`User.access_keys`), which a user created again
     under the same name starts without; a session names its user's unique id."""
-    if credential is None or credential.kind not in ("user", "user-session"):
+    if credential is None or credential.kind not in ("user", "user-session", "federated-user"):
         return None
     user = iam.users.get(credential.user_name or "")
     if user is None:

@@ -1,7 +1,7 @@
 """The policies that apply to a principal, gathered from the store for the engine.
 
 Identity policies: a user's inline and attached policies and its groups'; a
-role session's role's. Its permissions boundary, if set, and a role session's
+role session's role's; a federated user's (GetFederationToken), its IAM user's. Its permissions boundary, if set, and a role session's
 session policies (inline and managed) narrow them. Changes that have not yet
 propagated (`ec2sim.iam.propagation`) are left out. A principal's user or role is found by
 unique id (`ec2sim.iam.owners`): one deleted and created again under the same name grants nothing.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from ec2sim.iam.owners import principal_role, principal_user
+from ec2sim.iam.owners import owning_user, principal_role, principal_user
 from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.principals import Principal
@@ -100,9 +100,14 @@ def entity_policies(iam: IamAccount, entity: User | Group | Role) -> ApplicableP
 
 
 def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySource, ...] | None:
-    session = principal.credential.role_session if principal.credential else None
-    if session is None or not (session.session_policies or session.session_policy_arns):
+    credential = principal.credential
+    session = (credential.role_session or credential.federated) if credential else None
+    if session is None:
         return None
+    if not (session.session_policies or session.session_policy_arns):
+        # A federated session without session policies has no permissions (GetFederationToken
+        # API reference); a role session without them has its role's.
+        return () if principal.kind == "federated-user" else None
     return tuple(
         [
             PolicySource("session-policy", "none", parse_policy(text, "session"))
@@ -160,7 +165,24 @@ def _gather(iam: IamAccount, principal: Principal, changes: Pending) -> Applicab
             _boundary(iam, role, "role", changes),
             _session_policies(iam, principal),
         )
+    if principal.kind == "federated-user":
+        return _federated_policies(iam, principal, changes)
     return ApplicablePolicies()
+
+
+def _federated_policies(iam: IamAccount, principal: Principal, changes: Pending) -> ApplicablePolicies:
+    """The intersection of the IAM user's policies (within its boundary) and the session policies;
+    for the root user's federated sessions, the session policies alone (the root user's own
+    permissions are everything)."""
+    session = _session_policies(iam, principal) or ()
+    credential = principal.credential
+    if credential is None or credential.user_id is None:
+        return ApplicablePolicies(session)
+    user = owning_user(iam, credential)
+    if user is None or not visible(changes, "user", user.name):
+        return _NONE
+    own = _user_policies(iam, user, changes)
+    return ApplicablePolicies(own.identity, own.boundary, session)
 
 
 def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
@@ -175,4 +197,5 @@ def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
         session = principal.credential.role_session if principal.credential else None
         tags.update(dict(session.tags) if session else {})
         return tags
-    return {}
+    federated = principal.credential.federated if principal.credential else None
+    return dict(federated.tags) if federated else {}

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from ec2sim.store import Store
-from ec2sim.store.iam.credentials import Credential, RoleSession
+from ec2sim.store.iam.credentials import Credential, FederatedSession, RoleSession
 from ec2sim.store.iam.issued import IssueCredential
 
 
@@ -26,6 +26,7 @@ def issue(
     user_name: str | None = None,
     user_id: str | None = None,
     role_session: RoleSession | None = None,
+    federated: FederatedSession | None = None,
     role_used_region: str | None = None,
     mfa_authenticated_at: datetime | None = None,
 ) -> Credential:
@@ -46,6 +47,7 @@ def issue(
         user_name=user_name,
         user_id=user_id,
         role_session=role_session,
+        federated=federated,
         role_used_region=role_used_region,
         mfa_authenticated_at=mfa_authenticated_at,
     )

@@ -72,6 +72,11 @@ def assumed_role_arn(account: str, role_name: str, session_name: str) -> str:
     return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
 
 
+def federated_user_arn(account: str, name: str) -> str:
+    """A GetFederationToken session: ``arn:aws:sts::ACCOUNT:federated-user/NAME``."""
+    return f"arn:aws:sts::{account}:federated-user/{name}"
+
+
 def kms_alias_arn(region: str, account: str, alias: str) -> str:
     """``arn:aws:kms:REGION:ACCOUNT:alias/ALIAS``."""
     return f"arn:aws:kms:{region}:{account}:alias/{alias}"

@@ -3,6 +3,7 @@
 from ec2sim.api.iam import (  # noqa: F401
     access_advisor,
     access_keys,
+    account_features,
     account_summary,
     attachments,
     authz,
@@ -16,6 +17,7 @@ from ec2sim.api.iam import (  # noqa: F401
     policies,
     roles,
     saml_providers,
+    service_access,
     service_credentials,
     service_linked_roles,
     simulator,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.account_features import token_version
 from ec2sim.api.iam.authz import iam_action
 from ec2sim.api.iam.boundaries import boundary_view
 from ec2sim.api.iam.common import entity_view, page, tag_list
@@ -47,7 +48,6 @@ _QUOTAS = {
     "GroupPolicySizeQuota": 5120,
     "RolePolicySizeQuota": 10240,
     "AssumeRolePolicySizeQuota": 2048,
-    "GlobalEndpointTokenVersion": 1,
 }
 
 
@@ -73,7 +73,7 @@ def get_account_summary(ctx: RequestContext, req: dict[str, Any]) -> dict[str, A
         # Assumed: the emulated root user has a console password, as every account signed up for does.
         "AccountPasswordPresent": 1,
     }
-    return {"SummaryMap": {**usage, **_QUOTAS}}
+    return {"SummaryMap": {**usage, **_QUOTAS, "GlobalEndpointTokenVersion": token_version(ctx)}}
 
 
 # GetAccountAuthorizationDetails ------------------------------------------------------------------

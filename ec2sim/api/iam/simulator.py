@@ -59,7 +59,7 @@ def _inputs(texts: Sequence[str] | None, list_name: str) -> tuple[PolicySource, 
     )
 
 
-def _source_entity(ctx: RequestContext, arn: str) -> User | Group | Role | None:
+def source_entity(ctx: RequestContext, arn: str) -> User | Group | Role | None:
     """The user, group or role of this account a PolicySourceArn names, if any."""
     fields = arn.split(":", 5)
     kind, _, rest = fields[5].partition("/") if len(fields) == 6 else ("", "", "")
@@ -91,7 +91,7 @@ def plan_source(
     req: SimulatePrincipalPolicyRequestTypeDef | GetContextKeysForPrincipalPolicyRequestTypeDef,
 ) -> SourcePlan:
     arn = req["PolicySourceArn"]
-    plan = SourcePlan(arn, _source_entity(ctx, arn))
+    plan = SourcePlan(arn, source_entity(ctx, arn))
     if plan.entity is None:
         plan.fail(no_such_entity(f"Unable to find the entity with the ARN {arn}."))
     return plan

@@ -27,6 +27,7 @@ from ec2sim.store.iam.entities import (
 from ec2sim.store.iam.oidc_changes import OidcProviderOperations
 from ec2sim.store.iam.saml_changes import SamlProviderOps
 from ec2sim.store.iam.service_linked import ServiceLinkedRoleOps
+from ec2sim.store.iam.settings import AccountSettingOps
 from ec2sim.store.iam.tables import CredentialReport, IamTables
 
 __all__ = ["CredentialReport", "IamAccount"]
@@ -41,7 +42,14 @@ def _tags(tags: dict[str, str]) -> c.Tags:
 
 
 @dataclass(eq=False)
-class IamAccount(UserCredentialOps, OidcProviderOperations, SamlProviderOps, ServiceLinkedRoleOps, IamTables):
+class IamAccount(
+    UserCredentialOps,
+    OidcProviderOperations,
+    SamlProviderOps,
+    ServiceLinkedRoleOps,
+    AccountSettingOps,
+    IamTables,
+):
     record: Callable[[c.Change], None] = field(default=_unbound, repr=False)
 
     # Entities ---------------------------------------------------------------------------------------

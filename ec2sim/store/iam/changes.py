@@ -229,7 +229,7 @@ class RenameEntity(Change):
             for credential in state.credentials.values():  # a rename is rare: a scan will do
                 if (
                     credential.account_id == self.account_id
-                    and credential.kind in ("user", "user-session")
+                    and credential.kind in ("user", "user-session", "federated-user")
                     and (credential.user_name or "").lower() == old_key
                 ):
                     credential.user_name = entity.name

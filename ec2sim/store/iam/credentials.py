@@ -30,18 +30,30 @@ class RoleSession:
     web_identity: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+@dataclass(frozen=True)
+class FederatedSession:
+    """A GetFederationToken session: the federated user's name, the session policies that (with the
+    calling IAM user's policies, or alone for the root user) are its permissions, and its tags."""
+
+    name: str
+    session_policies: tuple[str, ...] = ()
+    session_policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(eq=False)
 class Credential:
     access_key_id: str
     secret: str
     account_id: str
-    kind: str  # "root" | "user" | "user-session" | "role-session"
+    kind: str  # "root" | "user" | "user-session" | "role-session" | "federated-user"
     user_name: str | None = None
     user_id: str | None = None  # the user's AIDA… id (GetSessionToken sessions; a key lives in its user)
     session_token: str | None = None
     expiration: datetime | None = None
     issued: datetime | None = None
     role_session: RoleSession | None = None
+    federated: FederatedSession | None = None  # GetFederationToken sessions
     mfa_authenticated: bool = False
     # When MFA authenticated the session, or the session it chains from (aws:MultiFactorAuthAge).
     mfa_authenticated_at: datetime | None = None

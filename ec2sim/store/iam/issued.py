@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ec2sim.store.iam.changes import Change, IamState, role_in
-from ec2sim.store.iam.credentials import Credential, RoleSession
+from ec2sim.store.iam.credentials import Credential, FederatedSession, RoleSession
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +22,7 @@ class IssueCredential(Change):
     user_name: str | None = None
     user_id: str | None = None
     role_session: RoleSession | None = None
+    federated: FederatedSession | None = None
     role_used_region: str | None = None
     mfa_authenticated_at: datetime | None = None  # the session (or the one it chains from) used MFA then
 
@@ -37,6 +38,7 @@ class IssueCredential(Change):
             expiration=self.expiration,
             issued=self.at,
             role_session=self.role_session,
+            federated=self.federated,
             mfa_authenticated=self.mfa_authenticated_at is not None,
             mfa_authenticated_at=self.mfa_authenticated_at,
         )

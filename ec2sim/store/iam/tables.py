@@ -43,6 +43,7 @@ class IamTables:
     password_policy: dict[str, Any] | None = None
     aliases: list[str] = field(default_factory=list)
     credential_report: CredentialReport | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # `ec2sim.store.iam.settings`
     oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by ARN (`ec2sim.store.iam.oidc`)
     saml_providers: dict[str, SamlProvider] = field(default_factory=dict)  # by ARN (`ec2sim.store.iam.saml`)
     # MFA devices, SSH keys, server and signing certificates, service-specific credentials
