@@ -19,7 +19,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, resolve_named
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
-from ec2sim.api.iam.held import check_status, held_by, held_one
+from ec2sim.api.iam.held import held_by, held_one, update_status
 from ec2sim.iam.context_keys import resource_tags
 from ec2sim.store.iam.user_credentials import ServerCertificate, SigningCertificate
 from ec2sim.store.resources import SERVER_CERTIFICATE
@@ -291,14 +291,7 @@ def update_signing_certificate(
     ctx: RequestContext, req: UpdateSigningCertificateRequestTypeDef, plan: IamPlan
 ) -> None:
     certificate_id = req["CertificateId"]
-    user, certificate = held_one(
-        ctx, req, plan, "signing_certificates", certificate_id, _no_signing(certificate_id)
-    )
-    check_status(req["Status"])
-    if certificate.status != req["Status"]:
-        ctx.iam.set_user_credential_status(
-            ctx.now, "signing_certificates", user.name, certificate_id, req["Status"]
-        )
+    update_status(ctx, req, plan, "signing_certificates", certificate_id, _no_signing(certificate_id))
 
 
 @iam_action("DeleteSigningCertificate")

@@ -38,7 +38,14 @@ def held_one(
     return user, credential
 
 
-def check_status(status: str) -> None:
-    """Users set credentials Active or Inactive; Expired is IAM's to set (assumed wording)."""
+def update_status(
+    ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan, kind: Kind, credential_id: str, missing: str
+) -> None:
+    """Set credential `credential_id` of `kind` (found as `held_one` finds it) to ``req["Status"]``.
+    Users set credentials Active or Inactive; Expired is IAM's to set (assumed wording)."""
+    user, credential = held_one(ctx, req, plan, kind, credential_id, missing)
+    status = req["Status"]
     if status not in ("Active", "Inactive"):
         raise AwsError("InvalidInput", f"Invalid status: {status}. Status must be Active or Inactive.")
+    if credential.status != status:
+        ctx.iam.set_user_credential_status(ctx.now, kind, user.name, credential_id, status)

@@ -17,7 +17,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
 from ec2sim.api.iam.common import page
-from ec2sim.api.iam.held import check_status, held_by, held_one
+from ec2sim.api.iam.held import held_by, held_one, update_status
 from ec2sim.store.iam.user_credentials import ServiceCredential
 
 if TYPE_CHECKING:
@@ -139,14 +139,7 @@ def update_service_specific_credential(
     ctx: RequestContext, req: UpdateServiceSpecificCredentialRequestTypeDef, plan: IamPlan
 ) -> None:
     credential_id = req["ServiceSpecificCredentialId"]
-    user, credential = held_one(
-        ctx, req, plan, "service_credentials", credential_id, _not_found(credential_id)
-    )
-    check_status(req["Status"])
-    if credential.status != req["Status"]:
-        ctx.iam.set_user_credential_status(
-            ctx.now, "service_credentials", user.name, credential_id, req["Status"]
-        )
+    update_status(ctx, req, plan, "service_credentials", credential_id, _not_found(credential_id))
 
 
 @iam_action("ResetServiceSpecificCredential", _plan)

@@ -16,7 +16,12 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
 from ec2sim.api.iam.roles import role_summary
-from ec2sim.store.iam.service_linked import LINKED_SERVICES, SERVICE_ROLE_PATH, is_service_linked
+from ec2sim.store.iam.service_linked import (
+    LINKED_SERVICES,
+    SERVICE_ROLE_PATH,
+    is_service_linked,
+    trust_policy,
+)
 
 if TYPE_CHECKING:
     from types_boto3_iam.type_defs import (
@@ -63,9 +68,18 @@ def create_service_linked_role(
             "InvalidInput",
             f"Service role name {name} has been taken in this account, please try a different suffix.",
         )
-    role = ctx.iam.create_service_linked_role(
-        ctx.now, service, name, ctx.store.ids.iam_id("AROA"), req.get("Description") or None
+    role = ctx.iam.create_role(
+        ctx.now,
+        name,
+        f"{SERVICE_ROLE_PATH}{service}/",
+        ctx.store.ids.iam_id("AROA"),
+        trust_policy(service),
+        req.get("Description") or None,
+        3600,
+        {},
+        None,
     )
+    ctx.iam.set_attachment(ctx.now, "role", name, linked.policy_arn, True)
     return {"Role": {**role_summary(role), "Description": role.description}}
 
 

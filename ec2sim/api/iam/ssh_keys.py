@@ -15,7 +15,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import page
-from ec2sim.api.iam.held import check_status, held_by, held_one
+from ec2sim.api.iam.held import held_by, held_one, update_status
 from ec2sim.store.iam.user_credentials import SshPublicKey
 
 if TYPE_CHECKING:
@@ -144,10 +144,7 @@ def list_ssh_public_keys(
 @iam_action("UpdateSSHPublicKey", _USER)
 def update_ssh_public_key(ctx: RequestContext, req: UpdateSSHPublicKeyRequestTypeDef, plan: IamPlan) -> None:
     key_id = req["SSHPublicKeyId"]
-    user, key = held_one(ctx, req, plan, "ssh_keys", key_id, _not_found(key_id))
-    check_status(req["Status"])
-    if key.status != req["Status"]:
-        ctx.iam.set_user_credential_status(ctx.now, "ssh_keys", user.name, key_id, req["Status"])
+    update_status(ctx, req, plan, "ssh_keys", key_id, _not_found(key_id))
 
 
 @iam_action("DeleteSSHPublicKey", _USER)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ec2sim.store.iam import changes as c
-from ec2sim.store.iam.entities import NamedTable, Role
+from ec2sim.store.iam.entities import Role
 from ec2sim.store.iam.managed import AWS_POLICY_PREFIX
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
@@ -128,32 +128,7 @@ class ServiceLinkedRoleOps:
     """`IamAccount`'s operations on service-linked roles (mixed in)."""
 
     account_id: str
-    roles: NamedTable[Role]
     record: Callable[[c.Change], None]
-
-    def create_service_linked_role(
-        self, now: datetime, service: str, name: str, role_id: str, description: str | None
-    ) -> Role:
-        path = f"{SERVICE_ROLE_PATH}{service}/"
-        self.record(
-            c.CreateRole(
-                account_id=self.account_id,
-                at=now,
-                name=name,
-                path=path,
-                id=role_id,
-                trust_policy=trust_policy(service),
-                description=description,
-                max_session_duration=3600,
-            )
-        )
-        policy = LINKED_SERVICES[service].policy_arn
-        self.record(
-            c.SetAttachment(
-                account_id=self.account_id, at=now, kind="role", name=name, arn=policy, attached=True
-            )
-        )
-        return c.found(self.roles.get(name))
 
     def delete_service_linked_role(self, now: datetime, name: str, task_id: str) -> None:
         self.record(DeleteServiceLinkedRole(account_id=self.account_id, at=now, name=name, task_id=task_id))
