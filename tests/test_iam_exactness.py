@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+import ec2sim.api.iam as iam_api
 from ec2sim.api.iam.messages import MESSAGES
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
 from tests.helpers import aws_error
@@ -148,6 +151,20 @@ def test_messages_named_in_the_issue(iam: Any, account_id: str) -> None:
 def test_message_table_templates_are_well_formed() -> None:
     for code, template in MESSAGES.values():
         assert code and template and template == template.strip()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "roles", "users", "boundaries", "held", "account_summary", "credential_report", "mfa",
+        "oidc_providers", "saml_providers", "certificates", "ssh_keys", "service_credentials",
+    ],
+)  # fmt: skip
+def test_handlers_take_their_messages_from_the_table(module: str) -> None:
+    """No literal message in these handlers: only the table's, a resource type's not-found, or a
+    parser's error passed on (``AwsError(*...)``, ``AwsError(error.code, error.message)``)."""
+    source = (Path(iam_api.__file__).parent / f"{module}.py").read_text()
+    assert re.search(r'AwsError\(\s*f?["\']', source) is None
 
 
 # Semantics --------------------------------------------------------------------------------------

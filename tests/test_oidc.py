@@ -114,17 +114,21 @@ def test_invalid_urls_are_invalid_input(iam: Any, url: str) -> None:
 def test_quotas(iam: Any, account_id: str) -> None:
     with aws_error("LimitExceeded", 409, "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100"):
         iam.create_open_id_connect_provider(Url=GITHUB, ClientIDList=[f"c{i}" for i in range(101)])
-    with aws_error("InvalidInput", 400, "Thumbprint list must contain fewer than 6 entries"):
+    with aws_error("InvalidInput", 400, "Thumbprint list must contain fewer than 5 entries."):
         iam.create_open_id_connect_provider(Url=GITHUB, ClientIDList=["a"], ThumbprintList=["f" * 40] * 6)
     arn = iam.create_open_id_connect_provider(Url=GITHUB, ClientIDList=[f"c{i}" for i in range(100)])[
         "OpenIDConnectProviderArn"
     ]
     with aws_error("LimitExceeded", 409, "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100"):
         iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="one-more")
-    with aws_error("InvalidInput", 400, "Thumbprint list must contain fewer than 6 entries"):
+    with aws_error("InvalidInput", 400, "Thumbprint list must contain fewer than 5 entries."):
         iam.update_open_id_connect_provider_thumbprint(
             OpenIDConnectProviderArn=arn, ThumbprintList=["f" * 40] * 6
         )
+    # five are allowed although the message says "fewer than 5"
+    iam.update_open_id_connect_provider_thumbprint(
+        OpenIDConnectProviderArn=arn, ThumbprintList=["f" * 40] * 5
+    )
     for i in range(99):
         iam.create_open_id_connect_provider(Url=f"https://issuer{i}.example.com", ClientIDList=["a"])
     with aws_error("LimitExceeded", 409, "Cannot exceed quota for OpenIdConnectProvidersPerAccount: 100"):

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.account_features import token_version
 from ec2sim.api.iam.authz import iam_action
 from ec2sim.api.iam.boundaries import boundary_view
 from ec2sim.api.iam.common import entity_view, page, tag_list
 from ec2sim.api.iam.instance_profiles import profile_view
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.policies import encode_document, policy_view, version_view
 from ec2sim.api.iam.roles import role_last_used, role_summary
 from ec2sim.store.iam.account import IamAccount
@@ -191,7 +191,7 @@ def create_account_alias(ctx: RequestContext, req: CreateAccountAliasRequestType
     # Few accounts and rare calls: a scan beats keeping a server-wide alias index in step.
     for account in ctx.store.accounts.values():
         if account.id != ctx.account_id and alias in account.iam.aliases:
-            raise AwsError("EntityAlreadyExists", f"The account alias {alias} already exists.")
+            raise iam_error("AliasExists", alias=alias)
     ctx.iam.set_aliases(ctx.now, [alias])
 
 
@@ -205,5 +205,5 @@ def list_account_aliases(ctx: RequestContext, req: ListAccountAliasesRequestType
 def delete_account_alias(ctx: RequestContext, req: DeleteAccountAliasRequestTypeDef) -> None:
     alias = req["AccountAlias"]
     if alias not in ctx.iam.aliases:
-        raise AwsError("NoSuchEntity", f"The account alias {alias} cannot be found.")
+        raise iam_error("AliasNotFound", alias=alias)
     ctx.iam.set_aliases(ctx.now, [a for a in ctx.iam.aliases if a != alias])

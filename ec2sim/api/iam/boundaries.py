@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.entities import ManagedPolicy, Role, User
 
 _POLICY_ARN = re.compile(r"arn:aws:iam::(aws|\d{12}):policy/(.+/)?[\w+=,.@-]+")
@@ -22,9 +22,9 @@ def check_boundary(arn: str | None, policy: ManagedPolicy | None) -> None:
     if arn is None:
         return
     if _POLICY_ARN.fullmatch(arn) is None:
-        raise AwsError("InvalidInput", f"Value ({arn}) for parameter PermissionsBoundary is invalid.")
+        raise iam_error("BoundaryInvalid", arn=arn)
     if policy is None:
-        raise AwsError("NoSuchEntity", f"Scope ARN: {arn} does not exist or is not attachable.")
+        raise iam_error("BoundaryNotFound", arn=arn)
 
 
 def set_boundary(

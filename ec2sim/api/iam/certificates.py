@@ -3,7 +3,7 @@
 UploadServerCertificate parses the PEM certificate, its chain and the private key with
 `cryptography`, refuses a key that isn't the certificate's, and takes the expiry from the
 certificate. Signing certificates (X.509, at most `MAX_SIGNING_PER_USER` per user) are parsed too.
-Messages IAM's references don't quote are marked as assumed.
+Their messages are in `ec2sim.api.iam.messages`, those IAM's references don't quote marked as assumed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, resolve_named
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
 from ec2sim.api.iam.held import held_by, held_one, update_status
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.context_keys import resource_tags
 from ec2sim.store.iam.user_credentials import ServerCertificate, SigningCertificate
 from ec2sim.store.resources import SERVER_CERTIFICATE
@@ -44,22 +45,18 @@ if TYPE_CHECKING:
 MAX_SERVER_CERTIFICATES = 20  # ServerCertificatesQuota (GetAccountSummary)
 MAX_SIGNING_PER_USER = 2  # SigningCertificatesPerUserQuota
 _ID_ALPHABET = string.ascii_uppercase + string.digits
-_BAD_CERTIFICATE = "Unable to parse certificate. Please ensure the certificate is in PEM format."
-_BAD_CHAIN = "Unable to parse certificate chain. Please ensure the chain is in PEM format."  # assumed
-_BAD_KEY = "Unable to parse private key. Please ensure the private key is in PEM format."  # assumed
-_MISMATCH = "Public key certificate and private key doesn't match."  # assumed
 
 
 # cryptography is imported where it is used: only certificate requests need it (start-up stays light).
 
 
-def parse_certificate(body: str, message: str = _BAD_CERTIFICATE) -> x509.Certificate:
+def parse_certificate(body: str) -> x509.Certificate:
     from cryptography import x509
 
     try:
         return x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError:
-        raise AwsError("MalformedCertificate", message) from None
+        raise iam_error("CertificateMalformed") from None
 
 
 def _check_key_pair(certificate: x509.Certificate, private_key: str) -> None:
@@ -68,10 +65,10 @@ def _check_key_pair(certificate: x509.Certificate, private_key: str) -> None:
     try:
         key = serialization.load_pem_private_key(private_key.strip().encode(), password=None)
     except (ValueError, TypeError):
-        raise AwsError("MalformedCertificate", _BAD_KEY) from None
+        raise iam_error("PrivateKeyMalformed") from None
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
-        raise AwsError("KeyPairMismatch", _MISMATCH)
+        raise iam_error("KeyPairMismatch")
 
 
 # Server certificates --------------------------------------------------------------------------
@@ -122,7 +119,7 @@ def _metadata(certificate: ServerCertificate) -> dict[str, Any]:
 
 
 def _exists(name: str) -> AwsError:
-    return AwsError("EntityAlreadyExists", f"The Server Certificate with name {name} already exists.")
+    return iam_error("ServerCertificateExists", name=name)
 
 
 @iam_action("UploadServerCertificate", _plan)
@@ -141,13 +138,10 @@ def upload_server_certificate(
         try:
             x509.load_pem_x509_certificates(chain.strip().encode())
         except ValueError:
-            raise AwsError("MalformedCertificate", _BAD_CHAIN) from None
+            raise iam_error("ChainMalformed") from None
     tags = tags_in(req.get("Tags"))
     if len(ctx.iam.user_credentials.server_certificates) >= MAX_SERVER_CERTIFICATES:
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for ServerCertificatesPerAccount: {MAX_SERVER_CERTIFICATES}",
-        )
+        raise iam_error("Quota", quota="ServerCertificatesPerAccount", limit=MAX_SERVER_CERTIFICATES)
     record = ServerCertificate(
         name=name,
         path=req.get("Path") or "/",
@@ -251,27 +245,19 @@ def _signing_view(user: str, certificate: SigningCertificate) -> dict[str, Any]:
     }
 
 
-def _no_signing(certificate_id: str) -> str:
-    return f"The Certificate with id {certificate_id} cannot be found."
-
-
 @iam_action("UploadSigningCertificate")
 def upload_signing_certificate(
     ctx: RequestContext, req: UploadSigningCertificateRequestTypeDef, plan: IamPlan
 ) -> dict[str, Any]:
     user, held = held_by(ctx, req, plan, "signing_certificates")
     if not user:  # the root user's own signing certificates are not emulated
-        raise AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
+        raise iam_error("MustSpecifyUser")
     body = req["CertificateBody"].strip()
     parse_certificate(body)
     if any(c.body == body for c in held):
-        raise AwsError(
-            "DuplicateCertificate", "The certificate is already associated with the user."
-        )  # assumed
+        raise iam_error("SigningCertificateDuplicate")
     if len(held) >= MAX_SIGNING_PER_USER:
-        raise AwsError(
-            "LimitExceeded", f"Cannot exceed quota for SigningCertificatesPerUser: {MAX_SIGNING_PER_USER}"
-        )
+        raise iam_error("Quota", quota="SigningCertificatesPerUser", limit=MAX_SIGNING_PER_USER)
     certificate_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(32))
     record = ctx.iam.upload_signing_certificate(ctx.now, user, certificate_id, body)
     return {"Certificate": _signing_view(user, record)}
@@ -291,7 +277,7 @@ def update_signing_certificate(
     ctx: RequestContext, req: UpdateSigningCertificateRequestTypeDef, plan: IamPlan
 ) -> None:
     certificate_id = req["CertificateId"]
-    update_status(ctx, req, plan, "signing_certificates", certificate_id, _no_signing(certificate_id))
+    update_status(ctx, req, plan, "signing_certificates", certificate_id)
 
 
 @iam_action("DeleteSigningCertificate")
@@ -299,5 +285,5 @@ def delete_signing_certificate(
     ctx: RequestContext, req: DeleteSigningCertificateRequestTypeDef, plan: IamPlan
 ) -> None:
     certificate_id = req["CertificateId"]
-    user, _ = held_one(ctx, req, plan, "signing_certificates", certificate_id, _no_signing(certificate_id))
+    user, _ = held_one(ctx, req, plan, "signing_certificates", certificate_id)
     ctx.iam.delete_user_credential(ctx.now, "signing_certificates", user.name, certificate_id)

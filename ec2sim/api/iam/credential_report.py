@@ -16,8 +16,8 @@ from typing import Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import iam_action
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.account import CredentialReport, IamAccount
 from ec2sim.store.iam.entities import AccessKey, User
 from ec2sim.store.resources import root_arn
@@ -154,7 +154,7 @@ def generate_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict
 def get_credential_report(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     report = ctx.iam.credential_report
     if report is None:
-        raise AwsError("ReportNotPresent", "Credential report not present")
+        raise iam_error("ReportNotPresent")
     if _current(ctx.iam, ctx.now) is None:
-        raise AwsError("ReportExpired", "Credential report expired")
+        raise iam_error("ReportExpired")
     return {"Content": report.content, "ReportFormat": "text/csv", "GeneratedTime": report.generated}

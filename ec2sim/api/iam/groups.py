@@ -83,7 +83,7 @@ def delete_group(ctx: RequestContext, req: DeleteGroupRequestTypeDef, plan: IamP
     group = plan.group
     for attribute, message in _CONFLICTS:
         if getattr(group, attribute):
-            raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
+            raise iam_error("DeleteConflict", reason=message)
     ctx.iam.delete(ctx.now, "group", group.name)
 
 

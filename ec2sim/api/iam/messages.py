@@ -64,6 +64,105 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # DeleteAccountPasswordPolicy without one (issue 14's recorded wording)
     "AccountPolicyNotFound": ("NoSuchEntity", "The account policy with name PasswordPolicy cannot be found."),
+    # Users and roles
+    "MustSpecifyUser": ("ValidationError", "Must specify userName when calling with non-User credentials"),
+    # DeleteUser/DeleteRole/DeleteGroup while the entity still has `reason` (recorded for MFA devices,
+    # policies and instance profiles; the others follow the pattern: users.py's _CONFLICTS)
+    "DeleteConflict": ("DeleteConflict", "Cannot delete entity, {reason}."),
+    "InvalidPrincipal": ("MalformedPolicyDocument", 'Invalid principal in policy: "AWS":"{principal}"'),
+    "ServiceRolePath": (
+        "InvalidInput",
+        "Path prefix '{prefix}' can only be used for AWS Service linked Roles",
+    ),
+    "BoundaryInvalid": ("InvalidInput", "Value ({arn}) for parameter PermissionsBoundary is invalid."),
+    "BoundaryNotFound": ("NoSuchEntity", "Scope ARN: {arn} does not exist or is not attachable."),
+    # Account alias and credential report
+    "AliasExists": ("EntityAlreadyExists", "The account alias {alias} already exists."),
+    "AliasNotFound": ("NoSuchEntity", "The account alias {alias} cannot be found."),
+    "ReportNotPresent": ("ReportNotPresent", "Credential report not present"),
+    "ReportExpired": ("ReportExpired", "Credential report expired"),
+    # A user's SSH keys, signing certificates and service-specific credentials
+    "InvalidStatus": (  # wording assumed: users set Active or Inactive, Expired is IAM's to set
+        "InvalidInput",
+        "Invalid status: {status}. Status must be Active or Inactive.",
+    ),
+    "SshKeyNotFound": ("NoSuchEntity", "The Public Key with id {id} cannot be found."),
+    "SigningCertificateNotFound": ("NoSuchEntity", "The Certificate with id {id} cannot be found."),
+    "ServiceCredentialNotFound": ("NoSuchEntity", "No such credential {id} exists"),  # wording assumed
+    # SSH public keys: the API reference describes these errors, IAM's exact words are unrecorded
+    "PublicKeyUnrecognized": (
+        "UnrecognizedPublicKeyEncoding",
+        "The public key encoding format is unsupported or unrecognized.",
+    ),
+    "PublicKeyInvalid": ("InvalidPublicKey", "The public key is malformed or otherwise invalid."),
+    "SshKeyDuplicate": ("DuplicateSSHPublicKey", "The SSH public key is already associated with the user."),
+    "ServiceNotSupported": (
+        "ServiceNotSupported",
+        "No such service {service} is supported for Service Specific Credentials",
+    ),
+    # Certificates
+    "CertificateMalformed": (
+        "MalformedCertificate",
+        "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+    ),
+    "ChainMalformed": (  # wording assumed
+        "MalformedCertificate",
+        "Unable to parse certificate chain. Please ensure the chain is in PEM format.",
+    ),
+    "PrivateKeyMalformed": (  # wording assumed
+        "MalformedCertificate",
+        "Unable to parse private key. Please ensure the private key is in PEM format.",
+    ),
+    "KeyPairMismatch": (
+        "KeyPairMismatch",
+        "Public key certificate and private key doesn't match.",
+    ),  # assumed
+    "ServerCertificateExists": (
+        "EntityAlreadyExists",
+        "The Server Certificate with name {name} already exists.",
+    ),
+    "SigningCertificateDuplicate": (  # wording assumed
+        "DuplicateCertificate",
+        "The certificate is already associated with the user.",
+    ),
+    # MFA devices
+    "MfaDeviceExists": ("EntityAlreadyExists", "MFADevice entity at the same path and name already exists."),
+    "MfaDeviceInUse": ("EntityAlreadyExists", "MFA Device is already in use."),
+    "MfaDeviceEnabled": ("DeleteConflict", "MFA Device is still in use."),  # wording assumed
+    "MfaCodeInvalid": ("InvalidAuthenticationCode", "Authentication code for device is not valid."),
+    # STS's answers for MFA that fails GetSessionToken or AssumeRole (recorded AWS responses)
+    "MfaUnknownDevice": (
+        "AccessDenied",
+        "MultiFactorAuthentication failed, unable to validate MFA code.  "
+        "Please verify your MFA serial number is valid and associated with this user.",
+    ),
+    "MfaWrongCode": ("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."),
+    # Identity providers
+    "ProviderArnNotValid": ("InvalidInput", "ARN {arn} is not valid."),  # wording assumed, as for policy ARNs
+    "OidcUrlInvalid": ("InvalidInput", "Invalid Open ID Connect Provider URL"),  # wording assumed
+    "OidcProviderExists": ("EntityAlreadyExists", "Provider with url {url} already exists."),
+    # Recorded (a Terraform user's CreateOpenIDConnectProvider): "fewer than 5" although 5 are allowed.
+    "Thumbprints": ("InvalidInput", "Thumbprint list must contain fewer than {limit} entries."),
+    "OidcIdentityCenter": (  # wording assumed
+        "InvalidInput",
+        "Trusted identity propagation (ContextProvider, IdentityCenterInstanceArn) needs IAM Identity "
+        "Center, which this account does not have.",
+    ),
+    "SamlProviderExists": ("EntityAlreadyExists", "SAMLProvider {name} already exists."),  # wording assumed
+    # SAML providers' trusted identity propagation and private keys: wordings assumed
+    "SamlIdentityCenter": ("InvalidInput", "IAM Identity Center instance {arn} does not exist."),
+    "SamlContextProvider": (
+        "InvalidInput",
+        "ContextProvider requires an IAM Identity Center instance in the account.",
+    ),
+    "SamlKeyMalformed": ("InvalidInput", "The private key is not a valid PEM-encoded private key."),
+    "SamlKeyNotFound": ("InvalidInput", "The private key {key_id} does not exist for this SAML provider."),
+    "SamlKeyExists": ("InvalidInput", "The private key already exists for this SAML provider."),
+    "SamlEncryptionWithoutKey": (
+        "InvalidInput",
+        "AssertionEncryptionMode Required needs at least one private key (AddPrivateKey).",
+    ),
+    "SamlNothingToUpdate": ("InvalidInput", "Request must contain at least one of the updatable fields."),
 }
 
 

@@ -22,6 +22,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.users import target_user, user_view
 from ec2sim.iam.context_keys import resource_tags
 from ec2sim.store.iam.user_credentials import VirtualMfaDevice
@@ -46,13 +47,6 @@ STEP_SECONDS = 30
 SYNC_WINDOW = 10  # steps either side of now searched for Enable's and Resync's two codes
 SEED_LENGTH = 64  # Base32 characters, as AWS's seeds
 MAX_DEVICES_PER_USER = 8  # "MFA devices in use per user" (IAM and AWS STS quotas)
-
-# STS's answers for MFA that fails (recorded AWS responses; the code is AccessDenied either way).
-INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
-UNKNOWN_DEVICE = (
-    "MultiFactorAuthentication failed, unable to validate MFA code.  "
-    "Please verify your MFA serial number is valid and associated with this user."
-)
 
 
 # TOTP -------------------------------------------------------------------------------------------
@@ -167,7 +161,7 @@ def create_virtual_mfa_device(
     ctx: RequestContext, req: CreateVirtualMFADeviceRequestTypeDef, plan: IamPlan
 ) -> dict[str, Any]:
     if plan.found["VirtualMFADeviceName"] is not None:
-        raise AwsError("EntityAlreadyExists", "MFADevice entity at the same path and name already exists.")
+        raise iam_error("MfaDeviceExists")
     tags = tags_in(req.get("Tags"))
     import pyotp
 
@@ -212,8 +206,7 @@ def delete_virtual_mfa_device(
 ) -> None:
     device: VirtualMfaDevice = plan.named("SerialNumber")
     if device.user_id is not None:
-        # Assumed wording: IAM refuses to delete a device still enabled for a user (DeleteConflict).
-        raise AwsError("DeleteConflict", "MFA Device is still in use.")
+        raise iam_error("MfaDeviceEnabled")  # IAM refuses while the device is enabled for a user
     ctx.iam.delete_virtual_mfa_device(ctx.now, device.serial)
 
 
@@ -227,12 +220,12 @@ def enable_mfa_device(ctx: RequestContext, req: EnableMFADeviceRequestTypeDef, p
     if device is None:
         raise _no_device(serial)  # hardware and FIDO devices are not emulated
     if device.user_id is not None:
-        raise AwsError("EntityAlreadyExists", "MFA Device is already in use.")
+        raise iam_error("MfaDeviceInUse")
     if len(user.mfa_devices) >= MAX_DEVICES_PER_USER:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}")
+        raise iam_error("Quota", quota="MFADevicesPerUser", limit=MAX_DEVICES_PER_USER)
     drift = consecutive_codes(device.seed, req["AuthenticationCode1"], req["AuthenticationCode2"], ctx.now)
     if drift is None:
-        raise AwsError("InvalidAuthenticationCode", "Authentication code for device is not valid.")
+        raise iam_error("MfaCodeInvalid")
     ctx.iam.enable_mfa_device(ctx.now, user.name, serial, drift)
 
 
@@ -247,7 +240,7 @@ def resync_mfa_device(ctx: RequestContext, req: ResyncMFADeviceRequestTypeDef, p
     _, device = _assigned(ctx, req["SerialNumber"], plan, req)
     drift = consecutive_codes(device.seed, req["AuthenticationCode1"], req["AuthenticationCode2"], ctx.now)
     if drift is None:
-        raise AwsError("InvalidAuthenticationCode", "Authentication code for device is not valid.")
+        raise iam_error("MfaCodeInvalid")
     if drift != device.drift:
         ctx.iam.resync_mfa_device(ctx.now, device.serial, drift)
 
@@ -310,7 +303,7 @@ def session_mfa(ctx: RequestContext, serial: str | None, code: str | None) -> da
     user = ctx.iam.users.get(ctx.principal.name) if ctx.principal.kind == "user" else None
     device = ctx.iam.user_credentials.mfa_devices.get(serial or "")
     if user is None or device is None or device.serial not in user.mfa_devices:
-        raise AwsError("AccessDenied", UNKNOWN_DEVICE)
+        raise iam_error("MfaUnknownDevice")
     if not code or not code_is_valid(device, code, ctx.now):
-        raise AwsError("AccessDenied", INVALID_CODE)
+        raise iam_error("MfaWrongCode")
     return ctx.now

@@ -19,6 +19,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import ArnPlan, iam_action, tag_keys
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.context_keys import resource_tags
 from ec2sim.store.iam.oidc import OidcProvider, provider_arn
 from ec2sim.store.resources import OIDC_PROVIDER, parse_arn
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
 PROVIDERS_PER_ACCOUNT = 100
 CLIENT_IDS_PER_PROVIDER = 100
 THUMBPRINTS_PER_PROVIDER = 5
-# Assumed wordings (AWS documents the rules, not these messages).
-_BAD_URL = "Invalid Open ID Connect Provider URL"
-_TOO_MANY_THUMBPRINTS = f"Thumbprint list must contain fewer than {THUMBPRINTS_PER_PROVIDER + 1} entries"
-_UNSUPPORTED = "Trusted identity propagation (ContextProvider, IdentityCenterInstanceArn) needs IAM Identity Center, which this account does not have."
 
 
 OidcPlan = ArnPlan[OidcProvider]
@@ -61,7 +58,7 @@ def plan_provider(ctx: RequestContext, req: Mapping[str, Any]) -> OidcPlan:
         or parsed.resource_type != OIDC_PROVIDER.name
         or not parsed.resource.partition("/")[2]  # the URL (a trailing slash leaves its "name" empty)
     ):
-        plan.fail(AwsError("InvalidInput", f"ARN {arn} is not valid."))  # assumed, as for policy ARNs
+        plan.fail(iam_error("ProviderArnNotValid", arn=arn))
         return plan
     plan.entity = ctx.iam.oidc_providers.get(arn)
     if plan.entity is None:
@@ -91,25 +88,22 @@ def plan_create(ctx: RequestContext, req: CreateOpenIDConnectProviderRequestType
     plan = OidcPlan(resource=provider_arn(ctx.account_id, url) if url else "*")
     tag_keys(req, plan.context)
     if url is None:
-        plan.fail(AwsError("InvalidInput", _BAD_URL))
+        plan.fail(iam_error("OidcUrlInvalid"))
     elif plan.resource in ctx.iam.oidc_providers:
-        plan.fail(AwsError("EntityAlreadyExists", f"Provider with url {req['Url']} already exists."))
+        plan.fail(iam_error("OidcProviderExists", url=req["Url"]))
     return plan
 
 
 def _client_ids(ids: list[str]) -> list[str]:
     unique = list(dict.fromkeys(ids))
     if len(unique) > CLIENT_IDS_PER_PROVIDER:
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {CLIENT_IDS_PER_PROVIDER}",
-        )
+        raise iam_error("Quota", quota="ClientIdsPerOpenIdConnectProvider", limit=CLIENT_IDS_PER_PROVIDER)
     return unique
 
 
 def _thumbprints(prints: list[str]) -> list[str]:
     if len(prints) > THUMBPRINTS_PER_PROVIDER:
-        raise AwsError("InvalidInput", _TOO_MANY_THUMBPRINTS)
+        raise iam_error("Thumbprints", limit=THUMBPRINTS_PER_PROVIDER)
     return list(prints)
 
 
@@ -118,15 +112,12 @@ def create_provider(
     ctx: RequestContext, req: CreateOpenIDConnectProviderRequestTypeDef, plan: OidcPlan
 ) -> dict[str, Any]:
     if req.get("ContextProvider") or req.get("IdentityCenterInstanceArn"):
-        raise AwsError("InvalidInput", _UNSUPPORTED)
+        raise iam_error("OidcIdentityCenter")
     client_ids = _client_ids(list(req.get("ClientIDList", [])))
     thumbprints = _thumbprints(list(req.get("ThumbprintList", [])))
     tags = tags_in(req.get("Tags"))
     if len(ctx.iam.oidc_providers) >= PROVIDERS_PER_ACCOUNT:
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {PROVIDERS_PER_ACCOUNT}",
-        )
+        raise iam_error("Quota", quota="OpenIdConnectProvidersPerAccount", limit=PROVIDERS_PER_ACCOUNT)
     url = _url(req["Url"])
     assert url is not None  # else the plan's error was raised
     provider = ctx.iam.create_oidc_provider(ctx.now, url, client_ids, thumbprints, tags)

@@ -6,10 +6,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.policies import encode_document, parse_document
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
@@ -39,11 +39,11 @@ _IAM_PRINCIPAL_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):(user|role)/(?:.*/)?(
 def check_trust_policy(ctx: RequestContext, text: str) -> None:
     """The trust policy size quota, IAM's grammar for trust policies, then its AWS principals."""
     if policy_size(text) > TRUST_POLICY_SIZE_QUOTA:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE_QUOTA}")
+        raise iam_error("Quota", quota="ACLSizePerRole", limit=TRUST_POLICY_SIZE_QUOTA)
     document = parse_document(text, "trust")
     for principal in _aws_principals(document):
         if not _principal_exists(ctx, principal):
-            raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"')
+            raise iam_error("InvalidPrincipal", principal=principal)
 
 
 def _aws_principals(document: PolicyDocument) -> list[str]:
@@ -129,11 +129,9 @@ _ROLE = requiring("RoleName")
 def create_role(ctx: RequestContext, req: CreateRoleRequestTypeDef, plan: IamPlan) -> dict[str, Any]:
     name, path = req["RoleName"], req.get("Path") or "/"
     if plan.found["RoleName"] is not None:
-        raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
+        raise iam_error("EntityExists", label="Role", name=name)
     if path.startswith(SERVICE_ROLE_PATH):
-        raise AwsError(
-            "InvalidInput", f"Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
-        )
+        raise iam_error("ServiceRolePath", prefix=SERVICE_ROLE_PATH)
     document = req["AssumeRolePolicyDocument"]
     check_trust_policy(ctx, document)
     tags = tags_in(req.get("Tags"))
@@ -200,13 +198,11 @@ def delete_role(ctx: RequestContext, req: DeleteRoleRequestTypeDef, plan: IamPla
     """IAM refuses while the role is in an instance profile or has any policy (in that order)."""
     role = plan.role
     if role.profile_names:
-        raise AwsError(
-            "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
-        )
+        raise iam_error("DeleteConflict", reason="must remove roles from instance profile first")
     if role.attached_policies:
-        raise AwsError("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+        raise iam_error("DeleteConflict", reason="must detach all policies first")
     if role.inline_policies:
-        raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.")
+        raise iam_error("DeleteConflict", reason="must delete policies first")
     ctx.iam.delete(ctx.now, "role", role.name)
 
 

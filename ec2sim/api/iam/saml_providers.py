@@ -17,6 +17,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import ArnPlan, iam_action, tag_keys
 from ec2sim.api.iam.common import page, tag_list, tags_in, untag
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.context_keys import resource_tags
 from ec2sim.iam.saml_xml import SamlError
 from ec2sim.store.iam.saml import SamlPrivateKey, SamlProvider
@@ -51,7 +52,7 @@ def _arn_error(ctx: RequestContext, arn: str) -> AwsError | None:
         or parsed.resource_type != SAML_PROVIDER.name
         or not parsed.name
     ):
-        return AwsError("InvalidInput", f"ARN {arn} is not valid.")
+        return iam_error("ProviderArnNotValid", arn=arn)
     return None
 
 
@@ -92,13 +93,9 @@ def _unsupported(req: Mapping[str, Any]) -> None:
     """Trusted identity propagation needs IAM Identity Center, which an emulated standalone account
     lacks. Assumed: IAM refuses it as invalid input."""
     if req.get("IdentityCenterInstanceArn"):
-        raise AwsError(
-            "InvalidInput", f"IAM Identity Center instance {req['IdentityCenterInstanceArn']} does not exist."
-        )
+        raise iam_error("SamlIdentityCenter", arn=req["IdentityCenterInstanceArn"])
     if req.get("ContextProvider"):
-        raise AwsError(
-            "InvalidInput", "ContextProvider requires an IAM Identity Center instance in the account."
-        )
+        raise iam_error("SamlContextProvider")
 
 
 def _private_key(ctx: RequestContext, pem: str) -> SamlPrivateKey:
@@ -108,7 +105,7 @@ def _private_key(ctx: RequestContext, pem: str) -> SamlPrivateKey:
     try:
         load_pem_private_key(pem.encode("latin-1"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
-        raise AwsError("InvalidInput", "The private key is not a valid PEM-encoded private key.") from None
+        raise iam_error("SamlKeyMalformed") from None
     return SamlPrivateKey(ctx.store.ids.iam_id("SAMLKEY"), pem, ctx.now)
 
 
@@ -118,26 +115,21 @@ def _keys(
     """The provider's keys after RemovePrivateKey and AddPrivateKey (at most two)."""
     if remove is not None:
         if remove not in {k.key_id for k in keys}:
-            raise AwsError("InvalidInput", f"The private key {remove} does not exist for this SAML provider.")
+            raise iam_error("SamlKeyNotFound", key_id=remove)
         keys = tuple(k for k in keys if k.key_id != remove)
     if add is not None:
         if any(k.pem == add for k in keys):
-            raise AwsError("InvalidInput", "The private key already exists for this SAML provider.")
+            raise iam_error("SamlKeyExists")
         keys = (*keys, _private_key(ctx, add))
     if len(keys) > PRIVATE_KEYS_PER_PROVIDER:
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for PrivateKeysPerSAMLProvider: {PRIVATE_KEYS_PER_PROVIDER}",
-        )
+        raise iam_error("Quota", quota="PrivateKeysPerSAMLProvider", limit=PRIVATE_KEYS_PER_PROVIDER)
     return keys
 
 
 def _encryption(mode: str | None, keys: tuple[SamlPrivateKey, ...]) -> str | None:
     """Assumed: Required needs a private key to decrypt with."""
     if mode == "Required" and not keys:
-        raise AwsError(
-            "InvalidInput", "AssertionEncryptionMode Required needs at least one private key (AddPrivateKey)."
-        )
+        raise iam_error("SamlEncryptionWithoutKey")
     return mode
 
 
@@ -147,12 +139,9 @@ def create_saml_provider(
 ) -> dict[str, Any]:
     _unsupported(req)
     if plan.entity is not None:
-        # Assumed wording (IAM's EntityAlreadyExists for a provider name in use).
-        raise AwsError("EntityAlreadyExists", f"SAMLProvider {req['Name']} already exists.")
+        raise iam_error("SamlProviderExists", name=req["Name"])
     if len(ctx.iam.saml_providers) >= PROVIDERS_PER_ACCOUNT:
-        raise AwsError(
-            "LimitExceeded", f"Cannot exceed quota for SAMLProvidersPerAccount: {PROVIDERS_PER_ACCOUNT}"
-        )
+        raise iam_error("Quota", quota="SAMLProvidersPerAccount", limit=PROVIDERS_PER_ACCOUNT)
     valid_until = _metadata(req["SAMLMetadataDocument"])
     tags = tags_in(req.get("Tags"))
     keys = _keys(ctx, (), req.get("AddPrivateKey"), None)
@@ -196,7 +185,7 @@ def update_saml_provider(
     provider = plan.found
     given = ("SAMLMetadataDocument", "AssertionEncryptionMode", "AddPrivateKey", "RemovePrivateKey")
     if not any(req.get(member) is not None for member in given):
-        raise AwsError("InvalidInput", "Request must contain at least one of the updatable fields.")
+        raise iam_error("SamlNothingToUpdate")
     metadata, valid_until = provider.metadata, provider.valid_until
     if req.get("SAMLMetadataDocument") is not None:
         metadata = req["SAMLMetadataDocument"]

@@ -18,6 +18,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
 from ec2sim.api.iam.common import page
 from ec2sim.api.iam.held import held_by, held_one, update_status
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.user_credentials import ServiceCredential
 
 if TYPE_CHECKING:
@@ -53,14 +54,8 @@ def _full(user: str, credential: ServiceCredential) -> dict[str, Any]:
     return {**_summary(user, credential), "ServicePassword": credential.password}
 
 
-def _not_found(credential_id: str) -> str:
-    return f"No such credential {credential_id} exists"  # assumed wording
-
-
 def _unsupported(service: str) -> AwsError:
-    return AwsError(
-        "ServiceNotSupported", f"No such service {service} is supported for Service Specific Credentials"
-    )
+    return iam_error("ServiceNotSupported", service=service)
 
 
 def _plan(ctx: RequestContext, req: Mapping[str, Any]) -> IamPlan:
@@ -94,10 +89,7 @@ def create_service_specific_credential(
         sum(1 for c in held if isinstance(c, ServiceCredential) and c.service_name == service)
         >= MAX_PER_SERVICE
     ):
-        raise AwsError(
-            "LimitExceeded",
-            f"Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: {MAX_PER_SERVICE}",
-        )
+        raise iam_error("Quota", quota="ServiceSpecificCredentialsPerUserPerService", limit=MAX_PER_SERVICE)
     days = req.get("CredentialAgeDays")
     credential = ctx.iam.create_service_credential(
         ctx.now,
@@ -139,7 +131,7 @@ def update_service_specific_credential(
     ctx: RequestContext, req: UpdateServiceSpecificCredentialRequestTypeDef, plan: IamPlan
 ) -> None:
     credential_id = req["ServiceSpecificCredentialId"]
-    update_status(ctx, req, plan, "service_credentials", credential_id, _not_found(credential_id))
+    update_status(ctx, req, plan, "service_credentials", credential_id)
 
 
 @iam_action("ResetServiceSpecificCredential", _plan)
@@ -147,9 +139,7 @@ def reset_service_specific_credential(
     ctx: RequestContext, req: ResetServiceSpecificCredentialRequestTypeDef, plan: IamPlan
 ) -> dict[str, Any]:
     credential_id = req["ServiceSpecificCredentialId"]
-    user, credential = held_one(
-        ctx, req, plan, "service_credentials", credential_id, _not_found(credential_id)
-    )
+    user, credential = held_one(ctx, req, plan, "service_credentials", credential_id)
     ctx.iam.reset_service_credential(ctx.now, user.name, credential_id, _password())
     return {"ServiceSpecificCredential": _full(user.name, credential)}
 
@@ -159,5 +149,5 @@ def delete_service_specific_credential(
     ctx: RequestContext, req: DeleteServiceSpecificCredentialRequestTypeDef, plan: IamPlan
 ) -> None:
     credential_id = req["ServiceSpecificCredentialId"]
-    user, _ = held_one(ctx, req, plan, "service_credentials", credential_id, _not_found(credential_id))
+    user, _ = held_one(ctx, req, plan, "service_credentials", credential_id)
     ctx.iam.delete_user_credential(ctx.now, "service_credentials", user.name, credential_id)

@@ -12,10 +12,10 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Union
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import page
 from ec2sim.api.iam.held import held_by, held_one, update_status
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.user_credentials import SshPublicKey
 
 if TYPE_CHECKING:
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 MAX_KEYS_PER_USER = 5  # "SSH public keys per user" (IAM and AWS STS quotas)
 MIN_RSA_BITS = 2048
 _KINDS = (b"ssh-rsa", b"ssh-ed25519")
-# Messages as the API reference describes the errors (IAM's exact words for these are unrecorded).
-_UNRECOGNIZED = "The public key encoding format is unsupported or unrecognized."
-_INVALID = "The public key is malformed or otherwise invalid."
 
 # cryptography is imported where it is used: only SSH key requests need it (start-up stays light).
 PublicKey = Union["rsa.RSAPublicKey", "ed25519.Ed25519PublicKey"]
@@ -51,16 +48,16 @@ def _load(body: str) -> PublicKey:
         elif text.split(b" ", 1)[0] in _KINDS:
             key = serialization.load_ssh_public_key(text)
         else:
-            raise AwsError("UnrecognizedPublicKeyEncoding", _UNRECOGNIZED)
+            raise iam_error("PublicKeyUnrecognized")
     except (ValueError, TypeError, IndexError):
-        raise AwsError("InvalidPublicKey", _INVALID) from None
+        raise iam_error("PublicKeyInvalid") from None
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
-            raise AwsError("InvalidPublicKey", _INVALID)
+            raise iam_error("PublicKeyInvalid")
         return key
     if isinstance(key, ed25519.Ed25519PublicKey):
         return key
-    raise AwsError("UnrecognizedPublicKeyEncoding", _UNRECOGNIZED)
+    raise iam_error("PublicKeyUnrecognized")
 
 
 def _openssh(key: PublicKey) -> str:
@@ -96,10 +93,6 @@ def _view(user: str, key: SshPublicKey, encoding: str | None = None) -> dict[str
     return view
 
 
-def _not_found(key_id: str) -> str:
-    return f"The Public Key with id {key_id} cannot be found."
-
-
 _USER = requiring("UserName")
 
 
@@ -112,9 +105,9 @@ def upload_ssh_public_key(
     digest = fingerprint(key)
     held = ctx.iam.user_credentials.of("ssh_keys", user.id).values()
     if any(k.fingerprint == digest for k in held if isinstance(k, SshPublicKey)):
-        raise AwsError("DuplicateSSHPublicKey", "The SSH public key is already associated with the user.")
+        raise iam_error("SshKeyDuplicate")
     if len(held) >= MAX_KEYS_PER_USER:
-        raise AwsError("LimitExceeded", f"Cannot exceed quota for PublicKeysPerUser: {MAX_KEYS_PER_USER}")
+        raise iam_error("Quota", quota="PublicKeysPerUser", limit=MAX_KEYS_PER_USER)
     body = req["SSHPublicKeyBody"].strip()
     stored = body if not body.startswith("-----BEGIN") else _openssh(key)
     record = ctx.iam.upload_ssh_public_key(
@@ -128,7 +121,7 @@ def get_ssh_public_key(
     ctx: RequestContext, req: GetSSHPublicKeyRequestTypeDef, plan: IamPlan
 ) -> dict[str, Any]:
     key_id = req["SSHPublicKeyId"]
-    user, key = held_one(ctx, req, plan, "ssh_keys", key_id, _not_found(key_id))
+    user, key = held_one(ctx, req, plan, "ssh_keys", key_id)
     return {"SSHPublicKey": _view(user.name, key, req["Encoding"])}
 
 
@@ -144,11 +137,11 @@ def list_ssh_public_keys(
 @iam_action("UpdateSSHPublicKey", _USER)
 def update_ssh_public_key(ctx: RequestContext, req: UpdateSSHPublicKeyRequestTypeDef, plan: IamPlan) -> None:
     key_id = req["SSHPublicKeyId"]
-    update_status(ctx, req, plan, "ssh_keys", key_id, _not_found(key_id))
+    update_status(ctx, req, plan, "ssh_keys", key_id)
 
 
 @iam_action("DeleteSSHPublicKey", _USER)
 def delete_ssh_public_key(ctx: RequestContext, req: DeleteSSHPublicKeyRequestTypeDef, plan: IamPlan) -> None:
     key_id = req["SSHPublicKeyId"]
-    user, _ = held_one(ctx, req, plan, "ssh_keys", key_id, _not_found(key_id))
+    user, _ = held_one(ctx, req, plan, "ssh_keys", key_id)
     ctx.iam.delete_user_credential(ctx.now, "ssh_keys", user.name, key_id)

@@ -10,6 +10,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, not_found, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, page, rename_entity, tag_list, tags_in
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.entities import User
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def target_user(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> U
             raise not_found("UserName", name)
         return user
     if ctx.principal.kind != "user":
-        raise AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
+        raise iam_error("MustSpecifyUser")
     return plan.callers_user(ctx)
 
 
@@ -70,7 +71,7 @@ def target_user(ctx: RequestContext, req: Mapping[str, Any], plan: IamPlan) -> U
 
 
 def _exists(name: str) -> AwsError:
-    return AwsError("EntityAlreadyExists", f"User with name {name} already exists.")
+    return iam_error("EntityExists", label="User", name=name)
 
 
 @iam_action("CreateUser")
@@ -118,7 +119,7 @@ def delete_user(ctx: RequestContext, req: DeleteUserRequestTypeDef, plan: IamPla
     held = ctx.iam.user_credentials
     for attribute, message in _CONFLICTS:
         if getattr(user, attribute, None) or (attribute in _HELD and held.of(attribute, user.id)):
-            raise AwsError("DeleteConflict", f"Cannot delete entity, {message}.")
+            raise iam_error("DeleteConflict", reason=message)
     ctx.iam.delete(ctx.now, "user", user.name)
 
 
