@@ -155,6 +155,7 @@ def assume_role_with_web_identity(
         plan.session_policies,
         identity.tags,
         _session_keys(identity),
+        transitive_tag_keys=identity.transitive_tag_keys,
     )
     source = plan.keys.get("sts:SourceIdentity")
     return {

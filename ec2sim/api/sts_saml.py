@@ -39,10 +39,12 @@ from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.saml_xml import (
+    PRINCIPAL_TAG_ATTRIBUTE,
     ROLE_ATTRIBUTE,
     SESSION_DURATION_ATTRIBUTE,
     SESSION_NAME_ATTRIBUTE,
     SOURCE_IDENTITY_ATTRIBUTE,
+    TRANSITIVE_TAG_KEYS_ATTRIBUTE,
     SamlError,
 )
 from ec2sim.store.iam.entities import Role
@@ -57,7 +59,6 @@ if TYPE_CHECKING:
 ACTION = "sts:AssumeRoleWithSAML"
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
 _SOURCE_IDENTITY = re.compile(r"[\w+=,.@-]{2,64}")
-_PRINCIPAL_TAG = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
 # saml:* keys from attributes named by their OIDs (eduPerson, eduOrg, X.500 / LDAP attribute types).
 _OID_KEYS = {
     "urn:oid:1.3.6.1.4.1.5923.1.1.1.1": ("saml:edupersonaffiliation",),
@@ -113,6 +114,7 @@ class SamlAssumePlan(Plan):
     assertion: VerifiedAssertion | None = None
     session_name: str = ""
     session_tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
     session_policies: list[tuple[str, bool]] = field(default_factory=list)
 
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
@@ -183,13 +185,23 @@ def _saml_keys(
     return keys
 
 
-def _session_tags(assertion: VerifiedAssertion) -> tuple[tuple[str, str], ...]:
-    """Session tags from ``PrincipalTag:KEY`` attributes (the IdP passes them in the assertion)."""
-    return tuple(
-        (name[len(_PRINCIPAL_TAG) :], values[0])
+def _session_tags(assertion: VerifiedAssertion) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Session tags from ``PrincipalTag:KEY`` attributes and the transitive ones among them, from the
+    ``TransitiveTagKeys`` attribute's values (named as the tags name them). A transitive key that is
+    no tag's is refused as AssumeRole refuses it (assumed: AWS documents the rule, not this answer)."""
+    tags = tuple(
+        (name[len(PRINCIPAL_TAG_ATTRIBUTE) :], values[0])
         for name, values in assertion.attributes.items()
-        if name.startswith(_PRINCIPAL_TAG) and values
+        if name.startswith(PRINCIPAL_TAG_ATTRIBUTE) and values
     )
+    named = {key.lower(): key for key, _ in tags}
+    transitive = assertion.attributes.get(TRANSITIVE_TAG_KEYS_ATTRIBUTE, [])
+    if not all(key.lower() in named for key in transitive):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The specified transitive tag key must be included in the requested tags.",
+        )
+    return tags, tuple(dict.fromkeys(named[key.lower()] for key in transitive))
 
 
 def _verify(ctx: RequestContext, req: AssumeRoleWithSAMLRequestTypeDef, plan: SamlAssumePlan) -> None:
@@ -221,8 +233,10 @@ def _verify(ctx: RequestContext, req: AssumeRoleWithSAMLRequestTypeDef, plan: Sa
         if not _SOURCE_IDENTITY.fullmatch(source):
             raise AwsError("InvalidIdentityToken", f"Invalid SourceIdentity in AuthnResponse: {source}")
         plan.keys["sts:SourceIdentity"] = source
-    plan.session_tags = _session_tags(assertion)
+    plan.session_tags, plan.transitive_tag_keys = _session_tags(assertion)
     plan.keys.update(request_tags(dict(plan.session_tags)))
+    if plan.transitive_tag_keys:
+        plan.keys["sts:TransitiveTagKeys"] = list(plan.transitive_tag_keys)
     plan.trust = parse_policy(plan.role.assume_role_policy, "trust")
     caller = PrincipalFacts(account_id=account, federated=provider.arn)
     context = trust_context(ctx, plan.keys)
@@ -282,7 +296,15 @@ def assume_role_with_saml(
         if key.startswith("saml:")
     )
     session = open_role_session(
-        ctx, role, plan.session_name, duration, req, plan.session_policies, plan.session_tags, federated
+        ctx,
+        role,
+        plan.session_name,
+        duration,
+        req,
+        plan.session_policies,
+        plan.session_tags,
+        federated,
+        transitive_tag_keys=plan.transitive_tag_keys,
     )
     source = plan.keys.get("sts:SourceIdentity")
     return {

@@ -25,6 +25,10 @@ ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 SOURCE_IDENTITY_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
+# Session tags: one ``PrincipalTag:KEY`` attribute per tag, and the keys that are transitive (one
+# value each) in ``TransitiveTagKeys`` (IAM User Guide, "Passing session tags using AssumeRoleWithSAML").
+PRINCIPAL_TAG_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+TRANSITIVE_TAG_KEYS_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
 SIGNIN_URL = "https://signin.aws.amazon.com/saml"
 
 
