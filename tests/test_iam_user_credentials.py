@@ -60,7 +60,7 @@ def test_ssh_public_keys(iam: Any) -> None:
     assert len(rest) == 2
     iam.update_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"], Status="Inactive")
     assert iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"][0]["Status"] == "Inactive"
-    with aws_error("DeleteConflict", 409, "Cannot delete entity, must delete SSH public keys first."):
+    with aws_error("DeleteConflict", 409, "Cannot delete entity, must remove referenced objects first."):
         iam.delete_user(UserName="git")
     for listed in iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"]:
         iam.delete_ssh_public_key(UserName="git", SSHPublicKeyId=listed["SSHPublicKeyId"])
@@ -133,7 +133,7 @@ def test_signing_certificates_and_report(iam: Any) -> None:
     report = iam.get_credential_report()["Content"].decode().splitlines()
     header, row = report[0].split(","), next(r for r in report if r.startswith("signer,")).split(",")
     assert row[header.index("cert_1_active")] == "false" and row[header.index("cert_2_active")] == "true"
-    with aws_error("DeleteConflict", 409, "Cannot delete entity, must delete signing certificates first."):
+    with aws_error("DeleteConflict", 409, "Cannot delete entity, must delete certificates first."):
         iam.delete_user(UserName="signer")
     for cert in certs:
         iam.delete_signing_certificate(UserName="signer", CertificateId=cert["CertificateId"])

@@ -53,8 +53,8 @@ class FederationPlan(Plan):
 
 def plan_federation(ctx: RequestContext, req: GetFederationTokenRequestTypeDef) -> FederationPlan:
     """Session credentials are refused before anything else (AWS: "You cannot call
-    GetFederationToken using the temporary security credentials"; the message is assumed to be
-    GetSessionToken's, with this operation's name)."""
+    GetFederationToken using the temporary security credentials"; the message as recorded in
+    users' transcripts, e.g. hashicorp/vault#4108)."""
     principal = ctx.principal
     if principal.is_temporary:
         raise AwsError("AccessDenied", "Cannot call GetFederationToken with session credentials")

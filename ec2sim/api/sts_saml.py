@@ -195,7 +195,7 @@ def _session_tags(assertion: VerifiedAssertion) -> tuple[tuple[tuple[str, str], 
         if name.startswith(PRINCIPAL_TAG_ATTRIBUTE) and values
     )
     named = {key.lower(): key for key, _ in tags}
-    transitive = assertion.attributes.get(TRANSITIVE_TAG_KEYS_ATTRIBUTE, [])
+    transitive = assertion.attributes.get(TRANSITIVE_TAG_KEYS_ATTRIBUTE, ())
     if not all(key.lower() in named for key in transitive):
         raise AwsError(
             "InvalidParameterValue",

@@ -24,13 +24,15 @@ if TYPE_CHECKING:
         UpdateUserRequestTypeDef,
     )
 
-# What a user must be rid of before DeleteUser, in the order of DeleteUser's API reference; the
-# signing certificate, SSH key and Git credential messages follow the others' pattern (assumed).
+# What a user must be rid of before DeleteUser, in the order of DeleteUser's API reference. Signing
+# certificates and SSH keys as IAM words them (recorded in AWS CLI and aws-nuke transcripts: "must
+# delete certificates first", "must remove referenced objects first"); the service-specific
+# credential message follows the others' pattern (assumed).
 _CONFLICTS: tuple[tuple[str, str], ...] = (
     ("login_profile", "must delete login profile first"),
     ("access_keys", "must delete access keys first"),
-    ("signing_certificates", "must delete signing certificates first"),
-    ("ssh_keys", "must delete SSH public keys first"),
+    ("signing_certificates", "must delete certificates first"),
+    ("ssh_keys", "must remove referenced objects first"),
     ("service_credentials", "must delete service specific credentials first"),
     ("mfa_devices", "must delete MFA device first"),
     ("inline_policies", "must delete policies first"),
