@@ -45,8 +45,9 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
 
 FEDERATION_STS_CASES: dict[str, Builder] = {
     "AssumeRoot": case(
-        {"TargetPrincipal": "111122223333", "TaskPolicyArn": {"arn": TASK_POLICY}}
-    ),  # allowed on "*": ec2sim's policy validator refuses an ``iam::ACCOUNT:root`` Resource
+        {"TargetPrincipal": "111122223333", "TaskPolicyArn": {"arn": TASK_POLICY}},
+        "arn:aws:iam::111122223333:root",  # the SAR's root-user
+    ),
     "GetDelegatedAccessToken": case({"TradeInToken": "token"}),
     "GetWebIdentityToken": case(
         {"Audience": ["https://api.example.com"], "SigningAlgorithm": "RS256"}, needs=[_enable_outbound]
