@@ -13,6 +13,8 @@ import pytest
 from ec2sim.api.iam.quotas import ACCOUNT_QUOTAS, Kind
 from ec2sim.server import Server
 from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.iam.user_credentials import ServerCertificate
+from tests.credential_helpers import certificate, private_pem, rsa_key
 from tests.helpers import aws_error
 
 TRUST = json.dumps(
@@ -77,3 +79,49 @@ def test_service_linked_roles_count_towards_the_roles_quota(
     _fill(server, account_id, "role", 1000)
     with aws_error("LimitExceeded", 409, "Cannot exceed quota for RolesPerAccount: 1000"):
         iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")
+
+
+# Per-user and per-account credential quotas not met elsewhere in the suite ------------------------
+
+
+def test_mfa_devices_per_user(server: Server, account_id: str, iam: Any) -> None:
+    iam.create_user(UserName="u")
+    with server.store.lock:
+        account = server.store.account(account_id).iam
+        now = server.store.clock.now()
+        for i in range(8):
+            serial = f"arn:aws:iam::{account_id}:mfa/seeded{i}"
+            account.create_virtual_mfa_device(now, serial, "JBSWY3DPEHPK3PXP", {})
+            account.enable_mfa_device(now, "u", serial, 0)
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="ninth")["VirtualMFADevice"]["SerialNumber"]
+    with aws_error("LimitExceeded", 409) as error:
+        iam.enable_mfa_device(
+            UserName="u", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
+    assert error()["Message"] == "Cannot exceed quota for MFADevicesPerUser: 8"
+
+
+def test_server_certificates_per_account(server: Server, account_id: str, iam: Any) -> None:
+    key = rsa_key()
+    (body, expiry), pem = certificate(key), private_pem(key)
+    with server.store.lock:
+        account = server.store.account(account_id).iam
+        now = server.store.clock.now()
+        for i in range(19):
+            seeded = ServerCertificate(f"seeded{i}", "/", f"ASCASEEDED{i}", "", body, None, pem, now, expiry)
+            account.upload_server_certificate(now, seeded)
+    iam.upload_server_certificate(ServerCertificateName="last", CertificateBody=body, PrivateKey=pem)
+    with aws_error("LimitExceeded", 409) as error:
+        iam.upload_server_certificate(
+            ServerCertificateName="one-too-many", CertificateBody=body, PrivateKey=pem
+        )
+    assert error()["Message"] == "Cannot exceed quota for ServerCertificatesPerAccount: 20"
+
+
+def test_service_specific_credentials_per_service(iam: Any) -> None:
+    iam.create_user(UserName="dev")
+    for _ in range(2):
+        iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    with aws_error("LimitExceeded", 409) as error:
+        iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    assert error()["Message"] == "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2"
