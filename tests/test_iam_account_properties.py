@@ -5,6 +5,10 @@ template, and Organizations reports that fail for want of an organization."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -172,3 +176,33 @@ def test_organizations_access_report_authorization(server: Server, iam: Any, acc
         caller.generate_organizations_access_report(EntityPath=ENTITY, OrganizationsPolicyId="p-otherpolicy")
     with aws_error("AccessDenied", 403, denied):
         caller.generate_organizations_access_report(EntityPath=ENTITY)
+
+
+def test_cli_organizations_access_report(server: Server, account_id: str, tmp_path: Path) -> None:
+    """The AWS CLI (whose IAM model has no account properties or role templates yet)."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": account_id,
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    aws = [
+        str(Path(sys.executable).parent / "aws"),
+        "--endpoint-url",
+        server.api_url,
+        "--output",
+        "json",
+        "iam",
+    ]
+
+    def run(*args: str) -> Any:
+        done = subprocess.run([*aws, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    job_id = run("generate-organizations-access-report", "--entity-path", ENTITY)["JobId"]
+    report = run("get-organizations-access-report", "--job-id", job_id)
+    assert report["JobStatus"] == "FAILED"
+    assert report["ErrorDetails"]["Code"] == "AWSOrganizationsNotInUseException"
