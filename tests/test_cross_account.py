@@ -75,6 +75,8 @@ NAMES_ONLY = {
         *("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement"),
         *("DisableOrganizationsRootCredentialsManagement", "EnableOrganizationsRootSessions"),
         "DisableOrganizationsRootSessions",
+        *("GetAccountProperties", "PutAccountProperties", "GenerateOrganizationsAccessReport"),
+        "GetRoleTemplateVersion",  # AWS's templates (account "aws"), no account's own
     },
     # A federated user's name, a token's audience, a trade-in token, a fixed target account.
     "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}

@@ -141,6 +141,9 @@ def _scenario(server: Server) -> None:  # noqa: PLR0915 (one long story, told in
     iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
     iam.enable_outbound_web_identity_federation()
     step()
+    iam.put_account_properties(Properties={"RoleManager/Enabled": "true", "RoleManager/Mode": "a"})
+    iam.put_account_properties(Properties={"RoleManager/Mode": "b"})
+    step()
 
     arn = iam.create_policy(
         PolicyName="Everything",

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ec2sim.iam.policy.document import Condition
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
@@ -265,3 +267,58 @@ def test_parsed_documents_are_cached() -> None:
 
 def test_policy_size_ignores_whitespace() -> None:
     assert policy_size(' { "a" :\n\t"b c" } ') == len('{"a":"bc"}')
+
+
+# The root user as a Resource (sts:AssumeRoot's ``root-user`` type) and the SAR's newer IAM types ---
+
+ROOT_USER_RESOURCES = [
+    "arn:aws:iam::123456789012:root",
+    "arn:aws:iam::*:root",
+    "arn:aws:iam::aws:role-template/ec2.amazonaws.com/Template:1",
+    "arn:aws:iam::123456789012:delegation-request/abc",
+    "arn:aws:iam::123456789012:assumed-role/r/s",
+]
+
+
+@pytest.mark.parametrize("resource", ROOT_USER_RESOURCES)
+def test_root_user_and_newer_iam_types_are_resources(resource: str) -> None:
+    assume_root = {"Effect": "Allow", "Action": "sts:AssumeRoot", "Resource": resource}
+    for kind in ("managed", "inline"):
+        parse_policy(doc(assume_root), kind)
+        parse_policy(doc({"Effect": "Deny", "Action": "sts:AssumeRoot", "NotResource": [resource]}), kind)
+
+
+IAM_PATH_ERROR = (
+    'IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, '
+    "instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, "
+    "report/, access-report/."
+)
+
+
+@pytest.mark.parametrize("path", ["roots", "root/x", "Root", "rootuser", "role-templates"])
+def test_near_root_paths_are_refused(path: str) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRoot",
+        "Resource": f"arn:aws:iam::123456789012:{path}",
+    }
+    assert error_of(doc(statement)) == IAM_PATH_ERROR
+
+
+_ACCOUNTS = st.one_of(st.from_regex(r"[0-9]{12}", fullmatch=True), st.just("*"))
+_PATH_CHARS = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters='"\\:'), max_size=20
+)
+
+
+@given(account=_ACCOUNTS, path=_PATH_CHARS)
+def test_iam_resource_paths(account: str, path: str) -> None:
+    """An IAM Resource's path is valid iff it is "*", ``root``, or starts with an IAM resource type."""
+    types = IAM_PATH_ERROR.split("start with ")[1].rstrip(".").split(", ")
+    types += ["role-template/", "delegation-request/", "assumed-role/"]
+    valid = path in ("*", "root") or any(path.startswith(t) for t in types)
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRoot", "Resource": f"arn:aws:iam::{account}:{path}"}
+    if valid:
+        parse_policy(doc(statement), "managed")
+    else:
+        assert error_of(doc(statement)) == IAM_PATH_ERROR

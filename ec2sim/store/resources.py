@@ -381,6 +381,9 @@ SERVER_CERTIFICATE = ResourceType(
     not_found=("NoSuchEntity", "The Server Certificate with name {id} cannot be found."),
 )
 
+# An AWS Organizations access report, named by the entity path it is about (``o-.../r-.../ACCOUNT``).
+ACCESS_REPORT = ResourceType("iam", "access-report", taggable=False)
+
 IAM_TYPES: dict[str, ResourceType] = {
     t.name: t for t in (USER, GROUP, ROLE, POLICY, INSTANCE_PROFILE, MFA, SERVER_CERTIFICATE)
 }

@@ -13,6 +13,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, rename_entity
 from ec2sim.api.iam.messages import iam_error
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.api.iam.users import user_view
 from ec2sim.store.iam.entities import Group
 
@@ -53,6 +54,7 @@ def create_group(ctx: RequestContext, req: CreateGroupRequestTypeDef, plan: IamP
     name = req["GroupName"]
     if plan.found["GroupName"] is not None:
         raise _exists(name)
+    check_account_quota(ctx, "group")
     group = ctx.iam.create_group(ctx.now, name, req.get("Path") or "/", ctx.store.ids.iam_id("AGPA"))
     return {"Group": group_view(group)}
 

@@ -9,6 +9,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import InstanceProfile
@@ -47,6 +48,7 @@ def create_instance_profile(
     if plan.found["InstanceProfileName"] is not None:
         raise iam_error("ProfileExists", name=name)
     tags = tags_in(req.get("Tags"))
+    check_account_quota(ctx, "instance-profile")
     profile = ctx.iam.create_instance_profile(ctx.now, name, path, ctx.store.ids.iam_id("AIPA"), tags)
     # CreateInstanceProfile names Tags only when given some; GetInstanceProfile always (issue 14)
     return {"InstanceProfile": profile_view(ctx.iam, profile, tags=bool(tags))}

@@ -10,6 +10,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import page, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy, policy_size
 from ec2sim.store.iam.account import IamAccount
@@ -98,6 +99,7 @@ def create_policy(ctx: RequestContext, req: CreatePolicyRequestTypeDef, plan: Ia
             "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
         )
     tags = tags_in(req.get("Tags"), case_sensitive=True)
+    check_account_quota(ctx, "policy")
     policy_id = ctx.store.ids.iam_id("ANPA")
     policy = ctx.iam.create_policy(ctx.now, name, path, policy_id, req.get("Description"), document, tags)
     return {"Policy": policy_view(ctx.iam, policy)}

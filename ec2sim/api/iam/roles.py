@@ -11,6 +11,7 @@ from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundar
 from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.policies import encode_document, parse_document
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.grammar import policy_size
 from ec2sim.store.iam.entities import Role
@@ -137,6 +138,7 @@ def create_role(ctx: RequestContext, req: CreateRoleRequestTypeDef, plan: IamPla
     tags = tags_in(req.get("Tags"))
     boundary = req.get("PermissionsBoundary")
     check_boundary(boundary, plan.found.get("PermissionsBoundary"))
+    check_account_quota(ctx, "role")
     role = ctx.iam.create_role(
         ctx.now,
         name,

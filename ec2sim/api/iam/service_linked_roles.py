@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.store.iam.service_linked import (
     LINKED_SERVICES,
@@ -68,6 +69,7 @@ def create_service_linked_role(
             "InvalidInput",
             f"Service role name {name} has been taken in this account, please try a different suffix.",
         )
+    check_account_quota(ctx, "role")
     role = ctx.iam.create_role(
         ctx.now,
         name,

@@ -11,6 +11,7 @@ from ec2sim.api.iam.authz import IamPlan, iam_action, not_found, requiring
 from ec2sim.api.iam.boundaries import boundary_view, check_boundary, set_boundary
 from ec2sim.api.iam.common import entity_view, page, rename_entity, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
+from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.store.iam.entities import User
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def create_user(ctx: RequestContext, req: CreateUserRequestTypeDef, plan: IamPla
     boundary = req.get("PermissionsBoundary")
     check_boundary(boundary, plan.found.get("PermissionsBoundary"))
     tags = tags_in(req.get("Tags"))
+    check_account_quota(ctx, "user")
     user_id = ctx.store.ids.iam_id("AIDA")
     user = ctx.iam.create_user(ctx.now, name, req.get("Path") or "/", user_id, tags, boundary)
     return {"User": user_view(user, detail=True)}

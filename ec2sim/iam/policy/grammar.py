@@ -118,6 +118,13 @@ _IAM_PATHS = (
     "access-report/",
 )
 _IAM_PATH_ERROR = 'IAM resource path must either be "*" or start with ' + ", ".join(_IAM_PATHS) + "."
+# IAM resources policies name beyond the paths IAM's message lists (which stays as recorded): the
+# account's root user, ``arn:aws:iam::ACCOUNT:root`` (the SAR's sts ``root-user`` type, for
+# sts:AssumeRoot; AWS's centralized root access guide writes such Resources), and the SAR's newer IAM
+# resource types (role templates, delegation requests, assumed roles), which a policy must be able
+# to name for the actions authorized on them.
+_IAM_ROOT = "root"
+_IAM_MORE_PATHS = ("role-template/", "delegation-request/", "assumed-role/")
 _VENDOR_BAD = re.compile(r"[^a-zA-Z0-9\-.]")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ISO_DATE = re.compile(
@@ -392,9 +399,14 @@ def _resource_problem(resource: str) -> str | None:
     if service in _REGION_ERRORS and not rest.startswith(":") and not _regional_s3(service, rest):
         return _REGION_ERRORS[service].format(resource)
     path = rest.partition(":")[2].partition(":")[2]
-    if service == "iam" and path != "*" and not path.startswith(_IAM_PATHS):
+    if service == "iam" and not _iam_path_valid(path):
         return _IAM_PATH_ERROR
     return None
+
+
+def _iam_path_valid(path: str) -> bool:
+    """An IAM resource's path: "*", the root user, or one of IAM's resource types."""
+    return path in ("*", _IAM_ROOT) or path.startswith(_IAM_PATHS + _IAM_MORE_PATHS)
 
 
 def _check_sids(statements: list[dict[str, Any]]) -> None:

@@ -1,6 +1,6 @@
 """Account-level IAM settings that are single values (the STS global endpoint's token version,
-outbound web identity federation's issuer), journaled like every other IAM change: `AccountSettingOps`
-is a mixin of `IamAccount` whose methods record them."""
+outbound web identity federation's issuer, account properties), journaled like every other IAM
+change: `AccountSettingOps` is a mixin of `IamAccount` whose methods record them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ec2sim.store.iam.changes import Change, IamState
 
 TOKEN_VERSION = "global-endpoint-token-version"  # "v1Token" | "v2Token"
 OUTBOUND_ISSUER = "outbound-web-identity-issuer"  # set while outbound federation is enabled
+PROPERTY_PREFIX = "property:"  # + ``Namespace/PropertyName``: PutAccountProperties' properties
 
 
 @dataclass(frozen=True, kw_only=True)

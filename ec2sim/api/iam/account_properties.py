@@ -1,0 +1,96 @@
+"""IAM's account properties (GetAccountProperties, PutAccountProperties) and role templates
+(GetRoleTemplateVersion), as a standalone account sees them.
+
+Account properties are ``Namespace/PropertyName`` keys with string values (the model and API
+reference); one request sets properties of one namespace. AWS documents neither the namespaces nor
+the properties (the Role Manager's are not listed), so any well-formed key is accepted and kept as
+given (assumed), journaled as account settings (`ec2sim.store.iam.settings`). The InvalidInput
+wordings are assumed.
+
+Role templates are AWS's (``arn:aws:iam::aws:role-template/SERVICE_PRINCIPAL/NAME:MAJOR``); ec2sim
+ships none, so every well-formed template ARN is NoSuchEntity and any other ARN InvalidInput
+(wordings assumed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ec2sim.api.context import RequestContext
+from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.authz import ArnPlan, iam_action
+from ec2sim.store.iam.settings import PROPERTY_PREFIX
+
+if TYPE_CHECKING:
+    from types_boto3_iam.type_defs import (
+        GetRoleTemplateVersionRequestTypeDef,
+        PutAccountPropertiesRequestTypeDef,
+    )
+
+_NAMESPACES = "iam:AccountPropertyNamespaces"
+_TEMPLATE_ARN = re.compile(r"arn:aws:iam::aws:role-template/[\w+=,.@-]+/[\w+=,.-]{1,128}:[0-9]+")
+
+
+def properties(ctx: RequestContext) -> dict[str, str]:
+    """The account's properties, by key."""
+    return {
+        name[len(PROPERTY_PREFIX) :]: value
+        for name, value in sorted(ctx.iam.settings.items())
+        if name.startswith(PROPERTY_PREFIX)
+    }
+
+
+def _namespace(key: str) -> str:
+    """The namespace of a ``Namespace/PropertyName`` key: exactly one ``/``, not first or last."""
+    namespace, slash, name = key.partition("/")
+    if not slash or not namespace or not name or "/" in name:
+        raise AwsError(
+            "InvalidInput",
+            f"Invalid property key: {key}. Keys must have the format Namespace/PropertyName.",
+        )
+    return namespace
+
+
+def plan_properties(ctx: RequestContext, req: Mapping[str, Any]) -> ArnPlan[None]:
+    """The action on ``*`` with the namespaces it reads (the account's) or sets (the request's) as
+    iam:AccountPropertyNamespaces; a malformed key is refused first."""
+    keys = req["Properties"] if "Properties" in req else properties(ctx)
+    namespaces = sorted({_namespace(key) for key in keys})
+    return ArnPlan(context={_NAMESPACES: namespaces} if namespaces else {})
+
+
+@iam_action("GetAccountProperties", plan_properties)
+def get_account_properties(
+    ctx: RequestContext, req: Mapping[str, Any], plan: ArnPlan[None]
+) -> dict[str, Any]:
+    return {"Properties": properties(ctx)}
+
+
+@iam_action("PutAccountProperties", plan_properties)
+def put_account_properties(
+    ctx: RequestContext, req: PutAccountPropertiesRequestTypeDef, plan: ArnPlan[None]
+) -> None:
+    given = req["Properties"]
+    if len({_namespace(key) for key in given}) > 1:
+        raise AwsError("InvalidInput", "All properties in a request must belong to the same namespace.")
+    current = properties(ctx)
+    for key, value in sorted(given.items()):
+        if current.get(key) != value:
+            ctx.iam.set_setting(ctx.now, PROPERTY_PREFIX + key, value)
+
+
+def plan_template(ctx: RequestContext, req: Mapping[str, Any]) -> ArnPlan[None]:
+    """iam:GetRoleTemplateVersion on the template's ARN (the SAR's ``role-template``)."""
+    return ArnPlan(resource=req["TemplateArn"])
+
+
+@iam_action("GetRoleTemplateVersion", plan_template)
+def get_role_template_version(
+    ctx: RequestContext, req: GetRoleTemplateVersionRequestTypeDef, plan: ArnPlan[None]
+) -> dict[str, Any]:
+    arn = req["TemplateArn"]
+    if not _TEMPLATE_ARN.fullmatch(arn):
+        raise AwsError("InvalidInput", f"Invalid role template ARN: {arn}")
+    raise AwsError("NoSuchEntity", f"Role template {arn} does not exist.")
