@@ -153,15 +153,12 @@ def test_message_table_templates_are_well_formed() -> None:
         assert code and template and template == template.strip()
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "roles", "users", "boundaries", "held", "account_summary", "credential_report", "mfa",
-        "oidc_providers", "saml_providers", "certificates", "ssh_keys", "service_credentials",
-    ],
-)  # fmt: skip
+_HANDLERS = sorted(p.stem for p in Path(iam_api.__file__).parent.glob("*.py") if p.stem != "messages")
+
+
+@pytest.mark.parametrize("module", _HANDLERS)
 def test_handlers_take_their_messages_from_the_table(module: str) -> None:
-    """No literal message in these handlers: only the table's, a resource type's not-found, or a
+    """No literal message in IAM's handlers: only the table's, a resource type's not-found, or a
     parser's error passed on (``AwsError(*...)``, ``AwsError(error.code, error.message)``)."""
     source = (Path(iam_api.__file__).parent / f"{module}.py").read_text()
     assert re.search(r'AwsError\(\s*f?["\']', source) is None

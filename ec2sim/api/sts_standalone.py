@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
+from ec2sim.api.iam.messages import MESSAGES
 from ec2sim.api.registry import sts_action
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.resources import root_arn
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 _ACCOUNT = re.compile(r"(?:arn:aws:iam::)?(\d{12})(?::root)?")
 # Assumed: AssumeRoot from an account in no organization is denied with the reason IAM's
 # organization operations give (OrganizationNotFoundException's documented message).
-NO_ORGANIZATION = "The request was rejected because no organization is associated with your account."
+NO_ORGANIZATION = MESSAGES["NoOrganization"][1]
 # Assumed: no delegation request was ever approved here, so no trade-in token is valid.
 INVALID_TRADE_IN = "The trade-in token provided is invalid or has expired."
 

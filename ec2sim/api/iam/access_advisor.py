@@ -29,6 +29,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import ArnPlan, iam_action, managed_policy
 from ec2sim.api.iam.common import page
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.policy.engine import compile_policy
 from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.principal_policies import entity_policies
@@ -175,7 +176,7 @@ def plan_entity(ctx: RequestContext, req: Mapping[str, Any]) -> AdvisorPlan:
     parsed = parse_arn(arn)
     if parsed is None or parsed.service != "iam" or parsed.resource_type not in _KINDS or not parsed.name:
         plan = AdvisorPlan()
-        plan.fail(AwsError("InvalidInput", f"ARN {arn} is not valid."))
+        plan.fail(iam_error("ProviderArnNotValid", arn=arn))
         return plan
     plan = AdvisorPlan(resource=arn)
     kind = parsed.resource_type
@@ -191,7 +192,7 @@ def plan_entity(ctx: RequestContext, req: Mapping[str, Any]) -> AdvisorPlan:
 
 def _missing(kind: str, arn: str, name: str) -> AwsError:
     if kind == "policy":
-        return AwsError("NoSuchEntity", f"Policy {arn} was not found.")
+        return iam_error("PolicyNotFound", arn=arn)
     return AwsError(*IAM_TYPES[kind].not_found_message(name))
 
 
@@ -216,7 +217,7 @@ def generate_service_last_accessed_details(
 def _job(ctx: RequestContext, job_id: str) -> Job:
     job = ctx.iam.usage.jobs.get(job_id)
     if not isinstance(job, Job):
-        raise AwsError("NoSuchEntity", f"Job {job_id} not found.")  # assumed wording
+        raise iam_error("JobNotFound", job_id=job_id)
     return job
 
 

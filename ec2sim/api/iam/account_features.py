@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import iam_action
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.settings import OUTBOUND_ISSUER, TOKEN_VERSION
 
 if TYPE_CHECKING:
@@ -34,18 +34,16 @@ def set_sts_preferences(ctx: RequestContext, req: SetSecurityTokenServicePrefere
     wording for other enums)."""
     version = req["GlobalEndpointTokenVersion"]
     if version not in _TOKEN_VERSIONS:
-        raise AwsError(
-            "ValidationError",
-            f"1 validation error detected: Value '{version}' at 'globalEndpointTokenVersion' failed "
-            "to satisfy constraint: Member must satisfy enum value set: [v1Token, v2Token]",
+        raise iam_error(
+            "EnumInvalid",
+            value=version,
+            member="globalEndpointTokenVersion",
+            allowed=", ".join(_TOKEN_VERSIONS),
         )
     ctx.iam.set_setting(ctx.now, TOKEN_VERSION, None if version == "v1Token" else version)
 
 
 # Outbound web identity federation --------------------------------------------------------------
-# The FeatureEnabled/FeatureDisabled messages are not documented: assumed.
-_ENABLED = "Outbound web identity federation is already enabled for this account."
-_DISABLED = "Outbound web identity federation is not enabled for this account."
 
 
 def outbound_issuer(ctx: RequestContext) -> str | None:
@@ -56,7 +54,7 @@ def outbound_issuer(ctx: RequestContext) -> str | None:
 @iam_action("EnableOutboundWebIdentityFederation", NO_RESOURCES)
 def enable_outbound(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     if outbound_issuer(ctx) is not None:
-        raise AwsError("FeatureEnabled", _ENABLED)
+        raise iam_error("OutboundEnabled")
     issuer = _ISSUER.format(ctx.store.ids.request_id())
     ctx.iam.set_setting(ctx.now, OUTBOUND_ISSUER, issuer)
     return {"IssuerIdentifier": issuer}
@@ -65,7 +63,7 @@ def enable_outbound(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
 @iam_action("DisableOutboundWebIdentityFederation", NO_RESOURCES)
 def disable_outbound(ctx: RequestContext, req: dict[str, Any]) -> None:
     if outbound_issuer(ctx) is None:
-        raise AwsError("FeatureDisabled", _DISABLED)
+        raise iam_error("OutboundDisabled")
     ctx.iam.set_setting(ctx.now, OUTBOUND_ISSUER, None)
 
 
@@ -73,17 +71,15 @@ def disable_outbound(ctx: RequestContext, req: dict[str, Any]) -> None:
 def get_outbound(ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
     issuer = outbound_issuer(ctx)
     if issuer is None:
-        raise AwsError("FeatureDisabled", _DISABLED)
+        raise iam_error("OutboundDisabled")
     return {"IssuerIdentifier": issuer, "JwtVendingEnabled": True}
 
 
 # AWS Organizations' centralized root access --------------------------------------------------------
 
-NO_ORGANIZATION = "The request was rejected because no organization is associated with your account."
-
 
 def _no_organization(ctx: RequestContext, req: dict[str, Any]) -> None:
-    raise AwsError("OrganizationNotFoundException", NO_ORGANIZATION)
+    raise iam_error("NoOrganization")
 
 
 for _name in (

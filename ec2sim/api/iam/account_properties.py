@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import ArnPlan, iam_action
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.settings import PROPERTY_PREFIX
 
 if TYPE_CHECKING:
@@ -46,10 +46,7 @@ def _namespace(key: str) -> str:
     """The namespace of a ``Namespace/PropertyName`` key: exactly one ``/``, not first or last."""
     namespace, slash, name = key.partition("/")
     if not slash or not namespace or not name or "/" in name:
-        raise AwsError(
-            "InvalidInput",
-            f"Invalid property key: {key}. Keys must have the format Namespace/PropertyName.",
-        )
+        raise iam_error("PropertyKeyInvalid", key=key)
     return namespace
 
 
@@ -74,7 +71,7 @@ def put_account_properties(
 ) -> None:
     given = req["Properties"]
     if len({_namespace(key) for key in given}) > 1:
-        raise AwsError("InvalidInput", "All properties in a request must belong to the same namespace.")
+        raise iam_error("PropertyNamespaces")
     current = properties(ctx)
     for key, value in sorted(given.items()):
         if current.get(key) != value:
@@ -92,5 +89,5 @@ def get_role_template_version(
 ) -> dict[str, Any]:
     arn = req["TemplateArn"]
     if not _TEMPLATE_ARN.fullmatch(arn):
-        raise AwsError("InvalidInput", f"Invalid role template ARN: {arn}")
-    raise AwsError("NoSuchEntity", f"Role template {arn} does not exist.")
+        raise iam_error("RoleTemplateInvalid", arn=arn)
+    raise iam_error("RoleTemplateNotFound", arn=arn)

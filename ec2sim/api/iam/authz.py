@@ -319,12 +319,7 @@ PROTECTED_ROLE_ACTIONS = frozenset(
 
 def refuse_service_linked(role: Role, plan: Plan) -> None:
     if is_service_linked(role):
-        plan.fail(
-            AwsError(
-                "UnmodifiableEntity",
-                f"Cannot perform the operation on the protected role '{role.name}' - this role is only modifiable by AWS",
-            )
-        )
+        plan.fail(iam_error("UnmodifiableEntity", role=role.name))
 
 
 def requiring(*members: str, policy: PolicyAccess | None = None) -> Resolver:

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.entities import Entity, Group, User
 
@@ -27,10 +26,6 @@ def entity_view(entity: Entity, kind: str) -> dict[str, Any]:
         "Arn": entity.arn,
         "CreateDate": entity.create_date,
     }
-
-
-def no_such_entity(message: str) -> AwsError:
-    return AwsError("NoSuchEntity", message)
 
 
 def page(items: Sequence[T], req: Mapping[str, Any]) -> tuple[Sequence[T], dict[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import entity_view, page, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
@@ -89,9 +88,7 @@ def delete_instance_profile(
 ) -> None:
     profile = plan.profile
     if profile.role_names:
-        raise AwsError(
-            "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."
-        )
+        raise iam_error("DeleteConflict", reason="must remove roles from instance profile first")
     ctx.iam.delete(ctx.now, "instance-profile", profile.name)
 
 

@@ -40,7 +40,7 @@ def _profile_view(user: User, profile: LoginProfile) -> dict[str, Any]:
 
 def _profile(user: User) -> LoginProfile:
     if user.login_profile is None:
-        raise AwsError("NoSuchEntity", f"Login Profile for User {user.name} cannot be found.")
+        raise iam_error("LoginProfileNotFound", user=user.name)
     return user.login_profile
 
 
@@ -48,7 +48,7 @@ def _checked_hash(ctx: RequestContext, password: str, history: list[str]) -> str
     """The new password's hash, once it meets the account policy and is not a recent one."""
     policy = ctx.iam.password_policy
     if not conforms(password, policy) or reused(password, history, policy):
-        raise AwsError("PasswordPolicyViolation", "Password does not conform to the account password policy.")
+        raise iam_error("PasswordViolation")
     return hash_password(password)
 
 
@@ -69,14 +69,10 @@ def create_login_profile(
 ) -> dict[str, Any]:
     user = target_user(ctx, req, plan)
     if user.login_profile is not None:
-        raise AwsError("EntityAlreadyExists", f"Login Profile for user {user.name} already exists.")
+        raise iam_error("LoginProfileExists", user=user.name)
     password = req.get("Password")
     if password is None:
-        raise AwsError(
-            "ValidationError",
-            "1 validation error detected: Value null at 'password' failed to satisfy constraint: "
-            "Member must not be null",
-        )
+        raise iam_error("PasswordMissing")
     digest = _checked_hash(ctx, password, [])
     reset = bool(req.get("PasswordResetRequired"))
     ctx.iam.set_login_profile(ctx.now, user.name, digest, reset, [digest], ctx.now)
@@ -106,10 +102,10 @@ def delete_login_profile(ctx: RequestContext, req: DeleteLoginProfileRequestType
 @iam_action("ChangePassword")
 def change_password(ctx: RequestContext, req: ChangePasswordRequestTypeDef, plan: IamPlan) -> None:
     if ctx.principal.kind != "user":
-        raise AwsError("InvalidUserType", "Only IAM Users can change their own password.")
+        raise iam_error("NotAnIamUser")
     user = plan.callers_user(ctx)
     if not verify_password(req["OldPassword"], _profile(user).password_hash):
-        raise AwsError("InvalidUserType", "The old password was incorrect.")
+        raise iam_error("OldPasswordWrong")
     _save(ctx, user, req["NewPassword"], reset_required=False)
 
 

@@ -163,10 +163,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "AssertionEncryptionMode Required needs at least one private key (AddPrivateKey).",
     ),
     "SamlNothingToUpdate": ("InvalidInput", "Request must contain at least one of the updatable fields."),
+    # Access advisor, the simulator and Organizations access reports
+    "EntityArnNotFound": ("NoSuchEntity", "Unable to find the entity with the ARN {arn}."),
+    "SimulatorPolicyInvalid": ("InvalidInput", "{reason}"),
+    "UnmodifiableEntity": (
+        "UnmodifiableEntity",
+        "Cannot perform the operation on the protected role '{role}' - this role is only modifiable by AWS",
+    ),
+    "JobNotFound": ("NoSuchEntity", "Job {job_id} not found."),  # wording assumed
+    "ServiceNamespacesEmpty": ("InvalidInput", "ServiceNamespaces must not be empty."),  # wording assumed
+    # Login profiles and passwords
+    "LoginProfileNotFound": ("NoSuchEntity", "Login Profile for User {user} cannot be found."),
+    "LoginProfileExists": ("EntityAlreadyExists", "Login Profile for user {user} already exists."),
+    "PasswordViolation": (
+        "PasswordPolicyViolation",
+        "Password does not conform to the account password policy.",
+    ),
+    "PasswordMissing": (
+        "ValidationError",
+        "1 validation error detected: Value null at 'password' failed to satisfy constraint: "
+        "Member must not be null",
+    ),
+    "NotAnIamUser": ("InvalidUserType", "Only IAM Users can change their own password."),
+    "OldPasswordWrong": ("InvalidUserType", "The old password was incorrect."),
+    "PolicyNameExists": (
+        "EntityAlreadyExists",
+        "A policy called {name} already exists. Duplicate names are not allowed.",
+    ),
+    "MalformedPolicy": ("MalformedPolicyDocument", "{reason}"),
+    # Service-linked roles: wordings assumed (IAM answers InvalidInput for each)
+    "InvalidServiceName": ("InvalidInput", "Invalid service name: {service}"),
+    "SuffixNotAllowed": ("InvalidInput", "Custom suffix is not allowed for {service}"),
+    "ServiceRoleNameTaken": (
+        "InvalidInput",
+        "Service role name {name} has been taken in this account, please try a different suffix.",
+    ),
+    "NotServiceLinked": ("InvalidInput", "Role {name} is not a service-linked role."),
+    "DeletionTaskInvalid": ("InvalidInput", "Invalid deletion task id: {task}"),
+    "DeletionTaskNotFound": ("NoSuchEntity", "Deletion task {task} cannot be found."),
+    # Account-level features (assumed wordings unless said otherwise)
+    "EnumInvalid": (
+        "ValidationError",
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [{allowed}]",
+    ),
+    "OutboundEnabled": (
+        "FeatureEnabled",
+        "Outbound web identity federation is already enabled for this account.",
+    ),
+    "OutboundDisabled": (
+        "FeatureDisabled",
+        "Outbound web identity federation is not enabled for this account.",
+    ),
+    # The IAM API reference's wording for OrganizationNotFoundException
+    "NoOrganization": (
+        "OrganizationNotFoundException",
+        "The request was rejected because no organization is associated with your account.",
+    ),
+    "PropertyKeyInvalid": (
+        "InvalidInput",
+        "Invalid property key: {key}. Keys must have the format Namespace/PropertyName.",
+    ),
+    "PropertyNamespaces": ("InvalidInput", "All properties in a request must belong to the same namespace."),
+    "RoleTemplateInvalid": ("InvalidInput", "Invalid role template ARN: {arn}"),
+    "RoleTemplateNotFound": ("NoSuchEntity", "Role template {arn} does not exist."),
 }
 
 
-def iam_error(key: str, **fields: object) -> AwsError:
+def iam_error(key: str, /, **fields: object) -> AwsError:
     """The error `key` names, its template filled with `fields`."""
     code, template = MESSAGES[key]
     return AwsError(code, template.format(**fields))

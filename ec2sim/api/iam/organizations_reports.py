@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.access_advisor import MAX_JOBS
 from ec2sim.api.iam.authz import ArnPlan, iam_action
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.resources import ACCESS_REPORT
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def get_organizations_access_report(
 ) -> dict[str, Any]:
     job = ctx.iam.usage.jobs.get(req["JobId"])
     if not isinstance(job, OrganizationsJob):
-        raise AwsError("NoSuchEntity", f"Job {req['JobId']} not found.")  # access advisor's (assumed) wording
+        raise iam_error("JobNotFound", job_id=req["JobId"])
     code, message = NOT_IN_USE
     return {
         "JobStatus": "FAILED",

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring
 from ec2sim.api.iam.common import page, tag_list, tags_in
 from ec2sim.api.iam.messages import iam_error
@@ -42,7 +41,7 @@ def parse_document(text: str, kind: str) -> PolicyDocument:
     try:
         return parse_policy(text, kind)
     except PolicyError as error:
-        raise AwsError("MalformedPolicyDocument", str(error)) from None
+        raise iam_error("MalformedPolicy", reason=error) from None
 
 
 def encode_document(text: str) -> str:
@@ -95,9 +94,7 @@ def create_policy(ctx: RequestContext, req: CreatePolicyRequestTypeDef, plan: Ia
     name, path = req["PolicyName"], req.get("Path") or "/"
     document = _checked_document(req["PolicyDocument"])
     if plan.found["PolicyName"] is not None:
-        raise AwsError(
-            "EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed."
-        )
+        raise iam_error("PolicyNameExists", name=name)
     tags = tags_in(req.get("Tags"), case_sensitive=True)
     check_account_quota(ctx, "policy")
     policy_id = ctx.store.ids.iam_id("ANPA")

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ec2sim import wildcards
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import iam_action
-from ec2sim.api.iam.common import no_such_entity
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.simulator import source_entity
 from ec2sim.iam.policy.document import PolicyDocument, Statement
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
@@ -51,7 +50,7 @@ def plan_service_access(
     arn = req["Arn"]
     plan = ServiceAccessPlan(arn, source_entity(ctx, arn))
     if plan.entity is None:
-        plan.fail(no_such_entity(f"Unable to find the entity with the ARN {arn}."))
+        plan.fail(iam_error("EntityArnNotFound", arn=arn))
     return plan
 
 
@@ -108,7 +107,7 @@ def list_policies_granting_service_access(
     assert plan.entity is not None  # else the plan's NoSuchEntity was raised
     namespaces = req["ServiceNamespaces"]
     if not namespaces:
-        raise AwsError("InvalidInput", "ServiceNamespaces must not be empty.")  # wording assumed
+        raise iam_error("ServiceNamespacesEmpty")
     policies = [
         (view, document)
         for view, text in _policies(ctx, plan.entity)

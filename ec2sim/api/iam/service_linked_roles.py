@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import IamPlan, iam_action, requiring, resolve_named
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.quotas import check_account_quota
 from ec2sim.api.iam.roles import role_summary
 from ec2sim.store.iam.service_linked import (
@@ -59,16 +59,12 @@ def create_service_linked_role(
     service = req["AWSServiceName"]
     linked = LINKED_SERVICES.get(service)
     if linked is None:
-        # Assumed wording: IAM refuses a service it has no service-linked role for with InvalidInput.
-        raise AwsError("InvalidInput", f"Invalid service name: {service}")
+        raise iam_error("InvalidServiceName", service=service)
     if req.get("CustomSuffix") and not linked.suffix:
-        raise AwsError("InvalidInput", f"Custom suffix is not allowed for {service}")
+        raise iam_error("SuffixNotAllowed", service=service)
     name = _role_name(req)
     if plan.found["RoleName"] is not None:
-        raise AwsError(
-            "InvalidInput",
-            f"Service role name {name} has been taken in this account, please try a different suffix.",
-        )
+        raise iam_error("ServiceRoleNameTaken", name=name)
     check_account_quota(ctx, "role")
     role = ctx.iam.create_role(
         ctx.now,
@@ -92,8 +88,7 @@ def delete_service_linked_role(
     """The role goes at once (no service resource uses it here); its task is SUCCEEDED."""
     role = plan.role
     if not is_service_linked(role):
-        # Assumed wording: only service-linked roles can be deleted this way.
-        raise AwsError("InvalidInput", f"Role {role.name} is not a service-linked role.")
+        raise iam_error("NotServiceLinked", name=role.name)
     service = role.path[len(SERVICE_ROLE_PATH) :].strip("/")
     task_id = f"task/aws-service-role/{service}/{role.name}/{ctx.store.ids.request_id()}"
     ctx.iam.delete_service_linked_role(ctx.now, role.name, task_id)
@@ -105,12 +100,11 @@ def _resolve_task(ctx: RequestContext, req: Mapping[str, Any]) -> IamPlan:
     plan = resolve_named(ctx, req)
     match = _TASK.fullmatch(req["DeletionTaskId"])
     if match is None:
-        # Assumed wording (IAM answers InvalidInput for a malformed task id).
-        plan.fail(AwsError("InvalidInput", f"Invalid deletion task id: {req['DeletionTaskId']}"))
+        plan.fail(iam_error("DeletionTaskInvalid", task=req["DeletionTaskId"]))
         return plan
     plan.resource = ctx.iam.arn("role", f"{SERVICE_ROLE_PATH}{match.group(1)}/", match.group(2))
     if req["DeletionTaskId"] not in ctx.iam.deletion_tasks:
-        plan.fail(AwsError("NoSuchEntity", f"Deletion task {req['DeletionTaskId']} cannot be found."))
+        plan.fail(iam_error("DeletionTaskNotFound", task=req["DeletionTaskId"]))
     return plan
 
 

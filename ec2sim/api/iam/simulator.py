@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
-from ec2sim.api.errors import AwsError
 from ec2sim.api.iam.authz import iam_action
-from ec2sim.api.iam.common import no_such_entity, page
+from ec2sim.api.iam.common import page
+from ec2sim.api.iam.messages import iam_error
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.engine import ALLOWED, Decision, MatchedStatement, PolicySource
 from ec2sim.iam.policy.grammar import PolicyError, parse_policy
@@ -49,7 +49,7 @@ def _parse(text: str, kind: str = "inline") -> PolicyDocument:
     try:
         return resource_document(text) if kind == "resource" else parse_policy(text, kind)
     except PolicyError as err:
-        raise AwsError("InvalidInput", str(err)) from None
+        raise iam_error("SimulatorPolicyInvalid", reason=err) from None
 
 
 def _inputs(texts: Sequence[str] | None, list_name: str) -> tuple[PolicySource, ...]:
@@ -93,7 +93,7 @@ def plan_source(
     arn = req["PolicySourceArn"]
     plan = SourcePlan(arn, source_entity(ctx, arn))
     if plan.entity is None:
-        plan.fail(no_such_entity(f"Unable to find the entity with the ARN {arn}."))
+        plan.fail(iam_error("EntityArnNotFound", arn=arn))
     return plan
 
 
