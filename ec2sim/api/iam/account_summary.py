@@ -14,6 +14,7 @@ from ec2sim.api.iam.common import entity_view, page, tag_list
 from ec2sim.api.iam.instance_profiles import profile_view
 from ec2sim.api.iam.messages import iam_error
 from ec2sim.api.iam.policies import encode_document, policy_view, version_view
+from ec2sim.api.iam.quotas import ACCOUNT_QUOTAS
 from ec2sim.api.iam.roles import role_last_used, role_summary
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, ManagedPolicy, Principal, Role, User
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
 
 # GetAccountSummary's quotas: IAM's defaults for a new account (IAM and STS quotas, IAM User Guide).
 _QUOTAS = {
-    "UsersQuota": 5000,
-    "GroupsQuota": 300,
-    "RolesQuota": 1000,
-    "InstanceProfilesQuota": 1000,
-    "PoliciesQuota": 1500,
+    "UsersQuota": ACCOUNT_QUOTAS["user"][1],
+    "GroupsQuota": ACCOUNT_QUOTAS["group"][1],
+    "RolesQuota": ACCOUNT_QUOTAS["role"][1],
+    "InstanceProfilesQuota": ACCOUNT_QUOTAS["instance-profile"][1],
+    "PoliciesQuota": ACCOUNT_QUOTAS["policy"][1],
     "ServerCertificatesQuota": 20,
     "AccessKeysPerUserQuota": 2,
     "SigningCertificatesPerUserQuota": 2,
