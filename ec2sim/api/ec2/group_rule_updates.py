@@ -121,9 +121,7 @@ def _check_modifications(
     ctx: RequestContext, req: ModifySecurityGroupRulesRequestTypeDef, plan: RuleUpdatePlan
 ) -> None:
     group = plan.target
-    updates = req.get("SecurityGroupRules") or []
-    if not updates:
-        raise AwsError("MissingParameter", "The request must contain the parameter SecurityGroupRules")
+    updates = req["SecurityGroupRules"]  # required: the pipeline refuses a request without
     for update in updates:
         rule_id = update.get("SecurityGroupRuleId", "")
         check_rule_id(rule_id)
