@@ -110,7 +110,7 @@ def _check_name(name: str) -> None:
 
 def _check_max_entries(value: int) -> None:
     if not 1 <= value <= MAX_ENTRIES:
-        raise _invalid("MaxEntries", value, f"Must be between 1 and {MAX_ENTRIES}.")  # assumed wording
+        raise AwsError("InvalidParameterValue", f"Must specify a max size between 1 and {MAX_ENTRIES}")
 
 
 def _cidr(raw: str | None, family: str) -> str:
@@ -136,7 +136,10 @@ def _request_entries(
 ) -> list[PrefixListEntry]:
     """AddEntries / RemoveEntries / Entries: canonical, each CIDR once, at most 100."""
     if len(entries) > MAX_REQUEST_ENTRIES:
-        raise _invalid(parameter, len(entries), f"A request may name at most {MAX_REQUEST_ENTRIES} entries.")
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The number of entries per request cannot exceeds limit ({MAX_REQUEST_ENTRIES}).",
+        )
     result: dict[str, PrefixListEntry] = {}
     for entry in entries:
         cidr = _cidr(entry.get("Cidr"), family)
