@@ -15,6 +15,7 @@ from tests.authz_env import HTTPS, PUBLIC_KEY, REGION, SSH, TAGS, ZONE
 
 INSTANCE, IMAGE, SNAPSHOT, VOLUME = attr("instance"), attr("image"), attr("snapshot"), attr("volume")
 GROUP, SUBNET, VPC = attr("group"), attr("subnet"), attr("vpc")
+PREFIX_LIST = attr("prefix_list")
 KEY_ID: Ref = lambda env: env.key["KeyPairId"]  # noqa: E731
 KEY_NAME: Ref = lambda env: env.key["KeyName"]  # noqa: E731
 INSTANCE_ARN, VOLUME_ARN = ec2_arn("instance", INSTANCE), ec2_arn("volume", VOLUME)
@@ -54,6 +55,10 @@ def on_snapshot(**params: Any) -> Builder:
     return on("snapshot", "SnapshotId", SNAPSHOT, **params)
 
 
+def on_prefix_list(**params: Any) -> Builder:
+    return on("prefix-list", "PrefixListId", PREFIX_LIST, **params)
+
+
 def authorize(rules: list[dict[str, object]]) -> Builder:
     """Authorizing rules, tagged at creation."""
     rule_tags = [tags_on(new("security-group-rule"))]
@@ -84,6 +89,7 @@ TAGGABLE = (
     ("vpc", VPC, VPC),
     ("key-pair", KEY_ID, KEY_NAME),
     ("network-interface", attr("interface"), attr("interface")),
+    ("prefix-list", PREFIX_LIST, PREFIX_LIST),
 )
 
 
@@ -245,6 +251,50 @@ EC2_CASES: dict[str, Builder] = {
     "AuthorizeSecurityGroupEgress": authorize(HTTPS),
     "RevokeSecurityGroupIngress": revoke(SSH),
     "RevokeSecurityGroupEgress": revoke(HTTPS),
+    "ModifySecurityGroupRules": case(
+        {
+            "GroupId": GROUP,
+            "SecurityGroupRules": [
+                {
+                    "SecurityGroupRuleId": attr("group_rule"),
+                    "SecurityGroupRule": {
+                        "IpProtocol": "tcp",
+                        "FromPort": 22,
+                        "ToPort": 22,
+                        "PrefixListId": PREFIX_LIST,
+                    },
+                }
+            ],
+        },
+        GROUP_ARN,
+        ec2_arn("security-group-rule", attr("group_rule")),
+        ec2_arn("prefix-list", PREFIX_LIST),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsIngress": case(
+        {
+            "GroupId": GROUP,
+            "SecurityGroupRuleDescriptions": [
+                {"SecurityGroupRuleId": attr("group_rule"), "Description": "d"}
+            ],
+        },
+        GROUP_ARN,
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgress": case(
+        {"GroupId": GROUP, "IpPermissions": HTTPS}, GROUP_ARN, needs=[attr("group_rule")]
+    ),
+    # Managed prefix lists
+    "DescribeManagedPrefixLists": case({"PrefixListIds": [PREFIX_LIST]}),
+    "DescribePrefixLists": case({}),
+    "CreateManagedPrefixList": case(
+        {"PrefixListName": "new", "MaxEntries": 2, "AddressFamily": "IPv4", **tag_specs("prefix-list")},
+        new("prefix-list"),
+        also=[tags_on(new("prefix-list"))],
+    ),
+    "ModifyManagedPrefixList": on_prefix_list(PrefixListName="renamed"),
+    "DeleteManagedPrefixList": on_prefix_list(),
+    "GetManagedPrefixListEntries": on_prefix_list(TargetVersion=1),
+    "GetManagedPrefixListAssociations": on_prefix_list(),
+    "RestoreManagedPrefixListVersion": on_prefix_list(PreviousVersion=1, CurrentVersion=2),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

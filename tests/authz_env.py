@@ -203,6 +203,16 @@ class Env:
         return str(reply["SecurityGroupRules"][0]["SecurityGroupRuleId"])
 
     @cached_property
+    def prefix_list(self) -> str:
+        """A managed prefix list of two versions (one entry, then two)."""
+        reply = self.ec2.create_managed_prefix_list(
+            PrefixListName="corp", MaxEntries=5, AddressFamily="IPv4", Entries=[{"Cidr": "10.0.0.0/16"}]
+        )
+        list_id = str(reply["PrefixList"]["PrefixListId"])
+        self.ec2.modify_managed_prefix_list(PrefixListId=list_id, AddEntries=[{"Cidr": "10.1.0.0/16"}])
+        return list_id
+
+    @cached_property
     def interface(self) -> str:
         """The network interface of `instance`."""
         reply = self.ec2.describe_instances(InstanceIds=[self.instance])

@@ -41,6 +41,8 @@ NAMES_ONLY = {
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
+        "CreateManagedPrefixList",
+        "DescribePrefixLists",  # AWS's service lists: the same for every account
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
@@ -107,6 +109,7 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "vpc": ("vpc", "InvalidVpcID.NotFound"),
     "key": ("key-pair", "InvalidKeyPair.NotFound"),
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
+    "pl": ("prefix-list", "InvalidPrefixListID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
 }
 _IAM_ARN = re.compile(

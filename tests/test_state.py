@@ -127,6 +127,34 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     ][0]["SecurityGroupRuleId"]
     ec2.create_tags(Resources=[group, rule], Tags=[{"Key": "tier", "Value": "web"}])
     made["group"] = group
+    # Managed prefix lists: versions, a restore, a reference from a rule, a changed rule.
+    plist = ec2.create_managed_prefix_list(
+        PrefixListName="corp",
+        MaxEntries=4,
+        AddressFamily="IPv4",
+        Entries=[{"Cidr": "10.0.0.0/16", "Description": "office"}],
+        TagSpecifications=[{"ResourceType": "prefix-list", "Tags": [{"Key": "net", "Value": "corp"}]}],
+    )["PrefixList"]["PrefixListId"]
+    ec2.modify_managed_prefix_list(PrefixListId=plist, AddEntries=[{"Cidr": "10.1.0.0/16"}])
+    ec2.restore_managed_prefix_list_version(PrefixListId=plist, PreviousVersion=1, CurrentVersion=2)
+    ec2.modify_security_group_rules(
+        GroupId=group,
+        SecurityGroupRules=[
+            {
+                "SecurityGroupRuleId": rule,
+                "SecurityGroupRule": {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "PrefixListId": plist,
+                },
+            }
+        ],
+    )
+    ec2.update_security_group_rule_descriptions_ingress(
+        GroupId=group, SecurityGroupRuleDescriptions=[{"SecurityGroupRuleId": rule, "Description": "corp"}]
+    )
+    made.update(prefix_list=plist, rule=rule)
 
     # Instances: launched with a profile, stopped and started, terminated; one left pending.
     launched = ec2.run_instances(
@@ -230,6 +258,20 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     assert {p["KeyName"] for p in ec2.describe_key_pairs()["KeyPairs"]} == {"made", "imported"}
     group = ec2.describe_security_groups(GroupIds=[made["group"]])["SecurityGroups"][0]
     assert group["IpPermissions"][0]["FromPort"] == 443 and group["Tags"] == [{"Key": "tier", "Value": "web"}]
+    [rule] = ec2.describe_security_group_rules(SecurityGroupRuleIds=[made["rule"]])["SecurityGroupRules"]
+    assert (rule["PrefixListId"], rule["Description"]) == (made["prefix_list"], "corp")
+    plist = ec2.describe_managed_prefix_lists(PrefixListIds=[made["prefix_list"]])["PrefixLists"][0]
+    assert (plist["Version"], plist["State"], plist["Tags"]) == (
+        3,
+        "restore-complete",
+        [{"Key": "net", "Value": "corp"}],
+    )
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=made["prefix_list"], TargetVersion=2)[
+        "Entries"
+    ]
+    assert [e["Cidr"] for e in entries] == ["10.0.0.0/16", "10.1.0.0/16"]
+    associations = ec2.get_managed_prefix_list_associations(PrefixListId=made["prefix_list"])
+    assert [a["ResourceId"] for a in associations["PrefixListAssociations"]] == [made["group"]]
     volume = ec2.describe_volumes(VolumeIds=[made["volume"]])["Volumes"][0]
     assert (volume["Size"], volume["State"]) == (20, "available")
     permissions = ec2.describe_snapshot_attribute(

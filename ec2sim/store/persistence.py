@@ -47,6 +47,7 @@ from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.region import TABLES, Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -59,6 +60,7 @@ _ACCOUNT = re.compile(r"\d{12}")
 ITEM_CLASSES: dict[str, type] = {
     "vpcs": Vpc,
     "subnets": Subnet,
+    "prefix_lists": ManagedPrefixList,
     "security_groups": SecurityGroup,
     "network_interfaces": NetworkInterface,
     "key_pairs": KeyPair,

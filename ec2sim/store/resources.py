@@ -18,6 +18,8 @@ from typing import Any
 
 Keys = dict[str, "str | Sequence[str]"]
 AMAZON_ALIAS = "amazon"
+AWS_OWNER = "AWS"  # the owner id of AWS-managed resources (prefix lists)
+AWS_ACCOUNT = "aws"  # what their ARNs carry for the account
 
 
 def flag(value: bool) -> str:
@@ -37,6 +39,7 @@ class ResourceType:
     keys: Callable[[Any, str, str], Keys] | None = None  # (resource, region, account) → its keys
     arn_field: str = "id"  # what names a resource in its ARN (a key pair's name)
     id_filter: str = ""  # the Describe filter on its id (``instance-id``; a security group's ``group-id``)
+    owned: bool = False  # its ARN names its owner (`owner_id`; ``aws`` for AWS's own), not the caller
 
     def arn(self, region: str, account: str, name: str, path: str = "/") -> str:
         """``arn:aws:ec2:REGION:ACCOUNT:TYPE/NAME``; IAM: ``arn:aws:iam::ACCOUNT:TYPE/PATH/NAME``."""
@@ -47,6 +50,8 @@ class ResourceType:
     def resource_arn(self, resource: Any, region: str, account: str) -> str:
         """A stored resource's ARN: account-less types in their own region."""
         own_region = resource.region if self.accountless else region
+        if self.owned:
+            account = AWS_ACCOUNT if resource.owner_id == AWS_OWNER else resource.owner_id
         return self.arn(own_region, account, getattr(resource, self.arn_field))
 
     def not_found_message(self, resource_id: str) -> tuple[str, str]:
@@ -294,6 +299,15 @@ NETWORK_INTERFACE = ResourceType(
     keys=_interface_keys,
     id_filter="network-interface-id",
 )
+PREFIX_LIST = ResourceType(
+    "ec2",
+    "prefix-list",
+    ("pl",),
+    table="prefix_lists",
+    not_found=("InvalidPrefixListID.NotFound", "The prefix list ID '{id}' does not exist"),
+    id_filter="prefix-list-id",
+    owned=True,
+)
 ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
@@ -317,6 +331,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         SUBNET,
         VPC,
         NETWORK_INTERFACE,
+        PREFIX_LIST,
         ELASTIC_IP,
         UNKNOWN,
     )

@@ -2,12 +2,14 @@
 
 from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     authz,
+    group_rule_updates,
     iam_profiles,
     image_attributes,
     images,
     instance_attributes,
     instances,
     keypairs,
+    prefix_lists,
     regions,
     security_groups,
     snapshot_attributes,

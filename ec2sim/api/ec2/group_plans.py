@@ -25,6 +25,7 @@ from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import Keys, arn, creating, resource_check, spec_tags, tag_on_create, unresolved
 from ec2sim.api.ec2.common import find_ids
+from ec2sim.api.ec2.prefix_lists import RULES_QUOTA, find_prefix_list, rule_weight
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, SecurityGroup, SecurityGroupRule, Vpc
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     RuleRequest = AuthorizeRequest | RevokeRequest
 
 MAX_TEXT = 255
-MAX_RULES = 60  # per direction, AWS's default quota
+MAX_RULES = RULES_QUOTA  # per direction, AWS's default quota
 # Characters EC2 allows in VPC security group names and descriptions.
 _VALID_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 _PROTOCOLS = {
@@ -226,13 +227,18 @@ Req = TypeVar("Req", bound=Mapping[str, Any])
 
 
 GroupResolver = Callable[[RequestContext, Req], GroupPlan]
+P = TypeVar("P", bound=GroupPlan)
 
 
-def group_resolver(step: Callable[[RequestContext, Req, GroupPlan], None]) -> GroupResolver[Req]:
-    """A resolver of the group a request names, then `step` (validation, the rules) on it."""
+def group_resolver(
+    step: Callable[[RequestContext, Req, P], None],
+    kind: type[P] = GroupPlan,  # type: ignore[assignment]  # P is GroupPlan when left out
+) -> Callable[[RequestContext, Req], P]:
+    """A resolver of the group a request names (into a plan of type `kind`), then `step`
+    (validation, the rules) on it."""
 
-    def resolve(ctx: RequestContext, req: Req) -> GroupPlan:
-        plan = GroupPlan(req.get("GroupId") or req.get("GroupName") or "*")
+    def resolve(ctx: RequestContext, req: Req) -> P:
+        plan = kind(req.get("GroupId") or req.get("GroupName") or "*")
         try:
             plan.group = _target(ctx.ec2, req)
             step(ctx, req, plan)
@@ -302,7 +308,7 @@ def _ports(protocol: str, low: int | None, high: int | None) -> tuple[int | None
     return None, None
 
 
-def _description(entry: dict[str, Any]) -> str | None:
+def rule_description(entry: dict[str, Any]) -> str | None:
     text = entry.get("Description")
     if text is not None and (len(text) > MAX_TEXT or not _VALID_TEXT.fullmatch(text)):
         raise AwsError("InvalidParameterValue", _BAD_DESCRIPTION)
@@ -320,16 +326,10 @@ def _cidr(raw: str | None, version: int) -> str:
     return str(network)
 
 
-def _prefix_list(raw: str | None) -> str:
-    if not raw or not re.fullmatch(r"pl-[0-9a-f]+", raw):
-        raise AwsError("InvalidPrefixListId.Malformed", f'Invalid id: "{raw}" (expecting "pl-...")')
-    return raw
-
-
 def _group_pair(ctx: RequestContext, pair: dict[str, Any]) -> dict[str, Any]:
     """A referenced group: one of the caller's (it must exist), or another account's, taken as given."""
     user = pair.get("UserId") or ctx.account_id
-    entry: dict[str, Any] = {"UserId": user, "Description": _description(pair)}
+    entry: dict[str, Any] = {"UserId": user, "Description": rule_description(pair)}
     if user != ctx.account_id and pair.get("GroupId"):
         return {**entry, "GroupId": pair["GroupId"]}
     if pair.get("GroupId"):
@@ -341,16 +341,16 @@ def _group_pair(ctx: RequestContext, pair: dict[str, Any]) -> dict[str, Any]:
     return {**entry, "GroupId": group.id, "GroupName": group.name}
 
 
-def _normalise(ctx: RequestContext, permission: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(ctx: RequestContext, permission: Mapping[str, Any]) -> dict[str, Any]:
     """One requested IpPermission, validated, in the form `SecurityGroup.rules_for` takes."""
     protocol = _protocol(permission.get("IpProtocol"))
     low, high = _ports(protocol, permission.get("FromPort"), permission.get("ToPort"))
     peers = {
-        "IpRanges": lambda e: {"CidrIp": _cidr(e.get("CidrIp"), 4), "Description": _description(e)},
-        "Ipv6Ranges": lambda e: {"CidrIpv6": _cidr(e.get("CidrIpv6"), 6), "Description": _description(e)},
+        "IpRanges": lambda e: {"CidrIp": _cidr(e.get("CidrIp"), 4), "Description": rule_description(e)},
+        "Ipv6Ranges": lambda e: {"CidrIpv6": _cidr(e.get("CidrIpv6"), 6), "Description": rule_description(e)},
         "PrefixListIds": lambda e: {
-            "PrefixListId": _prefix_list(e.get("PrefixListId")),
-            "Description": _description(e),
+            "PrefixListId": find_prefix_list(ctx, e.get("PrefixListId")).id,
+            "Description": rule_description(e),
         },
         "UserIdGroupPairs": lambda e: _group_pair(ctx, e),
     }
@@ -387,10 +387,10 @@ def _requested_rules(
     permissions = req.get("IpPermissions") or _legacy_permissions(req)
     if not permissions:
         raise AwsError("MissingParameter", "The request must contain the parameter ipPermissions")
-    return [rule for p in permissions for rule in group.rules_for(_normalise(ctx, p), egress, numbered=False)]
+    return [rule for p in permissions for rule in group.rules_for(normalise(ctx, p), egress, numbered=False)]
 
 
-def _rule_text(rule: SecurityGroupRule) -> str:
+def rule_text(rule: SecurityGroupRule) -> str:
     """A rule as EC2 words it in InvalidPermission.Duplicate."""
     if rule.protocol in ("tcp", "udp"):
         ports = f"{rule.protocol.upper()}, from port: {rule.from_port}, to port: {rule.to_port}"
@@ -428,10 +428,26 @@ def _matching(
 # Authorize / revoke -----------------------------------------------------------------------
 
 
+def check_referenced_vpc(ctx: RequestContext, group: SecurityGroup, rule: SecurityGroupRule) -> None:
+    """A rule of `group` may reference a group of the caller's only in the same VPC.
+
+    The one place a referenced group's network is validated: references to groups in peered
+    VPCs (and other accounts' groups, taken as given today) extend this check."""
+    if rule.referenced_group_id is None or rule.referenced_user_id != ctx.account_id:
+        return
+    referenced = ctx.ec2.security_groups.get(rule.referenced_group_id)
+    if referenced is not None and referenced.vpc_id != group.vpc_id:
+        raise AwsError(
+            "InvalidGroup.NotFound", "You have specified two resources that belong to different networks."
+        )
+
+
 def _check_new_rules(ctx: RequestContext, req: AuthorizeRequest, plan: GroupPlan, egress: bool) -> None:
     plan.rule_tags = spec_tags(req, "security-group-rule")
     group = plan.target
     new = _requested_rules(ctx, group, req, egress)
+    for rule in new:
+        check_referenced_vpc(ctx, group, rule)
     plan.tags = tags_for(req.get("TagSpecifications"), "security-group-rule", ("security-group-rule",))
     existing = {r.match_key for r in group.rules(egress)}
     seen: set[tuple[Any, ...]] = set()
@@ -440,15 +456,20 @@ def _check_new_rules(ctx: RequestContext, req: AuthorizeRequest, plan: GroupPlan
             raise AwsError("InvalidParameterValue", "The same permission must not appear multiple times")
         if rule.match_key in existing:
             raise AwsError(
-                "InvalidPermission.Duplicate", f'the specified rule "{_rule_text(rule)}" already exists'
+                "InvalidPermission.Duplicate", f'the specified rule "{rule_text(rule)}" already exists'
             )
         seen.add(rule.match_key)
-    if len(existing) + len(new) > MAX_RULES:
+    if rules_weight(ctx.ec2, [*group.rules(egress), *new]) > MAX_RULES:
         raise AwsError(
             "RulesPerSecurityGroupLimitExceeded",
             "The maximum number of rules per security group has been reached.",
         )
     plan.rules = new
+
+
+def rules_weight(region: Ec2Region, rules: list[SecurityGroupRule]) -> int:
+    """What `rules` count toward a group's rule quota (a prefix list counts its MaxEntries)."""
+    return sum(rule_weight(region, rule) for rule in rules)
 
 
 def _revoked(ctx: RequestContext, req: RevokeRequest, plan: GroupPlan, egress: bool) -> None:

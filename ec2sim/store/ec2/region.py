@@ -10,6 +10,7 @@ from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -41,6 +42,7 @@ class Regions(Protocol):
 TABLES = (
     "vpcs",
     "subnets",
+    "prefix_lists",
     "security_groups",
     "network_interfaces",
     "key_pairs",
@@ -67,6 +69,7 @@ class Ec2Region:
         self.vpcs: Table[Vpc] = Table(self.resources)
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
+        self.prefix_lists: Table[ManagedPrefixList] = Table(self.resources, indexes=("client_token",))
         self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
@@ -182,6 +185,11 @@ class Ec2Region:
         self._index_groups(interface, add=False)
         self.network_interfaces.update(interface, group_ids=group_ids)
         self._index_groups(interface, add=True)
+
+    def prefix_list_users(self, prefix_list_id: str) -> list[SecurityGroup]:
+        """The security groups with a rule referencing the prefix list. A scan of the region's
+        groups: only deleting, resizing and GetManagedPrefixListAssociations ask."""
+        return [g for g in self.security_groups if any(r.prefix_list_id == prefix_list_id for r in g.rules())]
 
     def group_in_use(self, group_id: str) -> bool:
         """Whether any network interface (so any live instance) uses the security group."""
