@@ -10,6 +10,7 @@ from tests.authz_cases import Builder, case, iam_arn
 from tests.authz_env import DOCUMENT, Env
 
 TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+ROLE_TEMPLATE = "arn:aws:iam::aws:role-template/ec2.amazonaws.com/ExampleTemplate:1"
 
 
 def _enable_outbound(env: Env) -> Any:
@@ -32,6 +33,36 @@ ACCOUNT_CASES: dict[str, Builder] = {
     ),
 }
 
+REQUEST_ID = "dr-0123456789abcdef"
+_REQUEST_ARN = lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/{REQUEST_ID}"  # noqa: E731
+DELEGATION_CASES: dict[str, Builder] = {
+    **{
+        name: case({"DelegationRequestId": REQUEST_ID}, _REQUEST_ARN)
+        for name in (
+            "GetDelegationRequest",
+            "AcceptDelegationRequest",
+            "AssociateDelegationRequest",
+            "RejectDelegationRequest",
+            "SendDelegationToken",
+            "UpdateDelegationRequest",
+        )
+    },
+    "GetHumanReadableSummary": case({"EntityArn": _REQUEST_ARN}, _REQUEST_ARN),
+    "ListDelegationRequests": case({}),
+    "CreateDelegationRequest": case(
+        {
+            "Description": "access for a partner",
+            "Permissions": {"PolicyTemplateArn": "arn:aws:iam::aws:policy-template/T"},
+            "RequestorWorkflowId": "workflow-1",
+            "NotificationChannel": "arn:aws:sns:us-east-1:111122223333:topic",
+            "SessionDuration": 3600,
+        },
+        lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/*",
+    ),
+    # Not a delegation request, but refused alike: AWS's role templates, of which ec2sim has none.
+    "AcquireRole": case({"TemplateArn": ROLE_TEMPLATE}, ROLE_TEMPLATE),
+}
+
 # Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).
 REFUSED: dict[tuple[str, str], tuple[str, int]] = {
     **{
@@ -39,6 +70,12 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
         for name in ACCOUNT_CASES
         if "Organizations" in name
     },
+    **{
+        ("iam", name): ("NoSuchEntity", 404)
+        for name in DELEGATION_CASES
+        if name not in ("ListDelegationRequests", "CreateDelegationRequest")  # AcquireRole among them
+    },
+    ("iam", "CreateDelegationRequest"): ("InvalidInput", 400),
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
 }

@@ -16,20 +16,9 @@ from ec2sim.testing import EmulatorAccount
 NOT_YET = {
     ("iam", "GenerateOrganizationsAccessReport"),
     ("iam", "GetOrganizationsAccessReport"),
-    ("iam", "AcceptDelegationRequest"),
-    ("iam", "AcquireRole"),
-    ("iam", "AssociateDelegationRequest"),
-    ("iam", "CreateDelegationRequest"),
     ("iam", "GetAccountProperties"),
-    ("iam", "GetDelegationRequest"),
-    ("iam", "GetHumanReadableSummary"),
     ("iam", "GetRoleTemplateVersion"),
-    ("iam", "ListDelegationRequests"),
     ("iam", "PutAccountProperties"),
-    ("iam", "RejectDelegationRequest"),
-    ("iam", "SendDelegationToken"),
-    ("iam", "UpdateDelegationRequest"),
-    ("iam", "UpdateOpenIDConnectProvider"),
     ("sts", "GetScopedCredentials"),
 }
 UNKNOWN = {"Unsupported", "InvalidAction"}

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         UpdateOpenIDConnectProviderThumbprintRequestTypeDef,
     )
 
+    from ec2sim.api.model_types import UpdateOpenIDConnectProviderRequestTypeDef
+
 # IAM quotas ("IAM and AWS STS quotas"): providers per account, client ids per provider, thumbprints.
 PROVIDERS_PER_ACCOUNT = 100
 CLIENT_IDS_PER_PROVIDER = 100
@@ -210,3 +212,35 @@ def list_provider_tags(
     tags = sorted(tag_list(plan.found.tags), key=lambda t: t["Key"])
     chunk, paging = page(tags, req)
     return {"Tags": list(chunk), **paging}
+
+
+# UpdateOpenIDConnectProvider's rules (its API reference); the wordings are assumed.
+_BOTH_CONTEXT = "ContextProvider and RemoveContextProvider cannot both be specified."
+_BOTH_CENTER = "IdentityCenterInstanceArn and RemoveIdentityCenterInstance cannot both be specified."
+_ONE_CHANGE = (
+    "A request can change either the context provider or the IAM Identity Center association, not both."
+)
+_NO_CHANGE = "Specify ContextProvider, RemoveContextProvider, IdentityCenterInstanceArn or RemoveIdentityCenterInstance."
+
+
+@iam_action("UpdateOpenIDConnectProvider", plan_provider)
+def update_provider(
+    ctx: RequestContext, req: UpdateOpenIDConnectProviderRequestTypeDef, plan: OidcPlan
+) -> None:
+    """Sets or removes the trusted identity propagation context provider or the IAM Identity Center
+    association: one of them per request, a new value or its Remove flag, not both. Setting either
+    needs IAM Identity Center (refused as CreateOpenIDConnectProvider refuses it), so no provider
+    here has them, and removing them changes nothing (assumed to succeed, as removing what is
+    absent does elsewhere in IAM: RemoveClientIDFromOpenIDConnectProvider)."""
+    context = "ContextProvider" in req, req.get("RemoveContextProvider", False)
+    center = "IdentityCenterInstanceArn" in req, req.get("RemoveIdentityCenterInstance", False)
+    if all(context):
+        raise AwsError("InvalidInput", _BOTH_CONTEXT)
+    if all(center):
+        raise AwsError("InvalidInput", _BOTH_CENTER)
+    if any(context) and any(center):
+        raise AwsError("InvalidInput", _ONE_CHANGE)
+    if not any(context) and not any(center):
+        raise AwsError("InvalidInput", _NO_CHANGE)
+    if context[0] or center[0]:
+        raise AwsError("InvalidInput", _UNSUPPORTED)

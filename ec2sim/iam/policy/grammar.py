@@ -118,6 +118,8 @@ _IAM_PATHS = (
     "access-report/",
 )
 _IAM_PATH_ERROR = 'IAM resource path must either be "*" or start with ' + ", ".join(_IAM_PATHS) + "."
+# Resource types the SAR added after that message was recorded: accepted (assumed), not in it.
+_NEWER_IAM_PATHS = ("delegation-request/", "role-template/")
 _VENDOR_BAD = re.compile(r"[^a-zA-Z0-9\-.]")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ISO_DATE = re.compile(
@@ -392,7 +394,7 @@ def _resource_problem(resource: str) -> str | None:
     if service in _REGION_ERRORS and not rest.startswith(":") and not _regional_s3(service, rest):
         return _REGION_ERRORS[service].format(resource)
     path = rest.partition(":")[2].partition(":")[2]
-    if service == "iam" and path != "*" and not path.startswith(_IAM_PATHS):
+    if service == "iam" and path != "*" and not path.startswith(_IAM_PATHS + _NEWER_IAM_PATHS):
         return _IAM_PATH_ERROR
     return None
 
