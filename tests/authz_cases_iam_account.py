@@ -78,6 +78,9 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
     ("iam", "CreateDelegationRequest"): ("InvalidInput", 400),
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
+    # The matrix's caller signs with an IAM user's own keys, which GetScopedCredentials refuses
+    # (tests/test_sts_scoped.py scopes sessions down).
+    ("sts", "GetScopedCredentials"): ("InvalidSubjectCredentials", 400),
 }
 
 FEDERATION_STS_CASES: dict[str, Builder] = {
@@ -85,6 +88,7 @@ FEDERATION_STS_CASES: dict[str, Builder] = {
         {"TargetPrincipal": "111122223333", "TaskPolicyArn": {"arn": TASK_POLICY}}
     ),  # allowed on "*": ec2sim's policy validator refuses an ``iam::ACCOUNT:root`` Resource
     "GetDelegatedAccessToken": case({"TradeInToken": "token"}),
+    "GetScopedCredentials": case({"DurationSeconds": 900}),
     "GetWebIdentityToken": case(
         {"Audience": ["https://api.example.com"], "SigningAlgorithm": "RS256"}, needs=[_enable_outbound]
     ),

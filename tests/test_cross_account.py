@@ -80,9 +80,10 @@ NAMES_ONLY = {
         *("DisableOrganizationsRootCredentialsManagement", "EnableOrganizationsRootSessions"),
         "DisableOrganizationsRootSessions",
     },
-    # A federated user's name, a token's audience, a trade-in token, a fixed target account.
+    # A federated user's name, a token's audience, a trade-in token, a fixed target account, the
+    # caller's own session (GetScopedCredentials).
     "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}
-    | {"GetDelegatedAccessToken", "AssumeRoot"},
+    | {"GetDelegatedAccessToken", "AssumeRoot", "GetScopedCredentials"},
 }
 # Requests whose only difference is not a resource: a new alias (aliases are unique across
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).

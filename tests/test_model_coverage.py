@@ -19,7 +19,6 @@ NOT_YET = {
     ("iam", "GetAccountProperties"),
     ("iam", "GetRoleTemplateVersion"),
     ("iam", "PutAccountProperties"),
-    ("sts", "GetScopedCredentials"),
 }
 UNKNOWN = {"Unsupported", "InvalidAction"}
 
