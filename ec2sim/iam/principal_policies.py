@@ -2,7 +2,8 @@
 
 Identity policies: a user's inline and attached policies and its groups'; a
 role session's role's; a federated user's (GetFederationToken), its IAM user's. Its permissions boundary, if set, and a role session's
-session policies (inline and managed) narrow them, and so does each of GetScopedCredentials' layers. Changes that have not yet
+session policies (inline and managed) narrow them, and so does each layer of
+GetScopedCredentials' scope-down policies. Changes that have not yet
 propagated (`ec2sim.iam.propagation`) are left out. A principal's user or role is found by
 unique id (`ec2sim.iam.owners`): one deleted and created again under the same name grants nothing.
 """
