@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tests.authz_cases import Builder, Ref, attr, case, iam_arn
-from tests.authz_cases_iam_account import ACCOUNT_CASES, FEDERATION_STS_CASES
+from tests.authz_cases_iam_account import ACCOUNT_CASES, DELEGATION_CASES, FEDERATION_STS_CASES
 from tests.authz_cases_iam_advisor import ADVISOR_CASES
 from tests.authz_cases_iam_credentials import CREDENTIAL_CASES
 from tests.authz_cases_iam_oidc import OIDC_CASES, OIDC_STS_CASES
@@ -194,6 +194,7 @@ IAM_CASES: dict[str, Builder] = {
     **ADVISOR_CASES,
     **SLR_CASES,
     **ACCOUNT_CASES,
+    **DELEGATION_CASES,
 }
 
 ROLE_ARN = iam_arn("role", ROLE)

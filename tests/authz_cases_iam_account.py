@@ -11,6 +11,7 @@ from tests.authz_env import DOCUMENT, Env
 from tests.credential_helpers import _once
 
 TASK_POLICY = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+ROLE_TEMPLATE = "arn:aws:iam::aws:role-template/ec2.amazonaws.com/ExampleTemplate:1"
 
 
 def _enable_outbound(env: Env) -> Any:
@@ -55,6 +56,36 @@ ACCOUNT_CASES: dict[str, Builder] = {
     ),
 }
 
+REQUEST_ID = "dr-0123456789abcdef"
+_REQUEST_ARN = lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/{REQUEST_ID}"  # noqa: E731
+DELEGATION_CASES: dict[str, Builder] = {
+    **{
+        name: case({"DelegationRequestId": REQUEST_ID}, _REQUEST_ARN)
+        for name in (
+            "GetDelegationRequest",
+            "AcceptDelegationRequest",
+            "AssociateDelegationRequest",
+            "RejectDelegationRequest",
+            "SendDelegationToken",
+            "UpdateDelegationRequest",
+        )
+    },
+    "GetHumanReadableSummary": case({"EntityArn": _REQUEST_ARN}, _REQUEST_ARN),
+    "ListDelegationRequests": case({}),
+    "CreateDelegationRequest": case(
+        {
+            "Description": "access for a partner",
+            "Permissions": {"PolicyTemplateArn": "arn:aws:iam::aws:policy-template/T"},
+            "RequestorWorkflowId": "workflow-1",
+            "NotificationChannel": "arn:aws:sns:us-east-1:111122223333:topic",
+            "SessionDuration": 3600,
+        },
+        lambda env: f"arn:aws:iam::{env.account_id}:delegation-request/*",
+    ),
+    # Not a delegation request, but refused alike: AWS's role templates, of which ec2sim has none.
+    "AcquireRole": case({"TemplateArn": ROLE_TEMPLATE}, ROLE_TEMPLATE),
+}
+
 # Allowed, these answer what AWS answers a standalone account (tests/test_authz_matrix.py).
 REFUSED: dict[tuple[str, str], tuple[str, int]] = {
     **{
@@ -63,8 +94,17 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
         if "Organizations" in name and "AccessReport" not in name
     },
     ("iam", "GetRoleTemplateVersion"): ("NoSuchEntity", 404),  # ec2sim ships no role templates
+    **{
+        ("iam", name): ("NoSuchEntity", 404)
+        for name in DELEGATION_CASES
+        if name not in ("ListDelegationRequests", "CreateDelegationRequest")  # AcquireRole among them
+    },
+    ("iam", "CreateDelegationRequest"): ("InvalidInput", 400),
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
+    # The matrix's caller signs with an IAM user's own keys, which GetScopedCredentials refuses
+    # (tests/test_sts_scoped.py scopes sessions down).
+    ("sts", "GetScopedCredentials"): ("InvalidSubjectCredentials", 400),
 }
 
 FEDERATION_STS_CASES: dict[str, Builder] = {
@@ -73,6 +113,7 @@ FEDERATION_STS_CASES: dict[str, Builder] = {
         "arn:aws:iam::111122223333:root",  # the SAR's root-user
     ),
     "GetDelegatedAccessToken": case({"TradeInToken": "token"}),
+    "GetScopedCredentials": case({"DurationSeconds": 900}),
     "GetWebIdentityToken": case(
         {"Audience": ["https://api.example.com"], "SigningAlgorithm": "RS256"}, needs=[_enable_outbound]
     ),

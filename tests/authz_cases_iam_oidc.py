@@ -77,6 +77,7 @@ OIDC_CASES: dict[str, Builder] = {
     "AddClientIDToOpenIDConnectProvider": _on_provider(ClientID="another"),
     "RemoveClientIDFromOpenIDConnectProvider": _on_provider(ClientID="matrix-app"),
     "UpdateOpenIDConnectProviderThumbprint": _on_provider(ThumbprintList=["f" * 40]),
+    "UpdateOpenIDConnectProvider": _on_provider(RemoveContextProvider=True),
     "TagOpenIDConnectProvider": _on_provider(Tags=[{"Key": "env", "Value": "dev"}]),
     "UntagOpenIDConnectProvider": _on_provider(TagKeys=["team"]),
     "ListOpenIDConnectProviderTags": _on_provider(),

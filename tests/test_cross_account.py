@@ -71,7 +71,11 @@ NAMES_ONLY = {
         *("ListVirtualMFADevices", "TagServerCertificate", "UntagServerCertificate"),
         "UpdateServerCertificate",
         *("CreateServiceLinkedRole", "DeleteServiceLinkedRole"),  # by service name; by role name
-        # Account-level settings and features
+        # Account-level settings and features, and delegation requests (none exists: ids are constants)
+        *("ListDelegationRequests", "CreateDelegationRequest", "GetDelegationRequest"),
+        *("AcceptDelegationRequest", "AssociateDelegationRequest", "RejectDelegationRequest"),
+        *("SendDelegationToken", "UpdateDelegationRequest"),
+        "AcquireRole",  # names AWS's role template, the same for every account
         *("SetSecurityTokenServicePreferences", "EnableOutboundWebIdentityFederation"),
         *("DisableOutboundWebIdentityFederation", "GetOutboundWebIdentityFederationInfo"),
         *("ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement"),
@@ -80,14 +84,17 @@ NAMES_ONLY = {
         *("GetAccountProperties", "PutAccountProperties", "GenerateOrganizationsAccessReport"),
         "GetRoleTemplateVersion",  # AWS's templates (account "aws"), no account's own
     },
-    # A federated user's name, a token's audience, a trade-in token, a fixed target account.
+    # A federated user's name, a token's audience, a trade-in token, a fixed target account, the
+    # caller's own session (GetScopedCredentials).
     "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}
-    | {"GetDelegatedAccessToken", "AssumeRoot"},
+    | {"GetDelegatedAccessToken", "AssumeRoot", "GetScopedCredentials"},
 }
 # Requests whose only difference is not a resource: a new alias (aliases are unique across
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).
 # sts:AssumeRole is made by roots of no account (AWS refuses them): see the trust policy test.
 NOT_IDS = {("iam", "CreateAccountAlias"), ("sts", "DecodeAuthorizationMessage"), ("sts", "AssumeRole")}
+# iam:GetHumanReadableSummary names a delegation request by ARN, and none exists in any account.
+NOT_IDS.add(("iam", "GetHumanReadableSummary"))
 # sts:AssumeRoleWithWebIdentity is unsigned: no caller account plays a part (the token and the role's
 # trust policy decide whose role it is), so another account's role ARN is no foreign id to refuse.
 NOT_IDS.add(("sts", "AssumeRoleWithWebIdentity"))

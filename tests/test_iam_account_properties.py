@@ -107,12 +107,12 @@ def test_account_properties_namespaces_condition(server: Server, iam: Any, accou
 
 
 def test_role_template_version(server: Server, iam: Any, account_id: str) -> None:
-    with aws_error("NoSuchEntity", 404, f"Role template {TEMPLATE} does not exist."):
+    with aws_error("NoSuchEntity", 404, f"The role template with ARN {TEMPLATE} cannot be found."):
         iam.get_role_template_version(TemplateArn=TEMPLATE)
     with aws_error("NoSuchEntity", 404):
         iam.get_role_template_version(TemplateArn=TEMPLATE, MinorVersion=2)
     bad = "arn:aws:iam::123456789012:role/not-a-template"
-    with aws_error("InvalidInput", 400, f"Invalid role template ARN: {bad}"):
+    with aws_error("InvalidInput", 400, f"ARN {bad} is not valid."):
         iam.get_role_template_version(TemplateArn=bad)
     caller = _user(
         server, iam, {"Effect": "Allow", "Action": "iam:GetRoleTemplateVersion", "Resource": TEMPLATE}

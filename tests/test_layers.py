@@ -31,6 +31,7 @@ LAYER_PREFIXES: dict[str, str] = {
     "ec2sim.api.errors": "request",
     "ec2sim.api.models": "request",
     "ec2sim.api.shapes": "request",
+    "ec2sim.api.model_types": "request",  # request TypedDicts the stubs lack (typing only)
     "ec2sim.api.authorization": "request",
     "ec2sim.api.ec2": "handlers",
     "ec2sim.api.iam": "handlers",

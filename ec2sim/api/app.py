@@ -23,6 +23,7 @@ import ec2sim.api.sts_federated_user
 import ec2sim.api.sts_federation
 import ec2sim.api.sts_outbound
 import ec2sim.api.sts_saml
+import ec2sim.api.sts_scoped  # noqa: F401
 import ec2sim.api.sts_standalone  # noqa: F401
 from ec2sim.access_log import log_request
 from ec2sim.api.authorization import authorize

@@ -31,6 +31,7 @@ import zlib
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ec2sim.api.context import RequestContext
@@ -133,18 +134,25 @@ def _decide(
     mine = policies if policies is not None else ApplicablePolicies()
     if check.resource_policy is None:
         request = AuthRequest(check.action, check.resource, context)
-        return evaluate(request, mine.identity, boundary=mine.boundary, session=mine.session)
-    caller = _caller(ctx)
-    request = AuthRequest(check.action, check.resource, context, caller, check.resource_account)
-    return evaluate(
-        request,
-        mine.identity,
-        boundary=mine.boundary,
-        session=mine.session,
-        resource_policies=(PolicySource("resource-policy", "resource", check.resource_policy),),
-        is_root=policies is None or caller.is_root,
-        require_resource_allow=True,
-    )
+        one = partial(evaluate, request, mine.identity, boundary=mine.boundary)
+    else:
+        caller = _caller(ctx)
+        request = AuthRequest(check.action, check.resource, context, caller, check.resource_account)
+        one = partial(
+            evaluate,
+            request,
+            mine.identity,
+            boundary=mine.boundary,
+            resource_policies=(PolicySource("resource-policy", "resource", check.resource_policy),),
+            is_root=policies is None or caller.is_root,
+            require_resource_allow=True,
+        )
+    decision = one(session=mine.session)
+    for layer in mine.scopes:  # each scope-down layer as the session's policies: all must allow
+        if not decision.allowed:
+            break
+        decision = one(session=layer)
+    return decision
 
 
 def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = True) -> Denial | None:

@@ -2,14 +2,15 @@
 
 Identity policies: a user's inline and attached policies and its groups'; a
 role session's role's; a federated user's (GetFederationToken), its IAM user's. Its permissions boundary, if set, and a role session's
-session policies (inline and managed) narrow them. Changes that have not yet
+session policies (inline and managed) narrow them, and so does each layer of
+GetScopedCredentials' scope-down policies. Changes that have not yet
 propagated (`ec2sim.iam.propagation`) are left out. A principal's user or role is found by
 unique id (`ec2sim.iam.owners`): one deleted and created again under the same name grants nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
@@ -33,6 +34,8 @@ class ApplicablePolicies:
     identity: tuple[PolicySource, ...] = ()
     boundary: tuple[PolicySource, ...] | None = None
     session: tuple[PolicySource, ...] | None = None
+    # GetScopedCredentials' scope-down layers: each must allow as well (the intersection).
+    scopes: tuple[tuple[PolicySource, ...], ...] = ()
 
 
 _NONE = ApplicablePolicies()
@@ -151,6 +154,19 @@ def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicie
 
 
 def _gather(iam: IamAccount, principal: Principal, changes: Pending) -> ApplicablePolicies:
+    found = _gather_unscoped(iam, principal, changes)
+    layers = principal.credential.scope_policies if principal.credential else ()
+    if not layers or found is _NONE:
+        return found
+    return replace(
+        found,
+        scopes=tuple(
+            (PolicySource("scope-policy", "none", parse_policy(text, "session")),) for text in layers
+        ),
+    )
+
+
+def _gather_unscoped(iam: IamAccount, principal: Principal, changes: Pending) -> ApplicablePolicies:
     if principal.kind == "user":
         user = principal_user(iam, principal)
         if user is None or not visible(changes, "user", principal.name):

@@ -399,6 +399,20 @@ SERVER_CERTIFICATE = ResourceType(
 # An AWS Organizations access report, named by the entity path it is about (``o-.../r-.../ACCOUNT``).
 ACCESS_REPORT = ResourceType("iam", "access-report", taggable=False)
 
+# IAM delegation requests (AWS Partners' requests for temporary access): none exist in ec2sim.
+# Assumed: IAM's usual NoSuchEntity wording, by the request's id.
+DELEGATION_REQUEST = ResourceType(
+    "iam",
+    "delegation-request",
+    not_found=("NoSuchEntity", "The delegation request with id {id} cannot be found."),
+)
+# AWS's role templates (``arn:aws:iam::aws:role-template/SERVICE-PRINCIPAL/NAME:MAJOR``, AcquireRole's
+# resource): ec2sim has no copy of AWS's catalogue. Assumed: IAM's usual NoSuchEntity wording, by ARN.
+ROLE_TEMPLATE = ResourceType(
+    "iam",
+    "role-template",
+    not_found=("NoSuchEntity", "The role template with ARN {id} cannot be found."),
+)
 IAM_TYPES: dict[str, ResourceType] = {
     t.name: t for t in (USER, GROUP, ROLE, POLICY, INSTANCE_PROFILE, MFA, SERVER_CERTIFICATE)
 }

@@ -176,7 +176,7 @@ def plan_entity(ctx: RequestContext, req: Mapping[str, Any]) -> AdvisorPlan:
     parsed = parse_arn(arn)
     if parsed is None or parsed.service != "iam" or parsed.resource_type not in _KINDS or not parsed.name:
         plan = AdvisorPlan()
-        plan.fail(iam_error("ProviderArnNotValid", arn=arn))
+        plan.fail(iam_error("ArnInvalid", arn=arn))
         return plan
     plan = AdvisorPlan(resource=arn)
     kind = parsed.resource_type

@@ -1,20 +1,15 @@
-"""IAM's account properties (GetAccountProperties, PutAccountProperties) and role templates
-(GetRoleTemplateVersion), as a standalone account sees them.
+"""IAM's account properties (GetAccountProperties, PutAccountProperties), as a standalone account
+sees them.
 
 Account properties are ``Namespace/PropertyName`` keys with string values (the model and API
 reference); one request sets properties of one namespace. AWS documents neither the namespaces nor
 the properties (the Role Manager's are not listed), so any well-formed key is accepted and kept as
 given (assumed), journaled as account settings (`ec2sim.store.iam.settings`). The InvalidInput
 wordings are assumed.
-
-Role templates are AWS's (``arn:aws:iam::aws:role-template/SERVICE_PRINCIPAL/NAME:MAJOR``); ec2sim
-ships none, so every well-formed template ARN is NoSuchEntity and any other ARN InvalidInput
-(wordings assumed).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +19,9 @@ from ec2sim.api.iam.messages import iam_error
 from ec2sim.store.iam.settings import PROPERTY_PREFIX
 
 if TYPE_CHECKING:
-    from types_boto3_iam.type_defs import (
-        GetRoleTemplateVersionRequestTypeDef,
-        PutAccountPropertiesRequestTypeDef,
-    )
+    from types_boto3_iam.type_defs import PutAccountPropertiesRequestTypeDef
 
 _NAMESPACES = "iam:AccountPropertyNamespaces"
-_TEMPLATE_ARN = re.compile(r"arn:aws:iam::aws:role-template/[\w+=,.@-]+/[\w+=,.-]{1,128}:[0-9]+")
 
 
 def properties(ctx: RequestContext) -> dict[str, str]:
@@ -76,18 +67,3 @@ def put_account_properties(
     for key, value in sorted(given.items()):
         if current.get(key) != value:
             ctx.iam.set_setting(ctx.now, PROPERTY_PREFIX + key, value)
-
-
-def plan_template(ctx: RequestContext, req: Mapping[str, Any]) -> ArnPlan[None]:
-    """iam:GetRoleTemplateVersion on the template's ARN (the SAR's ``role-template``)."""
-    return ArnPlan(resource=req["TemplateArn"])
-
-
-@iam_action("GetRoleTemplateVersion", plan_template)
-def get_role_template_version(
-    ctx: RequestContext, req: GetRoleTemplateVersionRequestTypeDef, plan: ArnPlan[None]
-) -> dict[str, Any]:
-    arn = req["TemplateArn"]
-    if not _TEMPLATE_ARN.fullmatch(arn):
-        raise iam_error("RoleTemplateInvalid", arn=arn)
-    raise iam_error("RoleTemplateNotFound", arn=arn)

@@ -138,7 +138,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "MfaWrongCode": ("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."),
     # Identity providers
-    "ProviderArnNotValid": ("InvalidInput", "ARN {arn} is not valid."),  # wording assumed, as for policy ARNs
+    "ArnInvalid": ("InvalidInput", "ARN {arn} is not valid."),  # wording assumed, as for policy ARNs
     "OidcUrlInvalid": ("InvalidInput", "Invalid Open ID Connect Provider URL"),  # wording assumed
     "OidcProviderExists": ("EntityAlreadyExists", "Provider with url {url} already exists."),
     # Recorded (a Terraform user's CreateOpenIDConnectProvider): "fewer than 5" although 5 are allowed.
@@ -147,6 +147,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "InvalidInput",
         "Trusted identity propagation (ContextProvider, IdentityCenterInstanceArn) needs IAM Identity "
         "Center, which this account does not have.",
+    ),
+    # UpdateOpenIDConnectProvider's rules (its API reference); the wordings are assumed.
+    "OidcBothContext": (
+        "InvalidInput",
+        "ContextProvider and RemoveContextProvider cannot both be specified.",
+    ),
+    "OidcBothCenter": (
+        "InvalidInput",
+        "IdentityCenterInstanceArn and RemoveIdentityCenterInstance cannot both be specified.",
+    ),
+    "OidcOneChange": (
+        "InvalidInput",
+        "A request can change either the context provider or the IAM Identity Center association, not both.",
+    ),
+    "OidcNoChange": (
+        "InvalidInput",
+        "Specify ContextProvider, RemoveContextProvider, IdentityCenterInstanceArn or "
+        "RemoveIdentityCenterInstance.",
     ),
     "SamlProviderExists": ("EntityAlreadyExists", "SAMLProvider {name} already exists."),  # wording assumed
     # SAML providers' trusted identity propagation and private keys: wordings assumed
@@ -164,6 +182,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "SamlNothingToUpdate": ("InvalidInput", "Request must contain at least one of the updatable fields."),
     # Access advisor, the simulator and Organizations access reports
+    "NotAPartner": ("InvalidInput", "Only AWS Partners can create delegation requests."),  # assumed
     "EntityArnNotFound": ("NoSuchEntity", "Unable to find the entity with the ARN {arn}."),
     "SimulatorPolicyInvalid": ("InvalidInput", "{reason}"),
     "UnmodifiableEntity": (
@@ -225,8 +244,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid property key: {key}. Keys must have the format Namespace/PropertyName.",
     ),
     "PropertyNamespaces": ("InvalidInput", "All properties in a request must belong to the same namespace."),
-    "RoleTemplateInvalid": ("InvalidInput", "Invalid role template ARN: {arn}"),
-    "RoleTemplateNotFound": ("NoSuchEntity", "Role template {arn} does not exist."),
 }
 
 

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         UpdateOpenIDConnectProviderThumbprintRequestTypeDef,
     )
 
+    from ec2sim.api.model_types import UpdateOpenIDConnectProviderRequestTypeDef
+
 # IAM quotas ("IAM and AWS STS quotas"): providers per account, client ids per provider, thumbprints.
 PROVIDERS_PER_ACCOUNT = 100
 CLIENT_IDS_PER_PROVIDER = 100
@@ -58,7 +60,7 @@ def plan_provider(ctx: RequestContext, req: Mapping[str, Any]) -> OidcPlan:
         or parsed.resource_type != OIDC_PROVIDER.name
         or not parsed.resource.partition("/")[2]  # the URL (a trailing slash leaves its "name" empty)
     ):
-        plan.fail(iam_error("ProviderArnNotValid", arn=arn))
+        plan.fail(iam_error("ArnInvalid", arn=arn))
         return plan
     plan.entity = ctx.iam.oidc_providers.get(arn)
     if plan.entity is None:
@@ -201,3 +203,26 @@ def list_provider_tags(
     tags = sorted(tag_list(plan.found.tags), key=lambda t: t["Key"])
     chunk, paging = page(tags, req)
     return {"Tags": list(chunk), **paging}
+
+
+@iam_action("UpdateOpenIDConnectProvider", plan_provider)
+def update_provider(
+    ctx: RequestContext, req: UpdateOpenIDConnectProviderRequestTypeDef, plan: OidcPlan
+) -> None:
+    """Sets or removes the trusted identity propagation context provider or the IAM Identity Center
+    association: one of them per request, a new value or its Remove flag, not both. Setting either
+    needs IAM Identity Center (refused as CreateOpenIDConnectProvider refuses it), so no provider
+    here has them, and removing them changes nothing (assumed to succeed, as removing what is
+    absent does elsewhere in IAM: RemoveClientIDFromOpenIDConnectProvider)."""
+    context = "ContextProvider" in req, req.get("RemoveContextProvider", False)
+    center = "IdentityCenterInstanceArn" in req, req.get("RemoveIdentityCenterInstance", False)
+    if all(context):
+        raise iam_error("OidcBothContext")
+    if all(center):
+        raise iam_error("OidcBothCenter")
+    if any(context) and any(center):
+        raise iam_error("OidcOneChange")
+    if not any(context) and not any(center):
+        raise iam_error("OidcNoChange")
+    if context[0] or center[0]:
+        raise iam_error("OidcIdentityCenter")

@@ -52,7 +52,7 @@ def _arn_error(ctx: RequestContext, arn: str) -> AwsError | None:
         or parsed.resource_type != SAML_PROVIDER.name
         or not parsed.name
     ):
-        return iam_error("ProviderArnNotValid", arn=arn)
+        return iam_error("ArnInvalid", arn=arn)
     return None
 
 

@@ -57,4 +57,6 @@ class Credential:
     mfa_authenticated: bool = False
     # When MFA authenticated the session, or the session it chains from (aws:MultiFactorAuthAge).
     mfa_authenticated_at: datetime | None = None
+    # GetScopedCredentials' scope-down policies, one layer per call in the chain: each must allow too.
+    scope_policies: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

@@ -25,6 +25,7 @@ class IssueCredential(Change):
     federated: FederatedSession | None = None
     role_used_region: str | None = None
     mfa_authenticated_at: datetime | None = None  # the session (or the one it chains from) used MFA then
+    scope_policies: tuple[str, ...] = ()  # GetScopedCredentials' layers
 
     def apply(self, state: IamState) -> None:
         credential = Credential(
@@ -41,6 +42,7 @@ class IssueCredential(Change):
             federated=self.federated,
             mfa_authenticated=self.mfa_authenticated_at is not None,
             mfa_authenticated_at=self.mfa_authenticated_at,
+            scope_policies=self.scope_policies,
         )
         state.credentials[self.access_key_id] = credential
         state.forget_after_expiry(credential)
