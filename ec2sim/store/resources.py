@@ -294,6 +294,16 @@ NETWORK_INTERFACE = ResourceType(
     keys=_interface_keys,
     id_filter="network-interface-id",
 )
+LAUNCH_TEMPLATE = ResourceType(
+    "ec2",
+    "launch-template",
+    ("lt",),
+    table="launch_templates",
+    not_found=(
+        "InvalidLaunchTemplateId.NotFound",
+        "The specified launch template, with template ID {id}, does not exist.",
+    ),
+)
 ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
@@ -317,6 +327,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         SUBNET,
         VPC,
         NETWORK_INTERFACE,
+        LAUNCH_TEMPLATE,
         ELASTIC_IP,
         UNKNOWN,
     )
