@@ -54,6 +54,10 @@ def on_snapshot(**params: Any) -> Builder:
     return on("snapshot", "SnapshotId", SNAPSHOT, **params)
 
 
+def on_template(**params: Any) -> Builder:
+    return on("launch-template", "LaunchTemplateId", attr("launch_template"), **params)
+
+
 def authorize(rules: list[dict[str, object]]) -> Builder:
     """Authorizing rules, tagged at creation."""
     rule_tags = [tags_on(new("security-group-rule"))]
@@ -84,6 +88,7 @@ TAGGABLE = (
     ("vpc", VPC, VPC),
     ("key-pair", KEY_ID, KEY_NAME),
     ("network-interface", attr("interface"), attr("interface")),
+    ("launch-template", attr("launch_template"), attr("launch_template")),
 )
 
 
@@ -245,6 +250,23 @@ EC2_CASES: dict[str, Builder] = {
     "AuthorizeSecurityGroupEgress": authorize(HTTPS),
     "RevokeSecurityGroupIngress": revoke(SSH),
     "RevokeSecurityGroupEgress": revoke(HTTPS),
+    # Launch templates
+    "CreateLaunchTemplate": case(
+        {
+            "LaunchTemplateName": "made",
+            "LaunchTemplateData": {"InstanceType": "t3.micro"},
+            **tag_specs("launch-template"),
+        },
+        new("launch-template"),
+        also=[tags_on(new("launch-template"))],
+    ),
+    "CreateLaunchTemplateVersion": on_template(LaunchTemplateData={"InstanceType": "t3.small"}),
+    "ModifyLaunchTemplate": on_template(DefaultVersion="2"),
+    "DeleteLaunchTemplate": on_template(),
+    "DeleteLaunchTemplateVersions": on_template(Versions=["2"]),
+    "DescribeLaunchTemplates": case({"LaunchTemplateIds": [attr("launch_template")]}),
+    "DescribeLaunchTemplateVersions": case({"LaunchTemplateId": attr("launch_template")}),
+    "GetLaunchTemplateData": on_instance(),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

@@ -77,3 +77,32 @@ def test_the_temporary_exclusions_are_still_unknown(ec2sim: EmulatorAccount) -> 
             handled.append(name)
     assert handled == []
     assert NOT_YET <= set(_operations())
+
+
+# Issue 15, family 7: every launch template operation of botocore's EC2 model is handled.
+LAUNCH_TEMPLATE_OPERATIONS = (
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
+    "DeleteLaunchTemplate",
+    "DeleteLaunchTemplateVersions",
+    "DescribeLaunchTemplates",
+    "DescribeLaunchTemplateVersions",
+    "GetLaunchTemplateData",
+    "ModifyLaunchTemplate",
+)
+
+
+def test_launch_template_operations_are_handled(ec2sim: EmulatorAccount) -> None:
+    client = ec2sim.boto3_client(
+        "ec2", config=Config(parameter_validation=False, retries={"max_attempts": 1})
+    )
+    model = client.meta.service_model.operation_names
+    assert {n for n in model if "LaunchTemplate" in n} == set(LAUNCH_TEMPLATE_OPERATIONS)
+    unknown = []
+    for name in LAUNCH_TEMPLATE_OPERATIONS:
+        try:
+            client._make_api_call(name, {})
+        except ClientError as error:
+            if error.response["Error"]["Code"] in UNKNOWN:
+                unknown.append(name)
+    assert unknown == []
