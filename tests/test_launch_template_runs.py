@@ -123,6 +123,25 @@ def test_template_data_merges_under_the_request(ec2, network):
     assert sum(len(r["Instances"]) for r in found["Reservations"]) == 2
 
 
+def test_template_gives_the_instance_profile(ec2, iam, account_id):
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.create_instance_profile(InstanceProfileName="app")
+    iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="app")
+    ec2.create_launch_template(
+        LaunchTemplateName="profiled",
+        LaunchTemplateData={"ImageId": _ami(ec2), "IamInstanceProfile": {"Name": "app"}},
+    )
+    launched = ec2.run_instances(LaunchTemplate={"LaunchTemplateName": "profiled"}, MinCount=1, MaxCount=1)
+    profile = launched["Instances"][0]["IamInstanceProfile"]
+    assert profile["Arn"] == f"arn:aws:iam::{account_id}:instance-profile/app"
+
+
 def test_template_errors(ec2, network):
     template_id = ec2.create_launch_template(
         LaunchTemplateName="typed", LaunchTemplateData={"InstanceType": "t3.micro"}

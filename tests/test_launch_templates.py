@@ -403,6 +403,17 @@ def test_client_token_is_idempotent(ec2):
         LaunchTemplateName="once", LaunchTemplateData={"InstanceType": "t3.micro"}, ClientToken="tok"
     )["LaunchTemplate"]
     assert again == first
+    with aws_error(
+        "IdempotentParameterMismatch", 400, "inconsistent with arguments used in previous request"
+    ):
+        ec2.create_launch_template(
+            LaunchTemplateName="once", LaunchTemplateData={"InstanceType": "t3.nano"}, ClientToken="tok"
+        )
+    ec2.create_tags(Resources=[first["LaunchTemplateId"]], Tags=[{"Key": "k", "Value": "v"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["launch-template"]}])["Tags"]
+    assert tags == [
+        {"ResourceId": first["LaunchTemplateId"], "ResourceType": "launch-template", "Key": "k", "Value": "v"}
+    ]
 
 
 _TEXT = st.text(max_size=12) | st.sampled_from(["web", "t3.micro", "ami-0123456789abcdef0", "$Latest", ""])

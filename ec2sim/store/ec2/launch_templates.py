@@ -37,6 +37,7 @@ class LaunchTemplate(Resource):
     # Version number (as text: a JSON object's keys are) → version, in ascending order.
     versions: dict[str, TemplateVersion] = field(default_factory=dict)
     client_token: str | None = None
+    request_fingerprint: str = ""  # of the CreateLaunchTemplate request carrying `client_token`
 
     def version(self, number: int) -> TemplateVersion | None:
         return self.versions.get(str(number))
