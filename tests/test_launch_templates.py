@@ -223,6 +223,11 @@ def test_lookup_errors(ec2):
         )
     with aws_error("InvalidLaunchTemplateId.VersionNotFound", 400, version_missing):
         ec2.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=["7"])
+    for odd in ("²", "1" * 19):  # a digit that isn't ASCII; more digits than a Long holds
+        with aws_error("InvalidLaunchTemplateId.VersionNotFound", 400, f"version {odd} "):
+            ec2.modify_launch_template(LaunchTemplateId=template_id, DefaultVersion=odd)
+        with aws_error("InvalidParameterValue", 400, f"Value ({odd}) for parameter maxVersion is invalid."):
+            ec2.describe_launch_template_versions(LaunchTemplateId=template_id, MaxVersion=odd)
     with aws_error("InvalidParameterValue", 400, "Value (x) for parameter minVersion is invalid."):
         ec2.describe_launch_template_versions(LaunchTemplateId=template_id, MinVersion="x")
     with aws_error("MissingParameter", 400, "launchTemplateName or launchTemplateId"):

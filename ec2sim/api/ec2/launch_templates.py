@@ -129,12 +129,17 @@ def version_not_found(template: LaunchTemplate, spec: str) -> AwsError:
     )
 
 
+def version_number(text: str) -> int | None:
+    """A version number as a request writes it (ASCII digits; a Long, so at most 18 of them)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def find_version(template: LaunchTemplate, spec: str | None) -> TemplateVersion:
     """``$Latest``, ``$Default`` (also what no version means) or a version number."""
     text = DEFAULT if spec is None else spec
     number = {LATEST: template.latest_version, DEFAULT: template.default_version}.get(text)
-    if number is None and text.isdigit():
-        number = int(text)
+    if number is None:
+        number = version_number(text)
     found = template.version(number) if number is not None else None
     if found is None:
         raise version_not_found(template, text)
@@ -305,7 +310,8 @@ def plan_modify(ctx: RequestContext, req: ModifyLaunchTemplateRequestTypeDef) ->
     plan = plan_template(ctx, req)
     default, template = req.get("DefaultVersion"), plan.template
     if template is not None and default is not None:
-        if not default.isdigit() or template.version(int(default)) is None:
+        number = version_number(default)
+        if number is None or template.version(number) is None:
             plan.fail(version_not_found(template, default))
     return plan
 
@@ -320,7 +326,7 @@ def _version_numbers(req: DeleteLaunchTemplateVersionsRequestTypeDef) -> list[st
             f"You can specify a maximum of {MAX_DELETE_VERSIONS} launch template version numbers.",
         )
     for version in versions:
-        if not version.isdigit():
+        if version_number(version) is None:
             raise AwsError(
                 "InvalidParameterValue", f"Value ({version}) for parameter launchTemplateVersion is invalid."
             )
@@ -424,8 +430,7 @@ def delete_launch_template_versions(
     template = plan.template
     done: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    for text in dict.fromkeys(plan.versions):
-        number = int(text)
+    for number in dict.fromkeys(int(text) for text in plan.versions):  # validated by the plan
         if template is None:
             error = plan.missing
             assert error is not None
@@ -513,9 +518,10 @@ class _Listed:
 def _bound(text: str | None, parameter: str) -> int | None:
     if text is None:
         return None
-    if not text.isdigit():
+    number = version_number(text)
+    if number is None:
         raise AwsError("InvalidParameterValue", f"Value ({text}) for parameter {parameter} is invalid.")
-    return int(text)
+    return number
 
 
 def _versions_of(
