@@ -59,6 +59,10 @@ def on_prefix_list(**params: Any) -> Builder:
     return on("prefix-list", "PrefixListId", PREFIX_LIST, **params)
 
 
+def on_template(**params: Any) -> Builder:
+    return on("launch-template", "LaunchTemplateId", attr("launch_template"), **params)
+
+
 def authorize(rules: list[dict[str, object]]) -> Builder:
     """Authorizing rules, tagged at creation."""
     rule_tags = [tags_on(new("security-group-rule"))]
@@ -90,6 +94,7 @@ TAGGABLE = (
     ("key-pair", KEY_ID, KEY_NAME),
     ("network-interface", attr("interface"), attr("interface")),
     ("prefix-list", PREFIX_LIST, PREFIX_LIST),
+    ("launch-template", attr("launch_template"), attr("launch_template")),
 )
 
 
@@ -295,6 +300,23 @@ EC2_CASES: dict[str, Builder] = {
     "GetManagedPrefixListEntries": on_prefix_list(TargetVersion=1),
     "GetManagedPrefixListAssociations": on_prefix_list(),
     "RestoreManagedPrefixListVersion": on_prefix_list(PreviousVersion=1, CurrentVersion=2),
+    # Launch templates
+    "CreateLaunchTemplate": case(
+        {
+            "LaunchTemplateName": "made",
+            "LaunchTemplateData": {"InstanceType": "t3.micro"},
+            **tag_specs("launch-template"),
+        },
+        new("launch-template"),
+        also=[tags_on(new("launch-template"))],
+    ),
+    "CreateLaunchTemplateVersion": on_template(LaunchTemplateData={"InstanceType": "t3.small"}),
+    "ModifyLaunchTemplate": on_template(DefaultVersion="2"),
+    "DeleteLaunchTemplate": on_template(),
+    "DeleteLaunchTemplateVersions": on_template(Versions=["2"]),
+    "DescribeLaunchTemplates": case({"LaunchTemplateIds": [attr("launch_template")]}),
+    "DescribeLaunchTemplateVersions": case({"LaunchTemplateId": attr("launch_template")}),
+    "GetLaunchTemplateData": on_instance(),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

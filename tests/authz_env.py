@@ -219,6 +219,18 @@ class Env:
         return str(reply["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]["NetworkInterfaceId"])
 
     @cached_property
+    def launch_template(self) -> str:
+        """A launch template with two versions (the second can be deleted)."""
+        reply = self.ec2.create_launch_template(
+            LaunchTemplateName="app", LaunchTemplateData={"InstanceType": "t3.micro"}
+        )
+        template_id = str(reply["LaunchTemplate"]["LaunchTemplateId"])
+        self.ec2.create_launch_template_version(
+            LaunchTemplateId=template_id, LaunchTemplateData={"InstanceType": "t3.nano"}
+        )
+        return template_id
+
+    @cached_property
     def tagged_instance(self) -> str:
         self.ec2.create_tags(Resources=[self.instance], Tags=TAGS)
         return self.instance

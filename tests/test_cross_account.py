@@ -38,6 +38,7 @@ NAMES_ONLY = {
     "ec2": {
         "CreateKeyPair",
         "ImportKeyPair",
+        "CreateLaunchTemplate",
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
@@ -118,6 +119,7 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
     "pl": ("prefix-list", "InvalidPrefixListID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
+    "lt": ("launch-template", "InvalidLaunchTemplateId.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
@@ -134,6 +136,8 @@ _NOT_FOUND = {kind: error for kind, error in _EC2_KINDS.values()}
 # Where AWS answers otherwise than "not found" for another account's id.
 OVERRIDES: dict[tuple[str, str], Expected] = {
     ("DescribeTags", "instance"): EMPTY,  # a filter, not an id: nothing matches
+    # Each version fails on its own (launchTemplateIdDoesNotExist); the call succeeds.
+    ("DeleteLaunchTemplateVersions", "launch-template"): OK,
     ("GetAccessKeyInfo", "access-key"): OK,  # "returns the ID of the Amazon Web Services account" of any key
     # issue 14: a key id unknown to the caller's account is AccessDenied; another account's policy
     # can't be changed ("Cannot update policies outside your own account.")

@@ -27,35 +27,53 @@ def test_no_operation_is_unknown(ec2sim: EmulatorAccount, service: str) -> None:
     assert unknown == []
 
 
-# Issue 15, family 4 ("Security groups, the rest"): every operation of it is handled.
-SECURITY_GROUP_FAMILY = (
-    "ModifySecurityGroupRules",
-    "UpdateSecurityGroupRuleDescriptionsIngress",
-    "UpdateSecurityGroupRuleDescriptionsEgress",
-    "CreateManagedPrefixList",
-    "ModifyManagedPrefixList",
-    "DeleteManagedPrefixList",
-    "DescribeManagedPrefixLists",
-    "GetManagedPrefixListEntries",
-    "GetManagedPrefixListAssociations",
-    "RestoreManagedPrefixListVersion",
-    "DescribePrefixLists",
-)
+# Issue 15's EC2 families: every operation of each is in botocore's model and handled.
+EC2_FAMILIES = {
+    "security groups, the rest": {
+        "ModifySecurityGroupRules",
+        "UpdateSecurityGroupRuleDescriptionsIngress",
+        "UpdateSecurityGroupRuleDescriptionsEgress",
+        "CreateManagedPrefixList",
+        "ModifyManagedPrefixList",
+        "DeleteManagedPrefixList",
+        "DescribeManagedPrefixLists",
+        "GetManagedPrefixListEntries",
+        "GetManagedPrefixListAssociations",
+        "RestoreManagedPrefixListVersion",
+        "DescribePrefixLists",
+    },
+    "launch templates": {
+        "CreateLaunchTemplate",
+        "CreateLaunchTemplateVersion",
+        "DeleteLaunchTemplate",
+        "DeleteLaunchTemplateVersions",
+        "DescribeLaunchTemplates",
+        "DescribeLaunchTemplateVersions",
+        "GetLaunchTemplateData",
+        "ModifyLaunchTemplate",
+    },
+}
 
 
-def test_security_group_family_is_handled(ec2sim: EmulatorAccount) -> None:
-    from ec2sim.api.registry import HANDLERS
-
+@pytest.mark.parametrize("family", sorted(EC2_FAMILIES))
+def test_ec2_family_is_handled(ec2sim: EmulatorAccount, family: str) -> None:
     client = ec2sim.boto3_client(
         "ec2", config=Config(parameter_validation=False, retries={"max_attempts": 1})
     )
-    assert set(SECURITY_GROUP_FAMILY) <= set(client.meta.service_model.operation_names)
-    assert [name for name in SECURITY_GROUP_FAMILY if ("ec2", name) not in HANDLERS] == []
+    names = EC2_FAMILIES[family]
+    assert names <= set(client.meta.service_model.operation_names)
     unknown = []
-    for name in SECURITY_GROUP_FAMILY:
+    for name in sorted(names):
         try:
             client._make_api_call(name, {})
         except ClientError as error:
             if error.response["Error"]["Code"] in UNKNOWN:
                 unknown.append(name)
     assert unknown == []
+
+
+def test_every_launch_template_operation_is_in_the_family() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ec2").operation_names
+    assert {n for n in model if "LaunchTemplate" in n} == EC2_FAMILIES["launch templates"]

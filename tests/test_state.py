@@ -156,6 +156,21 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     )
     made.update(prefix_list=plist, rule=rule)
 
+    # Launch templates: versions added and deleted, the default moved, a template deleted.
+    template = ec2.create_launch_template(
+        LaunchTemplateName="app", LaunchTemplateData={"ImageId": ami, "SecurityGroupIds": [group]}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    for size in ("t3.small", "t3.large"):
+        ec2.create_launch_template_version(
+            LaunchTemplateId=template, SourceVersion="1", LaunchTemplateData={"InstanceType": size}
+        )
+    ec2.modify_launch_template(LaunchTemplateId=template, DefaultVersion="2")
+    ec2.delete_launch_template_versions(LaunchTemplateId=template, Versions=["3"])
+    ec2.create_tags(Resources=[template], Tags=[{"Key": "tier", "Value": "app"}])
+    ec2.create_launch_template(LaunchTemplateName="gone", LaunchTemplateData={"InstanceType": "t3.nano"})
+    ec2.delete_launch_template(LaunchTemplateName="gone")
+    made["template"] = template
+
     # Instances: launched with a profile, stopped and started, terminated; one left pending.
     launched = ec2.run_instances(
         ImageId=ami,
@@ -256,6 +271,19 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     assert first["IamInstanceProfile"]["Arn"].endswith(":instance-profile/worker")
     assert first["KeyName"] == "made"
     assert {p["KeyName"] for p in ec2.describe_key_pairs()["KeyPairs"]} == {"made", "imported"}
+    templates = ec2.describe_launch_templates()["LaunchTemplates"]
+    assert [
+        (t["LaunchTemplateId"], t["DefaultVersionNumber"], t["LatestVersionNumber"]) for t in templates
+    ] == [(made["template"], 2, 2)]
+    assert templates[0]["Tags"] == [{"Key": "tier", "Value": "app"}]
+    versions = ec2.describe_launch_template_versions(LaunchTemplateId=made["template"])[
+        "LaunchTemplateVersions"
+    ]
+    assert [(v["VersionNumber"], v["LaunchTemplateData"].get("InstanceType")) for v in versions] == [
+        (2, "t3.small"),
+        (1, None),
+    ]
+    assert versions[0]["LaunchTemplateData"]["SecurityGroupIds"] == [made["group"]]
     group = ec2.describe_security_groups(GroupIds=[made["group"]])["SecurityGroups"][0]
     assert group["IpPermissions"][0]["FromPort"] == 443 and group["Tags"] == [{"Key": "tier", "Value": "web"}]
     [rule] = ec2.describe_security_group_rules(SecurityGroupRuleIds=[made["rule"]])["SecurityGroupRules"]

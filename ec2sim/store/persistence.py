@@ -46,6 +46,7 @@ from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.keypairs import KeyPair
+from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.region import TABLES, Ec2Region
@@ -64,6 +65,7 @@ ITEM_CLASSES: dict[str, type] = {
     "security_groups": SecurityGroup,
     "network_interfaces": NetworkInterface,
     "key_pairs": KeyPair,
+    "launch_templates": LaunchTemplate,
     "volumes": Volume,
     "snapshots": Snapshot,
     "images": Image,

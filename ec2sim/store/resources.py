@@ -308,6 +308,16 @@ PREFIX_LIST = ResourceType(
     id_filter="prefix-list-id",
     owned=True,
 )
+LAUNCH_TEMPLATE = ResourceType(
+    "ec2",
+    "launch-template",
+    ("lt",),
+    table="launch_templates",
+    not_found=(
+        "InvalidLaunchTemplateId.NotFound",
+        "The specified launch template, with template ID {id}, does not exist.",
+    ),
+)
 ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
@@ -332,6 +342,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         VPC,
         NETWORK_INTERFACE,
         PREFIX_LIST,
+        LAUNCH_TEMPLATE,
         ELASTIC_IP,
         UNKNOWN,
     )

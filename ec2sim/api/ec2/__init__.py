@@ -9,6 +9,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     instance_attributes,
     instances,
     keypairs,
+    launch_templates,
     prefix_lists,
     regions,
     security_groups,

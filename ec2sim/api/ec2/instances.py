@@ -128,7 +128,7 @@ def build_instance(
         hibernation_configured=bool((req.get("HibernationOptions") or {}).get("Configured")),
         enclave_enabled=bool((req.get("EnclaveOptions") or {}).get("Enabled")),
         request_fingerprint=plan.fingerprint,
-        tags=dict(plan.tags["instance"]),
+        tags={**plan.tags["instance"], **plan.system_tags},
     )
     return instance, interface, volumes
 

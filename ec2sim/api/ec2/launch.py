@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
@@ -36,6 +36,7 @@ from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.iam_profiles import check_profile, find_profile, pass_profile_roles
 from ec2sim.api.ec2.instance_attributes import check_architecture, checked_user_data
 from ec2sim.api.ec2.tagging import tags_for
+from ec2sim.api.ec2.template_launch import TemplateUse, resolve_template, template_checks
 from ec2sim.api.ec2.volumes import IOPS_LIMITS, checked_settings, usable_snapshot
 from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import request_tags
@@ -81,6 +82,7 @@ class LaunchPlan(Plan):
     user_data: str | None = None
     fingerprint: str = ""
     earlier: list[Instance] = field(default_factory=list)  # what an earlier request, same ClientToken, made
+    template: TemplateUse | None = None  # the LaunchTemplate the request names (merged into `req`)
 
     def attempt(self, step: Callable[[], object]) -> None:
         """Run one validation step; its error is the plan's unless an earlier step failed."""
@@ -97,7 +99,15 @@ class LaunchPlan(Plan):
             else (self.req.get("Placement") or {}).get("AvailabilityZone")
         )
 
+    @property
+    def system_tags(self) -> dict[str, str]:
+        """The tags AWS adds to an instance (``aws:ec2launchtemplate:*``), not the caller's."""
+        return self.template.system_tags if self.template is not None else {}
+
     def checks(self, ctx: RequestContext) -> Iterator[Check]:
+        return template_checks(ctx, self.template, self._checks(ctx))
+
+    def _checks(self, ctx: RequestContext) -> Iterator[Check]:
         req, subnet, zone = self.req, self.subnet, self.zone
         yield _new(ctx, "instance", self._instance_keys(), self.tags["instance"])
         if self.image is not None:
@@ -426,10 +436,15 @@ def _by_client_token(ctx: RequestContext, token: str) -> list[Instance]:
     return [] if first is None else list(ctx.ec2.instances.where("reservation_id", first.reservation_id))
 
 
-def plan_launch(ctx: RequestContext, req: RunInstancesRequestTypeDef) -> LaunchPlan:
-    """Resolve a RunInstances request completely, before anything is created."""
+def plan_launch(ctx: RequestContext, request: RunInstancesRequestTypeDef) -> LaunchPlan:
+    """Resolve a RunInstances request completely (with its launch template's data merged in, see
+    `template_launch`), before anything is created."""
+    effective, template, template_error = resolve_template(ctx, request)
+    req = cast("RunInstancesRequestTypeDef", effective)
     specs = req.get("TagSpecifications")
-    plan = LaunchPlan(req, fingerprint=fingerprint(req))
+    plan = LaunchPlan(req, fingerprint=fingerprint(request), template=template)
+    if template_error is not None:
+        plan.fail(template_error)
     token = req.get("ClientToken")
     plan.attempt(lambda: check_client_token(token))
     plan.earlier = _by_client_token(ctx, token) if token and plan.error is None else []

@@ -9,6 +9,7 @@ from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
+from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.sharing import SharedRegistry
@@ -46,6 +47,7 @@ TABLES = (
     "security_groups",
     "network_interfaces",
     "key_pairs",
+    "launch_templates",
     "volumes",
     "snapshots",
     "images",
@@ -77,6 +79,7 @@ class Ec2Region:
         )
         self.iam_associations: dict[str, Instance] = {}  # association id → instance
         self.key_pairs: Table[KeyPair] = Table(self.resources, indexes=("name",))
+        self.launch_templates: Table[LaunchTemplate] = Table(self.resources, indexes=("name", "client_token"))
         self.volumes: Table[Volume] = Table(self.resources, indexes=("instance_id", "client_token"))
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
         self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
