@@ -77,3 +77,42 @@ def test_the_temporary_exclusions_are_still_unknown(ec2sim: EmulatorAccount) -> 
             handled.append(name)
     assert handled == []
     assert NOT_YET <= set(_operations())
+
+
+# Issue 15's EC2 families: every operation of each family done so far is handled.
+EC2_FAMILIES = {
+    "vpcs and subnets": {
+        "CreateVpc",
+        "DeleteVpc",
+        "DescribeVpcs",
+        "DescribeVpcAttribute",
+        "ModifyVpcAttribute",
+        "CreateDefaultVpc",
+        "CreateDefaultSubnet",
+        "AssociateVpcCidrBlock",
+        "DisassociateVpcCidrBlock",
+        "CreateSubnet",
+        "DeleteSubnet",
+        "DescribeSubnets",
+        "ModifySubnetAttribute",
+        "AssociateSubnetCidrBlock",
+        "DisassociateSubnetCidrBlock",
+    },
+}
+
+
+@pytest.mark.parametrize("family", sorted(EC2_FAMILIES))
+def test_ec2_family_is_handled(ec2sim: EmulatorAccount, family: str) -> None:
+    client = ec2sim.boto3_client(
+        "ec2", config=Config(parameter_validation=False, retries={"max_attempts": 1})
+    )
+    names = EC2_FAMILIES[family]
+    assert names <= set(client.meta.service_model.operation_names)
+    unknown = []
+    for name in sorted(names):
+        try:
+            client._make_api_call(name, {})
+        except ClientError as error:
+            if error.response["Error"]["Code"] in UNKNOWN:
+                unknown.append(name)
+    assert unknown == []

@@ -90,9 +90,21 @@ class Ec2Region:
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
-        self.default_vpc_id = ""
+        self._default_vpc_id = ""
         if default_network:
             self.create_default_network()
+
+    @property
+    def default_vpc_id(self) -> str:
+        return self._default_vpc_id
+
+    @default_vpc_id.setter
+    def default_vpc_id(self, vpc_id: str) -> None:
+        """Set (or, with "", clear) the default VPC; durable state saves the region's row again."""
+        self._default_vpc_id = vpc_id
+        tracker = self.vpcs.tracker
+        if tracker is not None and all(r is not self for r in tracker.regions):
+            tracker.regions.append(self)
 
     def add_restored(self, table: str, item: Resource) -> None:
         """Put back an item saved from table `table`, through the same operations that first added it."""
