@@ -9,7 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ec2sim.store.ec2.images import public_images
+from tests import test_authz_ec2 as shared
 from tests.helpers import aws_error
+from tests.test_authz_ec2 import UsersFactory, allow
+
+user = shared.user  # the end-to-end authorization module's fixture
 
 
 @pytest.fixture
@@ -296,6 +300,45 @@ def test_subnet_filters(ec2, vpc_id):
         )
     with aws_error("InvalidParameterValue", 400, "The filter 'bogus' is invalid"):
         ec2.describe_subnets(Filters=[{"Name": "bogus", "Values": ["x"]}])
+
+
+def test_authorization_on_vpcs_and_subnets(user: UsersFactory, ec2, account_id):
+    """CreateVpc on vpc/* with request tags; CreateSubnet on subnet/* (ec2:Vpc) and on its VPC;
+    ModifyVpcAttribute with ec2:Attribute; DeleteSubnet on the subnet with its tags."""
+    vpc_arn = f"arn:aws:ec2:us-east-1:{account_id}:vpc"
+    subnet_arn = f"arn:aws:ec2:us-east-1:{account_id}:subnet"
+    client = user(
+        "networker",
+        allow("ec2:CreateVpc", f"{vpc_arn}/*", Condition={"StringEquals": {"aws:RequestTag/team": "net"}}),
+        allow(
+            "ec2:CreateTags",
+            "*",
+            Condition={"StringEquals": {"ec2:CreateAction": ["CreateVpc", "CreateSubnet"]}},
+        ),
+        allow(
+            "ec2:ModifyVpcAttribute", "*", Condition={"StringEquals": {"ec2:Attribute": "enableDnsHostnames"}}
+        ),
+        allow("ec2:CreateSubnet", f"{subnet_arn}/*", Condition={"StringLike": {"ec2:Vpc": f"{vpc_arn}/*"}}),
+        allow("ec2:DeleteSubnet", "*", Condition={"StringEquals": {"aws:ResourceTag/team": "net"}}),
+    )
+    team = [{"ResourceType": "vpc", "Tags": [{"Key": "team", "Value": "net"}]}]
+    with aws_error("UnauthorizedOperation", 403, "ec2:CreateVpc"):
+        client.create_vpc(CidrBlock="10.0.0.0/16")
+    vpc_id = client.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=team)["Vpc"]["VpcId"]
+    client.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    with aws_error("UnauthorizedOperation", 403, "ec2:ModifyVpcAttribute"):
+        client.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": False})
+    with aws_error("UnauthorizedOperation", 403, f"vpc/{vpc_id}"):  # the VPC's own ARN is not allowed
+        client.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")  # the root user isn't bound by policies
+    subnet_tags = [{"ResourceType": "subnet", "Tags": [{"Key": "team", "Value": "net"}]}]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24", TagSpecifications=subnet_tags)[
+        "Subnet"
+    ]["SubnetId"]
+    other_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    with aws_error("UnauthorizedOperation", 403, f"subnet/{other_id}"):
+        client.delete_subnet(SubnetId=other_id)
+    client.delete_subnet(SubnetId=subnet_id)
 
 
 _OCTET = st.integers(0, 255)

@@ -240,8 +240,7 @@ class Ec2Region:
             instance_tenancy=tenancy,
             enable_dns_hostnames=is_default,
         )
-        vpc.cidr_associations.append(CidrAssociation(vpc.cidr_association_id, cidr_block))
-        self.register_vpc(vpc)
+        self.register_vpc(vpc)  # with its primary block
         self._add_vpc_defaults(vpc)
         return vpc
 
@@ -259,6 +258,8 @@ class Ec2Region:
 
     def register_vpc(self, vpc: Vpc) -> Vpc:
         """Store a VPC (a new one, or one restored) and index its CIDR block associations."""
+        if not vpc.cidr_associations:  # a new VPC (or one saved before VPCs kept blocks): its primary
+            vpc.cidr_associations.append(CidrAssociation(vpc.cidr_association_id, vpc.cidr_block))
         for association in (*vpc.cidr_associations, *vpc.ipv6_associations):
             self.cidr_associations[association.association_id] = vpc.id
         return self.vpcs.add(vpc)
