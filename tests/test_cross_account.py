@@ -38,6 +38,9 @@ NAMES_ONLY = {
     "ec2": {
         "CreateKeyPair",
         "ImportKeyPair",
+        "CreateVpc",
+        "CreateDefaultVpc",
+        "CreateDefaultSubnet",
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
@@ -106,6 +109,8 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "key": ("key-pair", "InvalidKeyPair.NotFound"),
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
+    "vpc-cidr-assoc": ("vpc-cidr-block", "InvalidVpcCidrBlockAssociationID.NotFound"),
+    "subnet-cidr-assoc": ("subnet-cidr-block", "InvalidSubnetCidrBlockAssociationID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
