@@ -16,6 +16,7 @@ from tests.authz_env import HTTPS, PUBLIC_KEY, REGION, SSH, TAGS, ZONE
 INSTANCE, IMAGE, SNAPSHOT, VOLUME = attr("instance"), attr("image"), attr("snapshot"), attr("volume")
 GROUP, SUBNET, VPC = attr("group"), attr("subnet"), attr("vpc")
 PREFIX_LIST = attr("prefix_list")
+OWN_VPC, OWN_SUBNET = attr("own_vpc"), attr("own_subnet")
 KEY_ID: Ref = lambda env: env.key["KeyPairId"]  # noqa: E731
 KEY_NAME: Ref = lambda env: env.key["KeyName"]  # noqa: E731
 INSTANCE_ARN, VOLUME_ARN = ec2_arn("instance", INSTANCE), ec2_arn("volume", VOLUME)
@@ -317,6 +318,29 @@ EC2_CASES: dict[str, Builder] = {
     "DescribeLaunchTemplates": case({"LaunchTemplateIds": [attr("launch_template")]}),
     "DescribeLaunchTemplateVersions": case({"LaunchTemplateId": attr("launch_template")}),
     "GetLaunchTemplateData": on_instance(),
+    # VPCs and subnets
+    "CreateVpc": case(
+        {"CidrBlock": "10.0.0.0/16", **tag_specs("vpc")}, new("vpc"), also=[tags_on(new("vpc"))]
+    ),
+    "DeleteVpc": on("vpc", "VpcId", OWN_VPC),
+    "DescribeVpcAttribute": on("vpc", "VpcId", VPC, Attribute="enableDnsSupport"),
+    "ModifyVpcAttribute": on("vpc", "VpcId", VPC, EnableDnsHostnames={"Value": False}),
+    "AssociateVpcCidrBlock": on("vpc", "VpcId", OWN_VPC, CidrBlock="10.1.0.0/16"),
+    "DisassociateVpcCidrBlock": case({"AssociationId": attr("vpc_block")}, ec2_arn("vpc", OWN_VPC)),
+    "CreateDefaultVpc": case({}, needs=[attr("no_default_vpc")]),
+    "CreateDefaultSubnet": case({"AvailabilityZone": ZONE}, needs=[attr("no_default_subnet")]),
+    "CreateSubnet": case(
+        {"VpcId": VPC, "CidrBlock": "172.31.128.0/24", **tag_specs("subnet")},
+        new("subnet"),
+        ec2_arn("vpc", VPC),
+        also=[tags_on(new("subnet"))],
+    ),
+    "DeleteSubnet": on("subnet", "SubnetId", OWN_SUBNET),
+    "ModifySubnetAttribute": on("subnet", "SubnetId", SUBNET, MapPublicIpOnLaunch={"Value": False}),
+    "AssociateSubnetCidrBlock": on("subnet", "SubnetId", OWN_SUBNET, Ipv6CidrBlock=attr("subnet_ipv6_block")),
+    "DisassociateSubnetCidrBlock": case(
+        {"AssociationId": attr("subnet_ipv6")}, ec2_arn("subnet", OWN_SUBNET)
+    ),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

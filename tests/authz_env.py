@@ -213,6 +213,50 @@ class Env:
         return list_id
 
     @cached_property
+    def own_vpc(self) -> str:
+        """A VPC of its own (10.0.0.0/16) with an Amazon-provided IPv6 block."""
+        reply = self.ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)
+        return str(reply["Vpc"]["VpcId"])
+
+    @cached_property
+    def own_subnet(self) -> str:
+        return str(self.ec2.create_subnet(VpcId=self.own_vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"])
+
+    @cached_property
+    def subnet_ipv6_block(self) -> str:
+        """The first /64 of `own_vpc`'s IPv6 block."""
+        vpc = self.ec2.describe_vpcs(VpcIds=[self.own_vpc])["Vpcs"][0]
+        return str(vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]).replace("00::/56", "00::/64")
+
+    @cached_property
+    def subnet_ipv6(self) -> str:
+        """The association id of `own_subnet`'s IPv6 block."""
+        reply = self.ec2.associate_subnet_cidr_block(
+            SubnetId=self.own_subnet, Ipv6CidrBlock=self.subnet_ipv6_block
+        )
+        return str(reply["Ipv6CidrBlockAssociation"]["AssociationId"])
+
+    @cached_property
+    def vpc_block(self) -> str:
+        """The association id of a secondary IPv4 block of `own_vpc`."""
+        reply = self.ec2.associate_vpc_cidr_block(VpcId=self.own_vpc, CidrBlock="10.1.0.0/16")
+        return str(reply["CidrBlockAssociation"]["AssociationId"])
+
+    @cached_property
+    def no_default_subnet(self) -> None:
+        """The default subnet of the zone deleted."""
+        self.ec2.delete_subnet(SubnetId=self.subnet)
+
+    @cached_property
+    def no_default_vpc(self) -> None:
+        """The default VPC deleted, with its subnets."""
+        for subnet in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.vpc]}])[
+            "Subnets"
+        ]:
+            self.ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        self.ec2.delete_vpc(VpcId=self.vpc)
+
+    @cached_property
     def interface(self) -> str:
         """The network interface of `instance`."""
         reply = self.ec2.describe_instances(InstanceIds=[self.instance])

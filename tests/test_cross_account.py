@@ -39,6 +39,9 @@ NAMES_ONLY = {
         "CreateKeyPair",
         "ImportKeyPair",
         "CreateLaunchTemplate",
+        "CreateVpc",
+        "CreateDefaultVpc",
+        "CreateDefaultSubnet",
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
@@ -120,6 +123,8 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "pl": ("prefix-list", "InvalidPrefixListID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
     "lt": ("launch-template", "InvalidLaunchTemplateId.NotFound"),
+    "vpc-cidr-assoc": ("vpc-cidr-block", "InvalidVpcCidrBlockAssociationID.NotFound"),
+    "subnet-cidr-assoc": ("subnet-cidr-block", "InvalidSubnetCidrBlockAssociationID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"

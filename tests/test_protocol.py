@@ -191,6 +191,16 @@ def test_unicode_tag_pattern() -> None:
     assert error.value.code == "ValidationError" and "tags.1.member.key" in error.value.message
 
 
+def test_java_word_classes_are_ascii() -> None:
+    """``\\w`` in a model pattern is Java's ASCII class: a name with "ü" is refused (a virtual MFA
+    device named so once overflowed the QR code with its percent-encoding: a 500)."""
+    assert pattern(r"[\w+=,.@-]+").fullmatch("build_bot-1+=,.@")
+    for name in ("bücher", "名前", "x\u00a0"):
+        with pytest.raises(AwsError) as error:
+            parse_request("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": name})
+        assert error.value.code == "ValidationError" and "virtualMFADeviceName" in error.value.message
+
+
 def test_numbers_are_ascii_and_in_range() -> None:
     for value in ("٥", "1_0", " 5", "99999999999999999999", "1.5"):
         with pytest.raises(AwsError) as error:

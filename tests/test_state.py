@@ -236,7 +236,23 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     )
     unused = ec2.create_security_group(GroupName="unused", Description="unused")["GroupId"]
     ec2.delete_security_group(GroupId=unused)
-    west = boto3.client(
+    west = _west(server)
+    west.create_key_pair(
+        KeyName="west", TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "w", "Value": "1"}]}]
+    )
+    iam.detach_group_policy(GroupName="devs", PolicyArn=policy)
+    iam.update_access_key(UserName="alice", AccessKeyId=made["key"]["AccessKeyId"], Status="Active")
+
+    made.update(_vpc_scenario(ec2, west))
+
+    # The last launch stays pending: its transition is a timeline event that must survive too.
+    made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    advance(server, 5)
+    return made
+
+
+def _west(server: Server) -> Any:
+    return boto3.client(
         "ec2",
         region_name="eu-west-1",
         endpoint_url=server.api_url,
@@ -244,16 +260,41 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
         aws_secret_access_key="x",
         config=_BOTO,
     )
-    west.create_key_pair(
-        KeyName="west", TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "w", "Value": "1"}]}]
-    )
-    iam.detach_group_policy(GroupName="devs", PolicyArn=policy)
-    iam.update_access_key(UserName="alice", AccessKeyId=made["key"]["AccessKeyId"], Status="Active")
 
-    # The last launch stays pending: its transition is a timeline event that must survive too.
-    made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
-    advance(server, 5)
-    return made
+
+def _vpc_scenario(ec2: Any, west: Any) -> dict[str, Any]:
+    """VPCs and subnets: attributes, secondary and IPv6 blocks, and a default VPC made again."""
+    vpc = ec2.create_vpc(
+        CidrBlock="10.0.0.0/16",
+        AmazonProvidedIpv6CidrBlock=True,
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "net", "Value": "app"}]}],
+    )["Vpc"]
+    ec2.modify_vpc_attribute(VpcId=vpc["VpcId"], EnableDnsHostnames={"Value": True})
+    ec2.associate_vpc_cidr_block(VpcId=vpc["VpcId"], CidrBlock="10.1.0.0/16")
+    dropped = ec2.associate_vpc_cidr_block(VpcId=vpc["VpcId"], CidrBlock="10.2.0.0/16")
+    ec2.disassociate_vpc_cidr_block(AssociationId=dropped["CidrBlockAssociation"]["AssociationId"])
+    block = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"].replace("00::/56", "00::/64")
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.1.0.0/24", Ipv6CidrBlock=block)["Subnet"]
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+    for old in west.describe_subnets()["Subnets"]:
+        west.delete_subnet(SubnetId=old["SubnetId"])
+    west.delete_vpc(VpcId=west.describe_vpcs()["Vpcs"][0]["VpcId"])
+    west_default = west.create_default_vpc()["Vpc"]["VpcId"]
+    return {"vpc": vpc["VpcId"], "subnet": subnet["SubnetId"], "west_default": west_default}
+
+
+def _check_vpcs(ec2: Any, west: Any, made: dict[str, Any]) -> None:
+    vpc = ec2.describe_vpcs(VpcIds=[made["vpc"]])["Vpcs"][0]
+    assert [a["CidrBlock"] for a in vpc["CidrBlockAssociationSet"]] == ["10.0.0.0/16", "10.1.0.0/16"]
+    assert vpc["Tags"] == [{"Key": "net", "Value": "app"}] and vpc["Ipv6CidrBlockAssociationSet"]
+    hostnames = ec2.describe_vpc_attribute(VpcId=made["vpc"], Attribute="enableDnsHostnames")
+    assert hostnames["EnableDnsHostnames"] == {"Value": True}
+    subnet = ec2.describe_subnets(SubnetIds=[made["subnet"]])["Subnets"][0]
+    assert subnet["MapPublicIpOnLaunch"] is True and subnet["Ipv6CidrBlockAssociationSet"]
+    association = subnet["Ipv6CidrBlockAssociationSet"][0]["AssociationId"]
+    ec2.disassociate_subnet_cidr_block(AssociationId=association)  # the association index is back too
+    attributes = west.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
+    assert attributes[0]["AttributeValues"] == [{"AttributeValue": made["west_default"]}]
 
 
 def check_restored(server: Server, made: dict[str, Any]) -> None:
@@ -315,6 +356,7 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     profile = iam.get_instance_profile(InstanceProfileName="worker")["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == ["worker"]
     assert iam.list_account_aliases()["AccountAliases"] == ["durable"]
+    _check_vpcs(ec2, _west(server), made)
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()

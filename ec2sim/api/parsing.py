@@ -273,8 +273,10 @@ class _UnicodeClass:
 
 @cache
 def pattern(regex: str) -> re.Pattern[str] | _UnicodeClass:
-    """A model ``pattern`` (Java syntax) compiled for Python."""
-    return _UnicodeClass(regex) if "\\p{" in regex else re.compile(regex)
+    """A model ``pattern`` (Java syntax) compiled for Python. Java's ``\\w``, ``\\d`` and ``\\s`` are
+    ASCII classes (no UNICODE_CHARACTER_CLASS), so IAM refuses a name like "bücher"; Python's are
+    Unicode unless re.ASCII."""
+    return _UnicodeClass(regex) if "\\p{" in regex else re.compile(regex, re.ASCII)
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")

@@ -181,6 +181,7 @@ def _subnet_keys(subnet: Any, region: str, account: str) -> Keys:
         "ec2:SubnetID": subnet.id,
         "ec2:Vpc": VPC.arn(region, account, subnet.vpc_id),
         "ec2:AvailabilityZone": subnet.availability_zone,
+        "ec2:AvailabilityZoneId": subnet.availability_zone_id,
     }
 
 

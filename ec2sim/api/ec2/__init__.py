@@ -15,8 +15,10 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     security_groups,
     snapshot_attributes,
     snapshots,
+    subnet_ops,
     tagging,
     volume_modifications,
     volumes,
+    vpc_ops,
     vpcs,
 )

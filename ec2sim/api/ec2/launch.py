@@ -242,6 +242,8 @@ def _check_subnet(ctx: RequestContext, req: RunInstancesRequestTypeDef, subnet: 
         return subnet
     if zone_name and ctx.ec2.zone(zone_name) is None:
         raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{zone_name}]")
+    if not ctx.ec2.default_vpc_id:
+        raise AwsError("VPCIdNotSpecified", "No default VPC for this user")
     if subnet is None:
         raise AwsError(
             "MissingInput",

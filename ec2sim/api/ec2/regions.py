@@ -101,7 +101,7 @@ def describe_account_attributes(
 ) -> dict[str, Any]:
     attributes = {
         "supported-platforms": ["VPC"],
-        "default-vpc": [ctx.ec2.default_vpc_id],
+        "default-vpc": [ctx.ec2.default_vpc_id or "none"],  # "none" once the default VPC is deleted
         "max-instances": ["20"],
         "vpc-max-security-groups-per-interface": ["5"],
         "max-elastic-ips": ["5"],

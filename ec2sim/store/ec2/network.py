@@ -26,19 +26,38 @@ def derived_id(prefix: str, *parts: object) -> str:
     return f"{prefix}-{digest[:17]}"
 
 
+@dataclass
+class CidrAssociation:
+    """One CIDR block of a VPC (its primary and secondary IPv4 blocks, an IPv6 /56) or of a
+    subnet (an IPv6 /64), with the association id that names it."""
+
+    association_id: str
+    cidr_block: str
+    ipv6_pool: str = ""  # IPv6: "Amazon" for an Amazon-provided block
+    network_border_group: str = ""  # IPv6: the region the block is advertised from
+
+
 @dataclass(eq=False)
 class Vpc(Resource):
     resource_type = "vpc"
     owner_id: str
-    cidr_block: str
+    cidr_block: str  # the primary IPv4 block
     is_default: bool = False
     state: str = "available"
     dhcp_options_id: str = "dopt-00000000000000000"
     instance_tenancy: str = "default"
+    cidr_associations: list[CidrAssociation] = field(default_factory=list)  # IPv4, the primary first
+    ipv6_associations: list[CidrAssociation] = field(default_factory=list)
+    enable_dns_support: bool = True
+    enable_dns_hostnames: bool = False  # a default VPC's are on
+    enable_network_address_usage_metrics: bool = False
 
     @property
     def cidr_association_id(self) -> str:
         return derived_id("vpc-cidr-assoc", self.id, self.cidr_block)
+
+    def networks(self) -> list[ipaddress.IPv4Network]:
+        return [ipaddress.IPv4Network(a.cidr_block) for a in self.cidr_associations]
 
 
 @dataclass(eq=False)
@@ -54,6 +73,14 @@ class Subnet(Resource):
     state: str = "available"
     next_host: int = 4  # AWS reserves the first four addresses of every subnet
     released: list[str] = field(default_factory=list)
+    ipv6_associations: list[CidrAssociation] = field(default_factory=list)
+    assign_ipv6_address_on_creation: bool = False
+    enable_dns64: bool = False
+    ipv6_native: bool = False
+    hostname_type: str = "ip-name"  # PrivateDnsNameOptionsOnLaunch
+    enable_resource_name_dns_a_record: bool = False
+    enable_resource_name_dns_aaaa_record: bool = False
+    enable_lni_at_device_index: int | None = None
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -61,7 +88,9 @@ class Subnet(Resource):
 
     @property
     def available_ip_address_count(self) -> int:
-        # AWS reserves five addresses: the first four and the last.
+        # AWS reserves five addresses: the first four and the last. An IPv6-only subnet has none.
+        if not self.cidr_block:
+            return 0
         return self.network.num_addresses - 5 - (self.next_host - 4) + len(self.released)
 
 

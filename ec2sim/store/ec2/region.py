@@ -10,7 +10,13 @@ from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
-from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.network import (
+    CidrAssociation,
+    NetworkInterface,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+)
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
@@ -72,7 +78,10 @@ class Ec2Region:
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.prefix_lists: Table[ManagedPrefixList] = Table(self.resources, indexes=("client_token",))
-        self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
+        self.network_interfaces: Table[NetworkInterface] = Table(
+            self.resources, indexes=("instance_id", "subnet_id")
+        )
+        self.cidr_associations: dict[str, str] = {}  # CIDR block association id → its VPC's or subnet's id
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
             self.resources, indexes=("reservation_id", "client_token", "state")
@@ -87,7 +96,21 @@ class Ec2Region:
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
-        self.default_vpc_id = self._create_default_network() if default_network else ""
+        self._default_vpc_id = ""
+        if default_network:
+            self.create_default_network()
+
+    @property
+    def default_vpc_id(self) -> str:
+        return self._default_vpc_id
+
+    @default_vpc_id.setter
+    def default_vpc_id(self, vpc_id: str) -> None:
+        """Set (or, with "", clear) the default VPC; durable state saves the region's row again."""
+        self._default_vpc_id = vpc_id
+        tracker = self.vpcs.tracker
+        if tracker is not None and all(r is not self for r in tracker.regions):
+            tracker.regions.append(self)
 
     def add_restored(self, table: str, item: Resource) -> None:
         """Put back an item saved from table `table`, through the same operations that first added it."""
@@ -97,6 +120,8 @@ class Ec2Region:
             item.register_rules(self.resources)
         else:
             adders: dict[str, Any] = {
+                "vpcs": self.register_vpc,
+                "subnets": self.add_subnet,
                 "network_interfaces": self.add_interface,
                 "snapshots": self.add_snapshot,
                 "images": self.add_image,
@@ -216,8 +241,24 @@ class Ec2Region:
         group.egress.append({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
         return self.security_groups.add(group)
 
-    def add_vpc(self, cidr_block: str, is_default: bool = False) -> Vpc:
-        vpc = self.vpcs.add(Vpc(self.ids.hex_id("vpc"), self.account_id, cidr_block, is_default))
+    def add_vpc(self, cidr_block: str, is_default: bool = False, tenancy: str = "default") -> Vpc:
+        """A new VPC, with its primary CIDR block and what every VPC comes with."""
+        vpc = Vpc(
+            self.ids.hex_id("vpc"),
+            self.account_id,
+            cidr_block,
+            is_default,
+            instance_tenancy=tenancy,
+            enable_dns_hostnames=is_default,
+        )
+        self.register_vpc(vpc)  # with its primary block
+        self._add_vpc_defaults(vpc)
+        return vpc
+
+    def _add_vpc_defaults(self, vpc: Vpc) -> None:
+        """What AWS creates with every VPC: its default security group (which lets its members reach
+        each other) and its DHCP options set (`Vpc.dhcp_options_id`, the region's default set).
+        The routing family creates the VPC's main route table and default network ACL here."""
         default_group = self.add_security_group(vpc.id, "default", "default VPC security group")
         default_group.ingress.append(
             {
@@ -225,25 +266,97 @@ class Ec2Region:
                 "UserIdGroupPairs": [{"GroupId": default_group.id, "UserId": self.account_id}],
             }
         )
+
+    def register_vpc(self, vpc: Vpc) -> Vpc:
+        """Store a VPC (a new one, or one restored) and index its CIDR block associations."""
+        if not vpc.cidr_associations:  # a new VPC (or one saved before VPCs kept blocks): its primary
+            vpc.cidr_associations.append(CidrAssociation(vpc.cidr_association_id, vpc.cidr_block))
+        for association in (*vpc.cidr_associations, *vpc.ipv6_associations):
+            self.cidr_associations[association.association_id] = vpc.id
+        return self.vpcs.add(vpc)
+
+    def remove_vpc(self, vpc: Vpc) -> None:
+        """Delete a VPC that nothing depends on any more (`vpc_in_use`) with what came with it."""
+        for group in list(self.security_groups.where("vpc_id", vpc.id)):
+            self.remove_security_group(group.id)
+        for association in (*vpc.cidr_associations, *vpc.ipv6_associations):
+            self.cidr_associations.pop(association.association_id, None)
+        self.vpcs.remove(vpc.id)
+        if vpc.id == self.default_vpc_id:
+            self.default_vpc_id = ""
+
+    def vpc_in_use(self, vpc: Vpc) -> bool:
+        """Whether anything that keeps a VPC from being deleted exists: its subnets (so its network
+        interfaces and instances) and its security groups other than the default one. Later
+        families add theirs here: attached internet gateways, non-main route tables, non-default
+        network ACLs, endpoints, peering connections."""
+        if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
+            return True
+        return any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id))
+
+    def add_subnet(self, subnet: Subnet) -> Subnet:
+        for association in subnet.ipv6_associations:
+            self.cidr_associations[association.association_id] = subnet.id
+        return self.subnets.add(subnet)
+
+    def remove_subnet(self, subnet: Subnet) -> None:
+        for association in subnet.ipv6_associations:
+            self.cidr_associations.pop(association.association_id, None)
+        self.subnets.remove(subnet.id)
+
+    def subnet_in_use(self, subnet: Subnet) -> bool:
+        """Whether anything keeps a subnet from being deleted: network interfaces in it (every
+        instance has one). Later families add theirs here: NAT gateways, interface endpoints."""
+        return next(iter(self.network_interfaces.where("subnet_id", subnet.id)), None) is not None
+
+    def associate_block(self, owner: Vpc | Subnet, association: CidrAssociation, ipv6: bool) -> None:
+        """Add a CIDR block to a VPC (IPv4 or IPv6) or a subnet (IPv6)."""
+        if ipv6:
+            owner.ipv6_associations.append(association)
+        else:
+            assert isinstance(owner, Vpc)
+            owner.cidr_associations.append(association)
+        self.cidr_associations[association.association_id] = owner.id
+        touch(owner)
+
+    def disassociate_block(self, owner: Vpc | Subnet, association_id: str) -> None:
+        owner.ipv6_associations[:] = [
+            a for a in owner.ipv6_associations if a.association_id != association_id
+        ]
+        if isinstance(owner, Vpc):
+            owner.cidr_associations[:] = [
+                a for a in owner.cidr_associations if a.association_id != association_id
+            ]
+        self.cidr_associations.pop(association_id, None)
+        touch(owner)
+
+    def create_default_network(self) -> Vpc:
+        """As every real account starts (and CreateDefaultVpc): a default VPC with a /20 default
+        subnet in each zone."""
+        vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
+        self.default_vpc_id = vpc.id
+        for zone in self.zones:
+            self.add_default_subnet(vpc, zone)
         return vpc
 
-    def _create_default_network(self) -> str:
-        """As every real account starts: a default VPC with one /20 subnet per zone."""
-        vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
-        blocks = ipaddress.IPv4Network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
-        for zone, block in zip(self.zones, blocks):  # noqa: B905 - more /20 blocks than zones
-            subnet = Subnet(
-                self.ids.hex_id("subnet"),
-                self.account_id,
-                vpc.id,
-                str(block),
-                zone.name,
-                zone.zone_id,
-                default_for_az=True,
-                map_public_ip_on_launch=True,
-            )
-            self.subnets.add(subnet)
-        return vpc.id
+    def add_default_subnet(self, vpc: Vpc, zone: Zone) -> Subnet | None:
+        """A zone's default subnet: the first /20 of the default VPC that no subnet overlaps (None:
+        there is none)."""
+        taken = [s.network for s in self.subnets.where("vpc_id", vpc.id) if s.cidr_block]
+        for block in ipaddress.IPv4Network(vpc.cidr_block).subnets(new_prefix=20):
+            if not any(block.overlaps(t) for t in taken):
+                subnet = Subnet(
+                    self.ids.hex_id("subnet"),
+                    self.account_id,
+                    vpc.id,
+                    str(block),
+                    zone.name,
+                    zone.zone_id,
+                    default_for_az=True,
+                    map_public_ip_on_launch=True,
+                )
+                return self.add_subnet(subnet)
+        return None
 
     def default_subnet(self, zone_name: str | None = None) -> Subnet | None:
         for subnet in self.subnets.where("vpc_id", self.default_vpc_id):
