@@ -77,3 +77,22 @@ def test_the_temporary_exclusions_are_still_unknown(ec2sim: EmulatorAccount) -> 
             handled.append(name)
     assert handled == []
     assert NOT_YET <= set(_operations())
+
+
+# Issue 15: each EC2 family's operations, all in botocore's EC2 model and all handled.
+EC2_FAMILIES: dict[str, tuple[str, ...]] = {
+    "instance-type catalogue": ("DescribeInstanceTypes", "DescribeInstanceTypeOfferings"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(EC2_FAMILIES))
+def test_every_operation_of_an_ec2_family_is_handled(family: str) -> None:
+    import botocore.session
+
+    import ec2sim.api.app  # noqa: F401 - registers the handlers
+    from ec2sim.api.registry import HANDLERS
+
+    model = set(botocore.session.get_session().get_service_model("ec2").operation_names)
+    operations = set(EC2_FAMILIES[family])
+    assert operations <= model
+    assert operations - {name for service, name in HANDLERS if service == "ec2"} == set()
