@@ -10,7 +10,9 @@ them from the pinned moto wheel (downloaded with pip unless given; ec2sim doesn'
 writes two gzipped files:
 
 - ``ec2sim/data/instance_types.json.gz``: every type's InstanceTypeInfo (the model's members only),
-  read on the first DescribeInstanceTypes;
+  read on the first DescribeInstanceTypes; a part several types share (``EbsInfo``, a network
+  card, a list of boot modes, ...) is stored once in ``pool`` as ``{"=": part}`` and referred to
+  as ``{"$": n}``, so that the loaded records share it (a quarter of the memory);
 - ``ec2sim/data/instance_type_offerings.json.gz``: the type names, their architectures and default
   CPU topology, and per region each zone's offering as a bitmap over the names (by zone id: zone
   names are mapped per account, ids are not), read on the first launch or offerings request.
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,6 +78,46 @@ def _offerings(archive: zipfile.ZipFile, names: list[str]) -> dict[str, dict[str
     return regions
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _pooled(types: list[dict[str, Any]]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The parts of the records that occur more than once, each stored once (after the parts it
+    contains, so that a loader resolves references in file order), and the records referring to them."""
+    counts: Counter[str] = Counter()
+
+    def count(value: Any) -> None:
+        if isinstance(value, (dict, list)):
+            for item in value.values() if isinstance(value, dict) else value:
+                count(item)
+            counts[_canonical(value)] += 1
+
+    for record in types:
+        for value in record.values():
+            count(value)
+    pool: list[Any] = []
+    index: dict[str, int] = {}
+
+    def refer(value: Any) -> Any:
+        if not isinstance(value, (dict, list)):
+            return value
+        key = _canonical(value)
+        if key not in index:
+            part = (
+                {k: refer(v) for k, v in value.items()}
+                if isinstance(value, dict)
+                else list(map(refer, value))
+            )
+            if counts[key] < 2:
+                return part
+            index[key] = len(pool)
+            pool.append({"=": part})
+        return {"$": index[key]}
+
+    return pool, [{k: refer(v) for k, v in record.items()} for record in types]
+
+
 def generate(wheel: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     members = service_description("ec2")["shapes"]["InstanceTypeInfo"]["members"]
     with zipfile.ZipFile(wheel) as archive:
@@ -99,7 +142,8 @@ def generate(wheel: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         ],
         "regions": regions,
     }
-    return {"source": source, "types": types}, offerings
+    pool, records = _pooled(types)
+    return {"source": source, "pool": pool, "types": records}, offerings
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

@@ -2,12 +2,13 @@
 
 Both answer from `ec2sim.store.ec2.instance_types` (AWS's own answers, recorded): the types a region
 offers, their InstanceTypeInfo, and per zone the types offered there. Neither has resource-level
-permissions. Both page by default, as EC2 does (DescribeInstanceTypes 100 at a time, offerings 1000).
+permissions. Both page by default, as EC2 does (DescribeInstanceTypes 100 at a time, offerings 1000),
+filtering each page (see `_paged`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -125,10 +126,15 @@ _OFFERING_FILTERS = FilterSet(
 )
 
 
-def _paged(items: list[Any], req: Mapping[str, Any], high: int) -> tuple[list[Any], str | None]:
-    """EC2 pages these two calls even without MaxResults (at the largest page size)."""
-    page, token = paginate(items, {**req, "MaxResults": req.get("MaxResults", high)}, 5, high)
-    return list(page), token
+def _paged(
+    candidates: Sequence[Any], filters: FilterSet, req: Mapping[str, Any], high: int
+) -> tuple[list[Any], str | None]:
+    """One page: EC2 pages these two calls even without MaxResults (at the largest size), and
+    filters each page's window of candidates rather than all of them, so that a filtered page
+    can hold fewer items than asked, or none, while more follow: that is what AWS answers to
+    filtered requests read without paging show (boto3#2888, aws-sdk-php#3070, aws-sdk-js-v3#5068)."""
+    window, token = paginate(candidates, {**req, "MaxResults": req.get("MaxResults", high)}, 5, high)
+    return filters.apply(window, req.get("Filters")), token
 
 
 @lru_cache(maxsize=64)
@@ -158,7 +164,8 @@ def describe_instance_types(ctx: RequestContext, req: DescribeInstanceTypesReque
         candidates = [infos[name] for name in sorted(requested)]
     else:
         candidates = [infos[name] for name in offered_types(ctx.region)]
-    page, token = _paged(_TYPE_FILTERS.apply(candidates, req.get("Filters")), req, MAX_TYPES_PAGE)
+    _TYPE_FILTERS.predicate(req.get("Filters"))  # an unknown filter fails even on an empty page
+    page, token = _paged(candidates, _TYPE_FILTERS, req, MAX_TYPES_PAGE)
     return {"InstanceTypes": page, **({"NextToken": token} if token else {})}
 
 
@@ -189,6 +196,6 @@ def describe_instance_type_offerings(
         raise AwsError(
             "InvalidParameterValue", f"Value ({location_type}) for parameter locationType is invalid."
         )
-    items = _OFFERING_FILTERS.apply(_offerings(ctx.region, location_type), req.get("Filters"))
-    page, token = _paged(items, req, MAX_OFFERINGS_PAGE)
+    _OFFERING_FILTERS.predicate(req.get("Filters"))
+    page, token = _paged(_offerings(ctx.region, location_type), _OFFERING_FILTERS, req, MAX_OFFERINGS_PAGE)
     return {"InstanceTypeOfferings": page, **({"NextToken": token} if token else {})}

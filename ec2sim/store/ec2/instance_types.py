@@ -7,7 +7,8 @@ file's ``source``), read on first use and shared, read-only, by every account an
 - ``instance_type_offerings.json.gz`` (small): the type names, their architectures and default
   CPU topology, and each zone's offering as a bitmap over the names, by zone id (zone names are
   mapped per account; `ec2sim.store.ec2.geography` fixes ours). Launches and offerings read it.
-- ``instance_types.json.gz``: every type's InstanceTypeInfo, read on the first DescribeInstanceTypes.
+- ``instance_types.json.gz``: every type's InstanceTypeInfo, read on the first DescribeInstanceTypes,
+  the parts types share loaded once and shared (see `_load_catalogue`).
 
 A region the data doesn't cover (an opt-in region newer than the data) is assumed to offer every
 type in every zone: refusing everything there would be less useful than a wider catalogue.
@@ -113,7 +114,25 @@ def offered_types(region: str, zone_id: str | None = None) -> tuple[str, ...]:
     return tuple(index.names[i] for i, bit in enumerate(bits) if bit == "1")
 
 
+def _load_catalogue() -> list[dict[str, Any]]:
+    """The records, a part stored once in the file's ``pool`` (``{"=": part}``, before any record or
+    part using it) being one object wherever it is referred to (``{"$": n}``)."""
+    pool: list[Any] = []
+
+    def resolve(obj: dict[str, Any]) -> Any:
+        if len(obj) == 1:
+            if "$" in obj:
+                return pool[obj["$"]]
+            if "=" in obj:
+                pool.append(obj["="])
+        return obj
+
+    with gzip.open(CATALOGUE, "rb") as file:
+        records: list[dict[str, Any]] = json.load(file, object_hook=resolve)["types"]
+    return records
+
+
 @cache
 def type_infos() -> dict[str, dict[str, Any]]:
-    """Every type's InstanceTypeInfo by name (not to be modified: shared by every request)."""
-    return {info["InstanceType"]: info for info in _load(CATALOGUE)["types"]}
+    """Every type's InstanceTypeInfo by name (never modified: shared by every request)."""
+    return {info["InstanceType"]: info for info in _load_catalogue()}
