@@ -41,6 +41,8 @@ NAMES_ONLY = {
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
+        "DescribeInstanceTypes",
+        "DescribeInstanceTypeOfferings",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
