@@ -121,9 +121,7 @@ _TYPE_FILTERS = FilterSet(
     }
 )
 
-_OFFERING_FILTERS = FilterSet(
-    {"instance-type": lambda o: o["InstanceType"], "location": lambda o: o["Location"]}
-)
+_OFFERING_FILTERS = FilterSet({"instance-type": lambda o: o[0], "location": lambda o: o[1]})
 
 
 def _paged(
@@ -169,9 +167,10 @@ def describe_instance_types(ctx: RequestContext, req: DescribeInstanceTypesReque
     return {"InstanceTypes": page, **({"NextToken": token} if token else {})}
 
 
-@lru_cache(maxsize=64)
-def _offerings(region: str, location_type: str) -> tuple[Mapping[str, str], ...]:
-    """Every offering of the region for one location type, in location then type order."""
+@lru_cache(maxsize=8)
+def _offerings(region: str, location_type: str) -> tuple[tuple[str, str], ...]:
+    """Every (type, location) offering of the region for one location type, in location then type
+    order (pairs: a zone-level listing holds thousands)."""
     if location_type == "region":
         pairs = [(name, region) for name in offered_types(region)]
     elif location_type == "outpost":
@@ -183,7 +182,7 @@ def _offerings(region: str, location_type: str) -> tuple[Mapping[str, str], ...]
             for zone in sorted(zones(region), key=lambda z: z.zone_id if by_id else z.name)
             for name in offered_types(region, zone.zone_id)
         ]
-    return tuple({"InstanceType": name, "LocationType": location_type, "Location": at} for name, at in pairs)
+    return tuple(pairs)
 
 
 @ec2_action("DescribeInstanceTypeOfferings", resolve=NO_RESOURCES)
@@ -198,4 +197,5 @@ def describe_instance_type_offerings(
         )
     _OFFERING_FILTERS.predicate(req.get("Filters"))
     page, token = _paged(_offerings(ctx.region, location_type), _OFFERING_FILTERS, req, MAX_OFFERINGS_PAGE)
-    return {"InstanceTypeOfferings": page, **({"NextToken": token} if token else {})}
+    offerings = [{"InstanceType": name, "LocationType": location_type, "Location": at} for name, at in page]
+    return {"InstanceTypeOfferings": offerings, **({"NextToken": token} if token else {})}
