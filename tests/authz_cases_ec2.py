@@ -123,6 +123,8 @@ EC2_CASES: dict[str, Builder] = {
     "DescribeAccountAttributes": case({"AttributeNames": ["default-vpc"]}),
     "DescribeAvailabilityZones": case({"ZoneNames": [ZONE]}),
     "DescribeRegions": case({"RegionNames": [REGION]}),
+    "DescribeInstanceTypes": case({"InstanceTypes": ["t3.micro"]}),
+    "DescribeInstanceTypeOfferings": case({"LocationType": "availability-zone"}),
     "DescribeIamInstanceProfileAssociations": case({"AssociationIds": [attr("association")]}),
     "DescribeImages": case({"ImageIds": [IMAGE]}),
     "DescribeInstances": case({"InstanceIds": [INSTANCE]}),

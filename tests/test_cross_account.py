@@ -47,6 +47,8 @@ NAMES_ONLY = {
         "DescribeRegions",
         "CreateManagedPrefixList",
         "DescribePrefixLists",  # AWS's service lists: the same for every account
+        "DescribeInstanceTypes",
+        "DescribeInstanceTypeOfferings",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),

@@ -59,6 +59,7 @@ EC2_FAMILIES = {
         "AssociateSubnetCidrBlock",
         "DisassociateSubnetCidrBlock",
     },
+    "instance-type catalogue": {"DescribeInstanceTypes", "DescribeInstanceTypeOfferings"},
     "launch templates": {
         "CreateLaunchTemplate",
         "CreateLaunchTemplateVersion",

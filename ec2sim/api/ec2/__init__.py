@@ -7,6 +7,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     image_attributes,
     images,
     instance_attributes,
+    instance_types,
     instances,
     keypairs,
     launch_templates,

@@ -23,7 +23,7 @@ from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.plans import InstancesPlan, instances_resolver, plan_instance
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instance_types import architecture, is_instance_type
+from ec2sim.store.ec2.instance_types import architectures, is_instance_type
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.region import Ec2Region
 
@@ -44,8 +44,9 @@ USER_DATA_LIMIT = 16384
 
 def check_architecture(instance_type: str, image_architecture: str) -> None:
     """AWS's error when `instance_type` cannot run an AMI of `image_architecture` (RunInstances too)."""
-    arch = architecture(instance_type)
-    if arch != image_architecture:
+    supported = architectures(instance_type)
+    if image_architecture not in supported:
+        arch = supported[-1]  # i386 types name x86_64 last: the one their AMIs usually are
         raise AwsError(
             "InvalidParameterValue",
             f"The architecture '{arch}' of the specified instance type does not match the architecture "

@@ -41,7 +41,7 @@ from ec2sim.api.ec2.volumes import IOPS_LIMITS, checked_settings, usable_snapsho
 from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import request_tags
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, find_image
-from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, is_instance_type
+from ec2sim.store.ec2.instance_types import DEFAULT_INSTANCE_TYPE, is_instance_type, offered
 from ec2sim.store.ec2.instances import Instance, default_metadata_options
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import SecurityGroup, Subnet
@@ -216,19 +216,45 @@ def _check_image(ctx: RequestContext, image_id: str | None, image: Image | None)
     return image
 
 
-def _instance_type(req: RunInstancesRequestTypeDef, image: Image) -> str:
+_UNSUPPORTED = "The requested configuration is currently not supported. Please check the documentation for supported configurations."
+
+
+def _instance_type(ctx: RequestContext, req: RunInstancesRequestTypeDef, image: Image) -> str:
+    """A type of the catalogue, offered in the region, that runs the image's architecture."""
     name = req.get("InstanceType", DEFAULT_INSTANCE_TYPE)
     if not is_instance_type(name):
         raise AwsError("InvalidParameterValue", f"Invalid value '{name}' for InstanceType.")
+    if not offered(ctx.region, name):
+        raise AwsError("Unsupported", _UNSUPPORTED)
     check_architecture(name, image.architecture)
     return name
 
 
+def _check_offered(ctx: RequestContext, instance_type: str, subnet: Subnet) -> None:
+    """AWS's refusal of a type its launch zone doesn't offer, naming the zones that do."""
+    zone = ctx.ec2.zone(subnet.availability_zone)
+    if zone is None or offered(ctx.region, instance_type, zone.zone_id):
+        return
+    others = sorted(z.name for z in ctx.ec2.zones if offered(ctx.region, instance_type, z.zone_id))
+    raise AwsError(
+        "Unsupported",
+        f"Your requested instance type ({instance_type}) is not supported in your requested Availability Zone "
+        f"({zone.name}). Please retry your request by not specifying an Availability Zone or choosing "
+        f"{', '.join(others)}.",
+    )
+
+
 def _find_subnet(ctx: RequestContext, req: RunInstancesRequestTypeDef) -> Subnet | None:
-    """The request's subnet, else the default subnet of its zone (or of the first zone)."""
+    """The request's subnet, else the default subnet of its zone, else of the first zone that offers
+    the type (as EC2 places a launch that names no zone)."""
     if req.get("SubnetId"):
         return ctx.ec2.subnets.get(req["SubnetId"])
-    return ctx.ec2.default_subnet((req.get("Placement") or {}).get("AvailabilityZone"))
+    zone_name = (req.get("Placement") or {}).get("AvailabilityZone")
+    if zone_name is not None:
+        return ctx.ec2.default_subnet(zone_name)
+    name = req.get("InstanceType", DEFAULT_INSTANCE_TYPE)
+    zone_names = [z.name for z in ctx.ec2.zones if offered(ctx.region, name, z.zone_id)]
+    return next(filter(None, map(ctx.ec2.default_subnet, zone_names)), None) or ctx.ec2.default_subnet()
 
 
 def _check_subnet(ctx: RequestContext, req: RunInstancesRequestTypeDef, subnet: Subnet | None) -> Subnet:
@@ -490,11 +516,14 @@ def _validate(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: Launch
     if plan.error is None:
         plan.attempt(lambda: _check_image(ctx, req.get("ImageId"), image))
     if plan.error is None and image is not None:
-        plan.attempt(lambda: setattr(plan, "instance_type", _instance_type(req, image)))
+        plan.attempt(lambda: setattr(plan, "instance_type", _instance_type(ctx, req, image)))
     if plan.error is None and req.get("KeyName") is not None and plan.key is None:
         plan.fail(AwsError("InvalidKeyPair.NotFound", f"The key pair '{req['KeyName']}' does not exist"))
     if plan.error is None:
         plan.attempt(lambda: _check_subnet(ctx, req, plan.subnet))
+    launch_subnet = plan.subnet
+    if plan.error is None and launch_subnet is not None:
+        plan.attempt(lambda: _check_offered(ctx, plan.instance_type, launch_subnet))
     _resolve_groups(ctx, req, plan)
     subnet = plan.subnet
     if plan.error is None and subnet is not None and len(counts) == 3:

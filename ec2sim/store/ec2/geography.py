@@ -24,7 +24,7 @@ _REGIONS: dict[str, tuple[str, str, dict[str, int]]] = {
     "us-west-2": ("usw2", "US West (Oregon)", {"a": 2, "b": 1, "c": 3, "d": 4}),
     "ca-central-1": ("cac1", "Canada (Central)", {"a": 1, "b": 2, "d": 4}),
     "eu-west-1": ("euw1", "Europe (Ireland)", {"a": 1, "b": 2, "c": 3}),
-    "eu-west-2": ("euw2", "Europe (London)", {"a": 2, "b": 3, "c": 1}),
+    "eu-west-2": ("euw2", "Europe (London)", {"a": 2, "b": 3, "c": 1, "d": 4}),
     "eu-west-3": ("euw3", "Europe (Paris)", {"a": 1, "b": 2, "c": 3}),
     "eu-central-1": ("euc1", "Europe (Frankfurt)", {"a": 1, "b": 2, "c": 3}),
     "eu-north-1": ("eun1", "Europe (Stockholm)", {"a": 1, "b": 2, "c": 3}),
@@ -36,8 +36,26 @@ _REGIONS: dict[str, tuple[str, str, dict[str, int]]] = {
     "ap-southeast-2": ("apse2", "Asia Pacific (Sydney)", {"a": 2, "b": 1, "c": 3}),
     "sa-east-1": ("sae1", "South America (Sao Paulo)", {"a": 1, "b": 2, "c": 3}),
 }
-
 REGION_NAMES: tuple[str, ...] = tuple(_REGIONS)  # enabled by default in every account
+# Opt-in regions whose zones the instance-type catalogue knows (zone names a, b, c on az1..az3).
+_REGIONS.update(
+    (region, (prefix, title, {"a": 1, "b": 2, "c": 3}))
+    for region, prefix, title in (
+        ("af-south-1", "afs1", "Africa (Cape Town)"),
+        ("ap-east-1", "ape1", "Asia Pacific (Hong Kong)"),
+        ("ap-south-2", "aps2", "Asia Pacific (Hyderabad)"),
+        ("ap-southeast-3", "apse3", "Asia Pacific (Jakarta)"),
+        ("ap-southeast-4", "apse4", "Asia Pacific (Melbourne)"),
+        ("ap-southeast-5", "apse5", "Asia Pacific (Malaysia)"),
+        ("ca-west-1", "caw1", "Canada West (Calgary)"),
+        ("eu-central-2", "euc2", "Europe (Zurich)"),
+        ("eu-south-1", "eus1", "Europe (Milan)"),
+        ("eu-south-2", "eus2", "Europe (Spain)"),
+        ("il-central-1", "ilc1", "Israel (Tel Aviv)"),
+        ("me-central-1", "mec1", "Middle East (UAE)"),
+        ("me-south-1", "mes1", "Middle East (Bahrain)"),
+    )
+)
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +73,7 @@ def is_valid_region(region: str) -> bool:
 
 def opt_in_regions() -> list[str]:
     """Regions an account must opt in to (listed by DescribeRegions with AllRegions)."""
-    return sorted(partition_regions().difference(_REGIONS))
+    return sorted(partition_regions().difference(REGION_NAMES))
 
 
 def endpoint(region: str) -> str:
