@@ -5,11 +5,24 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Protocol
 
+from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.routing import (
+    DhcpOptions,
+    NetworkAcl,
+    NetworkAclAssociation,
+    Route,
+    RouteTable,
+    RouteTableAssociation,
+    create_vpc_network,
+    main_association,
+    set_routes,
+    subnet_created,
+)
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -48,6 +61,14 @@ TABLES = (
     "snapshots",
     "images",
     "instances",
+    "dhcp_options",
+    "internet_gateways",
+    "egress_only_internet_gateways",
+    "nat_gateways",
+    "route_tables",
+    "route_table_associations",
+    "network_acls",
+    "network_acl_associations",
 )
 
 
@@ -64,10 +85,12 @@ class Ec2Region:
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
-        self.vpcs: Table[Vpc] = Table(self.resources)
+        self.vpcs: Table[Vpc] = Table(self.resources, indexes=("dhcp_options_id",))
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
-        self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
+        self.network_interfaces: Table[NetworkInterface] = Table(
+            self.resources, indexes=("instance_id", "vpc_id")
+        )
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
             self.resources, indexes=("reservation_id", "client_token", "state")
@@ -78,6 +101,23 @@ class Ec2Region:
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
         self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
         self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
+        # Gateways and routing (`ec2sim.store.ec2.gateways`, `ec2sim.store.ec2.routing`).
+        self.dhcp_options: Table[DhcpOptions] = Table(self.resources, indexes=("is_default",))
+        self.internet_gateways: Table[InternetGateway] = Table(self.resources, indexes=("vpc_id",))
+        self.egress_only_internet_gateways: Table[EgressOnlyInternetGateway] = Table(
+            self.resources, indexes=("vpc_id", "client_token")
+        )
+        self.nat_gateways: Table[NatGateway] = Table(
+            self.resources, indexes=("vpc_id", "subnet_id", "client_token")
+        )
+        self.route_tables: Table[RouteTable] = Table(self.resources, indexes=("vpc_id", "client_token"))
+        self.route_table_associations: Table[RouteTableAssociation] = Table(
+            indexes=("route_table_id", "subnet_id", "gateway_id", "main_vpc_id")
+        )
+        self.network_acls: Table[NetworkAcl] = Table(self.resources, indexes=("vpc_id", "client_token"))
+        self.network_acl_associations: Table[NetworkAclAssociation] = Table(
+            indexes=("network_acl_id", "subnet_id")
+        )
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
@@ -217,8 +257,18 @@ class Ec2Region:
         return vpc
 
     def _create_default_network(self) -> str:
-        """As every real account starts: a default VPC with one /20 subnet per zone."""
+        """As every real account starts: a default VPC with one /20 subnet per zone, its internet
+        gateway attached and its main route table's default route to it."""
         vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
+        create_vpc_network(self, vpc)
+        gateway = self.internet_gateways.add(InternetGateway(self.ids.hex_id("igw"), self.account_id, vpc.id))
+        main = main_association(self, vpc.id)
+        assert main is not None
+        table = self.route_tables.get(main.route_table_id)
+        assert table is not None
+        set_routes(
+            self, table, [*table.routes, Route("DestinationCidrBlock", "0.0.0.0/0", "GatewayId", gateway.id)]
+        )
         blocks = ipaddress.IPv4Network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
         for zone, block in zip(self.zones, blocks):  # noqa: B905 - more /20 blocks than zones
             subnet = Subnet(
@@ -232,6 +282,7 @@ class Ec2Region:
                 map_public_ip_on_launch=True,
             )
             self.subnets.add(subnet)
+            subnet_created(self, subnet)
         return vpc.id
 
     def default_subnet(self, zone_name: str | None = None) -> Subnet | None:

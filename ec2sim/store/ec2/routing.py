@@ -1,0 +1,245 @@
+"""Route tables, network ACLs and DHCP options sets, and what every VPC and subnet gets of them.
+
+A route table holds its routes (keyed by destination); its associations (with a subnet, a gateway,
+or the VPC itself as its main route table) are rows of their own, looked up by id, route table,
+subnet, gateway and VPC (main). Every subnet has exactly one network ACL association (its VPC's
+default ACL until replaced). A route's state is not stored: it is ``blackhole`` whenever its
+target is gone (`ec2sim.api.ec2.route_views`).
+
+The VPC and subnet operations call the functions at the end of this module: `create_vpc_network`
+(main route table, default ACL, the region's default DHCP options), `subnet_created` (the default
+ACL association), `vpc_dependencies` / `subnet_dependencies` (what makes them undeletable: AWS's
+DependencyViolation) and `vpc_deleted` / `subnet_deleted` (what goes with them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ec2sim.store.table import Resource, touch
+
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.network import Subnet, Vpc
+    from ec2sim.store.ec2.region import Ec2Region
+
+LOCAL = "local"
+ALL_PROTOCOLS = "-1"
+LAST_RULE = 32767  # the catch-all deny of every ACL, in each direction
+DEFAULT_ALLOW_RULE = 100
+AMAZON_DNS = "AmazonProvidedDNS"
+
+
+@dataclass
+class Route:
+    """One route: its destination (a member name of the request, DestinationCidrBlock...) and target
+    (GatewayId, NatGatewayId... and the id)."""
+
+    destination_kind: str
+    destination: str
+    target_kind: str
+    target: str
+    origin: str = "CreateRoute"  # CreateRouteTable: the local route of a VPC CIDR
+
+
+@dataclass(eq=False)
+class RouteTable(Resource):
+    resource_type = "route-table"
+    owner_id: str
+    vpc_id: str
+    routes: list[Route] = field(default_factory=list)
+    client_token: str | None = None
+
+    def route(self, destination: str) -> Route | None:
+        return next((r for r in self.routes if r.destination == destination), None)
+
+
+@dataclass(eq=False)
+class RouteTableAssociation(Resource):
+    """A route table's association with a subnet, a gateway (edge association) or, as its main
+    route table, a VPC (`main_vpc_id`)."""
+
+    resource_type = "route-table-association"
+    route_table_id: str
+    subnet_id: str = ""
+    gateway_id: str = ""
+    main_vpc_id: str = ""
+
+    @property
+    def main(self) -> bool:
+        return bool(self.main_vpc_id)
+
+
+@dataclass
+class AclEntry:
+    rule_number: int
+    egress: bool
+    protocol: str  # a protocol number, or -1
+    rule_action: str  # allow | deny
+    cidr_block: str | None = None
+    ipv6_cidr_block: str | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+    port_from: int | None = None
+    port_to: int | None = None
+
+
+@dataclass(eq=False)
+class NetworkAcl(Resource):
+    resource_type = "network-acl"
+    owner_id: str
+    vpc_id: str
+    is_default: bool = False
+    entries: list[AclEntry] = field(default_factory=list)
+    client_token: str | None = None
+
+    def entry(self, rule_number: int, egress: bool) -> AclEntry | None:
+        return next((e for e in self.entries if (e.rule_number, e.egress) == (rule_number, egress)), None)
+
+    def set_entry(self, entry: AclEntry) -> None:
+        """Add `entry`, or replace the one with its number and direction; entries stay sorted."""
+        kept = [e for e in self.entries if (e.rule_number, e.egress) != (entry.rule_number, entry.egress)]
+        self.entries = sorted([*kept, entry], key=lambda e: (e.egress, e.rule_number))
+
+    def remove_entry(self, rule_number: int, egress: bool) -> None:
+        self.entries = [e for e in self.entries if (e.rule_number, e.egress) != (rule_number, egress)]
+
+
+@dataclass(eq=False)
+class NetworkAclAssociation(Resource):
+    resource_type = "network-acl-association"
+    network_acl_id: str
+    subnet_id: str
+
+
+@dataclass(eq=False)
+class DhcpOptions(Resource):
+    resource_type = "dhcp-options"
+    owner_id: str
+    configurations: dict[str, list[str]] = field(default_factory=dict)  # key → values, in order
+    is_default: bool = False  # the set AWS makes with the default VPC, which new VPCs get
+
+
+def default_entries() -> list[AclEntry]:
+    """A default ACL's entries: everything allowed (rule 100), then the catch-all deny."""
+    return [
+        AclEntry(rule, egress, ALL_PROTOCOLS, action, "0.0.0.0/0")
+        for egress in (False, True)
+        for rule, action in ((DEFAULT_ALLOW_RULE, "allow"), (LAST_RULE, "deny"))
+    ]
+
+
+def last_entries() -> list[AclEntry]:
+    """A new (custom) ACL's entries: the catch-all deny only."""
+    return [AclEntry(LAST_RULE, egress, ALL_PROTOCOLS, "deny", "0.0.0.0/0") for egress in (False, True)]
+
+
+def local_route(cidr: str) -> Route:
+    return Route("DestinationCidrBlock", cidr, "GatewayId", LOCAL, origin="CreateRouteTable")
+
+
+def new_route_table(region: Ec2Region, vpc: Vpc, client_token: str | None = None) -> RouteTable:
+    """A route table of `vpc` with its local route, stored."""
+    table = RouteTable(
+        region.ids.hex_id("rtb"), region.account_id, vpc.id, [local_route(vpc.cidr_block)], client_token
+    )
+    return region.route_tables.add(table)
+
+
+def main_association(region: Ec2Region, vpc_id: str) -> RouteTableAssociation | None:
+    return next(iter(region.route_table_associations.where("main_vpc_id", vpc_id)), None)
+
+
+def default_acl(region: Ec2Region, vpc_id: str) -> NetworkAcl | None:
+    return next((a for a in region.network_acls.where("vpc_id", vpc_id) if a.is_default), None)
+
+
+def set_routes(region: Ec2Region, table: RouteTable, routes: list[Route]) -> None:
+    table.routes = routes
+    touch(table)
+
+
+def default_dhcp_options(region: Ec2Region) -> DhcpOptions:
+    """The region's default DHCP options set (made with its first VPC, as AWS makes it with the
+    default VPC): Amazon's DNS and the region's internal domain name."""
+    found = next(iter(region.dhcp_options.where("is_default", True)), None)
+    if found is not None:
+        return found
+    domain = "ec2.internal" if region.name == "us-east-1" else f"{region.name}.compute.internal"
+    options = DhcpOptions(
+        region.ids.hex_id("dopt"),
+        region.account_id,
+        {"domain-name": [domain], "domain-name-servers": [AMAZON_DNS]},
+        is_default=True,
+    )
+    return region.dhcp_options.add(options)
+
+
+# What VPC and subnet operations call ------------------------------------------------------------
+
+
+def create_vpc_network(region: Ec2Region, vpc: Vpc) -> None:
+    """A new VPC's main route table (its local route), its default network ACL, and the region's
+    default DHCP options set."""
+    table = new_route_table(region, vpc)
+    region.route_table_associations.add(
+        RouteTableAssociation(region.ids.hex_id("rtbassoc"), table.id, main_vpc_id=vpc.id)
+    )
+    region.network_acls.add(
+        NetworkAcl(region.ids.hex_id("acl"), region.account_id, vpc.id, True, default_entries())
+    )
+    region.vpcs.update(vpc, dhcp_options_id=default_dhcp_options(region).id)
+
+
+def subnet_created(region: Ec2Region, subnet: Subnet) -> None:
+    """A new subnet is associated with its VPC's default network ACL."""
+    acl = default_acl(region, subnet.vpc_id)
+    if acl is not None:
+        region.network_acl_associations.add(
+            NetworkAclAssociation(region.ids.hex_id("aclassoc"), acl.id, subnet.id)
+        )
+
+
+def vpc_dependencies(region: Ec2Region, vpc_id: str) -> list[str]:
+    """The ids of this family's resources that keep a VPC from being deleted: an attached internet
+    gateway, egress-only gateways, NAT gateways not deleted, route tables other than the main one,
+    network ACLs other than the default one."""
+    main = main_association(region, vpc_id)
+    return [
+        *(g.id for g in region.internet_gateways.where("vpc_id", vpc_id)),
+        *(g.id for g in region.egress_only_internet_gateways.where("vpc_id", vpc_id)),
+        *(n.id for n in region.nat_gateways.where("vpc_id", vpc_id) if n.live),
+        *(
+            t.id
+            for t in region.route_tables.where("vpc_id", vpc_id)
+            if main is None or t.id != main.route_table_id
+        ),
+        *(a.id for a in region.network_acls.where("vpc_id", vpc_id) if not a.is_default),
+    ]
+
+
+def subnet_dependencies(region: Ec2Region, subnet_id: str) -> list[str]:
+    """The ids of NAT gateways (not deleted) in the subnet: they keep it from being deleted."""
+    return [n.id for n in region.nat_gateways.where("subnet_id", subnet_id) if n.live]
+
+
+def subnet_deleted(region: Ec2Region, subnet_id: str) -> None:
+    """A deleted subnet's route table and network ACL associations go with it."""
+    for association in list(region.route_table_associations.where("subnet_id", subnet_id)):
+        region.route_table_associations.remove(association.id)
+    for acl_association in list(region.network_acl_associations.where("subnet_id", subnet_id)):
+        region.network_acl_associations.remove(acl_association.id)
+
+
+def vpc_deleted(region: Ec2Region, vpc_id: str) -> None:
+    """A deleted VPC's main route table, default ACL and deleted NAT gateways go with it (callers
+    checked `vpc_dependencies` first)."""
+    main = main_association(region, vpc_id)
+    if main is not None:
+        region.route_table_associations.remove(main.id)
+    for table in list(region.route_tables.where("vpc_id", vpc_id)):
+        region.route_tables.remove(table.id)
+    for acl in list(region.network_acls.where("vpc_id", vpc_id)):
+        region.network_acls.remove(acl.id)
+    for nat in list(region.nat_gateways.where("vpc_id", vpc_id)):
+        region.nat_gateways.remove(nat.id)
