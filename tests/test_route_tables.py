@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
-from botocore.exceptions import ClientError
 
 from ec2sim.store.ec2.network import Subnet
 from ec2sim.store.ec2.routing import create_vpc_network, subnet_created, subnet_dependencies, vpc_dependencies
