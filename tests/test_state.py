@@ -207,6 +207,36 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     iam.detach_group_policy(GroupName="devs", PolicyArn=policy)
     iam.update_access_key(UserName="alice", AccessKeyId=made["key"]["AccessKeyId"], Status="Active")
 
+    # Gateways and routing: gateways, a NAT gateway (deleted: its hour of retention is a timeline
+    # event), a route table with routes and an association, an ACL with entries, DHCP options.
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    subnet = launched[0]["SubnetId"]
+    igw = ec2.create_internet_gateway(
+        TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": [{"Key": "n", "Value": "1"}]}]
+    )["InternetGateway"]["InternetGatewayId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"]["NatGatewayId"]
+    gone_nat = ec2.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"][
+        "NatGatewayId"
+    ]
+    ec2.delete_nat_gateway(NatGatewayId=gone_nat)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.0.0.0/8", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=7, Protocol="-1", RuleAction="allow", Egress=True, CidrBlock="0.0.0.0/0"
+    )
+    association = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])[
+        "NetworkAcls"
+    ][0]["Associations"]
+    ec2.replace_network_acl_association(
+        AssociationId=next(a for a in association if a["SubnetId"] == subnet)["NetworkAclAssociationId"],
+        NetworkAclId=acl,
+    )
+    options = ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name", "Values": ["corp"]}])
+    ec2.associate_dhcp_options(DhcpOptionsId=options["DhcpOptions"]["DhcpOptionsId"], VpcId=vpc)
+    made.update(igw=igw, nat=nat, gone_nat=gone_nat, route_table=table, acl=acl, subnet=subnet)
+
     # The last launch stays pending: its transition is a timeline event that must survive too.
     made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
     advance(server, 5)
@@ -245,6 +275,17 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     profile = iam.get_instance_profile(InstanceProfileName="worker")["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == ["worker"]
     assert iam.list_account_aliases()["AccountAliases"] == ["durable"]
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[made["igw"]])["InternetGateways"][0]["Tags"]
+    routes = ec2.describe_route_tables(RouteTableIds=[made["route_table"]])["RouteTables"][0]
+    assert routes["Routes"][1]["NatGatewayId"] == made["nat"] and routes["Associations"][0]["SubnetId"]
+    acl = ec2.describe_network_acls(NetworkAclIds=[made["acl"]])["NetworkAcls"][0]
+    assert [a["SubnetId"] for a in acl["Associations"]] == [made["subnet"]] and len(acl["Entries"]) == 3
+    assert ec2.describe_nat_gateways(NatGatewayIds=[made["nat"]])["NatGateways"][0]["State"] == "available"
+    assert (
+        ec2.describe_vpcs()["Vpcs"][0]["DhcpOptionsId"]
+        != ec2.describe_dhcp_options()["DhcpOptions"][0]["DhcpOptionsId"]
+        or len(ec2.describe_dhcp_options()["DhcpOptions"]) == 2
+    )
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
@@ -272,9 +313,15 @@ def test_a_restart_restores_everything(state_dir: Path) -> None:
         ec2 = client(second, "ec2")
         pending = ec2.describe_instances(InstanceIds=[made["pending"]])["Reservations"][0]["Instances"][0]
         assert pending["State"]["Name"] == "running"
-        advance(second, 3600)  # the terminated instance's hour of retention
+        assert (
+            ec2.describe_nat_gateways(NatGatewayIds=[made["gone_nat"]])["NatGateways"][0]["State"]
+            == "deleted"
+        )
+        advance(second, 3600)  # the terminated instance's (and the deleted NAT gateway's) hour of retention
         with aws_error("InvalidInstanceID.NotFound", 400):
             ec2.describe_instances(InstanceIds=[made["instances"][2]])
+        with aws_error("NatGatewayNotFound", 400):
+            ec2.describe_nat_gateways(NatGatewayIds=[made["gone_nat"]])
 
 
 def test_export_then_import_round_trips(state_dir: Path) -> None:
