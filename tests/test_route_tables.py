@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ec2sim.store.ec2.network import Subnet
-from ec2sim.store.ec2.routing import create_vpc_network, subnet_created, subnet_dependencies, vpc_dependencies
+from ec2sim.store.ec2.routing import (
+    create_vpc_network,
+    subnet_created,
+    subnet_deleted,
+    subnet_dependencies,
+    vpc_deleted,
+    vpc_dependencies,
+)
 from tests.helpers import aws_error
 
 RTB_TAGS = [{"ResourceType": "route-table", "Tags": [{"Key": "Name", "Value": "public"}]}]
@@ -430,3 +437,59 @@ def test_route_input_never_breaks_the_server(
         ec2.delete_route(RouteTableId=rtb, **{destination: value})
     except ClientError as error:
         assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400, error.response
+
+
+def test_tags_on_every_type_of_the_family(ec2: Any) -> None:
+    vpc = _default_vpc(ec2)
+    ids = {
+        "internet-gateway": ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"],
+        "route-table": ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"],
+        "network-acl": ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"],
+        "dhcp-options": ec2.describe_dhcp_options()["DhcpOptions"][0]["DhcpOptionsId"],
+        "egress-only-internet-gateway": ec2.create_egress_only_internet_gateway(VpcId=vpc)[
+            "EgressOnlyInternetGateway"
+        ]["EgressOnlyInternetGatewayId"],
+        "natgateway": ec2.create_nat_gateway(
+            SubnetId=ec2.describe_subnets()["Subnets"][0]["SubnetId"], ConnectivityType="private"
+        )["NatGateway"]["NatGatewayId"],
+    }
+    ec2.create_tags(Resources=list(ids.values()), Tags=[{"Key": "env", "Value": "test"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["env"]}])["Tags"]
+    assert {t["ResourceId"]: t["ResourceType"] for t in tags} == {v: k for k, v in ids.items()}
+    ec2.delete_tags(Resources=[ids["route-table"]], Tags=[{"Key": "env"}])
+    assert ec2.describe_route_tables(RouteTableIds=[ids["route-table"]])["RouteTables"][0]["Tags"] == []
+    with aws_error("InvalidID", 400):
+        ec2.create_tags(Resources=["rtbassoc-0123456789abcdef0"], Tags=[{"Key": "k", "Value": "v"}])
+
+
+def test_what_goes_with_a_deleted_subnet_and_vpc(ec2: Any, server: Any, account_id: str) -> None:
+    """`subnet_deleted` and `vpc_deleted`, as DeleteSubnet and DeleteVpc (family 1) call them."""
+    vpc, subnet = other_vpc(server, account_id)
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=rtb, SubnetId=subnet)
+    nat = ec2.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"]["NatGatewayId"]
+    region = _region(server, account_id)
+    with server.store.lock:
+        assert subnet_dependencies(region, subnet) == [nat]
+        assert set(vpc_dependencies(region, vpc)) == {nat, rtb}
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.disassociate_route_table(
+        AssociationId=ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]["Associations"][0][
+            "RouteTableAssociationId"
+        ]
+    )
+    ec2.delete_route_table(RouteTableId=rtb)
+    with server.store.lock:
+        assert subnet_dependencies(region, subnet) == [] and vpc_dependencies(region, vpc) == []
+        subnet_deleted(region, subnet)
+        region.subnets.remove(subnet)
+        vpc_deleted(region, vpc)
+        region.vpcs.remove(vpc)
+    assert ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"] == []
+    assert ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"] == []
+    assert (
+        ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])[
+            "NetworkAcls"
+        ]
+        == []
+    )
