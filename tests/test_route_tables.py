@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ec2sim.store.ec2.network import Subnet
 from ec2sim.store.ec2.routing import (
     create_vpc_network,
+    set_local_route,
     subnet_created,
     subnet_deleted,
     subnet_dependencies,
@@ -493,3 +494,38 @@ def test_what_goes_with_a_deleted_subnet_and_vpc(ec2: Any, server: Any, account_
         ]
         == []
     )
+
+
+def test_local_routes_follow_the_vpc_cidr_blocks(ec2: Any, server: Any, account_id: str) -> None:
+    """`set_local_route`, as Associate/DisassociateVpcCidrBlock (family 1) call it."""
+    vpc, _ = other_vpc(server, account_id)
+    region = _region(server, account_id)
+    with server.store.lock:
+        set_local_route(region, vpc, "10.1.0.0/16", True)
+        set_local_route(region, vpc, "2600:1f18::/56", True)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]
+    expected = [
+        {
+            "DestinationCidrBlock": "10.0.0.0/16",
+            "GatewayId": "local",
+            "Origin": "CreateRouteTable",
+            "State": "active",
+        },
+        {
+            "DestinationCidrBlock": "10.1.0.0/16",
+            "GatewayId": "local",
+            "Origin": "CreateRouteTable",
+            "State": "active",
+        },
+        {
+            "DestinationIpv6CidrBlock": "2600:1f18::/56",
+            "GatewayId": "local",
+            "Origin": "CreateRouteTable",
+            "State": "active",
+        },
+    ]
+    assert table["Routes"] == expected == _main(ec2, vpc)["Routes"]
+    with server.store.lock:
+        set_local_route(region, vpc, "10.1.0.0/16", False)
+    routes = ec2.describe_route_tables(RouteTableIds=[table["RouteTableId"]])["RouteTables"][0]["Routes"]
+    assert routes == [expected[0], expected[2]]

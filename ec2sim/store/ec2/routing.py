@@ -8,8 +8,9 @@ target is gone (`ec2sim.api.ec2.route_views`).
 
 The VPC and subnet operations call the functions at the end of this module: `create_vpc_network`
 (main route table, default ACL, the region's default DHCP options), `subnet_created` (the default
-ACL association), `vpc_dependencies` / `subnet_dependencies` (what makes them undeletable: AWS's
-DependencyViolation) and `vpc_deleted` / `subnet_deleted` (what goes with them).
+ACL association), `set_local_route` (a CIDR block associated or disassociated), `vpc_dependencies`
+/ `subnet_dependencies` (what makes them undeletable: AWS's DependencyViolation) and `vpc_deleted` /
+`subnet_deleted` (what goes with them).
 """
 
 from __future__ import annotations
@@ -135,13 +136,22 @@ def last_entries() -> list[AclEntry]:
 
 
 def local_route(cidr: str) -> Route:
-    return Route("DestinationCidrBlock", cidr, "GatewayId", LOCAL, origin="CreateRouteTable")
+    """The route of a VPC CIDR block (IPv4 or IPv6) within the VPC, in every route table of it."""
+    kind = "DestinationIpv6CidrBlock" if ":" in cidr else "DestinationCidrBlock"
+    return Route(kind, cidr, "GatewayId", LOCAL, origin="CreateRouteTable")
 
 
 def new_route_table(region: Ec2Region, vpc: Vpc, client_token: str | None = None) -> RouteTable:
-    """A route table of `vpc` with its local route, stored."""
+    """A route table of `vpc` with the local routes of its CIDR blocks (its main table's), stored."""
+    main = main_association(region, vpc.id)
+    main_table = region.route_tables.get(main.route_table_id) if main is not None else None
+    local = [r for r in main_table.routes if r.origin == "CreateRouteTable"] if main_table else []
     table = RouteTable(
-        region.ids.hex_id("rtb"), region.account_id, vpc.id, [local_route(vpc.cidr_block)], client_token
+        region.ids.hex_id("rtb"),
+        region.account_id,
+        vpc.id,
+        [local_route(r.destination) for r in local] or [local_route(vpc.cidr_block)],
+        client_token,
     )
     return region.route_tables.add(table)
 
@@ -198,6 +208,17 @@ def subnet_created(region: Ec2Region, subnet: Subnet) -> None:
         region.network_acl_associations.add(
             NetworkAclAssociation(region.ids.hex_id("aclassoc"), acl.id, subnet.id)
         )
+
+
+def set_local_route(region: Ec2Region, vpc_id: str, cidr: str, present: bool) -> None:
+    """A CIDR block associated with (`present`) or disassociated from a VPC: each of its route tables
+    gains or loses the block's local route (for Associate/DisassociateVpcCidrBlock)."""
+    for table in region.route_tables.where("vpc_id", vpc_id):
+        routes = [r for r in table.routes if not (r.origin == "CreateRouteTable" and r.destination == cidr)]
+        if present:
+            locals_ = sum(1 for r in routes if r.origin == "CreateRouteTable")
+            routes.insert(locals_, local_route(cidr))
+        set_routes(region, table, routes)
 
 
 def vpc_dependencies(region: Ec2Region, vpc_id: str) -> list[str]:
