@@ -139,7 +139,13 @@ def test_egress_only_internet_gateways(ec2: Any) -> None:
     gateway = reply["EgressOnlyInternetGateway"]
     eigw = gateway["EgressOnlyInternetGatewayId"]
     assert eigw.startswith("eigw-") and gateway["Attachments"] == [{"State": "attached", "VpcId": vpc}]
-    again = ec2.create_egress_only_internet_gateway(VpcId=vpc, ClientToken="t1")["EgressOnlyInternetGateway"]
+    again = ec2.create_egress_only_internet_gateway(VpcId=vpc, TagSpecifications=tags, ClientToken="t1")[
+        "EgressOnlyInternetGateway"
+    ]
+    with aws_error(
+        "IdempotentParameterMismatch", 400, "inconsistent with arguments used in previous request"
+    ):
+        ec2.create_egress_only_internet_gateway(VpcId=vpc, ClientToken="t1")
     assert again["EgressOnlyInternetGatewayId"] == eigw
     found = ec2.describe_egress_only_internet_gateways(Filters=[{"Name": "tag:k", "Values": ["v"]}])
     assert [g["EgressOnlyInternetGatewayId"] for g in found["EgressOnlyInternetGateways"]] == [eigw]
@@ -168,7 +174,11 @@ def test_nat_gateway_states_over_emulated_time(ec2: Any, server: Any) -> None:
     assert address["PrivateIp"].startswith("172.31.")
     described = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"][0]
     assert described["State"] == "available"
-    private = ec2.create_nat_gateway(SubnetId=subnet["SubnetId"], ConnectivityType="private")["NatGateway"]
+    request = {"SubnetId": subnet["SubnetId"], "ConnectivityType": "private", "ClientToken": "nat"}
+    private = ec2.create_nat_gateway(**request)["NatGateway"]
+    assert ec2.create_nat_gateway(**request)["NatGateway"]["NatGatewayId"] == private["NatGatewayId"]
+    with aws_error("IdempotentParameterMismatch", 400):
+        ec2.create_nat_gateway(SubnetId=subnet["SubnetId"], ClientToken="nat", AllocationId="eipalloc-1")
     assert private["NatGatewayAddresses"][0].get("PublicIp") is None
 
     def ids(name: str, *values: str) -> set[str]:

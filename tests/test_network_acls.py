@@ -52,7 +52,12 @@ def test_acl_lifecycle_entries_and_associations(ec2: Any) -> None:
         (32767, False, "deny"),
         (32767, True, "deny"),
     ]
-    assert ec2.create_network_acl(VpcId=vpc, ClientToken="tok")["NetworkAcl"]["NetworkAclId"] == acl
+    retry = ec2.create_network_acl(VpcId=vpc, TagSpecifications=ACL_TAGS, ClientToken="tok")
+    assert retry["NetworkAcl"]["NetworkAclId"] == acl
+    with aws_error(
+        "IdempotentParameterMismatch", 400, "inconsistent with arguments used in previous request"
+    ):
+        ec2.create_network_acl(VpcId=vpc, ClientToken="tok")
 
     ec2.create_network_acl_entry(
         NetworkAclId=acl,

@@ -87,7 +87,12 @@ def test_route_table_lifecycle_and_associations(ec2: Any) -> None:
         }
     ]
     assert table["Associations"] == [] and table["Tags"] == [{"Key": "Name", "Value": "public"}]
-    assert ec2.create_route_table(VpcId=vpc, ClientToken="tok")["RouteTable"]["RouteTableId"] == rtb
+    retry = ec2.create_route_table(VpcId=vpc, TagSpecifications=RTB_TAGS, ClientToken="tok")
+    assert retry["RouteTable"]["RouteTableId"] == rtb
+    with aws_error(
+        "IdempotentParameterMismatch", 400, "inconsistent with arguments used in previous request"
+    ):
+        ec2.create_route_table(VpcId=vpc, ClientToken="tok")
 
     association = ec2.associate_route_table(RouteTableId=rtb, SubnetId=subnet)
     assert association["AssociationState"] == {"State": "associated"}

@@ -13,7 +13,15 @@ from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.network_plans import NetPlan, by_token, dependency, need, net_resolver, new_tags
+from ec2sim.api.ec2.network_plans import (
+    NetPlan,
+    dependency,
+    earlier,
+    need,
+    net_resolver,
+    new_tags,
+    token_fields,
+)
 from ec2sim.api.ec2.vpcs import _describe
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -166,6 +174,7 @@ def _new_egress_only(
     vpc_id = req.get("VpcId")
     plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
     new_tags(plan, "egress-only-internet-gateway")
+    earlier(plan, ctx.ec2.egress_only_internet_gateways)
 
 
 def _egress_only(
@@ -194,10 +203,10 @@ def create_egress_only_internet_gateway(
     ctx: RequestContext, req: CreateEgressOnlyInternetGatewayRequestTypeDef, plan: NetPlan
 ) -> dict[str, Any]:
     table = ctx.ec2.egress_only_internet_gateways
-    gateway = by_token(table, req.get("ClientToken"))
+    gateway = plan["earlier"]
     if gateway is None:
         gateway = EgressOnlyInternetGateway(
-            ctx.ec2.ids.hex_id("eigw"), ctx.account_id, plan["vpc"].id, req.get("ClientToken"), tags=plan.tags
+            ctx.ec2.ids.hex_id("eigw"), ctx.account_id, plan["vpc"].id, **token_fields(req), tags=plan.tags
         )
         table.add(gateway)
     return {"EgressOnlyInternetGateway": _egress_only_item(gateway), "ClientToken": req.get("ClientToken")}

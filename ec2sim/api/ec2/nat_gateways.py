@@ -20,7 +20,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import vpc_arn
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.network_plans import NetPlan, by_token, missing, need, net_resolver, new_tags
+from ec2sim.api.ec2.network_plans import NetPlan, earlier, missing, need, net_resolver, new_tags, token_fields
 from ec2sim.api.ec2.vpcs import _describe
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -55,6 +55,8 @@ def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: Net
             f"Value ({connectivity}) for parameter ConnectivityType is invalid. Valid values: public, private",
         )
     subnet = plan.values["subnet"] = need(found, SUBNET, subnet_id, "SubnetId")
+    if earlier(plan, region.nat_gateways) is not None:
+        return
     plan.create_keys = {"ec2:Vpc": vpc_arn(ctx, subnet.vpc_id)}
     if connectivity == "public" and not allocation_id:
         raise missing("AllocationId")
@@ -114,7 +116,7 @@ def create_nat_gateway(
 ) -> dict[str, Any]:
     region = ctx.ec2
     token = req.get("ClientToken")
-    nat = by_token(region.nat_gateways, token)
+    nat = plan["earlier"]
     if nat is None:
         subnet = plan["subnet"]
         allocation_id = req.get("AllocationId")
@@ -131,8 +133,8 @@ def create_nat_gateway(
             allocation_id=allocation_id,
             public_ip=_public_ip(allocation_id) if allocation_id else None,
             association_id=derived_id("eipassoc", nat_id) if allocation_id else None,
-            client_token=token,
             tags=plan.tags,
+            **token_fields(req),
         )
         region.nat_gateways.add(nat)
         region.timeline.schedule(ctx.now, "nat-gateway.settle", ctx.account_id, ctx.region, nat.id)

@@ -13,7 +13,16 @@ from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.network_plans import NetPlan, by_token, dependency, missing, need, net_resolver, new_tags
+from ec2sim.api.ec2.network_plans import (
+    NetPlan,
+    dependency,
+    earlier,
+    missing,
+    need,
+    net_resolver,
+    new_tags,
+    token_fields,
+)
 from ec2sim.api.ec2.routes import cidr
 from ec2sim.api.ec2.vpcs import _describe
 from ec2sim.api.errors import AwsError
@@ -197,7 +206,7 @@ def _plan_create(ctx: RequestContext, req: CreateNetworkAclRequestTypeDef, plan:
     vpc_id = req.get("VpcId")
     vpc = plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
     new_tags(plan, "network-acl")
-    if by_token(ctx.ec2.network_acls, req.get("ClientToken")) is None:
+    if earlier(plan, ctx.ec2.network_acls) is None:
         if sum(1 for _ in ctx.ec2.network_acls.where("vpc_id", vpc.id)) >= MAX_ACLS:
             raise AwsError("NetworkAclLimitExceeded", "The maximum number of network ACLs has been reached.")
 
@@ -239,7 +248,7 @@ def create_network_acl(
     ctx: RequestContext, req: CreateNetworkAclRequestTypeDef, plan: NetPlan
 ) -> dict[str, Any]:
     token = req.get("ClientToken")
-    acl = by_token(ctx.ec2.network_acls, token)
+    acl = plan["earlier"]
     if acl is None:
         acl = NetworkAcl(
             ctx.ec2.ids.hex_id("acl"),
@@ -247,7 +256,7 @@ def create_network_acl(
             plan["vpc"].id,
             False,
             last_entries(),
-            token,
+            **token_fields(req),
             tags=plan.tags,
         )
         ctx.ec2.network_acls.add(acl)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import Keys, creating, resource_check, unresolved
+from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.resources import ResourceType
@@ -118,6 +119,21 @@ def dependency(kind: str, resource_id: str) -> AwsError:
     )
 
 
-def by_token(table: Table[R], token: str | None) -> R | None:
-    """The resource an earlier request with the same ClientToken made (idempotent retries)."""
-    return next(iter(table.where("client_token", token)), None) if token else None
+def earlier(plan: NetPlan, table: Table[Any]) -> Any:
+    """What an earlier request with the request's ClientToken made (a retry answers it again), as
+    ``plan["earlier"]``; the same token with other arguments is AWS's IdempotentParameterMismatch."""
+    token = plan.req.get("ClientToken")
+    found = next(iter(table.where("client_token", token)), None) if token else None
+    if found is not None and found.request_fingerprint != fingerprint(plan.req):
+        raise AwsError(
+            "IdempotentParameterMismatch",
+            "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+        )
+    plan.values["earlier"] = found
+    return found
+
+
+def token_fields(req: Mapping[str, Any]) -> dict[str, Any]:
+    """A new resource's ClientToken and the fingerprint of the request that made it."""
+    token = req.get("ClientToken")
+    return {"client_token": token, "request_fingerprint": fingerprint(req) if token else ""}

@@ -15,7 +15,16 @@ from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.network_plans import NetPlan, by_token, dependency, missing, need, net_resolver, new_tags
+from ec2sim.api.ec2.network_plans import (
+    NetPlan,
+    dependency,
+    earlier,
+    missing,
+    need,
+    net_resolver,
+    new_tags,
+    token_fields,
+)
 from ec2sim.api.ec2.routes import route_item, route_state
 from ec2sim.api.ec2.vpcs import _describe
 from ec2sim.api.errors import AwsError
@@ -60,7 +69,7 @@ def _plan_create(ctx: RequestContext, req: CreateRouteTableRequestTypeDef, plan:
     vpc_id = req.get("VpcId")
     vpc = plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
     new_tags(plan, "route-table")
-    if by_token(ctx.ec2.route_tables, req.get("ClientToken")) is None:
+    if earlier(plan, ctx.ec2.route_tables) is None:
         if sum(1 for _ in ctx.ec2.route_tables.where("vpc_id", vpc.id)) >= MAX_ROUTE_TABLES:
             raise AwsError("RouteTableLimitExceeded", "The maximum number of route tables has been reached.")
 
@@ -79,8 +88,11 @@ def create_route_table(
     ctx: RequestContext, req: CreateRouteTableRequestTypeDef, plan: NetPlan
 ) -> dict[str, Any]:
     token = req.get("ClientToken")
-    table = by_token(ctx.ec2.route_tables, token) or new_route_table(ctx.ec2, plan["vpc"], token)
-    ctx.ec2.set_tags(table, plan.tags)
+    table = plan["earlier"]
+    if table is None:
+        fields = token_fields(req)
+        table = new_route_table(ctx.ec2, plan["vpc"], fields["client_token"], fields["request_fingerprint"])
+        ctx.ec2.set_tags(table, plan.tags)
     return {"RouteTable": route_table_item(ctx, table), "ClientToken": token}
 
 

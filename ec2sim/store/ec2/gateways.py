@@ -29,6 +29,7 @@ class EgressOnlyInternetGateway(Resource):
     owner_id: str
     vpc_id: str
     client_token: str | None = None
+    request_fingerprint: str = ""  # of a request with a ClientToken (`ec2sim.api.ec2.common.fingerprint`)
 
 
 @dataclass(eq=False)
@@ -49,6 +50,7 @@ class NatGateway(Resource):
     failure_message: str = ""
     delete_time: datetime | None = None
     client_token: str | None = None
+    request_fingerprint: str = ""
 
     @property
     def live(self) -> bool:

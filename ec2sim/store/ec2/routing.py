@@ -50,6 +50,7 @@ class RouteTable(Resource):
     vpc_id: str
     routes: list[Route] = field(default_factory=list)
     client_token: str | None = None
+    request_fingerprint: str = ""  # of a request with a ClientToken (`ec2sim.api.ec2.common.fingerprint`)
 
     def route(self, destination: str) -> Route | None:
         return next((r for r in self.routes if r.destination == destination), None)
@@ -93,6 +94,7 @@ class NetworkAcl(Resource):
     is_default: bool = False
     entries: list[AclEntry] = field(default_factory=list)
     client_token: str | None = None
+    request_fingerprint: str = ""
 
     def entry(self, rule_number: int, egress: bool) -> AclEntry | None:
         return next((e for e in self.entries if (e.rule_number, e.egress) == (rule_number, egress)), None)
@@ -141,7 +143,9 @@ def local_route(cidr: str) -> Route:
     return Route(kind, cidr, "GatewayId", LOCAL, origin="CreateRouteTable")
 
 
-def new_route_table(region: Ec2Region, vpc: Vpc, client_token: str | None = None) -> RouteTable:
+def new_route_table(
+    region: Ec2Region, vpc: Vpc, client_token: str | None = None, request_fingerprint: str = ""
+) -> RouteTable:
     """A route table of `vpc` with the local routes of its CIDR blocks (its main table's), stored."""
     main = main_association(region, vpc.id)
     main_table = region.route_tables.get(main.route_table_id) if main is not None else None
@@ -152,6 +156,7 @@ def new_route_table(region: Ec2Region, vpc: Vpc, client_token: str | None = None
         vpc.id,
         [local_route(r.destination) for r in local] or [local_route(vpc.cidr_block)],
         client_token,
+        request_fingerprint,
     )
     return region.route_tables.add(table)
 
