@@ -242,3 +242,12 @@ def test_nat_gateway_lookup_errors(ec2: Any) -> None:
         ec2.delete_nat_gateway(NatGatewayId="natty")
     with aws_error("InvalidParameterValue", 400, "The filter 'zone' is invalid"):
         ec2.describe_nat_gateways(Filter=[{"Name": "zone", "Values": ["x"]}])
+
+
+def test_nat_gateways_per_zone_quota(ec2: Any) -> None:
+    subnets = ec2.describe_subnets()["Subnets"]
+    for _ in range(5):
+        ec2.create_nat_gateway(SubnetId=subnets[0]["SubnetId"], ConnectivityType="private")
+    with aws_error("NatGatewayLimitExceeded", 400, "The maximum number of NAT gateways has been reached."):
+        ec2.create_nat_gateway(SubnetId=subnets[0]["SubnetId"], ConnectivityType="private")
+    ec2.create_nat_gateway(SubnetId=subnets[1]["SubnetId"], ConnectivityType="private")  # another zone

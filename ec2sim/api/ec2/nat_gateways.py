@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 DELETED_RETENTION_SECONDS = 3600  # how long a deleted NAT gateway stays in DescribeNatGateways
 CONNECTIVITY_TYPES = ("public", "private")
+MAX_PER_ZONE = 5  # NAT gateways per availability zone, AWS's default quota
 
 
 def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: NetPlan) -> None:
@@ -74,6 +75,9 @@ def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: Net
             "Subnet has insufficient free addresses to create this NAT gateway",
         )
     new_tags(plan, "natgateway")
+    zone = region.nat_gateways.where("availability_zone", subnet.availability_zone)
+    if sum(1 for n in zone if n.live) >= MAX_PER_ZONE:
+        raise AwsError("NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached.")
     plan.values["connectivity"] = connectivity
 
 
@@ -130,6 +134,7 @@ def create_nat_gateway(
             allocate_private_ip(region, subnet),
             derived_id("eni", nat_id),
             ctx.now,
+            subnet.availability_zone,
             allocation_id=allocation_id,
             public_ip=_public_ip(allocation_id) if allocation_id else None,
             association_id=derived_id("eipassoc", nat_id) if allocation_id else None,

@@ -42,6 +42,7 @@ class NatGateway(Resource):
     private_ip: str
     network_interface_id: str
     create_time: datetime
+    availability_zone: str = ""
     allocation_id: str | None = None
     public_ip: str | None = None
     association_id: str | None = None

@@ -108,7 +108,7 @@ class Ec2Region:
             self.resources, indexes=("vpc_id", "client_token")
         )
         self.nat_gateways: Table[NatGateway] = Table(
-            self.resources, indexes=("vpc_id", "subnet_id", "client_token")
+            self.resources, indexes=("vpc_id", "subnet_id", "availability_zone", "client_token")
         )
         self.route_tables: Table[RouteTable] = Table(self.resources, indexes=("vpc_id", "client_token"))
         self.route_table_associations: Table[RouteTableAssociation] = Table(
