@@ -41,6 +41,8 @@ NAMES_ONLY = {
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
+        "CreateInternetGateway",
+        "CreateDhcpOptions",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
@@ -106,6 +108,14 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "key": ("key-pair", "InvalidKeyPair.NotFound"),
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
+    "igw": ("internet-gateway", "InvalidInternetGatewayID.NotFound"),
+    "eigw": ("egress-only-internet-gateway", "InvalidEgressOnlyInternetGatewayId.NotFound"),
+    "nat": ("natgateway", "NatGatewayNotFound"),
+    "rtb": ("route-table", "InvalidRouteTableID.NotFound"),
+    "rtbassoc": ("route-table-association", "InvalidAssociationID.NotFound"),
+    "acl": ("network-acl", "InvalidNetworkAclID.NotFound"),
+    "aclassoc": ("network-acl-association", "InvalidAssociationID.NotFound"),
+    "dopt": ("dhcp-options", "InvalidDhcpOptionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
