@@ -16,13 +16,12 @@ ACL association), `set_local_route` (a CIDR block associated or disassociated), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ec2sim.store.table import Resource, touch
-
-if TYPE_CHECKING:
-    from ec2sim.store.ec2.network import Subnet, Vpc
-    from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
+from ec2sim.store.ec2.network import Subnet, Vpc
+from ec2sim.store.ids import IdGenerator
+from ec2sim.store.table import Resource, Table, touch
 
 LOCAL = "local"
 ALL_PROTOCOLS = "-1"
@@ -123,6 +122,23 @@ class DhcpOptions(Resource):
     is_default: bool = False  # the set AWS makes with the default VPC, which new VPCs get
 
 
+class NetworkRegion(Protocol):
+    """What these functions use of a region (`ec2sim.store.ec2.region.Ec2Region`, which calls them)."""
+
+    account_id: str
+    name: str
+    ids: IdGenerator
+    vpcs: Table[Vpc]
+    internet_gateways: Table[InternetGateway]
+    egress_only_internet_gateways: Table[EgressOnlyInternetGateway]
+    nat_gateways: Table[NatGateway]
+    dhcp_options: Table[DhcpOptions]
+    route_tables: Table[RouteTable]
+    route_table_associations: Table[RouteTableAssociation]
+    network_acls: Table[NetworkAcl]
+    network_acl_associations: Table[NetworkAclAssociation]
+
+
 def default_entries() -> list[AclEntry]:
     """A default ACL's entries: everything allowed (rule 100), then the catch-all deny."""
     return [
@@ -144,7 +160,7 @@ def local_route(cidr: str) -> Route:
 
 
 def new_route_table(
-    region: Ec2Region, vpc: Vpc, client_token: str | None = None, request_fingerprint: str = ""
+    region: NetworkRegion, vpc: Vpc, client_token: str | None = None, request_fingerprint: str = ""
 ) -> RouteTable:
     """A route table of `vpc` with the local routes of its CIDR blocks (its main table's), stored."""
     main = main_association(region, vpc.id)
@@ -161,20 +177,20 @@ def new_route_table(
     return region.route_tables.add(table)
 
 
-def main_association(region: Ec2Region, vpc_id: str) -> RouteTableAssociation | None:
+def main_association(region: NetworkRegion, vpc_id: str) -> RouteTableAssociation | None:
     return next(iter(region.route_table_associations.where("main_vpc_id", vpc_id)), None)
 
 
-def default_acl(region: Ec2Region, vpc_id: str) -> NetworkAcl | None:
+def default_acl(region: NetworkRegion, vpc_id: str) -> NetworkAcl | None:
     return next((a for a in region.network_acls.where("vpc_id", vpc_id) if a.is_default), None)
 
 
-def set_routes(region: Ec2Region, table: RouteTable, routes: list[Route]) -> None:
+def set_routes(region: NetworkRegion, table: RouteTable, routes: list[Route]) -> None:
     table.routes = routes
     touch(table)
 
 
-def default_dhcp_options(region: Ec2Region) -> DhcpOptions:
+def default_dhcp_options(region: NetworkRegion) -> DhcpOptions:
     """The region's default DHCP options set (made with its first VPC, as AWS makes it with the
     default VPC): Amazon's DNS and the region's internal domain name."""
     found = next(iter(region.dhcp_options.where("is_default", True)), None)
@@ -193,7 +209,7 @@ def default_dhcp_options(region: Ec2Region) -> DhcpOptions:
 # What VPC and subnet operations call ------------------------------------------------------------
 
 
-def create_vpc_network(region: Ec2Region, vpc: Vpc) -> None:
+def create_vpc_network(region: NetworkRegion, vpc: Vpc) -> None:
     """A new VPC's main route table (its local route), its default network ACL, and the region's
     default DHCP options set."""
     table = new_route_table(region, vpc)
@@ -206,7 +222,7 @@ def create_vpc_network(region: Ec2Region, vpc: Vpc) -> None:
     region.vpcs.update(vpc, dhcp_options_id=default_dhcp_options(region).id)
 
 
-def subnet_created(region: Ec2Region, subnet: Subnet) -> None:
+def subnet_created(region: NetworkRegion, subnet: Subnet) -> None:
     """A new subnet is associated with its VPC's default network ACL."""
     acl = default_acl(region, subnet.vpc_id)
     if acl is not None:
@@ -215,7 +231,7 @@ def subnet_created(region: Ec2Region, subnet: Subnet) -> None:
         )
 
 
-def set_local_route(region: Ec2Region, vpc_id: str, cidr: str, present: bool) -> None:
+def set_local_route(region: NetworkRegion, vpc_id: str, cidr: str, present: bool) -> None:
     """A CIDR block associated with (`present`) or disassociated from a VPC: each of its route tables
     gains or loses the block's local route (for Associate/DisassociateVpcCidrBlock)."""
     for table in region.route_tables.where("vpc_id", vpc_id):
@@ -226,7 +242,7 @@ def set_local_route(region: Ec2Region, vpc_id: str, cidr: str, present: bool) ->
         set_routes(region, table, routes)
 
 
-def vpc_dependencies(region: Ec2Region, vpc_id: str) -> list[str]:
+def vpc_dependencies(region: NetworkRegion, vpc_id: str) -> list[str]:
     """The ids of this family's resources that keep a VPC from being deleted: an attached internet
     gateway, egress-only gateways, NAT gateways not deleted, route tables other than the main one,
     network ACLs other than the default one."""
@@ -244,12 +260,12 @@ def vpc_dependencies(region: Ec2Region, vpc_id: str) -> list[str]:
     ]
 
 
-def subnet_dependencies(region: Ec2Region, subnet_id: str) -> list[str]:
+def subnet_dependencies(region: NetworkRegion, subnet_id: str) -> list[str]:
     """The ids of NAT gateways (not deleted) in the subnet: they keep it from being deleted."""
     return [n.id for n in region.nat_gateways.where("subnet_id", subnet_id) if n.live]
 
 
-def subnet_deleted(region: Ec2Region, subnet_id: str) -> None:
+def subnet_deleted(region: NetworkRegion, subnet_id: str) -> None:
     """A deleted subnet's route table and network ACL associations go with it."""
     for association in list(region.route_table_associations.where("subnet_id", subnet_id)):
         region.route_table_associations.remove(association.id)
@@ -257,7 +273,7 @@ def subnet_deleted(region: Ec2Region, subnet_id: str) -> None:
         region.network_acl_associations.remove(acl_association.id)
 
 
-def vpc_deleted(region: Ec2Region, vpc_id: str) -> None:
+def vpc_deleted(region: NetworkRegion, vpc_id: str) -> None:
     """A deleted VPC's main route table, default ACL and deleted NAT gateways go with it (callers
     checked `vpc_dependencies` first)."""
     main = main_association(region, vpc_id)
