@@ -534,3 +534,12 @@ def test_local_routes_follow_the_vpc_cidr_blocks(ec2: Any, server: Any, account_
         set_local_route(region, vpc, "10.1.0.0/16", False)
     routes = ec2.describe_route_tables(RouteTableIds=[table["RouteTableId"]])["RouteTables"][0]["Routes"]
     assert routes == [expected[0], expected[2]]
+
+
+def test_route_quota(ec2: Any) -> None:
+    rtb = ec2.create_route_table(VpcId=_default_vpc(ec2))["RouteTable"]["RouteTableId"]
+    igw = ec2.describe_internet_gateways()["InternetGateways"][0]["InternetGatewayId"]
+    for n in range(49):  # with the local route: 50
+        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock=f"10.{n}.0.0/16", GatewayId=igw)
+    with aws_error("RouteLimitExceeded", 400, "The maximum number of routes has been reached."):
+        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="10.200.0.0/16", GatewayId=igw)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     RouteRequest = CreateRouteRequestTypeDef | ReplaceRouteRequestTypeDef | DeleteRouteRequestTypeDef
 
-MAX_ROUTES = 500  # per route table (AWS's default is 50, adjustable to 1000): assumed generous
+MAX_ROUTES = 50  # non-propagated routes per route table, AWS's default quota
 DESTINATIONS = {
     "DestinationCidrBlock": "destinationCidrBlock",
     "DestinationIpv6CidrBlock": "destinationIpv6CidrBlock",
