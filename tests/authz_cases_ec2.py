@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.authz_cases import Also, Builder, Ref, attr, case, ec2_arn, iam_arn, new
+from tests.authz_cases_ec2_routing import ROUTING_CASES
 from tests.authz_env import HTTPS, PUBLIC_KEY, REGION, SSH, TAGS, ZONE
 
 INSTANCE, IMAGE, SNAPSHOT, VOLUME = attr("instance"), attr("image"), attr("snapshot"), attr("volume")
@@ -346,4 +347,5 @@ EC2_CASES: dict[str, Builder] = {
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),
+    **ROUTING_CASES,
 }

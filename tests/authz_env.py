@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ec2sim.store import Store
 from ec2sim.store.ec2.images import AMAZON_OWNER_ID, public_images
+from tests.helpers import delete_default_vpc
 
 REGION = "us-east-1"
 ZONE = "us-east-1a"
@@ -249,12 +250,8 @@ class Env:
 
     @cached_property
     def no_default_vpc(self) -> None:
-        """The default VPC deleted, with its subnets."""
-        for subnet in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.vpc]}])[
-            "Subnets"
-        ]:
-            self.ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-        self.ec2.delete_vpc(VpcId=self.vpc)
+        """The default VPC deleted, with its subnets and internet gateway."""
+        delete_default_vpc(self.ec2)
 
     @cached_property
     def interface(self) -> str:

@@ -58,3 +58,18 @@ def root_client(url: str, service: str, account: str = "111122223333", region: s
     return boto3.client(
         service, region_name=region, endpoint_url=url, aws_access_key_id=account, aws_secret_access_key="x"
     )
+
+
+def delete_default_vpc(ec2: Any) -> str:
+    """Delete the region's default VPC as the API requires (unlike the console, DeleteVpc removes
+    nothing of what depends on it): its subnets, then its internet gateway detached and deleted,
+    then the VPC. Returns its id."""
+    vpc_id = str(ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"])
+    for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    gateways = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    for gateway in gateways["InternetGateways"]:
+        ec2.detach_internet_gateway(InternetGatewayId=gateway["InternetGatewayId"], VpcId=vpc_id)
+        ec2.delete_internet_gateway(InternetGatewayId=gateway["InternetGatewayId"])
+    ec2.delete_vpc(VpcId=vpc_id)
+    return vpc_id

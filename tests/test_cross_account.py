@@ -49,6 +49,8 @@ NAMES_ONLY = {
         "DescribePrefixLists",  # AWS's service lists: the same for every account
         "DescribeInstanceTypes",
         "DescribeInstanceTypeOfferings",
+        "CreateInternetGateway",
+        "CreateDhcpOptions",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
@@ -127,6 +129,14 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "lt": ("launch-template", "InvalidLaunchTemplateId.NotFound"),
     "vpc-cidr-assoc": ("vpc-cidr-block", "InvalidVpcCidrBlockAssociationID.NotFound"),
     "subnet-cidr-assoc": ("subnet-cidr-block", "InvalidSubnetCidrBlockAssociationID.NotFound"),
+    "igw": ("internet-gateway", "InvalidInternetGatewayID.NotFound"),
+    "eigw": ("egress-only-internet-gateway", "InvalidEgressOnlyInternetGatewayId.NotFound"),
+    "nat": ("natgateway", "NatGatewayNotFound"),
+    "rtb": ("route-table", "InvalidRouteTableID.NotFound"),
+    "rtbassoc": ("route-table-association", "InvalidAssociationID.NotFound"),
+    "acl": ("network-acl", "InvalidNetworkAclID.NotFound"),
+    "aclassoc": ("network-acl-association", "InvalidAssociationID.NotFound"),
+    "dopt": ("dhcp-options", "InvalidDhcpOptionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"

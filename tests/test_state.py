@@ -20,7 +20,7 @@ from botocore.config import Config as BotoConfig
 from ec2sim.config import Config
 from ec2sim.server import Server
 from ec2sim.store.persistence import CODEC, StateDirError
-from tests.helpers import aws_error
+from tests.helpers import aws_error, delete_default_vpc
 
 OWNER, OTHER = "210987654321", "123456789098"
 _BOTO = BotoConfig(retries={"max_attempts": 1})
@@ -243,6 +243,7 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     iam.detach_group_policy(GroupName="devs", PolicyArn=policy)
     iam.update_access_key(UserName="alice", AccessKeyId=made["key"]["AccessKeyId"], Status="Active")
 
+    made.update(_routing_scenario(ec2, launched[0]["SubnetId"]))
     made.update(_vpc_scenario(ec2, west))
 
     # The last launch stays pending: its transition is a timeline event that must survive too.
@@ -276,9 +277,7 @@ def _vpc_scenario(ec2: Any, west: Any) -> dict[str, Any]:
     block = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"].replace("00::/56", "00::/64")
     subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.1.0.0/24", Ipv6CidrBlock=block)["Subnet"]
     ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
-    for old in west.describe_subnets()["Subnets"]:
-        west.delete_subnet(SubnetId=old["SubnetId"])
-    west.delete_vpc(VpcId=west.describe_vpcs()["Vpcs"][0]["VpcId"])
+    delete_default_vpc(west)
     west_default = west.create_default_vpc()["Vpc"]["VpcId"]
     return {"vpc": vpc["VpcId"], "subnet": subnet["SubnetId"], "west_default": west_default}
 
@@ -295,6 +294,59 @@ def _check_vpcs(ec2: Any, west: Any, made: dict[str, Any]) -> None:
     ec2.disassociate_subnet_cidr_block(AssociationId=association)  # the association index is back too
     attributes = west.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
     assert attributes[0]["AttributeValues"] == [{"AttributeValue": made["west_default"]}]
+
+
+def _routing_scenario(ec2: Any, subnet: str) -> dict[str, Any]:
+    """Gateways and routing: gateways, a NAT gateway (deleted: its hour of retention is a timeline
+    event), a route table with routes and an association, an ACL with entries, DHCP options."""
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    igw = ec2.create_internet_gateway(
+        TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": [{"Key": "n", "Value": "1"}]}]
+    )["InternetGateway"]["InternetGatewayId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"]["NatGatewayId"]
+    gone_nat = ec2.create_nat_gateway(SubnetId=subnet, ConnectivityType="private")["NatGateway"][
+        "NatGatewayId"
+    ]
+    ec2.delete_nat_gateway(NatGatewayId=gone_nat)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.0.0.0/8", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=7, Protocol="-1", RuleAction="allow", Egress=True, CidrBlock="0.0.0.0/0"
+    )
+    association = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])[
+        "NetworkAcls"
+    ][0]["Associations"]
+    ec2.replace_network_acl_association(
+        AssociationId=next(a for a in association if a["SubnetId"] == subnet)["NetworkAclAssociationId"],
+        NetworkAclId=acl,
+    )
+    options = ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name", "Values": ["corp"]}])
+    ec2.associate_dhcp_options(DhcpOptionsId=options["DhcpOptions"]["DhcpOptionsId"], VpcId=vpc)
+    return {
+        "igw": igw,
+        "nat": nat,
+        "gone_nat": gone_nat,
+        "route_table": table,
+        "acl": acl,
+        "routing_subnet": subnet,
+        "routing_vpc": vpc,
+        "dopt": options["DhcpOptions"]["DhcpOptionsId"],
+    }
+
+
+def _check_routing(ec2: Any, made: dict[str, Any]) -> None:
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[made["igw"]])["InternetGateways"][0]["Tags"]
+    routes = ec2.describe_route_tables(RouteTableIds=[made["route_table"]])["RouteTables"][0]
+    assert routes["Routes"][1]["NatGatewayId"] == made["nat"] and routes["Associations"][0]["SubnetId"]
+    acl = ec2.describe_network_acls(NetworkAclIds=[made["acl"]])["NetworkAcls"][0]
+    assert [a["SubnetId"] for a in acl["Associations"]] == [made["routing_subnet"]] and len(
+        acl["Entries"]
+    ) == 3
+    assert ec2.describe_nat_gateways(NatGatewayIds=[made["nat"]])["NatGateways"][0]["State"] == "available"
+    vpc = ec2.describe_vpcs(VpcIds=[made["routing_vpc"]])["Vpcs"][0]
+    assert vpc["DhcpOptionsId"] == made["dopt"]
 
 
 def check_restored(server: Server, made: dict[str, Any]) -> None:
@@ -357,6 +409,7 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     assert [r["RoleName"] for r in profile["Roles"]] == ["worker"]
     assert iam.list_account_aliases()["AccountAliases"] == ["durable"]
     _check_vpcs(ec2, _west(server), made)
+    _check_routing(ec2, made)
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
@@ -384,9 +437,15 @@ def test_a_restart_restores_everything(state_dir: Path) -> None:
         ec2 = client(second, "ec2")
         pending = ec2.describe_instances(InstanceIds=[made["pending"]])["Reservations"][0]["Instances"][0]
         assert pending["State"]["Name"] == "running"
-        advance(second, 3600)  # the terminated instance's hour of retention
+        assert (
+            ec2.describe_nat_gateways(NatGatewayIds=[made["gone_nat"]])["NatGateways"][0]["State"]
+            == "deleted"
+        )
+        advance(second, 3600)  # the terminated instance's (and the deleted NAT gateway's) hour of retention
         with aws_error("InvalidInstanceID.NotFound", 400):
             ec2.describe_instances(InstanceIds=[made["instances"][2]])
+        with aws_error("NatGatewayNotFound", 400):
+            ec2.describe_nat_gateways(NatGatewayIds=[made["gone_nat"]])
 
 
 def test_export_then_import_round_trips(state_dir: Path) -> None:

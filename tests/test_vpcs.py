@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ec2sim.store.ec2.images import public_images
-from tests.helpers import aws_error
+from tests.helpers import aws_error, delete_default_vpc
 
 
 def _default_vpc(ec2):
@@ -385,9 +385,9 @@ def test_default_vpc_and_subnets_recreated(ec2):
         "InvalidParameterValue", 400, "Value (us-east-1z) for parameter availabilityZone is invalid."
     ):
         ec2.create_default_subnet(AvailabilityZone="us-east-1z")
-    for s in ec2.describe_subnets()["Subnets"]:
-        ec2.delete_subnet(SubnetId=s["SubnetId"])
-    ec2.delete_vpc(VpcId=default["VpcId"])
+    with aws_error("DependencyViolation", 400, f"The vpc '{default['VpcId']}' has dependencies"):
+        ec2.delete_vpc(VpcId=default["VpcId"])  # its subnets and internet gateway
+    assert delete_default_vpc(ec2) == default["VpcId"]
     attributes = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
     assert attributes[0]["AttributeValues"] == [{"AttributeValue": "none"}]
     with aws_error("DefaultVpcDoesNotExist", 400):

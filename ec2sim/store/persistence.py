@@ -42,6 +42,7 @@ from typing import Any
 from ec2sim.clock import MAX_OFFSET_SECONDS
 from ec2sim.store import Store
 from ec2sim.store.codec import Codec, DecodeError
+from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
@@ -50,6 +51,13 @@ from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.region import TABLES, Ec2Region
+from ec2sim.store.ec2.routing import (
+    DhcpOptions,
+    NetworkAcl,
+    NetworkAclAssociation,
+    RouteTable,
+    RouteTableAssociation,
+)
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.iam.changes import Change
@@ -70,6 +78,14 @@ ITEM_CLASSES: dict[str, type] = {
     "snapshots": Snapshot,
     "images": Image,
     "instances": Instance,
+    "dhcp_options": DhcpOptions,
+    "internet_gateways": InternetGateway,
+    "egress_only_internet_gateways": EgressOnlyInternetGateway,
+    "nat_gateways": NatGateway,
+    "route_tables": RouteTable,
+    "route_table_associations": RouteTableAssociation,
+    "network_acls": NetworkAcl,
+    "network_acl_associations": NetworkAclAssociation,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

@@ -206,6 +206,20 @@ def _interface_keys(interface: Any, region: str, account: str) -> Keys:
     }
 
 
+def _vpc_key(resource: Any, region: str, account: str) -> Keys:
+    return {"ec2:Vpc": VPC.arn(region, account, resource.vpc_id)}
+
+
+def _id_keys(key: str, with_vpc: bool = False) -> Callable[[Any, str, str], Keys]:
+    """Keys of a gateway or routing resource: its id as `key` (ec2:RouteTableID...), and ec2:Vpc."""
+
+    def keys(resource: Any, region: str, account: str) -> Keys:
+        found: Keys = {key: resource.id} if key else {}
+        return {**found, **_vpc_key(resource, region, account)} if with_vpc else found
+
+    return keys
+
+
 # EC2 ------------------------------------------------------------------------------------------
 
 INSTANCE = ResourceType(
@@ -325,6 +339,64 @@ ELASTIC_IP = ResourceType(
     ("eipalloc",),
     not_found=("InvalidAllocationID.NotFound", "The allocation ID '{id}' does not exist"),
 )
+# Gateways and routing (`ec2sim.store.ec2.gateways`, `ec2sim.store.ec2.routing`).
+INTERNET_GATEWAY = ResourceType(
+    "ec2",
+    "internet-gateway",
+    ("igw",),
+    table="internet_gateways",
+    not_found=("InvalidInternetGatewayID.NotFound", "The internetGateway ID '{id}' does not exist"),
+    keys=_id_keys("ec2:InternetGatewayID"),
+    id_filter="internet-gateway-id",
+)
+EGRESS_ONLY_INTERNET_GATEWAY = ResourceType(
+    "ec2",
+    "egress-only-internet-gateway",
+    ("eigw",),
+    table="egress_only_internet_gateways",
+    # Assumed: EC2's usual "The <type> ID '...' does not exist" wording for this code.
+    not_found=(
+        "InvalidEgressOnlyInternetGatewayId.NotFound",
+        "The egressOnlyInternetGateway ID '{id}' does not exist",
+    ),
+    id_filter="egress-only-internet-gateway-id",
+)
+NAT_GATEWAY = ResourceType(
+    "ec2",
+    "natgateway",
+    ("nat",),
+    table="nat_gateways",
+    not_found=("NatGatewayNotFound", "The Nat Gateway {id} was not found"),
+    keys=_id_keys("", with_vpc=True),
+    id_filter="nat-gateway-id",
+)
+ROUTE_TABLE = ResourceType(
+    "ec2",
+    "route-table",
+    ("rtb",),
+    table="route_tables",
+    not_found=("InvalidRouteTableID.NotFound", "The routeTable ID '{id}' does not exist"),
+    keys=_id_keys("ec2:RouteTableID", with_vpc=True),
+    id_filter="route-table-id",
+)
+DHCP_OPTIONS = ResourceType(
+    "ec2",
+    "dhcp-options",
+    ("dopt",),
+    table="dhcp_options",
+    not_found=("InvalidDhcpOptionID.NotFound", "The dhcpOption ID '{id}' does not exist"),
+    keys=_id_keys("ec2:DhcpOptionsID"),
+    id_filter="dhcp-options-id",
+)
+NETWORK_ACL = ResourceType(
+    "ec2",
+    "network-acl",
+    ("acl",),
+    table="network_acls",
+    not_found=("InvalidNetworkAclID.NotFound", "The networkAcl ID '{id}' does not exist"),
+    keys=_id_keys("ec2:NetworkAclID", with_vpc=True),
+    id_filter="network-acl-id",
+)
 
 # An id whose prefix names no type: its ARN says ``*/ID`` (the request names it; it can't resolve).
 UNKNOWN = ResourceType("ec2", "*", taggable=False)
@@ -345,6 +417,12 @@ EC2_TYPES: dict[str, ResourceType] = {
         PREFIX_LIST,
         LAUNCH_TEMPLATE,
         ELASTIC_IP,
+        INTERNET_GATEWAY,
+        EGRESS_ONLY_INTERNET_GATEWAY,
+        NAT_GATEWAY,
+        ROUTE_TABLE,
+        DHCP_OPTIONS,
+        NETWORK_ACL,
         UNKNOWN,
     )
 }

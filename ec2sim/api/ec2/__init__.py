@@ -2,6 +2,7 @@
 
 from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     authz,
+    dhcp_options,
     group_rule_updates,
     iam_profiles,
     image_attributes,
@@ -9,10 +10,15 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     instance_attributes,
     instance_types,
     instances,
+    internet_gateways,
     keypairs,
     launch_templates,
+    nat_gateways,
+    network_acls,
     prefix_lists,
     regions,
+    route_tables,
+    routes,
     security_groups,
     snapshot_attributes,
     snapshots,

@@ -124,7 +124,7 @@ def create_subnet(
             CidrAssociation(region.ids.hex_id("subnet-cidr-assoc"), plan.ipv6_block)
         )
         subnet.assign_ipv6_address_on_creation = subnet.ipv6_native
-    region.add_subnet(subnet)
+    region.create_subnet(subnet)
     return {"Subnet": subnet_item(subnet, "pending" if subnet.cidr_block else None)}
 
 

@@ -5,19 +5,31 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Protocol
 
+from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
-from ec2sim.store.ec2.network import (
-    CidrAssociation,
-    NetworkInterface,
-    SecurityGroup,
-    Subnet,
-    Vpc,
-)
+from ec2sim.store.ec2.network import CidrAssociation, NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
+from ec2sim.store.ec2.routing import (
+    DhcpOptions,
+    NetworkAcl,
+    NetworkAclAssociation,
+    Route,
+    RouteTable,
+    RouteTableAssociation,
+    create_vpc_network,
+    main_association,
+    set_local_route,
+    set_routes,
+    subnet_created,
+    subnet_deleted,
+    subnet_dependencies,
+    vpc_deleted,
+    vpc_dependencies,
+)
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -58,6 +70,14 @@ TABLES = (
     "snapshots",
     "images",
     "instances",
+    "dhcp_options",
+    "internet_gateways",
+    "egress_only_internet_gateways",
+    "nat_gateways",
+    "route_tables",
+    "route_table_associations",
+    "network_acls",
+    "network_acl_associations",
 )
 
 
@@ -74,12 +94,12 @@ class Ec2Region:
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
-        self.vpcs: Table[Vpc] = Table(self.resources)
+        self.vpcs: Table[Vpc] = Table(self.resources, indexes=("dhcp_options_id",))
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.prefix_lists: Table[ManagedPrefixList] = Table(self.resources, indexes=("client_token",))
         self.network_interfaces: Table[NetworkInterface] = Table(
-            self.resources, indexes=("instance_id", "subnet_id")
+            self.resources, indexes=("instance_id", "subnet_id", "vpc_id")
         )
         self.cidr_associations: dict[str, str] = {}  # CIDR block association id → its VPC's or subnet's id
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
@@ -93,6 +113,23 @@ class Ec2Region:
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
         self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
         self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
+        # Gateways and routing (`ec2sim.store.ec2.gateways`, `ec2sim.store.ec2.routing`).
+        self.dhcp_options: Table[DhcpOptions] = Table(self.resources, indexes=("is_default",))
+        self.internet_gateways: Table[InternetGateway] = Table(self.resources, indexes=("vpc_id",))
+        self.egress_only_internet_gateways: Table[EgressOnlyInternetGateway] = Table(
+            self.resources, indexes=("vpc_id", "client_token")
+        )
+        self.nat_gateways: Table[NatGateway] = Table(
+            self.resources, indexes=("vpc_id", "subnet_id", "availability_zone", "client_token")
+        )
+        self.route_tables: Table[RouteTable] = Table(self.resources, indexes=("vpc_id", "client_token"))
+        self.route_table_associations: Table[RouteTableAssociation] = Table(
+            indexes=("route_table_id", "subnet_id", "gateway_id", "main_vpc_id")
+        )
+        self.network_acls: Table[NetworkAcl] = Table(self.resources, indexes=("vpc_id", "client_token"))
+        self.network_acl_associations: Table[NetworkAclAssociation] = Table(
+            indexes=("network_acl_id", "subnet_id")
+        )
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
@@ -258,7 +295,8 @@ class Ec2Region:
     def _add_vpc_defaults(self, vpc: Vpc) -> None:
         """What AWS creates with every VPC: its default security group (which lets its members reach
         each other) and its DHCP options set (`Vpc.dhcp_options_id`, the region's default set).
-        The routing family creates the VPC's main route table and default network ACL here."""
+        and its main route table and default network ACL."""
+        create_vpc_network(self, vpc)
         default_group = self.add_security_group(vpc.id, "default", "default VPC security group")
         default_group.ingress.append(
             {
@@ -279,6 +317,7 @@ class Ec2Region:
         """Delete a VPC that nothing depends on any more (`vpc_in_use`) with what came with it."""
         for group in list(self.security_groups.where("vpc_id", vpc.id)):
             self.remove_security_group(group.id)
+        vpc_deleted(self, vpc.id)
         for association in (*vpc.cidr_associations, *vpc.ipv6_associations):
             self.cidr_associations.pop(association.association_id, None)
         self.vpcs.remove(vpc.id)
@@ -287,27 +326,37 @@ class Ec2Region:
 
     def vpc_in_use(self, vpc: Vpc) -> bool:
         """Whether anything that keeps a VPC from being deleted exists: its subnets (so its network
-        interfaces and instances) and its security groups other than the default one. Later
-        families add theirs here: attached internet gateways, non-main route tables, non-default
-        network ACLs, endpoints, peering connections."""
+        interfaces and instances), its security groups other than the default one, and the routing
+        family's `vpc_dependencies` (gateways, route tables and network ACLs of its own)."""
         if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
             return True
-        return any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id))
+        if any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id)):
+            return True
+        return bool(vpc_dependencies(self, vpc.id))
 
     def add_subnet(self, subnet: Subnet) -> Subnet:
         for association in subnet.ipv6_associations:
             self.cidr_associations[association.association_id] = subnet.id
         return self.subnets.add(subnet)
 
+    def create_subnet(self, subnet: Subnet) -> Subnet:
+        """A new subnet (not a restored one): stored, and associated with its VPC's default ACL."""
+        self.add_subnet(subnet)
+        subnet_created(self, subnet)
+        return subnet
+
     def remove_subnet(self, subnet: Subnet) -> None:
+        subnet_deleted(self, subnet.id)
         for association in subnet.ipv6_associations:
             self.cidr_associations.pop(association.association_id, None)
         self.subnets.remove(subnet.id)
 
     def subnet_in_use(self, subnet: Subnet) -> bool:
         """Whether anything keeps a subnet from being deleted: network interfaces in it (every
-        instance has one). Later families add theirs here: NAT gateways, interface endpoints."""
-        return next(iter(self.network_interfaces.where("subnet_id", subnet.id)), None) is not None
+        instance has one) and NAT gateways (`subnet_dependencies`)."""
+        if next(iter(self.network_interfaces.where("subnet_id", subnet.id)), None) is not None:
+            return True
+        return bool(subnet_dependencies(self, subnet.id))
 
     def associate_block(self, owner: Vpc | Subnet, association: CidrAssociation, ipv6: bool) -> None:
         """Add a CIDR block to a VPC (IPv4 or IPv6) or a subnet (IPv6)."""
@@ -318,25 +367,41 @@ class Ec2Region:
             owner.cidr_associations.append(association)
         self.cidr_associations[association.association_id] = owner.id
         touch(owner)
+        if isinstance(owner, Vpc):  # each of its route tables routes the block locally
+            set_local_route(self, owner.id, association.cidr_block, present=True)
 
     def disassociate_block(self, owner: Vpc | Subnet, association_id: str) -> None:
+        gone = [a for a in owner.ipv6_associations if a.association_id == association_id]
         owner.ipv6_associations[:] = [
             a for a in owner.ipv6_associations if a.association_id != association_id
         ]
         if isinstance(owner, Vpc):
+            gone += [a for a in owner.cidr_associations if a.association_id == association_id]
             owner.cidr_associations[:] = [
                 a for a in owner.cidr_associations if a.association_id != association_id
             ]
+            for association in gone:
+                set_local_route(self, owner.id, association.cidr_block, present=False)
         self.cidr_associations.pop(association_id, None)
         touch(owner)
 
     def create_default_network(self) -> Vpc:
         """As every real account starts (and CreateDefaultVpc): a default VPC with a /20 default
-        subnet in each zone."""
+        subnet in each zone, its internet gateway attached and its main route table's default route
+        to it."""
         vpc = self.add_vpc(DEFAULT_VPC_CIDR, is_default=True)
         self.default_vpc_id = vpc.id
+        gateway = self.internet_gateways.add(InternetGateway(self.ids.hex_id("igw"), self.account_id, vpc.id))
+        main = main_association(self, vpc.id)
+        assert main is not None
+        table = self.route_tables.get(main.route_table_id)
+        assert table is not None
+        set_routes(
+            self, table, [*table.routes, Route("DestinationCidrBlock", "0.0.0.0/0", "GatewayId", gateway.id)]
+        )
         for zone in self.zones:
             self.add_default_subnet(vpc, zone)
+        return vpc
         return vpc
 
     def add_default_subnet(self, vpc: Vpc, zone: Zone) -> Subnet | None:
@@ -355,7 +420,7 @@ class Ec2Region:
                     default_for_az=True,
                     map_public_ip_on_launch=True,
                 )
-                return self.add_subnet(subnet)
+                return self.create_subnet(subnet)
         return None
 
     def default_subnet(self, zone_name: str | None = None) -> Subnet | None:

@@ -1,0 +1,236 @@
+"""NAT gateways: create (public, with an Elastic IP allocation, or private), delete, describe.
+
+States move over emulated time: pending → available (or failed, with AWS's failure code and
+message: a public gateway in a VPC without an attached internet gateway, or an allocation another
+gateway holds) and deleting → deleted; a deleted or failed gateway stays visible for an hour.
+
+Elastic IPs are not emulated yet (issue 15, family 3): an AllocationId is taken as given when it has
+the ``eipalloc-`` form, and the gateway's public address is derived from it. Assumed until the
+address family exists; CreateNatGateway is still authorized on the allocation's ARN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ec2sim.api.authorization import NO_RESOURCES
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.authz import vpc_arn
+from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.network_plans import NetPlan, earlier, missing, need, net_resolver, new_tags, token_fields
+from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.errors import AwsError
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.gateways import NatGateway
+from ec2sim.store.ec2.lifecycle import allocate_private_ip, release_private_ip
+from ec2sim.store.ec2.network import derived_id
+from ec2sim.store.ec2.region import Ec2Region, Regions
+from ec2sim.store.resources import NAT_GATEWAY, SUBNET
+from ec2sim.store.timeline import timeline_event
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import (
+        CreateNatGatewayRequestTypeDef,
+        DeleteNatGatewayRequestTypeDef,
+        DescribeNatGatewaysRequestTypeDef,
+    )
+
+DELETED_RETENTION_SECONDS = 3600  # how long a deleted NAT gateway stays in DescribeNatGateways
+CONNECTIVITY_TYPES = ("public", "private")
+MAX_PER_ZONE = 5  # NAT gateways per availability zone, AWS's default quota
+
+
+def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: NetPlan) -> None:
+    region = ctx.ec2
+    subnet_id, allocation_id = req.get("SubnetId"), req.get("AllocationId")
+    found = plan.look(region.subnets, SUBNET, subnet_id)
+    if allocation_id:
+        plan.named[("elastic-ip", allocation_id)] = None
+    connectivity = req.get("ConnectivityType", "public")
+    if connectivity not in CONNECTIVITY_TYPES:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({connectivity}) for parameter ConnectivityType is invalid. Valid values: public, private",
+        )
+    subnet = plan.values["subnet"] = need(found, SUBNET, subnet_id, "SubnetId")
+    if earlier(plan, region.nat_gateways) is not None:
+        return
+    plan.create_keys = {"ec2:Vpc": vpc_arn(ctx, subnet.vpc_id)}
+    if connectivity == "public" and not allocation_id:
+        raise missing("AllocationId")
+    if connectivity == "private" and allocation_id:
+        raise AwsError(
+            "InvalidParameterCombination", "AllocationId is not supported for a private NAT gateway."
+        )
+    if allocation_id and not allocation_id.startswith("eipalloc-"):
+        raise AwsError(
+            "InvalidAllocationID.Malformed", f'Invalid id: "{allocation_id}" (expecting "eipalloc-...")'
+        )
+    if subnet.available_ip_address_count < 1:
+        raise AwsError(
+            "InsufficientFreeAddressesInSubnet",
+            "Subnet has insufficient free addresses to create this NAT gateway",
+        )
+    new_tags(plan, "natgateway")
+    zone = region.nat_gateways.where("availability_zone", subnet.availability_zone)
+    if sum(1 for n in zone if n.live) >= MAX_PER_ZONE:
+        raise AwsError("NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached.")
+    plan.values["connectivity"] = connectivity
+
+
+def _public_ip(allocation_id: str) -> str:
+    """A stable public address for an allocation (until Elastic IPs are emulated)."""
+    digest = hashlib.sha256(allocation_id.encode()).digest()
+    return f"{(3, 18, 34, 44, 52, 54)[digest[0] % 6]}.{digest[1]}.{digest[2]}.{1 + digest[3] % 254}"
+
+
+def _nat_item(nat: NatGateway) -> dict[str, Any]:
+    return {
+        "NatGatewayId": nat.id,
+        "VpcId": nat.vpc_id,
+        "SubnetId": nat.subnet_id,
+        "State": nat.state,
+        "ConnectivityType": nat.connectivity_type,
+        "CreateTime": nat.create_time,
+        "DeleteTime": nat.delete_time,
+        "NatGatewayAddresses": [
+            {
+                "AllocationId": nat.allocation_id,
+                "NetworkInterfaceId": nat.network_interface_id,
+                "PrivateIp": nat.private_ip,
+                "PublicIp": nat.public_ip,
+                "AssociationId": nat.association_id,
+                "IsPrimary": True,
+                "Status": "succeeded" if nat.state in ("pending", "available") else "disassociating",
+            }
+        ],
+        "AvailabilityMode": "zonal",
+        "FailureCode": nat.failure_code or None,
+        "FailureMessage": nat.failure_message or None,
+        "Tags": tag_list(nat.tags),
+    }
+
+
+@ec2_action("CreateNatGateway", resolve=net_resolver(_new_nat, "natgateway"))
+def create_nat_gateway(
+    ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: NetPlan
+) -> dict[str, Any]:
+    region = ctx.ec2
+    token = req.get("ClientToken")
+    nat = plan["earlier"]
+    if nat is None:
+        subnet = plan["subnet"]
+        allocation_id = req.get("AllocationId")
+        nat_id = region.ids.hex_id("nat")
+        nat = NatGateway(
+            nat_id,
+            ctx.account_id,
+            subnet.vpc_id,
+            subnet.id,
+            plan["connectivity"],
+            allocate_private_ip(region, subnet),
+            derived_id("eni", nat_id),
+            ctx.now,
+            subnet.availability_zone,
+            allocation_id=allocation_id,
+            public_ip=_public_ip(allocation_id) if allocation_id else None,
+            association_id=derived_id("eipassoc", nat_id) if allocation_id else None,
+            tags=plan.tags,
+            **token_fields(req),
+        )
+        region.nat_gateways.add(nat)
+        region.timeline.schedule(ctx.now, "nat-gateway.settle", ctx.account_id, ctx.region, nat.id)
+    return {"NatGateway": _nat_item(nat), "ClientToken": token}
+
+
+def _failure(region: Ec2Region, nat: NatGateway) -> tuple[str, str] | None:
+    """Why a new gateway can't come up (AWS's FailureCode and FailureMessage), if it can't."""
+    if nat.connectivity_type == "public" and not any(region.internet_gateways.where("vpc_id", nat.vpc_id)):
+        return "Gateway.NotAttached", f"Network {nat.vpc_id} has no Internet gateway attached"
+    holders = [
+        n
+        for n in region.nat_gateways.where("vpc_id", nat.vpc_id)
+        if n is not nat
+        and n.allocation_id
+        and n.allocation_id == nat.allocation_id
+        and n.state == "available"
+    ]
+    if holders:
+        return "Resource.AlreadyAssociated", f"Elastic IP address {nat.allocation_id} is already associated"
+    return None
+
+
+def _nat(store: Regions, account_id: str, name: str, nat_id: str) -> tuple[Ec2Region, NatGateway] | None:
+    region = store.find_region(account_id, name)
+    nat = region.nat_gateways.get(nat_id) if region is not None else None
+    return (region, nat) if region is not None and nat is not None else None
+
+
+@timeline_event("nat-gateway.settle")
+def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: str) -> None:
+    """pending → available or failed; deleting → deleted. Either end state is forgotten an hour on."""
+    found = _nat(store, account_id, name, nat_id)
+    if found is None:
+        return
+    region, nat = found
+    if nat.state == "pending":
+        failure = _failure(region, nat)
+        if failure is None:
+            region.nat_gateways.update(nat, state="available")
+            return
+        region.nat_gateways.update(nat, state="failed", failure_code=failure[0], failure_message=failure[1])
+    elif nat.state == "deleting":
+        region.nat_gateways.update(nat, state="deleted", delete_time=when)
+    else:
+        return
+    release_private_ip(region, nat.subnet_id, nat.private_ip)
+    forget = when + timedelta(seconds=DELETED_RETENTION_SECONDS)
+    region.timeline.schedule(forget, "nat-gateway.forget", account_id, name, nat_id)
+
+
+@timeline_event("nat-gateway.forget")
+def _forget(store: Regions, when: datetime, account_id: str, name: str, nat_id: str) -> None:
+    found = _nat(store, account_id, name, nat_id)
+    if found is not None and not found[1].live:
+        found[0].nat_gateways.remove(nat_id)
+
+
+def _deletable_nat(ctx: RequestContext, req: DeleteNatGatewayRequestTypeDef, plan: NetPlan) -> None:
+    nat_id = req.get("NatGatewayId")
+    found = plan.look(ctx.ec2.nat_gateways, NAT_GATEWAY, nat_id)
+    nat = plan.values["nat"] = need(found, NAT_GATEWAY, nat_id, "NatGatewayId")
+    if nat.state in ("deleted", "failed"):
+        # Assumed: a gateway already gone answers as an unknown one.
+        raise AwsError(*NAT_GATEWAY.not_found_message(nat.id))
+
+
+@ec2_action("DeleteNatGateway", resolve=net_resolver(_deletable_nat))
+def delete_nat_gateway(
+    ctx: RequestContext, req: DeleteNatGatewayRequestTypeDef, plan: NetPlan
+) -> dict[str, Any]:
+    nat: NatGateway = plan["nat"]
+    if nat.state != "deleting":
+        ctx.ec2.nat_gateways.update(nat, state="deleting")
+        ctx.ec2.timeline.schedule(ctx.now, "nat-gateway.settle", ctx.account_id, ctx.region, nat.id)
+    return {"NatGatewayId": nat.id}
+
+
+_FILTERS = FilterSet(
+    {
+        "state": lambda n: n.state,
+        "subnet-id": lambda n: n.subnet_id,
+        "vpc-id": lambda n: n.vpc_id,
+    },
+    NAT_GATEWAY,
+)
+
+
+@ec2_action("DescribeNatGateways", resolve=NO_RESOURCES)
+def describe_nat_gateways(ctx: RequestContext, req: DescribeNatGatewaysRequestTypeDef) -> dict[str, Any]:
+    # DescribeNatGateways names its filters "Filter" (not "Filters").
+    view = {**req, "Filters": req.get("Filter")}
+    page, token = _describe(ctx.ec2.nat_gateways, view, "NatGatewayIds", _FILTERS, ("vpc-id", "vpc_id"))
+    return {"NatGateways": [_nat_item(n) for n in page], "NextToken": token}
