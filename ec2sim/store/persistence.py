@@ -47,6 +47,7 @@ from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.peering import VpcPeeringConnection
 from ec2sim.store.ec2.region import TABLES, Ec2Region
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -66,6 +67,7 @@ ITEM_CLASSES: dict[str, type] = {
     "snapshots": Snapshot,
     "images": Image,
     "instances": Instance,
+    "vpc_peering_connections": VpcPeeringConnection,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

@@ -201,6 +201,18 @@ def _interface_keys(interface: Any, region: str, account: str) -> Keys:
     }
 
 
+def _peering_keys(side: Any, region: str, account: str) -> Keys:
+    """A connection's keys (either side's handle on it): both VPCs' ARNs, in their own accounts
+    and regions."""
+    connection = side.connection
+    requester, accepter = connection.requester, connection.accepter
+    return {
+        "ec2:VpcPeeringConnectionID": connection.id,
+        "ec2:RequesterVpc": VPC.arn(requester.region, requester.owner_id, requester.vpc_id),
+        "ec2:AccepterVpc": VPC.arn(accepter.region, accepter.owner_id, accepter.vpc_id),
+    }
+
+
 # EC2 ------------------------------------------------------------------------------------------
 
 INSTANCE = ResourceType(
@@ -295,6 +307,18 @@ NETWORK_INTERFACE = ResourceType(
     keys=_interface_keys,
     id_filter="network-interface-id",
 )
+VPC_PEERING_CONNECTION = ResourceType(
+    "ec2",
+    "vpc-peering-connection",
+    ("pcx",),
+    table="vpc_peering_connections",  # the requester's; the accepter's region finds it by id
+    not_found=(
+        "InvalidVpcPeeringConnectionID.NotFound",
+        "The vpcPeeringConnection ID '{id}' does not exist",
+    ),
+    keys=_peering_keys,
+    id_filter="vpc-peering-connection-id",
+)
 ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
@@ -318,6 +342,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         SUBNET,
         VPC,
         NETWORK_INTERFACE,
+        VPC_PEERING_CONNECTION,
         ELASTIC_IP,
         UNKNOWN,
     )

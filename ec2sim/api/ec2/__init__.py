@@ -8,6 +8,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     instance_attributes,
     instances,
     keypairs,
+    peering,
     regions,
     security_groups,
     snapshot_attributes,

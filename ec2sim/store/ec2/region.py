@@ -16,6 +16,7 @@ from ec2sim.store.ec2.network import (
     Subnet,
     Vpc,
 )
+from ec2sim.store.ec2.peering import LIVE, PeeringRegistry, VpcPeeringConnection
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -33,6 +34,7 @@ class ServerState(Protocol):
     timeline: Timeline
     shared_images: SharedRegistry[Image]
     shared_snapshots: SharedRegistry[Snapshot]
+    peerings: PeeringRegistry
     instance_regions: dict[str, Ec2Region]
     tracker: Tracker | None
 
@@ -54,6 +56,7 @@ TABLES = (
     "snapshots",
     "images",
     "instances",
+    "vpc_peering_connections",
 )
 
 
@@ -68,6 +71,7 @@ class Ec2Region:
         self.shared_images: SharedRegistry[Image] = store.shared_images
         self.shared_snapshots: SharedRegistry[Snapshot] = store.shared_snapshots
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
+        self.peerings: PeeringRegistry = store.peerings
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources)
@@ -87,6 +91,8 @@ class Ec2Region:
         self.images: Table[Image] = Table(self.resources, indexes=("name", "client_token"))  # owned here
         self.snapshot_images: dict[str, set[str]] = {}  # snapshot id → ids of own images using it
         self.snapshots: Table[Snapshot] = Table(self.resources, indexes=("volume_id",))  # owned here
+        # Requested here (the accepter's region sees them through `peerings`).
+        self.vpc_peering_connections: Table[VpcPeeringConnection] = Table(self.resources)
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
@@ -120,6 +126,7 @@ class Ec2Region:
                 "snapshots": self.add_snapshot,
                 "images": self.add_image,
                 "instances": self.add_instance,
+                "vpc_peering_connections": self.add_peering,
             }
             adders.get(table, getattr(self, table).add)(item)
 
@@ -170,6 +177,16 @@ class Ec2Region:
     def remove_snapshot(self, snapshot_id: str) -> Snapshot | None:
         self.shared_snapshots.remove(snapshot_id)
         return self.snapshots.remove(snapshot_id)
+
+    def add_peering(self, connection: VpcPeeringConnection) -> VpcPeeringConnection:
+        """A connection this region requested, known server-wide (`PeeringRegistry`)."""
+        self.vpc_peering_connections.add(connection)
+        self.peerings.add(connection)
+        return connection
+
+    def remove_peering(self, connection: VpcPeeringConnection) -> None:
+        self.peerings.remove(connection)
+        self.vpc_peering_connections.remove(connection.id)
 
     # Tags -----------------------------------------------------------------------------
 
@@ -280,6 +297,8 @@ class Ec2Region:
         families add theirs here: attached internet gateways, non-main route tables, non-default
         network ACLs, endpoints, peering connections."""
         if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
+            return True
+        if any(c.status in LIVE for c in self.peerings.of_vpc(vpc.id)):
             return True
         return any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id))
 
