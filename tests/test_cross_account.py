@@ -111,6 +111,7 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
     "vpc-cidr-assoc": ("vpc-cidr-block", "InvalidVpcCidrBlockAssociationID.NotFound"),
     "subnet-cidr-assoc": ("subnet-cidr-block", "InvalidSubnetCidrBlockAssociationID.NotFound"),
+    "pcx": ("vpc-peering-connection", "InvalidVpcPeeringConnectionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"

@@ -98,6 +98,14 @@ EC2_FAMILIES = {
         "AssociateSubnetCidrBlock",
         "DisassociateSubnetCidrBlock",
     },
+    "vpc peering": {
+        "CreateVpcPeeringConnection",
+        "AcceptVpcPeeringConnection",
+        "RejectVpcPeeringConnection",
+        "DeleteVpcPeeringConnection",
+        "DescribeVpcPeeringConnections",
+        "ModifyVpcPeeringConnectionOptions",
+    },
 }
 
 
