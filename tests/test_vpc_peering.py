@@ -453,3 +453,46 @@ def test_expiry_and_how_long_ended_connections_stay_visible(private):
     for ec2 in (a, b):
         assert ec2.describe_vpc_peering_connections()["VpcPeeringConnections"] == []
     assert private.store.peerings.get(expiring) is None  # forgotten server-wide
+
+
+def test_security_groups_may_reference_groups_of_peered_vpcs(two):
+    a, b, owner, peer = two
+    vpc, own_other, peer_vpc = _vpc(a, "10.0.0.0/16"), _vpc(a, "10.5.0.0/16"), _vpc(b, "10.1.0.0/16")
+
+    def group(ec2: Any, vpc_id: str) -> str:
+        return str(ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc_id)["GroupId"])
+
+    web, neighbour, remote = group(a, vpc), group(a, own_other), group(b, peer_vpc)
+
+    def reference(group_id: str, user: str) -> None:
+        pair = {"GroupId": group_id, "UserId": user}
+        a.authorize_security_group_ingress(
+            GroupId=web,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [pair]}],
+        )
+
+    for group_id, user in ((neighbour, owner), (remote, peer)):
+        with aws_error(
+            "InvalidGroup.NotFound",
+            400,
+            "You have specified two resources that belong to different networks.",
+        ):
+            reference(group_id, user)
+    pending = _request(a, vpc, peer_vpc, peer)
+    _get(b, pending)
+    with aws_error("InvalidGroup.NotFound", 400):  # not before it is active
+        reference(remote, peer)
+    b.accept_vpc_peering_connection(VpcPeeringConnectionId=pending)
+    local = _request(a, vpc, own_other, owner)
+    _get(a, local)
+    a.accept_vpc_peering_connection(VpcPeeringConnectionId=local)
+    _get(a, local)
+    reference(remote, peer)
+    reference(neighbour, owner)
+    referenced = {
+        p["GroupId"]
+        for p in a.describe_security_groups(GroupIds=[web])["SecurityGroups"][0]["IpPermissions"][0][
+            "UserIdGroupPairs"
+        ]
+    }
+    assert referenced == {remote, neighbour}

@@ -25,6 +25,7 @@ from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import Keys, arn, creating, resource_check, spec_tags, tag_on_create, unresolved
 from ec2sim.api.ec2.common import find_ids
+from ec2sim.api.ec2.peering_plans import check_references
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.network import ALL_PROTOCOLS, SecurityGroup, SecurityGroupRule, Vpc
@@ -432,6 +433,7 @@ def _check_new_rules(ctx: RequestContext, req: AuthorizeRequest, plan: GroupPlan
     plan.rule_tags = spec_tags(req, "security-group-rule")
     group = plan.target
     new = _requested_rules(ctx, group, req, egress)
+    check_references(ctx, group, new)  # groups of other VPCs: peered ones only
     plan.tags = tags_for(req.get("TagSpecifications"), "security-group-rule", ("security-group-rule",))
     existing = {r.match_key for r in group.rules(egress)}
     seen: set[tuple[Any, ...]] = set()

@@ -16,7 +16,7 @@ ModifyVpcPeeringConnectionOptions on the connection.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +26,8 @@ from ec2sim.api.ec2.authz import Keys, creating, resource_check, unresolved
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.geography import is_valid_region
-from ec2sim.store.ec2.network import Vpc
-from ec2sim.store.ec2.peering import LIVE, PeeringView, VpcPeeringConnection
+from ec2sim.store.ec2.network import SecurityGroup, SecurityGroupRule, Vpc
+from ec2sim.store.ec2.peering import ACTIVE, LIVE, PeeringView, VpcPeeringConnection
 from ec2sim.store.resources import VPC, VPC_PEERING_CONNECTION
 from ec2sim.store.table import Resource
 
@@ -223,3 +223,33 @@ def _validate_create(ctx: RequestContext, req: Any, plan: NewPeeringPlan) -> Non
     # A peer VPC that doesn't exist (or isn't the named owner's) or overlapping blocks: the
     # connection is created, then fails (EC2 API Reference, CreateVpcPeeringConnection).
     plan.fails = plan.peer_vpc is None or overlap(plan.vpc, plan.peer_vpc)
+
+
+# Security group rules referencing a peer VPC's group ------------------------------------------
+
+
+def peered(ctx: RequestContext, vpc_id: str, other_vpc_id: str) -> bool:
+    """Whether an active peering connection joins the two VPCs (through the per-VPC index)."""
+    return any(
+        c.status == ACTIVE and {c.requester.vpc_id, c.accepter.vpc_id} == {vpc_id, other_vpc_id}
+        for c in ctx.ec2.peerings.of_vpc(vpc_id)
+    )
+
+
+def check_references(ctx: RequestContext, group: SecurityGroup, rules: Iterable[SecurityGroupRule]) -> None:
+    """New rules of `group` may reference a group of its own VPC, or of a VPC peered with it by an
+    active connection in the same region (the caller's group, or another account's named with its
+    UserId); a group elsewhere is refused as EC2 refuses "two resources that belong to different
+    networks". Another account's group this server doesn't know stays taken as given."""
+    for rule in rules:
+        if rule.referenced_group_id is None:
+            continue
+        owner = rule.referenced_user_id or ctx.account_id
+        region = ctx.ec2 if owner == ctx.account_id else ctx.store.find_region(owner, ctx.region)
+        referenced = region.security_groups.get(rule.referenced_group_id) if region is not None else None
+        if referenced is None or referenced.vpc_id == group.vpc_id:
+            continue
+        if not peered(ctx, group.vpc_id, referenced.vpc_id):
+            raise AwsError(
+                "InvalidGroup.NotFound", "You have specified two resources that belong to different networks."
+            )
