@@ -199,6 +199,11 @@ def test_who_may_do_what_in_which_state(two):
     _get(a, again)
     a.delete_vpc_peering_connection(VpcPeeringConnectionId=again)
     assert _status(b, again) == ("deleted", f"Deleted by {owner}")
+    # Deleting the requester's VPC withdraws its waiting request.
+    third = _request(a, vpc, peer_vpc, peer)
+    _get(b, third)
+    a.delete_vpc(VpcId=vpc)
+    assert _status(b, third) == ("deleted", f"Deleted by {owner}")
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,9 @@ PROVISIONING, ACTIVE, REJECTED, DELETING, DELETED = (
     "deleting",
     "deleted",
 )
-# The states in which a connection ties its VPCs (DeleteVpc refuses) and counts as one between them.
+# The states in which a connection counts as one between its VPCs.
 LIVE = frozenset({INITIATING, PENDING, PROVISIONING, ACTIVE})
+WAITING = frozenset({INITIATING, PENDING})
 EXPIRES_AFTER = timedelta(days=7)
 HOURS_2, DAYS_2 = timedelta(hours=2), timedelta(days=2)
 # Assumed: AWS's status message when the peer VPC can't be peered (missing, another owner, or
@@ -216,6 +217,24 @@ def _expire(store: Any, when: datetime, connection_id: str) -> None:
     connection = store.peerings.get(connection_id)
     if connection is not None and connection.status in (INITIATING, PENDING):
         end(store, connection, EXPIRED, "Expired", when, DAYS_2, DAYS_2)
+
+
+def holds(connection: VpcPeeringConnection, vpc_id: str) -> bool:
+    """Whether the connection keeps VPC `vpc_id` from being deleted (DependencyViolation): while
+    accepted, and while its request waits on the accepter's side ("You cannot delete a VPC for which
+    you have a pending-acceptance request"). A waiting request goes with the requester's VPC."""
+    if connection.status in (PROVISIONING, ACTIVE):
+        return True
+    return connection.status in WAITING and connection.accepter.vpc_id == vpc_id
+
+
+def withdraw_requests(store: Any, vpc_id: str, by: str, now: datetime) -> None:
+    """The requester's VPC is being deleted: "If you have requested a VPC peering connection [...]
+    and you delete your VPC before the other party has accepted the request, the VPC peering
+    connection is also deleted" (VPC Peering Guide)."""
+    for connection in list(store.peerings.of_vpc(vpc_id)):
+        if connection.status in WAITING and connection.requester.vpc_id == vpc_id:
+            delete(store, connection, by, now)
 
 
 def delete(store: Any, connection: VpcPeeringConnection, by: str, now: datetime) -> None:

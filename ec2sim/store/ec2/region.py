@@ -16,7 +16,7 @@ from ec2sim.store.ec2.network import (
     Subnet,
     Vpc,
 )
-from ec2sim.store.ec2.peering import LIVE, PeeringRegistry, VpcPeeringConnection
+from ec2sim.store.ec2.peering import PeeringRegistry, VpcPeeringConnection, holds
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
@@ -298,7 +298,7 @@ class Ec2Region:
         network ACLs, endpoints, peering connections."""
         if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
             return True
-        if any(c.status in LIVE for c in self.peerings.of_vpc(vpc.id)):
+        if any(holds(c, vpc.id) for c in self.peerings.of_vpc(vpc.id)):
             return True
         return any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id))
 
