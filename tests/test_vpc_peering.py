@@ -12,6 +12,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ec2sim.api.ec2 import peering_plans
 from ec2sim.config import Config
 from ec2sim.server import Server
 from tests.helpers import aws_error, root_client
@@ -501,3 +502,20 @@ def test_security_groups_may_reference_groups_of_peered_vpcs(two):
         ]
     }
     assert referenced == {remote, neighbour}
+
+
+def test_quotas_on_waiting_requests_and_active_connections(two, monkeypatch):
+    """The quotas (25 waiting requests per account-region, 50 active per VPC), lowered here."""
+    monkeypatch.setattr(peering_plans, "MAX_OUTSTANDING", 2)
+    monkeypatch.setattr(peering_plans, "MAX_ACTIVE", 1)
+    a, b, _, peer = two
+    vpc = _vpc(a, "10.0.0.0/16")
+    peers = [_vpc(b, f"10.{n}.0.0/16") for n in (1, 2, 3)]
+    first, second = (_request(a, vpc, p, peer) for p in peers[:2])
+    with aws_error("OutstandingVpcPeeringConnectionLimitExceeded", 400, "VPC peering connection requests"):
+        _request(a, vpc, peers[2], peer)
+    _get(b, first)
+    b.accept_vpc_peering_connection(VpcPeeringConnectionId=first)
+    with aws_error("ActiveVpcPeeringConnectionPerVpcLimitExceeded", 400, f"for the specified VPC: {vpc}"):
+        b.accept_vpc_peering_connection(VpcPeeringConnectionId=second)
+    _request(a, vpc, peers[2], peer)  # one request waits again

@@ -18,6 +18,7 @@ from ec2sim.api.ec2.peering_plans import (
     NewPeeringPlan,
     PeeringPlan,
     bad_transition,
+    check_active_quota,
     find,
     handle,
     is_accepter,
@@ -145,6 +146,7 @@ def _acceptable(ctx: RequestContext, req: Any, plan: PeeringPlan) -> None:
         raise not_permitted(f"User {ctx.account_id} cannot accept peering {connection.id}")
     if connection.status != PENDING:
         raise bad_transition(connection, PROVISIONING)
+    check_active_quota(ctx, connection)
 
 
 @ec2_action("AcceptVpcPeeringConnection", resolve=peering_resolver(_acceptable, with_vpc=True))

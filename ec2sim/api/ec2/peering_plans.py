@@ -27,11 +27,15 @@ from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.network import SecurityGroup, SecurityGroupRule, Vpc
-from ec2sim.store.ec2.peering import ACTIVE, LIVE, PeeringView, VpcPeeringConnection
+from ec2sim.store.ec2.peering import ACTIVE, LIVE, PROVISIONING, WAITING, PeeringView, VpcPeeringConnection
 from ec2sim.store.resources import VPC, VPC_PEERING_CONNECTION
 from ec2sim.store.table import Resource
 
 KIND = VPC_PEERING_CONNECTION.name
+# Amazon VPC quotas (defaults): requests waiting for acceptance per account and region, and active
+# connections per VPC.
+MAX_OUTSTANDING = 25
+MAX_ACTIVE = 50
 
 
 def check_id(connection_id: str) -> None:
@@ -217,6 +221,18 @@ def _validate_create(ctx: RequestContext, req: Any, plan: NewPeeringPlan) -> Non
                 f"A VPC peering connection already exists between {plan.vpc.id} and {plan.peer_vpc_id}: "
                 f"{existing.id}",
             )
+    waiting = [
+        c
+        for c in ctx.ec2.peerings.seen_by(ctx.account_id, ctx.region)
+        if c.status in WAITING and is_requester(ctx, c)
+    ]
+    if len(waiting) >= MAX_OUTSTANDING:
+        # The code EC2 documents; assumed message (its description in the error code list).
+        raise AwsError(
+            "OutstandingVpcPeeringConnectionLimitExceeded",
+            "You've reached the limit on the number of VPC peering connection requests that you can create "
+            "for the specified VPC.",
+        )
     plan.tags = tags_for(req.get("TagSpecifications"), KIND, (KIND,))
     region = ctx.store.find_region(plan.peer_owner, plan.peer_region)
     plan.peer_vpc = region.vpcs.get(plan.peer_vpc_id) if region is not None else None
@@ -252,4 +268,17 @@ def check_references(ctx: RequestContext, group: SecurityGroup, rules: Iterable[
         if not peered(ctx, group.vpc_id, referenced.vpc_id):
             raise AwsError(
                 "InvalidGroup.NotFound", "You have specified two resources that belong to different networks."
+            )
+
+
+def check_active_quota(ctx: RequestContext, connection: VpcPeeringConnection) -> None:
+    """Accepting may not take either VPC past its active connections (the code EC2 documents;
+    assumed message)."""
+    for vpc_id in (connection.requester.vpc_id, connection.accepter.vpc_id):
+        active = [c for c in ctx.ec2.peerings.of_vpc(vpc_id) if c.status in (PROVISIONING, ACTIVE)]
+        if len(active) >= MAX_ACTIVE:
+            raise AwsError(
+                "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
+                "You've reached the limit on the number of active VPC peering connections you can have "
+                f"for the specified VPC: {vpc_id}",
             )
