@@ -138,7 +138,8 @@ class PeeringRegistry:
             self._by_vpc.setdefault(side.vpc_id, {})[connection.id] = connection
         if not connection.one_side:
             accepter = self.regions(connection.accepter.owner_id, connection.accepter.region)
-            if accepter is not None:
+            # Only a VPC there can be peered: a request naming another fails, unseen by that region.
+            if accepter is not None and connection.accepter.vpc_id in accepter.vpcs:
                 view = PeeringView(
                     connection.id,
                     owner_id=connection.accepter.owner_id,
