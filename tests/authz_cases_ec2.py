@@ -24,6 +24,8 @@ INSTANCE_ARN, VOLUME_ARN = ec2_arn("instance", INSTANCE), ec2_arn("volume", VOLU
 IMAGE_ARN, SNAPSHOT_ARN = ec2_arn("image", IMAGE), ec2_arn("snapshot", SNAPSHOT)
 GROUP_ARN = ec2_arn("security-group", GROUP)
 PROFILED_ARN = ec2_arn("instance", attr("profiled_instance"))
+PEERING = attr("peering")
+PEERING_ARN = ec2_arn("vpc-peering-connection", PEERING)
 
 
 def pass_role(role: str) -> tuple[str, tuple[Ref, ...]]:
@@ -344,6 +346,28 @@ EC2_CASES: dict[str, Builder] = {
     "DisassociateSubnetCidrBlock": case(
         {"AssociationId": attr("subnet_ipv6")}, ec2_arn("subnet", OWN_SUBNET)
     ),
+    # VPC peering: created on the requester VPC and ``vpc-peering-connection/*``; accepted on the
+    # accepter VPC and the connection (here one account owns both VPCs). The peer VPC id is the
+    # same in every account: a request naming one that doesn't exist is made (and then fails).
+    "CreateVpcPeeringConnection": case(
+        {"VpcId": VPC, "PeerVpcId": "vpc-0123456789abcdef0", **tag_specs("vpc-peering-connection")},
+        ec2_arn("vpc", VPC),
+        new("vpc-peering-connection"),
+        also=[tags_on(new("vpc-peering-connection"))],
+    ),
+    "AcceptVpcPeeringConnection": case(
+        {"VpcPeeringConnectionId": PEERING}, ec2_arn("vpc", OWN_VPC), PEERING_ARN
+    ),
+    "RejectVpcPeeringConnection": case({"VpcPeeringConnectionId": PEERING}, PEERING_ARN),
+    "DeleteVpcPeeringConnection": case({"VpcPeeringConnectionId": PEERING}, PEERING_ARN),
+    "ModifyVpcPeeringConnectionOptions": case(
+        {
+            "VpcPeeringConnectionId": attr("active_peering"),
+            "RequesterPeeringConnectionOptions": {"AllowDnsResolutionFromRemoteVpc": True},
+        },
+        ec2_arn("vpc-peering-connection", attr("active_peering")),
+    ),
+    "DescribeVpcPeeringConnections": case({"VpcPeeringConnectionIds": [PEERING]}),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

@@ -220,6 +220,21 @@ class Env:
         return str(reply["Vpc"]["VpcId"])
 
     @cached_property
+    def peering(self) -> str:
+        """A VPC peering connection from the default VPC to `own_vpc`, pending acceptance."""
+        reply = self.ec2.create_vpc_peering_connection(VpcId=self.vpc, PeerVpcId=self.own_vpc)
+        connection_id = str(reply["VpcPeeringConnection"]["VpcPeeringConnectionId"])
+        self.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[connection_id])  # now pending
+        return connection_id
+
+    @cached_property
+    def active_peering(self) -> str:
+        """`peering`, accepted and active."""
+        self.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=self.peering)
+        self.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[self.peering])  # now active
+        return self.peering
+
+    @cached_property
     def own_subnet(self) -> str:
         return str(self.ec2.create_subnet(VpcId=self.own_vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"])
 

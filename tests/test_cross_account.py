@@ -137,6 +137,7 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "acl": ("network-acl", "InvalidNetworkAclID.NotFound"),
     "aclassoc": ("network-acl-association", "InvalidAssociationID.NotFound"),
     "dopt": ("dhcp-options", "InvalidDhcpOptionID.NotFound"),
+    "pcx": ("vpc-peering-connection", "InvalidVpcPeeringConnectionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"

@@ -103,6 +103,14 @@ EC2_FAMILIES = {
         "GetLaunchTemplateData",
         "ModifyLaunchTemplate",
     },
+    "vpc peering": {
+        "CreateVpcPeeringConnection",
+        "AcceptVpcPeeringConnection",
+        "RejectVpcPeeringConnection",
+        "DeleteVpcPeeringConnection",
+        "DescribeVpcPeeringConnections",
+        "ModifyVpcPeeringConnectionOptions",
+    },
 }
 
 

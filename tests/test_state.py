@@ -245,6 +245,7 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
 
     made.update(_routing_scenario(ec2, launched[0]["SubnetId"]))
     made.update(_vpc_scenario(ec2, west))
+    made.update(_peering_scenario(server, ec2, made["vpc"], made["west_default"]))
 
     # The last launch stays pending: its transition is a timeline event that must survive too.
     made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
@@ -280,6 +281,46 @@ def _vpc_scenario(ec2: Any, west: Any) -> dict[str, Any]:
     delete_default_vpc(west)
     west_default = west.create_default_vpc()["Vpc"]["VpcId"]
     return {"vpc": vpc["VpcId"], "subnet": subnet["SubnetId"], "west_default": west_default}
+
+
+def _peering_scenario(server: Server, ec2: Any, vpc: str, west_vpc: str) -> dict[str, Any]:
+    """VPC peering, one server-wide record per connection: an active one with another account (tags
+    and options on each side) and one to another region, still pending (its expiry on the timeline)."""
+    other = client(server, "ec2", key=OTHER)
+    peer_vpc = other.describe_vpcs()["Vpcs"][0]["VpcId"]
+    tags = [{"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "side", "Value": "requester"}]}]
+    active = ec2.create_vpc_peering_connection(
+        VpcId=vpc, PeerVpcId=peer_vpc, PeerOwnerId=OTHER, TagSpecifications=tags
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    other.describe_vpc_peering_connections()
+    other.create_tags(Resources=[active], Tags=[{"Key": "side", "Value": "accepter"}])
+    other.accept_vpc_peering_connection(VpcPeeringConnectionId=active)
+    other.describe_vpc_peering_connections()
+    other.modify_vpc_peering_connection_options(
+        VpcPeeringConnectionId=active,
+        AccepterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+    )
+    pending = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=west_vpc, PeerRegion="eu-west-1")
+    return {"peering": active, "pending_peering": pending["VpcPeeringConnection"]["VpcPeeringConnectionId"]}
+
+
+def _check_peerings(server: Server, ec2: Any, made: dict[str, Any]) -> None:
+    other = client(server, "ec2", key=OTHER)
+    ids = {"VpcPeeringConnectionIds": [made["peering"]]}
+    mine = ec2.describe_vpc_peering_connections(**ids)["VpcPeeringConnections"][0]
+    theirs = other.describe_vpc_peering_connections(**ids)["VpcPeeringConnections"][0]
+    assert mine["Status"]["Code"] == theirs["Status"]["Code"] == "active"
+    assert mine["Tags"] == [{"Key": "side", "Value": "requester"}]
+    assert theirs["Tags"] == [{"Key": "side", "Value": "accepter"}]
+    assert theirs["AccepterVpcInfo"]["PeeringOptions"]["AllowDnsResolutionFromRemoteVpc"] is True
+    tagged = other.describe_tags(Filters=[{"Name": "resource-id", "Values": [made["peering"]]}])["Tags"]
+    assert [t["Value"] for t in tagged] == ["accepter"]  # the accepter's handle is back in its region
+    west = _west(server).describe_vpc_peering_connections()["VpcPeeringConnections"]
+    assert [(c["VpcPeeringConnectionId"], c["Status"]["Code"]) for c in west] == [
+        (made["pending_peering"], "pending-acceptance")
+    ]
+    with aws_error("DependencyViolation", 400):  # the per-VPC index is back too
+        ec2.delete_vpc(VpcId=made["vpc"])
 
 
 def _check_vpcs(ec2: Any, west: Any, made: dict[str, Any]) -> None:
@@ -410,6 +451,7 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     assert iam.list_account_aliases()["AccountAliases"] == ["durable"]
     _check_vpcs(ec2, _west(server), made)
     _check_routing(ec2, made)
+    _check_peerings(server, ec2, made)
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()

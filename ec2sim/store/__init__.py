@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ec2sim.clock import Clock
+from ec2sim.store.ec2.peering import PeeringRegistry
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.sharing import SharedRegistry
 from ec2sim.store.iam.account import IamAccount
@@ -86,6 +87,7 @@ class Store:
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
+        self.peerings = PeeringRegistry(self.find_region)  # every VPC peering connection
         # The built-in OIDC issuer's private key (PKCS#8 PEM), made on first use and kept across
         # resets: tokens it signed stay verifiable (`ec2sim.iam.oidc_issuer`).
         self.oidc_signing_key: str | None = None
@@ -150,6 +152,7 @@ class Store:
             for account in self.accounts.values():
                 account._store = self
             self.timeline.target = self
+            self.peerings.regions = self.find_region
             for credential in self._root_keys:
                 self.add_credential(credential)
             self.iam.revision += revision + 1
@@ -166,6 +169,7 @@ class Store:
             self.instance_regions.clear()
             self.shared_images.clear()
             self.shared_snapshots.clear()
+            self.peerings.clear()
             self.timeline.clear()
             self.clock.reset()
             if self.persistence is not None:

@@ -49,6 +49,7 @@ from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.peering import VpcPeeringConnection
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.region import TABLES, Ec2Region
 from ec2sim.store.ec2.routing import (
@@ -86,6 +87,7 @@ ITEM_CLASSES: dict[str, type] = {
     "route_table_associations": RouteTableAssociation,
     "network_acls": NetworkAcl,
     "network_acl_associations": NetworkAclAssociation,
+    "vpc_peering_connections": VpcPeeringConnection,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

@@ -220,6 +220,18 @@ def _id_keys(key: str, with_vpc: bool = False) -> Callable[[Any, str, str], Keys
     return keys
 
 
+def _peering_keys(side: Any, region: str, account: str) -> Keys:
+    """A connection's keys (either side's handle on it): both VPCs' ARNs, in their own accounts
+    and regions."""
+    connection = side.connection
+    requester, accepter = connection.requester, connection.accepter
+    return {
+        "ec2:VpcPeeringConnectionID": connection.id,
+        "ec2:RequesterVpc": VPC.arn(requester.region, requester.owner_id, requester.vpc_id),
+        "ec2:AccepterVpc": VPC.arn(accepter.region, accepter.owner_id, accepter.vpc_id),
+    }
+
+
 # EC2 ------------------------------------------------------------------------------------------
 
 INSTANCE = ResourceType(
@@ -333,6 +345,18 @@ LAUNCH_TEMPLATE = ResourceType(
         "The specified launch template, with template ID {id}, does not exist.",
     ),
 )
+VPC_PEERING_CONNECTION = ResourceType(
+    "ec2",
+    "vpc-peering-connection",
+    ("pcx",),
+    table="vpc_peering_connections",  # the requester's; the accepter's region finds it by id
+    not_found=(
+        "InvalidVpcPeeringConnectionID.NotFound",
+        "The vpcPeeringConnection ID '{id}' does not exist",
+    ),
+    keys=_peering_keys,
+    id_filter="vpc-peering-connection-id",
+)
 ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
@@ -416,6 +440,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         NETWORK_INTERFACE,
         PREFIX_LIST,
         LAUNCH_TEMPLATE,
+        VPC_PEERING_CONNECTION,
         ELASTIC_IP,
         INTERNET_GATEWAY,
         EGRESS_ONLY_INTERNET_GATEWAY,

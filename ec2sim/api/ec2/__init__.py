@@ -15,6 +15,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     launch_templates,
     nat_gateways,
     network_acls,
+    peering,
     prefix_lists,
     regions,
     route_tables,

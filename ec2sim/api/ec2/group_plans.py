@@ -25,6 +25,7 @@ from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import Keys, arn, creating, resource_check, spec_tags, tag_on_create, unresolved
 from ec2sim.api.ec2.common import find_ids
+from ec2sim.api.ec2.peering_plans import check_references
 from ec2sim.api.ec2.prefix_lists import RULES_QUOTA, find_prefix_list, rule_weight
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
@@ -428,26 +429,11 @@ def _matching(
 # Authorize / revoke -----------------------------------------------------------------------
 
 
-def check_referenced_vpc(ctx: RequestContext, group: SecurityGroup, rule: SecurityGroupRule) -> None:
-    """A rule of `group` may reference a group of the caller's only in the same VPC.
-
-    The one place a referenced group's network is validated: references to groups in peered
-    VPCs (and other accounts' groups, taken as given today) extend this check."""
-    if rule.referenced_group_id is None or rule.referenced_user_id != ctx.account_id:
-        return
-    referenced = ctx.ec2.security_groups.get(rule.referenced_group_id)
-    if referenced is not None and referenced.vpc_id != group.vpc_id:
-        raise AwsError(
-            "InvalidGroup.NotFound", "You have specified two resources that belong to different networks."
-        )
-
-
 def _check_new_rules(ctx: RequestContext, req: AuthorizeRequest, plan: GroupPlan, egress: bool) -> None:
     plan.rule_tags = spec_tags(req, "security-group-rule")
     group = plan.target
     new = _requested_rules(ctx, group, req, egress)
-    for rule in new:
-        check_referenced_vpc(ctx, group, rule)
+    check_references(ctx, group, new)  # groups of other VPCs: peered ones only
     plan.tags = tags_for(req.get("TagSpecifications"), "security-group-rule", ("security-group-rule",))
     existing = {r.match_key for r in group.rules(egress)}
     seen: set[tuple[Any, ...]] = set()

@@ -21,7 +21,6 @@ from ec2sim.api.ec2.authz import resource_check, unresolved
 from ec2sim.api.ec2.group_plans import (
     MAX_RULES,
     GroupPlan,
-    check_referenced_vpc,
     check_rule_id,
     group_resolver,
     normalise,
@@ -30,6 +29,7 @@ from ec2sim.api.ec2.group_plans import (
     rule_text,
     rules_weight,
 )
+from ec2sim.api.ec2.peering_plans import check_references
 from ec2sim.api.ec2.prefix_lists import lookup
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -135,7 +135,7 @@ def _check_modifications(
         if request is None:
             raise AwsError("MissingParameter", "The request must contain the parameter SecurityGroupRule")
         new = group.rules_for(normalise(ctx, _permission(request)), rule.is_egress, numbered=False)[0]
-        check_referenced_vpc(ctx, group, new)
+        check_references(ctx, group, [new])
         plan.replacements[rule_id] = new
     _check_result(ctx, plan)
 

@@ -30,6 +30,7 @@ from ec2sim.api.ec2.vpc_plans import (
 from ec2sim.api.ec2.vpcs import ipv6_item, subnet_item, vpc_cidr_item, vpc_item
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2 import peering
 from ec2sim.store.ec2.network import CidrAssociation, Vpc
 from ec2sim.store.resources import VPC
 
@@ -122,6 +123,7 @@ def _deletable(ctx: RequestContext, req: DeleteVpcRequestTypeDef, plan: Resource
 
 @ec2_action("DeleteVpc", resolve=resolver(VPC, "VpcId", _deletable))
 def delete_vpc(ctx: RequestContext, req: DeleteVpcRequestTypeDef, plan: ResourcePlan) -> None:
+    peering.withdraw_requests(ctx.store, plan.resource.id, ctx.account_id, ctx.now)
     ctx.ec2.remove_vpc(plan.resource)
 
 

@@ -12,6 +12,7 @@ from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import CidrAssociation, NetworkInterface, SecurityGroup, Subnet, Vpc
+from ec2sim.store.ec2.peering import PeeringRegistry, VpcPeeringConnection, holds
 from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
 from ec2sim.store.ec2.routing import (
     DhcpOptions,
@@ -47,6 +48,7 @@ class ServerState(Protocol):
     timeline: Timeline
     shared_images: SharedRegistry[Image]
     shared_snapshots: SharedRegistry[Snapshot]
+    peerings: PeeringRegistry
     instance_regions: dict[str, Ec2Region]
     tracker: Tracker | None
 
@@ -78,6 +80,7 @@ TABLES = (
     "route_table_associations",
     "network_acls",
     "network_acl_associations",
+    "vpc_peering_connections",
 )
 
 
@@ -92,6 +95,7 @@ class Ec2Region:
         self.shared_images: SharedRegistry[Image] = store.shared_images
         self.shared_snapshots: SharedRegistry[Snapshot] = store.shared_snapshots
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
+        self.peerings: PeeringRegistry = store.peerings
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources, indexes=("dhcp_options_id",))
@@ -130,6 +134,8 @@ class Ec2Region:
         self.network_acl_associations: Table[NetworkAclAssociation] = Table(
             indexes=("network_acl_id", "subnet_id")
         )
+        # Requested here (the accepter's region sees them through `peerings`).
+        self.vpc_peering_connections: Table[VpcPeeringConnection] = Table(self.resources)
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
@@ -163,6 +169,7 @@ class Ec2Region:
                 "snapshots": self.add_snapshot,
                 "images": self.add_image,
                 "instances": self.add_instance,
+                "vpc_peering_connections": self.add_peering,
             }
             adders.get(table, getattr(self, table).add)(item)
 
@@ -213,6 +220,16 @@ class Ec2Region:
     def remove_snapshot(self, snapshot_id: str) -> Snapshot | None:
         self.shared_snapshots.remove(snapshot_id)
         return self.snapshots.remove(snapshot_id)
+
+    def add_peering(self, connection: VpcPeeringConnection) -> VpcPeeringConnection:
+        """A connection this region requested, known server-wide (`PeeringRegistry`)."""
+        self.vpc_peering_connections.add(connection)
+        self.peerings.add(connection)
+        return connection
+
+    def remove_peering(self, connection: VpcPeeringConnection) -> None:
+        self.peerings.remove(connection)
+        self.vpc_peering_connections.remove(connection.id)
 
     # Tags -----------------------------------------------------------------------------
 
@@ -327,8 +344,11 @@ class Ec2Region:
     def vpc_in_use(self, vpc: Vpc) -> bool:
         """Whether anything that keeps a VPC from being deleted exists: its subnets (so its network
         interfaces and instances), its security groups other than the default one, and the routing
-        family's `vpc_dependencies` (gateways, route tables and network ACLs of its own)."""
+        family's `vpc_dependencies` (gateways, route tables and network ACLs of its own) and peering
+        connections that hold it."""
         if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
+            return True
+        if any(holds(c, vpc.id) for c in self.peerings.of_vpc(vpc.id)):
             return True
         if any(g.name != "default" for g in self.security_groups.where("vpc_id", vpc.id)):
             return True
