@@ -42,9 +42,11 @@ from typing import Any
 from ec2sim.clock import MAX_OFFSET_SECONDS
 from ec2sim.store import Store
 from ec2sim.store.codec import Codec, DecodeError
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.region import TABLES, Ec2Region
@@ -61,11 +63,13 @@ ITEM_CLASSES: dict[str, type] = {
     "subnets": Subnet,
     "security_groups": SecurityGroup,
     "network_interfaces": NetworkInterface,
+    "interface_permissions": InterfacePermission,
     "key_pairs": KeyPair,
     "volumes": Volume,
     "snapshots": Snapshot,
     "images": Image,
     "instances": Instance,
+    "addresses": Address,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

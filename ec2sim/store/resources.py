@@ -200,6 +200,14 @@ def _interface_keys(interface: Any, region: str, account: str) -> Keys:
     }
 
 
+def _address_keys(address: Any, region: str, account: str) -> Keys:
+    return {
+        "ec2:AllocationId": address.id,
+        "ec2:Domain": address.domain,
+        "ec2:PublicIpAddress": address.public_ip,
+    }
+
+
 # EC2 ------------------------------------------------------------------------------------------
 
 INSTANCE = ResourceType(
@@ -298,7 +306,10 @@ ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
     ("eipalloc",),
+    table="addresses",
     not_found=("InvalidAllocationID.NotFound", "The allocation ID '{id}' does not exist"),
+    keys=_address_keys,
+    id_filter="allocation-id",
 )
 
 # An id whose prefix names no type: its ARN says ``*/ID`` (the request names it; it can't resolve).

@@ -54,6 +54,7 @@ class Subnet(Resource):
     state: str = "available"
     next_host: int = 4  # AWS reserves the first four addresses of every subnet
     released: list[str] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)  # chosen addresses at or past next_host
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -62,7 +63,8 @@ class Subnet(Resource):
     @property
     def available_ip_address_count(self) -> int:
         # AWS reserves five addresses: the first four and the last.
-        return self.network.num_addresses - 5 - (self.next_host - 4) + len(self.released)
+        used = self.next_host - 4 - len(self.released) + len(self.taken)
+        return self.network.num_addresses - 5 - used
 
 
 @dataclass(eq=False)
@@ -239,3 +241,13 @@ class NetworkInterface(Resource):
     interface_type: str = "interface"
     attach_time: datetime | None = None
     delete_on_termination: bool = True
+    secondary_private_ips: list[str] = field(default_factory=list)
+    ipv6_addresses: list[str] = field(default_factory=list)
+    public_ip: str | None = None  # Amazon's auto-assigned address on the primary private IP
+    auto_public_ip: bool = False  # launched with one: it comes back after a stop or an EIP leaves
+    requester_managed: bool = False
+
+    @property
+    def private_ips(self) -> list[str]:
+        """Every private IPv4 address, the primary first."""
+        return [self.private_ip_address, *self.secondary_private_ips]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Protocol
 
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
 from ec2sim.store.ec2.sharing import SharedRegistry
@@ -43,11 +45,13 @@ TABLES = (
     "subnets",
     "security_groups",
     "network_interfaces",
+    "interface_permissions",
     "key_pairs",
     "volumes",
     "snapshots",
     "images",
     "instances",
+    "addresses",
 )
 
 
@@ -67,7 +71,14 @@ class Ec2Region:
         self.vpcs: Table[Vpc] = Table(self.resources)
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
-        self.network_interfaces: Table[NetworkInterface] = Table(self.resources, indexes=("instance_id",))
+        self.network_interfaces: Table[NetworkInterface] = Table(
+            self.resources, indexes=("instance_id", "subnet_id", "attachment_id")
+        )
+        # Not in the id registry: permissions take no tags.
+        self.interface_permissions: Table[InterfacePermission] = Table(indexes=("network_interface_id",))
+        self.addresses: Table[Address] = Table(
+            self.resources, indexes=("public_ip", "network_interface_id", "instance_id", "association_id")
+        )
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
             self.resources, indexes=("reservation_id", "client_token", "state")
