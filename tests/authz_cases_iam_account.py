@@ -40,6 +40,8 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
         if "Organizations" in name
     },
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
+    # No subnet has an IPv6 block yet (issue 15, family 1): AWS refuses IPv6 addresses there.
+    ("ec2", "AssignIpv6Addresses"): ("InvalidParameterValue", 400),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
 }
 

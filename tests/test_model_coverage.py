@@ -77,3 +77,42 @@ def test_the_temporary_exclusions_are_still_unknown(ec2sim: EmulatorAccount) -> 
             handled.append(name)
     assert handled == []
     assert NOT_YET <= set(_operations())
+
+
+# Issue 15, family 3 (addresses and interfaces): every operation is handled.
+ADDRESSES_AND_INTERFACES = (
+    "AllocateAddress",
+    "ReleaseAddress",
+    "AssociateAddress",
+    "DisassociateAddress",
+    "DescribeAddresses",
+    "DescribeAddressesAttribute",
+    "ModifyAddressAttribute",
+    "ResetAddressAttribute",
+    "CreateNetworkInterface",
+    "DeleteNetworkInterface",
+    "DescribeNetworkInterfaces",
+    "AttachNetworkInterface",
+    "DetachNetworkInterface",
+    "ModifyNetworkInterfaceAttribute",
+    "DescribeNetworkInterfaceAttribute",
+    "ResetNetworkInterfaceAttribute",
+    "AssignPrivateIpAddresses",
+    "UnassignPrivateIpAddresses",
+    "AssignIpv6Addresses",
+    "UnassignIpv6Addresses",
+    "CreateNetworkInterfacePermission",
+    "DeleteNetworkInterfacePermission",
+    "DescribeNetworkInterfacePermissions",
+)
+
+
+def test_ec2_families_are_handled() -> None:
+    import botocore.session
+
+    import ec2sim.api.app  # noqa: F401 - registers every handler
+    from ec2sim.api.registry import HANDLERS
+
+    model = set(botocore.session.get_session().get_service_model("ec2").operation_names)
+    assert set(ADDRESSES_AND_INTERFACES) <= model
+    assert [name for name in ADDRESSES_AND_INTERFACES if ("ec2", name) not in HANDLERS] == []
