@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 MAX_GROUPS = 5  # security groups per interface: AWS's default quota
 MAX_DESCRIPTION = 255
+MAX_DEVICE_INDEX = 31  # assumed: no instance type takes more than 32 interfaces on one card
 INTERFACE_TYPES = ("interface", "efa", "efa-only", "branch", "trunk")
 
 
@@ -227,16 +228,18 @@ def plan_attach(ctx: RequestContext, req: AttachNetworkInterfaceRequestTypeDef) 
                 "availability zone",
             )
         )
-    elif not 0 <= index < limit or any(e.device_index == index for e in attached):
+    elif any(e.device_index == index for e in attached):
         plan.fail(
             AwsError(
                 "InvalidParameterValue",
                 f"Instance '{instance.id}' already has an interface attached at device index '{index}'.",
             )
-            if index >= 0 and any(e.device_index == index for e in attached)
-            else AwsError("InvalidParameterValue", f"Value ({index}) for parameter deviceIndex is invalid.")
         )
+    elif not 0 <= index <= MAX_DEVICE_INDEX:
+        plan.fail(AwsError("InvalidParameterValue", f"Value ({index}) for parameter deviceIndex is invalid."))
     elif len(attached) + 1 > limit:
+        # AWS counts interfaces, whatever the index (as recorded: "Interface count 4 exceeds the
+        # limit for t3.medium" attaching at index 3).
         plan.fail(
             AwsError(
                 "AttachmentLimitExceeded",
