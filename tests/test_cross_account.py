@@ -41,6 +41,7 @@ NAMES_ONLY = {
         "DescribeAccountAttributes",
         "DescribeAvailabilityZones",
         "DescribeRegions",
+        "AllocateAddress",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
@@ -106,6 +107,10 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "key": ("key-pair", "InvalidKeyPair.NotFound"),
     "eni": ("network-interface", "InvalidNetworkInterfaceID.NotFound"),
     "iip-assoc": ("association", "InvalidAssociationID.NotFound"),
+    "eipalloc": ("elastic-ip", "InvalidAllocationID.NotFound"),
+    "eipassoc": ("address-association", "InvalidAssociationID.NotFound"),
+    "eni-attach": ("interface-attachment", "InvalidAttachmentID.NotFound"),
+    "eni-perm": ("interface-permission", "InvalidPermissionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
