@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ec2sim.api.authorization import Check
 from ec2sim.api.context import RequestContext
@@ -20,10 +20,6 @@ from ec2sim.api.errors import AwsError
 from ec2sim.store.ec2.interfaces import interface_limits
 from ec2sim.store.ec2.lifecycle import new_mac_address, new_public_ip
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet
-
-if TYPE_CHECKING:
-    from ec2sim.api.ec2.launch import LaunchPlan
-
 
 T = TypeVar("T")
 
@@ -42,6 +38,22 @@ class InterfaceSpec:
     description: str = ""
     interface_type: str = "interface"
     named: Mapping[str, Any] = field(default_factory=dict)  # the request's entry
+
+
+class LaunchPlan(Protocol):
+    """What this module reads and sets of `ec2sim.api.ec2.launch.LaunchPlan` (which imports it)."""
+
+    subnet: Subnet | None
+    groups: list[SecurityGroup]
+    count: int
+    instance_type: str
+    interfaces: list[InterfaceSpec]
+    tags: dict[str, dict[str, str]]
+    error: AwsError | None
+
+    def fail(self, error: AwsError) -> None: ...
+
+    def attempt(self, step: Callable[[], object]) -> None: ...
 
 
 def _try(plan: LaunchPlan, step: Callable[[], T]) -> T | None:
