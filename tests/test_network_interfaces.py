@@ -66,6 +66,15 @@ def test_create_describe_delete(ec2):
         ec2.create_network_interface(SubnetId=subnet["SubnetId"], SecondaryPrivateIpAddressCount=60)
     with aws_error("DryRunOperation", 412):
         ec2.create_network_interface(SubnetId=subnet["SubnetId"], DryRun=True)
+    # ClientToken: a retry answers the same interface; other arguments with it are refused.
+    retried = [
+        ec2.create_network_interface(SubnetId=subnet["SubnetId"], ClientToken="once")["NetworkInterface"]
+        for _ in range(2)
+    ]
+    assert retried[0]["NetworkInterfaceId"] == retried[1]["NetworkInterfaceId"]
+    with aws_error("IdempotentParameterMismatch", 400):
+        ec2.create_network_interface(SubnetId=subnet["SubnetId"], ClientToken="once", Description="other")
+    ec2.delete_network_interface(NetworkInterfaceId=retried[0]["NetworkInterfaceId"])
     ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
     assert _subnet(ec2)["AvailableIpAddressCount"] == subnet["AvailableIpAddressCount"]
     with aws_error("InvalidNetworkInterfaceID.NotFound", 400):
@@ -302,3 +311,30 @@ def test_interface_input_never_fails_the_server(ec2, address, count):
                 ec2.delete_network_interface(
                     NetworkInterfaceId=reply["NetworkInterface"]["NetworkInterfaceId"]
                 )
+
+
+def test_ipv6_once_the_subnet_has_a_block(server, ec2, account_id, imds):  # noqa: F811
+    """The hook the VPC family's IPv6 blocks will fill: a subnet's ``ipv6_cidr_block``."""
+    found = launch(ec2, Placement={"AvailabilityZone": "us-east-1a"}, **OPTIONAL)
+    with server.store.lock:
+        subnet = server.store.account(account_id).ec2("us-east-1").subnets.get(found["SubnetId"])
+        assert subnet is not None
+        subnet.ipv6_cidr_block = "2600:1f18:1234:5600::/64"  # type: ignore[attr-defined]
+    eni = found["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    assigned = ec2.assign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6AddressCount=2)["AssignedIpv6Addresses"]
+    block = ipaddress.IPv6Network("2600:1f18:1234:5600::/64")
+    assert len(set(assigned)) == 2 and all(ipaddress.IPv6Address(a) in block for a in assigned)
+    mac = imds(found["InstanceId"]).text("latest/meta-data/mac")
+    listed = imds(found["InstanceId"]).text(f"latest/meta-data/network/interfaces/macs/{mac}/ipv6s").split()
+    assert listed == assigned
+    with aws_error("InvalidParameterValue", 400, "does not fall within the subnet's address range"):
+        ec2.assign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6Addresses=["2001:db8::1"])
+    ec2.unassign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6Addresses=assigned[:1])
+    described = ec2.describe_network_interfaces(
+        Filters=[{"Name": "ipv6-addresses.ipv6-address", "Values": [assigned[1]]}]
+    )["NetworkInterfaces"]
+    assert [e["NetworkInterfaceId"] for e in described] == [eni]
+    with aws_error("InvalidParameterValue", 400, "not assigned"):
+        ec2.unassign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6Addresses=assigned[:1])
+    made = ec2.create_network_interface(SubnetId=found["SubnetId"], Ipv6AddressCount=1)["NetworkInterface"]
+    assert len(made["Ipv6Addresses"]) == 1

@@ -291,12 +291,20 @@ def assign_ipv6_addresses(
     ctx: RequestContext, req: AssignIpv6AddressesRequestTypeDef, plan: NamedPlan
 ) -> dict[str, Any]:
     values, eni = plan.values, plan.values["eni"]
-    taken = set(eni.ipv6_addresses)
-    new = [a for a in values["chosen"] if a not in taken]
-    for index in range(values["count"]):
-        new.append(_ipv6_address(values["block"], f"{eni.id}/{len(taken) + index}", taken | set(new)))
-    ctx.ec2.network_interfaces.update(eni, ipv6_addresses=[*eni.ipv6_addresses, *new])
+    new = add_ipv6_addresses(ctx.ec2, eni, values["block"], values["chosen"], values["count"])
     return {"NetworkInterfaceId": eni.id, "AssignedIpv6Addresses": new}
+
+
+def add_ipv6_addresses(
+    region: Ec2Region, eni: NetworkInterface, block: ipaddress.IPv6Network, chosen: Sequence[str], count: int
+) -> list[str]:
+    """Give an interface the `chosen` IPv6 addresses and `count` more from its subnet's block."""
+    taken = set(eni.ipv6_addresses)
+    new = [a for a in chosen if a not in taken]
+    for index in range(count):
+        new.append(_ipv6_address(block, f"{eni.id}/{len(taken) + index}", taken | set(new)))
+    region.network_interfaces.update(eni, ipv6_addresses=[*eni.ipv6_addresses, *new])
+    return new
 
 
 def plan_unassign_ipv6(ctx: RequestContext, req: UnassignIpv6AddressesRequestTypeDef) -> NamedPlan:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES, Check
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating
-from ec2sim.api.ec2.interface_ips import addresses_for, check_ipv6_request, claim_addresses
+from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.interface_ips import (
+    add_ipv6_addresses,
+    addresses_for,
+    check_ipv6_request,
+    claim_addresses,
+    ipv6_block,
+)
 from ec2sim.api.ec2.interface_views import attachment, eni_item
 from ec2sim.api.ec2.named import NamedPlan, find_instance, find_interface, resolve
 from ec2sim.api.ec2.tagging import tags_for
@@ -98,6 +105,18 @@ def plan_create(ctx: RequestContext, req: CreateNetworkInterfaceRequestTypeDef) 
     if subnet is None:
         plan.fail(AwsError("InvalidSubnetID.NotFound", f"The subnet ID '{subnet_id}' does not exist"))
         return plan
+    token = req.get("ClientToken")
+    earlier = next(iter(ctx.ec2.network_interfaces.where("client_token", token)), None) if token else None
+    if earlier is not None:  # a retry is answered with what the first request made
+        if earlier.request_fingerprint != fingerprint(req):
+            plan.fail(
+                AwsError(
+                    "IdempotentParameterMismatch",
+                    "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+                )
+            )
+        plan.values["earlier"] = earlier
+        return plan
     kind = req.get("InterfaceType", "interface")
     if kind not in INTERFACE_TYPES:
         plan.fail(
@@ -118,6 +137,7 @@ def plan_create(ctx: RequestContext, req: CreateNetworkInterfaceRequestTypeDef) 
     )
     ipv6 = [a.get("Ipv6Address", "") for a in req.get("Ipv6Addresses") or []]
     plan.attempt(lambda: check_ipv6_request(subnet, ipv6, req.get("Ipv6AddressCount")))
+    plan.values["ipv6"] = (ipv6, req.get("Ipv6AddressCount") or 0)
     plan.attempt(
         lambda: plan.values.update(
             tags=tags_for(req.get("TagSpecifications"), "network-interface", ("network-interface",))
@@ -151,6 +171,11 @@ def create_network_interface(
     ctx: RequestContext, req: CreateNetworkInterfaceRequestTypeDef, plan: CreatePlan
 ) -> dict[str, Any]:
     values = plan.values
+    if "earlier" in values:
+        return {
+            "NetworkInterface": eni_item(ctx.ec2, values["earlier"]),
+            "ClientToken": req.get("ClientToken"),
+        }
     interface = new_interface(
         ctx.ec2,
         values["subnet"],
@@ -160,9 +185,13 @@ def create_network_interface(
         status="available",
         interface_type=req.get("InterfaceType", "interface"),
         delete_on_termination=False,
+        client_token=req.get("ClientToken"),
+        request_fingerprint=fingerprint(req),
         tags=dict(values["tags"]),
     )
-    ctx.ec2.set_interface_groups(interface, interface.group_ids)
+    block = ipv6_block(values["subnet"])
+    if block is not None:
+        add_ipv6_addresses(ctx.ec2, interface, block, *values["ipv6"])
     return {"NetworkInterface": eni_item(ctx.ec2, interface), "ClientToken": req.get("ClientToken")}
 
 

@@ -72,7 +72,7 @@ class Ec2Region:
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.network_interfaces: Table[NetworkInterface] = Table(
-            self.resources, indexes=("instance_id", "subnet_id", "attachment_id")
+            self.resources, indexes=("instance_id", "subnet_id", "attachment_id", "client_token")
         )
         # Not in the id registry: permissions take no tags.
         self.interface_permissions: Table[InterfacePermission] = Table(indexes=("network_interface_id",))
