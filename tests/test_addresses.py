@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ec2sim.store.ec2.network import Subnet
 from tests.helpers import aws_error
-from tests.test_metadata import OPTIONAL, imds, launch  # noqa: F401 - imds is a fixture
+from tests.test_metadata import OPTIONAL, advance, imds, launch  # noqa: F401 - imds is a fixture
 
 POOL = ipaddress.IPv4Network("3.208.0.0/12")
 
@@ -99,6 +99,13 @@ def test_association_moves_the_public_address(ec2, imds):  # noqa: F811
         Filters=[{"Name": "association.allocation-id", "Values": [allocation["AllocationId"]]}]
     )["NetworkInterfaces"]
     assert [e["NetworkInterfaceId"] for e in enis] == [eni["NetworkInterfaceId"]]
+    for name in (
+        "network-interface.association.allocation-id",
+        "network-interface.addresses.association.allocation-id",
+    ):
+        filters = [{"Name": name, "Values": [allocation["AllocationId"]]}]
+        reservations = ec2.describe_instances(Filters=filters)["Reservations"]
+        assert [i["InstanceId"] for r in reservations for i in r["Instances"]] == [instance_id], name
     # The metadata service shows it at once.
     md = imds(instance_id)
     assert md.text("latest/meta-data/public-ipv4") == allocation["PublicIp"]
@@ -220,3 +227,27 @@ def test_address_input_never_fails_the_server(ec2, allocation, public_ip, privat
             call()
         except ClientError as error:
             assert error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error.response
+
+
+def test_an_elastic_ip_stays_through_stop_and_start_and_leaves_at_termination(server, ec2):
+    found = launch(ec2, **OPTIONAL)
+    instance_id = found["InstanceId"]
+    advance(server, 120)
+    allocation = ec2.allocate_address(Domain="vpc")
+    ec2.associate_address(AllocationId=allocation["AllocationId"], InstanceId=instance_id)
+    ec2.stop_instances(InstanceIds=[instance_id])
+    advance(server, 120)
+    assert _instance(ec2, instance_id)["PublicIpAddress"] == allocation["PublicIp"]
+    ec2.start_instances(InstanceIds=[instance_id])
+    advance(server, 120)
+    assert _instance(ec2, instance_id)["PublicIpAddress"] == allocation["PublicIp"]
+    ec2.disassociate_address(PublicIp=allocation["PublicIp"])
+    own = _instance(ec2, instance_id)["PublicIpAddress"]
+    assert own and ipaddress.IPv4Address(own) not in POOL  # Amazon's auto-assigned range
+    ec2.associate_address(AllocationId=allocation["AllocationId"], InstanceId=instance_id)
+    ec2.terminate_instances(InstanceIds=[instance_id])
+    advance(server, 120)
+    address = ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert "AssociationId" not in address and "InstanceId" not in address
+    with aws_error("IncorrectInstanceState", 400):
+        ec2.associate_address(AllocationId=allocation["AllocationId"], InstanceId=instance_id)

@@ -175,6 +175,20 @@ def _eni(key: str) -> Any:
     return lambda r: [n.get(key) for n in _enis(r)]
 
 
+def _elastic_ips(field: str, primary: bool = False) -> Any:
+    """A field of the Elastic IPs on the instance's interfaces (`primary`: on their primary addresses);
+    an instance's view leaves allocation and association ids out, as AWS's does."""
+
+    def extract(row: _Row) -> list[Any]:
+        addresses = row.region.addresses.where("instance_id", row.instance.id)
+        primaries = {
+            e.private_ip_address for e in row.region.network_interfaces.where("instance_id", row.instance.id)
+        }
+        return [getattr(a, field) for a in addresses if not primary or a.private_ip_address in primaries]
+
+    return extract
+
+
 def _eni_part(part: str, key: str) -> Any:
     return lambda r: [(n.get(part) or {}).get(key) for n in _enis(r)]
 
@@ -290,8 +304,8 @@ _INSTANCE_FILTERS = FilterSet(
         "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
         "metadata-options.state": _view("MetadataOptions", "State"),
         "monitoring-state": _view("Monitoring", "State"),
-        "network-interface.addresses.association.allocation-id": _eni_address_association("AllocationId"),
-        "network-interface.addresses.association.association-id": _eni_address_association("AssociationId"),
+        "network-interface.addresses.association.allocation-id": _elastic_ips("id"),
+        "network-interface.addresses.association.association-id": _elastic_ips("association_id"),
         "network-interface.addresses.association.carrier-ip": _eni_address_association("CarrierIp"),
         "network-interface.addresses.association.customer-owned-ip": _eni_address_association(
             "CustomerOwnedIp"
@@ -302,8 +316,8 @@ _INSTANCE_FILTERS = FilterSet(
         "network-interface.addresses.primary": _eni_addresses("Primary"),
         "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
         "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
-        "network-interface.association.allocation-id": _eni_part("Association", "AllocationId"),
-        "network-interface.association.association-id": _eni_part("Association", "AssociationId"),
+        "network-interface.association.allocation-id": _elastic_ips("id", primary=True),
+        "network-interface.association.association-id": _elastic_ips("association_id", primary=True),
         "network-interface.association.carrier-ip": _eni_part("Association", "CarrierIp"),
         "network-interface.association.customer-owned-ip": _eni_part("Association", "CustomerOwnedIp"),
         "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),
