@@ -281,6 +281,17 @@ def test_run_instances_with_several_interfaces(ec2, imds):  # noqa: F811
         ],
     )["Instances"][0]
     assert "PublicIpAddress" not in single
+    chosen = str(ipaddress.IPv4Network(subnet["CidrBlock"])[200])
+    placed = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet["SubnetId"], PrivateIpAddress=chosen
+    )["Instances"][0]
+    assert placed["PrivateIpAddress"] == chosen and placed["PrivateDnsName"].startswith(
+        "ip-" + chosen.replace(".", "-")
+    )
+    with aws_error("InvalidIPAddress.InUse", 400, f"Address {chosen} is in use."):
+        ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet["SubnetId"], PrivateIpAddress=chosen
+        )
     ec2.terminate_instances(InstanceIds=[reply["InstanceId"]])
 
 
