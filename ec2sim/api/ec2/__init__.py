@@ -3,6 +3,7 @@
 from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     authz,
     dhcp_options,
+    endpoint_views,
     group_rule_updates,
     iam_profiles,
     image_attributes,
@@ -27,6 +28,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     tagging,
     volume_modifications,
     volumes,
+    vpc_endpoints,
     vpc_ops,
     vpcs,
 )
