@@ -71,6 +71,10 @@ def test_gateway_endpoint_routes_its_prefix_list(ec2: Any, account_id: str) -> N
         ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=S3, RouteTableIds=[main])
     with aws_error("InvalidParameterValue", 400, f"belongs to VPC endpoint {endpoint}"):
         ec2.delete_route(RouteTableId=main, DestinationPrefixListId=S3_LIST)
+    with aws_error(
+        "InvalidParameterValue", 400, f"The VPC endpoint {endpoint} is not a Gateway Load Balancer"
+    ):
+        ec2.create_route(RouteTableId=main, DestinationCidrBlock="10.5.0.0/16", VpcEndpointId=endpoint)
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddRouteTableIds=[other], RemoveRouteTableIds=[main])
     assert _endpoint(ec2, endpoint)["RouteTableIds"] == [other]
     assert all(r.get("GatewayId") != endpoint for r in _main_table(ec2, vpc)["Routes"])

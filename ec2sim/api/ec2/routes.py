@@ -133,6 +133,11 @@ def check_target(
     region: Ec2Region, table: RouteTable, kind: str, target: str, replacing: Route | None
 ) -> None:
     """The target exists and belongs to the table's VPC; AWS's error otherwise."""
+    if kind == "VpcEndpointId" and target in region.vpc_endpoints:
+        # Assumed wording: only Gateway Load Balancer endpoints (not emulated) are route targets.
+        raise AwsError(
+            "InvalidParameterValue", f"The VPC endpoint {target} is not a Gateway Load Balancer endpoint."
+        )
     if kind in _ABSENT_TARGETS:
         code, noun = _ABSENT_TARGETS[kind]
         raise AwsError(code, f"The {noun} ID '{target}' does not exist")
