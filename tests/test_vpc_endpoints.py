@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -131,6 +132,15 @@ def test_interface_endpoint_lifecycle(ec2: Any) -> None:
     assert "ec2:Describe*" in changed["PolicyDocument"]
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
     assert '"Action":"*"' in _endpoint(ec2, endpoint)["PolicyDocument"]
+    with aws_error("DuplicateSubnetsInSameZone", 400, f"availability zone of {subnets[2]}"):
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddSubnetIds=[subnets[2]])
+    with aws_error("InvalidParameter", 400, "Route tables are not supported for Interface endpoints."):
+        ec2.modify_vpc_endpoint(
+            VpcEndpointId=endpoint, AddRouteTableIds=[_main_table(ec2, vpc)["RouteTableId"]]
+        )
+    groups = [g["GroupId"] for g in changed["Groups"]]
+    with aws_error("InvalidParameter", 400, "A VPC endpoint must have at least one security group."):
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, RemoveSecurityGroupIds=groups)
     with aws_error("DependencyViolation", 400):
         ec2.delete_subnet(SubnetId=subnets[0])
     ec2.delete_subnet(SubnetId=subnets[1])  # no longer the endpoint's
@@ -407,11 +417,7 @@ def test_create_never_fails_inside(
     policy: str | None,
     dns: bool | None,
 ) -> None:
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-
     client = make_client("ec2", account_id)
-    client._client_config = client._client_config.merge(Config(parameter_validation=False))
     vpc = client.describe_vpcs()["Vpcs"][0]["VpcId"]
     args: dict[str, Any] = {
         "VpcId": vpc,
