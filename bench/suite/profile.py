@@ -4,7 +4,8 @@
 
 For each case (describe_one and iam_get_user, signed by the IAM user: enforced), start a seeded server,
 run wrk (8 connections) and record the server with py-spy for the same seconds; print the functions
-with the most samples on top of the stack (self) and anywhere on it (inclusive), as shares of all
+with the most samples on top of the stack (self) and the application's functions with the most samples
+anywhere on it (inclusive: the top one is the whole WSGI application's share), as shares of all
 busy samples (`--gil`: of the samples of the thread holding the GIL, i.e. where Python time goes).
 """
 
@@ -24,8 +25,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CASES = ("describe_one", "iam_get_user")
 # Leaves that are a thread waiting, not working (py-spy's idle detection misses lock waits).
 IDLE = {"threading.py:Condition.wait", "threading.py:Event.wait", "threading.py:Thread._wait_for_tstate_lock"}
-# Frames every sample of a worker thread has: left out of the inclusive column.
-GENERIC = ("threading.py:", "waitress/task.py:ThreadedTaskDispatcher.handler_thread")
+# The inclusive column lists the application's frames only (the self column shows the server's; the
+# waitress subclasses in ec2sim/server.py are the server's).
+APP = ("ec2sim/", "flask/", "werkzeug/")
 _FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -35,7 +37,9 @@ def frame_name(frame: str) -> str:
     if not found:
         return frame
     path = found.group("file")
-    for marker in ("site-packages/", "/lib/python3.", REPO + "/"):
+    if "/ec2sim/" in path:  # this checkout or an installed copy
+        return f"ec2sim/{path.rsplit('/ec2sim/', 1)[1]}:{found.group('name')}"
+    for marker in ("site-packages/", "/lib/python3."):
         if marker in path:
             path = path.split(marker, 1)[1]
             break
@@ -58,7 +62,7 @@ def summarize(collapsed: str, top: int) -> tuple[int, list[tuple[str, float]], l
         total += samples
         own[frames[-1]] += samples
         for name in set(frames):
-            if not name.startswith(GENERIC):
+            if name.startswith(APP) and not name.startswith("ec2sim/server.py"):
                 inclusive[name] += samples
     share = max(total, 1)
     return (
@@ -96,7 +100,7 @@ def profile(case: str, args: argparse.Namespace) -> str:
     total, own, inclusive = summarize(collapsed, args.top)
     what = "samples holding the GIL" if args.gil else "busy samples"
     lines = [f"## {case}, enforced: {result.rps:,.0f} requests/s under py-spy, {total:,} {what}", ""]
-    lines += ["| self | function | | inclusive | function |", "| --- | --- | --- | --- | --- |"]
+    lines += ["| self | function | | inclusive (app) | function |", "| --- | --- | --- | --- | --- |"]
     for (a, a_share), (b, b_share) in zip(own, inclusive, strict=False):
         lines.append(f"| {a_share:.1%} | `{a}` | | {b_share:.1%} | `{b}` |")
     return "\n".join(lines)
