@@ -45,22 +45,20 @@ def ec2sim_run(args: argparse.Namespace, out: dict[str, Any]) -> None:
         out["rss_loaded_mb"] = procs.rss_mb(proc.pid)
         service, body = seeded.cases()["describe_one"]
         out["one_request"] = (service, body)
-        status, answer = aws.post(port, aws.signed(port, service, body, aws.ROOT), body)
-        out["describe_one_body"] = answer
+        out["describe_one_body"] = aws.post(port, aws.signed(port, service, body, aws.ROOT), body)[1]
     finally:
         out["clean_shutdown"] = procs.stop(proc)
 
 
-def ceiling_run(command: str, body: bytes, seconds: float) -> Result | str:
-    """The ceiling app answering the describe_one request (same size of request and answer)."""
+def ceiling_run(command: str, body: bytes, seconds: float, request: tuple[str, str]) -> Result | str:
+    """The ceiling app answering the describe_one request with ec2sim's answer to it."""
     with tempfile.NamedTemporaryFile("wb", suffix=".xml", delete=False) as handle:
         handle.write(body)
     port = procs.free_port()
     proc = procs.spawn(command.format(port=port), {"PYTHONPATH": REPO, "BENCH_CEILING_BODY": handle.name})
     try:
         procs.wait_answer(port, proc)
-        service, form = "ec2", "Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-0"
-        return measure.case(port, service, form, aws.ROOT, seconds)
+        return measure.case(port, *request, aws.ROOT, seconds)
     finally:
         procs.stop(proc)
         os.unlink(handle.name)
@@ -95,7 +93,9 @@ def stack_run(name: str, args: argparse.Namespace, out: dict[str, Any]) -> None:
         out["rss_seeded_mb"] = procs.rss_mb(proc.pid)
     finally:
         out["clean_shutdown"] = procs.stop(proc)
-    out["ceiling"] = ceiling_run(stacks.command(ceiling, "{port}", args.stack_venv), args.body, args.seconds)
+    out["ceiling"] = ceiling_run(
+        stacks.command(ceiling, "{port}", args.stack_venv), args.body, args.seconds, args.request
+    )
 
 
 def main() -> None:
@@ -128,7 +128,8 @@ def main() -> None:
     ec2sim_run(args, results["ec2sim"])
     args.body = results["ec2sim"].pop("describe_one_body")
     ceiling = stacks.command(stacks.STACKS["waitress"][1], "{port}", sys.prefix)
-    results["ceiling"] = ceiling_run(ceiling, args.body, args.seconds)
+    args.request = results["ec2sim"]["one_request"]
+    results["ceiling"] = ceiling_run(ceiling, args.body, args.seconds, args.request)
     if not args.no_moto and os.path.exists(os.path.join(args.moto_venv, "bin", "moto_server")):
         results["moto"] = {}
         moto_run(args, results["moto"])
