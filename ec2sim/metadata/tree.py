@@ -204,7 +204,7 @@ def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
         "subnet-ipv4-cidr-block": const(subnet.cidr_block if subnet else ""),
         "vpc-id": const(eni.vpc_id),
         "vpc-ipv4-cidr-block": const(vpc.cidr_block if vpc else ""),
-        "vpc-ipv4-cidr-blocks": const(vpc.cidr_block if vpc else ""),
+        "vpc-ipv4-cidr-blocks": const(lines([a.cidr_block for a in vpc.cidr_associations] if vpc else [])),
     }
     if public_ip:
         tree["ipv4-associations"] = {public_ip: const(eni.private_ip_address)}
