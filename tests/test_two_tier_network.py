@@ -215,6 +215,9 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
         ec2.delete_subnet(SubnetId=stack.public[0])
     with aws_error("DependencyViolation", 400, f"resource {stack.app_sg} has a dependent object"):
         ec2.delete_security_group(GroupId=stack.app_sg)
+    mapped = f"Network {stack.vpc} has some mapped public address(es). Please unmap those public address(es)"
+    with aws_error("DependencyViolation", 400, mapped):
+        ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
     ec2.terminate_instances(InstanceIds=[stack.web, stack.app])
     ec2.get_waiter("instance_terminated").wait(InstanceIds=[stack.web, stack.app])
     ec2.delete_launch_template(LaunchTemplateId=stack.template)
@@ -226,6 +229,8 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
         ec2.delete_vpc_endpoints(VpcEndpointIds=[stack.endpoint])
     with aws_error("DependencyViolation", 400, f"The routeTable '{stack.private_rtb}' has dependencies"):
         ec2.delete_route_table(RouteTableId=stack.private_rtb)
+    with aws_error("DependencyViolation", 400, mapped):  # the NAT gateway's address
+        ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
     ec2.delete_nat_gateway(NatGatewayId=stack.nat)
     ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[stack.nat])
     if ADDRESSES:
@@ -392,6 +397,8 @@ def _check_metadata(server: Server, ec2: Any, stack: Stack, instance_id: str, pu
     else:
         assert md.get(interface + "public-ipv4s").status_code == 404
     assert md.text("latest/meta-data/placement/availability-zone") == subnet["AvailabilityZone"]
+    info = json.loads(md.text("latest/meta-data/iam/info"))
+    assert info["Code"] == "Success" and info["InstanceProfileArn"] == found["IamInstanceProfile"]["Arn"]
     assert md.text("latest/meta-data/iam/security-credentials/") == ROLE
     credentials = json.loads(md.text(f"latest/meta-data/iam/security-credentials/{ROLE}"))
     assert credentials["Code"] == "Success"
@@ -416,6 +423,13 @@ def test_a_two_tier_stack_deploys_runs_and_tears_down(
     stack = deploy(ec2, iam)
     _check_instance(ec2, stack, stack.web, stack.public[0], stack.web_sg, public=True)
     _check_instance(ec2, stack, stack.app, stack.private[1], stack.app_sg, public=False)
+    in_vpc = ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [stack.vpc]}])["Reservations"]
+    assert {i["InstanceId"] for r in in_vpc for i in r["Instances"]} == {stack.web, stack.app}
+    free = {
+        s["SubnetId"]: s["AvailableIpAddressCount"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [stack.vpc]}])["Subnets"]
+    }  # a /24 has 251 addresses to give: the web instance and the NAT gateway took two, app one
+    assert free == {stack.public[0]: 249, stack.public[1]: 251, stack.private[0]: 251, stack.private[1]: 250}
     _check_routes(ec2, stack)
     if ADDRESSES:
         _check_nat(ec2, stack)
