@@ -226,7 +226,9 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
     iam.detach_role_policy(RoleName=ROLE, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
     iam.delete_role(RoleName=ROLE)
     if ENDPOINTS:
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[stack.endpoint])
+        assert ec2.delete_vpc_endpoints(VpcEndpointIds=[stack.endpoint])["Unsuccessful"] == []
+        routes = ec2.describe_route_tables(RouteTableIds=[stack.private_rtb])["RouteTables"][0]["Routes"]
+        assert [r.get("DestinationCidrBlock") for r in routes] == ["10.0.0.0/16", "0.0.0.0/0"]
     with aws_error("DependencyViolation", 400, f"The routeTable '{stack.private_rtb}' has dependencies"):
         ec2.delete_route_table(RouteTableId=stack.private_rtb)
     with aws_error("DependencyViolation", 400, mapped):  # the NAT gateway's address
@@ -340,6 +342,13 @@ def _check_routes(ec2: Any, stack: Stack) -> None:
     s3_list = ec2.describe_prefix_lists(
         Filters=[{"Name": "prefix-list-name", "Values": ["com.amazonaws.us-east-1.s3"]}]
     )["PrefixLists"][0]["PrefixListId"]
+    endpoint = ec2.describe_vpc_endpoints(
+        Filters=[{"Name": "service-name", "Values": ["com.amazonaws.us-east-1.s3"]}]
+    )["VpcEndpoints"]
+    assert [(e["VpcEndpointId"], e["State"], e["VpcId"]) for e in endpoint] == [
+        (stack.endpoint, "available", stack.vpc)
+    ]
+    assert endpoint[0]["RouteTableIds"] == [stack.private_rtb] and endpoint[0]["VpcEndpointType"] == "Gateway"
     assert private_routes[s3_list] == {
         "DestinationPrefixListId": s3_list,
         "GatewayId": stack.endpoint,
