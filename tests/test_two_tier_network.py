@@ -527,3 +527,28 @@ def test_metadata_lists_every_ipv4_block_of_the_vpc(ec2: Any, server: Server) ->
     assert md.text(f"latest/meta-data/network/interfaces/macs/{mac}/vpc-ipv4-cidr-block") == "10.0.0.0/16"
     ec2.disassociate_vpc_cidr_block(AssociationId=association["AssociationId"])
     assert md.text(blocks) == "10.0.0.0/16"
+
+
+def test_public_dns_names_follow_the_vpcs_dns_hostnames(ec2: Any, server: Server) -> None:
+    """A VPC's instances have public DNS names only while its DNS hostnames are on (they were
+    named regardless); their private names don't depend on it."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    instance_id = ec2.run_instances(ImageId=AL2023, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0][
+        "InstanceId"
+    ]
+    md = _token(server, instance_id)
+    found = _instance(ec2, instance_id)
+    public_ip = found["PublicIpAddress"]
+    assert found["PublicDnsName"] == "" and found["PrivateDnsName"].endswith(".ec2.internal")
+    assert md.get("latest/meta-data/public-hostname").status_code == 404
+    assert md.text("latest/meta-data/public-ipv4") == public_ip
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    name = f"ec2-{_dns_host(public_ip)}.compute-1.amazonaws.com"
+    assert _instance(ec2, instance_id)["PublicDnsName"] == name
+    assert md.text("latest/meta-data/public-hostname") == name
+    found = ec2.describe_instances(Filters=[{"Name": "dns-name", "Values": [name]}])["Reservations"]
+    assert [i["InstanceId"] for r in found for i in r["Instances"]] == [instance_id]

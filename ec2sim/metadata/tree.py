@@ -30,7 +30,7 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
+from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
@@ -126,7 +126,8 @@ def _local_hostname(ctx: Context) -> str:
 
 
 def _public_hostname(ctx: Context) -> str | None:
-    return public_dns_name(ctx.instance.region, ctx.instance.public_ip_address) or None
+    vpc = ctx.region.vpcs.get(ctx.instance.vpc_id)
+    return vpc_public_dns_name(ctx.instance.region, ctx.instance.public_ip_address, vpc) or None
 
 
 def _group_names(ctx: Context, group_ids: list[str]) -> str:
