@@ -35,3 +35,11 @@ def fingerprint(req: Mapping[str, Any]) -> str:
     """A digest of a request's parameters other than its ClientToken (for idempotency)."""
     params = {k: v for k, v in req.items() if k not in ("ClientToken", "DryRun")}
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def dependency_violation(kind: str, resource_id: str) -> AwsError:
+    """EC2's DependencyViolation for a resource still in use (``The vpc 'vpc-…' has …``; `kind` as
+    EC2 spells it there: vpc, subnet, routeTable, networkAcl, internetGateway, dhcpOptions)."""
+    return AwsError(
+        "DependencyViolation", f"The {kind} '{resource_id}' has dependencies and cannot be deleted."
+    )

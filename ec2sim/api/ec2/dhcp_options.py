@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.network_plans import NetPlan, dependency, missing, need, net_resolver, new_tags
-from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.ec2.network_plans import NetPlan, missing, need, net_resolver, new_tags
+from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.routing import AMAZON_DNS, DhcpOptions
@@ -94,7 +94,7 @@ def _plan_delete(ctx: RequestContext, req: DeleteDhcpOptionsRequestTypeDef, plan
     found = plan.look(ctx.ec2.dhcp_options, DHCP_OPTIONS, options_id)
     options = plan.values["options"] = need(found, DHCP_OPTIONS, options_id, "dhcpOptionsId")
     if any(ctx.ec2.vpcs.where("dhcp_options_id", options.id)):
-        raise dependency("dhcpOptions", options.id)
+        raise dependency_violation("dhcpOptions", options.id)
 
 
 def _plan_associate(ctx: RequestContext, req: AssociateDhcpOptionsRequestTypeDef, plan: NetPlan) -> None:
@@ -150,5 +150,5 @@ _FILTERS = FilterSet(
 
 @ec2_action("DescribeDhcpOptions", resolve=NO_RESOURCES)
 def describe_dhcp_options(ctx: RequestContext, req: DescribeDhcpOptionsRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(ctx.ec2.dhcp_options, req, "DhcpOptionsIds", _FILTERS)
+    page, token = describe_resources(ctx.ec2.dhcp_options, req, "DhcpOptionsIds", _FILTERS)
     return {"DhcpOptions": [_item(o) for o in page], "NextToken": token}

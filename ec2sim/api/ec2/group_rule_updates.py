@@ -218,7 +218,7 @@ plan_descriptions_ingress = group_resolver(_ingress_descriptions, RuleUpdatePlan
 plan_descriptions_egress = group_resolver(_egress_descriptions, RuleUpdatePlan)
 
 
-def _describe(plan: RuleUpdatePlan) -> dict[str, Any]:
+def _set_descriptions(plan: RuleUpdatePlan) -> dict[str, Any]:
     group = plan.target
     for rule_id, description in plan.descriptions.items():
         rule = group.rule(rule_id)
@@ -231,11 +231,11 @@ def _describe(plan: RuleUpdatePlan) -> dict[str, Any]:
 def update_security_group_rule_descriptions_ingress(
     ctx: RequestContext, req: UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef, plan: RuleUpdatePlan
 ) -> dict[str, Any]:
-    return _describe(plan)
+    return _set_descriptions(plan)
 
 
 @ec2_action("UpdateSecurityGroupRuleDescriptionsEgress", resolve=plan_descriptions_egress)
 def update_security_group_rule_descriptions_egress(
     ctx: RequestContext, req: UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef, plan: RuleUpdatePlan
 ) -> dict[str, Any]:
-    return _describe(plan)
+    return _set_descriptions(plan)

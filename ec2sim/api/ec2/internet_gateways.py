@@ -11,18 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import (
     NetPlan,
-    dependency,
     earlier,
     need,
     net_resolver,
     new_tags,
     token_fields,
 )
-from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway
@@ -99,7 +98,7 @@ def _deletable_gateway(ctx: RequestContext, req: DeleteInternetGatewayRequestTyp
     found = plan.look(ctx.ec2.internet_gateways, INTERNET_GATEWAY, gateway_id)
     gateway = plan.values["gateway"] = need(found, INTERNET_GATEWAY, gateway_id, "internetGatewayId")
     if gateway.vpc_id:
-        raise dependency("internetGateway", gateway.id)
+        raise dependency_violation("internetGateway", gateway.id)
 
 
 def _gateway_item(gateway: InternetGateway) -> dict[str, Any]:
@@ -155,7 +154,7 @@ _GATEWAY_FILTERS = FilterSet(
 def describe_internet_gateways(
     ctx: RequestContext, req: DescribeInternetGatewaysRequestTypeDef
 ) -> dict[str, Any]:
-    page, token = _describe(
+    page, token = describe_resources(
         ctx.ec2.internet_gateways,
         req,
         "InternetGatewayIds",
@@ -227,7 +226,7 @@ _EGRESS_ONLY_FILTERS = FilterSet({}, EGRESS_ONLY_INTERNET_GATEWAY)
 def describe_egress_only_internet_gateways(
     ctx: RequestContext, req: DescribeEgressOnlyInternetGatewaysRequestTypeDef
 ) -> dict[str, Any]:
-    page, token = _describe(
+    page, token = describe_resources(
         ctx.ec2.egress_only_internet_gateways, req, "EgressOnlyInternetGatewayIds", _EGRESS_ONLY_FILTERS
     )
     return {"EgressOnlyInternetGateways": [_egress_only_item(g) for g in page], "NextToken": token}

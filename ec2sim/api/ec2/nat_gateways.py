@@ -21,7 +21,7 @@ from ec2sim.api.ec2.authz import vpc_arn
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import NetPlan, earlier, missing, need, net_resolver, new_tags, token_fields
-from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.gateways import NatGateway
@@ -232,5 +232,7 @@ _FILTERS = FilterSet(
 def describe_nat_gateways(ctx: RequestContext, req: DescribeNatGatewaysRequestTypeDef) -> dict[str, Any]:
     # DescribeNatGateways names its filters "Filter" (not "Filters").
     view = {**req, "Filters": req.get("Filter")}
-    page, token = _describe(ctx.ec2.nat_gateways, view, "NatGatewayIds", _FILTERS, ("vpc-id", "vpc_id"))
+    page, token = describe_resources(
+        ctx.ec2.nat_gateways, view, "NatGatewayIds", _FILTERS, ("vpc-id", "vpc_id")
+    )
     return {"NatGateways": [_nat_item(n) for n in page], "NextToken": token}

@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import (
     NetPlan,
-    dependency,
     earlier,
     missing,
     need,
@@ -24,7 +23,7 @@ from ec2sim.api.ec2.network_plans import (
     token_fields,
 )
 from ec2sim.api.ec2.routes import cidr
-from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.region import Ec2Region
@@ -216,7 +215,7 @@ def _plan_delete(ctx: RequestContext, req: DeleteNetworkAclRequestTypeDef, plan:
     if acl.is_default:
         raise AwsError("InvalidParameterValue", f"cannot delete default network ACL {acl.id}")
     if any(ctx.ec2.network_acl_associations.where("network_acl_id", acl.id)):
-        raise dependency("networkAcl", acl.id)
+        raise dependency_violation("networkAcl", acl.id)
 
 
 def _plan_replace_association(
@@ -350,7 +349,7 @@ def _filters(region: Ec2Region) -> FilterSet:
 
 @ec2_action("DescribeNetworkAcls", resolve=NO_RESOURCES)
 def describe_network_acls(ctx: RequestContext, req: DescribeNetworkAclsRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(
+    page, token = describe_resources(
         ctx.ec2.network_acls, req, "NetworkAclIds", _filters(ctx.ec2), ("vpc-id", "vpc_id")
     )
     return {"NetworkAcls": [_item(ctx.ec2, a) for a in page], "NextToken": token}

@@ -112,13 +112,6 @@ def net_resolver(
     return resolve
 
 
-def dependency(kind: str, resource_id: str) -> AwsError:
-    """AWS's DependencyViolation for a resource still in use (``The routeTable 'rtb-…' has …``)."""
-    return AwsError(
-        "DependencyViolation", f"The {kind} '{resource_id}' has dependencies and cannot be deleted."
-    )
-
-
 def earlier(plan: NetPlan, table: Table[Any]) -> Any:
     """What an earlier request with the request's ClientToken made (a retry answers it again), as
     ``plan["earlier"]``; the same token with other arguments is AWS's IdempotentParameterMismatch."""

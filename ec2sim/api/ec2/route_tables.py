@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import tag_list
+from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import (
     NetPlan,
-    dependency,
     earlier,
     missing,
     need,
@@ -26,7 +25,7 @@ from ec2sim.api.ec2.network_plans import (
     token_fields,
 )
 from ec2sim.api.ec2.routes import route_item, route_state
-from ec2sim.api.ec2.vpcs import _describe
+from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.region import Ec2Region
@@ -80,7 +79,7 @@ def _plan_delete(ctx: RequestContext, req: DeleteRouteTableRequestTypeDef, plan:
         plan.look(ctx.ec2.route_tables, ROUTE_TABLE, table_id), ROUTE_TABLE, table_id, "routeTableId"
     )
     if any(ctx.ec2.route_table_associations.where("route_table_id", table.id)):
-        raise dependency("routeTable", table.id)
+        raise dependency_violation("routeTable", table.id)
 
 
 @ec2_action("CreateRouteTable", resolve=net_resolver(_plan_create, "route-table"))
@@ -280,5 +279,7 @@ def _filters(ctx: RequestContext) -> FilterSet:
 
 @ec2_action("DescribeRouteTables", resolve=NO_RESOURCES)
 def describe_route_tables(ctx: RequestContext, req: DescribeRouteTablesRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(ctx.ec2.route_tables, req, "RouteTableIds", _filters(ctx), ("vpc-id", "vpc_id"))
+    page, token = describe_resources(
+        ctx.ec2.route_tables, req, "RouteTableIds", _filters(ctx), ("vpc-id", "vpc_id")
+    )
     return {"RouteTables": [route_table_item(ctx, t) for t in page], "NextToken": token}

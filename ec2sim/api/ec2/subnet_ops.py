@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import dependency_violation
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.vpc_plans import (
     MAX_SUBNETS,
@@ -18,7 +19,6 @@ from ec2sim.api.ec2.vpc_plans import (
     check_subnet_block,
     check_subnet_ipv6,
     cidr_limit,
-    dependency_violation,
     find_zone,
     one_change,
     resolver,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import dependency_violation
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.vpc_plans import (
     MAX_VPC_IPV6_BLOCKS,
@@ -21,7 +22,6 @@ from ec2sim.api.ec2.vpc_plans import (
     check_secondary,
     check_vpc_quota,
     cidr_limit,
-    dependency_violation,
     find_zone,
     one_change,
     resolver,

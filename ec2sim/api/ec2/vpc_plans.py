@@ -322,9 +322,3 @@ def one_change(req: Mapping[str, Any], members: Mapping[str, str]) -> tuple[str,
                 "MissingParameter", f"The request must contain the parameter {members[member]}.Value"
             )
     return member, value
-
-
-def dependency_violation(kind: str, resource_id: str) -> AwsError:
-    return AwsError(
-        "DependencyViolation", f"The {kind} '{resource_id}' has dependencies and cannot be deleted."
-    )

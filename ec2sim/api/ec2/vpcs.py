@@ -47,7 +47,7 @@ def _candidates(
     return table
 
 
-def _describe(
+def describe_resources(
     table: Table[R],
     req: Mapping[str, Any],
     ids_key: str,
@@ -128,7 +128,7 @@ def vpc_item(vpc: Vpc, status: str | None = None) -> dict[str, Any]:
 
 @ec2_action("DescribeVpcs", resolve=NO_RESOURCES)
 def describe_vpcs(ctx: RequestContext, req: DescribeVpcsRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(ctx.ec2.vpcs, req, "VpcIds", _VPC_FILTERS)
+    page, token = describe_resources(ctx.ec2.vpcs, req, "VpcIds", _VPC_FILTERS)
     return {"Vpcs": [vpc_item(v) for v in page], "NextToken": token}
 
 
@@ -214,7 +214,7 @@ def subnet_item(subnet: Subnet, status: str | None = None) -> dict[str, Any]:
 
 @ec2_action("DescribeSubnets", resolve=NO_RESOURCES)
 def describe_subnets(ctx: RequestContext, req: DescribeSubnetsRequestTypeDef) -> dict[str, Any]:
-    page, token = _describe(
+    page, token = describe_resources(
         ctx.ec2.subnets,
         req,
         "SubnetIds",
@@ -320,7 +320,7 @@ def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
 def describe_network_interfaces(
     ctx: RequestContext, req: DescribeNetworkInterfacesRequestTypeDef
 ) -> dict[str, Any]:
-    page, token = _describe(
+    page, token = describe_resources(
         ctx.ec2.network_interfaces,
         req,
         "NetworkInterfaceIds",
