@@ -235,6 +235,8 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
         ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
     ec2.delete_nat_gateway(NatGatewayId=stack.nat)
     ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[stack.nat])
+    routes = ec2.describe_route_tables(RouteTableIds=[stack.private_rtb])["RouteTables"][0]["Routes"]
+    assert [r["State"] for r in routes if r.get("NatGatewayId") == stack.nat] == ["blackhole"]
     if ADDRESSES:
         ec2.release_address(AllocationId=stack.allocation)
     with aws_error("DependencyViolation", 400, f"The internetGateway '{stack.igw}' has dependencies"):
@@ -264,6 +266,11 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
     ec2.delete_security_group(GroupId=stack.app_sg)
     ec2.delete_security_group(GroupId=stack.web_sg)
     ec2.delete_vpc(VpcId=stack.vpc)
+    # Its main route table, default network ACL and default security group went with it.
+    in_vpc = [{"Name": "vpc-id", "Values": [stack.vpc]}]
+    assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
+    assert ec2.describe_network_acls(Filters=in_vpc)["NetworkAcls"] == []
+    assert ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"] == []
 
 
 # Checks -----------------------------------------------------------------------------------
@@ -360,6 +367,13 @@ def _check_routes(ec2: Any, stack: Stack) -> None:
         Filters=[{"Name": "association.subnet-id", "Values": [stack.private[1]]}]
     )["RouteTables"]
     assert [t["RouteTableId"] for t in by_subnet] == [stack.private_rtb]
+    for name, value, table in (
+        ("route.nat-gateway-id", stack.nat, stack.private_rtb),
+        ("route.gateway-id", stack.igw, stack.public_rtb),
+        ("route.state", "blackhole", None),
+    ):
+        found = ec2.describe_route_tables(Filters=[{"Name": name, "Values": [value]}])["RouteTables"]
+        assert [t["RouteTableId"] for t in found] == ([table] if table else []), name
 
 
 def _check_nat(ec2: Any, stack: Stack) -> None:
