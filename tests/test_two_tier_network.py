@@ -16,12 +16,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
-import requests
 
 from ec2sim.api.registry import HANDLERS
 from ec2sim.server import Server
@@ -34,7 +34,7 @@ ROLE = "app-server"
 # switches (and every `if ADDRESSES` / `if ENDPOINTS`) once they have landed.
 ADDRESSES = ("ec2", "AllocateAddress") in HANDLERS
 ENDPOINTS = ("ec2", "CreateVpcEndpoint") in HANDLERS
-AWS_CLI = Path("/work/main/.venv/bin/aws")
+AWS_CLI = Path(sys.executable).parent / "aws"  # the virtualenv's AWS CLI (awscli is a dev dependency)
 
 
 @dataclass
@@ -59,12 +59,6 @@ class Stack:
 
 def _tags(kind: str, name: str) -> list[dict[str, Any]]:
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
-
-
-def _advance(server: Server, seconds: float) -> None:
-    requests.post(
-        server.api_url + "/_ec2sim/clock", json={"advance_seconds": seconds}, timeout=5
-    ).raise_for_status()
 
 
 def _network(ec2: Any, stack: Stack) -> None:
