@@ -26,6 +26,10 @@ GROUP_ARN = ec2_arn("security-group", GROUP)
 PROFILED_ARN = ec2_arn("instance", attr("profiled_instance"))
 PEERING = attr("peering")
 PEERING_ARN = ec2_arn("vpc-peering-connection", PEERING)
+ADDRESS = attr("address")
+ADDRESS_ARN = ec2_arn("elastic-ip", ADDRESS)
+FREE_INTERFACE = attr("free_interface")
+FREE_INTERFACE_ARN = ec2_arn("network-interface", FREE_INTERFACE)
 
 
 def pass_role(role: str) -> tuple[str, tuple[Ref, ...]]:
@@ -67,6 +71,11 @@ def on_template(**params: Any) -> Builder:
     return on("launch-template", "LaunchTemplateId", attr("launch_template"), **params)
 
 
+def on_interface(**params: Any) -> Builder:
+    """An action on a network interface of its own (not attached)."""
+    return on("network-interface", "NetworkInterfaceId", FREE_INTERFACE, **params)
+
+
 def authorize(rules: list[dict[str, object]]) -> Builder:
     """Authorizing rules, tagged at creation."""
     rule_tags = [tags_on(new("security-group-rule"))]
@@ -99,6 +108,7 @@ TAGGABLE = (
     ("network-interface", attr("interface"), attr("interface")),
     ("prefix-list", PREFIX_LIST, PREFIX_LIST),
     ("launch-template", attr("launch_template"), attr("launch_template")),
+    ("elastic-ip", ADDRESS, ADDRESS),
 )
 
 
@@ -368,6 +378,57 @@ EC2_CASES: dict[str, Builder] = {
         ec2_arn("vpc-peering-connection", attr("active_peering")),
     ),
     "DescribeVpcPeeringConnections": case({"VpcPeeringConnectionIds": [PEERING]}),
+    # Elastic IPs
+    "AllocateAddress": case(
+        {"Domain": "vpc", **tag_specs("elastic-ip")}, new("elastic-ip"), also=[tags_on(new("elastic-ip"))]
+    ),
+    "ReleaseAddress": on("elastic-ip", "AllocationId", ADDRESS),
+    "AssociateAddress": case({"AllocationId": ADDRESS, "InstanceId": INSTANCE}, ADDRESS_ARN, INSTANCE_ARN),
+    "DisassociateAddress": case(
+        {"AssociationId": attr("associated_address")},
+        ADDRESS_ARN,
+        ec2_arn("network-interface", attr("interface")),
+    ),
+    "DescribeAddresses": case({"AllocationIds": [ADDRESS]}),
+    "DescribeAddressesAttribute": case({"AllocationIds": [ADDRESS], "Attribute": "domain-name"}),
+    "ModifyAddressAttribute": on("elastic-ip", "AllocationId", ADDRESS, DomainName="example.com"),
+    "ResetAddressAttribute": on("elastic-ip", "AllocationId", ADDRESS, Attribute="domain-name"),
+    # Network interfaces
+    "CreateNetworkInterface": case(
+        {"SubnetId": SUBNET, "Groups": [GROUP], **tag_specs("network-interface")},
+        new("network-interface"),
+        ec2_arn("subnet", SUBNET),
+        GROUP_ARN,
+        also=[tags_on(new("network-interface"))],
+    ),
+    "DeleteNetworkInterface": on_interface(),
+    "AttachNetworkInterface": case(
+        {"NetworkInterfaceId": FREE_INTERFACE, "InstanceId": INSTANCE, "DeviceIndex": 1},
+        INSTANCE_ARN,
+        FREE_INTERFACE_ARN,
+    ),
+    "DetachNetworkInterface": case(
+        {"AttachmentId": attr("attached_interface")}, INSTANCE_ARN, FREE_INTERFACE_ARN
+    ),
+    "ModifyNetworkInterfaceAttribute": on_interface(Description={"Value": "changed"}),
+    "DescribeNetworkInterfaceAttribute": case(
+        {"NetworkInterfaceId": FREE_INTERFACE, "Attribute": "description"}
+    ),
+    "ResetNetworkInterfaceAttribute": on_interface(SourceDestCheck="true"),
+    "AssignPrivateIpAddresses": on_interface(SecondaryPrivateIpAddressCount=1),
+    "UnassignPrivateIpAddresses": case(
+        {"NetworkInterfaceId": FREE_INTERFACE, "PrivateIpAddresses": [attr("secondary_ip")]},
+        FREE_INTERFACE_ARN,
+    ),
+    "AssignIpv6Addresses": on_interface(Ipv6AddressCount=1),
+    "UnassignIpv6Addresses": on_interface(Ipv6Addresses=[]),
+    "CreateNetworkInterfacePermission": on_interface(AwsAccountId="111122223333", Permission="EIP-ASSOCIATE"),
+    "DeleteNetworkInterfacePermission": case(
+        {"NetworkInterfacePermissionId": attr("interface_permission")}, FREE_INTERFACE_ARN
+    ),
+    "DescribeNetworkInterfacePermissions": case(
+        {"NetworkInterfacePermissionIds": [attr("interface_permission")]}
+    ),
     # Tags
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),

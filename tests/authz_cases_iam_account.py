@@ -101,6 +101,8 @@ REFUSED: dict[tuple[str, str], tuple[str, int]] = {
     },
     ("iam", "CreateDelegationRequest"): ("InvalidInput", 400),
     ("sts", "AssumeRoot"): ("AccessDenied", 403),
+    # No subnet has an IPv6 block yet (issue 15, family 1): AWS refuses IPv6 addresses there.
+    ("ec2", "AssignIpv6Addresses"): ("InvalidParameterValue", 400),
     ("sts", "GetDelegatedAccessToken"): ("ExpiredTradeInTokenException", 400),
     # The matrix's caller signs with an IAM user's own keys, which GetScopedCredentials refuses
     # (tests/test_sts_scoped.py scopes sessions down).

@@ -287,6 +287,46 @@ class Env:
         return template_id
 
     @cached_property
+    def address(self) -> str:
+        """An Elastic IP's allocation id."""
+        return str(self.ec2.allocate_address(Domain="vpc")["AllocationId"])
+
+    @cached_property
+    def associated_address(self) -> str:
+        """`address`, associated with `instance`; its association id."""
+        reply = self.ec2.associate_address(AllocationId=self.address, InstanceId=self.instance)
+        return str(reply["AssociationId"])
+
+    @cached_property
+    def free_interface(self) -> str:
+        """A network interface of its own in `subnet` (not attached)."""
+        return str(
+            self.ec2.create_network_interface(SubnetId=self.subnet)["NetworkInterface"]["NetworkInterfaceId"]
+        )
+
+    @cached_property
+    def attached_interface(self) -> str:
+        """`free_interface`, attached to `instance` at device index 1; its attachment id."""
+        reply = self.ec2.attach_network_interface(
+            NetworkInterfaceId=self.free_interface, InstanceId=self.instance, DeviceIndex=1
+        )
+        return str(reply["AttachmentId"])
+
+    @cached_property
+    def secondary_ip(self) -> str:
+        reply = self.ec2.assign_private_ip_addresses(
+            NetworkInterfaceId=self.free_interface, SecondaryPrivateIpAddressCount=1
+        )
+        return str(reply["AssignedPrivateIpAddresses"][0]["PrivateIpAddress"])
+
+    @cached_property
+    def interface_permission(self) -> str:
+        reply = self.ec2.create_network_interface_permission(
+            NetworkInterfaceId=self.free_interface, AwsAccountId="111122223333", Permission="INSTANCE-ATTACH"
+        )
+        return str(reply["InterfacePermission"]["NetworkInterfacePermissionId"])
+
+    @cached_property
     def tagged_instance(self) -> str:
         self.ec2.create_tags(Resources=[self.instance], Tags=TAGS)
         return self.instance

@@ -51,6 +51,7 @@ NAMES_ONLY = {
         "DescribeInstanceTypeOfferings",
         "CreateInternetGateway",
         "CreateDhcpOptions",
+        "AllocateAddress",
     },
     "iam": {
         *("AddRoleToInstanceProfile", "AddUserToGroup", "ChangePassword", "CreateAccessKey", "CreateGroup"),
@@ -138,6 +139,10 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "aclassoc": ("network-acl-association", "InvalidAssociationID.NotFound"),
     "dopt": ("dhcp-options", "InvalidDhcpOptionID.NotFound"),
     "pcx": ("vpc-peering-connection", "InvalidVpcPeeringConnectionID.NotFound"),
+    "eipalloc": ("elastic-ip", "InvalidAllocationID.NotFound"),
+    "eipassoc": ("address-association", "InvalidAssociationID.NotFound"),
+    "eni-attach": ("interface-attachment", "InvalidAttachmentID.NotFound"),
+    "eni-perm": ("interface-permission", "InvalidPermissionID.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"

@@ -192,6 +192,22 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     ec2.create_tags(Resources=[ids[0]], Tags=[{"Key": "role", "Value": "main"}])
     made["instances"] = ids
 
+    # Elastic IPs and network interfaces: associated, attached with secondary addresses, permitted.
+    address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.associate_address(AllocationId=address, InstanceId=ids[0])
+    ec2.modify_address_attribute(AllocationId=address, DomainName="www.example.com")
+    spare_ip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.release_address(AllocationId=spare_ip)
+    interface = ec2.create_network_interface(SubnetId=launched[0]["SubnetId"], Description="side")[
+        "NetworkInterface"
+    ]["NetworkInterfaceId"]
+    ec2.assign_private_ip_addresses(NetworkInterfaceId=interface, SecondaryPrivateIpAddressCount=1)
+    ec2.attach_network_interface(NetworkInterfaceId=interface, InstanceId=ids[0], DeviceIndex=1)
+    ec2.create_network_interface_permission(
+        NetworkInterfaceId=interface, AwsAccountId=OTHER, Permission="INSTANCE-ATTACH"
+    )
+    made.update(address=address, interface=interface)
+
     # Volumes: created, attached, modified, detached; snapshots shared; images shared.
     zone = launched[0]["Placement"]["AvailabilityZone"]
     volume = ec2.create_volume(AvailabilityZone=zone, Size=10, VolumeType="gp3")["VolumeId"]
@@ -403,6 +419,9 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     first = ec2.describe_instances(InstanceIds=[ids[0]])["Reservations"][0]["Instances"][0]
     assert {t["Key"]: t["Value"] for t in first["Tags"]} == {"role": "main"}
     assert first["IamInstanceProfile"]["Arn"].endswith(":instance-profile/worker")
+    address = ec2.describe_addresses(AllocationIds=[made["address"]])["Addresses"][0]
+    assert address["InstanceId"] == ids[0] and first["PublicIpAddress"] == address["PublicIp"]
+    assert [n["NetworkInterfaceId"] for n in first["NetworkInterfaces"]][1:] == [made["interface"]]
     assert first["KeyName"] == "made"
     assert {p["KeyName"] for p in ec2.describe_key_pairs()["KeyPairs"]} == {"made", "imported"}
     templates = ec2.describe_launch_templates()["LaunchTemplates"]
@@ -605,6 +624,9 @@ def test_reads_write_nothing_and_writes_are_saved_before_the_answer(state_dir: P
             lambda: ec2.describe_vpcs(),
             lambda: ec2.describe_subnets(),
             lambda: ec2.describe_network_interfaces(),
+            lambda: ec2.describe_addresses(),
+            lambda: ec2.describe_addresses_attribute(Attribute="domain-name"),
+            lambda: ec2.describe_network_interface_permissions(),
             lambda: iam.list_users(),
             lambda: iam.get_user(UserName="alice"),
             lambda: iam.get_account_authorization_details(),

@@ -30,7 +30,8 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.addresses import public_ip_of
+from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
@@ -189,14 +190,16 @@ def _macs(ctx: Context) -> dict[str, Node]:
 
 
 def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
-    public_ip = ctx.instance.public_ip_address if eni.id == ctx.instance.network_interface_id else None
+    """One interface's entries, read afresh on every request (an Elastic IP shows at once)."""
     subnet = ctx.region.subnets.get(eni.subnet_id)
     vpc = ctx.region.vpcs.get(eni.vpc_id)
+    public = {ip: public_ip_of(ctx.region.addresses, eni, ip) for ip in eni.private_ips}
+    associations = {address: ip for ip, address in public.items() if address}
     tree: dict[str, Node] = {
         "device-number": const(str(eni.device_index)),
         "interface-id": const(eni.id),
         "local-hostname": const(private_dns_name(ctx.instance.region, eni.private_ip_address)),
-        "local-ipv4s": const(eni.private_ip_address),
+        "local-ipv4s": const(lines(eni.private_ips)),
         "mac": const(eni.mac_address),
         "owner-id": const(eni.owner_id),
         "security-group-ids": const(lines(eni.group_ids)),
@@ -207,10 +210,14 @@ def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
         "vpc-ipv4-cidr-block": const(vpc.cidr_block if vpc else ""),
         "vpc-ipv4-cidr-blocks": const(lines([a.cidr_block for a in vpc.cidr_associations] if vpc else [])),
     }
-    if public_ip:
-        tree["ipv4-associations"] = {public_ip: const(eni.private_ip_address)}
-        tree["public-hostname"] = const(public_dns_name(ctx.instance.region, public_ip))
-        tree["public-ipv4s"] = const(public_ip)
+    if associations:
+        tree["ipv4-associations"] = {address: const(ip) for address, ip in associations.items()}
+        tree["public-ipv4s"] = const(lines(list(associations)))
+    primary_public = public[eni.private_ip_address]
+    if primary_public and vpc is not None and vpc.enable_dns_hostnames:
+        tree["public-hostname"] = const(vpc_public_dns_name(ctx.instance.region, primary_public, vpc))
+    if eni.ipv6_addresses:
+        tree["ipv6s"] = const(lines(eni.ipv6_addresses))
     return dict(sorted(tree.items()))
 
 

@@ -42,10 +42,12 @@ from typing import Any
 from ec2sim.clock import MAX_OFFSET_SECONDS
 from ec2sim.store import Store
 from ec2sim.store.codec import Codec, DecodeError
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
@@ -73,6 +75,7 @@ ITEM_CLASSES: dict[str, type] = {
     "prefix_lists": ManagedPrefixList,
     "security_groups": SecurityGroup,
     "network_interfaces": NetworkInterface,
+    "interface_permissions": InterfacePermission,
     "key_pairs": KeyPair,
     "launch_templates": LaunchTemplate,
     "volumes": Volume,
@@ -88,6 +91,7 @@ ITEM_CLASSES: dict[str, type] = {
     "network_acls": NetworkAcl,
     "network_acl_associations": NetworkAclAssociation,
     "vpc_peering_connections": VpcPeeringConnection,
+    "addresses": Address,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

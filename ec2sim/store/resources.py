@@ -232,6 +232,14 @@ def _peering_keys(side: Any, region: str, account: str) -> Keys:
     }
 
 
+def _address_keys(address: Any, region: str, account: str) -> Keys:
+    return {
+        "ec2:AllocationId": address.id,
+        "ec2:Domain": address.domain,
+        "ec2:PublicIpAddress": address.public_ip,
+    }
+
+
 # EC2 ------------------------------------------------------------------------------------------
 
 INSTANCE = ResourceType(
@@ -361,7 +369,10 @@ ELASTIC_IP = ResourceType(
     "ec2",
     "elastic-ip",
     ("eipalloc",),
+    table="addresses",
     not_found=("InvalidAllocationID.NotFound", "The allocation ID '{id}' does not exist"),
+    keys=_address_keys,
+    id_filter="allocation-id",
 )
 # Gateways and routing (`ec2sim.store.ec2.gateways`, `ec2sim.store.ec2.routing`).
 INTERNET_GATEWAY = ResourceType(

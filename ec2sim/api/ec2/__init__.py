@@ -1,6 +1,7 @@
 """EC2 handlers, one module per resource family; importing registers them."""
 
 from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
+    addresses,
     authz,
     dhcp_options,
     group_rule_updates,
@@ -10,6 +11,10 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     instance_attributes,
     instance_types,
     instances,
+    interface_ips,
+    interface_permissions,
+    interface_views,
+    interfaces,
     internet_gateways,
     keypairs,
     launch_templates,

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.interface_views import instance_interface_item, instance_interfaces
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name, vpc_public_dns_name
-from ec2sim.store.ec2.network import NetworkInterface
+from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import INSTANCE
 
@@ -120,8 +120,9 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
     gone = instance.state in _GONE
     view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
-    interface = None if gone else region.network_interfaces.get(instance.network_interface_id)
-    view["NetworkInterfaces"] = [] if interface is None else [_interface_view(region, instance, interface)]
+    view["NetworkInterfaces"] = (
+        [] if gone else [instance_interface_item(region, e) for e in instance_interfaces(region, instance.id)]
+    )
     profile = instance.iam_profile
     if profile is not None and profile.state in ("associating", "associated"):
         view["IamInstanceProfile"] = {"Arn": profile.profile_arn, "Id": profile.profile_id}
@@ -133,49 +134,6 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
 def _group_identifiers(region: Ec2Region, group_ids: Iterable[str]) -> list[dict[str, str]]:
     groups = (region.security_groups.get(gid) for gid in group_ids)
     return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
-
-
-def _interface_view(region: Ec2Region, instance: Instance, eni: NetworkInterface) -> dict[str, Any]:
-    dns = private_dns_name(instance.region, eni.private_ip_address)
-    association = None
-    if instance.public_ip_address:
-        association = {
-            "IpOwnerId": "amazon",
-            "PublicDnsName": public_dns_name(instance.region, instance.public_ip_address),
-            "PublicIp": instance.public_ip_address,
-        }
-    return {
-        "Association": association,
-        "Attachment": {
-            "AttachTime": instance.launch_time,
-            "AttachmentId": eni.attachment_id,
-            "DeleteOnTermination": True,
-            "DeviceIndex": eni.device_index,
-            "Status": "attached",
-            "NetworkCardIndex": 0,
-        },
-        "Description": eni.description,
-        "Groups": _group_identifiers(region, eni.group_ids),
-        "Ipv6Addresses": [],
-        "MacAddress": eni.mac_address,
-        "NetworkInterfaceId": eni.id,
-        "OwnerId": eni.owner_id,
-        "PrivateDnsName": dns,
-        "PrivateIpAddress": eni.private_ip_address,
-        "PrivateIpAddresses": [
-            {
-                "Association": association,
-                "Primary": True,
-                "PrivateDnsName": dns,
-                "PrivateIpAddress": eni.private_ip_address,
-            },
-        ],
-        "SourceDestCheck": eni.source_dest_check,
-        "Status": eni.status,
-        "SubnetId": eni.subnet_id,
-        "VpcId": eni.vpc_id,
-        "InterfaceType": eni.interface_type,
-    }
 
 
 def reservations(owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -216,6 +174,20 @@ def _enis(row: _Row) -> list[dict[str, Any]]:
 
 def _eni(key: str) -> Any:
     return lambda r: [n.get(key) for n in _enis(r)]
+
+
+def _elastic_ips(field: str, primary: bool = False) -> Any:
+    """A field of the Elastic IPs on the instance's interfaces (`primary`: on their primary addresses);
+    an instance's view leaves allocation and association ids out, as AWS's does."""
+
+    def extract(row: _Row) -> list[Any]:
+        addresses = row.region.addresses.where("instance_id", row.instance.id)
+        primaries = {
+            e.private_ip_address for e in row.region.network_interfaces.where("instance_id", row.instance.id)
+        }
+        return [getattr(a, field) for a in addresses if not primary or a.private_ip_address in primaries]
+
+    return extract
 
 
 def _eni_part(part: str, key: str) -> Any:
@@ -333,8 +305,8 @@ _INSTANCE_FILTERS = FilterSet(
         "metadata-options.instance-metadata-tags": _view("MetadataOptions", "InstanceMetadataTags"),
         "metadata-options.state": _view("MetadataOptions", "State"),
         "monitoring-state": _view("Monitoring", "State"),
-        "network-interface.addresses.association.allocation-id": _eni_address_association("AllocationId"),
-        "network-interface.addresses.association.association-id": _eni_address_association("AssociationId"),
+        "network-interface.addresses.association.allocation-id": _elastic_ips("id"),
+        "network-interface.addresses.association.association-id": _elastic_ips("association_id"),
         "network-interface.addresses.association.carrier-ip": _eni_address_association("CarrierIp"),
         "network-interface.addresses.association.customer-owned-ip": _eni_address_association(
             "CustomerOwnedIp"
@@ -345,8 +317,8 @@ _INSTANCE_FILTERS = FilterSet(
         "network-interface.addresses.primary": _eni_addresses("Primary"),
         "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
         "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
-        "network-interface.association.allocation-id": _eni_part("Association", "AllocationId"),
-        "network-interface.association.association-id": _eni_part("Association", "AssociationId"),
+        "network-interface.association.allocation-id": _elastic_ips("id", primary=True),
+        "network-interface.association.association-id": _elastic_ips("association_id", primary=True),
         "network-interface.association.carrier-ip": _eni_part("Association", "CarrierIp"),
         "network-interface.association.customer-owned-ip": _eni_part("Association", "CustomerOwnedIp"),
         "network-interface.association.ip-owner-id": _eni_part("Association", "IpOwnerId"),

@@ -8,7 +8,6 @@ in the store.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +15,14 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.iam_profiles import association
 from ec2sim.api.ec2.instance_views import instance_view, reservations
 from ec2sim.api.ec2.launch import LaunchPlan, plan_launch
-from ec2sim.api.ec2.plans import InstancesPlan, plan_instances, resolve_instances
+from ec2sim.api.ec2.launch_interfaces import build_interfaces
+from ec2sim.api.ec2.plans import InstancesPlan, plan_instances
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
 from ec2sim.store.ec2.images import ImageBlockDevice
 from ec2sim.store.ec2.instance_types import cpu_options
 from ec2sim.store.ec2.instances import BlockDevice, Instance
-from ec2sim.store.ec2.lifecycle import allocate_private_ip, new_mac_address, new_public_ip
 from ec2sim.store.ec2.network import NetworkInterface, Subnet
 from ec2sim.store.ec2.volumes import Volume, default_kms_key
 
@@ -50,8 +49,8 @@ def run_instances(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: La
     reservation_id = ctx.ec2.ids.hex_id("r")
     launched = []
     for index in range(plan.count):
-        instance, interface, volumes = build_instance(ctx, plan, reservation_id, index)
-        lifecycle.launch(ctx.ec2, instance, interface, volumes, ctx.now, ctx.config.instance_start_seconds)
+        instance, interfaces, volumes = build_instance(ctx, plan, reservation_id, index)
+        lifecycle.launch(ctx.ec2, instance, interfaces, volumes, ctx.now, ctx.config.instance_start_seconds)
         launched.append(instance)
     return _reservation(ctx, launched)
 
@@ -61,26 +60,15 @@ def run_instances(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: La
 
 def build_instance(
     ctx: RequestContext, plan: LaunchPlan, reservation_id: str, index: int
-) -> tuple[Instance, NetworkInterface, list[Volume]]:
-    """One instance of the plan, with its primary ENI and volumes (not yet stored)."""
+) -> tuple[Instance, list[NetworkInterface], list[Volume]]:
+    """One instance of the plan, with its interfaces (new ones not yet stored; the primary first)
+    and volumes (not yet stored)."""
     req, image, subnet = plan.req, plan.image, plan.subnet
     assert image is not None and subnet is not None  # a plan without an error resolved them
     now = ctx.now.replace(microsecond=0)  # AWS reports launch and attach times in whole seconds
     instance_id = ctx.ec2.ids.hex_id("i")
-    address = allocate_private_ip(ctx.ec2, subnet)
-    interface = NetworkInterface(
-        ctx.ec2.ids.hex_id("eni"),
-        ctx.account_id,
-        subnet.id,
-        subnet.vpc_id,
-        subnet.availability_zone,
-        address,
-        new_mac_address(),
-        group_ids=[g.id for g in plan.groups],
-        instance_id=instance_id,
-        attachment_id=ctx.ec2.ids.hex_id("eni-attach"),
-        tags=dict(plan.tags["network-interface"]),
-    )
+    interfaces = build_interfaces(ctx, plan, instance_id, now)
+    interface = interfaces[0]
     volumes = [_volume(ctx, plan, subnet, device, instance_id, now) for device in plan.devices]
     cores, threads = cpu_options(plan.instance_type)
     monitoring = req.get("Monitoring")
@@ -94,12 +82,12 @@ def build_instance(
         subnet_id=subnet.id,
         vpc_id=subnet.vpc_id,
         network_interface_id=interface.id,
-        private_ip_address=address,
+        private_ip_address=interface.private_ip_address,
         launch_time=now,
         ami_launch_index=index,
-        group_ids=[g.id for g in plan.groups],
+        group_ids=list(interface.group_ids),
         key_name=req.get("KeyName"),
-        public_ip_address=new_public_ip() if subnet.map_public_ip_on_launch else None,
+        public_ip_address=interface.public_ip,
         client_token=req.get("ClientToken"),
         user_data=plan.user_data,
         architecture=image.architecture,
@@ -130,7 +118,7 @@ def build_instance(
         request_fingerprint=plan.fingerprint,
         tags={**plan.tags["instance"], **plan.system_tags},
     )
-    return instance, interface, volumes
+    return instance, interfaces, volumes
 
 
 def _volume(
@@ -210,23 +198,9 @@ def _not_permitted(instance: Instance, verb: str, attribute: str) -> AwsError:
     )
 
 
-@dataclass
-class StartPlan(InstancesPlan):
-    """StartInstances: the instances and their subnets (which decide whether one gets a public address)."""
-
-    subnets: dict[str, Subnet | None] = field(default_factory=dict)
-
-
-def plan_start(ctx: RequestContext, req: StartInstancesRequestTypeDef) -> StartPlan:
-    plan = StartPlan({})
-    resolve_instances(ctx, req.get("InstanceIds") or [], plan)
-    plan.subnets = {i.subnet_id: ctx.ec2.subnets.get(i.subnet_id) for i in plan.instances}
-    return plan
-
-
-@ec2_action("StartInstances", resolve=plan_start)
+@ec2_action("StartInstances", resolve=plan_instances)
 def start_instances(
-    ctx: RequestContext, req: StartInstancesRequestTypeDef, plan: StartPlan
+    ctx: RequestContext, req: StartInstancesRequestTypeDef, plan: InstancesPlan
 ) -> dict[str, Any]:
     def check(instance: Instance) -> None:
         if instance.state in ("stopping", "shutting-down", "terminated"):
@@ -234,9 +208,7 @@ def start_instances(
 
     def apply(instance: Instance) -> None:
         if instance.state == "stopped":
-            subnet = plan.subnets[instance.subnet_id]
-            public_ip = new_public_ip() if subnet is not None and subnet.map_public_ip_on_launch else None
-            lifecycle.start(ctx.ec2, instance, ctx.now, ctx.config.instance_start_seconds, public_ip)
+            lifecycle.start(ctx.ec2, instance, ctx.now, ctx.config.instance_start_seconds)
 
     return {"StartingInstances": _state_changes(plan, check, apply)}
 

@@ -35,6 +35,12 @@ from ec2sim.api.ec2.authz import (
 from ec2sim.api.ec2.common import fingerprint
 from ec2sim.api.ec2.iam_profiles import check_profile, find_profile, pass_profile_roles
 from ec2sim.api.ec2.instance_attributes import check_architecture, checked_user_data
+from ec2sim.api.ec2.launch_interfaces import (
+    InterfaceSpec,
+    interface_checks,
+    primary_subnet,
+    resolve_interfaces,
+)
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.ec2.template_launch import TemplateUse, resolve_template, template_checks
 from ec2sim.api.ec2.volumes import IOPS_LIMITS, checked_settings, usable_snapshot
@@ -83,6 +89,7 @@ class LaunchPlan(Plan):
     fingerprint: str = ""
     earlier: list[Instance] = field(default_factory=list)  # what an earlier request, same ClientToken, made
     template: TemplateUse | None = None  # the LaunchTemplate the request names (merged into `req`)
+    interfaces: list[InterfaceSpec] = field(default_factory=list)  # device index 0 first
 
     def attempt(self, step: Callable[[], object]) -> None:
         """Run one validation step; its error is the plan's unless an earlier step failed."""
@@ -114,9 +121,12 @@ class LaunchPlan(Plan):
             yield resource_check(ctx, _ACTION, self.image)
         elif req.get("ImageId"):
             yield unresolved(ctx, _ACTION, "image", req["ImageId"])
+        if req.get("NetworkInterfaces"):
+            new_interface = lambda keys: _new(ctx, "network-interface", keys, self.tags["network-interface"])  # noqa: E731
+            yield from interface_checks(ctx, _ACTION, self, new_interface)
         if subnet is None and req.get("SubnetId"):
             yield unresolved(ctx, _ACTION, "subnet", req["SubnetId"])
-        if subnet is not None:
+        if subnet is not None and not req.get("NetworkInterfaces"):
             yield resource_check(ctx, _ACTION, subnet)
             interface: Keys = {
                 "ec2:Subnet": arn(ctx, "subnet", subnet.id),
@@ -124,7 +134,7 @@ class LaunchPlan(Plan):
                 "ec2:AvailabilityZone": subnet.availability_zone,
             }
             yield _new(ctx, "network-interface", interface, self.tags["network-interface"])
-        for group in self.groups:
+        for group in self.groups if not req.get("NetworkInterfaces") else ():
             yield resource_check(ctx, _ACTION, group)
         for group_id in self.missing_groups:
             yield unresolved(ctx, _ACTION, "security-group", group_id)
@@ -489,6 +499,8 @@ def plan_launch(ctx: RequestContext, request: RunInstancesRequestTypeDef) -> Lau
     plan.image = find_image(ctx.region, ctx.account_id, image_id, ctx.ec2.shared_images) if image_id else None
     plan.key = key_by_name(ctx, req["KeyName"]) if req.get("KeyName") is not None else None
     plan.subnet = _find_subnet(ctx, req)
+    if req.get("NetworkInterfaces"):
+        plan.subnet = primary_subnet(ctx, req) or plan.subnet
     plan.profile = find_profile(ctx, req.get("IamInstanceProfile"))
     if validating:
         _validate(ctx, req, plan)
@@ -541,3 +553,4 @@ def _validate(ctx: RequestContext, req: RunInstancesRequestTypeDef, plan: Launch
     spec = req.get("IamInstanceProfile")
     if plan.error is None and spec is not None:
         plan.attempt(lambda: check_profile(ctx, spec, plan.profile))
+    resolve_interfaces(ctx, req, plan)

@@ -25,7 +25,7 @@ from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.gateways import NatGateway
-from ec2sim.store.ec2.lifecycle import allocate_private_ip, release_private_ip
+from ec2sim.store.ec2.interfaces import allocate_private_ip, release_private_ip
 from ec2sim.store.ec2.network import derived_id
 from ec2sim.store.ec2.region import Ec2Region, Regions
 from ec2sim.store.resources import NAT_GATEWAY, SUBNET
@@ -131,7 +131,7 @@ def create_nat_gateway(
             subnet.vpc_id,
             subnet.id,
             plan["connectivity"],
-            allocate_private_ip(region, subnet),
+            allocate_private_ip(region.subnets, subnet),
             derived_id("eni", nat_id),
             ctx.now,
             subnet.availability_zone,
@@ -186,7 +186,7 @@ def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: 
         region.nat_gateways.update(nat, state="deleted", delete_time=when)
     else:
         return
-    release_private_ip(region, nat.subnet_id, nat.private_ip)
+    release_private_ip(region.subnets, nat.subnet_id, nat.private_ip)
     forget = when + timedelta(seconds=DELETED_RETENTION_SECONDS)
     region.timeline.schedule(forget, "nat-gateway.forget", account_id, name, nat_id)
 

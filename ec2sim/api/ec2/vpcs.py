@@ -1,4 +1,4 @@
-"""VPCs, subnets and network interfaces: the Describe calls, and how VPCs and subnets are shown."""
+"""VPCs and subnets (describe); network interfaces are in `interface_views`."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instances import private_dns_name, public_dns_name
-from ec2sim.store.ec2.network import CidrAssociation, NetworkInterface, Subnet, Vpc
-from ec2sim.store.resources import NETWORK_INTERFACE, SUBNET, VPC
+from ec2sim.store.ec2.network import CidrAssociation, Subnet, Vpc
+from ec2sim.store.resources import SUBNET, VPC
 from ec2sim.store.table import Resource, Table
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
-        DescribeNetworkInterfacesRequestTypeDef,
         DescribeSubnetsRequestTypeDef,
         DescribeVpcsRequestTypeDef,
     )
@@ -222,109 +220,3 @@ def describe_subnets(ctx: RequestContext, req: DescribeSubnetsRequestTypeDef) ->
         ("vpc-id", "vpc_id"),
     )
     return {"Subnets": [subnet_item(s) for s in page], "NextToken": token}
-
-
-# Network interfaces -----------------------------------------------------------------------
-
-
-_ENI_FILTERS = FilterSet(
-    {
-        "subnet-id": lambda e: e.subnet_id,
-        "vpc-id": lambda e: e.vpc_id,
-        "availability-zone": lambda e: e.availability_zone,
-        "attachment.instance-id": lambda e: e.instance_id,
-        "attachment.attachment-id": lambda e: e.attachment_id,
-        "attachment.device-index": lambda e: e.device_index if e.instance_id else None,
-        "attachment.status": lambda e: "attached" if e.instance_id else None,
-        "attachment.delete-on-termination": lambda e: e.delete_on_termination if e.instance_id else None,
-        "private-ip-address": lambda e: e.private_ip_address,
-        "addresses.private-ip-address": lambda e: e.private_ip_address,
-        "addresses.primary": lambda e: True,
-        "group-id": lambda e: e.group_ids,
-        "description": lambda e: e.description,
-        "interface-type": lambda e: e.interface_type,
-        "mac-address": lambda e: e.mac_address,
-        "owner-id": lambda e: e.owner_id,
-        "requester-managed": lambda e: False,
-        "source-dest-check": lambda e: e.source_dest_check,
-        "status": lambda e: e.status,
-    },
-    NETWORK_INTERFACE,
-)
-
-
-def _attachment(ctx: RequestContext, eni: NetworkInterface, instance: Any) -> dict[str, Any] | None:
-    if eni.instance_id is None:
-        return None
-    return {
-        "AttachmentId": eni.attachment_id,
-        "AttachTime": eni.attach_time or getattr(instance, "launch_time", None),
-        "DeleteOnTermination": eni.delete_on_termination,
-        "DeviceIndex": eni.device_index,
-        "NetworkCardIndex": 0,
-        "InstanceId": eni.instance_id,
-        "InstanceOwnerId": ctx.account_id,
-        "Status": "attached",
-    }
-
-
-def _association(ctx: RequestContext, instance: Any) -> dict[str, Any] | None:
-    public_ip = getattr(instance, "public_ip_address", None)
-    if not public_ip:
-        return None
-    return {
-        "IpOwnerId": "amazon",
-        "PublicIp": public_ip,
-        "PublicDnsName": public_dns_name(ctx.region, public_ip),
-    }
-
-
-def _eni_item(ctx: RequestContext, eni: NetworkInterface) -> dict[str, Any]:
-    instance = ctx.ec2.instances.get(eni.instance_id) if eni.instance_id else None
-    zone = ctx.ec2.zone(eni.availability_zone)
-    dns = private_dns_name(ctx.region, eni.private_ip_address)
-    association = _association(ctx, instance)
-    groups = [g for g in map(ctx.ec2.security_groups.get, eni.group_ids) if g is not None]
-    return {
-        "NetworkInterfaceId": eni.id,
-        "SubnetId": eni.subnet_id,
-        "VpcId": eni.vpc_id,
-        "AvailabilityZone": eni.availability_zone,
-        "AvailabilityZoneId": zone.zone_id if zone else None,
-        "Description": eni.description,
-        "Groups": [{"GroupId": g.id, "GroupName": g.name} for g in groups],
-        "InterfaceType": eni.interface_type,
-        "Ipv6Addresses": [],
-        "MacAddress": eni.mac_address,
-        "OwnerId": eni.owner_id,
-        "PrivateDnsName": dns,
-        "PrivateIpAddress": eni.private_ip_address,
-        "PrivateIpAddresses": [
-            {
-                "Primary": True,
-                "PrivateIpAddress": eni.private_ip_address,
-                "PrivateDnsName": dns,
-                "Association": association,
-            }
-        ],
-        "Association": association,
-        "Attachment": _attachment(ctx, eni, instance),
-        "RequesterManaged": False,
-        "SourceDestCheck": eni.source_dest_check,
-        "Status": eni.status,
-        "TagSet": tag_list(eni.tags),
-    }
-
-
-@ec2_action("DescribeNetworkInterfaces", resolve=NO_RESOURCES)
-def describe_network_interfaces(
-    ctx: RequestContext, req: DescribeNetworkInterfacesRequestTypeDef
-) -> dict[str, Any]:
-    page, token = describe_resources(
-        ctx.ec2.network_interfaces,
-        req,
-        "NetworkInterfaceIds",
-        _ENI_FILTERS,
-        ("attachment.instance-id", "instance_id"),
-    )
-    return {"NetworkInterfaces": [_eni_item(ctx, e) for e in page], "NextToken": token}

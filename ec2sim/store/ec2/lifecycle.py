@@ -12,43 +12,70 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from ec2sim.store.ec2.addresses import public_ip_of
 from ec2sim.store.ec2.instances import Instance
-from ec2sim.store.ec2.network import NetworkInterface, Subnet
+from ec2sim.store.ec2.interfaces import release_private_ip
+from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region, Regions
 from ec2sim.store.ec2.volumes import DETACHED, Volume
 from ec2sim.store.timeline import timeline_event
 
 TERMINATED_RETENTION_SECONDS = 3600
+# An Elastic IP's fields once it is associated with nothing.
+UNASSOCIATED: dict[str, Any] = {
+    "association_id": None,
+    "instance_id": None,
+    "network_interface_id": None,
+    "private_ip_address": None,
+}
+# An interface's fields once detached.
+DETACHED_INTERFACE: dict[str, Any] = {
+    "instance_id": None,
+    "attachment_id": None,
+    "attach_time": None,
+    "status": "available",
+    "public_ip": None,
+    "auto_public_ip": False,
+}
+
+
+def remove_interface(region: Ec2Region, interface: NetworkInterface) -> None:
+    """Delete an interface and free its private addresses."""
+    region.remove_interface(interface.id)
+    for address in interface.private_ips:
+        release_private_ip(region.subnets, interface.subnet_id, address)
+    for permission in list(region.interface_permissions.where("network_interface_id", interface.id)):
+        region.interface_permissions.remove(permission.id)
+
 
 # Addresses --------------------------------------------------------------------------
 
 _PUBLIC_FIRST_OCTETS = (3, 18, 34, 44, 52, 54)
 
 
-def allocate_private_ip(region: Ec2Region, subnet: Subnet) -> str:
-    """The subnet's next free address: a released one first, else the next never used.
-
-    Callers check `subnet.available_ip_address_count` first.
-    """
-    if subnet.released:
-        address, *rest = subnet.released
-        region.subnets.update(subnet, released=rest)
-        return address
-    address = str(subnet.network[subnet.next_host])
-    region.subnets.update(subnet, next_host=subnet.next_host + 1)
-    return address
-
-
-def release_private_ip(region: Ec2Region, subnet_id: str, address: str) -> None:
-    subnet = region.subnets.get(subnet_id)
-    if subnet is not None:
-        region.subnets.update(subnet, released=[*subnet.released, address])
-
-
 def new_public_ip() -> str:
     """An address from Amazon's public ranges (auto-assigned public IPs are random)."""
     first = secrets.choice(_PUBLIC_FIRST_OCTETS)
-    return f"{first}.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+    second = secrets.randbelow(208 if first == 3 else 256)  # 3.208.0.0/12 is the Elastic IP pool
+    return f"{first}.{second}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+
+
+def refresh_public_ip(region: Ec2Region, instance: Instance) -> None:
+    """The instance's public address: what its primary interface's primary address shows."""
+    eni = region.network_interfaces.get(instance.network_interface_id)
+    address = public_ip_of(region.addresses, eni, eni.private_ip_address) if eni is not None else None
+    if instance.state in ("shutting-down", "terminated"):
+        address = None
+    if instance.public_ip_address != address:
+        region.instances.update(instance, public_ip_address=address)
+
+
+def set_auto_public_ip(region: Ec2Region, interface: NetworkInterface, address: str | None) -> None:
+    """Give (or, with None, take back) an interface's auto-assigned public address."""
+    region.network_interfaces.update(interface, public_ip=address)
+    instance = region.instances.get(interface.instance_id) if interface.instance_id else None
+    if instance is not None:
+        refresh_public_ip(region, instance)
 
 
 def new_mac_address() -> str:
@@ -116,13 +143,15 @@ def _settle(
 def launch(
     region: Ec2Region,
     instance: Instance,
-    interface: NetworkInterface,
+    interfaces: list[NetworkInterface],
     volumes: list[Volume],
     now: datetime,
     start_seconds: float,
 ) -> None:
-    """Add a new instance (pending) with its ENI and volumes; it runs after `start_seconds`."""
-    region.add_interface(interface)
+    """Add a new instance (pending) with its new interfaces and volumes; it runs after `start_seconds`."""
+    for interface in interfaces:
+        if interface.id not in region.network_interfaces:
+            region.add_interface(interface)
     for volume in volumes:
         region.volumes.add(volume)
     region.add_instance(instance)
@@ -137,16 +166,25 @@ def _running(region: Ec2Region, instance: Instance, when: datetime) -> None:
     region.instances.update(instance, state_reason=None)
 
 
-def start(
-    region: Ec2Region, instance: Instance, now: datetime, seconds: float, public_ip: str | None
-) -> None:
-    """stopped → pending → running; an auto-assigned public IP comes back as a new one."""
-    region.instances.update(instance, public_ip_address=public_ip, state_transition_reason="")
+def start(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
+    """stopped → pending → running; an auto-assigned public IP comes back as a new one (not where
+    an Elastic IP is associated: that one stays through the stop)."""
+    region.instances.update(instance, state_transition_reason="")
+    eni = region.network_interfaces.get(instance.network_interface_id)
+    if (
+        eni is not None
+        and eni.auto_public_ip
+        and public_ip_of(region.addresses, eni, eni.private_ip_address) is None
+    ):
+        region.network_interfaces.update(eni, public_ip=new_public_ip())
+    refresh_public_ip(region, instance)
     _running_after(region, instance, now, seconds)
 
 
 def stop(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
-    """running → stopping → stopped; the public IP is released at once."""
+    """running → stopping → stopped; auto-assigned public IPs are released at once (Elastic IPs stay)."""
+    for eni in list(region.network_interfaces.where("instance_id", instance.id)):
+        region.network_interfaces.update(eni, public_ip=None)
     _transition(
         region,
         instance,
@@ -154,10 +192,10 @@ def stop(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -
         "stopped",
         now,
         seconds,
-        public_ip_address=None,
         state_transition_reason=user_initiated(now),
         state_reason=dict(_USER_SHUTDOWN),
     )
+    refresh_public_ip(region, instance)
 
 
 def terminate(region: Ec2Region, instance: Instance, now: datetime, seconds: float) -> None:
@@ -198,11 +236,17 @@ _SETTLED: dict[str, Callable[[Ec2Region, Instance, datetime], None]] = {
 
 
 def _release_resources(region: Ec2Region, instance: Instance) -> None:
-    """As AWS does at termination: the primary ENI and its address are freed,
-    delete-on-termination volumes deleted, the others detached (available)."""
+    """As AWS does at termination: Elastic IPs are disassociated (they stay allocated), the
+    delete-on-termination interfaces (the one launched with it: always) deleted and their addresses
+    freed, the others detached (available); delete-on-termination volumes deleted, the others
+    detached (available)."""
     for interface in list(region.network_interfaces.where("instance_id", instance.id)):
-        region.remove_interface(interface.id)
-        release_private_ip(region, interface.subnet_id, interface.private_ip_address)
+        for address in list(region.addresses.where("network_interface_id", interface.id)):
+            region.addresses.update(address, **UNASSOCIATED)
+        if interface.delete_on_termination:
+            remove_interface(region, interface)
+        else:
+            region.network_interfaces.update(interface, **DETACHED_INTERFACE)
     for volume in list(region.volumes.where("instance_id", instance.id)):
         if volume.delete_on_termination:
             region.volumes.remove(volume.id)

@@ -81,6 +81,7 @@ class Subnet(Resource):
     enable_resource_name_dns_a_record: bool = False
     enable_resource_name_dns_aaaa_record: bool = False
     enable_lni_at_device_index: int | None = None
+    taken: list[str] = field(default_factory=list)  # chosen addresses at or past next_host
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -91,7 +92,8 @@ class Subnet(Resource):
         # AWS reserves five addresses: the first four and the last. An IPv6-only subnet has none.
         if not self.cidr_block:
             return 0
-        return self.network.num_addresses - 5 - (self.next_host - 4) + len(self.released)
+        used = self.next_host - 4 - len(self.released) + len(self.taken)
+        return self.network.num_addresses - 5 - used
 
 
 @dataclass(eq=False)
@@ -268,3 +270,15 @@ class NetworkInterface(Resource):
     interface_type: str = "interface"
     attach_time: datetime | None = None
     delete_on_termination: bool = True
+    secondary_private_ips: list[str] = field(default_factory=list)
+    ipv6_addresses: list[str] = field(default_factory=list)
+    public_ip: str | None = None  # Amazon's auto-assigned address on the primary private IP
+    auto_public_ip: bool = False  # launched with one: it comes back after a stop or an EIP leaves
+    requester_managed: bool = False
+    client_token: str | None = None  # CreateNetworkInterface's, for idempotency
+    request_fingerprint: str | None = None
+
+    @property
+    def private_ips(self) -> list[str]:
+        """Every private IPv4 address, the primary first."""
+        return [self.private_ip_address, *self.secondary_private_ips]

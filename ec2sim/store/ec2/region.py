@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Protocol
 
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
 from ec2sim.store.ec2.network import CidrAssociation, NetworkInterface, SecurityGroup, Subnet, Vpc
@@ -66,6 +68,7 @@ TABLES = (
     "prefix_lists",
     "security_groups",
     "network_interfaces",
+    "interface_permissions",
     "key_pairs",
     "launch_templates",
     "volumes",
@@ -81,6 +84,7 @@ TABLES = (
     "network_acls",
     "network_acl_associations",
     "vpc_peering_connections",
+    "addresses",
 )
 
 
@@ -103,9 +107,14 @@ class Ec2Region:
         self.security_groups: Table[SecurityGroup] = Table(self.resources, indexes=("vpc_id",))
         self.prefix_lists: Table[ManagedPrefixList] = Table(self.resources, indexes=("client_token",))
         self.network_interfaces: Table[NetworkInterface] = Table(
-            self.resources, indexes=("instance_id", "subnet_id", "vpc_id")
+            self.resources, indexes=("instance_id", "subnet_id", "vpc_id", "attachment_id", "client_token")
         )
         self.cidr_associations: dict[str, str] = {}  # CIDR block association id → its VPC's or subnet's id
+        # Not in the id registry: permissions take no tags.
+        self.interface_permissions: Table[InterfacePermission] = Table(indexes=("network_interface_id",))
+        self.addresses: Table[Address] = Table(
+            self.resources, indexes=("public_ip", "network_interface_id", "instance_id", "association_id")
+        )
         self.group_interfaces: dict[str, set[str]] = {}  # security group id → ids of ENIs using it
         self.instances: Table[Instance] = Table(
             self.resources, indexes=("reservation_id", "client_token", "state")

@@ -1,0 +1,229 @@
+"""Network interfaces as boto3 shows them (DescribeNetworkInterfaces, and an instance's
+NetworkInterfaces), with the public address of each private one, and DescribeNetworkInterfaces'
+filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ec2sim.api.authorization import NO_RESOURCES
+from ec2sim.api.context import RequestContext
+from ec2sim.api.ec2.common import find_ids, tag_list
+from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.addresses import address_at
+from ec2sim.store.ec2.instances import private_dns_name, public_dns_name
+from ec2sim.store.ec2.network import NetworkInterface
+from ec2sim.store.ec2.region import Ec2Region
+from ec2sim.store.resources import NETWORK_INTERFACE
+
+if TYPE_CHECKING:
+    from types_boto3_ec2.type_defs import DescribeNetworkInterfacesRequestTypeDef
+
+
+def association(region: Ec2Region, eni: NetworkInterface, private_ip: str) -> dict[str, Any] | None:
+    """The public side of one private address: its Elastic IP, else Amazon's auto-assigned one."""
+    address = address_at(region.addresses, eni.id, private_ip)
+    if address is not None:
+        return {
+            "AllocationId": address.id,
+            "AssociationId": address.association_id,
+            "IpOwnerId": address.owner_id,
+            "PublicIp": address.public_ip,
+            "PublicDnsName": public_dns_name(region.name, address.public_ip),
+        }
+    if eni.public_ip and private_ip == eni.private_ip_address:
+        return {
+            "IpOwnerId": "amazon",
+            "PublicIp": eni.public_ip,
+            "PublicDnsName": public_dns_name(region.name, eni.public_ip),
+        }
+    return None
+
+
+def _groups(region: Ec2Region, group_ids: Sequence[str]) -> list[dict[str, str]]:
+    groups = (region.security_groups.get(gid) for gid in group_ids)
+    return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
+
+
+def _private_ips(region: Ec2Region, eni: NetworkInterface) -> list[dict[str, Any]]:
+    return [
+        {
+            "Primary": ip == eni.private_ip_address,
+            "PrivateIpAddress": ip,
+            "PrivateDnsName": private_dns_name(region.name, ip),
+            "Association": association(region, eni, ip),
+        }
+        for ip in eni.private_ips
+    ]
+
+
+def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | None:
+    if eni.instance_id is None:
+        return None
+    instance = region.instances.get(eni.instance_id)
+    return {
+        "AttachmentId": eni.attachment_id,
+        "AttachTime": eni.attach_time or (instance.launch_time if instance is not None else None),
+        "DeleteOnTermination": eni.delete_on_termination,
+        "DeviceIndex": eni.device_index,
+        "NetworkCardIndex": 0,
+        "InstanceId": eni.instance_id,
+        "InstanceOwnerId": region.account_id,
+        "Status": "attached",
+    }
+
+
+def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
+    """The interface as DescribeNetworkInterfaces shows it."""
+    zone = region.zone(eni.availability_zone)
+    return {
+        "NetworkInterfaceId": eni.id,
+        "SubnetId": eni.subnet_id,
+        "VpcId": eni.vpc_id,
+        "AvailabilityZone": eni.availability_zone,
+        "AvailabilityZoneId": zone.zone_id if zone else None,
+        "Description": eni.description,
+        "Groups": _groups(region, eni.group_ids),
+        "InterfaceType": eni.interface_type,
+        "Ipv6Addresses": [{"Ipv6Address": a, "IsPrimaryIpv6": False} for a in eni.ipv6_addresses],
+        "MacAddress": eni.mac_address,
+        "OwnerId": eni.owner_id,
+        "PrivateDnsName": private_dns_name(region.name, eni.private_ip_address),
+        "PrivateIpAddress": eni.private_ip_address,
+        "PrivateIpAddresses": _private_ips(region, eni),
+        "Association": association(region, eni, eni.private_ip_address),
+        "Attachment": attachment(region, eni),
+        "RequesterManaged": eni.requester_managed,
+        "SourceDestCheck": eni.source_dest_check,
+        "Status": eni.status,
+        "TagSet": tag_list(eni.tags),
+    }
+
+
+def instance_interfaces(region: Ec2Region, instance_id: str) -> list[NetworkInterface]:
+    """An instance's attached interfaces by device index."""
+    return sorted(region.network_interfaces.where("instance_id", instance_id), key=lambda e: e.device_index)
+
+
+def instance_interface_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
+    """The interface as an instance's NetworkInterfaces show it."""
+    item = eni_item(region, eni)
+    for key in ("AvailabilityZone", "AvailabilityZoneId", "RequesterManaged", "TagSet"):
+        del item[key]
+    item["Attachment"] = {k: v for k, v in (item["Attachment"] or {}).items() if k not in _ATTACHMENT_ONLY}
+    item["Association"] = _public_side(item["Association"])
+    for entry in item["PrivateIpAddresses"]:
+        entry["Association"] = _public_side(entry["Association"])
+    return item
+
+
+# What DescribeNetworkInterfaces shows that an instance's interfaces don't.
+_ATTACHMENT_ONLY = ("InstanceId", "InstanceOwnerId")
+_ASSOCIATION_ONLY = ("AllocationId", "AssociationId")
+
+
+def _public_side(association: dict[str, Any] | None) -> dict[str, Any] | None:
+    if association is None:
+        return None
+    return {k: v for k, v in association.items() if k not in _ASSOCIATION_ONLY}
+
+
+# DescribeNetworkInterfaces -----------------------------------------------------------------------
+
+
+class _Row:
+    """An interface and its item, as the filters see them."""
+
+    def __init__(self, eni: NetworkInterface, item: dict[str, Any]) -> None:
+        self.id, self.tags, self.eni, self.item = eni.id, eni.tags, eni, item
+
+
+def _part(*path: str) -> Any:
+    def extract(row: _Row) -> Any:
+        value: Any = row.item
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    return extract
+
+
+def _addresses(*path: str) -> Any:
+    def extract(row: _Row) -> list[Any]:
+        values = []
+        for entry in row.item["PrivateIpAddresses"]:
+            value: Any = entry
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            values.append(value)
+        return values
+
+    return extract
+
+
+_ENI_FILTERS = FilterSet(
+    {
+        "addresses.association.owner-id": _addresses("Association", "IpOwnerId"),
+        "addresses.association.public-ip": _addresses("Association", "PublicIp"),
+        "addresses.primary": _addresses("Primary"),
+        "addresses.private-ip-address": _addresses("PrivateIpAddress"),
+        "association.allocation-id": _part("Association", "AllocationId"),
+        "association.association-id": _part("Association", "AssociationId"),
+        "association.ip-owner-id": _part("Association", "IpOwnerId"),
+        "association.public-ip": _part("Association", "PublicIp"),
+        "association.public-dns-name": _part("Association", "PublicDnsName"),
+        "attachment.attachment-id": _part("Attachment", "AttachmentId"),
+        "attachment.attach-time": _part("Attachment", "AttachTime"),
+        "attachment.delete-on-termination": _part("Attachment", "DeleteOnTermination"),
+        "attachment.device-index": _part("Attachment", "DeviceIndex"),
+        "attachment.instance-id": _part("Attachment", "InstanceId"),
+        "attachment.instance-owner-id": _part("Attachment", "InstanceOwnerId"),
+        "attachment.status": _part("Attachment", "Status"),
+        "availability-zone": lambda r: r.eni.availability_zone,
+        "description": lambda r: r.eni.description,
+        "group-id": lambda r: r.eni.group_ids,
+        "group-name": lambda r: [g["GroupName"] for g in r.item["Groups"]],
+        "ipv6-addresses.ipv6-address": lambda r: r.eni.ipv6_addresses,
+        "interface-type": lambda r: r.eni.interface_type,
+        "mac-address": lambda r: r.eni.mac_address,
+        "owner-id": lambda r: r.eni.owner_id,
+        "private-dns-name": _part("PrivateDnsName"),
+        "private-ip-address": lambda r: r.eni.private_ip_address,
+        "requester-id": lambda r: None,
+        "requester-managed": lambda r: r.eni.requester_managed,
+        "source-dest-check": lambda r: r.eni.source_dest_check,
+        "status": lambda r: r.eni.status,
+        "subnet-id": lambda r: r.eni.subnet_id,
+        "vpc-id": lambda r: r.eni.vpc_id,
+    },
+    NETWORK_INTERFACE,
+)
+# Filters answered by an index instead of a scan: (filter, indexed attribute).
+_INDEXED = (("attachment.instance-id", "instance_id"), ("subnet-id", "subnet_id"))
+
+
+def _candidates(ctx: RequestContext, req: DescribeNetworkInterfacesRequestTypeDef) -> list[NetworkInterface]:
+    table, filters = ctx.ec2.network_interfaces, req.get("Filters")
+    if req.get("NetworkInterfaceIds"):
+        return find_ids(table, req["NetworkInterfaceIds"], NETWORK_INTERFACE)
+    ids = _ENI_FILTERS.ids(filters)
+    if ids is not None:
+        return [e for e in map(table.get, dict.fromkeys(ids)) if e is not None]
+    for name, attribute in _INDEXED:
+        values = _ENI_FILTERS.values(filters, name)
+        if values is not None:
+            return [e for v in dict.fromkeys(values) for e in table.where(attribute, v)]
+    return list(table)
+
+
+@ec2_action("DescribeNetworkInterfaces", resolve=NO_RESOURCES)
+def describe_network_interfaces(
+    ctx: RequestContext, req: DescribeNetworkInterfacesRequestTypeDef
+) -> dict[str, Any]:
+    predicate = _ENI_FILTERS.predicate(req.get("Filters"))
+    rows = [_Row(e, eni_item(ctx.ec2, e)) for e in _candidates(ctx, req)]
+    page, token = paginate([r for r in rows if predicate is None or predicate(r)], req)
+    return {"NetworkInterfaces": [r.item for r in page], "NextToken": token}
