@@ -30,9 +30,8 @@ from tests.test_instances import AL2023
 from tests.test_metadata import TRUST, Imds
 
 ROLE = "app-server"
-# TODO(h-addr, h-vpce): Elastic IPs and VPC endpoints are being merged into main; remove these
-# switches (and every `if ADDRESSES` / `if ENDPOINTS`) once they have landed.
-ADDRESSES = ("ec2", "AllocateAddress") in HANDLERS
+# TODO(h-vpce): VPC endpoints are being merged into main; remove this switch (and every
+# `if ENDPOINTS`) once they have landed.
 ENDPOINTS = ("ec2", "CreateVpcEndpoint") in HANDLERS
 AWS_CLI = Path(sys.executable).parent / "aws"  # the virtualenv's AWS CLI (awscli is a dev dependency)
 
@@ -91,11 +90,9 @@ def _network(ec2: Any, stack: Stack) -> None:
         "InternetGateway"
     ]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
-    stack.allocation = (
-        ec2.allocate_address(Domain="vpc", TagSpecifications=_tags("elastic-ip", "nat"))["AllocationId"]
-        if ADDRESSES
-        else "eipalloc-0123456789abcdef0"
-    )
+    stack.allocation = ec2.allocate_address(Domain="vpc", TagSpecifications=_tags("elastic-ip", "nat"))[
+        "AllocationId"
+    ]
     stack.nat = ec2.create_nat_gateway(
         SubnetId=stack.public[0], AllocationId=stack.allocation, TagSpecifications=_tags("natgateway", "nat")
     )["NatGateway"]["NatGatewayId"]
@@ -227,12 +224,14 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
         ec2.delete_route_table(RouteTableId=stack.private_rtb)
     with aws_error("DependencyViolation", 400, mapped):  # the NAT gateway's address
         ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
+    public_ip = ec2.describe_addresses(AllocationIds=[stack.allocation])["Addresses"][0]["PublicIp"]
+    with aws_error("InvalidIPAddress.InUse", 400, f"Address {public_ip} is in use."):
+        ec2.release_address(AllocationId=stack.allocation)  # the NAT gateway holds it
     ec2.delete_nat_gateway(NatGatewayId=stack.nat)
     ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[stack.nat])
     routes = ec2.describe_route_tables(RouteTableIds=[stack.private_rtb])["RouteTables"][0]["Routes"]
     assert [r["State"] for r in routes if r.get("NatGatewayId") == stack.nat] == ["blackhole"]
-    if ADDRESSES:
-        ec2.release_address(AllocationId=stack.allocation)
+    ec2.release_address(AllocationId=stack.allocation)
     with aws_error("DependencyViolation", 400, f"The internetGateway '{stack.igw}' has dependencies"):
         ec2.delete_internet_gateway(InternetGatewayId=stack.igw)
     ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc)
@@ -448,15 +447,13 @@ def test_a_two_tier_stack_deploys_runs_and_tears_down(
     }  # a /24 has 251 addresses to give: the web instance and the NAT gateway took two, app one
     assert free == {stack.public[0]: 249, stack.public[1]: 251, stack.private[0]: 251, stack.private[1]: 250}
     _check_routes(ec2, stack)
-    if ADDRESSES:
-        _check_nat(ec2, stack)
+    _check_nat(ec2, stack)
     for instance_id, public in ((stack.web, True), (stack.app, False)):
         credentials = _check_metadata(server, ec2, stack, instance_id, public)
         assert _whoami(server, credentials) == f"arn:aws:sts::{account_id}:assumed-role/{ROLE}/{instance_id}"
     destroy(ec2, iam, stack)
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["two-tier"]}])["Vpcs"] == []
-    if ADDRESSES:
-        assert ec2.describe_addresses()["Addresses"] == []
+    assert ec2.describe_addresses()["Addresses"] == []
 
 
 # The AWS CLI ------------------------------------------------------------------------------
@@ -552,11 +549,82 @@ def test_public_dns_names_follow_the_vpcs_dns_hostnames(ec2: Any, server: Server
     found = _instance(ec2, instance_id)
     public_ip = found["PublicIpAddress"]
     assert found["PublicDnsName"] == "" and found["PrivateDnsName"].endswith(".ec2.internal")
-    assert md.get("latest/meta-data/public-hostname").status_code == 404
+    interface = f"latest/meta-data/network/interfaces/macs/{found['NetworkInterfaces'][0]['MacAddress']}/"
+
+    def interface_names() -> list[str]:
+        eni = ec2.describe_network_interfaces(
+            NetworkInterfaceIds=[found["NetworkInterfaces"][0]["NetworkInterfaceId"]]
+        )
+        eni = eni["NetworkInterfaces"][0]
+        seen = _instance(ec2, instance_id)["NetworkInterfaces"][0]
+        return [
+            eni["Association"]["PublicDnsName"],
+            eni["PrivateIpAddresses"][0]["Association"]["PublicDnsName"],
+            seen["Association"]["PublicDnsName"],
+        ]
+
+    assert interface_names() == ["", "", ""]
+    for path in ("latest/meta-data/public-hostname", interface + "public-hostname"):
+        assert md.get(path).status_code == 404
     assert md.text("latest/meta-data/public-ipv4") == public_ip
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     name = f"ec2-{_dns_host(public_ip)}.compute-1.amazonaws.com"
     assert _instance(ec2, instance_id)["PublicDnsName"] == name
-    assert md.text("latest/meta-data/public-hostname") == name
+    assert interface_names() == [name, name, name]
+    assert md.text("latest/meta-data/public-hostname") == name == md.text(interface + "public-hostname")
     found = ec2.describe_instances(Filters=[{"Name": "dns-name", "Values": [name]}])["Reservations"]
     assert [i["InstanceId"] for r in found for i in r["Instances"]] == [instance_id]
+
+
+def test_a_nat_gateway_holds_its_elastic_ip(ec2: Any) -> None:
+    """CreateNatGateway takes one of the account's Elastic IPs, which stays associated with the
+    gateway's interface while it lives (it was taken on trust before Elastic IPs existed)."""
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    missing = "eipalloc-00000000000000001"
+    with aws_error("InvalidAllocationID.NotFound", 400, f"The allocation ID '{missing}' does not exist"):
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=missing)
+    address = ec2.allocate_address(Domain="vpc")
+    allocation, public_ip = address["AllocationId"], address["PublicIp"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]
+    assert nat["NatGatewayAddresses"][0]["PublicIp"] == public_ip
+    held = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"][0]
+    assert held["State"] == "available"
+    gateway_address = held["NatGatewayAddresses"][0]
+    described = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert described["AssociationId"] == gateway_address["AssociationId"]
+    assert described["NetworkInterfaceId"] == gateway_address["NetworkInterfaceId"]
+    assert described["PrivateIpAddress"] == gateway_address["PrivateIp"]
+    by_filter = ec2.describe_addresses(
+        Filters=[{"Name": "association-id", "Values": [described["AssociationId"]]}]
+    )
+    assert [a["AllocationId"] for a in by_filter["Addresses"]] == [allocation]
+    with aws_error("InvalidIPAddress.InUse", 400, f"Address {public_ip} is in use."):
+        ec2.release_address(AllocationId=allocation)
+    # A second gateway can't take an address the first holds.
+    second = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    failed = ec2.describe_nat_gateways(NatGatewayIds=[second])["NatGateways"][0]
+    assert failed["State"] == "failed" and failed["FailureCode"] == "Resource.AlreadyAssociated"
+    assert failed["FailureMessage"] == f"Elastic IP address {allocation} is already associated"
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[nat["NatGatewayId"]])
+    freed = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert "AssociationId" not in freed and "NetworkInterfaceId" not in freed
+    ec2.release_address(AllocationId=allocation)
+
+
+def test_an_elastic_ip_on_an_interface_keeps_the_internet_gateway(ec2: Any) -> None:
+    """An interface with an Elastic IP maps a public address: the VPC's internet gateway can't be
+    detached meanwhile (only instances' public addresses and NAT gateways were counted)."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+    interface = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    association = ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=interface)[
+        "AssociationId"
+    ]
+    with aws_error("DependencyViolation", 400, f"Network {vpc} has some mapped public address(es)."):
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.disassociate_address(AssociationId=association)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
