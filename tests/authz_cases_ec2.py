@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.authz_cases import Also, Builder, Ref, attr, case, ec2_arn, iam_arn, new
+from tests.authz_cases_ec2_endpoints import ENDPOINT_CASES
 from tests.authz_cases_ec2_routing import ROUTING_CASES
 from tests.authz_env import HTTPS, PUBLIC_KEY, REGION, SSH, TAGS, ZONE
 
@@ -433,4 +434,5 @@ EC2_CASES: dict[str, Builder] = {
     "CreateTags": tagging(Tags=TAGS),
     "DeleteTags": tagging(Tags=[{"Key": "team"}]),
     **ROUTING_CASES,
+    **ENDPOINT_CASES,
 }

@@ -492,7 +492,9 @@ _VOLATILE = frozenset(
     {"last_used_date", "last_used_service", "last_used_region", "password_last_used", "usage"}
 )
 # Server-wide things a region holds references to: not this account's state.
-_SHARED = frozenset({"ids", "timeline", "shared_images", "shared_snapshots", "instance_regions", "zones"})
+_SHARED = frozenset(
+    {"ids", "timeline", "shared_images", "shared_snapshots", "instance_regions", "endpoint_regions", "zones"}
+)
 State = dict[str, Any]
 
 

@@ -47,6 +47,7 @@ NAMES_ONLY = {
         "DescribeRegions",
         "CreateManagedPrefixList",
         "DescribePrefixLists",  # AWS's service lists: the same for every account
+        "DescribeVpcEndpointServices",  # AWS's services: the same for every account
         "DescribeInstanceTypes",
         "DescribeInstanceTypeOfferings",
         "CreateInternetGateway",
@@ -143,6 +144,7 @@ _EC2_KINDS = {  # id prefix → (kind, the error for an id that doesn't exist)
     "eipassoc": ("address-association", "InvalidAssociationID.NotFound"),
     "eni-attach": ("interface-attachment", "InvalidAttachmentID.NotFound"),
     "eni-perm": ("interface-permission", "InvalidPermissionID.NotFound"),
+    "vpce": ("vpc-endpoint", "InvalidVpcEndpointId.NotFound"),
 }
 _IAM_ARN = re.compile(
     r"arn:aws:iam::\d{12}:(user|role|policy|oidc-provider|saml-provider|mfa|server-certificate)/.+"
@@ -161,6 +163,7 @@ OVERRIDES: dict[tuple[str, str], Expected] = {
     ("DescribeTags", "instance"): EMPTY,  # a filter, not an id: nothing matches
     # Each version fails on its own (launchTemplateIdDoesNotExist); the call succeeds.
     ("DeleteLaunchTemplateVersions", "launch-template"): OK,
+    ("DeleteVpcEndpoints", "vpc-endpoint"): OK,  # an Unsuccessful item per endpoint; the call succeeds
     ("GetAccessKeyInfo", "access-key"): OK,  # "returns the ID of the Amazon Web Services account" of any key
     # issue 14: a key id unknown to the caller's account is AccessDenied; another account's policy
     # can't be changed ("Cannot update policies outside your own account.")

@@ -29,6 +29,13 @@ def test_no_operation_is_unknown(ec2sim: EmulatorAccount, service: str) -> None:
 
 # Issue 15's EC2 families: every operation of each is in botocore's model and handled.
 EC2_FAMILIES = {
+    "vpc endpoints": {
+        "CreateVpcEndpoint",
+        "ModifyVpcEndpoint",
+        "DeleteVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpointServices",
+    },
     "security groups, the rest": {
         "ModifySecurityGroupRules",
         "UpdateSecurityGroupRuleDescriptionsIngress",

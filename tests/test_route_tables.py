@@ -171,10 +171,13 @@ def test_routes(ec2: Any, server: Any, account_id: str) -> None:
     )
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="10.1.0.0/16", NatGatewayId=nat)
     ec2.create_route(RouteTableId=rtb, DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw)
+    peer_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=peer_vpc)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
     ec2.create_route(
-        RouteTableId=rtb,
-        DestinationPrefixListId="pl-0123456789abcdef0",
-        VpcPeeringConnectionId="pcx-0123456789abcdef0",
+        RouteTableId=rtb, DestinationPrefixListId="pl-0123456789abcdef0", VpcPeeringConnectionId=pcx
     )
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     instance = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]
@@ -205,12 +208,14 @@ def test_routes(ec2: Any, server: Any, account_id: str) -> None:
     assert ids("route.nat-gateway-id", nat) == [rtb]
     assert ids("route.egress-only-internet-gateway-id", eigw) == [rtb]
     assert ids("route.instance-id", instance["InstanceId"]) == [rtb]
-    assert ids("route.vpc-peering-connection-id", "pcx-0123456789abcdef0") == [rtb]
+    assert ids("route.vpc-peering-connection-id", pcx) == [rtb]
     assert ids("route.destination-prefix-list-id", "pl-0123456789abcdef0") == [rtb]
     assert ids("route.destination-ipv6-cidr-block", "::/0") == [rtb]
     assert ids("route.destination-cidr-block", "10.1.0.0/16") == [rtb]
     assert set(ids("route.gateway-id", igw)) == {rtb, _main(ec2, vpc)["RouteTableId"]}
-    assert len(ids("route.origin", "CreateRouteTable")) == 2 and ids("owner-id", account_id)
+    assert len(ids("route.origin", "CreateRouteTable")) == 3 and ids(
+        "owner-id", account_id
+    )  # and the peer VPC
 
     # Targets that go make blackholes.
     ec2.delete_nat_gateway(NatGatewayId=nat)

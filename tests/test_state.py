@@ -262,6 +262,7 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     made.update(_routing_scenario(ec2, launched[0]["SubnetId"]))
     made.update(_vpc_scenario(ec2, west))
     made.update(_peering_scenario(server, ec2, made["vpc"], made["west_default"]))
+    made.update(_endpoint_scenario(ec2, made))
 
     # The last launch stays pending: its transition is a timeline event that must survive too.
     made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
@@ -337,6 +338,48 @@ def _check_peerings(server: Server, ec2: Any, made: dict[str, Any]) -> None:
     ]
     with aws_error("DependencyViolation", 400):  # the per-VPC index is back too
         ec2.delete_vpc(VpcId=made["vpc"])
+
+
+def _endpoint_scenario(ec2: Any, made: dict[str, Any]) -> dict[str, Any]:
+    """VPC endpoints: a gateway one routing S3 from a route table (tagged, with its own policy) and
+    an interface one with private DNS."""
+    policy = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}'
+    gateway = ec2.create_vpc_endpoint(
+        VpcId=made["routing_vpc"],
+        ServiceName="com.amazonaws.us-east-1.s3",
+        RouteTableIds=[made["route_table"]],
+        PolicyDocument=policy,
+        TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": [{"Key": "via", "Value": "s3"}]}],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    interface = ec2.create_vpc_endpoint(
+        VpcId=made["vpc"],
+        ServiceName="com.amazonaws.us-east-1.ec2",
+        VpcEndpointType="Interface",
+        SubnetIds=[made["subnet"]],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    return {"gateway_endpoint": gateway, "interface_endpoint": interface, "endpoint_policy": policy}
+
+
+def _check_endpoints(ec2: Any, made: dict[str, Any]) -> None:
+    gateway, interface = made["gateway_endpoint"], made["interface_endpoint"]
+    found = {e["VpcEndpointId"]: e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]}
+    assert found[gateway]["Tags"] == [{"Key": "via", "Value": "s3"}]
+    assert found[gateway]["PolicyDocument"] == made["endpoint_policy"]
+    assert found[gateway]["RouteTableIds"] == [made["route_table"]]
+    assert found[interface]["PrivateDnsEnabled"] is True and found[interface]["State"] == "available"
+    table = ec2.describe_route_tables(RouteTableIds=[made["route_table"]])["RouteTables"][0]
+    assert any(r.get("GatewayId") == gateway and r["State"] == "active" for r in table["Routes"])
+    with aws_error("DependencyViolation", 400):  # the endpoint keeps its subnet
+        ec2.delete_subnet(SubnetId=made["subnet"])
+
+    def through(request: Any, **_: Any) -> None:
+        request.headers["X-Ec2sim-Source-Vpce"] = interface
+
+    ec2.meta.events.register("before-sign", through)
+    try:  # the server-wide index of endpoints is back too
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[interface])["VpcEndpoints"]
+    finally:
+        ec2.meta.events.unregister("before-sign", through)
 
 
 def _check_vpcs(ec2: Any, west: Any, made: dict[str, Any]) -> None:
@@ -471,6 +514,7 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     _check_vpcs(ec2, _west(server), made)
     _check_routing(ec2, made)
     _check_peerings(server, ec2, made)
+    _check_endpoints(ec2, made)
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()

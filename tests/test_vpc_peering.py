@@ -519,3 +519,34 @@ def test_quotas_on_waiting_requests_and_active_connections(two, monkeypatch):
     with aws_error("ActiveVpcPeeringConnectionPerVpcLimitExceeded", 400, f"for the specified VPC: {vpc}"):
         b.accept_vpc_peering_connection(VpcPeeringConnectionId=second)
     _request(a, vpc, peers[2], peer)  # one request waits again
+
+
+def test_routes_through_a_peering_connection(two):
+    """A route's peering connection must exist with the table's VPC as a side; the route is a
+    blackhole until the connection is active, and again once it is deleted."""
+    a, b, owner, peer = two
+    vpc, peer_vpc, stranger = _vpc(a, "10.0.0.0/16"), _vpc(b, "10.1.0.0/16"), _vpc(a, "10.2.0.0/16")
+    pcx = _request(a, vpc, peer_vpc, peer)
+    table = a.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    other_table = a.create_route_table(VpcId=stranger)["RouteTable"]["RouteTableId"]
+
+    def state() -> str:
+        routes = a.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+        return str(next(r["State"] for r in routes if r.get("VpcPeeringConnectionId") == pcx))
+
+    for rtb, target in ((table, "pcx-0123456789abcdef0"), (other_table, pcx)):
+        with aws_error(NOT_FOUND, 400, f"The vpcPeeringConnection ID '{target}' does not exist"):
+            a.create_route(
+                RouteTableId=rtb, DestinationCidrBlock="10.1.0.0/16", VpcPeeringConnectionId=target
+            )
+    a.create_route(RouteTableId=table, DestinationCidrBlock="10.1.0.0/16", VpcPeeringConnectionId=pcx)
+    assert state() == "blackhole"  # pending acceptance
+    b.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    assert _status(a, pcx)[0] == "active" and state() == "active"
+    # The accepter routes back through it from its own VPC.
+    back = b.create_route_table(VpcId=peer_vpc)["RouteTable"]["RouteTableId"]
+    b.create_route(RouteTableId=back, DestinationCidrBlock="10.0.0.0/16", VpcPeeringConnectionId=pcx)
+    a.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    assert state() == "blackhole"
+    with aws_error(NOT_FOUND, 400):
+        a.replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.0/16", VpcPeeringConnectionId=pcx)

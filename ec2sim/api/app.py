@@ -26,6 +26,7 @@ import ec2sim.api.sts_saml
 import ec2sim.api.sts_scoped  # noqa: F401
 import ec2sim.api.sts_standalone  # noqa: F401
 from ec2sim.access_log import log_request
+from ec2sim.api import endpoint_access
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
@@ -207,9 +208,16 @@ class ApiApp:
             secure=request.scheme == "https",
         )
         request.environ[CONTEXT_KEY] = ctx
+        via = (
+            request.headers.get(endpoint_access.HEADER)
+            if endpoint_access.trusted(request.remote_addr)
+            else None
+        )
         with self.store.lock:
             try:
                 self.store.run_due(ctx.now)
+                if via:
+                    ctx.via_endpoint = endpoint_access.resolve(ctx, via)
                 plan = operation.plan(ctx, req)  # resolve once; its errors wait for authorization
                 authorize(ctx, plan)
                 if req.get("DryRun"):

@@ -25,6 +25,7 @@ sender of an unsigned AssumeRoleWithWebIdentity, who has none (its plan decides 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import zlib
@@ -171,23 +172,44 @@ def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = 
     return None
 
 
+def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
+    """For a request that came through a VPC endpoint (`ec2sim.api.endpoint_access`): the first
+    check the endpoint's policy doesn't allow. It limits every caller, the root included, and
+    must allow on its own, as AWS evaluates VPC endpoint policies."""
+    via = ctx.via_endpoint
+    if via is None:
+        return None
+    caller = _caller(ctx)
+    policy = (PolicySource(via.endpoint_id, "resource", via.policy),)
+    base = ctx.global_keys
+    for check in checks:
+        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
+        request = AuthRequest(check.action, check.resource, context, caller, ctx.account_id)
+        decision = evaluate(request, (), resource_policies=policy, is_root=True, require_resource_allow=True)
+        if not decision.allowed:
+            named = dataclasses.replace(decision, policy_kind="VPC endpoint policy")  # AWS's wording
+            return Denial(check, named, {**ctx.condition_keys(), **check.context})
+    return None
+
+
 def authorize(ctx: RequestContext, plan: Plan) -> None:
     """Raise the service's access-denied error unless the caller may make this request (in the
     enforcement mode configured: see the module's docstring)."""
     mode = ctx.config.iam_enforcement
     identity = mode != "off" and ctx.principal.kind not in ("root", "anonymous")
-    if not identity and not plan.resource_policies:
+    if not identity and not plan.resource_policies and ctx.via_endpoint is None:
         ctx.decision = "allow"
         return
     checks = checks_for(ctx, plan)
     denial = first_denial(ctx, checks, identity)
     if denial is not None and identity and mode == "audit":
-        refused = first_denial(ctx, checks, identity=False)
+        refused = first_denial(ctx, checks, identity=False) or endpoint_denial(ctx, checks)
         if refused is None:
             _log_denial(ctx, denial, "(audit: allowed)")
             ctx.decision = "allow"
             return
         denial = refused
+    denial = denial or endpoint_denial(ctx, checks)
     if denial is not None:
         _log_denial(ctx, denial)
         ctx.decision = "deny"

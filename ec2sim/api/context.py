@@ -8,12 +8,23 @@ from functools import cached_property
 
 from ec2sim.config import Config
 from ec2sim.iam.context_keys import ConditionKeys, global_context
+from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import principal_tags
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Account, Store
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
+
+
+@dataclass(frozen=True)
+class ViaEndpoint:
+    """The VPC endpoint a request came through (`ec2sim.api.endpoint_access`)."""
+
+    endpoint_id: str
+    vpc_id: str
+    owner_id: str
+    policy: PolicyDocument
 
 
 @dataclass
@@ -31,6 +42,7 @@ class RequestContext:
     secure: bool = False
     # "allow" or "deny" once `authorization.authorize` has decided; the access log's column.
     decision: str = "-"
+    via_endpoint: ViaEndpoint | None = None  # set before `global_keys` is first read
 
     @property
     def account_id(self) -> str:
@@ -53,7 +65,7 @@ class RequestContext:
     @cached_property
     def global_keys(self) -> ConditionKeys:
         """The request's global condition keys (lower-cased look-ups, computed on first use)."""
-        return global_context(
+        keys = global_context(
             self.principal,
             now=self.now,
             source_ip=self.source_ip,
@@ -62,6 +74,12 @@ class RequestContext:
             secure=self.secure,
             principal_tags=lambda: principal_tags(self.store, self.principal),
         )
+        via = self.via_endpoint
+        if via is not None:
+            keys.add("aws:SourceVpce", via.endpoint_id)
+            keys.add("aws:SourceVpc", via.vpc_id)
+            keys.add("aws:VpceAccount", via.owner_id)
+        return keys
 
     def condition_keys(self) -> dict[str, ContextValue]:
         """The global condition keys as AWS spells them (a fresh dict the caller may extend)."""

@@ -85,6 +85,7 @@ class Store:
         self._root_keys: list[Credential] = []
         self.retired_keys = self.iam.retired_keys
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
+        self.endpoint_regions: dict[str, Ec2Region] = {}  # every VPC endpoint id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
         self.peerings = PeeringRegistry(self.find_region)  # every VPC peering connection
@@ -167,6 +168,7 @@ class Store:
             for credential in self._root_keys:
                 self.add_credential(credential)
             self.instance_regions.clear()
+            self.endpoint_regions.clear()
             self.shared_images.clear()
             self.shared_snapshots.clear()
             self.peerings.clear()

@@ -43,6 +43,7 @@ from ec2sim.clock import MAX_OFFSET_SECONDS
 from ec2sim.store import Store
 from ec2sim.store.codec import Codec, DecodeError
 from ec2sim.store.ec2.addresses import Address
+from ec2sim.store.ec2.endpoints import VpcEndpoint
 from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import is_valid_region
 from ec2sim.store.ec2.images import Image
@@ -92,6 +93,7 @@ ITEM_CLASSES: dict[str, type] = {
     "network_acl_associations": NetworkAclAssociation,
     "vpc_peering_connections": VpcPeeringConnection,
     "addresses": Address,
+    "vpc_endpoints": VpcEndpoint,
 }
 assert tuple(ITEM_CLASSES) == TABLES
 

@@ -220,6 +220,16 @@ def _id_keys(key: str, with_vpc: bool = False) -> Callable[[Any, str, str], Keys
     return keys
 
 
+def _endpoint_keys(endpoint: Any, region: str, account: str) -> Keys:
+    """An endpoint's service (AWS's own, in the endpoint's region) and VPC."""
+    return {
+        "ec2:VpceServiceName": endpoint.service_name,
+        "ec2:VpceServiceOwner": "amazon",
+        "ec2:VpceServiceRegion": region,
+        "ec2:VpceMultiRegion": "false",
+    }
+
+
 def _peering_keys(side: Any, region: str, account: str) -> Keys:
     """A connection's keys (either side's handle on it): both VPCs' ARNs, in their own accounts
     and regions."""
@@ -432,6 +442,15 @@ NETWORK_ACL = ResourceType(
     keys=_id_keys("ec2:NetworkAclID", with_vpc=True),
     id_filter="network-acl-id",
 )
+VPC_ENDPOINT = ResourceType(
+    "ec2",
+    "vpc-endpoint",
+    ("vpce",),
+    table="vpc_endpoints",
+    not_found=("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '{id}' does not exist"),
+    keys=_endpoint_keys,
+    id_filter="vpc-endpoint-id",
+)
 
 # An id whose prefix names no type: its ARN says ``*/ID`` (the request names it; it can't resolve).
 UNKNOWN = ResourceType("ec2", "*", taggable=False)
@@ -459,6 +478,7 @@ EC2_TYPES: dict[str, ResourceType] = {
         ROUTE_TABLE,
         DHCP_OPTIONS,
         NETWORK_ACL,
+        VPC_ENDPOINT,
         UNKNOWN,
     )
 }

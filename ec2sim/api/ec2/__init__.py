@@ -4,6 +4,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     addresses,
     authz,
     dhcp_options,
+    endpoint_views,
     group_rule_updates,
     iam_profiles,
     image_attributes,
@@ -32,6 +33,7 @@ from ec2sim.api.ec2 import (  # noqa: F401  (authz: shared check helpers)
     tagging,
     volume_modifications,
     volumes,
+    vpc_endpoints,
     vpc_ops,
     vpcs,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ec2sim.api.errors import AwsError
 from ec2sim.store.resources import ResourceType
@@ -35,6 +35,25 @@ def fingerprint(req: Mapping[str, Any]) -> str:
     """A digest of a request's parameters other than its ClientToken (for idempotency)."""
     params = {k: v for k, v in req.items() if k not in ("ClientToken", "DryRun")}
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent_mismatch() -> AwsError:
+    return AwsError(
+        "IdempotentParameterMismatch",
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+    )
+
+
+def replayed(table: Table[R], req: Mapping[str, Any]) -> R | None:
+    """What an earlier request with this request's ClientToken made (a retry is answered with it),
+    by the table's ``client_token`` index; the same token with other arguments is
+    IdempotentParameterMismatch."""
+    token = req.get("ClientToken")
+    earlier = next(iter(table.where("client_token", token)), None) if token else None
+    # Every resource a ClientToken can create keeps its request_fingerprint (not a Resource field).
+    if earlier is not None and cast(Any, earlier).request_fingerprint != fingerprint(req):
+        raise idempotent_mismatch()
+    return earlier
 
 
 def dependency_violation(kind: str, resource_id: str) -> AwsError:

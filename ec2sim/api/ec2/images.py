@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.common import fingerprint, idempotent_mismatch
 from ec2sim.api.ec2.image_views import (
     check_name,
     check_source_region,
@@ -33,7 +33,7 @@ from ec2sim.api.ec2.storage_plans import (
     find_usable_snapshot,
 )
 from ec2sim.api.ec2.tagging import tags_for
-from ec2sim.api.ec2.volumes import check_id, checked_settings, idempotent_mismatch
+from ec2sim.api.ec2.volumes import check_id, checked_settings
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.images import Image, ImageBlockDevice, public_images

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES, Check
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating
-from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.common import fingerprint, replayed
 from ec2sim.api.ec2.interface_ips import (
     add_ipv6_addresses,
     addresses_for,
@@ -105,16 +105,12 @@ def plan_create(ctx: RequestContext, req: CreateNetworkInterfaceRequestTypeDef) 
     if subnet is None:
         plan.fail(AwsError("InvalidSubnetID.NotFound", f"The subnet ID '{subnet_id}' does not exist"))
         return plan
-    token = req.get("ClientToken")
-    earlier = next(iter(ctx.ec2.network_interfaces.where("client_token", token)), None) if token else None
+    try:
+        earlier = replayed(ctx.ec2.network_interfaces, req)
+    except AwsError as error:
+        plan.fail(error)
+        return plan
     if earlier is not None:  # a retry is answered with what the first request made
-        if earlier.request_fingerprint != fingerprint(req):
-            plan.fail(
-                AwsError(
-                    "IdempotentParameterMismatch",
-                    "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
-                )
-            )
         plan.values["earlier"] = earlier
         return plan
     kind = req.get("InterfaceType", "interface")

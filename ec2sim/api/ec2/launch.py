@@ -32,7 +32,7 @@ from ec2sim.api.ec2.authz import (
     unresolved,
     vpc_arn,
 )
-from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.common import fingerprint, idempotent_mismatch
 from ec2sim.api.ec2.iam_profiles import check_profile, find_profile, pass_profile_roles
 from ec2sim.api.ec2.instance_attributes import check_architecture, checked_user_data
 from ec2sim.api.ec2.launch_interfaces import (
@@ -487,12 +487,7 @@ def plan_launch(ctx: RequestContext, request: RunInstancesRequestTypeDef) -> Lau
     plan.attempt(lambda: check_client_token(token))
     plan.earlier = _by_client_token(ctx, token) if token and plan.error is None else []
     if plan.earlier and plan.earlier[0].request_fingerprint != plan.fingerprint:
-        plan.fail(
-            AwsError(
-                "IdempotentParameterMismatch",
-                "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
-            )
-        )
+        plan.fail(idempotent_mismatch())
     validating = not plan.earlier  # a replay is answered with what the first request made
     first_error = plan.error
     image_id = req.get("ImageId")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating, resource_check, unresolved
-from ec2sim.api.ec2.common import fingerprint, tag_list
+from ec2sim.api.ec2.common import fingerprint, replayed, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.plans import InstancesPlan, plan_instance
@@ -213,19 +213,13 @@ class NewTemplatePlan(Plan):
 
 def plan_create(ctx: RequestContext, req: CreateLaunchTemplateRequestTypeDef) -> NewTemplatePlan:
     plan = NewTemplatePlan(req)
-    token = req.get("ClientToken")
-    if token:
-        plan.earlier = next(iter(ctx.ec2.launch_templates.where("client_token", token)), None)
-        if plan.earlier is not None:
-            if plan.earlier.request_fingerprint != fingerprint(req):
-                plan.fail(
-                    AwsError(
-                        "IdempotentParameterMismatch",
-                        "Arguments on this idempotent request are inconsistent with arguments used in "
-                        "previous request(s).",
-                    )
-                )
-            return plan
+    try:
+        plan.earlier = replayed(ctx.ec2.launch_templates, req)
+    except AwsError as error:
+        plan.fail(error)
+        return plan
+    if plan.earlier is not None:
+        return plan
     try:
         _check_name(req["LaunchTemplateName"])
         _check_description(req.get("VersionDescription"))

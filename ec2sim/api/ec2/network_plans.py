@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from ec2sim.api.authorization import Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import Keys, creating, resource_check, unresolved
-from ec2sim.api.ec2.common import fingerprint
+from ec2sim.api.ec2.common import fingerprint, replayed
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.store.resources import ResourceType
@@ -115,13 +115,7 @@ def net_resolver(
 def earlier(plan: NetPlan, table: Table[Any]) -> Any:
     """What an earlier request with the request's ClientToken made (a retry answers it again), as
     ``plan["earlier"]``; the same token with other arguments is AWS's IdempotentParameterMismatch."""
-    token = plan.req.get("ClientToken")
-    found = next(iter(table.where("client_token", token)), None) if token else None
-    if found is not None and found.request_fingerprint != fingerprint(plan.req):
-        raise AwsError(
-            "IdempotentParameterMismatch",
-            "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
-        )
+    found = replayed(table, plan.req)
     plan.values["earlier"] = found
     return found
 

@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ec2sim.api.authorization import NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating, resource_check, unresolved
-from ec2sim.api.ec2.common import fingerprint, tag_list
+from ec2sim.api.ec2.common import fingerprint, replayed, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
-from ec2sim.api.ec2.volumes import idempotent_mismatch
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.network import SecurityGroupRule
@@ -186,13 +185,9 @@ class NewPrefixListPlan(Plan):
 
 def plan_create(ctx: RequestContext, req: CreateManagedPrefixListRequestTypeDef) -> NewPrefixListPlan:
     plan = NewPrefixListPlan(req)
-    token = req.get("ClientToken")
-    earlier = next(iter(ctx.ec2.prefix_lists.where("client_token", token)), None) if token else None
     try:
-        if earlier is not None:  # a replay is answered with what the first request made
-            if earlier.request_fingerprint != fingerprint(req):
-                raise idempotent_mismatch()
-            plan.earlier = earlier
+        plan.earlier = replayed(ctx.ec2.prefix_lists, req)
+        if plan.earlier is not None:  # a replay is answered with what the first request made
             return plan
         _check_name(req["PrefixListName"])
         family = req["AddressFamily"]

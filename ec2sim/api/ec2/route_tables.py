@@ -28,6 +28,7 @@ from ec2sim.api.ec2.routes import route_item, route_state
 from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.endpoints import route_table_deleted
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.routing import RouteTable, RouteTableAssociation, new_route_table
 from ec2sim.store.resources import INTERNET_GATEWAY, ROUTE_TABLE, SUBNET, VPC
@@ -97,6 +98,7 @@ def create_route_table(
 
 @ec2_action("DeleteRouteTable", resolve=net_resolver(_plan_delete))
 def delete_route_table(ctx: RequestContext, req: DeleteRouteTableRequestTypeDef, plan: NetPlan) -> None:
+    route_table_deleted(ctx.ec2, plan["table"])  # gateway endpoints keep going, without the table
     ctx.ec2.route_tables.remove(plan["table"].id)
 
 

@@ -2,11 +2,13 @@
 
 A route has one destination (an IPv4 or IPv6 CIDR, or a prefix list) and one target. Targets are
 checked as AWS checks them: they exist and belong to the route table's VPC (an internet gateway
-attached to it, a NAT gateway, egress-only gateway, network interface or instance in it). VPC
-peering connections are not emulated yet (issue 15, family 5): their ids are checked by form only.
-Transit, local and carrier gateways, VPC endpoints and core networks don't exist here: a route to
-one is their type's NotFound. A route whose target has gone (a detached gateway, a deleted NAT
-gateway, a stopped or terminated instance...) is a ``blackhole``, as AWS shows it.
+attached to it, a NAT gateway, egress-only gateway, network interface or instance in it, a VPC
+peering connection the VPC is a side of). Transit, local and carrier gateways, Gateway Load
+Balancer endpoints and core networks don't exist here: a route to one is their type's NotFound.
+A route whose target has gone (a detached gateway, a deleted NAT gateway, a stopped or
+terminated instance, a peering connection not active...) is a ``blackhole``, as AWS shows it.
+Gateway VPC endpoints' routes (to their service's prefix list) belong to the endpoint: only
+ModifyVpcEndpoint and DeleteVpcEndpoints change them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.network_plans import NetPlan, missing, need, net_resolver
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.peering import ACTIVE, LIVE, VpcPeeringConnection
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.routing import LOCAL, Route, RouteTable, set_routes
 from ec2sim.store.resources import (
@@ -28,6 +31,7 @@ from ec2sim.store.resources import (
     NAT_GATEWAY,
     NETWORK_INTERFACE,
     ROUTE_TABLE,
+    VPC_PEERING_CONNECTION,
 )
 
 if TYPE_CHECKING:
@@ -129,6 +133,11 @@ def check_target(
     region: Ec2Region, table: RouteTable, kind: str, target: str, replacing: Route | None
 ) -> None:
     """The target exists and belongs to the table's VPC; AWS's error otherwise."""
+    if kind == "VpcEndpointId" and target in region.vpc_endpoints:
+        # Assumed wording: only Gateway Load Balancer endpoints (not emulated) are route targets.
+        raise AwsError(
+            "InvalidParameterValue", f"The VPC endpoint {target} is not a Gateway Load Balancer endpoint."
+        )
     if kind in _ABSENT_TARGETS:
         code, noun = _ABSENT_TARGETS[kind]
         raise AwsError(code, f"The {noun} ID '{target}' does not exist")
@@ -137,6 +146,8 @@ def check_target(
             raise AwsError(
                 "InvalidVpcPeeringConnectionId.Malformed", f'Invalid id: "{target}" (expecting "pcx-...")'
             )
+        if _peering_side(region, table, target) is None:
+            raise AwsError(*VPC_PEERING_CONNECTION.not_found_message(target))
         return
     if kind == "GatewayId":
         if target == LOCAL:
@@ -166,6 +177,25 @@ def check_target(
             raise _different(table, target)
     elif found.vpc_id != table.vpc_id:
         raise _different(table, target)
+
+
+def _peering_side(region: Ec2Region, table: RouteTable, connection_id: str) -> VpcPeeringConnection | None:
+    """The peering connection, if it is not over and the table's VPC is one of its sides."""
+    connection = region.peerings.get(connection_id)
+    if connection is None or connection.status not in LIVE:
+        return None
+    sides = connection.sides_of(region.account_id, region.name)
+    return connection if any(s.vpc_id == table.vpc_id for s in sides) else None
+
+
+def _endpoint_route(table: RouteTable, route: Route) -> None:
+    """A gateway endpoint's route is the endpoint's to change (assumed wording)."""
+    if route.target.startswith("vpce-"):
+        raise AwsError(
+            "InvalidParameterValue",
+            f"route {route.destination} in route table {table.id} belongs to VPC endpoint {route.target}; "
+            "use ModifyVpcEndpoint",
+        )
 
 
 def _check_kinds(destination_kind: str, target_kind: str) -> None:
@@ -216,6 +246,7 @@ def _plan_replace(ctx: RequestContext, req: ReplaceRouteRequestTypeDef, plan: Ne
             "InvalidRoute.NotFound",
             f"There is no route defined for '{value}' in the route table. Use CreateRoute instead.",
         )
+    _endpoint_route(table, current)
     _check_kinds(kind, target_kind)
     check_target(ctx.ec2, table, target_kind, target, current)
     plan.values["route"] = Route(kind, value, target_kind, target, current.origin)
@@ -233,6 +264,7 @@ def _plan_delete(ctx: RequestContext, req: DeleteRouteRequestTypeDef, plan: NetP
         raise AwsError(
             "InvalidParameterValue", f"cannot remove local route {value} in route table {table.id}"
         )
+    _endpoint_route(table, current)
     plan.values["route"] = current
 
 
@@ -262,7 +294,9 @@ def delete_route(ctx: RequestContext, req: DeleteRouteRequestTypeDef, plan: NetP
 def route_state(region: Ec2Region, table: RouteTable, route: Route) -> str:
     """``active``, or ``blackhole`` when the target has gone (or stopped, for an instance)."""
     kind, target = route.target_kind, route.target
-    if kind == "GatewayId":
+    if kind == "GatewayId" and target.startswith("vpce-"):
+        alive = target in region.vpc_endpoints
+    elif kind == "GatewayId":
         gateway = region.internet_gateways.get(target)
         alive = target == LOCAL or (gateway is not None and gateway.vpc_id == table.vpc_id)
     elif kind == "NatGatewayId":
@@ -275,8 +309,9 @@ def route_state(region: Ec2Region, table: RouteTable, route: Route) -> str:
     elif kind == "InstanceId":
         instance = region.instances.get(target)
         alive = instance is not None and instance.state in ("pending", "running")
-    else:
-        alive = True  # a peering connection (not emulated yet): taken as active
+    else:  # a VPC peering connection: routes through it only once it is active
+        connection = _peering_side(region, table, target)
+        alive = connection is not None and connection.status == ACTIVE
     return "active" if alive else "blackhole"
 
 

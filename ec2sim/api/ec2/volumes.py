@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.common import fingerprint, tag_list
+from ec2sim.api.ec2.common import fingerprint, replayed, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.storage_plans import NewVolumePlan, VolumePlan, find_usable_snapshot
@@ -243,22 +243,6 @@ def _size(req: CreateVolumeRequestTypeDef, snapshot: Snapshot | None) -> int:
     return size
 
 
-def _by_token(region: Ec2Region, req: CreateVolumeRequestTypeDef) -> Volume | None:
-    """The volume an earlier CreateVolume with this ClientToken made, if the request is the same."""
-    token = req.get("ClientToken")
-    earlier = next(iter(region.volumes.where("client_token", token)), None) if token else None
-    if earlier is not None and earlier.request_fingerprint != fingerprint(req):
-        raise idempotent_mismatch()
-    return earlier
-
-
-def idempotent_mismatch() -> AwsError:
-    return AwsError(
-        "IdempotentParameterMismatch",
-        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
-    )
-
-
 def plan_new_volume(ctx: RequestContext, req: CreateVolumeRequestTypeDef) -> NewVolumePlan:
     """The zone and source snapshot (a replay of an earlier request validates nothing more)."""
     plan = NewVolumePlan(
@@ -266,7 +250,7 @@ def plan_new_volume(ctx: RequestContext, req: CreateVolumeRequestTypeDef) -> New
     )
     snapshot_id = req.get("SnapshotId")
     plan.snapshot = find_usable_snapshot(ctx, snapshot_id) if snapshot_id else None
-    plan.attempt(lambda: setattr(plan, "earlier", _by_token(ctx.ec2, req)))
+    plan.attempt(lambda: setattr(plan, "earlier", replayed(ctx.ec2.volumes, req)))
     if plan.earlier is None:
         plan.attempt(lambda: _check_zone(req, plan.zone))
         if snapshot_id and plan.snapshot is None:

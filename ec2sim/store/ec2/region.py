@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any, Protocol
 
 from ec2sim.store.ec2.addresses import Address
+from ec2sim.store.ec2.endpoints import VpcEndpoint, subnet_endpoints, vpc_endpoints_of
 from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
@@ -52,6 +53,7 @@ class ServerState(Protocol):
     shared_snapshots: SharedRegistry[Snapshot]
     peerings: PeeringRegistry
     instance_regions: dict[str, Ec2Region]
+    endpoint_regions: dict[str, Ec2Region]
     tracker: Tracker | None
 
 
@@ -85,6 +87,7 @@ TABLES = (
     "network_acl_associations",
     "vpc_peering_connections",
     "addresses",
+    "vpc_endpoints",
 )
 
 
@@ -100,6 +103,7 @@ class Ec2Region:
         self.shared_snapshots: SharedRegistry[Snapshot] = store.shared_snapshots
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
         self.peerings: PeeringRegistry = store.peerings
+        self.endpoint_regions: dict[str, Ec2Region] = store.endpoint_regions
         self.zones: list[Zone] = zones(name)
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources, indexes=("dhcp_options_id",))
@@ -145,6 +149,7 @@ class Ec2Region:
         )
         # Requested here (the accepter's region sees them through `peerings`).
         self.vpc_peering_connections: Table[VpcPeeringConnection] = Table(self.resources)
+        self.vpc_endpoints: Table[VpcEndpoint] = Table(self.resources, indexes=("vpc_id", "client_token"))
         for table in TABLES:  # what durable state needs to save a changed item (see `Table.key`)
             getattr(self, table).own(store.tracker, (account_id, name, table))
         # A saved region is loaded (`ec2sim.store.persistence`) with its own default network.
@@ -179,6 +184,7 @@ class Ec2Region:
                 "images": self.add_image,
                 "instances": self.add_instance,
                 "vpc_peering_connections": self.add_peering,
+                "vpc_endpoints": self.add_endpoint,
             }
             adders.get(table, getattr(self, table).add)(item)
 
@@ -239,6 +245,15 @@ class Ec2Region:
     def remove_peering(self, connection: VpcPeeringConnection) -> None:
         self.peerings.remove(connection)
         self.vpc_peering_connections.remove(connection.id)
+
+    def add_endpoint(self, endpoint: VpcEndpoint) -> VpcEndpoint:
+        """A VPC endpoint, known server-wide by id (requests arriving through it find it)."""
+        self.endpoint_regions[endpoint.id] = self
+        return self.vpc_endpoints.add(endpoint)
+
+    def remove_endpoint(self, endpoint_id: str) -> None:
+        self.endpoint_regions.pop(endpoint_id, None)
+        self.vpc_endpoints.remove(endpoint_id)
 
     # Tags -----------------------------------------------------------------------------
 
@@ -354,7 +369,9 @@ class Ec2Region:
         """Whether anything that keeps a VPC from being deleted exists: its subnets (so its network
         interfaces and instances), its security groups other than the default one, and the routing
         family's `vpc_dependencies` (gateways, route tables and network ACLs of its own) and peering
-        connections that hold it."""
+        connections that hold it, and its VPC endpoints."""
+        if vpc_endpoints_of(self, vpc.id):
+            return True
         if next(iter(self.subnets.where("vpc_id", vpc.id)), None) is not None:
             return True
         if any(holds(c, vpc.id) for c in self.peerings.of_vpc(vpc.id)):
@@ -382,7 +399,9 @@ class Ec2Region:
 
     def subnet_in_use(self, subnet: Subnet) -> bool:
         """Whether anything keeps a subnet from being deleted: network interfaces in it (every
-        instance has one) and NAT gateways (`subnet_dependencies`)."""
+        instance has one), NAT gateways (`subnet_dependencies`) and interface endpoints."""
+        if subnet_endpoints(self, subnet.vpc_id, subnet.id):
+            return True
         if next(iter(self.network_interfaces.where("subnet_id", subnet.id)), None) is not None:
             return True
         return bool(subnet_dependencies(self, subnet.id))
