@@ -23,16 +23,12 @@ from typing import Any
 
 import boto3
 
-from ec2sim.api.registry import HANDLERS
 from ec2sim.server import Server
 from tests.helpers import aws_error
 from tests.test_instances import AL2023
 from tests.test_metadata import TRUST, Imds
 
 ROLE = "app-server"
-# TODO(h-vpce): VPC endpoints are being merged into main; remove this switch (and every
-# `if ENDPOINTS`) once they have landed.
-ENDPOINTS = ("ec2", "CreateVpcEndpoint") in HANDLERS
 AWS_CLI = Path(sys.executable).parent / "aws"  # the virtualenv's AWS CLI (awscli is a dev dependency)
 
 
@@ -109,8 +105,6 @@ def _network(ec2: Any, stack: Stack) -> None:
     ec2.create_route(RouteTableId=stack.private_rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=stack.nat)
     for subnet in stack.private:
         ec2.associate_route_table(RouteTableId=stack.private_rtb, SubnetId=subnet)
-    if not ENDPOINTS:
-        return
     stack.endpoint = ec2.create_vpc_endpoint(
         VpcEndpointType="Gateway",
         VpcId=stack.vpc,
@@ -216,10 +210,9 @@ def destroy(ec2: Any, iam: Any, stack: Stack) -> None:
     iam.delete_instance_profile(InstanceProfileName=ROLE)
     iam.detach_role_policy(RoleName=ROLE, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
     iam.delete_role(RoleName=ROLE)
-    if ENDPOINTS:
-        assert ec2.delete_vpc_endpoints(VpcEndpointIds=[stack.endpoint])["Unsuccessful"] == []
-        routes = ec2.describe_route_tables(RouteTableIds=[stack.private_rtb])["RouteTables"][0]["Routes"]
-        assert [r.get("DestinationCidrBlock") for r in routes] == ["10.0.0.0/16", "0.0.0.0/0"]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[stack.endpoint])["Unsuccessful"] == []
+    routes = ec2.describe_route_tables(RouteTableIds=[stack.private_rtb])["RouteTables"][0]["Routes"]
+    assert [r.get("DestinationCidrBlock") for r in routes] == ["10.0.0.0/16", "0.0.0.0/0"]
     with aws_error("DependencyViolation", 400, f"The routeTable '{stack.private_rtb}' has dependencies"):
         ec2.delete_route_table(RouteTableId=stack.private_rtb)
     with aws_error("DependencyViolation", 400, mapped):  # the NAT gateway's address
@@ -337,8 +330,6 @@ def _check_routes(ec2: Any, stack: Stack) -> None:
         r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId"): r for r in private["Routes"]
     }
     assert private_routes["0.0.0.0/0"] == {**default, "NatGatewayId": stack.nat}
-    if not ENDPOINTS:
-        return
     s3_list = ec2.describe_prefix_lists(
         Filters=[{"Name": "prefix-list-name", "Values": ["com.amazonaws.us-east-1.s3"]}]
     )["PrefixLists"][0]["PrefixListId"]
