@@ -29,6 +29,27 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check ec2sim tests bench
 	$(VENV)/bin/mypy ec2sim
 
+# The whole benchmark set in one run, one ratio table (bench/README.md, "make bench"): ec2sim beside the
+# ceiling app, moto and the other serving stacks. wrk comes from apt-get where missing; moto gets its own
+# virtual environment, and so do the serving stacks compared (granian, gunicorn) and py-spy, never the
+# project's. Flags of bench/run.py: make bench ARGS="--seconds 10 --json bench.json"
+BENCH_MOTO := .venv-bench-moto
+BENCH_STACKS := .venv-bench
+
+$(BENCH_MOTO)/.installed:
+	$(PYTHON) -m venv $(BENCH_MOTO)
+	$(BENCH_MOTO)/bin/pip install -q 'moto[server]'
+	touch $@
+
+$(BENCH_STACKS)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_STACKS)
+	$(BENCH_STACKS)/bin/pip install -q -e . granian gunicorn py-spy
+	touch $@
+
+bench: $(STAMP) $(BENCH_MOTO)/.installed $(BENCH_STACKS)/.installed
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	PYTHONPATH=. $(PY) -m bench.run $(ARGS)
+
 # Generated documentation: docs/actions.md (tests/test_actions_doc.py checks it is current).
 docs: $(STAMP)
 	$(PY) -m bench.tools.actions

@@ -1,8 +1,9 @@
 """botocore's data files (AWS's service models, partitions.json), found and read without importing botocore.
 
 Importing botocore costs tens of milliseconds of start-up; the emulator needs only its
-data directory. The wire layer (`ec2sim.api.models`) and the store's catalogues (regions,
-instance types) both read from here, so each service model is parsed once, on first use.
+data directory. The store's catalogues (regions), the answers to other services
+(`ec2sim.api.foreign`) and the generator of the compact models the wire layer loads
+(`bench/tools/models.py`) read from here; each service model is parsed once, on first use.
 """
 
 from __future__ import annotations

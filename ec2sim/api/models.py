@@ -1,18 +1,23 @@
 """AWS's own service models (botocore's data files), loaded once and lazily.
 
 The models are the wire specification: operation names, input and output
-shapes, wire names, list wrappers and constraints all come from here.
+shapes, wire names, list wrappers and constraints all come from here. The server loads the part
+of each model it serves (``ec2sim/data/model_<service>.json.gz``, made from the installed botocore
+by ``bench/tools/models.py``): every operation's name, the registered operations and the shapes
+they reach; an operation outside it has no input or output shape here.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 
 from ec2sim.api.shapes import OperationModel, ServiceModel
 from ec2sim.botocore_data import API_VERSIONS as SERVICES
-from ec2sim.botocore_data import service_description
 
 _lock = threading.Lock()
 _models: dict[str, ServiceModel] = {}
@@ -25,7 +30,10 @@ def service_model(service: str) -> ServiceModel:
         with _lock:
             model = _models.get(service)
             if model is None:
-                model = _models[service] = ServiceModel(service_description(service), service_name=service)
+                data = resources.files("ec2sim.data").joinpath(f"model_{service}.json.gz").read_bytes()
+                model = _models[service] = ServiceModel(
+                    json.loads(gzip.decompress(data)), service_name=service
+                )
     return model
 
 

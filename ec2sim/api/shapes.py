@@ -2,7 +2,7 @@
 
 botocore's runtime model classes pull in its auth, HTTP and date stacks (tens of
 milliseconds at start-up); the emulator needs only the shapes. These classes read
-``service-2.json.gz`` as plain dicts and present the same shape API botocore's
+a ``service-2`` model (the compact part `ec2sim.api.models` loads) as plain dicts and present the same shape API botocore's
 `botocore.model` does for what the emulator (and botocore's own serializers and
 parsers, in the protocol tests) reads: a member reference's traits are merged over
 the shape's definition, then split into ``serialization`` and ``metadata`` exactly
