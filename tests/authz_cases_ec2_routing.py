@@ -13,7 +13,7 @@ from tests.authz_cases import Builder, Ref, attr, case, ec2_arn, new
 from tests.authz_env import TAGS, Env
 
 SUBNET, VPC = attr("subnet"), attr("vpc")
-ALLOCATION = "eipalloc-0123456789abcdef0"
+ALLOCATION = attr("address")  # an Elastic IP of the account
 ALL = {"CidrBlock": "0.0.0.0/0", "Protocol": "-1", "RuleAction": "allow", "Egress": False}
 
 

@@ -163,14 +163,16 @@ def test_egress_only_internet_gateways(ec2: Any) -> None:
 def test_nat_gateway_states_over_emulated_time(ec2: Any, server: Any) -> None:
     subnet = ec2.describe_subnets()["Subnets"][0]
     tags = [{"ResourceType": "natgateway", "Tags": [{"Key": "tier", "Value": "nat"}]}]
+    allocation = ec2.allocate_address(Domain="vpc")
     nat = ec2.create_nat_gateway(
-        SubnetId=subnet["SubnetId"], AllocationId="eipalloc-0123456789abcdef0", TagSpecifications=tags
+        SubnetId=subnet["SubnetId"], AllocationId=allocation["AllocationId"], TagSpecifications=tags
     )["NatGateway"]
     nat_id = nat["NatGatewayId"]
     assert nat["State"] == "pending" and nat["ConnectivityType"] == "public"
     assert nat["VpcId"] == subnet["VpcId"] and nat["Tags"] == [{"Key": "tier", "Value": "nat"}]
     address = nat["NatGatewayAddresses"][0]
-    assert address["AllocationId"] == "eipalloc-0123456789abcdef0" and address["PublicIp"]
+    assert address["AllocationId"] == allocation["AllocationId"]
+    assert address["PublicIp"] == allocation["PublicIp"]
     assert address["PrivateIp"].startswith("172.31.")
     described = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"][0]
     assert described["State"] == "available"
@@ -205,9 +207,10 @@ def test_a_public_nat_gateway_fails_without_an_internet_gateway(ec2: Any) -> Non
     vpc = _default_vpc(ec2)
     igw = ec2.describe_internet_gateways()["InternetGateways"][0]["InternetGatewayId"]
     ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    nat_id = ec2.create_nat_gateway(SubnetId=_subnet(ec2), AllocationId="eipalloc-00000000000000001")[
-        "NatGateway"
-    ]["NatGatewayId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=_subnet(ec2), AllocationId=allocation)["NatGateway"][
+        "NatGatewayId"
+    ]
     failed = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"][0]
     assert failed["State"] == "failed" and failed["FailureCode"] == "Gateway.NotAttached"
     assert failed["FailureMessage"] == f"Network {vpc} has no Internet gateway attached"
@@ -220,6 +223,11 @@ def test_a_public_nat_gateway_fails_without_an_internet_gateway(ec2: Any) -> Non
         ({"SubnetId": "subnet-00000000000000001"}, "InvalidSubnetID.NotFound", "does not exist"),
         ({"SUBNET": 1}, "MissingParameter", "AllocationId"),
         ({"SUBNET": 1, "AllocationId": "eip-1"}, "InvalidAllocationID.Malformed", 'Invalid id: "eip-1"'),
+        (
+            {"SUBNET": 1, "AllocationId": "eipalloc-00000000000000001"},
+            "InvalidAllocationID.NotFound",
+            "The allocation ID 'eipalloc-00000000000000001' does not exist",
+        ),
         ({"SUBNET": 1, "ConnectivityType": "other"}, "InvalidParameterValue", "ConnectivityType"),
         (
             {"SUBNET": 1, "ConnectivityType": "private", "AllocationId": "eipalloc-1"},

@@ -31,7 +31,7 @@ from ec2sim.metadata.credentials import (
 )
 from ec2sim.metadata.identity import Signer, document
 from ec2sim.store.ec2.addresses import public_ip_of
-from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
+from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
@@ -127,7 +127,8 @@ def _local_hostname(ctx: Context) -> str:
 
 
 def _public_hostname(ctx: Context) -> str | None:
-    return public_dns_name(ctx.instance.region, ctx.instance.public_ip_address) or None
+    vpc = ctx.region.vpcs.get(ctx.instance.vpc_id)
+    return vpc_public_dns_name(ctx.instance.region, ctx.instance.public_ip_address, vpc) or None
 
 
 def _group_names(ctx: Context, group_ids: list[str]) -> str:
@@ -207,14 +208,14 @@ def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
         "subnet-ipv4-cidr-block": const(subnet.cidr_block if subnet else ""),
         "vpc-id": const(eni.vpc_id),
         "vpc-ipv4-cidr-block": const(vpc.cidr_block if vpc else ""),
-        "vpc-ipv4-cidr-blocks": const(vpc.cidr_block if vpc else ""),
+        "vpc-ipv4-cidr-blocks": const(lines([a.cidr_block for a in vpc.cidr_associations] if vpc else [])),
     }
     if associations:
         tree["ipv4-associations"] = {address: const(ip) for address, ip in associations.items()}
         tree["public-ipv4s"] = const(lines(list(associations)))
     primary_public = public[eni.private_ip_address]
-    if primary_public:
-        tree["public-hostname"] = const(public_dns_name(ctx.instance.region, primary_public))
+    if primary_public and vpc is not None and vpc.enable_dns_hostnames:
+        tree["public-hostname"] = const(vpc_public_dns_name(ctx.instance.region, primary_public, vpc))
     if eni.ipv6_addresses:
         tree["ipv6s"] = const(lines(eni.ipv6_addresses))
     return dict(sorted(tree.items()))

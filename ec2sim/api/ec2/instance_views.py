@@ -21,7 +21,7 @@ from ec2sim.api.ec2.interface_views import instance_interface_item, instance_int
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.instances import Instance, private_dns_name, public_dns_name
+from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import INSTANCE
 
@@ -56,7 +56,6 @@ def _static_view(instance: Instance) -> dict[str, Any]:
     """The part of the dict that only the instance's own fields determine."""
     i = instance
     gone = i.state in _GONE
-    public_dns = public_dns_name(i.region, i.public_ip_address)
     view: dict[str, Any] = {
         "AmiLaunchIndex": i.ami_launch_index,
         "ImageId": i.image_id,
@@ -71,7 +70,6 @@ def _static_view(instance: Instance) -> dict[str, Any]:
         "PrivateDnsName": "" if gone else private_dns_name(i.region, i.private_ip_address),
         "PrivateIpAddress": None if gone else i.private_ip_address,
         "ProductCodes": [],
-        "PublicDnsName": public_dns,
         "PublicIpAddress": i.public_ip_address,
         "RamdiskId": i.ramdisk_id,
         "State": {"Code": i.state_code, "Name": i.state},
@@ -116,6 +114,9 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
     if cached is None or cached[0] != instance.revision:
         cached = _static[instance] = (instance.revision, _static_view(instance))
     view = dict(cached[1])
+    view["PublicDnsName"] = vpc_public_dns_name(
+        instance.region, instance.public_ip_address, region.vpcs.get(instance.vpc_id)
+    )
     gone = instance.state in _GONE
     view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)

@@ -14,7 +14,7 @@ from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.addresses import address_at
-from ec2sim.store.ec2.instances import private_dns_name, public_dns_name
+from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import NETWORK_INTERFACE
@@ -26,19 +26,20 @@ if TYPE_CHECKING:
 def association(region: Ec2Region, eni: NetworkInterface, private_ip: str) -> dict[str, Any] | None:
     """The public side of one private address: its Elastic IP, else Amazon's auto-assigned one."""
     address = address_at(region.addresses, eni.id, private_ip)
+    vpc = region.vpcs.get(eni.vpc_id)
     if address is not None:
         return {
             "AllocationId": address.id,
             "AssociationId": address.association_id,
             "IpOwnerId": address.owner_id,
             "PublicIp": address.public_ip,
-            "PublicDnsName": public_dns_name(region.name, address.public_ip),
+            "PublicDnsName": vpc_public_dns_name(region.name, address.public_ip, vpc),
         }
     if eni.public_ip and private_ip == eni.private_ip_address:
         return {
             "IpOwnerId": "amazon",
             "PublicIp": eni.public_ip,
-            "PublicDnsName": public_dns_name(region.name, eni.public_ip),
+            "PublicDnsName": vpc_public_dns_name(region.name, eni.public_ip, vpc),
         }
     return None
 

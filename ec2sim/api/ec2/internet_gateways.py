@@ -85,10 +85,13 @@ def _gateway_and_vpc(ctx: RequestContext, req: GatewayVpcRequest, plan: NetPlan)
 
 
 def _maps_public_addresses(region: Ec2Region, vpc_id: str) -> bool:
-    """Whether an instance of the VPC has a public address, or a public NAT gateway lives there."""
+    """Whether an instance of the VPC has a public address, an interface there an Elastic IP, or a
+    public NAT gateway lives there."""
     for interface in region.network_interfaces.where("vpc_id", vpc_id):
         instance = region.instances.get(interface.instance_id) if interface.instance_id else None
         if instance is not None and instance.public_ip_address:
+            return True
+        if any(region.addresses.where("network_interface_id", interface.id)):
             return True
     return any(n.live and n.public_ip for n in region.nat_gateways.where("vpc_id", vpc_id))
 

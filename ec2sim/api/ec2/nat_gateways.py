@@ -1,17 +1,17 @@
 """NAT gateways: create (public, with an Elastic IP allocation, or private), delete, describe.
 
 States move over emulated time: pending → available (or failed, with AWS's failure code and
-message: a public gateway in a VPC without an attached internet gateway, or an allocation another
-gateway holds) and deleting → deleted; a deleted or failed gateway stays visible for an hour.
+message: a public gateway in a VPC without an attached internet gateway, or an Elastic IP that is
+associated elsewhere) and deleting → deleted; a deleted or failed gateway stays visible for an hour.
 
-Elastic IPs are not emulated yet (issue 15, family 3): an AllocationId is taken as given when it has
-the ``eipalloc-`` form, and the gateway's public address is derived from it. Assumed until the
-address family exists; CreateNatGateway is still authorized on the allocation's ARN.
+A public gateway's AllocationId names one of the account's Elastic IPs (InvalidAllocationID.NotFound
+otherwise) and shows its address. The address is associated with the gateway's interface while the
+gateway is available, as DescribeAddresses shows it (so ReleaseAddress refuses it meanwhile,
+InvalidIPAddress.InUse), and comes free when the gateway is deleted.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +24,13 @@ from ec2sim.api.ec2.network_plans import NetPlan, earlier, missing, need, net_re
 from ec2sim.api.ec2.vpcs import describe_resources
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.gateways import NatGateway
 from ec2sim.store.ec2.interfaces import allocate_private_ip, release_private_ip
+from ec2sim.store.ec2.lifecycle import UNASSOCIATED
 from ec2sim.store.ec2.network import derived_id
 from ec2sim.store.ec2.region import Ec2Region, Regions
-from ec2sim.store.resources import NAT_GATEWAY, SUBNET
+from ec2sim.store.resources import ELASTIC_IP, NAT_GATEWAY, SUBNET
 from ec2sim.store.timeline import timeline_event
 
 if TYPE_CHECKING:
@@ -47,8 +49,7 @@ def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: Net
     region = ctx.ec2
     subnet_id, allocation_id = req.get("SubnetId"), req.get("AllocationId")
     found = plan.look(region.subnets, SUBNET, subnet_id)
-    if allocation_id:
-        plan.named[("elastic-ip", allocation_id)] = None
+    address = plan.look(region.addresses, ELASTIC_IP, allocation_id)
     connectivity = req.get("ConnectivityType", "public")
     if connectivity not in CONNECTIVITY_TYPES:
         raise AwsError(
@@ -69,6 +70,9 @@ def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: Net
         raise AwsError(
             "InvalidAllocationID.Malformed", f'Invalid id: "{allocation_id}" (expecting "eipalloc-...")'
         )
+    if allocation_id and address is None:
+        raise AwsError(*ELASTIC_IP.not_found_message(allocation_id))
+    plan.values["address"] = address
     if subnet.available_ip_address_count < 1:
         raise AwsError(
             "InsufficientFreeAddressesInSubnet",
@@ -79,12 +83,6 @@ def _new_nat(ctx: RequestContext, req: CreateNatGatewayRequestTypeDef, plan: Net
     if sum(1 for n in zone if n.live) >= MAX_PER_ZONE:
         raise AwsError("NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached.")
     plan.values["connectivity"] = connectivity
-
-
-def _public_ip(allocation_id: str) -> str:
-    """A stable public address for an allocation (until Elastic IPs are emulated)."""
-    digest = hashlib.sha256(allocation_id.encode()).digest()
-    return f"{(3, 18, 34, 44, 52, 54)[digest[0] % 6]}.{digest[1]}.{digest[2]}.{1 + digest[3] % 254}"
 
 
 def _nat_item(nat: NatGateway) -> dict[str, Any]:
@@ -123,7 +121,8 @@ def create_nat_gateway(
     nat = plan["earlier"]
     if nat is None:
         subnet = plan["subnet"]
-        allocation_id = req.get("AllocationId")
+        address: Address | None = plan["address"]
+        allocation_id = address.id if address is not None else None
         nat_id = region.ids.hex_id("nat")
         nat = NatGateway(
             nat_id,
@@ -136,7 +135,7 @@ def create_nat_gateway(
             ctx.now,
             subnet.availability_zone,
             allocation_id=allocation_id,
-            public_ip=_public_ip(allocation_id) if allocation_id else None,
+            public_ip=address.public_ip if address is not None else None,
             association_id=derived_id("eipassoc", nat_id) if allocation_id else None,
             tags=plan.tags,
             **token_fields(req),
@@ -150,17 +149,31 @@ def _failure(region: Ec2Region, nat: NatGateway) -> tuple[str, str] | None:
     """Why a new gateway can't come up (AWS's FailureCode and FailureMessage), if it can't."""
     if nat.connectivity_type == "public" and not any(region.internet_gateways.where("vpc_id", nat.vpc_id)):
         return "Gateway.NotAttached", f"Network {nat.vpc_id} has no Internet gateway attached"
-    holders = [
-        n
-        for n in region.nat_gateways.where("vpc_id", nat.vpc_id)
-        if n is not nat
-        and n.allocation_id
-        and n.allocation_id == nat.allocation_id
-        and n.state == "available"
-    ]
-    if holders:
+    address = region.addresses.get(nat.allocation_id) if nat.allocation_id else None
+    if nat.allocation_id and address is None:  # released while the gateway was pending
+        return ELASTIC_IP.not_found_message(nat.allocation_id)
+    if address is not None and address.association_id:
         return "Resource.AlreadyAssociated", f"Elastic IP address {nat.allocation_id} is already associated"
     return None
+
+
+def _hold(region: Ec2Region, nat: NatGateway) -> None:
+    """The gateway's Elastic IP, associated with its interface (as DescribeAddresses shows it)."""
+    address = region.addresses.get(nat.allocation_id) if nat.allocation_id else None
+    if address is not None:
+        region.addresses.update(
+            address,
+            association_id=nat.association_id,
+            network_interface_id=nat.network_interface_id,
+            private_ip_address=nat.private_ip,
+        )
+
+
+def _let_go(region: Ec2Region, nat: NatGateway) -> None:
+    """A deleted gateway's Elastic IP comes free (if it still holds it)."""
+    address = region.addresses.get(nat.allocation_id) if nat.allocation_id else None
+    if address is not None and address.association_id == nat.association_id:
+        region.addresses.update(address, **UNASSOCIATED)
 
 
 def _nat(store: Regions, account_id: str, name: str, nat_id: str) -> tuple[Ec2Region, NatGateway] | None:
@@ -180,10 +193,12 @@ def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: 
         failure = _failure(region, nat)
         if failure is None:
             region.nat_gateways.update(nat, state="available")
+            _hold(region, nat)
             return
         region.nat_gateways.update(nat, state="failed", failure_code=failure[0], failure_message=failure[1])
     elif nat.state == "deleting":
         region.nat_gateways.update(nat, state="deleted", delete_time=when)
+        _let_go(region, nat)
     else:
         return
     release_private_ip(region.subnets, nat.subnet_id, nat.private_ip)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ec2sim.store.codec import TRANSIENT
 from ec2sim.store.ec2.geography import zones
+from ec2sim.store.ec2.network import Vpc
 from ec2sim.store.resources import INSTANCE
 from ec2sim.store.table import Resource
 
@@ -151,3 +152,10 @@ def public_dns_name(region: str, address: str | None) -> str:
         if region == "us-east-1"
         else f"{host}.{region}.compute.amazonaws.com"
     )
+
+
+def vpc_public_dns_name(region: str, address: str | None, vpc: Vpc | None) -> str:
+    """The public DNS name of an address in `vpc`: none while the VPC's DNS hostnames are off
+    (enableDnsHostnames; EC2 API Reference, Instance.PublicDnsName: "only available if you've
+    enabled DNS hostnames for your VPC"). Read live: turning them on names running instances too."""
+    return public_dns_name(region, address) if vpc is not None and vpc.enable_dns_hostnames else ""
