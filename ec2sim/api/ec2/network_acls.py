@@ -15,11 +15,10 @@ from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import (
     NetPlan,
-    earlier,
     missing,
     need,
     net_resolver,
-    new_tags,
+    plan_in_vpc,
     token_fields,
 )
 from ec2sim.api.ec2.routes import cidr
@@ -35,7 +34,7 @@ from ec2sim.store.ec2.routing import (
     NetworkAclAssociation,
     last_entries,
 )
-from ec2sim.store.resources import NETWORK_ACL, SUBNET, VPC
+from ec2sim.store.resources import NETWORK_ACL, SUBNET
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -202,12 +201,8 @@ def delete_network_acl_entry(
 
 
 def _plan_create(ctx: RequestContext, req: CreateNetworkAclRequestTypeDef, plan: NetPlan) -> None:
-    vpc_id = req.get("VpcId")
-    vpc = plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
-    new_tags(plan, "network-acl")
-    if earlier(plan, ctx.ec2.network_acls) is None:
-        if sum(1 for _ in ctx.ec2.network_acls.where("vpc_id", vpc.id)) >= MAX_ACLS:
-            raise AwsError("NetworkAclLimitExceeded", "The maximum number of network ACLs has been reached.")
+    quota = AwsError("NetworkAclLimitExceeded", "The maximum number of network ACLs has been reached.")
+    plan_in_vpc(ctx, plan, ctx.ec2.network_acls, "network-acl", quota, MAX_ACLS)
 
 
 def _plan_delete(ctx: RequestContext, req: DeleteNetworkAclRequestTypeDef, plan: NetPlan) -> None:

@@ -19,7 +19,7 @@ from ec2sim.api.ec2.authz import Keys, creating, resource_check, unresolved
 from ec2sim.api.ec2.common import fingerprint, replayed
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
-from ec2sim.store.resources import ResourceType
+from ec2sim.store.resources import VPC, ResourceType
 from ec2sim.store.table import Resource, Table
 
 R = TypeVar("R", bound=Resource)
@@ -118,6 +118,18 @@ def earlier(plan: NetPlan, table: Table[Any]) -> Any:
     found = replayed(table, plan.req)
     plan.values["earlier"] = found
     return found
+
+
+def plan_in_vpc(
+    ctx: RequestContext, plan: NetPlan, table: Table[Any], kind: str, quota: AwsError, limit: int
+) -> None:
+    """CreateRouteTable, CreateNetworkAcl: the request's VPC as ``plan["vpc"]``, the new resource's
+    tags, and (unless the request is a retry) the VPC's quota of `kind`, refused with `quota`."""
+    vpc_id = plan.req.get("VpcId")
+    vpc = plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
+    new_tags(plan, kind)
+    if earlier(plan, table) is None and sum(1 for _ in table.where("vpc_id", vpc.id)) >= limit:
+        raise quota
 
 
 def token_fields(req: Mapping[str, Any]) -> dict[str, Any]:

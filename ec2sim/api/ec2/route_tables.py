@@ -17,11 +17,10 @@ from ec2sim.api.ec2.common import dependency_violation, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.network_plans import (
     NetPlan,
-    earlier,
     missing,
     need,
     net_resolver,
-    new_tags,
+    plan_in_vpc,
     token_fields,
 )
 from ec2sim.api.ec2.routes import route_item, route_state
@@ -31,7 +30,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.endpoints import route_table_deleted
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.routing import RouteTable, RouteTableAssociation, new_route_table
-from ec2sim.store.resources import INTERNET_GATEWAY, ROUTE_TABLE, SUBNET, VPC
+from ec2sim.store.resources import INTERNET_GATEWAY, ROUTE_TABLE, SUBNET
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import (
@@ -66,12 +65,8 @@ def _different(table_id: str, other: str) -> AwsError:
 
 
 def _plan_create(ctx: RequestContext, req: CreateRouteTableRequestTypeDef, plan: NetPlan) -> None:
-    vpc_id = req.get("VpcId")
-    vpc = plan.values["vpc"] = need(plan.look(ctx.ec2.vpcs, VPC, vpc_id), VPC, vpc_id, "vpcId")
-    new_tags(plan, "route-table")
-    if earlier(plan, ctx.ec2.route_tables) is None:
-        if sum(1 for _ in ctx.ec2.route_tables.where("vpc_id", vpc.id)) >= MAX_ROUTE_TABLES:
-            raise AwsError("RouteTableLimitExceeded", "The maximum number of route tables has been reached.")
+    quota = AwsError("RouteTableLimitExceeded", "The maximum number of route tables has been reached.")
+    plan_in_vpc(ctx, plan, ctx.ec2.route_tables, "route-table", quota, MAX_ROUTE_TABLES)
 
 
 def _plan_delete(ctx: RequestContext, req: DeleteRouteTableRequestTypeDef, plan: NetPlan) -> None:
