@@ -80,6 +80,8 @@ def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | Non
 def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     """The interface as DescribeNetworkInterfaces shows it."""
     zone = region.zone(eni.availability_zone)
+    private_ips = _private_ips(region, eni)
+    primary = next((p["Association"] for p in private_ips if p["Primary"]), None)
     return {
         "NetworkInterfaceId": eni.id,
         "SubnetId": eni.subnet_id,
@@ -94,8 +96,8 @@ def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
         "OwnerId": eni.owner_id,
         "PrivateDnsName": private_dns_name(region.name, eni.private_ip_address),
         "PrivateIpAddress": eni.private_ip_address,
-        "PrivateIpAddresses": _private_ips(region, eni),
-        "Association": association(region, eni, eni.private_ip_address),
+        "PrivateIpAddresses": private_ips,
+        "Association": dict(primary) if primary is not None else None,
         "Attachment": attachment(region, eni),
         "RequesterManaged": eni.requester_managed,
         "SourceDestCheck": eni.source_dest_check,

@@ -105,6 +105,7 @@ class Ec2Region:
         self.peerings: PeeringRegistry = store.peerings
         self.endpoint_regions: dict[str, Ec2Region] = store.endpoint_regions
         self.zones: list[Zone] = zones(name)
+        self._zone_index = {key: z for z in self.zones for key in (z.zone_id, z.name)}  # name or id
         self.resources: dict[str, Resource] = {}
         self.vpcs: Table[Vpc] = Table(self.resources, indexes=("dhcp_options_id",))
         self.subnets: Table[Subnet] = Table(self.resources, indexes=("vpc_id",))
@@ -189,7 +190,8 @@ class Ec2Region:
             adders.get(table, getattr(self, table).add)(item)
 
     def zone(self, name: str) -> Zone | None:
-        return next((z for z in self.zones if z.name == name or z.zone_id == name), None)
+        """The zone of that name or zone id."""
+        return self._zone_index.get(name)
 
     def add_instance(self, instance: Instance) -> Instance:
         """A new instance, known server-wide by id (the metadata service finds it without scans)."""
