@@ -49,16 +49,21 @@ def _groups(region: Ec2Region, group_ids: Sequence[str]) -> list[dict[str, str]]
     return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
 
 
-def _private_ips(region: Ec2Region, eni: NetworkInterface) -> list[dict[str, Any]]:
-    return [
-        {
-            "Primary": ip == eni.private_ip_address,
-            "PrivateIpAddress": ip,
-            "PrivateDnsName": private_dns_name(region.name, ip),
-            "Association": association(region, eni, ip),
-        }
-        for ip in eni.private_ips
-    ]
+def _private_ips(region: Ec2Region, eni: NetworkInterface, public_side: bool) -> list[dict[str, Any]]:
+    """Each private address with its public side (`public_side`: without the allocation and
+    association ids, as an instance's interfaces show it)."""
+    rows = []
+    for ip in eni.private_ips:
+        public = association(region, eni, ip)
+        rows.append(
+            {
+                "Primary": ip == eni.private_ip_address,
+                "PrivateIpAddress": ip,
+                "PrivateDnsName": private_dns_name(region.name, ip),
+                "Association": _public_side(public) if public_side else public,
+            }
+        )
+    return rows
 
 
 def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | None:
@@ -77,33 +82,43 @@ def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | Non
     }
 
 
-def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
-    """The interface as DescribeNetworkInterfaces shows it."""
-    zone = region.zone(eni.availability_zone)
-    private_ips = _private_ips(region, eni)
-    primary = next((p["Association"] for p in private_ips if p["Primary"]), None)
+def _common(
+    region: Ec2Region,
+    eni: NetworkInterface,
+    private_ips: list[dict[str, Any]],
+    attached: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What DescribeNetworkInterfaces and an instance's NetworkInterfaces both show."""
+    primary = private_ips[0]["Association"]  # the primary address comes first
     return {
         "NetworkInterfaceId": eni.id,
         "SubnetId": eni.subnet_id,
         "VpcId": eni.vpc_id,
-        "AvailabilityZone": eni.availability_zone,
-        "AvailabilityZoneId": zone.zone_id if zone else None,
         "Description": eni.description,
         "Groups": _groups(region, eni.group_ids),
         "InterfaceType": eni.interface_type,
         "Ipv6Addresses": [{"Ipv6Address": a, "IsPrimaryIpv6": False} for a in eni.ipv6_addresses],
         "MacAddress": eni.mac_address,
         "OwnerId": eni.owner_id,
-        "PrivateDnsName": private_dns_name(region.name, eni.private_ip_address),
+        "PrivateDnsName": private_ips[0]["PrivateDnsName"],
         "PrivateIpAddress": eni.private_ip_address,
         "PrivateIpAddresses": private_ips,
         "Association": dict(primary) if primary is not None else None,
-        "Attachment": attachment(region, eni),
-        "RequesterManaged": eni.requester_managed,
+        "Attachment": attached,
         "SourceDestCheck": eni.source_dest_check,
         "Status": eni.status,
-        "TagSet": tag_list(eni.tags),
     }
+
+
+def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
+    """The interface as DescribeNetworkInterfaces shows it."""
+    zone = region.zone(eni.availability_zone)
+    item = _common(region, eni, _private_ips(region, eni, public_side=False), attachment(region, eni))
+    item["AvailabilityZone"] = eni.availability_zone
+    item["AvailabilityZoneId"] = zone.zone_id if zone else None
+    item["RequesterManaged"] = eni.requester_managed
+    item["TagSet"] = tag_list(eni.tags)
+    return item
 
 
 def instance_interfaces(region: Ec2Region, instance_id: str) -> list[NetworkInterface]:
@@ -113,14 +128,10 @@ def instance_interfaces(region: Ec2Region, instance_id: str) -> list[NetworkInte
 
 def instance_interface_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     """The interface as an instance's NetworkInterfaces show it."""
-    item = eni_item(region, eni)
-    for key in ("AvailabilityZone", "AvailabilityZoneId", "RequesterManaged", "TagSet"):
-        del item[key]
-    item["Attachment"] = {k: v for k, v in (item["Attachment"] or {}).items() if k not in _ATTACHMENT_ONLY}
-    item["Association"] = _public_side(item["Association"])
-    for entry in item["PrivateIpAddresses"]:
-        entry["Association"] = _public_side(entry["Association"])
-    return item
+    attached = attachment(region, eni)
+    if attached is not None:
+        attached = {k: v for k, v in attached.items() if k not in _ATTACHMENT_ONLY}
+    return _common(region, eni, _private_ips(region, eni, public_side=True), attached)
 
 
 # What DescribeNetworkInterfaces shows that an instance's interfaces don't.
