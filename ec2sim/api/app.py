@@ -208,11 +208,9 @@ class ApiApp:
             secure=request.scheme == "https",
         )
         request.environ[CONTEXT_KEY] = ctx
-        via = (
-            request.headers.get(endpoint_access.HEADER)
-            if endpoint_access.trusted(request.remote_addr)
-            else None
-        )
+        via = request.headers.get(endpoint_access.HEADER)
+        if via and not endpoint_access.trusted(request.remote_addr):
+            via = None  # believed only from this machine
         with self.store.lock:
             try:
                 self.store.run_due(ctx.now)
