@@ -222,11 +222,6 @@ def assume_role(ctx: RequestContext, req: AssumeRoleRequestTypeDef, plan: Assume
             "The requested DurationSeconds exceeds the 1 hour session limit "
             "for roles assumed by role chaining.",
         )
-    if duration > role.max_session_duration:
-        raise AwsError(
-            "ValidationError",
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        )
     session = open_role_session(
         ctx,
         role,

@@ -141,11 +141,6 @@ def assume_role_with_web_identity(
     role, identity = plan.role, plan.identity
     assert role is not None and identity is not None  # else the plan's error was raised
     duration = req.get("DurationSeconds", 3600)
-    if duration > role.max_session_duration:
-        raise AwsError(
-            "ValidationError",
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        )
     session = open_role_session(
         ctx,
         role,

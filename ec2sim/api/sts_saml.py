@@ -263,7 +263,7 @@ def _duration(
     SessionDuration attribute or its SessionNotOnOrAfter (assumed: the shortest of them, as the
     AssumeRoleWithSAML reference says of SessionNotOnOrAfter)."""
     duration = req.get("DurationSeconds", 3600)
-    if duration > role.max_session_duration:
+    if duration > role.max_session_duration:  # the request's own, before the assertion shortens it
         raise AwsError(
             "ValidationError",
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",

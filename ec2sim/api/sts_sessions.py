@@ -108,6 +108,11 @@ def open_role_session(
 ) -> dict[str, Any]:
     """Validate the session policies, issue the role session's credentials and answer the part of
     the response every AssumeRole* shares: Credentials, AssumedRoleUser, PackedPolicySize."""
+    if duration > role.max_session_duration:
+        raise AwsError(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        )
     texts, arns = session_policies(req, found)
     check_packed_size(texts, arns, tags)
     session = RoleSession(
