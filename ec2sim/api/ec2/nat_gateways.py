@@ -29,7 +29,7 @@ from ec2sim.store.ec2.gateways import NatGateway
 from ec2sim.store.ec2.interfaces import allocate_private_ip, release_private_ip
 from ec2sim.store.ec2.lifecycle import UNASSOCIATED
 from ec2sim.store.ec2.network import derived_id
-from ec2sim.store.ec2.region import Ec2Region, Regions
+from ec2sim.store.ec2.region import Ec2Region, Regions, region_item
 from ec2sim.store.resources import ELASTIC_IP, NAT_GATEWAY, SUBNET
 from ec2sim.store.timeline import timeline_event
 
@@ -176,16 +176,10 @@ def _let_go(region: Ec2Region, nat: NatGateway) -> None:
         region.addresses.update(address, **UNASSOCIATED)
 
 
-def _nat(store: Regions, account_id: str, name: str, nat_id: str) -> tuple[Ec2Region, NatGateway] | None:
-    region = store.find_region(account_id, name)
-    nat = region.nat_gateways.get(nat_id) if region is not None else None
-    return (region, nat) if region is not None and nat is not None else None
-
-
 @timeline_event("nat-gateway.settle")
 def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: str) -> None:
     """pending → available or failed; deleting → deleted. Either end state is forgotten an hour on."""
-    found = _nat(store, account_id, name, nat_id)
+    found = region_item(store, account_id, name, "nat_gateways", nat_id)
     if found is None:
         return
     region, nat = found
@@ -208,7 +202,7 @@ def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: 
 
 @timeline_event("nat-gateway.forget")
 def _forget(store: Regions, when: datetime, account_id: str, name: str, nat_id: str) -> None:
-    found = _nat(store, account_id, name, nat_id)
+    found = region_item(store, account_id, name, "nat_gateways", nat_id)
     if found is not None and not found[1].live:
         found[0].nat_gateways.remove(nat_id)
 

@@ -23,7 +23,7 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.geography import Zone
 from ec2sim.store.ec2.instances import BlockDevice, Instance
-from ec2sim.store.ec2.region import Ec2Region, Regions
+from ec2sim.store.ec2.region import Ec2Region, Regions, region_item
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import DETACHED, Volume, default_kms_key
 from ec2sim.store.resources import VOLUME
@@ -306,17 +306,10 @@ def create_volume(
     return view
 
 
-def _volume(store: Regions, account_id: str, name: str, volume_id: str) -> tuple[Ec2Region, Volume] | None:
-    """A timeline event's volume, if its region still has it."""
-    region = store.find_region(account_id, name)
-    volume = region.volumes.get(volume_id) if region is not None else None
-    return (region, volume) if region is not None and volume is not None else None
-
-
 @timeline_event("volume.created")
 def _created(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
     """A new volume is available on the next request."""
-    found = _volume(store, account_id, name, volume_id)
+    found = region_item(store, account_id, name, "volumes", volume_id)
     if found is not None and found[1].state == "creating":
         found[0].volumes.update(found[1], state="available")
 
@@ -444,7 +437,7 @@ def attach_volume(ctx: RequestContext, req: AttachVolumeRequestTypeDef, plan: Vo
 
 @timeline_event("volume.attached")
 def _attached(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
-    found = _volume(store, account_id, name, volume_id)
+    found = region_item(store, account_id, name, "volumes", volume_id)
     if found is not None and found[1].attach_state == "attaching":
         region, volume = found
         region.volumes.update(volume, attach_state="attached")
@@ -488,7 +481,7 @@ def detach_volume(ctx: RequestContext, req: DetachVolumeRequestTypeDef, plan: Vo
 
 @timeline_event("volume.detached")
 def _detached(store: Regions, when: datetime, account_id: str, name: str, volume_id: str) -> None:
-    found = _volume(store, account_id, name, volume_id)
+    found = region_item(store, account_id, name, "volumes", volume_id)
     if found is None or found[1].attach_state != "detaching":
         return
     region, volume = found

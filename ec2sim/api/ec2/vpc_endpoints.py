@@ -33,7 +33,7 @@ from ec2sim.store.ec2.endpoints import (
     vpc_endpoints_of,
 )
 from ec2sim.store.ec2.network import Subnet, Vpc
-from ec2sim.store.ec2.region import Ec2Region, Regions
+from ec2sim.store.ec2.region import Ec2Region, Regions, region_item
 from ec2sim.store.ec2.routing import RouteTable
 from ec2sim.store.resources import ROUTE_TABLE, SECURITY_GROUP, SUBNET, VPC, VPC_ENDPOINT
 from ec2sim.store.timeline import timeline_event
@@ -224,18 +224,10 @@ def create_vpc_endpoint(
     return {"VpcEndpoint": endpoint_item(ctx, endpoint), "ClientToken": req.get("ClientToken")}
 
 
-def _endpoint(
-    store: Regions, account_id: str, name: str, endpoint_id: str
-) -> tuple[Ec2Region, VpcEndpoint] | None:
-    region = store.find_region(account_id, name)
-    endpoint = region.vpc_endpoints.get(endpoint_id) if region is not None else None
-    return (region, endpoint) if region is not None and endpoint is not None else None
-
-
 @timeline_event("vpc-endpoint.settle")
 def _settle(store: Regions, when: datetime, account_id: str, name: str, endpoint_id: str) -> None:
     """An interface endpoint: pending → available; deleting → gone."""
-    found = _endpoint(store, account_id, name, endpoint_id)
+    found = region_item(store, account_id, name, "vpc_endpoints", endpoint_id)
     if found is None:
         return
     region, endpoint = found

@@ -91,6 +91,16 @@ TABLES = (
 )
 
 
+def region_item(
+    store: Regions, account_id: str, name: str, table: str, item_id: str
+) -> tuple[Ec2Region, Any] | None:
+    """What a timeline event acts on: the item `item_id` of `table` in that account-region, if both
+    still exist."""
+    region = store.find_region(account_id, name)
+    item = getattr(region, table).get(item_id) if region is not None else None
+    return (region, item) if region is not None and item is not None else None
+
+
 class Ec2Region:
     """Tables of one account-region; `resources` maps every id to its object (for tags)."""
 
