@@ -3,6 +3,8 @@
 Private addresses (the primary and secondary ones) come from the subnet's CIDR (`interface_ips`);
 an instance's interfaces are attached at device indexes up to its type's limit
 (`store.ec2.interfaces.interface_limits`); its primary interface (index 0) can't be detached.
+Requester-managed interfaces (a NAT gateway's, an endpoint's: `store.ec2.managed_interfaces`) are
+their service's: the user can't delete, attach, detach or modify them (tags excepted).
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ def check_groups(ctx: RequestContext, group_ids: Sequence[str], subnet: Subnet) 
             "The maximum number of security groups per interface has been reached.",
         )
     return groups
+
+
+def not_yours() -> AwsError:
+    """AWS's answer to changing what a service manages: modifying a requester-managed interface
+    (assumed: recorded for an ECS-managed one as an authorization error, worded as the others),
+    moving, disassociating or releasing a NAT gateway's Elastic IP (recorded with HTTP 400, not
+    AuthFailure's usual 401)."""
+    return AwsError("AuthFailure", "You do not have permission to access the specified resource.", status=400)
 
 
 def check_description(description: str) -> None:
@@ -207,7 +217,8 @@ def plan_delete(ctx: RequestContext, req: DeleteNetworkInterfaceRequestTypeDef) 
     '…' is currently in use." (as recorded in the VPC CNI and cloud-nuke issue threads)."""
     plan = _interface_plan(ctx, req.get("NetworkInterfaceId", ""))
     eni = plan.values["eni"]
-    if eni is not None and eni.instance_id:
+    # A requester-managed one is in use by its service (as recorded for an endpoint's interface).
+    if eni is not None and (eni.instance_id or eni.requester_managed):
         plan.fail(AwsError("InvalidParameterValue", f"Network interface '{eni.id}' is currently in use."))
     return plan
 
@@ -236,7 +247,7 @@ def plan_attach(ctx: RequestContext, req: AttachNetworkInterfaceRequestTypeDef) 
         return plan
     attached = list(ctx.ec2.network_interfaces.where("instance_id", instance.id))
     limit = interface_limits(instance.instance_type)[0]
-    if eni.instance_id:
+    if eni.instance_id or eni.requester_managed:
         plan.fail(AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni.id}] in use."))
     elif instance.state in ("shutting-down", "terminated"):
         plan.fail(
@@ -319,6 +330,11 @@ def plan_detach(ctx: RequestContext, req: DetachNetworkInterfaceRequestTypeDef) 
         plan.fail(
             AwsError("InvalidAttachmentID.NotFound", f"The attachment ID '{attachment_id}' does not exist")
         )
+    elif eni.requester_managed:
+        # As recorded (boto3 #2218, aws-nuke #1232) for services' attachments.
+        plan.fail(
+            AwsError("OperationNotPermitted", "You are not allowed to manage 'ela-attach' attachments.")
+        )
     elif eni.device_index == 0:
         plan.fail(
             AwsError(
@@ -365,7 +381,9 @@ def plan_modify(ctx: RequestContext, req: ModifyNetworkInterfaceAttributeRequest
         plan.keys["ec2:Attribute"] = _ATTRIBUTES[given[0]]
     if eni is None:
         return plan
-    if not given:
+    if eni.requester_managed:
+        plan.fail(not_yours())
+    elif not given:
         plan.fail(AwsError("MissingParameter", "The request must contain the parameter attribute"))
     elif len(given) > 1:
         plan.fail(AwsError("InvalidParameterCombination", "Fields for multiple attribute types specified"))
