@@ -22,9 +22,9 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.interfaces import not_yours
 from ec2sim.api.ec2.named import NamedPlan, find_address, find_instance, find_interface, resolve
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.requester_managed import not_yours
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action

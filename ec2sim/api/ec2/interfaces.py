@@ -26,6 +26,7 @@ from ec2sim.api.ec2.interface_ips import (
 )
 from ec2sim.api.ec2.interface_views import attachment, eni_item
 from ec2sim.api.ec2.named import NamedPlan, find_instance, find_interface, resolve
+from ec2sim.api.ec2.requester_managed import not_yours
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -73,14 +74,6 @@ def check_groups(ctx: RequestContext, group_ids: Sequence[str], subnet: Subnet) 
             "The maximum number of security groups per interface has been reached.",
         )
     return groups
-
-
-def not_yours() -> AwsError:
-    """AWS's answer to changing what a service manages: modifying a requester-managed interface
-    (assumed: recorded for an ECS-managed one as an authorization error, worded as the others),
-    moving, disassociating or releasing a NAT gateway's Elastic IP (recorded with HTTP 400, not
-    AuthFailure's usual 401)."""
-    return AwsError("AuthFailure", "You do not have permission to access the specified resource.", status=400)
 
 
 def check_description(description: str) -> None:
