@@ -155,7 +155,7 @@ def _decide(
             request,
             mine.identity,
             boundary=mine.boundary,
-            resource_policies=(PolicySource("resource-policy", "resource", check.resource_policy),),
+            resource_policies=(PolicySource("trust-policy", "resource", check.resource_policy),),
             is_root=policies is None or caller.is_root,
             require_resource_allow=True,
         )

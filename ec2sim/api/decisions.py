@@ -21,6 +21,7 @@ from ec2sim.iam.policy.engine import (
     EXPLICIT_DENY,
     IDENTITY_POLICY,
     IMPLICIT_DENY,
+    RESOURCE_POLICY,
     SESSION_POLICY,
 )
 from ec2sim.store import Store
@@ -29,7 +30,7 @@ from ec2sim.store.iam.managed import aws_managed_policy
 from ec2sim.store.resources import parse_arn
 from ec2sim.store.trail import CallRecord, CheckTrace, StatementRef
 
-_TRUST_POLICY_IDS = ("trust-policy", "resource-policy")  # a role's trust policy, as the engine names it
+_TRUST_POLICY = "trust-policy"  # a role's trust policy, as the engine names it (its only resource-based policy)
 
 
 def _time(record: CallRecord) -> str:
@@ -86,7 +87,7 @@ def decision_view(store: Store, record: CallRecord) -> dict[str, Any]:
 
 
 def _check_view(store: Store, record: CallRecord, check: CheckTrace) -> dict[str, Any]:
-    return {
+    view = {
         "action": check.action,
         "resource": check.resource,
         "context": {key: _value(value) for key, value in check.context.items()},
@@ -98,6 +99,14 @@ def _check_view(store: Store, record: CallRecord, check: CheckTrace) -> dict[str
         "statements": [_statement_view(store, record, check, ref) for ref in check.statements],
         "partial_allows": [_statement_view(store, record, check, ref) for ref in check.partial_allows],
     }
+    if check.resource_policy and check.decision == IMPLICIT_DENY and check.policy_kind == RESOURCE_POLICY:
+        role = _role_at(store, check.resource)  # the trust policy that allowed nothing, as it is now
+        if role is not None:
+            try:
+                view["trust_policy"] = json.loads(role.assume_role_policy)
+            except ValueError:
+                pass
+    return view
 
 
 def _value(value: str | Any) -> str | list[str]:
@@ -113,9 +122,10 @@ def why(record: CallRecord, check: CheckTrace) -> str:
             return f"allowed {on}"
         return f"allowed {on}: Allow statements in the {' and the '.join(kinds)}"
     if check.decision == EXPLICIT_DENY:
-        return f"explicitly denied {on} by a Deny statement in a {check.policy_kind or IDENTITY_POLICY}"
+        kind = check.policy_kind or IDENTITY_POLICY
+        return f"explicitly denied {on} by a Deny statement in {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
     if check.decision == IMPLICIT_DENY:
-        return f"implicitly denied: {_missing_allow(record, check)}"
+        return _missing_allow(record, check)
     if record.caller is not None and record.caller.kind == "root":
         return f"not evaluated: the account root's {on} is not limited by identity-based policies"
     return f"not evaluated: {on} (identity-based policies not enforced, or an earlier check was denied)"
@@ -186,7 +196,7 @@ def _policy_texts(store: Store, record: CallRecord, check: CheckTrace, ref: Stat
             yield policy.default_document
         return
     if ref.policy_type == "resource":
-        if ref.policy_id in _TRUST_POLICY_IDS:
+        if ref.policy_id == _TRUST_POLICY:
             role = _role_at(store, check.resource)
             if role is not None:
                 yield role.assume_role_policy
