@@ -102,7 +102,7 @@ def write_explanation(trace: dict[str, Any], out: TextIO) -> None:
     out.write(f"  call:     {trace['service']}:{trace['action']} in {trace['region'] or '-'} -> {ending}\n")
     out.write(f"  decision: {_DECISIONS.get(trace['decision'], trace['decision'])}\n")
     if trace.get("error_message"):
-        out.write(f"  message:  {trace['error_message']}\n")
+        out.write(f"  message:  {_shortened(trace['error_message'])}\n")
     checks = trace["checks"]
     if not checks:
         out.write(
@@ -134,6 +134,20 @@ _CHECKS = {
     "notEvaluated": "NOT EVALUATED",
 }
 _HEADINGS = {"allowed": "allowed by", "explicitDeny": "denied by"}
+
+
+_ENCODED = "Encoded authorization failure message: "
+
+
+def _shortened(message: str) -> str:
+    """EC2's message with its encoded authorization message cut short (`sts decode-authorization-message`
+    or this trace say the same)."""
+    head, found, encoded = message.partition(_ENCODED)
+    return (
+        f"{head}{found}{encoded[:16]}… ({len(encoded)} characters)"
+        if found and len(encoded) > 16
+        else message
+    )
 
 
 def _shown(value: str | list[str]) -> str:
