@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from ec2sim.api import control_events
@@ -124,6 +125,8 @@ def test_streams_are_capped_and_end_with_the_client(running: Server) -> None:
             opened.append(connection.getresponse())
             connections.append(connection)
         assert all(response.status == 200 for response in opened)
+        head = requests.head(f"{running.api_url}/_ec2sim/events", timeout=20)  # no stream
+        assert (head.status_code, head.headers["Content-Type"]) == (200, "text/event-stream; charset=utf-8")
         with stream(running) as refused:
             assert refused.status == 503
             assert json.loads(refused.read()) == {

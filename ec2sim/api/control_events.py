@@ -42,6 +42,7 @@ class _Stream:
         self.principal = principal
         self.records: queue.Queue[CallRecord | None] = queue.Queue(QUEUE_SIZE)
         self.dropped = 0
+        self._counting = threading.Lock()  # offers come from every request thread
         self.closed = threading.Event()
 
     def offer(self, record: CallRecord) -> None:
@@ -51,7 +52,8 @@ class _Stream:
         try:
             self.records.put_nowait(record)
         except queue.Full:
-            self.dropped += 1
+            with self._counting:
+                self.dropped += 1
 
     def close(self) -> None:
         self.closed.set()
@@ -90,6 +92,8 @@ class EventStreams:
         return {("GET", "/_ec2sim/events"): self.events}
 
     def events(self, request: Request) -> Response:
+        if request.method == "HEAD":  # waitress would drain a stream it sends no byte of, forever
+            return Response(b"", 200, mimetype="text/event-stream")
         stream = _Stream(request.args.get("principal") or None)
         with self._lock:
             if self._closed:

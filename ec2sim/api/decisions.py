@@ -30,7 +30,7 @@ from ec2sim.store.iam.managed import aws_managed_policy
 from ec2sim.store.resources import parse_arn
 from ec2sim.store.trail import CallRecord, CheckTrace, StatementRef
 
-_TRUST_POLICY = "trust-policy"  # a role's trust policy, as the engine names it (its only resource-based policy)
+_TRUST_POLICY = "trust-policy"  # the only resource-based policy checks carry: a role's
 
 
 def _time(record: CallRecord) -> str:
