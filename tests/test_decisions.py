@@ -12,8 +12,10 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from ec2sim.config import Config
 from ec2sim.server import Server
 from tests.oidc_helpers import github_setup, github_token, unsigned_sts
+from tests.test_sts_scoped import SCOPE, _client, _doc, _role_session
 
 Json = dict[str, Any]
 
@@ -276,3 +278,55 @@ def test_errors_and_recent_decisions(server: Server, iam: Any, account_id: str) 
     denials = decisions(server, principal=app, decision="deny", limit="5000").json()["decisions"]
     assert [d["action"] for d in denials] == ["CreateVpc"]
     assert len(decisions(server, limit="1").json()["decisions"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "why"),
+    [
+        (
+            "audit",
+            "no statement allowed ec2:CreateVpc on arn:aws:ec2:us-east-1:{account}:vpc/* (audit: not enforced)",
+        ),
+        (
+            "off",
+            "not evaluated: identity-based policies are not enforced (--iam-enforcement off, or an unsigned call)",
+        ),
+    ],
+)
+def test_enforcement_modes_say_what_was_not_enforced(mode: str, why: str) -> None:
+    account = "310987654321"
+    with Server(Config(port=0, imds_port=0, iam_enforcement=mode)) as running:
+        iam = boto3.client(
+            "iam",
+            region_name="us-east-1",
+            endpoint_url=running.api_url,
+            aws_access_key_id=account,
+            aws_secret_access_key="secret",
+        )
+        ec2 = user_client(running, iam, "ec2", _policy(DESCRIBE))
+        trace = trace_of(running, ec2.create_vpc(CidrBlock="10.0.0.0/16"))
+        assert trace["decision"] == "allow"
+        (check,) = trace["checks"]
+        assert check["why"] == why.format(account=account)
+
+
+def test_every_scope_down_layer_that_allowed_is_shown(server: Server, iam: Any, account_id: str) -> None:
+    _, session = _role_session(iam, account_id)
+    layers = [
+        {"Sid": "First", "Effect": "Allow", "Action": ["iam:ListUsers", SCOPE], "Resource": "*"},
+        {"Sid": "Second", "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"},
+    ]
+    credentials = session
+    for layer in layers:
+        sts = _client(server.api_url, "sts", credentials)
+        credentials = sts.get_scoped_credentials(Policy=_policy(layer))["Credentials"]
+    (check,) = trace_of(server, _client(server.api_url, "iam", credentials).list_users())["checks"]
+    assert [(s["policy_kind"], s["policy"], s.get("statement")) for s in check["statements"]] == [
+        (
+            "identity-based policy",
+            "p",
+            json.loads(_doc("iam:ListUsers", "iam:ListRoles", SCOPE))["Statement"][0],
+        ),
+        ("session policy", "scope-policy", layers[0]),
+        ("session policy", "scope-policy", layers[1]),
+    ]

@@ -163,7 +163,11 @@ def _decide(
     for layer in mine.scopes:  # each scope-down layer as the session's policies: all must allow
         if not decision.allowed:
             break
+        before = decision.stage_allows
         decision = one(session=layer)
+        if decision.allowed:  # every layer's Allows took part (for the request's record)
+            added = tuple(m for m in decision.stage_allows if m not in before)
+            decision = dataclasses.replace(decision, stage_allows=before + added)
     return decision
 
 

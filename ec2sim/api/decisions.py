@@ -109,8 +109,8 @@ def _check_view(store: Store, record: CallRecord, check: CheckTrace) -> dict[str
     return view
 
 
-def _value(value: str | Any) -> str | list[str]:
-    return value if isinstance(value, str) else [str(v) for v in value]
+def _value(value: Any) -> str | list[str]:
+    return [str(v) for v in value] if isinstance(value, (list, tuple, set, frozenset)) else str(value)
 
 
 def why(record: CallRecord, check: CheckTrace) -> str:
@@ -121,14 +121,23 @@ def why(record: CallRecord, check: CheckTrace) -> str:
         if not kinds:
             return f"allowed {on}"
         return f"allowed {on}: Allow statements in the {' and the '.join(kinds)}"
-    if check.decision == EXPLICIT_DENY:
-        kind = check.policy_kind or IDENTITY_POLICY
-        return f"explicitly denied {on} by a Deny statement in {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-    if check.decision == IMPLICIT_DENY:
-        return _missing_allow(record, check)
+    if check.decision in (EXPLICIT_DENY, IMPLICIT_DENY):
+        if check.decision == EXPLICIT_DENY:
+            kind = check.policy_kind or IDENTITY_POLICY
+            text = (
+                f"explicitly denied {on} by a Deny statement in {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+            )
+        else:
+            text = _missing_allow(record, check)
+        # --iam-enforcement audit: identity-based denials are logged, and the call goes on
+        return text + " (audit: not enforced)" if record.decision == "allow" else text
     if record.caller is not None and record.caller.kind == "root":
-        return f"not evaluated: the account root's {on} is not limited by identity-based policies"
-    return f"not evaluated: {on} (identity-based policies not enforced, or an earlier check was denied)"
+        return "not evaluated: identity-based policies don't limit the account root"
+    if record.decision == "deny":
+        return "not evaluated: an earlier check of the request was denied"
+    return (
+        "not evaluated: identity-based policies are not enforced (--iam-enforcement off, or an unsigned call)"
+    )
 
 
 def _missing_allow(record: CallRecord, check: CheckTrace) -> str:
