@@ -11,11 +11,11 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from typing import Any, TextIO
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import urllib.error
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
 
@@ -73,6 +73,10 @@ def _error_of(error: urllib.error.HTTPError) -> str:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    import urllib.error  # here, not above: `ec2sim serve` and `--help` need none of it (0.2 s)
+    import urllib.request
+    from urllib.parse import urlencode
+
     url = f"{_endpoint(args)}/_ec2sim/decisions?{urlencode({'request_id': args.request_id})}"
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -172,6 +176,10 @@ def _write_json(value: Any, out: TextIO) -> None:
 
 
 def run_tail(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlencode
+
     query = f"?{urlencode({'principal': args.principal})}" if args.principal else ""
     url = f"{_endpoint(args)}/_ec2sim/events{query}"
     try:
