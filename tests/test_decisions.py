@@ -15,6 +15,9 @@ from botocore.exceptions import ClientError
 from ec2sim.config import Config
 from ec2sim.server import Server
 from tests.oidc_helpers import github_setup, github_token, unsigned_sts
+from tests.saml_helpers import federated_role
+from tests.saml_helpers import mint as saml_mint
+from tests.test_saml import unsigned_sts as saml_sts
 from tests.test_sts_scoped import SCOPE, _client, _doc, _role_session
 
 Json = dict[str, Any]
@@ -330,3 +333,23 @@ def test_every_scope_down_layer_that_allowed_is_shown(server: Server, iam: Any, 
         ("session policy", "scope-policy", layers[0]),
         ("session policy", "scope-policy", layers[1]),
     ]
+
+
+def test_saml_trust_decision_is_traced(iam: Any, server: Server) -> None:
+    url = iam.meta.endpoint_url
+    role, provider = federated_role(iam, condition={"StringEquals": {"saml:sub": "alice"}})
+    sts = saml_sts(url)
+    _, trace = denied(
+        server,
+        sts.assume_role_with_saml,
+        RoleArn=role,
+        PrincipalArn=provider,
+        SAMLAssertion=saml_mint(url, roles=[[role, provider]], subject="bob"),
+    )
+    (check,) = trace["checks"]
+    assert (check["action"], check["decision"], check["context"]["saml:sub"]) == (
+        "sts:AssumeRoleWithSAML",
+        "implicitDeny",
+        "bob",
+    )
+    assert check["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["saml:sub"] == "alice"
