@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import ec2sim
 from ec2sim import access_log
 from ec2sim.config import Config
+from ec2sim.explain_cli import add_commands as add_explain_commands
 from ec2sim.seed import SECTIONS as SEED_SECTIONS
 from ec2sim.seed import SeedError
 
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
                 "%", "%%"
             ),
         )
+    add_explain_commands(commands)  # explain, tail
     return parser
 
 
@@ -214,6 +216,8 @@ def _flag_as_typed(name: str, args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "serve":
+        return int(args.run(args))
     try:
         config = load_config(args, os.environ)
         config_file = args.config or os.environ.get("EC2SIM_CONFIG")

@@ -222,6 +222,7 @@ class Server:
         return self
 
     def stop(self) -> None:
+        self.api_app.extensions["ec2sim"].api.control.close()  # open event streams end first
         for listener in (self._api, self._imds):
             listener.stop()
         for thread in self._threads:

@@ -40,7 +40,14 @@ from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import lowered
 from ec2sim.iam.owners import principal_role
 from ec2sim.iam.policy.document import PolicyDocument
-from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, PolicySource, evaluate
+from ec2sim.iam.policy.engine import (
+    EXPLICIT_DENY,
+    AuthRequest,
+    Decision,
+    MatchedStatement,
+    PolicySource,
+    evaluate,
+)
 from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
@@ -72,6 +79,9 @@ class Plan:
     # Its checks may carry a resource-based policy that must allow: decided in every mode, for
     # the root user too (see `authorize`).
     resource_policies: bool = False
+    # Checks the resolver decided itself (the trust policy of the unsigned AssumeRoleWith* calls),
+    # for the request's record: see `plan_decided`.
+    traces: tuple[CheckTrace, ...] = ()
 
     def checks(self, ctx: RequestContext) -> Iterable[Check]:
         return ()
@@ -145,7 +155,7 @@ def _decide(
             request,
             mine.identity,
             boundary=mine.boundary,
-            resource_policies=(PolicySource("resource-policy", "resource", check.resource_policy),),
+            resource_policies=(PolicySource("trust-policy", "resource", check.resource_policy),),
             is_root=policies is None or caller.is_root,
             require_resource_allow=True,
         )
@@ -153,7 +163,11 @@ def _decide(
     for layer in mine.scopes:  # each scope-down layer as the session's policies: all must allow
         if not decision.allowed:
             break
+        before = decision.stage_allows
         decision = one(session=layer)
+        if decision.allowed:  # every layer's Allows took part (for the request's record)
+            added = tuple(m for m in decision.stage_allows if m not in before)
+            decision = dataclasses.replace(decision, stage_allows=before + added)
     return decision
 
 
@@ -193,21 +207,13 @@ def traced(
             check.action, check.resource, check.context, resource_policy=check.resource_policy is not None
         )
     keys = dict(check.context)
-    statements = []
-    for matched in decision.matched_statements:
-        statement = matched.statement
-        statements.append(
-            StatementRef(
-                matched.policy_kind,
-                matched.source_policy_type,
-                matched.source_policy_id,
-                matched.index,
-                statement.sid or "",
-                statement.effect,
-            )
-        )
+    deciding = decision.matched_statements
+    if decision.allowed:
+        deciding += decision.stage_allows
+    partly = () if decision.allowed else decision.stage_allows
+    for matched in deciding + partly:
         if context is not None:
-            for condition in statement.conditions:
+            for condition in matched.statement.conditions:
                 value = context.get(condition.key.lower())
                 if value is not None:
                     keys.setdefault(condition.key, value)
@@ -218,9 +224,30 @@ def traced(
         decision.decision,
         decision.reason,
         decision.policy_kind,
-        tuple(statements),
+        tuple(_ref(m) for m in deciding),
         check.resource_policy is not None,
+        tuple(_ref(m) for m in partly),
     )
+
+
+def _ref(matched: MatchedStatement) -> StatementRef:
+    statement = matched.statement
+    return StatementRef(
+        matched.policy_kind,
+        matched.source_policy_type,
+        matched.source_policy_id,
+        matched.index,
+        statement.sid or "",
+        statement.effect,
+    )
+
+
+def plan_decided(
+    plan: Plan, check: Check, decision: Decision, context: Mapping[str, ContextValue]
+) -> Decision:
+    """Keep in ``plan`` a check its resolver decided (the record shows it as `authorize` would)."""
+    plan.traces = (*plan.traces, traced(check, decision, context))
+    return decision
 
 
 def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
@@ -251,7 +278,7 @@ def authorize(ctx: RequestContext, plan: Plan) -> None:
     identity = mode != "off" and ctx.principal.kind not in ("root", "anonymous")
     if not identity and not plan.resource_policies and ctx.via_endpoint is None:
         if ctx.principal.kind != "root":  # what it would need, for policies generated from a run
-            ctx.checks = [traced(check) for check in checks_for(ctx, plan)]
+            ctx.checks = list(plan.traces) or [traced(check) for check in checks_for(ctx, plan)]
         ctx.decision = "allow"
         return
     checks = checks_for(ctx, plan)

@@ -15,6 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 import ec2sim
 from ec2sim import jsonsafe
+from ec2sim.api.control_decisions import DecisionsControl
+from ec2sim.api.control_events import EventStreams
 from ec2sim.api.control_oidc import OidcControl
 from ec2sim.api.control_saml import SamlControl
 from ec2sim.api.models import SERVICES
@@ -36,6 +38,7 @@ class ControlApi:
         self.config = config
         self.reseed: Callable[[Store], None] | None = None  # the seed's, applied again after a reset
         self.started = time.monotonic()
+        self.events = EventStreams(store.trail)  # the live event stream; `close` ends its streams
         self.routes = {
             ("GET", "/_ec2sim/health"): self.health,
             ("POST", "/_ec2sim/reset"): self.reset,
@@ -47,7 +50,13 @@ class ControlApi:
             ("POST", "/_ec2sim/state"): self.set_state,
             **OidcControl(store).routes(),  # the built-in OIDC issuer
             **SamlControl(store).routes(),  # the built-in SAML IdP
+            **DecisionsControl(store).routes(),  # why each request was allowed or denied
+            **self.events.routes(),
         }
+
+    def close(self) -> None:
+        """The server is stopping: end the open event streams (which would hold it up)."""
+        self.events.close()
 
     def dispatch(self, request: Request) -> Response:
         route = self.routes.get((request.method, request.path))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ec2sim.api.authorization import Check
+from ec2sim.api.authorization import Check, plan_decided
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import action_keys, sts_action
@@ -118,7 +118,9 @@ def plan_web_identity(ctx: RequestContext, req: AssumeRoleWithWebIdentityRequest
     caller = PrincipalFacts(account_id=account_id, federated=provider.arn)
     context = trust_context(ctx, plan.keys)
     for action in plan.actions:
-        if not evaluate_trust(plan.trust, caller, context, role_arn=plan.role.arn, action=action).allowed:
+        check = Check(action, plan.role.arn, plan.keys, plan.trust, account_id)
+        decision = evaluate_trust(plan.trust, caller, context, role_arn=plan.role.arn, action=action)
+        if not plan_decided(plan, check, decision, context).allowed:
             plan.fail(AwsError("AccessDenied", NOT_AUTHORIZED))
     assert iam is not None  # the role is in it
     plan.session_policies = find_session_policies(iam, req)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ec2sim.api.authorization import Check, Plan
+from ec2sim.api.authorization import Check, Plan, plan_decided
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import sts_action
@@ -242,7 +242,8 @@ def _verify(ctx: RequestContext, req: AssumeRoleWithSAMLRequestTypeDef, plan: Sa
     context = trust_context(ctx, plan.keys)
     for action in (ACTION, "sts:TagSession") if plan.session_tags else (ACTION,):
         decision = evaluate_trust(plan.trust, caller, context, role_arn=plan.role.arn, action=action)
-        if not decision.allowed:
+        check = Check(action, plan.role.arn, plan.keys, plan.trust, account)
+        if not plan_decided(plan, check, decision, context).allowed:
             raise _not_authorized()
     plan.session_policies = find_session_policies(ctx.store.iam.accounts[account], req)
 

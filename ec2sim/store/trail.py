@@ -49,8 +49,13 @@ class CheckTrace:
     decision: str = ""  # "allowed" | "explicitDeny" | "implicitDeny" | ""
     reason: str = ""  # the engine's: "explicit deny", "no identity-based policy allows", ...
     policy_kind: str = ""  # the kind of policy that denied
-    statements: tuple[StatementRef, ...] = ()  # the denying statements, or the granting ones
+    # The denying statements, or the granting ones (every stage's: identity or resource-based
+    # policy, and the permissions boundary and session policies that had to allow too).
+    statements: tuple[StatementRef, ...] = ()
     resource_policy: bool = False  # a resource-based policy had to allow too (a role's trust policy)
+    # An implicit deny's Allow statements in the stages that did allow (the identity policy's,
+    # when no statement of the permissions boundary allows).
+    partial_allows: tuple[StatementRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,10 @@ class Decision:
     """``decision``: allowed | explicitDeny | implicitDeny. ``matched_statements``: the Deny
     statements for an explicit deny, the granting Allow statements (identity and resource-based)
     when allowed, none for an implicit deny. ``reason`` and ``policy_kind`` say why a request was
-    denied; `explanation` renders AWS's wording."""
+    denied; `explanation` renders AWS's wording. ``stage_allows``: the other Allow statements that
+    took part, for explanations (the simulator reports ``matched_statements`` only): when allowed,
+    the permissions boundary's and session policies' granting statements; for an implicit deny,
+    every stage's that did allow (the identity policy's, when the boundary allowed nothing)."""
 
     decision: str
     matched_statements: tuple[MatchedStatement, ...] = ()
@@ -96,6 +99,7 @@ class Decision:
     policy_kind: str = ""  # the policy type that denied (IDENTITY_POLICY, BOUNDARY_POLICY, ...)
     missing_context_keys: frozenset[str] = frozenset()
     boundary_decision: str | None = None  # None when no boundary was given
+    stage_allows: tuple[MatchedStatement, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -220,6 +224,9 @@ class _Tally:
     grant: Grant = Grant.NONE  # resource-based policies: the strongest Allow naming the caller
 
 
+_NO_TALLY = _Tally()
+
+
 def _scan(
     sources: Sequence[PolicySource],
     request: AuthRequest,
@@ -308,11 +315,19 @@ def evaluate(
         allowed = False
     if allowed:
         allows = tuple(tallies[IDENTITY_POLICY].allows + resource.allows)
+        limits = tuple(
+            m for kind in (BOUNDARY_POLICY, SESSION_POLICY) for m in tallies.get(kind, _NO_TALLY).allows
+        )
         return Decision(
-            ALLOWED, allows, missing_context_keys=frozenset(missing), boundary_decision=boundary_decision
+            ALLOWED,
+            allows,
+            missing_context_keys=frozenset(missing),
+            boundary_decision=boundary_decision,
+            stage_allows=limits,
         )
     reason, kind = _implicit_reason(tallies, identity_ok, require_resource_allow and grant is Grant.NONE)
-    return Decision(IMPLICIT_DENY, (), reason, kind, frozenset(missing), boundary_decision)
+    partial = tuple(m for tally in tallies.values() for m in tally.allows)
+    return Decision(IMPLICIT_DENY, (), reason, kind, frozenset(missing), boundary_decision, partial)
 
 
 def _own_decision(tally: _Tally) -> str:
