@@ -16,7 +16,7 @@ from dataclasses import fields
 from typing import Any, NoReturn
 
 import ec2sim
-from ec2sim import access_log
+from ec2sim import access_log, cli_policy
 from ec2sim.config import Config
 from ec2sim.seed import SECTIONS as SEED_SECTIONS
 from ec2sim.seed import SeedError
@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                 "%", "%%"
             ),
         )
+    cli_policy.add_parser(commands)
     return parser
 
 
@@ -214,6 +215,8 @@ def _flag_as_typed(name: str, args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "policy":
+        return cli_policy.run(args)
     try:
         config = load_config(args, os.environ)
         config_file = args.config or os.environ.get("EC2SIM_CONFIG")

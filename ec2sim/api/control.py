@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 import ec2sim
 from ec2sim import jsonsafe
 from ec2sim.api.control_oidc import OidcControl
+from ec2sim.api.control_policy import PolicyControl
 from ec2sim.api.control_saml import SamlControl
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
@@ -47,6 +48,7 @@ class ControlApi:
             ("POST", "/_ec2sim/state"): self.set_state,
             **OidcControl(store).routes(),  # the built-in OIDC issuer
             **SamlControl(store).routes(),  # the built-in SAML IdP
+            **PolicyControl(store, config.max_request_bytes).routes(),  # least privilege from the trail
         }
 
     def dispatch(self, request: Request) -> Response:
