@@ -289,8 +289,9 @@ def test_app(ec2sim):
     ]
 """
     )
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--ec2sim-record-policy", "policies", timeout=120
+    # In this process: the plugin is already imported, so only its server starts (no interpreter).
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:xdist", "--ec2sim-record-policy", "policies"
     )
     result.assert_outcomes(passed=1)
     (written,) = (pytester.path / "policies").iterdir()
