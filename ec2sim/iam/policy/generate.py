@@ -254,18 +254,19 @@ def _sources(document: dict[str, Any]) -> tuple[PolicySource, ...]:
     return (PolicySource("generated", "user-managed", parsed),)
 
 
-def _without(document: dict[str, Any], index: int, action: str) -> dict[str, Any]:
-    """``document`` with ``action`` taken out of its statement ``index`` (the statement dropped
-    when that was its only action)."""
+def _without(document: dict[str, Any], index: int, action: str) -> list[dict[str, Any]]:
+    """The statements of ``document`` that grant ``action`` (the only ones its checks depend on:
+    generated statements name actions exactly), with it taken out of statement ``index``."""
     statements = []
     for at, statement in enumerate(document["Statement"]):
+        if action not in statement["Action"]:
+            continue
         if at == index:
-            rest = [a for a in statement["Action"] if a != action]
-            if not rest:
+            statement = {**statement, "Action": [a for a in statement["Action"] if a != action]}
+            if not statement["Action"]:
                 continue
-            statement = {**statement, "Action": rest}
         statements.append(statement)
-    return {**document, "Statement": statements}
+    return statements
 
 
 def verify(document: dict[str, Any], checks: Sequence[RecordedCheck]) -> None:
@@ -281,7 +282,10 @@ def verify(document: dict[str, Any], checks: Sequence[RecordedCheck]) -> None:
         )
     for index, statement in enumerate(document["Statement"]):
         for action in statement["Action"]:
-            fewer = _sources(_without(document, index, action))
+            rest = _without(document, index, action)
+            if not rest:
+                continue  # nothing else grants it: its checks are denied
+            fewer = _sources({**document, "Statement": rest})
             if all(decide(c, fewer).allowed for c in checks if c.action == action):
                 raise GenerationError(
                     f"statement {statement['Sid']} is not minimal: without {action} every recorded check "
