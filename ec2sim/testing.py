@@ -205,10 +205,8 @@ class EmulatorAccount:
         return self.server.boto3_session(**self._credentials(kwargs))
 
     def recorded_policy(self, principal: str, **options: Any) -> dict[str, Any]:
-        """`EmulatorServer.recorded_policy`; ``principal`` may also be ``role/NAME`` or ``user/NAME``
-        of this account."""
-        arn = principal if principal.startswith("arn:") else f"arn:aws:iam::{self.account_id}:{principal}"
-        return self.server.recorded_policy(arn, **options)
+        """`EmulatorServer.recorded_policy` (the server records every account's calls)."""
+        return self.server.recorded_policy(principal, **options)
 
     def imds_url_for(self, instance_id: str) -> str:
         """The metadata service as `instance_id` sees it, ending in ``/``: append

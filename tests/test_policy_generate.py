@@ -284,7 +284,7 @@ def test_app(ec2sim):
     ec2 = ec2sim.boto3_client("ec2", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
     ec2.describe_vpcs()
     ec2.describe_subnets()
-    assert ec2sim.recorded_policy("user/app")["Statement"] == [
+    assert ec2sim.recorded_policy(f"arn:aws:iam::{ec2sim.account_id}:user/app")["Statement"] == [
         {"Sid": "Ec2OnAny", "Effect": "Allow", "Action": ["ec2:DescribeSubnets", "ec2:DescribeVpcs"], "Resource": ["*"]}
     ]
 """

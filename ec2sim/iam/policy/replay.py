@@ -27,6 +27,7 @@ from ec2sim.iam.context_keys import lowered
 from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.engine import AuthRequest, Decision, PolicySource, evaluate
 from ec2sim.iam.policy.variables import ContextValue
+from ec2sim.store.resources import ROLE, assumed_role_arn, parse_arn
 from ec2sim.store.trail import CallRecord
 
 _PRINCIPAL_TYPE = {"user": "User", "assumed-role": "AssumedRole", "federated-user": "FederatedUser"}
@@ -50,10 +51,8 @@ class RecordedCheck:
 
 def role_name_of(principal: str) -> str | None:
     """The role's name when ``principal`` is a role's ARN (any path), else None."""
-    fields = principal.split(":", 5)
-    if len(fields) == 6 and fields[0] == "arn" and fields[2] == "iam" and fields[5].startswith("role/"):
-        return fields[5].rsplit("/", 1)[1]
-    return None
+    arn = parse_arn(principal)
+    return arn.name if arn is not None and arn.service == "iam" and arn.resource_type == "role" else None
 
 
 def matches(principal: str, caller_arn: str) -> bool:
@@ -61,18 +60,20 @@ def matches(principal: str, caller_arn: str) -> bool:
     if caller_arn == principal:
         return True
     role = role_name_of(principal)
-    if role is None:
-        return False
-    account = principal.split(":")[4]
-    return caller_arn.startswith(f"arn:aws:sts::{account}:assumed-role/{role}/")
+    arn = parse_arn(principal)
+    return (
+        role is not None
+        and arn is not None
+        and caller_arn.startswith(assumed_role_arn(arn.account, role, ""))
+    )
 
 
 def owner_of(caller_arn: str) -> str:
     """The principal a call is filed under: a role session's role (``arn:aws:iam::A:role/R``, without
     the path, which session ARNs don't carry), anyone else as themselves."""
-    fields = caller_arn.split(":", 5)
-    if len(fields) == 6 and fields[2] == "sts" and fields[5].startswith("assumed-role/"):
-        return f"arn:aws:iam::{fields[4]}:role/{fields[5].split('/')[1]}"
+    arn = parse_arn(caller_arn)
+    if arn is not None and arn.service == "sts" and arn.resource_type == "assumed-role":
+        return ROLE.arn("", arn.account, arn.name.split("/")[0])
     return caller_arn
 
 
