@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from ec2sim.cli import main
 from ec2sim.server import Server
+from tests.oidc_helpers import session_client
 
 pytest_plugins = ["pytester"]
 
@@ -69,7 +69,7 @@ class World:
         credentials = self.ci_sts.assume_role(RoleArn=self.role_arn(role), RoleSessionName="run")[
             "Credentials"
         ]
-        return _session_client(self.server, "ec2", credentials), _session_client(
+        return session_client(self.server, "ec2", credentials), session_client(
             self.server, "sts", credentials
         )
 
@@ -137,17 +137,6 @@ def world(server: Server, make_client: Callable[..., Any]) -> World:
     found = World(server, account, other, ci_sts, iam)
     found.role("app", BROAD)
     return found
-
-
-def _session_client(server: Server, service: str, credentials: dict[str, Any]) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
 
 
 def _control(server: Server, path: str, query: dict[str, str], body: bytes | None = None) -> tuple[int, Any]:

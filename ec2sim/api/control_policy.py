@@ -8,7 +8,8 @@
   a JSON list of the recorded calls it would deny, each at its first denied check (request id,
   time, operation, action, resource, decision, reason, the denying statements' Sids).
 Times are ISO 8601 (UTC unless they say otherwise), on the emulated clock, inclusive. Bad input
-answers 400, no recorded call 404, with ``{"error": ...}``.
+answers 400, no recorded call 404, with ``{"error": ...}``; a generated policy that fails its
+own verification (a bug) 500.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from ec2sim.api.least_privilege import check_policy, parse_time, recorded_policy
-from ec2sim.iam.policy.generate import NothingRecorded
+from ec2sim.iam.policy.generate import GenerationError, NothingRecorded
 from ec2sim.iam.policy.grammar import PolicyError
 from ec2sim.store import Store
 
@@ -71,6 +72,8 @@ class PolicyControl:
             return _json({"error": str(error)}, 400)
         except NothingRecorded:
             return _json({"error": f"no recorded call of {principal} needed a permission"}, 404)
+        except GenerationError as error:  # the policy failed its own verification: ec2sim's bug
+            return _json({"error": f"ec2sim could not generate a verified policy (a bug): {error}"}, 500)
         response = _json(policy.document)
         response.headers["X-Ec2sim-Policy-Calls"] = str(policy.calls)
         response.headers["X-Ec2sim-Policy-Checks"] = str(policy.checks)
