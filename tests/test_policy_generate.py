@@ -232,30 +232,38 @@ def test_window_conditions_and_errors(world: World) -> None:
     assert status == 400 and "IAM" in error["error"]
 
 
-def test_cli_generate_and_check(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_generate_and_check(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     world.workload("app")
-    arn, endpoint = world.role_arn("app"), world.server.api_url
-    assert main(["policy", "generate", "--principal", arn, "--endpoint", endpoint]) == 0
-    out, err = capsys.readouterr()
-    policy = json.loads(out)
-    assert "calls" in err and any(s["Sid"] == "IamPassRole" for s in policy["Statement"])
+    arn = world.role_arn("app")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.server.api_url)  # the default endpoint
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
-    good.write_text(out)
+    assert main(["policy", "generate", "--principal", arn, "--conditions", "--output", str(good)]) == 0
+    assert "calls" in capsys.readouterr().err
+    policy = json.loads(good.read_text())
+    assert any(s["Sid"] == "IamPassRoleTagged" for s in policy["Statement"])
     bad.write_text(json.dumps(_without_action(policy, "sts:AssumeRole")))
-    assert main(["policy", "check", str(good), "--principal", arn, "--endpoint", endpoint]) == 0
+    assert main(["policy", "check", str(good), "--principal", arn]) == 0
     capsys.readouterr()
-    assert main(["policy", "check", str(bad), "--principal", arn, "--endpoint", endpoint]) == 1
+    assert main(["policy", "check", str(bad), "--principal", arn]) == 1
     out, err = capsys.readouterr()
     (line,) = out.splitlines()
     assert "sts:AssumeRole: denied: sts:AssumeRole on arn:aws:iam::" in line
     assert "1 recorded call(s) would be denied" in err
-    missing = world.role_arn("nobody")
-    assert main(["policy", "generate", "--principal", missing, "--endpoint", endpoint]) == 1
-    assert (
-        main(["policy", "check", str(tmp_path / "none.json"), "--principal", arn, "--endpoint", endpoint])
-        == 2
+    assert main(["policy", "check", str(bad), "--principal", arn, "--json"]) == 1
+    (denied,) = json.loads(capsys.readouterr().out)
+    assert (denied["Action"], denied["Resource"]) == (
+        "sts:AssumeRole",
+        f"arn:aws:iam::{world.other}:role/deployer",
     )
+
+    assert main(["policy", "generate", "--principal", world.role_arn("nobody")]) == 1
     assert "no recorded call" in capsys.readouterr().err
+    assert main(["policy", "check", str(tmp_path / "none.json"), "--principal", arn]) == 2
+    assert main(["policy", "generate", "--principal", arn, "--since", "soon"]) == 2
+    assert main(["policy", "generate", "--principal", arn, "--endpoint", "http://127.0.0.1:1"]) == 2
+    assert "cannot reach the server" in capsys.readouterr().err
 
 
 def test_recorded_policy_in_a_test_and_the_plugin_option(pytester: pytest.Pytester) -> None:
