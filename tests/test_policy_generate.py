@@ -159,21 +159,24 @@ def _without_action(policy: dict[str, Any], action: str) -> dict[str, Any]:
 
 
 def test_generated_policy_runs_the_workload_and_no_statement_can_go(world: World) -> None:
-    runs = [world.workload("app"), world.workload("app")]
+    run = world.workload("app")
     status, policy = _control(world.server, "policy", {"principal": world.role_arn("app")})
     assert status == 200
     statements = {s["Sid"]: s for s in policy["Statement"]}
     a = world.account
     assert statements["Ec2OnAny"]["Action"] == ["ec2:DescribeImages", "ec2:DescribeInstances"]
     assert statements["Ec2OnAny"]["Resource"] == ["*"]  # no resource-level permissions
+    # The instance and the image the run created: their types' patterns (a re-run makes others).
     assert statements["Ec2CreateTags"]["Resource"] == [f"arn:aws:ec2:us-east-1:{a}:instance/*"]
-    assert statements["Ec2ModifyImageAttribute"]["Resource"] == [
-        "arn:aws:ec2:us-east-1::image/*"
-    ]  # two images
+    assert statements["Ec2ModifyImageAttribute"]["Resource"] == ["arn:aws:ec2:us-east-1::image/*"]
+    assert f"arn:aws:ec2:us-east-1:{a}:instance/*" in statements["Ec2CreateImage"]["Resource"]
+    # What it only used stays itself: Amazon's image, the profile's role, the other account's role.
+    launch = world.server.store.trail.get(run["RunInstances"])
+    assert launch is not None
+    source = f"arn:aws:ec2:us-east-1::image/{launch.params['ImageId']}"
+    assert source in statements["Ec2RunInstances"]["Resource"]
     assert statements["IamPassRole"]["Resource"] == [world.role_arn("web")]
     assert statements["StsAssumeRole"]["Resource"] == [f"arn:aws:iam::{world.other}:role/deployer"]
-    create_image = statements["Ec2CreateImage"]["Resource"]
-    assert f"arn:aws:ec2:us-east-1:{a}:instance/*" in create_image  # two instances: one pattern
     assert all(s["Effect"] == "Allow" and "*" not in s["Action"] for s in policy["Statement"])
 
     world.role("fresh", policy)
@@ -189,8 +192,8 @@ def test_generated_policy_runs_the_workload_and_no_statement_can_go(world: World
         world.server, "policy/check", {"principal": world.role_arn("app")}, json.dumps(missing).encode()
     )
     assert status == 200
-    assert sorted(d["RequestId"] for d in denied) == sorted(run["ModifyImageAttribute"] for run in runs)
-    first = denied[0]
+    (first,) = denied
+    assert first["RequestId"] == run["ModifyImageAttribute"]
     assert (first["Operation"], first["Action"], first["Decision"]) == (
         "ec2:ModifyImageAttribute",
         "ec2:ModifyImageAttribute",
@@ -207,16 +210,26 @@ def test_generated_policy_runs_the_workload_and_no_statement_can_go(world: World
 
 
 def test_window_conditions_and_errors(world: World) -> None:
-    world.workload("app")
-    first = world.server.store.trail.get(world.workload("app")["DescribeImages"])
-    assert first is not None
-    since = first.time.isoformat().replace("+00:00", "Z")
+    first, second = world.workload("app"), world.workload("app")
     arn = world.role_arn("app")
-    _, whole = _control(world.server, "policy", {"principal": arn})
-    _, later = _control(world.server, "policy", {"principal": arn, "since": since})
-    image = lambda p: next(s for s in p["Statement"] if s["Sid"] == "Ec2ModifyImageAttribute")["Resource"]  # noqa: E731
-    assert image(whole) == ["arn:aws:ec2:us-east-1::image/*"]
-    assert image(later)[0].startswith("arn:aws:ec2:us-east-1::image/ami-")  # one image since then
+
+    def at(request_id: str) -> str:
+        record = world.server.store.trail.get(request_id)
+        assert record is not None
+        return record.time.isoformat().replace("+00:00", "Z")
+
+    _, early = _control(world.server, "policy", {"principal": arn, "until": at(first["CreateTags"])})
+    assert {a for s in early["Statement"] for a in s["Action"]} == {
+        "ec2:DescribeImages",
+        "ec2:RunInstances",
+        "ec2:CreateTags",
+        "iam:PassRole",
+    }
+    _, allowed = _control(world.server, "policy", {"principal": arn})
+    missing = json.dumps(_without_action(allowed, "ec2:ModifyImageAttribute")).encode()
+    window = {"principal": arn, "since": at(second["DescribeImages"])}
+    _, denied = _control(world.server, "policy/check", window, missing)
+    assert [d["RequestId"] for d in denied] == [second["ModifyImageAttribute"]]
     _, tagged = _control(world.server, "policy", {"principal": arn, "conditions": "true"})
     passing = next(s for s in tagged["Statement"] if s["Action"] == ["iam:PassRole"])
     assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,7 +24,14 @@ from ec2sim.iam.policy.generate import (
     verify,
 )
 from ec2sim.iam.policy.grammar import parse_policy
-from ec2sim.iam.policy.replay import RecordedCheck, denied_calls, matches, owner_of, recorded_checks
+from ec2sim.iam.policy.replay import (
+    RecordedCheck,
+    created_resources,
+    denied_calls,
+    matches,
+    owner_of,
+    recorded_checks,
+)
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.trail import Caller, CallRecord, CheckTrace
 
@@ -199,6 +207,30 @@ def test_whose_calls_and_when() -> None:
         shown["Reason"]
         == f"ec2:CreateTags on {instance(1)} with an explicit deny in an identity-based policy"
     )
+
+
+def test_resources_the_calls_created_are_named_by_their_type() -> None:
+    role = f"arn:aws:sts::{A}:assumed-role/app/s"
+    launch = CheckTrace("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/*", {})
+    image = CheckTrace("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-1", {})
+    launched = replace(
+        _record("r1", role, "assumed-role", 0, launch, image),
+        result={"Instances": [{"InstanceId": "i-00000000000000001", "ImageId": "ami-1"}]},
+    )
+    records = [
+        launched,
+        _record("r2", role, "assumed-role", 1, CheckTrace("ec2:StopInstances", instance(1), {})),
+        _record("r3", role, "assumed-role", 2, CheckTrace("ec2:StopInstances", instance(2, B), {})),
+    ]
+    created = created_resources(records)
+    assert ("instance", "i-00000000000000001") in created and ("image", "ami-1") not in created
+    checks = recorded_checks(records, f"arn:aws:iam::{A}:role/app")
+    found = {
+        s["Sid"]: s["Resource"]
+        for s in generate_policy(checks, scoped, created=created).document["Statement"]
+    }
+    assert found["Ec2StopInstances"] == [f"arn:aws:ec2:us-east-1:{A}:instance/*", instance(2, B)]
+    assert "arn:aws:ec2:us-east-1::image/ami-1" in found["Ec2RunInstances"]  # used, not created
 
 
 # Property: any recorded checks --------------------------------------------------------------------

@@ -13,7 +13,14 @@ from pathlib import Path
 from ec2sim.api.registry import resource_types
 from ec2sim.iam.policy.generate import GeneratedPolicy, generate_policy
 from ec2sim.iam.policy.grammar import parse_policy
-from ec2sim.iam.policy.replay import DeniedCall, denied_calls, owner_of, recorded_checks
+from ec2sim.iam.policy.replay import (
+    DeniedCall,
+    created_resources,
+    denied_calls,
+    owner_of,
+    principal_records,
+    recorded_checks,
+)
 from ec2sim.store import Store
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=@+-]+")
@@ -39,8 +46,9 @@ def recorded_policy(
     conditions: bool = False,
 ) -> GeneratedPolicy:
     """The least-privilege policy for ``principal``'s recorded calls (`NothingRecorded` if none)."""
-    checks = recorded_checks(store.trail.records(), principal, since, until)
-    return generate_policy(checks, scoped, conditions)
+    records = list(principal_records(store.trail.records(), principal, since, until))
+    checks = recorded_checks(records, principal)
+    return generate_policy(checks, scoped, conditions, created_resources(records))
 
 
 def check_policy(

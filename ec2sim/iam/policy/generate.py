@@ -8,7 +8,8 @@ How the policy is built:
 1. Each action's resources: ``*`` when the action has no resource-level permissions (or a check of
    it was on ``*``); otherwise the ARNs it touched, where several ARNs of one resource type (same
    partition, service, region, account and type) become one pattern
-   (``arn:aws:ec2:us-east-1:111122223333:instance/*``). The patterns of one action never overlap.
+   (``arn:aws:ec2:us-east-1:111122223333:instance/*``), and so does a single ARN of a resource the
+   recorded calls created (a re-run creates another). The patterns of one action never overlap.
 2. With ``conditions``, each (action, resource pattern) gets the condition values its checks carried
    for the keys in `CONDITION_KEYS`: a key every one of those checks carried becomes ``StringEquals``
    over the values seen (``ForAllValues:StringEquals`` for a multivalued key such as aws:TagKeys);
@@ -38,6 +39,7 @@ from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy, policy_size
 from ec2sim.iam.policy.replay import RecordedCheck, decide
 from ec2sim.iam.policy.variables import ContextValue
+from ec2sim.store.resources import parse_arn
 
 MANAGED_POLICY_LIMIT = 6144  # characters other than whitespace (IAM quotas)
 VERSION = "2012-10-17"
@@ -52,6 +54,7 @@ _parse_uncached = parse_policy.__wrapped__  # variants made while verifying: kee
 
 Scoped = Callable[[str], bool]  # "service:Action" → does it have resource-level permissions?
 Conditions = tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values), sorted
+Created = frozenset[tuple[str, str]]  # (resource type, id) of resources the recorded calls created
 
 
 class GenerationError(Exception):
@@ -81,16 +84,20 @@ class GeneratedPolicy:
 
 
 def generate_policy(
-    checks: Sequence[RecordedCheck], scoped: Scoped, conditions: bool = False
+    checks: Sequence[RecordedCheck],
+    scoped: Scoped,
+    conditions: bool = False,
+    created: Created = frozenset(),
 ) -> GeneratedPolicy:
-    """The verified policy for ``checks`` (see the module's docstring); `NothingRecorded` if none."""
+    """The verified policy for ``checks`` (see the module's docstring); `NothingRecorded` if none.
+    ``created``: (resource type, id) of resources the recorded calls created (`created_resources`)."""
     if not checks:
         raise NothingRecorded("no recorded call needed a permission")
     notes: list[str] = []
-    document = _build(checks, scoped, conditions, generalise_all=False)
+    document = _build(checks, scoped, conditions, created)
     size = policy_size(json.dumps(document))
     if size > MANAGED_POLICY_LIMIT:
-        document = _build(checks, scoped, conditions, generalise_all=True)
+        document = _build(checks, scoped, conditions, created, generalise_all=True)
         size = policy_size(json.dumps(document))
         notes.append("single resources were generalised to their type's pattern to fit IAM's size limit")
     if size > MANAGED_POLICY_LIMIT:
@@ -116,15 +123,23 @@ def _type_prefix(arn: str) -> str | None:
     return None if match is None else ":".join(fields[:5]) + ":" + match.group(0)
 
 
-def _patterns(resources: Iterable[str], generalise_all: bool) -> dict[str, str]:
+def _created(resource: str, created: Created) -> bool:
+    arn = parse_arn(resource)
+    return arn is not None and (arn.resource_type, arn.name) in created
+
+
+def _patterns(resources: Iterable[str], created: Created, generalise_all: bool) -> dict[str, str]:
     """Each resource → the pattern that covers it: its type's ``prefix*`` when several resources of
-    the type were touched (or ``generalise_all``), else itself."""
+    the type were touched, or the one touched was created by the recorded calls (or
+    ``generalise_all``), else itself."""
     by_type: dict[str | None, set[str]] = defaultdict(set)
     for resource in resources:
         by_type[_type_prefix(resource)].add(resource)
     covering: dict[str, str] = {}
     for prefix, members in by_type.items():
-        general = prefix is not None and (len(members) > 1 or generalise_all)
+        general = prefix is not None and (
+            len(members) > 1 or generalise_all or any(_created(r, created) for r in members)
+        )
         for resource in members:
             covering[resource] = f"{prefix}*" if general else resource
     return covering
@@ -169,7 +184,11 @@ def _literal(value: str) -> str:
 
 
 def _build(
-    checks: Sequence[RecordedCheck], scoped: Scoped, conditions: bool, generalise_all: bool
+    checks: Sequence[RecordedCheck],
+    scoped: Scoped,
+    conditions: bool,
+    created: Created,
+    generalise_all: bool = False,
 ) -> dict[str, Any]:
     by_action: dict[str, list[RecordedCheck]] = defaultdict(list)
     for check in checks:
@@ -180,7 +199,7 @@ def _build(
         if not scoped(action) or any(c.resource == "*" for c in mine):
             covering = {c.resource: "*" for c in mine}
         else:
-            covering = _patterns({c.resource for c in mine}, generalise_all)
+            covering = _patterns({c.resource for c in mine}, created, generalise_all)
         units: dict[str, list[Mapping[str, ContextValue]]] = defaultdict(list)
         for check in mine:
             units[covering[check.resource]].append(check.context)

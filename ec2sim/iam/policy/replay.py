@@ -18,7 +18,7 @@ recorded, so a candidate policy's condition on them does not hold in a replay.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,6 +99,22 @@ def _record_keys(record: CallRecord) -> dict[str, ContextValue]:
     return keys
 
 
+def principal_records(
+    records: Iterable[CallRecord],
+    principal: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[CallRecord]:
+    """The calls ``principal`` made within [since, until] that needed a permission, in order."""
+    for record in records:
+        caller = record.caller
+        if caller is None or not record.checks or not matches(principal, caller.arn):
+            continue
+        if (since is not None and record.time < since) or (until is not None and record.time > until):
+            continue
+        yield record
+
+
 def recorded_checks(
     records: Iterable[CallRecord],
     principal: str,
@@ -108,12 +124,7 @@ def recorded_checks(
     """Every check of every call ``principal`` made within [since, until], allowed or denied, in
     the order the calls arrived."""
     found: list[RecordedCheck] = []
-    for record in records:
-        caller = record.caller
-        if caller is None or not record.checks or not matches(principal, caller.arn):
-            continue
-        if (since is not None and record.time < since) or (until is not None and record.time > until):
-            continue
+    for record in principal_records(records, principal, since, until):
         base = lowered(_record_keys(record))
         operation = f"{record.service}:{record.action}"
         for check in record.checks:
@@ -130,6 +141,33 @@ def recorded_checks(
                 )
             )
     return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def created_resources(records: Iterable[CallRecord]) -> frozenset[tuple[str, str]]:
+    """(resource type, id) of the resources ``records`` created: a call checked on ``…:TYPE/*``
+    (how EC2 authorizes resources about to be created) created those of TYPE whose ids its result
+    names. A re-run creates others, so a policy names them by their type's pattern."""
+    created: set[tuple[str, str]] = set()
+    for record in records:
+        kinds = set()
+        for check in record.checks:
+            arn = parse_arn(check.resource)
+            if arn is not None and arn.name == "*":
+                kinds.add(arn.resource_type)
+        if kinds and record.result:
+            created.update((kind, text) for text in _strings(record.result) for kind in kinds)
+    return frozenset(created)
 
 
 def decide(check: RecordedCheck, policies: Sequence[PolicySource]) -> Decision:
