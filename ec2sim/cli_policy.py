@@ -13,13 +13,9 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the server is local
 
 
 def add_parser(commands: Any) -> None:
@@ -73,13 +69,19 @@ class _Failed(Exception):
 
 def _call(args: argparse.Namespace, path: str, query: dict[str, str], body: bytes | None = None) -> Any:
     """(JSON answer, headers) of a control API request; `_Failed` with the server's error."""
+    # Imported here: `ec2sim serve` starts without them (urllib.request costs a tenth of a second).
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
     endpoint = (args.endpoint or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT).rstrip("/")
     params = {"principal": args.principal, **query}
     params.update({name: getattr(args, name) for name in ("since", "until") if getattr(args, name)})
     url = f"{endpoint}{path}?{urllib.parse.urlencode(params)}"
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the server is local
     try:
-        with _DIRECT.open(request, timeout=120) as response:
+        with direct.open(request, timeout=120) as response:
             return json.loads(response.read()), response.headers
     except urllib.error.HTTPError as error:
         try:
