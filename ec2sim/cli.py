@@ -16,9 +16,9 @@ from dataclasses import fields
 from typing import Any, NoReturn
 
 import ec2sim
-from ec2sim import access_log
+from ec2sim import access_log, cli_policy
+from ec2sim.cli_explain import add_commands as add_explain_commands
 from ec2sim.config import Config
-from ec2sim.explain_cli import add_commands as add_explain_commands
 from ec2sim.seed import SECTIONS as SEED_SECTIONS
 from ec2sim.seed import SeedError
 
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
             ),
         )
     add_explain_commands(commands)  # explain, tail
+    cli_policy.add_parser(commands)
     return parser
 
 

@@ -5,6 +5,8 @@
   accounts never see each other's resources, so tests are independent of order and each pytest-xdist
   worker (one server each) runs its share safely.
 - ``ec2sim_config`` (session): the server's settings; override it in a conftest.py to change them.
+- ``--ec2sim-record-policy DIR``: at the session's end, one least-privilege policy per principal that
+  made calls, in DIR (`EmulatorServer.write_recorded_policies`).
 
 Disable with ``-p no:ec2sim``.
 """
@@ -26,11 +28,22 @@ def ec2sim_config() -> Config:
     return free_port_config()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("ec2sim").addoption(
+        "--ec2sim-record-policy",
+        metavar="DIR",
+        help="at the end, write the policy each principal's calls needed to DIR (one file per principal)",
+    )
+
+
 @pytest.fixture(scope="session")
-def ec2sim_server(ec2sim_config: Config) -> Iterator[EmulatorServer]:
+def ec2sim_server(ec2sim_config: Config, request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     """One server for the session (per xdist worker), stopped at its end."""
     with server(ec2sim_config) as running:
         yield running
+        directory = request.config.getoption("ec2sim_record_policy")
+        if directory:
+            running.write_recorded_policies(directory)
 
 
 @pytest.fixture

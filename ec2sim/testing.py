@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.config import Config
@@ -155,6 +156,27 @@ class EmulatorServer:
                 self._session = _session_class()(self.endpoint_url)
             return self._session.client(service, **self._defaults(kwargs))
 
+    def recorded_policy(
+        self,
+        principal: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        conditions: bool = False,
+    ) -> dict[str, Any]:
+        """The smallest identity policy (IAM JSON) allowing every call `principal` (a user's, role's
+        or role session's ARN) made on this server so far; LookupError when it made none that needed
+        a permission. See `ec2sim.api.least_privilege`."""
+        from ec2sim.api.least_privilege import recorded_policy
+
+        return recorded_policy(self.server.store, principal, since, until, conditions).document
+
+    def write_recorded_policies(self, directory: str | Path) -> list[Path]:
+        """One policy file per principal that made calls (``pytest --ec2sim-record-policy DIR``)."""
+        from ec2sim.api.least_privilege import write_recorded_policies
+
+        return write_recorded_policies(self.server.store, Path(directory))
+
     def new_account(self) -> EmulatorAccount:
         """A fresh account: a random 12-digit access key id acts as the root user of a new account."""
         with self._lock:
@@ -181,6 +203,10 @@ class EmulatorAccount:
     def boto3_session(self, **kwargs: Any) -> Any:
         """A boto3 Session as this account's root user, talking to the server."""
         return self.server.boto3_session(**self._credentials(kwargs))
+
+    def recorded_policy(self, principal: str, **options: Any) -> dict[str, Any]:
+        """`EmulatorServer.recorded_policy` (the server records every account's calls)."""
+        return self.server.recorded_policy(principal, **options)
 
     def imds_url_for(self, instance_id: str) -> str:
         """The metadata service as `instance_id` sees it, ending in ``/``: append

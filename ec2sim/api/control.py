@@ -18,6 +18,7 @@ from ec2sim import jsonsafe
 from ec2sim.api.control_decisions import DecisionsControl
 from ec2sim.api.control_events import EventStreams
 from ec2sim.api.control_oidc import OidcControl
+from ec2sim.api.control_policy import PolicyControl
 from ec2sim.api.control_saml import SamlControl
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
@@ -52,6 +53,7 @@ class ControlApi:
             **SamlControl(store).routes(),  # the built-in SAML IdP
             **DecisionsControl(store).routes(),  # why each request was allowed or denied
             **self.events.routes(),
+            **PolicyControl(store, config.max_request_bytes).routes(),  # least privilege from the trail
         }
 
     def close(self) -> None:
