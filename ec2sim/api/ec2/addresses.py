@@ -19,13 +19,14 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
+from ec2sim.api.ec2.interface_views import elastic_ip_at
 from ec2sim.api.ec2.named import NamedPlan, find_address, find_instance, find_interface, resolve
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
-from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, address_at, in_pool, pool_address
+from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, in_pool, pool_address
 from ec2sim.store.ec2.instances import public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
@@ -154,12 +155,21 @@ def restore_auto_ip(region: Ec2Region, eni: NetworkInterface, private_ip: str) -
         lifecycle.refresh_public_ip(region, instance)
 
 
+def _interface_of(region: Ec2Region, address: Address) -> tuple[Ec2Region, NetworkInterface] | None:
+    """The interface an address is associated with, with its owner's region (another account's,
+    for an address associated through EIP-ASSOCIATE)."""
+    if address.interface_owner_id is None:
+        eni = region.network_interfaces.get(address.network_interface_id or "")
+        return (region, eni) if eni is not None else None
+    return region.interfaces.find(address.network_interface_id or "")
+
+
 def disassociate(region: Ec2Region, address: Address) -> None:
-    eni = region.network_interfaces.get(address.network_interface_id or "")
+    found = _interface_of(region, address)
     private_ip = address.private_ip_address or ""
-    region.addresses.update(address, **lifecycle.UNASSOCIATED)
-    if eni is not None:
-        restore_auto_ip(region, eni, private_ip)
+    lifecycle.unassociate(region, address)
+    if found is not None:
+        restore_auto_ip(*found, private_ip)
 
 
 def _target(
@@ -172,7 +182,12 @@ def _target(
         else None
     )
     eni = (
-        resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+        resolve(
+            plan,
+            "network-interface",
+            interface_id,
+            lambda: find_interface(ctx, interface_id, "EIP-ASSOCIATE"),
+        )
         if interface_id
         else None
     )
@@ -238,7 +253,8 @@ def associate_address(
     ctx: RequestContext, req: AssociateAddressRequestTypeDef, plan: NamedPlan
 ) -> dict[str, Any]:
     """Associating where it already is answers its association (assumed idempotent); an address
-    already on the target private IP is replaced (disassociated)."""
+    already on the target private IP (the caller's or, on another account's interface, anyone's)
+    is replaced (disassociated)."""
     region, values = ctx.ec2, plan.values
     address: Address = values["address"]
     eni: NetworkInterface = values["eni"]
@@ -247,20 +263,24 @@ def associate_address(
         return {"AssociationId": address.association_id}
     if address.association_id:
         disassociate(region, address)
-    previous = address_at(region.addresses, eni.id, private_ip)
+    owner = region.interfaces.region_of(eni, region)  # the interface's (another account's: EIP-ASSOCIATE)
+    previous = elastic_ip_at(owner, eni, private_ip)
     if previous is not None:
-        region.addresses.update(previous, **lifecycle.UNASSOCIATED)
+        lifecycle.unassociate(*previous)
     region.addresses.update(
         address,
         association_id=region.ids.hex_id("eipassoc"),
         instance_id=eni.instance_id,
         network_interface_id=eni.id,
         private_ip_address=private_ip,
+        interface_owner_id=eni.owner_id if owner is not region else None,
     )
-    release_auto_ip(region, eni, private_ip)
-    instance = region.instances.get(eni.instance_id) if eni.instance_id else None
+    if owner is not region:
+        region.interfaces.note_address(region, address)
+    release_auto_ip(owner, eni, private_ip)
+    instance = owner.instances.get(eni.instance_id) if eni.instance_id else None
     if instance is not None:
-        lifecycle.refresh_public_ip(region, instance)
+        lifecycle.refresh_public_ip(owner, instance)
     return {"AssociationId": address.association_id}
 
 
@@ -282,11 +302,8 @@ def plan_disassociate(ctx: RequestContext, req: DisassociateAddressRequestTypeDe
         address = None
     plan.name("elastic-ip", address.id if address else "*", address)
     if address is not None and address.network_interface_id:
-        plan.name(
-            "network-interface",
-            address.network_interface_id,
-            ctx.ec2.network_interfaces.get(address.network_interface_id),
-        )
+        found = _interface_of(ctx.ec2, address)
+        plan.name("network-interface", address.network_interface_id, found[1] if found else None)
     plan.values["address"] = address
     return plan
 
@@ -330,6 +347,13 @@ def release_address(ctx: RequestContext, req: ReleaseAddressRequestTypeDef, plan
 
 # DescribeAddresses -------------------------------------------------------------------------------
 
+
+def _interface_owner(address: Address) -> str | None:
+    if address.network_interface_id is None:
+        return None
+    return address.interface_owner_id or address.owner_id
+
+
 _FILTERS = FilterSet(
     {
         "association-id": lambda a: a.association_id,
@@ -337,7 +361,7 @@ _FILTERS = FilterSet(
         "instance-id": lambda a: a.instance_id,
         "network-border-group": lambda a: a.network_border_group,
         "network-interface-id": lambda a: a.network_interface_id,
-        "network-interface-owner-id": lambda a: a.owner_id if a.network_interface_id else None,
+        "network-interface-owner-id": _interface_owner,
         "private-ip-address": lambda a: a.private_ip_address,
         "public-ip": lambda a: a.public_ip,
         "public-ipv4-pool": lambda a: "amazon",
@@ -356,7 +380,7 @@ def address_item(address: Address) -> dict[str, Any]:
         "AssociationId": address.association_id,
         "InstanceId": address.instance_id,
         "NetworkInterfaceId": address.network_interface_id,
-        "NetworkInterfaceOwnerId": address.owner_id if address.network_interface_id else None,
+        "NetworkInterfaceOwnerId": _interface_owner(address),
         "PrivateIpAddress": address.private_ip_address,
         "Tags": tag_list(address.tags) or None,
     }

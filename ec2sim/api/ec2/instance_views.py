@@ -121,7 +121,9 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
     view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
     view["NetworkInterfaces"] = (
-        [] if gone else [instance_interface_item(region, e) for e in instance_interfaces(region, instance.id)]
+        []
+        if gone
+        else [instance_interface_item(owner, e) for owner, e in instance_interfaces(region, instance.id)]
     )
     profile = instance.iam_profile
     if profile is not None and profile.state in ("associating", "associated"):

@@ -13,7 +13,7 @@ from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.addresses import address_at
+from ec2sim.store.ec2.addresses import Address, address_at
 from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
@@ -23,9 +23,22 @@ if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import DescribeNetworkInterfacesRequestTypeDef
 
 
+def elastic_ip_at(
+    region: Ec2Region, eni: NetworkInterface, private_ip: str
+) -> tuple[Ec2Region, Address] | None:
+    """The Elastic IP on one private address of an interface (of `region`): its owner's or another
+    account's (EIP-ASSOCIATE), with the address's region."""
+    own = address_at(region.addresses, eni.id, private_ip)
+    if own is not None:
+        return region, own
+    others = region.interfaces.addresses_on(eni.id)
+    return next(((r, a) for r, a in others if a.private_ip_address == private_ip), None)
+
+
 def association(region: Ec2Region, eni: NetworkInterface, private_ip: str) -> dict[str, Any] | None:
     """The public side of one private address: its Elastic IP, else Amazon's auto-assigned one."""
-    address = address_at(region.addresses, eni.id, private_ip)
+    found = elastic_ip_at(region, eni, private_ip)
+    address = found[1] if found is not None else None
     vpc = region.vpcs.get(eni.vpc_id)
     if address is not None:
         return {
@@ -77,7 +90,7 @@ def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | Non
         "DeviceIndex": eni.device_index,
         "NetworkCardIndex": 0,
         "InstanceId": eni.instance_id,
-        "InstanceOwnerId": region.account_id,
+        "InstanceOwnerId": eni.instance_owner_id or region.account_id,
         "Status": "attached",
     }
 
@@ -121,9 +134,11 @@ def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     return item
 
 
-def instance_interfaces(region: Ec2Region, instance_id: str) -> list[NetworkInterface]:
-    """An instance's attached interfaces by device index."""
-    return sorted(region.network_interfaces.where("instance_id", instance_id), key=lambda e: e.device_index)
+def instance_interfaces(region: Ec2Region, instance_id: str) -> list[tuple[Ec2Region, NetworkInterface]]:
+    """An instance's attached interfaces by device index, its account's and other accounts' (each
+    with its owner's region)."""
+    own = [(region, e) for e in region.network_interfaces.where("instance_id", instance_id)]
+    return sorted([*own, *region.interfaces.lent_to(instance_id)], key=lambda found: found[1].device_index)
 
 
 def instance_interface_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:

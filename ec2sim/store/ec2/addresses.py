@@ -35,6 +35,7 @@ class Address(Resource):
     instance_id: str | None = None
     network_interface_id: str | None = None
     private_ip_address: str | None = None
+    interface_owner_id: str | None = None  # associated with another account's interface: its owner
     domain_name: str | None = None  # the reverse DNS (PTR) record ModifyAddressAttribute set
 
 
