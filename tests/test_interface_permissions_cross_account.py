@@ -13,7 +13,7 @@ import pytest
 
 from ec2sim.server import Server
 from tests.helpers import aws_error
-from tests.test_metadata import advance, launch
+from tests.test_metadata import OPTIONAL, advance, imds, launch  # noqa: F401 - imds is a fixture
 
 ZONE = "us-east-1a"
 
@@ -37,7 +37,7 @@ def _interface(ec2: Any, zone: str = ZONE) -> str:
 
 
 def _instance(ec2: Any, zone: str = ZONE) -> str:
-    found = launch(ec2, InstanceType="t3.medium", Placement={"AvailabilityZone": zone})
+    found = launch(ec2, InstanceType="t3.medium", Placement={"AvailabilityZone": zone}, **OPTIONAL)
     return str(found["InstanceId"])
 
 
@@ -71,7 +71,7 @@ def _not_found(eni: str) -> Any:
     )
 
 
-def test_instance_attach_with_a_permission(two, make_client):
+def test_instance_attach_with_a_permission(two, make_client, imds):  # noqa: F811
     a, b, owner, grantee = two
     eni, instance = _interface(a), _instance(b)
     own = _instance_enis(b, instance)
@@ -113,6 +113,14 @@ def test_instance_attach_with_a_permission(two, make_client):
     assert _instance_enis(b, instance) == [*own, (eni, owner)]
     with _not_found(eni):
         b.describe_network_interfaces(NetworkInterfaceIds=[eni])
+    # So does its metadata service, from the owner's records.
+    mac = f"latest/meta-data/network/interfaces/macs/{seen['MacAddress']}/"
+    md = imds(instance)
+    assert [md.text(mac + name) for name in ("owner-id", "interface-id", "security-groups")] == [
+        owner,
+        eni,
+        "default",
+    ]
 
     # In use: the owner can't delete it, nor the permission without Force (then it is revoked).
     with aws_error("InvalidParameterValue", 400, f"Network interface '{eni}' is currently in use."):

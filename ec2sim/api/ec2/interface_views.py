@@ -134,13 +134,6 @@ def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     return item
 
 
-def instance_interfaces(region: Ec2Region, instance_id: str) -> list[tuple[Ec2Region, NetworkInterface]]:
-    """An instance's attached interfaces by device index, its account's and other accounts' (each
-    with its owner's region)."""
-    own = [(region, e) for e in region.network_interfaces.where("instance_id", instance_id)]
-    return sorted([*own, *region.interfaces.lent_to(instance_id)], key=lambda found: found[1].device_index)
-
-
 def instance_interface_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     """The interface as an instance's NetworkInterfaces show it."""
     attached = attachment(region, eni)

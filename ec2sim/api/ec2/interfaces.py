@@ -22,13 +22,13 @@ from ec2sim.api.ec2.interface_ips import (
     claim_addresses,
     ipv6_block,
 )
-from ec2sim.api.ec2.interface_views import attachment, eni_item, instance_interfaces
+from ec2sim.api.ec2.interface_views import attachment, eni_item
 from ec2sim.api.ec2.named import NamedPlan, find_instance, find_interface, resolve
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
-from ec2sim.store.ec2.interface_registry import lent
+from ec2sim.store.ec2.interface_registry import instance_interfaces, lent
 from ec2sim.store.ec2.interfaces import interface_limits
 from ec2sim.store.ec2.lifecycle import new_mac_address
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet

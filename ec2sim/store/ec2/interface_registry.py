@@ -127,6 +127,13 @@ class InterfaceRegistry:
         return found
 
 
+def instance_interfaces(region: Ec2Region, instance_id: str) -> list[tuple[Ec2Region, NetworkInterface]]:
+    """An instance's (of `region`) attached interfaces by device index, its account's and other
+    accounts' (each with its owner's region)."""
+    own = [(region, e) for e in region.network_interfaces.where("instance_id", instance_id)]
+    return sorted([*own, *region.interfaces.lent_to(instance_id)], key=lambda found: found[1].device_index)
+
+
 def public_ip(region: Ec2Region, interface: NetworkInterface, private_ip: str) -> str | None:
     """What one private address of an interface (of `region`) is reached at from the internet:
     an Elastic IP of its owner's or of another account's, else its auto-assigned address."""
