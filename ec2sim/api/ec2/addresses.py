@@ -19,7 +19,6 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.authz import creating
 from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.interface_views import elastic_ip_at
 from ec2sim.api.ec2.named import NamedPlan, find_address, find_instance, find_interface, resolve
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.ec2.tagging import tags_for
@@ -28,6 +27,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
 from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, in_pool, pool_address
 from ec2sim.store.ec2.instances import public_dns_name
+from ec2sim.store.ec2.interface_registry import elastic_ip_at
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import ELASTIC_IP
@@ -330,6 +330,8 @@ def plan_release(ctx: RequestContext, req: ReleaseAddressRequestTypeDef) -> Name
     if address is not None and group is not None and group != address.network_border_group:
         plan.fail(AwsError("InvalidParameterValue", f"Invalid network border group: {group}"))
     if address is not None and address.association_id:
+        # Assumed: an address on another account's interface (EIP-ASSOCIATE) is never released
+        # with it, whatever VPC that interface is in.
         eni = ctx.ec2.network_interfaces.get(address.network_interface_id or "")
         if eni is None or eni.vpc_id != ctx.ec2.default_vpc_id:
             plan.fail(_in_use(address))

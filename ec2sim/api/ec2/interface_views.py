@@ -13,26 +13,14 @@ from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.addresses import Address, address_at
 from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.interface_registry import elastic_ip_at
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import NETWORK_INTERFACE
 
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import DescribeNetworkInterfacesRequestTypeDef
-
-
-def elastic_ip_at(
-    region: Ec2Region, eni: NetworkInterface, private_ip: str
-) -> tuple[Ec2Region, Address] | None:
-    """The Elastic IP on one private address of an interface (of `region`): its owner's or another
-    account's (EIP-ASSOCIATE), with the address's region."""
-    own = address_at(region.addresses, eni.id, private_ip)
-    if own is not None:
-        return region, own
-    others = region.interfaces.addresses_on(eni.id)
-    return next(((r, a) for r, a in others if a.private_ip_address == private_ip), None)
 
 
 def association(region: Ec2Region, eni: NetworkInterface, private_ip: str) -> dict[str, Any] | None:

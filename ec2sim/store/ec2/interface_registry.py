@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ec2sim.store.ec2.addresses import Address, public_ip_of
+from ec2sim.store.ec2.addresses import Address, address_at
 from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.network import NetworkInterface
 
@@ -137,9 +137,22 @@ def instance_interfaces(region: Ec2Region, instance_id: str) -> list[tuple[Ec2Re
 def public_ip(region: Ec2Region, interface: NetworkInterface, private_ip: str) -> str | None:
     """What one private address of an interface (of `region`) is reached at from the internet:
     an Elastic IP of its owner's or of another account's, else its auto-assigned address."""
+    found = elastic_ip_at(region, interface, private_ip)
+    if found is not None:
+        return found[1].public_ip
+    return interface.public_ip if private_ip == interface.private_ip_address else None
+
+
+def elastic_ip_at(
+    region: Ec2Region, interface: NetworkInterface, private_ip: str
+) -> tuple[Ec2Region, Address] | None:
+    """The Elastic IP on one private address of an interface (of `region`): its owner's or another
+    account's (EIP-ASSOCIATE), with the address's region."""
+    own = address_at(region.addresses, interface.id, private_ip)
+    if own is not None:
+        return region, own
     others = region.interfaces.addresses_on(interface.id)
-    found = next((a.public_ip for _, a in others if a.private_ip_address == private_ip), None)
-    return found or public_ip_of(region.addresses, interface, private_ip)
+    return next(((r, a) for r, a in others if a.private_ip_address == private_ip), None)
 
 
 def _grants(permission: InterfacePermission, account_id: str, kind: str) -> bool:
