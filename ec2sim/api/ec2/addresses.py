@@ -27,7 +27,7 @@ from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
 from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, in_pool, pool_address
 from ec2sim.store.ec2.instances import public_dns_name
-from ec2sim.store.ec2.interface_registry import elastic_ip_at
+from ec2sim.store.ec2.interface_registry import elastic_ip_at, instance_interfaces
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import ELASTIC_IP
@@ -148,7 +148,7 @@ def restore_auto_ip(region: Ec2Region, eni: NetworkInterface, private_ip: str) -
     instance = region.instances.get(eni.instance_id) if eni.instance_id else None
     if instance is None or private_ip != eni.private_ip_address or not eni.auto_public_ip:
         return
-    single = len(list(region.network_interfaces.where("instance_id", instance.id))) == 1
+    single = len(instance_interfaces(region, instance.id)) == 1  # other accounts' ones count too
     if instance.state in ("pending", "running") and single:
         lifecycle.set_auto_public_ip(region, eni, lifecycle.new_public_ip())
     else:

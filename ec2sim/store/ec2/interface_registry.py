@@ -34,6 +34,8 @@ def lent(interface: NetworkInterface) -> bool:
 
 
 class InterfaceRegistry:
+    """Every network interface by id, and what other accounts hold on them (module docstring)."""
+
     def __init__(self) -> None:
         self._regions: dict[str, Ec2Region] = {}  # interface id → its owner's account-region
         self._lent: dict[str, dict[str, None]] = {}  # instance id → ids of other accounts' interfaces
