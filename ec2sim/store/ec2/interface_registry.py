@@ -16,15 +16,15 @@ association can never leave a wrong answer behind; the operations that end them 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ec2sim.store.ec2.addresses import Address, address_at
 from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.network import NetworkInterface
 
-if TYPE_CHECKING:
-    from ec2sim.store.ec2.region import Ec2Region
-
+# An account-region (`ec2sim.store.ec2.region.Ec2Region`, which holds the registry: named by
+# description only, as `peering.Regions` does, so the two modules don't import each other).
+Region = Any
 GRANTED, REVOKED = "granted", "revoked"
 
 
@@ -37,10 +37,10 @@ class InterfaceRegistry:
     """Every network interface by id, and what other accounts hold on them (module docstring)."""
 
     def __init__(self) -> None:
-        self._regions: dict[str, Ec2Region] = {}  # interface id → its owner's account-region
+        self._regions: dict[str, Region] = {}  # interface id → its owner's account-region
         self._lent: dict[str, dict[str, None]] = {}  # instance id → ids of other accounts' interfaces
         self._attachments: dict[str, str] = {}  # attachment id of a lent interface → interface id
-        self._addresses: dict[str, dict[str, Ec2Region]] = {}  # interface id → other accounts' EIPs
+        self._addresses: dict[str, dict[str, Region]] = {}  # interface id → other accounts' EIPs
 
     def clear(self) -> None:
         for index in (self._regions, self._lent, self._attachments, self._addresses):
@@ -48,7 +48,7 @@ class InterfaceRegistry:
 
     # Interfaces ---------------------------------------------------------------------------------
 
-    def add(self, region: Ec2Region, interface: NetworkInterface) -> None:
+    def add(self, region: Region, interface: NetworkInterface) -> None:
         """A new (or restored) interface of `region`'s account."""
         self._regions[interface.id] = region
         if lent(interface):
@@ -58,13 +58,13 @@ class InterfaceRegistry:
         self._regions.pop(interface_id, None)
         self._addresses.pop(interface_id, None)
 
-    def find(self, interface_id: str) -> tuple[Ec2Region, NetworkInterface] | None:
+    def find(self, interface_id: str) -> tuple[Region, NetworkInterface] | None:
         """The interface and its owner's account-region."""
         region = self._regions.get(interface_id)
         interface = region.network_interfaces.get(interface_id) if region is not None else None
         return (region, interface) if region is not None and interface is not None else None
 
-    def region_of(self, interface: NetworkInterface, default: Ec2Region) -> Ec2Region:
+    def region_of(self, interface: NetworkInterface, default: Region) -> Region:
         """The owner's account-region (`default`, the caller's, for one not registered)."""
         return self._regions.get(interface.id, default)
 
@@ -96,18 +96,18 @@ class InterfaceRegistry:
             self._lent.pop(interface.instance_id or "", None)
         self._attachments.pop(interface.attachment_id or "", None)
 
-    def lent_to(self, instance_id: str) -> list[tuple[Ec2Region, NetworkInterface]]:
+    def lent_to(self, instance_id: str) -> list[tuple[Region, NetworkInterface]]:
         """Other accounts' interfaces attached to the instance, each with its owner's region."""
         found = (self.find(i) for i in self._lent.get(instance_id, {}))
         return [f for f in found if f is not None and f[1].instance_id == instance_id and lent(f[1])]
 
-    def by_attachment(self, attachment_id: str) -> tuple[Ec2Region, NetworkInterface] | None:
+    def by_attachment(self, attachment_id: str) -> tuple[Region, NetworkInterface] | None:
         found = self.find(self._attachments.get(attachment_id, ""))
         return found if found is not None and found[1].attachment_id == attachment_id else None
 
     # Other accounts' Elastic IPs --------------------------------------------------------------------
 
-    def note_address(self, region: Ec2Region, address: Address) -> None:
+    def note_address(self, region: Region, address: Address) -> None:
         """`address` (of `region`) is associated with another account's interface."""
         assert address.network_interface_id is not None
         self._addresses.setdefault(address.network_interface_id, {})[address.id] = region
@@ -119,7 +119,7 @@ class InterfaceRegistry:
         if not users:
             self._addresses.pop(interface_id, None)
 
-    def addresses_on(self, interface_id: str) -> list[tuple[Ec2Region, Address]]:
+    def addresses_on(self, interface_id: str) -> list[tuple[Region, Address]]:
         """Other accounts' Elastic IPs associated with the interface, each with its region."""
         found = []
         for allocation_id, region in self._addresses.get(interface_id, {}).items():
@@ -129,14 +129,14 @@ class InterfaceRegistry:
         return found
 
 
-def instance_interfaces(region: Ec2Region, instance_id: str) -> list[tuple[Ec2Region, NetworkInterface]]:
+def instance_interfaces(region: Region, instance_id: str) -> list[tuple[Region, NetworkInterface]]:
     """An instance's (of `region`) attached interfaces by device index, its account's and other
     accounts' (each with its owner's region)."""
     own = [(region, e) for e in region.network_interfaces.where("instance_id", instance_id)]
     return sorted([*own, *region.interfaces.lent_to(instance_id)], key=lambda found: found[1].device_index)
 
 
-def public_ip(region: Ec2Region, interface: NetworkInterface, private_ip: str) -> str | None:
+def public_ip(region: Region, interface: NetworkInterface, private_ip: str) -> str | None:
     """What one private address of an interface (of `region`) is reached at from the internet:
     an Elastic IP of its owner's or of another account's, else its auto-assigned address."""
     found = elastic_ip_at(region, interface, private_ip)
@@ -146,8 +146,8 @@ def public_ip(region: Ec2Region, interface: NetworkInterface, private_ip: str) -
 
 
 def elastic_ip_at(
-    region: Ec2Region, interface: NetworkInterface, private_ip: str
-) -> tuple[Ec2Region, Address] | None:
+    region: Region, interface: NetworkInterface, private_ip: str
+) -> tuple[Region, Address] | None:
     """The Elastic IP on one private address of an interface (of `region`): its owner's or another
     account's (EIP-ASSOCIATE), with the address's region."""
     own = address_at(region.addresses, interface.id, private_ip)
