@@ -404,6 +404,9 @@ def _check_endpoints(ec2: Any, made: dict[str, Any]) -> None:
     assert any(r.get("GatewayId") == gateway and r["State"] == "active" for r in table["Routes"])
     with aws_error("DependencyViolation", 400):  # the endpoint keeps its subnet
         ec2.delete_subnet(SubnetId=made["subnet"])
+    [eni] = found[interface]["NetworkInterfaceIds"]  # its requester-managed interface is back
+    described = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
+    assert described["InterfaceType"] == "vpc_endpoint" and described["SubnetId"] == made["subnet"]
 
     def through(request: Any, **_: Any) -> None:
         request.headers["X-Ec2sim-Source-Vpce"] = interface
@@ -477,7 +480,14 @@ def _check_routing(ec2: Any, made: dict[str, Any]) -> None:
     assert [a["SubnetId"] for a in acl["Associations"]] == [made["routing_subnet"]] and len(
         acl["Entries"]
     ) == 3
-    assert ec2.describe_nat_gateways(NatGatewayIds=[made["nat"]])["NatGateways"][0]["State"] == "available"
+    nat = ec2.describe_nat_gateways(NatGatewayIds=[made["nat"]])["NatGateways"][0]
+    assert nat["State"] == "available"
+    eni = nat["NatGatewayAddresses"][0]["NetworkInterfaceId"]
+    described = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
+    assert (
+        described["RequesterManaged"]
+        and described["PrivateIpAddress"] == nat["NatGatewayAddresses"][0]["PrivateIp"]
+    )
     vpc = ec2.describe_vpcs(VpcIds=[made["routing_vpc"]])["Vpcs"][0]
     assert vpc["DhcpOptionsId"] == made["dopt"]
 

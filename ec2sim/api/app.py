@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,6 +45,7 @@ from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
 from ec2sim.store.ec2.geography import is_valid_region
+from ec2sim.store.trail import Caller, CallRecord
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
@@ -62,6 +65,9 @@ class ApiApp:
         request_id = self.store.ids.request_id()
         info, action = SERVICE_INFO["ec2"], "-"
         principal: Principal | None = None
+        scope: CredentialScope | None = None
+        result: dict[str, Any] | None = None
+        failure: AwsError | None = None
         try:
             body = request.get_data()
             query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
@@ -89,18 +95,33 @@ class ApiApp:
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
         except AwsError as error:
-            text, status = (
-                renderer_for(info).error_body(error, info.namespace, request_id),
-                error.status_for(info.name),
-            )
+            failure = error
         except Exception:
             log.exception("internal error in %s", action)
             failure = internal_error()
+        if failure is not None:
             text, status = (
                 renderer_for(info).error_body(failure, info.namespace, request_id),
                 failure.status_for(info.name),
             )
         context = request.environ.get(CONTEXT_KEY)
+        if not isinstance(context, RequestContext):
+            context = None
+        self.store.trail.add(
+            call_record(
+                request,
+                request_id,
+                context.now if context is not None else self.store.clock.now(),
+                info.name,
+                action,
+                scope,
+                principal,
+                context,
+                result,
+                failure,
+                status,
+            )
+        )
         log_request(
             log,
             request.method,
@@ -110,7 +131,7 @@ class ApiApp:
             started,
             request_id=request_id,
             principal=principal.arn if principal is not None else "-",
-            decision=context.decision if isinstance(context, RequestContext) else "-",
+            decision=context.decision if context is not None else "-",
         )
         response = Response(text, status, content_type=renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
@@ -206,6 +227,7 @@ class ApiApp:
             store=self.store,
             config=self.config,
             secure=request.scheme == "https",
+            params=req,
         )
         request.environ[CONTEXT_KEY] = ctx
         via = request.headers.get(endpoint_access.HEADER)
@@ -228,6 +250,56 @@ class ApiApp:
                 return result
             finally:
                 self.store.commit()  # durable state: saved before the answer (nothing changed: no-op)
+
+
+def call_record(
+    request: Request,
+    request_id: str,
+    now: datetime,
+    service: str,
+    action: str,
+    scope: CredentialScope | None,
+    principal: Principal | None,
+    ctx: RequestContext | None,
+    result: dict[str, Any] | None,
+    failure: AwsError | None,
+    status: int,
+) -> CallRecord:
+    """The trail's record of one answered request (`ec2sim.store.trail`)."""
+    return CallRecord(
+        request_id=request_id,
+        event_id=str(uuid.uuid4()),
+        time=now,
+        service=service,
+        action=action,
+        region=ctx.region if ctx is not None else scope.region if scope is not None else "",
+        source_ip=request.remote_addr or "127.0.0.1",
+        user_agent=request.headers.get("User-Agent", ""),
+        status=status,
+        access_key_id=principal.access_key_id
+        if principal is not None and principal.access_key_id
+        else scope.access_key_id
+        if scope is not None
+        else "",
+        read_only=action.startswith(_READS),
+        params=ctx.params if ctx is not None else {},
+        result=result if failure is None else None,
+        error_code=failure.code if failure is not None else "",
+        error_message=failure.message if failure is not None else "",
+        decision=ctx.decision if ctx is not None else "-",
+        checks=tuple(ctx.checks) if ctx is not None else (),
+        via_endpoint=ctx.via_endpoint.endpoint_id if ctx is not None and ctx.via_endpoint else "",
+        caller=None
+        if principal is None
+        else Caller(
+            principal.account_id,
+            principal.kind,
+            principal.arn,
+            principal.user_id,
+            principal.name,
+            principal.credential,
+        ),
+    )
 
 
 def _unsigned(info: ServiceInfo, action: str) -> bool:

@@ -45,6 +45,7 @@ from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
 from ec2sim.store.resources import parse_arn
+from ec2sim.store.trail import CheckTrace, StatementRef
 
 log = logging.getLogger("ec2sim.authz")
 
@@ -156,20 +157,70 @@ def _decide(
     return decision
 
 
-def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = True) -> Denial | None:
+def first_denial(
+    ctx: RequestContext, checks: Iterable[Check], identity: bool = True, trace: list[CheckTrace] | None = None
+) -> Denial | None:
     """The first check the caller's policies don't allow, if any. Without ``identity``, only the
-    checks carrying a resource-based policy are decided, by that policy alone."""
+    checks carrying a resource-based policy are decided, by that policy alone. ``trace`` gets each
+    check with its decision (the checks after a denial, and those not decided, unevaluated)."""
     policies = applicable_policies(ctx.store, ctx.principal) if identity else None
     base = ctx.global_keys
+    denial: Denial | None = None
     for check in checks:
-        if policies is None and check.resource_policy is None:
+        if denial is not None or (policies is None and check.resource_policy is None):
+            if trace is not None:
+                trace.append(traced(check))
             continue
         # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
         context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
         decision = _decide(ctx, check, policies, context)
+        if trace is not None:
+            trace.append(traced(check, decision, context))
         if not decision.allowed:
-            return Denial(check, decision, {**ctx.condition_keys(), **check.context})
-    return None
+            denial = Denial(check, decision, {**ctx.condition_keys(), **check.context})
+            if trace is None:
+                break
+    return denial
+
+
+def traced(
+    check: Check, decision: Decision | None = None, context: Mapping[str, ContextValue] | None = None
+) -> CheckTrace:
+    """The record of one check (`ec2sim.store.trail`): unevaluated without a decision. The values of
+    the condition keys the deciding statements test are kept beside the check's own keys."""
+    if decision is None:
+        return CheckTrace(
+            check.action, check.resource, check.context, resource_policy=check.resource_policy is not None
+        )
+    keys = dict(check.context)
+    statements = []
+    for matched in decision.matched_statements:
+        statement = matched.statement
+        statements.append(
+            StatementRef(
+                matched.policy_kind,
+                matched.source_policy_type,
+                matched.source_policy_id,
+                matched.index,
+                statement.sid or "",
+                statement.effect,
+            )
+        )
+        if context is not None:
+            for condition in statement.conditions:
+                value = context.get(condition.key.lower())
+                if value is not None:
+                    keys.setdefault(condition.key, value)
+    return CheckTrace(
+        check.action,
+        check.resource,
+        keys,
+        decision.decision,
+        decision.reason,
+        decision.policy_kind,
+        tuple(statements),
+        check.resource_policy is not None,
+    )
 
 
 def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | None:
@@ -194,14 +245,18 @@ def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | No
 
 def authorize(ctx: RequestContext, plan: Plan) -> None:
     """Raise the service's access-denied error unless the caller may make this request (in the
-    enforcement mode configured: see the module's docstring)."""
+    enforcement mode configured: see the module's docstring). ``ctx.checks`` keeps what was checked
+    and decided, for the request's record."""
     mode = ctx.config.iam_enforcement
     identity = mode != "off" and ctx.principal.kind not in ("root", "anonymous")
     if not identity and not plan.resource_policies and ctx.via_endpoint is None:
+        if ctx.principal.kind != "root":  # what it would need, for policies generated from a run
+            ctx.checks = [traced(check) for check in checks_for(ctx, plan)]
         ctx.decision = "allow"
         return
     checks = checks_for(ctx, plan)
-    denial = first_denial(ctx, checks, identity)
+    trace = ctx.checks = []
+    denial = first_denial(ctx, checks, identity, trace)
     if denial is not None and identity and mode == "audit":
         refused = first_denial(ctx, checks, identity=False) or endpoint_denial(ctx, checks)
         if refused is None:
@@ -209,7 +264,11 @@ def authorize(ctx: RequestContext, plan: Plan) -> None:
             ctx.decision = "allow"
             return
         denial = refused
-    denial = denial or endpoint_denial(ctx, checks)
+    if denial is None:
+        denial = endpoint_denial(ctx, checks)
+        if denial is not None:  # the endpoint's policy decided that check
+            at = checks.index(denial.check)
+            trace[at] = traced(denial.check, denial.decision)
     if denial is not None:
         _log_denial(ctx, denial)
         ctx.decision = "deny"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from ec2sim.config import Config
 from ec2sim.iam.context_keys import ConditionKeys, global_context
@@ -15,6 +17,7 @@ from ec2sim.iam.principals import Principal
 from ec2sim.store import Account, Store
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
+from ec2sim.store.trail import CheckTrace
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class RequestContext:
     # "allow" or "deny" once `authorization.authorize` has decided; the access log's column.
     decision: str = "-"
     via_endpoint: ViaEndpoint | None = None  # set before `global_keys` is first read
+    # What `authorization.authorize` checked and decided, in order (the request's record keeps it).
+    checks: list[CheckTrace] = field(default_factory=list)
+    params: Mapping[str, Any] = field(default_factory=dict)  # the parsed request
 
     @property
     def account_id(self) -> str:

@@ -28,6 +28,7 @@ from ec2sim.store.iam.saml import IdpKeys
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Tracker, touch_within
 from ec2sim.store.timeline import Timeline
+from ec2sim.store.trail import Trail
 
 
 class Durable(Protocol):
@@ -97,6 +98,7 @@ class Store:
         # The built-in SAML IdP's key and certificate, made on first use and kept across resets:
         # providers created from its metadata keep trusting it (`ec2sim.iam.saml_idp`).
         self.saml_idp: IdpKeys | None = None
+        self.trail = Trail()  # every answered request, newest last (bounded)
 
     def account(self, account_id: str) -> Account:
         """The account, which appears on first use, as accounts do for new access keys."""
@@ -150,7 +152,7 @@ class Store:
         settings stay; the clock takes `other`'s offset; the IAM revision keeps moving up."""
         with self.lock:
             revision = self.iam.revision
-            keep = ("lock", "clock", "persistence", "_root_keys", *self.SERVER_KEYS)
+            keep = ("lock", "clock", "persistence", "_root_keys", "trail", *self.SERVER_KEYS)
             self.__dict__.update({k: v for k, v in vars(other).items() if k not in keep})
             for account in self.accounts.values():
                 account._store = self
@@ -163,7 +165,8 @@ class Store:
             self.clock.advance(other.clock.offset_seconds)
 
     def reset(self) -> None:
-        """Back to a fresh start: no accounts, no pending events, emulated time = real time."""
+        """Back to a fresh start: no accounts, no pending events, emulated time = real time. The trail
+        stays: it is the history of the calls made (a test run's, across the resets between tests)."""
         with self.lock:
             self.accounts.clear()
             self.iam.reset()

@@ -4,7 +4,10 @@
 An address associates with one private address of a network interface (an instance: its primary
 interface's primary address, unless the request names another); the interface's auto-assigned
 public address is released meanwhile and a new one comes back when the Elastic IP leaves, as AWS
-does (`release_auto_ip`, `restore_auto_ip`).
+does (`release_auto_ip`, `restore_auto_ip`). An address on a requester-managed interface (a NAT
+gateway's) is its service's until the service lets it go: releasing, disassociating or reassociating
+it, or associating any address with such an interface, is refused (`not_yours`), as recorded in the
+Terraform, kops and leftovers issue threads.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ec2sim.api.ec2.common import tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.named import NamedPlan, find_address, find_instance, find_interface, resolve
 from ec2sim.api.ec2.paging import paginate
+from ec2sim.api.ec2.requester_managed import not_yours
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -59,6 +63,12 @@ def _by_public_ip(ctx: RequestContext, public_ip: str) -> Address:
     if found is None:
         raise AwsError("AuthFailure", f"The address '{public_ip}' does not belong to you.")
     return found
+
+
+def _service_held(region: Ec2Region, address: Address) -> bool:
+    """Whether a service holds the address on its requester-managed interface (a NAT gateway)."""
+    eni = region.network_interfaces.get(address.network_interface_id or "")
+    return eni is not None and eni.requester_managed
 
 
 def _named_address(ctx: RequestContext, plan: NamedPlan, req: Mapping[str, Any]) -> Address | None:
@@ -218,6 +228,9 @@ def _target(
             )
             return None
     assert eni is not None
+    if eni.requester_managed:
+        plan.fail(not_yours())
+        return None
     private_ip = req.get("PrivateIpAddress") or eni.private_ip_address
     if private_ip not in eni.private_ips:
         plan.fail(
@@ -237,7 +250,9 @@ def plan_associate(ctx: RequestContext, req: AssociateAddressRequestTypeDef) -> 
     if address is not None and target is not None and plan.error is None:
         eni, private_ip = target
         same = address.network_interface_id == eni.id and address.private_ip_address == private_ip
-        if address.association_id and not same and not req.get("AllowReassociation"):
+        if not same and req.get("AllowReassociation") and _service_held(ctx.ec2, address):
+            plan.fail(not_yours())
+        elif address.association_id and not same and not req.get("AllowReassociation"):
             plan.fail(
                 AwsError(
                     "Resource.AlreadyAssociated",
@@ -301,6 +316,8 @@ def plan_disassociate(ctx: RequestContext, req: DisassociateAddressRequestTypeDe
         plan.fail(AwsError("MissingParameter", "Either public IP or association id must be specified"))
         address = None
     plan.name("elastic-ip", address.id if address else "*", address)
+    if address is not None and _service_held(ctx.ec2, address):
+        plan.fail(not_yours())
     if address is not None and address.network_interface_id:
         found = _interface_of(ctx.ec2, address)
         plan.name("network-interface", address.network_interface_id, found[1] if found else None)
@@ -329,7 +346,9 @@ def plan_release(ctx: RequestContext, req: ReleaseAddressRequestTypeDef) -> Name
     group = req.get("NetworkBorderGroup")
     if address is not None and group is not None and group != address.network_border_group:
         plan.fail(AwsError("InvalidParameterValue", f"Invalid network border group: {group}"))
-    if address is not None and address.association_id:
+    if address is not None and _service_held(ctx.ec2, address):
+        plan.fail(not_yours())
+    elif address is not None and address.association_id:
         # Assumed: an address on another account's interface (EIP-ASSOCIATE) is never released
         # with it, whatever VPC that interface is in.
         eni = ctx.ec2.network_interfaces.get(address.network_interface_id or "")

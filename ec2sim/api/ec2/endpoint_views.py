@@ -53,7 +53,9 @@ def endpoint_item(ctx: RequestContext, endpoint: VpcEndpoint) -> dict[str, Any]:
         "Groups": [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None],
         "PrivateDnsEnabled": endpoint.private_dns_enabled,
         "RequesterManaged": False,
-        "NetworkInterfaceIds": [endpoint.interface_id(s) for s in endpoint.subnet_ids],
+        "NetworkInterfaceIds": [
+            endpoint.interface_ids[s] for s in endpoint.subnet_ids if s in endpoint.interface_ids
+        ],
         "DnsEntries": dns_entries(endpoint, _service(ctx.region, endpoint), zones),
         "CreationTimestamp": endpoint.create_time,
         "Tags": tag_list(endpoint.tags),

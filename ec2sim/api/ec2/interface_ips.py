@@ -1,7 +1,7 @@
 """An interface's private addresses: chosen or handed out from its subnet's CIDR, secondary ones
 assigned and unassigned (AssignPrivateIpAddresses...), and IPv6 addresses, which only a subnet with
 an IPv6 block has (`ipv6_block`: none on main yet; the hook reads a subnet's ``ipv6_cidr_block``
-once VPC IPv6 blocks exist).
+once VPC IPv6 blocks exist). A requester-managed interface's addresses are its service's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
-from ec2sim.api.ec2.named import NamedPlan, find_interface, resolve
+from ec2sim.api.ec2.named import NamedPlan
+from ec2sim.api.ec2.requester_managed import own_interface
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.interfaces import (
@@ -122,7 +123,7 @@ def _limit(region: Ec2Region, eni: NetworkInterface) -> int:
 def plan_assign(ctx: RequestContext, req: AssignPrivateIpAddressesRequestTypeDef) -> NamedPlan:
     plan = NamedPlan()
     interface_id = req.get("NetworkInterfaceId", "")
-    eni = resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+    eni = own_interface(ctx, plan, interface_id)
     subnet = ctx.ec2.subnets.get(eni.subnet_id) if eni is not None else None
     if eni is None or subnet is None:
         return plan
@@ -203,7 +204,7 @@ def _not_assigned(eni: NetworkInterface) -> AwsError:
 def plan_unassign(ctx: RequestContext, req: UnassignPrivateIpAddressesRequestTypeDef) -> NamedPlan:
     plan = NamedPlan()
     interface_id = req.get("NetworkInterfaceId", "")
-    eni = resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+    eni = own_interface(ctx, plan, interface_id)
     addresses = list(dict.fromkeys(req.get("PrivateIpAddresses") or []))
     if eni is not None:
         if not addresses:
@@ -254,7 +255,7 @@ def _ipv6_address(block: ipaddress.IPv6Network, seed: str, taken: set[str]) -> s
 def plan_assign_ipv6(ctx: RequestContext, req: AssignIpv6AddressesRequestTypeDef) -> NamedPlan:
     plan = NamedPlan()
     interface_id = req.get("NetworkInterfaceId", "")
-    eni = resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+    eni = own_interface(ctx, plan, interface_id)
     subnet = ctx.ec2.subnets.get(eni.subnet_id) if eni is not None else None
     if eni is None or subnet is None:
         return plan
@@ -310,7 +311,7 @@ def add_ipv6_addresses(
 def plan_unassign_ipv6(ctx: RequestContext, req: UnassignIpv6AddressesRequestTypeDef) -> NamedPlan:
     plan = NamedPlan()
     interface_id = req.get("NetworkInterfaceId", "")
-    eni = resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+    eni = own_interface(ctx, plan, interface_id)
     addresses = list(dict.fromkeys(req.get("Ipv6Addresses") or []))
     if eni is not None and any(a not in eni.ipv6_addresses for a in addresses):
         plan.fail(_not_assigned(eni))

@@ -15,6 +15,7 @@ from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.interface_registry import elastic_ip_at
+from ec2sim.store.ec2.managed_interfaces import SERVICE_OWNER
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import NETWORK_INTERFACE
@@ -68,6 +69,8 @@ def _private_ips(region: Ec2Region, eni: NetworkInterface, public_side: bool) ->
 
 
 def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | None:
+    if eni.requester_managed and eni.attachment_id:
+        return _service_attachment(eni)
     if eni.instance_id is None:
         return None
     instance = region.instances.get(eni.instance_id)
@@ -79,6 +82,18 @@ def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | Non
         "NetworkCardIndex": 0,
         "InstanceId": eni.instance_id,
         "InstanceOwnerId": eni.instance_owner_id or region.account_id,
+        "Status": "attached",
+    }
+
+
+def _service_attachment(eni: NetworkInterface) -> dict[str, Any]:
+    """A requester-managed interface's attachment as AWS shows it: the service's (``ela-attach-``),
+    owned by ``amazon-aws``, without an instance or attach time."""
+    return {
+        "AttachmentId": eni.attachment_id,
+        "DeleteOnTermination": eni.delete_on_termination,
+        "DeviceIndex": eni.device_index,
+        "InstanceOwnerId": SERVICE_OWNER,
         "Status": "attached",
     }
 
@@ -118,6 +133,7 @@ def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     item["AvailabilityZone"] = eni.availability_zone
     item["AvailabilityZoneId"] = zone.zone_id if zone else None
     item["RequesterManaged"] = eni.requester_managed
+    item["RequesterId"] = eni.requester_id
     item["TagSet"] = tag_list(eni.tags)
     return item
 
@@ -193,6 +209,7 @@ _ENI_FILTERS = FilterSet(
         "attachment.instance-owner-id": _part("Attachment", "InstanceOwnerId"),
         "attachment.status": _part("Attachment", "Status"),
         "availability-zone": lambda r: r.eni.availability_zone,
+        "availability-zone-id": _part("AvailabilityZoneId"),
         "description": lambda r: r.eni.description,
         "group-id": lambda r: r.eni.group_ids,
         "group-name": lambda r: [g["GroupName"] for g in r.item["Groups"]],
@@ -202,7 +219,7 @@ _ENI_FILTERS = FilterSet(
         "owner-id": lambda r: r.eni.owner_id,
         "private-dns-name": _part("PrivateDnsName"),
         "private-ip-address": lambda r: r.eni.private_ip_address,
-        "requester-id": lambda r: None,
+        "requester-id": lambda r: r.eni.requester_id,
         "requester-managed": lambda r: r.eni.requester_managed,
         "source-dest-check": lambda r: r.eni.source_dest_check,
         "status": lambda r: r.eni.status,

@@ -3,6 +3,8 @@
 Private addresses (the primary and secondary ones) come from the subnet's CIDR (`interface_ips`);
 an instance's interfaces are attached at device indexes up to its type's limit
 (`store.ec2.interfaces.interface_limits`); its primary interface (index 0) can't be detached.
+Requester-managed interfaces (a NAT gateway's, an endpoint's: `store.ec2.managed_interfaces`) are
+their service's: the user can't delete, attach, detach or modify them (tags excepted).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ec2sim.api.ec2.interface_ips import (
 )
 from ec2sim.api.ec2.interface_views import attachment, eni_item
 from ec2sim.api.ec2.named import NamedPlan, find_instance, find_interface, resolve
+from ec2sim.api.ec2.requester_managed import not_yours
 from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
@@ -211,7 +214,8 @@ def plan_delete(ctx: RequestContext, req: DeleteNetworkInterfaceRequestTypeDef) 
     '…' is currently in use." (as recorded in the VPC CNI and cloud-nuke issue threads)."""
     plan = _interface_plan(ctx, req.get("NetworkInterfaceId", ""))
     eni = plan.values["eni"]
-    if eni is not None and eni.instance_id:
+    # A requester-managed one is in use by its service (as recorded for an endpoint's interface).
+    if eni is not None and (eni.instance_id or eni.requester_managed):
         plan.fail(AwsError("InvalidParameterValue", f"Network interface '{eni.id}' is currently in use."))
     return plan
 
@@ -240,7 +244,7 @@ def plan_attach(ctx: RequestContext, req: AttachNetworkInterfaceRequestTypeDef) 
         return plan
     attached = [e for _, e in instance_interfaces(ctx.ec2, instance.id)]
     limit = interface_limits(instance.instance_type)[0]
-    if eni.instance_id:
+    if eni.instance_id or eni.requester_managed:
         plan.fail(AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni.id}] in use."))
     elif instance.state in ("shutting-down", "terminated"):
         plan.fail(
@@ -336,6 +340,11 @@ def plan_detach(ctx: RequestContext, req: DetachNetworkInterfaceRequestTypeDef) 
         plan.fail(
             AwsError("InvalidAttachmentID.NotFound", f"The attachment ID '{attachment_id}' does not exist")
         )
+    elif eni.requester_managed:
+        # As recorded (boto3 #2218, aws-nuke #1232) for services' attachments.
+        plan.fail(
+            AwsError("OperationNotPermitted", "You are not allowed to manage 'ela-attach' attachments.")
+        )
     elif eni.device_index == 0:
         plan.fail(
             AwsError(
@@ -377,7 +386,9 @@ def plan_modify(ctx: RequestContext, req: ModifyNetworkInterfaceAttributeRequest
         plan.keys["ec2:Attribute"] = _ATTRIBUTES[given[0]]
     if eni is None:
         return plan
-    if not given:
+    if eni.requester_managed:
+        plan.fail(not_yours())
+    elif not given:
         plan.fail(AwsError("MissingParameter", "The request must contain the parameter attribute"))
     elif len(given) > 1:
         plan.fail(AwsError("InvalidParameterCombination", "Fields for multiple attribute types specified"))

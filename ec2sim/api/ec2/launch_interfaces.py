@@ -166,7 +166,7 @@ def _spec(ctx: RequestContext, entry: Mapping[str, Any], plan: LaunchPlan, total
                 )
             )
         if spec.existing is not None:
-            if spec.existing.instance_id:
+            if spec.existing.instance_id or spec.existing.requester_managed:
                 plan.fail(
                     AwsError("InvalidNetworkInterface.InUse", f"Interface: [{spec.existing.id}] in use.")
                 )

@@ -4,10 +4,12 @@ States move over emulated time: pending → available (or failed, with AWS's fai
 message: a public gateway in a VPC without an attached internet gateway, or an Elastic IP that is
 associated elsewhere) and deleting → deleted; a deleted or failed gateway stays visible for an hour.
 
-A public gateway's AllocationId names one of the account's Elastic IPs (InvalidAllocationID.NotFound
-otherwise) and shows its address. The address is associated with the gateway's interface while the
-gateway is available, as DescribeAddresses shows it (so ReleaseAddress refuses it meanwhile,
-InvalidIPAddress.InUse), and comes free when the gateway is deleted.
+Each gateway has a requester-managed network interface in its subnet (`managed_interfaces`), made
+with it and deleted when it is deleted or fails. A public gateway's AllocationId names one of the
+account's Elastic IPs (InvalidAllocationID.NotFound otherwise) and shows its address. The address is
+associated with the gateway's interface while the gateway is available, as DescribeAddresses and
+DescribeNetworkInterfaces show it (the user can't release, disassociate or move it meanwhile:
+`ec2sim.api.ec2.addresses`), and comes free when the gateway is deleted.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.gateways import NatGateway
-from ec2sim.store.ec2.interfaces import allocate_private_ip, release_private_ip
 from ec2sim.store.ec2.lifecycle import UNASSOCIATED
+from ec2sim.store.ec2.managed_interfaces import close_interface, nat_interface
 from ec2sim.store.ec2.network import derived_id
 from ec2sim.store.ec2.region import Ec2Region, Regions, region_item
 from ec2sim.store.resources import ELASTIC_IP, NAT_GATEWAY, SUBNET
@@ -124,14 +126,15 @@ def create_nat_gateway(
         address: Address | None = plan["address"]
         allocation_id = address.id if address is not None else None
         nat_id = region.ids.hex_id("nat")
+        interface = nat_interface(region, subnet, nat_id)
         nat = NatGateway(
             nat_id,
             ctx.account_id,
             subnet.vpc_id,
             subnet.id,
             plan["connectivity"],
-            allocate_private_ip(region.subnets, subnet),
-            derived_id("eni", nat_id),
+            interface.private_ip_address,
+            interface.id,
             ctx.now,
             subnet.availability_zone,
             allocation_id=allocation_id,
@@ -195,7 +198,7 @@ def _settle(store: Regions, when: datetime, account_id: str, name: str, nat_id: 
         _let_go(region, nat)
     else:
         return
-    release_private_ip(region.subnets, nat.subnet_id, nat.private_ip)
+    close_interface(region, nat.network_interface_id)
     forget = when + timedelta(seconds=DELETED_RETENTION_SECONDS)
     region.timeline.schedule(forget, "nat-gateway.forget", account_id, name, nat_id)
 

@@ -32,6 +32,7 @@ from ec2sim.store.ec2.endpoints import (
     set_endpoint_route,
     vpc_endpoints_of,
 )
+from ec2sim.store.ec2.managed_interfaces import close_endpoint_interfaces, sync_endpoint_interfaces
 from ec2sim.store.ec2.network import Subnet, Vpc
 from ec2sim.store.ec2.region import Ec2Region, Regions, region_item
 from ec2sim.store.ec2.routing import RouteTable
@@ -79,6 +80,17 @@ def _policy(text: str | None) -> str | None:
     except PolicyError as error:
         raise AwsError("InvalidPolicyDocument", f"The Policy Document is not valid. {error}") from None
     return text
+
+
+def _room(subnets: Sequence[Subnet]) -> None:
+    """Each new subnet of an endpoint needs a free address for the endpoint's interface."""
+    for subnet in subnets:
+        if subnet.available_ip_address_count < 1:
+            # Assumed code and wording (as CreateNatGateway answers a full subnet).
+            raise AwsError(
+                "InsufficientFreeAddressesInSubnet",
+                f"Subnet {subnet.id} has insufficient free addresses to create this VPC endpoint",
+            )
 
 
 def _one_per_zone(subnets: Sequence[Subnet]) -> None:
@@ -178,6 +190,7 @@ def _new_endpoint(ctx: RequestContext, req: CreateVpcEndpointRequestTypeDef, pla
         _in_vpc(vpc.id, subnets, "subnet")
         _in_vpc(vpc.id, groups, "security group")
         _one_per_zone(subnets)
+        _room(subnets)
         if not groups:
             default = region.default_security_group(vpc.id)
             groups = [default] if default is not None else []
@@ -220,6 +233,7 @@ def create_vpc_endpoint(
         for table in plan["tables"]:
             set_endpoint_route(region, endpoint, table, present=True)
         if interface:
+            sync_endpoint_interfaces(region, endpoint)
             region.timeline.schedule(ctx.now, "vpc-endpoint.settle", ctx.account_id, ctx.region, endpoint.id)
     return {"VpcEndpoint": endpoint_item(ctx, endpoint), "ClientToken": req.get("ClientToken")}
 
@@ -234,6 +248,7 @@ def _settle(store: Regions, when: datetime, account_id: str, name: str, endpoint
     if endpoint.state == "pending":
         region.vpc_endpoints.update(endpoint, state="available")
     elif endpoint.state == "deleting":
+        close_endpoint_interfaces(region, endpoint)
         region.remove_endpoint(endpoint.id)
 
 
@@ -296,6 +311,7 @@ def _changes(ctx: RequestContext, req: ModifyVpcEndpointRequestTypeDef, plan: Ne
     if not gateway:
         subnets = [region.subnets.get(i) for i in plan["SubnetIds"]]
         _one_per_zone([s for s in subnets if s is not None])
+        _room([s for s in named["AddSubnetIds"] if s.id not in endpoint.subnet_ids])
         if not plan["SecurityGroupIds"]:
             raise invalid("A VPC endpoint must have at least one security group.")  # assumed wording
         private = req.get("PrivateDnsEnabled")
@@ -333,6 +349,8 @@ def modify_vpc_endpoint(
         )
         changes["private_dns_enabled"] = bool(req.get("PrivateDnsEnabled") and service.private_dns_name)
     region.vpc_endpoints.update(endpoint, **changes)
+    if endpoint.endpoint_type == INTERFACE:
+        sync_endpoint_interfaces(region, endpoint)
     return {"Return": True}
 
 

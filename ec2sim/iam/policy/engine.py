@@ -78,6 +78,8 @@ class MatchedStatement:
     statement: Statement
     start: int  # character offsets of the statement in the policy text
     end: int
+    index: int = 0  # the statement's position in its policy, from 0
+    policy_kind: str = IDENTITY_POLICY  # which of the request's policies it is in
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Decision:
 @dataclass(frozen=True, slots=True)
 class CompiledStatement:
     statement: Statement
+    index: int  # its position in the policy
     allow: bool
     actions: PatternSet | None  # None: the statement names no action (never applies)
     not_actions: bool
@@ -127,7 +130,7 @@ class CompiledStatement:
     condition_keys: frozenset[str]  # keys whose absence the simulator reports
 
     @classmethod
-    def build(cls, statement: Statement, variables: bool) -> CompiledStatement:
+    def build(cls, statement: Statement, index: int, variables: bool) -> CompiledStatement:
         action_list = statement.actions if statement.actions is not None else statement.not_actions
         resource_list = statement.resources if statement.resources is not None else statement.not_resources
         principal_list = (
@@ -136,6 +139,7 @@ class CompiledStatement:
         conditions = compile_conditions(statement.conditions, variables)
         return cls(
             statement=statement,
+            index=index,
             allow=statement.effect == "Allow",
             actions=None
             if action_list is None
@@ -175,7 +179,9 @@ class CompiledPolicy:
 
     def __init__(self, document: PolicyDocument):
         variables = document.supports_variables
-        self.statements = tuple(CompiledStatement.build(s, variables) for s in document.statements)
+        self.statements = tuple(
+            CompiledStatement.build(s, i, variables) for i, s in enumerate(document.statements)
+        )
         self._source = weakref.ref(document)
         self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
 
@@ -219,12 +225,13 @@ def _scan(
     request: AuthRequest,
     action: str,
     missing: set[str],
-    resource_based: bool = False,
+    kind: str = IDENTITY_POLICY,
 ) -> _Tally:
     """Every statement of ``sources`` that applies to the request, split by effect."""
     tally = _Tally()
     context = request.context
     caller = request.principal or _ANONYMOUS
+    resource_based = kind == RESOURCE_POLICY
     for source in sources:
         for statement in compile_policy(source.document).for_action(action):
             grant = statement.grant(caller) if resource_based else Grant.DIRECT
@@ -234,7 +241,9 @@ def _scan(
             if not conditions_hold(statement.conditions, context):
                 continue
             raw = statement.statement
-            matched = MatchedStatement(source.policy_id, source.policy_type, raw, raw.start, raw.end)
+            matched = MatchedStatement(
+                source.policy_id, source.policy_type, raw, raw.start, raw.end, statement.index, kind
+            )
             if statement.allow:
                 tally.allows.append(matched)
                 tally.grant = max(tally.grant, grant)
@@ -273,10 +282,10 @@ def evaluate(
     missing: set[str] = set()
     tallies = {IDENTITY_POLICY: _scan(identity, request, action, missing)}
     if boundary is not None:
-        tallies[BOUNDARY_POLICY] = _scan(boundary, request, action, missing)
+        tallies[BOUNDARY_POLICY] = _scan(boundary, request, action, missing, BOUNDARY_POLICY)
     if session is not None:
-        tallies[SESSION_POLICY] = _scan(session, request, action, missing)
-    resource = tallies[RESOURCE_POLICY] = _scan(resource_policies, request, action, missing, True)
+        tallies[SESSION_POLICY] = _scan(session, request, action, missing, SESSION_POLICY)
+    resource = tallies[RESOURCE_POLICY] = _scan(resource_policies, request, action, missing, RESOURCE_POLICY)
     bound = tallies.get(BOUNDARY_POLICY)
     boundary_decision = None if bound is None else _own_decision(bound)
     denied_by = [kind for kind, tally in tallies.items() if tally.denies]

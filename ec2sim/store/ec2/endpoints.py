@@ -3,10 +3,9 @@
 A gateway endpoint (Amazon S3, DynamoDB) routes the service's AWS-managed prefix list to itself
 in each of its route tables: the route is an ordinary `Route` of the table (target kind
 ``GatewayId``, target the endpoint's id), as DescribeRouteTables shows it. An interface endpoint
-has one network interface per subnet (one subnet per zone) and its security groups; its
-interfaces are not rows of the region's network interface table (their ids are derived from the
-endpoint and subnet, as NAT gateways' are) until the interface family manages requester-managed
-interfaces. Interface endpoints move pending → available and deleting → gone over emulated
+has one network interface per subnet (one subnet per zone) and its security groups: a
+requester-managed interface of the region's table (`ec2sim.store.ec2.managed_interfaces`), made
+and deleted with the endpoint and its subnets. Interface endpoints move pending → available and deleting → gone over emulated
 time; gateway endpoints are available at once and go at once, as AWS answers them.
 
 The services offered are data (`services(region)`): AWS's own services in every region, by the
@@ -22,7 +21,6 @@ from functools import cache
 from typing import Protocol
 
 from ec2sim.store.ec2.geography import Zone
-from ec2sim.store.ec2.network import derived_id
 from ec2sim.store.ec2.prefix_lists import aws_managed
 from ec2sim.store.ec2.routing import Route, RouteTable
 from ec2sim.store.table import Resource, Table, touch
@@ -53,10 +51,7 @@ class VpcEndpoint(Resource):
     state: str = "pending"
     client_token: str | None = None
     request_fingerprint: str = ""  # of a request with a ClientToken (`ec2sim.api.ec2.common.fingerprint`)
-
-    def interface_id(self, subnet_id: str) -> str:
-        """The id of the endpoint's network interface in one of its subnets."""
-        return derived_id("eni", self.id, subnet_id)
+    interface_ids: dict[str, str] = field(default_factory=dict)  # subnet id → its network interface's id
 
 
 @dataclass(frozen=True)

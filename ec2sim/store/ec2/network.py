@@ -276,6 +276,7 @@ class NetworkInterface(Resource):
     public_ip: str | None = None  # Amazon's auto-assigned address on the primary private IP
     auto_public_ip: bool = False  # launched with one: it comes back after a stop or an EIP leaves
     requester_managed: bool = False
+    requester_id: str | None = None  # the service's account, for a requester-managed interface
     client_token: str | None = None  # CreateNetworkInterface's, for idempotency
     request_fingerprint: str | None = None
 
