@@ -494,6 +494,7 @@ _VOLATILE = frozenset(
 # Server-wide things a region holds references to: not this account's state.
 _SHARED = frozenset(
     {"ids", "timeline", "shared_images", "shared_snapshots", "instance_regions", "endpoint_regions", "zones"}
+    | {"interfaces"}
 )
 State = dict[str, Any]
 

@@ -263,6 +263,7 @@ def scenario(server: Server) -> dict[str, Any]:  # noqa: PLR0915 (one long story
     made.update(_vpc_scenario(ec2, west))
     made.update(_peering_scenario(server, ec2, made["vpc"], made["west_default"]))
     made.update(_endpoint_scenario(ec2, made))
+    made.update(_lent_interface_scenario(server, ec2, launched[0]["SubnetId"]))
 
     # The last launch stays pending: its transition is a timeline event that must survive too.
     made["pending"] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
@@ -319,6 +320,38 @@ def _peering_scenario(server: Server, ec2: Any, vpc: str, west_vpc: str) -> dict
     )
     pending = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=west_vpc, PeerRegion="eu-west-1")
     return {"peering": active, "pending_peering": pending["VpcPeeringConnection"]["VpcPeeringConnectionId"]}
+
+
+def _lent_interface_scenario(server: Server, ec2: Any, subnet: str) -> dict[str, Any]:
+    """Network interface permissions used: the owner's interface attached to OTHER's instance, with
+    OTHER's Elastic IP (server-wide indexes rebuilt from both accounts' records)."""
+    other = client(server, "ec2", key=OTHER)
+    lent = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+    for permission in ("INSTANCE-ATTACH", "EIP-ASSOCIATE"):
+        ec2.create_network_interface_permission(
+            NetworkInterfaceId=lent["NetworkInterfaceId"], AwsAccountId=OTHER, Permission=permission
+        )
+    image = other.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    placement = {"AvailabilityZone": lent["AvailabilityZone"]}
+    instance = other.run_instances(ImageId=image, MinCount=1, MaxCount=1, Placement=placement)
+    borrower = instance["Instances"][0]["InstanceId"]
+    attachment = other.attach_network_interface(
+        NetworkInterfaceId=lent["NetworkInterfaceId"], InstanceId=borrower, DeviceIndex=1
+    )["AttachmentId"]
+    address = other.allocate_address(Domain="vpc")["AllocationId"]
+    other.associate_address(AllocationId=address, NetworkInterfaceId=lent["NetworkInterfaceId"])
+    return {"lent": lent["NetworkInterfaceId"], "borrower": borrower, "lent_attachment": attachment}
+
+
+def _check_lent_interface(server: Server, ec2: Any, made: dict[str, Any]) -> None:
+    other = client(server, "ec2", key=OTHER)
+    seen = ec2.describe_network_interfaces(NetworkInterfaceIds=[made["lent"]])["NetworkInterfaces"][0]
+    assert (seen["Attachment"]["InstanceOwnerId"], seen["Association"]["IpOwnerId"]) == (OTHER, OTHER)
+    found = other.describe_instances(InstanceIds=[made["borrower"]])["Reservations"][0]["Instances"][0]
+    assert made["lent"] in [n["NetworkInterfaceId"] for n in found["NetworkInterfaces"]]
+    other.detach_network_interface(AttachmentId=made["lent_attachment"])
+    ec2.delete_network_interface(NetworkInterfaceId=made["lent"])
+    assert "AssociationId" not in other.describe_addresses()["Addresses"][0]
 
 
 def _check_peerings(server: Server, ec2: Any, made: dict[str, Any]) -> None:
@@ -525,6 +558,7 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     _check_routing(ec2, made)
     _check_peerings(server, ec2, made)
     _check_endpoints(ec2, made)
+    _check_lent_interface(server, ec2, made)
     # Keys and sessions issued before the restart still sign requests.
     key = made["key"]
     who = client(server, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()

@@ -30,8 +30,8 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.addresses import public_ip_of
 from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.interface_registry import instance_interfaces, public_ip
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.iam.account import IamAccount
@@ -131,8 +131,8 @@ def _public_hostname(ctx: Context) -> str | None:
     return vpc_public_dns_name(ctx.instance.region, ctx.instance.public_ip_address, vpc) or None
 
 
-def _group_names(ctx: Context, group_ids: list[str]) -> str:
-    groups = (ctx.region.security_groups.get(group_id) for group_id in group_ids)
+def _group_names(region: Ec2Region, group_ids: list[str]) -> str:
+    groups = (region.security_groups.get(group_id) for group_id in group_ids)
     return lines([group.name for group in groups if group is not None])
 
 
@@ -174,26 +174,22 @@ def _placement(ctx: Context) -> dict[str, Node]:
 # Network interfaces ----------------------------------------------------------------------
 
 
-def _interfaces(ctx: Context) -> list[NetworkInterface]:
-    return sorted(
-        ctx.region.network_interfaces.where("instance_id", ctx.instance.id), key=lambda e: e.device_index
-    )
-
-
 def _primary_mac(ctx: Context) -> str | None:
     eni = ctx.region.network_interfaces.get(ctx.instance.network_interface_id)
     return eni.mac_address if eni is not None else None
 
 
 def _macs(ctx: Context) -> dict[str, Node]:
-    return {eni.mac_address: _interface_tree(ctx, eni) for eni in _interfaces(ctx)}
+    found = instance_interfaces(ctx.region, ctx.instance.id)
+    return {eni.mac_address: _interface_tree(ctx, region, eni) for region, eni in found}
 
 
-def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
-    """One interface's entries, read afresh on every request (an Elastic IP shows at once)."""
-    subnet = ctx.region.subnets.get(eni.subnet_id)
-    vpc = ctx.region.vpcs.get(eni.vpc_id)
-    public = {ip: public_ip_of(ctx.region.addresses, eni, ip) for ip in eni.private_ips}
+def _interface_tree(ctx: Context, region: Ec2Region, eni: NetworkInterface) -> dict[str, Node]:
+    """One interface's entries, read afresh on every request (an Elastic IP shows at once), from
+    its owner's region (another account's, for an interface attached through INSTANCE-ATTACH)."""
+    subnet = region.subnets.get(eni.subnet_id)
+    vpc = region.vpcs.get(eni.vpc_id)
+    public = {ip: public_ip(region, eni, ip) for ip in eni.private_ips}
     associations = {address: ip for ip, address in public.items() if address}
     tree: dict[str, Node] = {
         "device-number": const(str(eni.device_index)),
@@ -203,7 +199,7 @@ def _interface_tree(ctx: Context, eni: NetworkInterface) -> dict[str, Node]:
         "mac": const(eni.mac_address),
         "owner-id": const(eni.owner_id),
         "security-group-ids": const(lines(eni.group_ids)),
-        "security-groups": const(_group_names(ctx, eni.group_ids)),
+        "security-groups": const(_group_names(region, eni.group_ids)),
         "subnet-id": const(eni.subnet_id),
         "subnet-ipv4-cidr-block": const(subnet.cidr_block if subnet else ""),
         "vpc-id": const(eni.vpc_id),
@@ -298,7 +294,7 @@ META_DATA: dict[str, Node] = {
     "public-ipv4": lambda c: c.instance.public_ip_address,
     "public-keys": Dir(_public_keys, lambda c: f"0={c.instance.key_name}"),
     "reservation-id": lambda c: c.instance.reservation_id,
-    "security-groups": lambda c: _group_names(c, c.instance.group_ids),
+    "security-groups": lambda c: _group_names(c.region, c.instance.group_ids),
     "services": {"domain": const("amazonaws.com"), "partition": const("aws")},
     "tags": Dir(_tags),
 }

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ec2sim.clock import Clock
+from ec2sim.store.ec2.interface_registry import InterfaceRegistry
 from ec2sim.store.ec2.peering import PeeringRegistry
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.sharing import SharedRegistry
@@ -87,6 +88,7 @@ class Store:
         self.retired_keys = self.iam.retired_keys
         self.instance_regions: dict[str, Ec2Region] = {}  # every instance id → its account-region
         self.endpoint_regions: dict[str, Ec2Region] = {}  # every VPC endpoint id → its account-region
+        self.interfaces = InterfaceRegistry()  # every network interface id → its account-region
         self.shared_images: SharedRegistry[Any] = SharedRegistry()  # every account-owned AMI
         self.shared_snapshots: SharedRegistry[Any] = SharedRegistry()  # every EBS snapshot
         self.peerings = PeeringRegistry(self.find_region)  # every VPC peering connection
@@ -172,6 +174,7 @@ class Store:
                 self.add_credential(credential)
             self.instance_regions.clear()
             self.endpoint_regions.clear()
+            self.interfaces.clear()
             self.shared_images.clear()
             self.shared_snapshots.clear()
             self.peerings.clear()

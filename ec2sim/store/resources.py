@@ -198,11 +198,13 @@ def _key_pair_keys(key: Any, region: str, account: str) -> Keys:
 
 
 def _interface_keys(interface: Any, region: str, account: str) -> Keys:
+    """Its subnet and VPC are its owner's (another account's, to a network interface permission's
+    grantee)."""
     return {
         "ec2:NetworkInterfaceID": interface.id,
         "ec2:AvailabilityZone": interface.availability_zone,
-        "ec2:Subnet": SUBNET.arn(region, account, interface.subnet_id),
-        "ec2:Vpc": VPC.arn(region, account, interface.vpc_id),
+        "ec2:Subnet": SUBNET.arn(region, interface.owner_id, interface.subnet_id),
+        "ec2:Vpc": VPC.arn(region, interface.owner_id, interface.vpc_id),
     }
 
 
@@ -343,6 +345,7 @@ NETWORK_INTERFACE = ResourceType(
     not_found=("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '{id}' does not exist"),
     keys=_interface_keys,
     id_filter="network-interface-id",
+    owned=True,  # a network interface permission's grantee acts on the owner's ARN
 )
 PREFIX_LIST = ResourceType(
     "ec2",

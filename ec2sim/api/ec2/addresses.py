@@ -29,8 +29,9 @@ from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
-from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, address_at, in_pool, pool_address
+from ec2sim.store.ec2.addresses import ADDRESS_LIMIT, Address, in_pool, pool_address
 from ec2sim.store.ec2.instances import public_dns_name
+from ec2sim.store.ec2.interface_registry import elastic_ip_at, instance_interfaces
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import ELASTIC_IP
@@ -157,19 +158,28 @@ def restore_auto_ip(region: Ec2Region, eni: NetworkInterface, private_ip: str) -
     instance = region.instances.get(eni.instance_id) if eni.instance_id else None
     if instance is None or private_ip != eni.private_ip_address or not eni.auto_public_ip:
         return
-    single = len(list(region.network_interfaces.where("instance_id", instance.id))) == 1
+    single = len(instance_interfaces(region, instance.id)) == 1  # other accounts' ones count too
     if instance.state in ("pending", "running") and single:
         lifecycle.set_auto_public_ip(region, eni, lifecycle.new_public_ip())
     else:
         lifecycle.refresh_public_ip(region, instance)
 
 
+def _interface_of(region: Ec2Region, address: Address) -> tuple[Ec2Region, NetworkInterface] | None:
+    """The interface an address is associated with, with its owner's region (another account's,
+    for an address associated through EIP-ASSOCIATE)."""
+    if address.interface_owner_id is None:
+        eni = region.network_interfaces.get(address.network_interface_id or "")
+        return (region, eni) if eni is not None else None
+    return region.interfaces.find(address.network_interface_id or "")
+
+
 def disassociate(region: Ec2Region, address: Address) -> None:
-    eni = region.network_interfaces.get(address.network_interface_id or "")
+    found = _interface_of(region, address)
     private_ip = address.private_ip_address or ""
-    region.addresses.update(address, **lifecycle.UNASSOCIATED)
-    if eni is not None:
-        restore_auto_ip(region, eni, private_ip)
+    lifecycle.unassociate(region, address)
+    if found is not None:
+        restore_auto_ip(*found, private_ip)
 
 
 def _target(
@@ -182,7 +192,12 @@ def _target(
         else None
     )
     eni = (
-        resolve(plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id))
+        resolve(
+            plan,
+            "network-interface",
+            interface_id,
+            lambda: find_interface(ctx, interface_id, "EIP-ASSOCIATE"),
+        )
         if interface_id
         else None
     )
@@ -253,7 +268,8 @@ def associate_address(
     ctx: RequestContext, req: AssociateAddressRequestTypeDef, plan: NamedPlan
 ) -> dict[str, Any]:
     """Associating where it already is answers its association (assumed idempotent); an address
-    already on the target private IP is replaced (disassociated)."""
+    already on the target private IP (the caller's or, on another account's interface, anyone's)
+    is replaced (disassociated)."""
     region, values = ctx.ec2, plan.values
     address: Address = values["address"]
     eni: NetworkInterface = values["eni"]
@@ -262,20 +278,24 @@ def associate_address(
         return {"AssociationId": address.association_id}
     if address.association_id:
         disassociate(region, address)
-    previous = address_at(region.addresses, eni.id, private_ip)
+    owner = region.interfaces.region_of(eni, region)  # the interface's (another account's: EIP-ASSOCIATE)
+    previous = elastic_ip_at(owner, eni, private_ip)
     if previous is not None:
-        region.addresses.update(previous, **lifecycle.UNASSOCIATED)
+        lifecycle.unassociate(*previous)
     region.addresses.update(
         address,
         association_id=region.ids.hex_id("eipassoc"),
         instance_id=eni.instance_id,
         network_interface_id=eni.id,
         private_ip_address=private_ip,
+        interface_owner_id=eni.owner_id if owner is not region else None,
     )
-    release_auto_ip(region, eni, private_ip)
-    instance = region.instances.get(eni.instance_id) if eni.instance_id else None
+    if owner is not region:
+        region.interfaces.note_address(region, address)
+    release_auto_ip(owner, eni, private_ip)
+    instance = owner.instances.get(eni.instance_id) if eni.instance_id else None
     if instance is not None:
-        lifecycle.refresh_public_ip(region, instance)
+        lifecycle.refresh_public_ip(owner, instance)
     return {"AssociationId": address.association_id}
 
 
@@ -299,11 +319,8 @@ def plan_disassociate(ctx: RequestContext, req: DisassociateAddressRequestTypeDe
     if address is not None and _service_held(ctx.ec2, address):
         plan.fail(not_yours())
     if address is not None and address.network_interface_id:
-        plan.name(
-            "network-interface",
-            address.network_interface_id,
-            ctx.ec2.network_interfaces.get(address.network_interface_id),
-        )
+        found = _interface_of(ctx.ec2, address)
+        plan.name("network-interface", address.network_interface_id, found[1] if found else None)
     plan.values["address"] = address
     return plan
 
@@ -332,6 +349,8 @@ def plan_release(ctx: RequestContext, req: ReleaseAddressRequestTypeDef) -> Name
     if address is not None and _service_held(ctx.ec2, address):
         plan.fail(not_yours())
     elif address is not None and address.association_id:
+        # Assumed: an address on another account's interface (EIP-ASSOCIATE) is never released
+        # with it, whatever VPC that interface is in.
         eni = ctx.ec2.network_interfaces.get(address.network_interface_id or "")
         if eni is None or eni.vpc_id != ctx.ec2.default_vpc_id:
             plan.fail(_in_use(address))
@@ -349,6 +368,13 @@ def release_address(ctx: RequestContext, req: ReleaseAddressRequestTypeDef, plan
 
 # DescribeAddresses -------------------------------------------------------------------------------
 
+
+def _interface_owner(address: Address) -> str | None:
+    if address.network_interface_id is None:
+        return None
+    return address.interface_owner_id or address.owner_id
+
+
 _FILTERS = FilterSet(
     {
         "association-id": lambda a: a.association_id,
@@ -356,7 +382,7 @@ _FILTERS = FilterSet(
         "instance-id": lambda a: a.instance_id,
         "network-border-group": lambda a: a.network_border_group,
         "network-interface-id": lambda a: a.network_interface_id,
-        "network-interface-owner-id": lambda a: a.owner_id if a.network_interface_id else None,
+        "network-interface-owner-id": _interface_owner,
         "private-ip-address": lambda a: a.private_ip_address,
         "public-ip": lambda a: a.public_ip,
         "public-ipv4-pool": lambda a: "amazon",
@@ -375,7 +401,7 @@ def address_item(address: Address) -> dict[str, Any]:
         "AssociationId": address.association_id,
         "InstanceId": address.instance_id,
         "NetworkInterfaceId": address.network_interface_id,
-        "NetworkInterfaceOwnerId": address.owner_id if address.network_interface_id else None,
+        "NetworkInterfaceOwnerId": _interface_owner(address),
         "PrivateIpAddress": address.private_ip_address,
         "Tags": tag_list(address.tags) or None,
     }

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.authorization import NO_RESOURCES
 from ec2sim.api.context import RequestContext
 from ec2sim.api.ec2.filters import FilterSet
-from ec2sim.api.ec2.interface_views import instance_interface_item, instance_interfaces
+from ec2sim.api.ec2.interface_views import instance_interface_item
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.interface_registry import instance_interfaces
 from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.resources import INSTANCE
 
@@ -121,7 +122,9 @@ def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
     view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
     view["NetworkInterfaces"] = (
-        [] if gone else [instance_interface_item(region, e) for e in instance_interfaces(region, instance.id)]
+        []
+        if gone
+        else [instance_interface_item(owner, e) for owner, e in instance_interfaces(region, instance.id)]
     )
     profile = instance.iam_profile
     if profile is not None and profile.state in ("associating", "associated"):

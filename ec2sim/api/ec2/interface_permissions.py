@@ -1,5 +1,13 @@
 """Network interface permissions: letting another account (or an AWS service) attach an instance to
-an interface (INSTANCE-ATTACH) or associate an Elastic IP with it (EIP-ASSOCIATE)."""
+an interface (INSTANCE-ATTACH) or associate an Elastic IP with it (EIP-ASSOCIATE).
+
+The grantee finds the interface through `named.find_interface` (`InterfaceRegistry.permitted`);
+what it may then do is in interfaces.py and addresses.py. A permission is ``granted`` from its
+creation. Deleting an INSTANCE-ATTACH permission while the grantee has the interface attached
+needs Force; the attachment then stays (AWS: "regardless of any attachment") and the permission
+stays ``revoked`` until the grantee's attachment ends (`lifecycle.detach_interface`), granting
+nothing meanwhile. Assumed: AWS documents no states in between, so none are emulated.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from ec2sim.api.ec2.named import NamedPlan, find_interface, resolve
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
+from ec2sim.store.ec2.interface_registry import REVOKED
 from ec2sim.store.ec2.interfaces import InterfacePermission
 
 if TYPE_CHECKING:
@@ -95,7 +104,24 @@ def plan_delete(ctx: RequestContext, req: DeleteNetworkInterfacePermissionReques
         plan.name("network-interface", "*", None)
     else:
         interface_id = permission.network_interface_id
-        plan.name("network-interface", interface_id, ctx.ec2.network_interfaces.get(interface_id))
+        eni = ctx.ec2.network_interfaces.get(interface_id)
+        plan.name("network-interface", interface_id, eni)
+        in_use = (
+            permission.permission == "INSTANCE-ATTACH"
+            and eni is not None
+            and eni.instance_owner_id == permission.aws_account_id
+        )
+        plan.values["in_use"] = in_use
+        if in_use and permission.state != REVOKED and not req.get("Force"):
+            # Assumed code and wording: AWS documents the refusal, not its error.
+            plan.fail(
+                AwsError(
+                    "OperationNotPermitted",
+                    f"The network interface permission '{permission.id}' is in use: account "
+                    f"{permission.aws_account_id} has attached network interface '{interface_id}' to "
+                    "an instance. Specify Force to delete it.",
+                )
+            )
     plan.values["permission"] = permission
     return plan
 
@@ -104,9 +130,13 @@ def plan_delete(ctx: RequestContext, req: DeleteNetworkInterfacePermissionReques
 def delete_network_interface_permission(
     ctx: RequestContext, req: DeleteNetworkInterfacePermissionRequestTypeDef, plan: NamedPlan
 ) -> dict[str, Any]:
-    """Force is accepted: nothing here depends on a permission once granted (no cross-account
-    attachments are emulated)."""
-    ctx.ec2.interface_permissions.remove(plan.values["permission"].id)
+    """A permission whose grantee has the interface attached is revoked (it goes with the
+    attachment); any other is deleted."""
+    permission, table = plan.values["permission"], ctx.ec2.interface_permissions
+    if plan.values["in_use"]:
+        table.update(permission, state=REVOKED)
+    else:
+        table.remove(permission.id)
     return {"Return": True}
 
 

@@ -13,8 +13,8 @@ from ec2sim.api.ec2.common import find_ids, tag_list
 from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.registry import ec2_action
-from ec2sim.store.ec2.addresses import address_at
 from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.interface_registry import elastic_ip_at
 from ec2sim.store.ec2.managed_interfaces import SERVICE_OWNER
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 def association(region: Ec2Region, eni: NetworkInterface, private_ip: str) -> dict[str, Any] | None:
     """The public side of one private address: its Elastic IP, else Amazon's auto-assigned one."""
-    address = address_at(region.addresses, eni.id, private_ip)
+    found = elastic_ip_at(region, eni, private_ip)
+    address = found[1] if found is not None else None
     vpc = region.vpcs.get(eni.vpc_id)
     if address is not None:
         return {
@@ -80,7 +81,7 @@ def attachment(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any] | Non
         "DeviceIndex": eni.device_index,
         "NetworkCardIndex": 0,
         "InstanceId": eni.instance_id,
-        "InstanceOwnerId": region.account_id,
+        "InstanceOwnerId": eni.instance_owner_id or region.account_id,
         "Status": "attached",
     }
 
@@ -135,11 +136,6 @@ def eni_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:
     item["RequesterId"] = eni.requester_id
     item["TagSet"] = tag_list(eni.tags)
     return item
-
-
-def instance_interfaces(region: Ec2Region, instance_id: str) -> list[NetworkInterface]:
-    """An instance's attached interfaces by device index."""
-    return sorted(region.network_interfaces.where("instance_id", instance_id), key=lambda e: e.device_index)
 
 
 def instance_interface_item(region: Ec2Region, eni: NetworkInterface) -> dict[str, Any]:

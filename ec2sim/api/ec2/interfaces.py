@@ -31,6 +31,7 @@ from ec2sim.api.ec2.tagging import tags_for
 from ec2sim.api.errors import AwsError
 from ec2sim.api.registry import ec2_action
 from ec2sim.store.ec2 import lifecycle
+from ec2sim.store.ec2.interface_registry import instance_interfaces, lent
 from ec2sim.store.ec2.interfaces import interface_limits
 from ec2sim.store.ec2.lifecycle import new_mac_address
 from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet
@@ -197,10 +198,13 @@ def create_network_interface(
 # DeleteNetworkInterface --------------------------------------------------------------------------
 
 
-def _interface_plan(ctx: RequestContext, interface_id: str, plan: NamedPlan | None = None) -> NamedPlan:
+def _interface_plan(
+    ctx: RequestContext, interface_id: str, plan: NamedPlan | None = None, permission: str = ""
+) -> NamedPlan:
+    """`permission`: what another account's interface may be named for (`find_interface`)."""
     plan = plan if plan is not None else NamedPlan()
     plan.values["eni"] = resolve(
-        plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id)
+        plan, "network-interface", interface_id, lambda: find_interface(ctx, interface_id, permission)
     )
     return plan
 
@@ -233,12 +237,12 @@ def plan_attach(ctx: RequestContext, req: AttachNetworkInterfaceRequestTypeDef) 
     plan = NamedPlan()
     instance_id = req.get("InstanceId", "")
     instance = resolve(plan, "instance", instance_id, lambda: find_instance(ctx, instance_id))
-    _interface_plan(ctx, req.get("NetworkInterfaceId", ""), plan)
+    _interface_plan(ctx, req.get("NetworkInterfaceId", ""), plan, "INSTANCE-ATTACH")
     eni: NetworkInterface | None = plan.values["eni"]
     index = req.get("DeviceIndex", 0)
     if instance is None or eni is None or plan.error is not None:
         return plan
-    attached = list(ctx.ec2.network_interfaces.where("instance_id", instance.id))
+    attached = [e for _, e in instance_interfaces(ctx.ec2, instance.id)]
     limit = interface_limits(instance.instance_type)[0]
     if eni.instance_id or eni.requester_managed:
         plan.fail(AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni.id}] in use."))
@@ -286,20 +290,27 @@ def attach(
     index: int,
     now: Any,
     delete_on_termination: bool = False,
+    instance_owner_id: str | None = None,
 ) -> str:
-    """Attach `eni` at `index`; its Elastic IPs follow it to the instance."""
+    """Attach `eni` (of `region`, its owner's) at `index` to an instance of its owner's or (a
+    network interface permission's grantee) of `instance_owner_id`'s; its Elastic IPs follow it."""
     attachment_id = region.ids.hex_id("eni-attach")
     region.network_interfaces.update(
         eni,
         instance_id=instance_id,
         attachment_id=attachment_id,
+        instance_owner_id=instance_owner_id if instance_owner_id != eni.owner_id else None,
         device_index=index,
         attach_time=now,
         status="in-use",
         delete_on_termination=delete_on_termination,
     )
+    if lent(eni):
+        region.interfaces.lend(eni)
     for address in list(region.addresses.where("network_interface_id", eni.id)):
         region.addresses.update(address, instance_id=instance_id)
+    for owner, address in region.interfaces.addresses_on(eni.id):
+        owner.addresses.update(address, instance_id=instance_id)
     return attachment_id
 
 
@@ -307,8 +318,10 @@ def attach(
 def attach_network_interface(
     ctx: RequestContext, req: AttachNetworkInterfaceRequestTypeDef, plan: NamedPlan
 ) -> dict[str, Any]:
-    now = ctx.now.replace(microsecond=0)
-    attachment_id = attach(ctx.ec2, plan.values["eni"], plan.values["instance"].id, req["DeviceIndex"], now)
+    now, eni = ctx.now.replace(microsecond=0), plan.values["eni"]
+    owner = ctx.ec2.interfaces.region_of(eni, ctx.ec2)
+    instance_id = plan.values["instance"].id
+    attachment_id = attach(owner, eni, instance_id, req["DeviceIndex"], now, instance_owner_id=ctx.account_id)
     return {"AttachmentId": attachment_id, "NetworkCardIndex": 0}
 
 
@@ -316,6 +329,10 @@ def plan_detach(ctx: RequestContext, req: DetachNetworkInterfaceRequestTypeDef) 
     plan = NamedPlan()
     attachment_id = req.get("AttachmentId", "")
     eni = next(iter(ctx.ec2.network_interfaces.where("attachment_id", attachment_id)), None)
+    borrowed = ctx.ec2.interfaces.by_attachment(attachment_id) if eni is None else None
+    if borrowed is not None and borrowed[1].instance_owner_id == ctx.account_id:
+        eni = borrowed[1]  # another account's interface, attached to the caller's instance
+    # Assumed: the interface's owner may detach it from another account's instance (named as "*").
     instance = ctx.ec2.instances.get(eni.instance_id or "") if eni is not None else None
     plan.name("instance", instance.id if instance else "*", instance)
     plan.name("network-interface", eni.id if eni else "*", eni)
@@ -339,18 +356,13 @@ def plan_detach(ctx: RequestContext, req: DetachNetworkInterfaceRequestTypeDef) 
     return plan
 
 
-def detach(region: Ec2Region, eni: NetworkInterface) -> None:
-    region.network_interfaces.update(eni, **lifecycle.DETACHED_INTERFACE)
-    for address in list(region.addresses.where("network_interface_id", eni.id)):
-        region.addresses.update(address, instance_id=None)
-
-
 @ec2_action("DetachNetworkInterface", resolve=plan_detach)
 def detach_network_interface(
     ctx: RequestContext, req: DetachNetworkInterfaceRequestTypeDef, plan: NamedPlan
 ) -> None:
     """Detaching takes no emulated time: the interface is available at once."""
-    detach(ctx.ec2, plan.values["eni"])
+    eni = plan.values["eni"]
+    lifecycle.detach_interface(ctx.ec2.interfaces.region_of(eni, ctx.ec2), eni)
 
 
 # Attributes --------------------------------------------------------------------------------------

@@ -70,8 +70,20 @@ def find(table: Table[R], rtype: ResourceType, resource_id: str) -> R:
     return item
 
 
-def find_interface(ctx: RequestContext, interface_id: str) -> NetworkInterface:
-    return find(ctx.ec2.network_interfaces, NETWORK_INTERFACE, interface_id)
+def find_interface(ctx: RequestContext, interface_id: str, permission: str = "") -> NetworkInterface:
+    """One of the caller's interfaces or, with `permission` (INSTANCE-ATTACH, EIP-ASSOCIATE),
+    another account's on which its owner granted the caller that permission (in the caller's
+    region). Any other account's is answered as one that doesn't exist."""
+    try:
+        return find(ctx.ec2.network_interfaces, NETWORK_INTERFACE, interface_id)
+    except AwsError:
+        region, account = ctx.region, ctx.account_id
+        shared = (
+            ctx.ec2.interfaces.permitted(interface_id, region, account, permission) if permission else None
+        )
+        if shared is None:
+            raise
+        return shared
 
 
 def find_address(ctx: RequestContext, allocation_id: str) -> Address:

@@ -17,7 +17,6 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.table import Resource, Table
 
 EIP_POOL = ipaddress.IPv4Network("3.208.0.0/12")
@@ -35,6 +34,7 @@ class Address(Resource):
     instance_id: str | None = None
     network_interface_id: str | None = None
     private_ip_address: str | None = None
+    interface_owner_id: str | None = None  # associated with another account's interface: its owner
     domain_name: str | None = None  # the reverse DNS (PTR) record ModifyAddressAttribute set
 
 
@@ -67,11 +67,3 @@ def address_at(addresses: Table[Address], interface_id: str, private_ip: str) ->
         ),
         None,
     )
-
-
-def public_ip_of(addresses: Table[Address], interface: NetworkInterface, private_ip: str) -> str | None:
-    """What one private address of an interface is reached at from the internet, if anything."""
-    address = address_at(addresses, interface.id, private_ip)
-    if address is not None:
-        return address.public_ip
-    return interface.public_ip if private_ip == interface.private_ip_address else None

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ec2sim.store.ec2.addresses import public_ip_of
+from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.instances import Instance
+from ec2sim.store.ec2.interface_registry import REVOKED, lent, public_ip
 from ec2sim.store.ec2.interfaces import release_private_ip
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region, Regions
@@ -27,11 +28,13 @@ UNASSOCIATED: dict[str, Any] = {
     "instance_id": None,
     "network_interface_id": None,
     "private_ip_address": None,
+    "interface_owner_id": None,
 }
 # An interface's fields once detached.
 DETACHED_INTERFACE: dict[str, Any] = {
     "instance_id": None,
     "attachment_id": None,
+    "instance_owner_id": None,
     "attach_time": None,
     "status": "available",
     "public_ip": None,
@@ -39,13 +42,43 @@ DETACHED_INTERFACE: dict[str, Any] = {
 }
 
 
+def unassociate(region: Ec2Region, address: Address) -> None:
+    """An Elastic IP (of `region`) leaves the interface it is associated with."""
+    if address.interface_owner_id is not None:
+        region.interfaces.drop_address(address.network_interface_id or "", address.id)
+    region.addresses.update(address, **UNASSOCIATED)
+
+
+def _unassociate_others(region: Ec2Region, interface: NetworkInterface) -> None:
+    """Other accounts' Elastic IPs (EIP-ASSOCIATE) leave an interface of `region`."""
+    for owner, address in region.interfaces.addresses_on(interface.id):
+        unassociate(owner, address)
+
+
 def remove_interface(region: Ec2Region, interface: NetworkInterface) -> None:
     """Delete an interface and free its private addresses."""
+    _unassociate_others(region, interface)
     region.remove_interface(interface.id)
     for address in interface.private_ips:
         release_private_ip(region.subnets, interface.subnet_id, address)
     for permission in list(region.interface_permissions.where("network_interface_id", interface.id)):
         region.interface_permissions.remove(permission.id)
+
+
+def detach_interface(region: Ec2Region, interface: NetworkInterface) -> None:
+    """Detach an interface (of `region`, its owner's) from its instance; Elastic IPs stay with it.
+    One attached to another account's instance is given back, and the permission its owner
+    revoked meanwhile (DeleteNetworkInterfacePermission with Force) ends with the attachment."""
+    if lent(interface):
+        region.interfaces.give_back(interface)
+        for permission in list(region.interface_permissions.where("network_interface_id", interface.id)):
+            if permission.state == REVOKED and permission.aws_account_id == interface.instance_owner_id:
+                region.interface_permissions.remove(permission.id)
+    region.network_interfaces.update(interface, **DETACHED_INTERFACE)
+    for address in list(region.addresses.where("network_interface_id", interface.id)):
+        region.addresses.update(address, instance_id=None)
+    for owner, address in region.interfaces.addresses_on(interface.id):
+        owner.addresses.update(address, instance_id=None)
 
 
 # Addresses --------------------------------------------------------------------------
@@ -63,7 +96,7 @@ def new_public_ip() -> str:
 def refresh_public_ip(region: Ec2Region, instance: Instance) -> None:
     """The instance's public address: what its primary interface's primary address shows."""
     eni = region.network_interfaces.get(instance.network_interface_id)
-    address = public_ip_of(region.addresses, eni, eni.private_ip_address) if eni is not None else None
+    address = public_ip(region, eni, eni.private_ip_address) if eni is not None else None
     if instance.state in ("shutting-down", "terminated"):
         address = None
     if instance.public_ip_address != address:
@@ -171,11 +204,7 @@ def start(region: Ec2Region, instance: Instance, now: datetime, seconds: float) 
     an Elastic IP is associated: that one stays through the stop)."""
     region.instances.update(instance, state_transition_reason="")
     eni = region.network_interfaces.get(instance.network_interface_id)
-    if (
-        eni is not None
-        and eni.auto_public_ip
-        and public_ip_of(region.addresses, eni, eni.private_ip_address) is None
-    ):
+    if eni is not None and eni.auto_public_ip and public_ip(region, eni, eni.private_ip_address) is None:
         region.network_interfaces.update(eni, public_ip=new_public_ip())
     refresh_public_ip(region, instance)
     _running_after(region, instance, now, seconds)
@@ -243,10 +272,15 @@ def _release_resources(region: Ec2Region, instance: Instance) -> None:
     for interface in list(region.network_interfaces.where("instance_id", instance.id)):
         for address in list(region.addresses.where("network_interface_id", interface.id)):
             region.addresses.update(address, **UNASSOCIATED)
+        _unassociate_others(region, interface)
         if interface.delete_on_termination:
             remove_interface(region, interface)
         else:
             region.network_interfaces.update(interface, **DETACHED_INTERFACE)
+    # Assumed: other accounts' interfaces are detached whatever their DeleteOnTermination (an
+    # instance's termination deletes none of another account's resources), their EIPs staying.
+    for owner, interface in region.interfaces.lent_to(instance.id):
+        detach_interface(owner, interface)
     for volume in list(region.volumes.where("instance_id", instance.id)):
         if volume.delete_on_termination:
             region.volumes.remove(volume.id)

@@ -265,6 +265,7 @@ class NetworkInterface(Resource):
     status: str = "in-use"
     instance_id: str | None = None
     attachment_id: str | None = None
+    instance_owner_id: str | None = None  # attached to another account's instance: that account
     device_index: int = 0
     source_dest_check: bool = True
     interface_type: str = "interface"

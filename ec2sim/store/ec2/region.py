@@ -11,6 +11,7 @@ from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway
 from ec2sim.store.ec2.geography import Zone, zones
 from ec2sim.store.ec2.images import Image
 from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+from ec2sim.store.ec2.interface_registry import InterfaceRegistry
 from ec2sim.store.ec2.interfaces import InterfacePermission
 from ec2sim.store.ec2.keypairs import KeyPair
 from ec2sim.store.ec2.launch_templates import LaunchTemplate
@@ -54,6 +55,7 @@ class ServerState(Protocol):
     peerings: PeeringRegistry
     instance_regions: dict[str, Ec2Region]
     endpoint_regions: dict[str, Ec2Region]
+    interfaces: InterfaceRegistry
     tracker: Tracker | None
 
 
@@ -114,6 +116,7 @@ class Ec2Region:
         self.instance_regions: dict[str, Ec2Region] = store.instance_regions
         self.peerings: PeeringRegistry = store.peerings
         self.endpoint_regions: dict[str, Ec2Region] = store.endpoint_regions
+        self.interfaces: InterfaceRegistry = store.interfaces  # every network interface server-wide
         self.zones: list[Zone] = zones(name)
         self._zone_index = {key: z for z in self.zones for key in (z.zone_id, z.name)}  # name or id
         self.resources: dict[str, Resource] = {}
@@ -196,6 +199,7 @@ class Ec2Region:
                 "instances": self.add_instance,
                 "vpc_peering_connections": self.add_peering,
                 "vpc_endpoints": self.add_endpoint,
+                "addresses": self.add_address,
             }
             adders.get(table, getattr(self, table).add)(item)
 
@@ -267,6 +271,12 @@ class Ec2Region:
         self.endpoint_regions.pop(endpoint_id, None)
         self.vpc_endpoints.remove(endpoint_id)
 
+    def add_address(self, address: Address) -> Address:
+        """A restored Elastic IP: one associated with another account's interface is indexed there."""
+        if address.interface_owner_id is not None:
+            self.interfaces.note_address(self, address)
+        return self.addresses.add(address)
+
     # Tags -----------------------------------------------------------------------------
 
     def set_tags(self, resource: Resource, tags: dict[str, str]) -> None:
@@ -290,10 +300,13 @@ class Ec2Region:
         return group
 
     def add_interface(self, interface: NetworkInterface) -> NetworkInterface:
+        """A new (or restored) interface, known server-wide by id (`InterfaceRegistry`)."""
         self._index_groups(interface, add=True)
+        self.interfaces.add(self, interface)
         return self.network_interfaces.add(interface)
 
     def remove_interface(self, interface_id: str) -> NetworkInterface | None:
+        self.interfaces.remove(interface_id)
         interface = self.network_interfaces.remove(interface_id)
         if interface is not None:
             self._index_groups(interface, add=False)
