@@ -475,7 +475,6 @@ class Ec2Region:
         for zone in self.zones:
             self.add_default_subnet(vpc, zone)
         return vpc
-        return vpc
 
     def add_default_subnet(self, vpc: Vpc, zone: Zone) -> Subnet | None:
         """A zone's default subnet: the first /20 of the default VPC that no subnet overlaps (None:
