@@ -43,7 +43,7 @@ from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.engine import EXPLICIT_DENY, AuthRequest, Decision, PolicySource, evaluate
 from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
+from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies, cached_entry
 from ec2sim.store.resources import parse_arn
 
 log = logging.getLogger("ec2sim.authz")
@@ -156,17 +156,30 @@ def _decide(
     return decision
 
 
+def _context(ctx: RequestContext, check: Check) -> Mapping[str, ContextValue]:
+    """The condition keys `check` is decided with: its own over the request's global keys."""
+    base = ctx.global_keys
+    # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
+    return ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
+
+
 def first_denial(ctx: RequestContext, checks: Iterable[Check], identity: bool = True) -> Denial | None:
     """The first check the caller's policies don't allow, if any. Without ``identity``, only the
     checks carrying a resource-based policy are decided, by that policy alone."""
-    policies = applicable_policies(ctx.store, ctx.principal) if identity else None
-    base = ctx.global_keys
+    entry = cached_entry(ctx.store, ctx.principal) if identity else None
+    policies = entry.policies if entry is not None else None
+    if identity and entry is None:
+        policies = applicable_policies(ctx.store, ctx.principal)
     for check in checks:
         if policies is None and check.resource_policy is None:
             continue
-        # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
-        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
-        decision = _decide(ctx, check, policies, context)
+        context = partial(_context, ctx, check)
+        if entry is not None and check.resource_policy is None:
+            # The same policies, action and resource decide the same while the keys read hold.
+            decide = partial(_decide, ctx, check, policies)
+            decision = entry.decide(check.action, check.resource, context, decide)
+        else:
+            decision = _decide(ctx, check, policies, context())
         if not decision.allowed:
             return Denial(check, decision, {**ctx.condition_keys(), **check.context})
     return None
@@ -181,10 +194,8 @@ def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | No
         return None
     caller = _caller(ctx)
     policy = (PolicySource(via.endpoint_id, "resource", via.policy),)
-    base = ctx.global_keys
     for check in checks:
-        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
-        request = AuthRequest(check.action, check.resource, context, caller, ctx.account_id)
+        request = AuthRequest(check.action, check.resource, _context(ctx, check), caller, ctx.account_id)
         decision = evaluate(request, (), resource_policies=policy, is_root=True, require_resource_allow=True)
         if not decision.allowed:
             named = dataclasses.replace(decision, policy_kind="VPC endpoint policy")  # AWS's wording
