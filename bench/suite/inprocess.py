@@ -32,11 +32,15 @@ def body(service: str, action: str, **params: str | int) -> str:
 
 
 class App:
-    """A fresh store and its WSGI application (IAM enforced, instance quota raised to `instances`)."""
+    """A fresh store and its WSGI application (IAM enforced, the instance quota raised to `instances`)."""
 
-    def __init__(self, instances: int = 1000) -> None:
+    def __init__(self, instances: int = 1000, root_key: tuple[str, str] | None = None) -> None:
+        """`root_key`: a root key of the default account to configure (checked like an issued key)."""
+        config = Config(instance_limit=max(instances, 1000))
         self.store = Store()
-        self.wsgi = create_app(Config(instance_limit=max(instances, 1000)), self.store)
+        if root_key is not None:
+            self.store.configure_root_key(ACCOUNT, *root_key)
+        self.wsgi = create_app(config, self.store)
         self._subnet, self._room = "", 0  # where RunInstances puts the next instances
 
     def prepare(self, service: str, text: str, key: tuple[str, str] = ROOT) -> Request:
