@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from ec2sim.iam.policy.engine import Decision
@@ -29,14 +29,12 @@ from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
 
-if TYPE_CHECKING:
-    from ec2sim.iam.principal_policies import ApplicablePolicies
-
 PRINCIPALS = 4096
 DECISIONS = 256
 VARIANTS = 4
 
 Reads = tuple[tuple[str, "ContextValue | None"], ...]
+P = TypeVar("P")  # what a principal's policies are gathered into (`principal_policies.ApplicablePolicies`)
 
 
 class Recorder(Mapping[str, ContextValue]):
@@ -74,10 +72,10 @@ class Recorder(Mapping[str, ContextValue]):
         return len(self._context)
 
 
-class PrincipalEntry:
+class PrincipalEntry(Generic[P]):
     __slots__ = ("credential", "decisions", "policies", "tags")
 
-    def __init__(self, credential: Credential, policies: ApplicablePolicies) -> None:
+    def __init__(self, credential: Credential, policies: P) -> None:
         self.credential = credential
         self.policies = policies
         self.tags: dict[str, str] | None = None  # aws:PrincipalTag/*, on first use
@@ -117,15 +115,13 @@ class PrincipalEntry:
 class AccountCache:
     def __init__(self) -> None:
         self.revision = -1
-        self.entries: OrderedDict[str, PrincipalEntry] = OrderedDict()
+        self.entries: OrderedDict[str, PrincipalEntry[Any]] = OrderedDict()
 
 
 _caches: WeakKeyDictionary[IamAccount, AccountCache] = WeakKeyDictionary()
 
 
-def principal_entry(
-    iam: IamAccount, credential: Credential, policies: Callable[[], ApplicablePolicies]
-) -> PrincipalEntry:
+def principal_entry(iam: IamAccount, credential: Credential, policies: Callable[[], P]) -> PrincipalEntry[P]:
     """The entry of the principal `credential` stands for, as of `iam`'s current revision (made
     with `policies` when there is none)."""
     cache = _caches.get(iam)
@@ -139,7 +135,7 @@ def principal_entry(
     entry = entries.get(key)
     if entry is not None and entry.credential is credential:
         entries.move_to_end(key)
-        return entry
+        return cast(PrincipalEntry[P], entry)
     entry = entries[key] = PrincipalEntry(credential, policies())
     if len(entries) > PRINCIPALS:
         entries.popitem(last=False)

@@ -119,7 +119,7 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     )
 
 
-def cached_entry(store: Store, principal: Principal) -> PrincipalEntry | None:
+def cached_entry(store: Store, principal: Principal) -> PrincipalEntry[ApplicablePolicies] | None:
     """`principal`'s cache entry (`ec2sim.iam.principal_cache`), None when it has none: the root
     user and unsigned callers (no identity policies), or while its account's changes propagate."""
     credential = principal.credential
