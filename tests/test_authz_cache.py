@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
+from ec2sim.store.iam.usage import MAX_ENTITIES, AccessUsage, Use
 from ec2sim.testing import EmulatorAccount
 from tests.helpers import aws_error
 
@@ -142,3 +144,20 @@ def test_role_trust_and_role_policies_apply_on_the_next_request(
     client.list_roles()
     iam.detach_role_policy(RoleName="worker", PolicyArn=READ_ONLY)
     _denied(client.list_roles)
+
+
+def test_usage_table_past_its_bound_prunes_amortized() -> None:
+    """More live users and roles than the usage table's bound: it asks which exist now and then,
+    not on every new one (each ask scans every user and role)."""
+    table, asks = AccessUsage(), []  # the table's size at each ask
+    live = [f"AIDA{n}" for n in range(MAX_ENTITIES * 3)]
+    use = Use(datetime(2026, 1, 1, tzinfo=timezone.utc), "us-east-1")
+
+    def existing() -> list[str]:
+        asks.append(len(table.entities))
+        return live
+
+    for entity in live:
+        table.record(entity, "iam", None, use, existing)
+    assert len(table.entities) == len(live)
+    assert asks == [MAX_ENTITIES, 2 * MAX_ENTITIES]

@@ -4,8 +4,7 @@ Written in place on every authenticated request (`record`), NOT journaled, like 
 use (`IamAccount.record_key_use`): it is usage, not configuration. The table is bounded: one entry
 per (entity, service) and per (entity, tracked action), each replaced on use; entities that no
 longer exist are dropped once the table holds more than `MAX_ENTITIES` (or twice what the last
-drop left). Persistence saves it as a
-snapshot next to the journal (`snapshot` / `restore`).
+drop left). Persistence saves it as a snapshot next to the journal (`snapshot` / `restore`).
 """
 
 from __future__ import annotations
