@@ -1,11 +1,13 @@
 """`make bench`: the whole benchmark set in one run, printed as one ratio table.
 
     PYTHONPATH=. python -m bench.run [--instances 1000] [--seconds 5] [--no-moto] [--no-stacks] [--json FILE]
+    PYTHONPATH=. python -m bench.run --inprocess-only [--flat-instances 100000] [--flat-users 10000]
 
 Starts ec2sim (`python -m ec2sim serve`), seeds it, measures each case with wrk (keep-alive, 8
 connections), then serves a trivial WSGI app on the same stack (the ceiling: a fixed
-DescribeInstances body) and, where installed, moto and the other serving stacks. This machine is
-shared and noisy: only ratios measured in this one run mean anything.
+DescribeInstances body) and, where installed, moto and the other serving stacks; last, the
+in-process section (bench/suite/flat.py: enforcement cost and flat cost). This machine is shared and
+noisy: only ratios measured in this one run mean anything.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tempfile
 import time
 from typing import Any
 
-from bench.suite import aws, measure, procs, stacks, wrk
+from bench.suite import aws, flat, measure, procs, stacks, wrk
 from bench.suite.report import table
 from bench.suite.wrk import Result
 
@@ -98,6 +100,14 @@ def stack_run(name: str, args: argparse.Namespace, out: dict[str, Any]) -> None:
     )
 
 
+def inprocess_run(args: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Issue 16's enforcement cost and flat cost, in this process (bench/suite/flat.py)."""
+    out["enforcement"] = flat.enforcement(args.seconds)
+    if args.flat_instances:
+        instances, users = (100, args.flat_instances), (10, args.flat_users)
+        out["flat"] = flat.flat(args.seconds, instances, users)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,7 +120,19 @@ def main() -> None:
     parser.add_argument("--no-moto", action="store_true")
     parser.add_argument("--no-stacks", action="store_true")
     parser.add_argument("--json", help="also write every figure to this file")
+    parser.add_argument(
+        "--flat-instances", type=int, default=100000, help="flat cost: the large store's instances (0: skip)"
+    )
+    parser.add_argument(
+        "--flat-users", type=int, default=10000, help="flat cost: the large store's IAM users"
+    )
+    parser.add_argument("--inprocess-only", action="store_true", help="only the in-process section")
     args = parser.parse_args()
+    if args.inprocess_only:
+        results = {"inprocess": {}}
+        inprocess_run(args, results["inprocess"])
+        print(flat.report(results["inprocess"]))
+        return
     if not wrk.available():
         sys.exit("wrk is not installed (apt-get install -y wrk)")
     results: dict[str, Any] = {
@@ -139,7 +161,10 @@ def main() -> None:
             if stacks.available(name, args.stack_venv):
                 results["stacks"][name] = {}
                 stack_run(name, args, results["stacks"][name])
+    results["inprocess"] = {}
+    inprocess_run(args, results["inprocess"])
     print(table(results))
+    print(flat.report(results["inprocess"]))
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(

@@ -50,7 +50,7 @@ from ec2sim.iam.policy.engine import (
 )
 from ec2sim.iam.policy.matching import PrincipalFacts
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies
+from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies, cached_entry
 from ec2sim.store.resources import parse_arn
 from ec2sim.store.trail import CheckTrace, StatementRef
 
@@ -171,23 +171,36 @@ def _decide(
     return decision
 
 
+def _context(ctx: RequestContext, check: Check) -> Mapping[str, ContextValue]:
+    """The condition keys `check` is decided with: its own over the request's global keys."""
+    base = ctx.global_keys
+    # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
+    return ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
+
+
 def first_denial(
     ctx: RequestContext, checks: Iterable[Check], identity: bool = True, trace: list[CheckTrace] | None = None
 ) -> Denial | None:
     """The first check the caller's policies don't allow, if any. Without ``identity``, only the
     checks carrying a resource-based policy are decided, by that policy alone. ``trace`` gets each
     check with its decision (the checks after a denial, and those not decided, unevaluated)."""
-    policies = applicable_policies(ctx.store, ctx.principal) if identity else None
-    base = ctx.global_keys
+    entry = cached_entry(ctx.store, ctx.principal) if identity else None
+    policies = entry.policies if entry is not None else None
+    if identity and entry is None:
+        policies = applicable_policies(ctx.store, ctx.principal)
     denial: Denial | None = None
     for check in checks:
         if denial is not None or (policies is None and check.resource_policy is None):
             if trace is not None:
                 trace.append(traced(check))
             continue
-        # ChainMap only reads `base` (typed Mapping), so no MutableMapping is needed.
-        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
-        decision = _decide(ctx, check, policies, context)
+        context = partial(_context, ctx, check)
+        if entry is not None and check.resource_policy is None:
+            # The same policies, action and resource decide the same while the keys read hold.
+            decide = partial(_decide, ctx, check, policies)
+            decision = entry.decide(check.action, check.resource, context, decide)
+        else:
+            decision = _decide(ctx, check, policies, context())
         if trace is not None:
             trace.append(traced(check, decision, context))
         if not decision.allowed:
@@ -198,10 +211,13 @@ def first_denial(
 
 
 def traced(
-    check: Check, decision: Decision | None = None, context: Mapping[str, ContextValue] | None = None
+    check: Check,
+    decision: Decision | None = None,
+    context: Callable[[], Mapping[str, ContextValue]] | None = None,
 ) -> CheckTrace:
     """The record of one check (`ec2sim.store.trail`): unevaluated without a decision. The values of
-    the condition keys the deciding statements test are kept beside the check's own keys."""
+    the condition keys the deciding statements test are kept beside the check's own keys (``context``
+    is called only then: a cached decision needs no condition keys built)."""
     if decision is None:
         return CheckTrace(
             check.action, check.resource, check.context, resource_policy=check.resource_policy is not None
@@ -211,12 +227,13 @@ def traced(
     if decision.allowed:
         deciding += decision.stage_allows
     partly = () if decision.allowed else decision.stage_allows
-    for matched in deciding + partly:
-        if context is not None:
-            for condition in matched.statement.conditions:
-                value = context.get(condition.key.lower())
-                if value is not None:
-                    keys.setdefault(condition.key, value)
+    conditions = [c for m in deciding + partly for c in m.statement.conditions]
+    if context is not None and conditions:
+        values = context()
+        for condition in conditions:
+            value = values.get(condition.key.lower())
+            if value is not None:
+                keys.setdefault(condition.key, value)
     return CheckTrace(
         check.action,
         check.resource,
@@ -246,7 +263,7 @@ def plan_decided(
     plan: Plan, check: Check, decision: Decision, context: Mapping[str, ContextValue]
 ) -> Decision:
     """Keep in ``plan`` a check its resolver decided (the record shows it as `authorize` would)."""
-    plan.traces = (*plan.traces, traced(check, decision, context))
+    plan.traces = (*plan.traces, traced(check, decision, lambda: context))
     return decision
 
 
@@ -259,10 +276,8 @@ def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | No
         return None
     caller = _caller(ctx)
     policy = (PolicySource(via.endpoint_id, "resource", via.policy),)
-    base = ctx.global_keys
     for check in checks:
-        context = ChainMap(lowered(check.context), base) if check.context else base  # type: ignore[arg-type]
-        request = AuthRequest(check.action, check.resource, context, caller, ctx.account_id)
+        request = AuthRequest(check.action, check.resource, _context(ctx, check), caller, ctx.account_id)
         decision = evaluate(request, (), resource_policies=policy, is_root=True, require_resource_allow=True)
         if not decision.allowed:
             named = dataclasses.replace(decision, policy_kind="VPC endpoint policy")  # AWS's wording

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from weakref import WeakKeyDictionary
 
 from ec2sim.iam.owners import owning_user, principal_role, principal_user
 from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy
+from ec2sim.iam.principal_cache import PrincipalEntry, principal_entry
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.propagation import Key, pending, visible
 from ec2sim.store import Store
 from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, Role, User
 from ec2sim.store.iam.entities import Principal as IamPrincipal
-from ec2sim.store.iam.journal import IamStore
 from ec2sim.store.iam.managed import aws_managed_policy
 
 Pending = dict[Key, datetime] | None
@@ -120,37 +119,27 @@ def _session_policies(iam: IamAccount, principal: Principal) -> tuple[PolicySour
     )
 
 
-class _Cache:
-    """Each credential's policies as of one IAM revision: nothing but an IAM change (which moves the
-    revision) alters them, so they are gathered once per credential and revision, not per request.
-    Never used while changes are still propagating (those become visible with time, not revisions)."""
-
-    def __init__(self) -> None:
-        self.revision = -1
-        self.entries: dict[str, ApplicablePolicies] = {}  # by access key id
-
-
-_caches: WeakKeyDictionary[IamStore, _Cache] = WeakKeyDictionary()
+def cached_entry(store: Store, principal: Principal) -> PrincipalEntry[ApplicablePolicies] | None:
+    """`principal`'s cache entry (`ec2sim.iam.principal_cache`), None when it has none: the root
+    user and unsigned callers (no identity policies), or while its account's changes propagate."""
+    credential = principal.credential
+    if credential is None or principal.kind in ("root", "anonymous"):
+        return None
+    iam = store.account(principal.account_id).iam
+    if iam.pending_changes and pending(iam, store.clock.now()) is not None:
+        return None
+    return principal_entry(iam, credential, lambda: _gather(iam, principal, None))
 
 
 def applicable_policies(store: Store, principal: Principal) -> ApplicablePolicies:
     """What the engine needs for `principal` (root: nothing, it is never limited by identity policies)."""
     if principal.kind == "root":
         return _NONE
+    entry = cached_entry(store, principal)
+    if entry is not None:
+        return entry.policies
     iam = store.account(principal.account_id).iam
-    changes = pending(iam, store.clock.now())
-    if changes is not None or principal.credential is None:
-        return _gather(iam, principal, changes)
-    cache = _caches.get(store.iam)
-    if cache is None:
-        cache = _caches[store.iam] = _Cache()
-    if cache.revision != store.iam.revision:
-        cache.revision, cache.entries = store.iam.revision, {}
-    key = principal.credential.access_key_id
-    found = cache.entries.get(key)
-    if found is None:
-        found = cache.entries[key] = _gather(iam, principal, None)
-    return found
+    return _gather(iam, principal, pending(iam, store.clock.now()))
 
 
 def _gather(iam: IamAccount, principal: Principal, changes: Pending) -> ApplicablePolicies:
@@ -203,7 +192,15 @@ def _federated_policies(iam: IamAccount, principal: Principal, changes: Pending)
 
 def principal_tags(store: Store, principal: Principal) -> dict[str, str]:
     """aws:PrincipalTag values: the user's or role's tags, with a session's tags over them."""
-    iam = store.account(principal.account_id).iam
+    entry = cached_entry(store, principal)
+    if entry is None:
+        return _principal_tags(store.account(principal.account_id).iam, principal)
+    if entry.tags is None:
+        entry.tags = _principal_tags(store.account(principal.account_id).iam, principal)
+    return entry.tags
+
+
+def _principal_tags(iam: IamAccount, principal: Principal) -> dict[str, str]:
     if principal.kind == "user":
         user = principal_user(iam, principal)
         return dict(user.tags) if user else {}

@@ -232,6 +232,7 @@ def check_time(request: SignedRequest, now: float | None = None) -> None:
         )
 
 
+@lru_cache(maxsize=256)
 def _canonical_path(path: str) -> str:
     normalized = posixpath.normpath(path) if path not in ("", "/") else "/"
     if path.endswith("/") and normalized != "/":
@@ -245,7 +246,7 @@ def canonical_request(request: SignedRequest, payload: str | None = None) -> str
         for k, v in request.query
         if not (request.presigned and k == "X-Amz-Signature")
     )
-    query = "&".join(f"{k}={v}" for k, v in pairs)
+    query = "&".join(f"{k}={v}" for k, v in pairs) if pairs else ""
     headers = "".join(
         f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in request.signed_headers
     )
@@ -266,7 +267,7 @@ def canonical_request(request: SignedRequest, payload: str | None = None) -> str
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     key = ("AWS4" + secret).encode()
     for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.digest(key, part.encode(), "sha256")
     return key
 
 
@@ -281,7 +282,7 @@ def signature(request: SignedRequest, secret: str, payload: str | None = None) -
         ]
     )
     key = signing_key(secret, scope.date, scope.region, scope.service)
-    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, string_to_sign.encode(), "sha256").hex()  # one-shot: no HMAC object
 
 
 def verify(request: SignedRequest, secret: str) -> None:

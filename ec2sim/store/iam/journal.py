@@ -57,6 +57,9 @@ class IamStore:
         change.apply(self)
         self.journal.append(change)
         self.revision += 1
+        changed = self.accounts.get(change.account_id)
+        if changed is not None:
+            changed.revision = self.revision
         if self.propagation_seconds > 0:
             keys = change.pending_keys()
             if keys:

@@ -55,6 +55,11 @@ class IamTables:
     # Access advisor's last uses by entity (`ec2sim.store.iam.usage`): usage, written in place.
     usage: AccessUsage = field(default_factory=AccessUsage)
 
+    # The store revision of this account's last IAM change (`IamStore.record`): what per-principal
+    # caches key on (`ec2sim.iam.principal_cache`); a change elsewhere leaves them be. Derived, so
+    # deliberately no dataclass field (unannotated): no part of the account's state.
+    revision = 0
+
     def arn(self, kind: str, path: str, name: str) -> str:
         """``arn:aws:iam::123456789012:user/path/name``."""
         return IAM_TYPES[kind].arn("", self.account_id, name, path)

@@ -3,8 +3,8 @@
 Written in place on every authenticated request (`record`), NOT journaled, like access keys' last
 use (`IamAccount.record_key_use`): it is usage, not configuration. The table is bounded: one entry
 per (entity, service) and per (entity, tracked action), each replaced on use; entities that no
-longer exist are dropped once the table holds more than `MAX_ENTITIES`. Persistence saves it as a
-snapshot next to the journal (`snapshot` / `restore`).
+longer exist are dropped once the table holds more than `MAX_ENTITIES` (or twice what the last
+drop left). Persistence saves it as a snapshot next to the journal (`snapshot` / `restore`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class AccessUsage:
     entities: dict[str, EntityUsage] = field(default_factory=dict)
     # GenerateServiceLastAccessedDetails' reports by JobId (`ec2sim.api.iam.access_advisor`), in order
     jobs: dict[str, Any] = field(default_factory=dict)
+    prune_at: int = MAX_ENTITIES  # the table's size that drops the entities gone (`record`)
 
     def record(
         self,
@@ -51,9 +52,12 @@ class AccessUsage:
         (asked only when the table is full)."""
         usage = self.entities.get(entity_id)
         if usage is None:
-            if len(self.entities) >= MAX_ENTITIES:
+            if len(self.entities) >= self.prune_at:
                 keep = set(live())
                 self.entities = {k: v for k, v in self.entities.items() if k in keep}
+                # Twice what is left: pruning again at once would scan every entity on each new
+                # one (an account of more than MAX_ENTITIES users, say); this keeps it amortized O(1).
+                self.prune_at = max(MAX_ENTITIES, 2 * len(self.entities))
             usage = self.entities[entity_id] = EntityUsage()
         usage.services[service] = use
         if action is not None:
