@@ -63,7 +63,9 @@ def parse_json(service: str, operation: str, body: bytes) -> dict[str, Any]:
     result = _structure(shape, document, "", problems, 0)
     if problems:
         noun = "error" if len(problems) == 1 else "errors"
-        raise AwsError("ValidationException", f"{len(problems)} validation {noun} detected: " + "; ".join(problems))
+        raise AwsError(
+            "ValidationException", f"{len(problems)} validation {noun} detected: " + "; ".join(problems)
+        )
     return result
 
 
@@ -97,7 +99,10 @@ def _value(shape: Shape, value: Any, path: str, problems: list[str], depth: int)
     if kind == "list":
         if not isinstance(value, list):
             raise _wrong(path, "a JSON array")
-        return [_value(shape.member, item, f"{path}.{i}.member", problems, depth + 1) for i, item in enumerate(value, 1)]
+        return [
+            _value(shape.member, item, f"{path}.{i}.member", problems, depth + 1)
+            for i, item in enumerate(value, 1)
+        ]
     if kind == "map":
         if not isinstance(value, dict):
             raise _wrong(path, "a JSON object")
@@ -112,7 +117,11 @@ def _value(shape: Shape, value: Any, path: str, problems: list[str], depth: int)
         return value
     if kind in _INT_BITS:
         bits = _INT_BITS[kind]
-        if isinstance(value, bool) or not isinstance(value, int) or not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+        ):
             raise _wrong(path, f"a {kind}")
         return value
     if kind in ("float", "double"):
@@ -192,5 +201,7 @@ def json_error(error: AwsError) -> AwsError:
     code = _JSON_CODES.get(error.code)
     if code is None:
         return error
-    message = error.message.replace(" on resource: *", "") if code == "AccessDeniedException" else error.message
+    message = (
+        error.message.replace(" on resource: *", "") if code == "AccessDeniedException" else error.message
+    )
     return AwsError(code, message, error.explicit_status)

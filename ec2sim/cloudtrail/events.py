@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.shapes import Shape
 from ec2sim.store.iam.credentials import Credential
-from ec2sim.store.trail import CallRecord, Caller
+from ec2sim.store.trail import Caller, CallRecord
 
 if TYPE_CHECKING:
     from ec2sim.store import Store
@@ -118,7 +118,9 @@ def event_id(record: CallRecord, account: str, home: str) -> str:
 def _session_attributes(credential: Credential | None) -> dict[str, str]:
     issued = credential.issued if credential is not None else None
     attributes = {"creationDate": _iso(issued)} if issued is not None else {}
-    attributes["mfaAuthenticated"] = "true" if credential is not None and credential.mfa_authenticated else "false"
+    attributes["mfaAuthenticated"] = (
+        "true" if credential is not None and credential.mfa_authenticated else "false"
+    )
     return attributes
 
 
@@ -132,7 +134,9 @@ def _web_identity(credential: Credential) -> dict[str, Any]:
 def _caller_identity(caller: Caller, access_key_id: str) -> dict[str, Any]:
     credential = caller.credential
     identity: dict[str, Any] = {
-        "type": {"root": "Root", "user": "IAMUser", "assumed-role": "AssumedRole"}.get(caller.kind, "FederatedUser"),
+        "type": {"root": "Root", "user": "IAMUser", "assumed-role": "AssumedRole"}.get(
+            caller.kind, "FederatedUser"
+        ),
         "principalId": caller.principal_id,
         "arn": caller.arn,
         "accountId": caller.account_id,
@@ -272,7 +276,9 @@ def elements(value: Any, shape: Shape | None, service: str, name: str = "") -> A
             if not is_map and key in _OMITTED:
                 continue
             part = shape.value if is_map and shape is not None else members.get(key)
-            out[str(key) if is_map else _camel(str(key))] = elements(item, part, service, "" if is_map else key)
+            out[str(key) if is_map else _camel(str(key))] = elements(
+                item, part, service, "" if is_map else key
+            )
         return out
     if isinstance(value, (list, tuple)):
         member = shape.member if shape is not None and shape.type_name == "list" else None
@@ -360,7 +366,9 @@ def event(record: CallRecord, account: str, store: Store, shared: Iterable[str] 
     if record.error_code:
         doc["errorCode"] = _error_code(record)
         doc["errorMessage"] = record.error_message
-    doc["requestParameters"] = elements(record.params, request_shape, record.service) if record.params else None
+    doc["requestParameters"] = (
+        elements(record.params, request_shape, record.service) if record.params else None
+    )
     doc["responseElements"] = (
         elements(record.result, response_shape, record.service)
         if record.result and not read_only and not record.error_code

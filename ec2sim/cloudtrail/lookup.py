@@ -15,7 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from ec2sim.cloudtrail import events
 from ec2sim.store.trail import CallRecord
 
 if TYPE_CHECKING:
+    from ec2sim.api.model_types import LookupEventsRequestTypeDef
     from ec2sim.store import Store
 
 DEFAULT_MAX_RESULTS = 50
@@ -62,7 +63,7 @@ class Query:
         return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
 
-def parse_query(account: str, req: Mapping[str, Any]) -> Query:
+def parse_query(account: str, req: LookupEventsRequestTypeDef) -> Query:
     """The request checked as CloudTrail checks it."""
     attributes = req.get("LookupAttributes") or []
     if len(attributes) > 1:
@@ -87,7 +88,8 @@ def parse_query(account: str, req: Mapping[str, Any]) -> Query:
     category = req.get("EventCategory")
     if category is not None and category != "insight":
         raise AwsError(
-            "InvalidEventCategoryException", f"The event category {category} is not valid. Valid value: insight."
+            "InvalidEventCategoryException",
+            f"The event category {category} is not valid. Valid value: insight.",
         )
     max_results = req.get("MaxResults", DEFAULT_MAX_RESULTS)
     if not 1 <= max_results <= DEFAULT_MAX_RESULTS:
@@ -122,7 +124,9 @@ def _read_token(token: str, query: Query) -> tuple[str, float]:
 class _Event:
     """One record as one account sees it, its parts made only when a filter or the answer needs them."""
 
-    def __init__(self, record: CallRecord, account: str, home: str, store: Store, shared: tuple[str, ...]) -> None:
+    def __init__(
+        self, record: CallRecord, account: str, home: str, store: Store, shared: tuple[str, ...]
+    ) -> None:
         self.record, self.account, self.home, self.store, self.shared = record, account, home, store, shared
         self._identity: dict[str, Any] | None = None
 
@@ -140,20 +144,21 @@ class _Event:
     def event_id(self) -> str:
         return events.event_id(self.record, self.account, self.home)
 
-    def attribute(self, key: str) -> Callable[[str], bool]:
+    def matches(self, key: str, value: str) -> bool:
+        """Whether the lookup attribute `key` of the event is `value`."""
         record = self.record
-        simple: dict[str, Callable[[], str]] = {
+        if key in ("ResourceType", "ResourceName"):
+            index = 0 if key == "ResourceType" else 1
+            return any(item[index] == value for item in events.resources(record))
+        found = {
             "EventId": lambda: self.event_id,
             "EventName": lambda: record.action,
             "ReadOnly": lambda: "true" if events.is_read_only(record) else "false",
             "Username": lambda: self.username,
             "EventSource": lambda: events.event_source(record),
-            "AccessKeyId": lambda: record.access_key_id,
-        }
-        if key in simple:
-            return lambda value: simple[key]() == value
-        index = 0 if key == "ResourceType" else 1
-        return lambda value: any(item[index] == value for item in events.resources(record))
+            "AccessKeyId": lambda: record.access_key_id if self.account == self.home else "",
+        }[key]()
+        return found == value
 
     def answer(self) -> dict[str, Any]:
         record = self.record
@@ -163,7 +168,9 @@ class _Event:
             "ReadOnly": "true" if events.is_read_only(record) else "false",
             "EventTime": record.time,
             "EventSource": events.event_source(record),
-            "Resources": [{"ResourceType": kind, "ResourceName": name} for kind, name in events.resources(record)],
+            "Resources": [
+                {"ResourceType": kind, "ResourceName": name} for kind, name in events.resources(record)
+            ],
             "CloudTrailEvent": json.dumps(events.event(record, self.account, self.store, self.shared)),
         }
         if record.access_key_id and self.account == self.home:
@@ -190,10 +197,6 @@ def lookup(store: Store, query: Query) -> dict[str, Any]:
     if query.after is not None and not any(r.event_id == query.after[0] for r in records):
         records = [r for r in records if r.time.timestamp() < query.after[1]]
         started = True
-    matches = None
-    if query.attribute is not None:
-        key, value = query.attribute
-        matches = (key, value)
     page: list[_Event] = []
     for item in _account_events(store, query.account, records):
         if not started:
@@ -203,7 +206,7 @@ def lookup(store: Store, query: Query) -> dict[str, Any]:
             continue
         if query.end is not None and item.record.time > query.end:
             continue
-        if matches is not None and not item.attribute(matches[0])(matches[1]):
+        if query.attribute is not None and not item.matches(*query.attribute):
             continue
         if len(page) == query.max_results:
             return {"Events": [e.answer() for e in page], "NextToken": _token(query, page[-1].record)}
