@@ -29,7 +29,7 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,25 @@ _IDENTITY_TYPES = {
 # CloudFormation-style resource type names where they are not the ARN's type in PascalCase.
 _TYPE_NAMES = {"image": "Ami", "vpc": "VPC", "elastic-ip": "EIP", "oidc-provider": "OIDCProvider"}
 _SERVICE_NAMES = {"ec2": "EC2", "iam": "IAM", "sts": "STS"}
+# EC2 id prefixes → the resource type of their ARNs.
+_ID_TYPES = {
+    "i": "instance",
+    "vpc": "vpc",
+    "subnet": "subnet",
+    "sg": "security-group",
+    "vol": "volume",
+    "snap": "snapshot",
+    "ami": "image",
+    "eni": "network-interface",
+    "igw": "internet-gateway",
+    "rtb": "route-table",
+    "key": "key-pair",
+    "lt": "launch-template",
+    "eipalloc": "elastic-ip",
+    "acl": "network-acl",
+    "pcx": "vpc-peering-connection",
+    "vpce": "vpc-endpoint",
+}
 
 
 def _iso(value: datetime) -> str:
@@ -84,6 +103,18 @@ def _arn_account(arn: str) -> str:
     return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
+def _owner(arn: str, store: Store) -> str:
+    """The account an ARN names; for an EC2 image or snapshot (whose ARNs name none), its owner's
+    as the store knows it now (an image deregistered since: none)."""
+    account = _arn_account(arn)
+    if account or not arn.startswith("arn:aws:ec2:"):
+        return account
+    kind, _, resource_id = arn.split(":", 5)[-1].partition("/")
+    registry = {"image": store.shared_images, "snapshot": store.shared_snapshots}.get(kind)
+    item = registry.get(resource_id) if registry is not None else None
+    return str(getattr(item, "owner_id", "") or "")
+
+
 def home_account(record: CallRecord, store: Store) -> str:
     """The account whose trail has the record's main event ("" when none: an unknown key)."""
     caller = record.caller
@@ -102,7 +133,7 @@ def accounts(record: CallRecord, store: Store) -> tuple[str, ...]:
         return ()
     found = [home]
     for check in record.checks:
-        account = _arn_account(check.resource)
+        account = _owner(check.resource, store)
         if account not in found and _ACCOUNT.fullmatch(account) and account in store.accounts:
             found.append(account)
     return tuple(found)
@@ -310,15 +341,30 @@ def _from_arn(arn: str) -> tuple[str, str] | None:
     return _resource_type(service, kind), rest.rsplit("/", 1)[-1] if service == "ec2" else arn
 
 
+def _made(value: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(ARN type, id) of each EC2 resource id a result names (``VpcId: vpc-…``), a few levels down."""
+    if depth > 3:
+        return
+    items = (
+        value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    )
+    for key, item in items:
+        if isinstance(item, str) and str(key).endswith("Id"):
+            kind = _ID_TYPES.get(item.split("-", 1)[0])
+            if kind is not None:
+                yield kind, item
+        elif isinstance(item, (Mapping, list)):
+            yield from _made(item, depth + 1)
+
+
 def resources(record: CallRecord) -> list[tuple[str, str]]:
-    """(ResourceType, ResourceName) of what the call touched: the resources its checks named, and
-    what it made (instances launched; an assumed role's key and session)."""
+    """(ResourceType, ResourceName) of what the call touched: the resources its checks named, what
+    a change made (the ids its answer names), and an assumed role's key and session."""
     found: list[tuple[str, str]] = []
     arns = [check.resource for check in record.checks]
     result = record.result or {}
-    for instance in result.get("Instances", ()) if isinstance(result.get("Instances"), list) else ():
-        if isinstance(instance, Mapping) and instance.get("InstanceId"):
-            arns.append(f"arn:aws:ec2:{record.region}::instance/{instance['InstanceId']}")
+    if record.service == "ec2" and not is_read_only(record):
+        arns += [f"arn:aws:ec2:{record.region}::{kind}/{item}" for kind, item in _made(result)]
     for arn in arns:
         item = _from_arn(arn)
         if item is not None and item not in found:
