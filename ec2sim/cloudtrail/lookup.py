@@ -15,7 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -121,6 +121,14 @@ def _read_token(token: str, query: Query) -> tuple[str, float]:
     return position
 
 
+# Lookup attributes read from the record alone, whatever the account (checked first: they are cheap).
+_RECORD_KEYS: dict[str, Callable[[CallRecord], str]] = {
+    "EventName": lambda record: record.action,
+    "EventSource": events.event_source,
+    "ReadOnly": lambda record: "true" if events.is_read_only(record) else "false",
+}
+
+
 class _Event:
     """One record as one account sees it, its parts made only when a filter or the answer needs them."""
 
@@ -147,18 +155,16 @@ class _Event:
     def matches(self, key: str, value: str) -> bool:
         """Whether the lookup attribute `key` of the event is `value`."""
         record = self.record
-        if key in ("ResourceType", "ResourceName"):
-            index = 0 if key == "ResourceType" else 1
-            return any(item[index] == value for item in events.resources(record))
-        found = {
-            "EventId": lambda: self.event_id,
-            "EventName": lambda: record.action,
-            "ReadOnly": lambda: "true" if events.is_read_only(record) else "false",
-            "Username": lambda: self.username,
-            "EventSource": lambda: events.event_source(record),
-            "AccessKeyId": lambda: record.access_key_id if self.account == self.home else "",
-        }[key]()
-        return found == value
+        if key in _RECORD_KEYS:
+            return _RECORD_KEYS[key](record) == value
+        if key == "EventId":
+            return self.event_id == value
+        if key == "Username":
+            return self.username == value
+        if key == "AccessKeyId":
+            return self.account == self.home and record.access_key_id == value
+        index = 0 if key == "ResourceType" else 1
+        return any(item[index] == value for item in events.resources(record))
 
     def answer(self) -> dict[str, Any]:
         record = self.record
@@ -180,32 +186,37 @@ class _Event:
         return item
 
 
-def _account_events(store: Store, account: str, records: list[CallRecord]) -> Iterator[_Event]:
-    """The account's events, newest first."""
-    for record in reversed(records):
-        shared = events.accounts(record, store)
-        if account in shared:
-            yield _Event(record, account, shared[0], store, shared)
+def _newer(records: list[CallRecord], after: tuple[str, float] | None) -> Iterator[CallRecord]:
+    """The records a page starts from, newest first: all, or those after the previous page's last."""
+    if after is None:
+        yield from reversed(records)
+        return
+    at = next((i for i in range(len(records) - 1, -1, -1) if records[i].event_id == after[0]), None)
+    if at is not None:
+        yield from reversed(records[:at])
+    else:  # dropped since (retention): the older ones
+        yield from (r for r in reversed(records) if r.time.timestamp() < after[1])
 
 
 def lookup(store: Store, query: Query) -> dict[str, Any]:
-    """One page of LookupEvents' answer."""
+    """One page of LookupEvents' answer. The cheap filters (time) come before working out the
+    accounts a record concerns, and the event's parts are made only for the filter that needs them."""
     if query.insight:
         return {"Events": []}
-    records = store.trail.records()
-    started = query.after is None
-    if query.after is not None and not any(r.event_id == query.after[0] for r in records):
-        records = [r for r in records if r.time.timestamp() < query.after[1]]
-        started = True
+    key, wanted = query.attribute or ("", "")
+    cheap = _RECORD_KEYS.get(key)
     page: list[_Event] = []
-    for item in _account_events(store, query.account, records):
-        if not started:
-            started = query.after is not None and item.record.event_id == query.after[0]
+    for record in _newer(store.trail.records(), query.after):
+        if (query.start is not None and record.time < query.start) or (
+            query.end is not None and record.time > query.end
+        ):
             continue
-        if query.start is not None and item.record.time < query.start:
+        if cheap is not None and cheap(record) != wanted:
             continue
-        if query.end is not None and item.record.time > query.end:
+        shared = events.accounts(record, store)
+        if query.account not in shared:
             continue
+        item = _Event(record, query.account, shared[0], store, shared)
         if query.attribute is not None and not item.matches(*query.attribute):
             continue
         if len(page) == query.max_results:
