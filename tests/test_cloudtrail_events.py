@@ -13,6 +13,7 @@ import boto3
 
 from ec2sim.server import Server
 from tests.authz_env import Env
+from tests.oidc_helpers import REPO_SUB, github_setup, github_token, session_client, unsigned_sts
 
 Client = Callable[..., Any]
 USER_POLICY = {
@@ -296,3 +297,39 @@ def test_redaction(make_client: Client, account_id: str) -> None:
     assert launch["requestParameters"]["userData"] == "<sensitiveDataRemoved>"
     created_pair = _events(cloudtrail, "EventName", "CreateKeyPair")[0]["record"]["responseElements"]
     assert created_pair["keyMaterial"] == "<sensitiveDataRemoved>"
+
+
+def test_federated_and_web_identity_callers(
+    server: Server, iam: Any, make_client: Client, account_id: str
+) -> None:
+    """GetFederationToken's sessions are FederatedUser (their user as issuer); the caller of
+    AssumeRoleWithWebIdentity is a WebIdentityUser, and the session it gets names its provider."""
+    _, client = _user(server, iam, "fed")
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="fed", PolicyName="all", PolicyDocument=json.dumps(allow_all))
+    token = client("sts").get_federation_token(Name="visitor", Policy=json.dumps(allow_all))
+    federated = session_client(server, "ec2", token["Credentials"]).describe_vpcs()
+    provider, role = github_setup(iam, account_id)
+    iam.put_role_policy(RoleName="deploy", PolicyName="all", PolicyDocument=json.dumps(allow_all))
+    assumed = unsigned_sts(server).assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="ci-run", WebIdentityToken=github_token(server)
+    )
+    web = session_client(server, "ec2", assumed["Credentials"]).describe_subnets()
+    cloudtrail = make_client("cloudtrail", account_id)
+    identity = _by_request(_events(cloudtrail, "EventName", "DescribeVpcs"), federated)["record"][
+        "userIdentity"
+    ]
+    assert (identity["type"], identity["arn"]) == (
+        "FederatedUser",
+        f"arn:aws:sts::{account_id}:federated-user/visitor",
+    )
+    assert identity["sessionContext"]["sessionIssuer"]["type"] == "IAMUser"
+    assert identity["sessionContext"]["sessionIssuer"]["userName"] == "fed"
+    call = _by_request(_events(cloudtrail, "EventName", "AssumeRoleWithWebIdentity"), assumed)
+    caller = call["record"]["userIdentity"]
+    assert caller["type"] == "WebIdentityUser" and caller["userName"] == REPO_SUB
+    assert caller["identityProvider"] == assumed["Provider"]
+    assert call["record"]["requestParameters"]["webIdentityToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    session = _by_request(_events(cloudtrail, "EventName", "DescribeSubnets"), web)["record"]["userIdentity"]
+    assert session["type"] == "AssumedRole"
+    assert session["sessionContext"]["webIdFederationData"]["federatedProvider"] == provider
