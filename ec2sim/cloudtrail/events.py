@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.shapes import Shape
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.resources import ROLE, USER, by_id, parse_arn, root_arn
 from ec2sim.store.trail import Caller, CallRecord
 
 if TYPE_CHECKING:
@@ -62,25 +63,6 @@ _IDENTITY_TYPES = {
 # CloudFormation-style resource type names where they are not the ARN's type in PascalCase.
 _TYPE_NAMES = {"image": "Ami", "vpc": "VPC", "elastic-ip": "EIP", "oidc-provider": "OIDCProvider"}
 _SERVICE_NAMES = {"ec2": "EC2", "iam": "IAM", "sts": "STS"}
-# EC2 id prefixes → the resource type of their ARNs.
-_ID_TYPES = {
-    "i": "instance",
-    "vpc": "vpc",
-    "subnet": "subnet",
-    "sg": "security-group",
-    "vol": "volume",
-    "snap": "snapshot",
-    "ami": "image",
-    "eni": "network-interface",
-    "igw": "internet-gateway",
-    "rtb": "route-table",
-    "key": "key-pair",
-    "lt": "launch-template",
-    "eipalloc": "elastic-ip",
-    "acl": "network-acl",
-    "pcx": "vpc-peering-connection",
-    "vpce": "vpc-endpoint",
-}
 
 
 def _iso(value: datetime) -> str:
@@ -99,19 +81,18 @@ def event_source(record: CallRecord) -> str:
 
 
 def _arn_account(arn: str) -> str:
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+    parsed = parse_arn(arn)
+    return parsed.account if parsed is not None else ""
 
 
 def _owner(arn: str, store: Store) -> str:
     """The account an ARN names; for an EC2 image or snapshot (whose ARNs name none), its owner's
     as the store knows it now (an image deregistered since: none)."""
-    account = _arn_account(arn)
-    if account or not arn.startswith("arn:aws:ec2:"):
-        return account
-    kind, _, resource_id = arn.split(":", 5)[-1].partition("/")
-    registry = {"image": store.shared_images, "snapshot": store.shared_snapshots}.get(kind)
-    item = registry.get(resource_id) if registry is not None else None
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.account or parsed.service != "ec2":
+        return parsed.account if parsed is not None else ""
+    registry = {"image": store.shared_images, "snapshot": store.shared_snapshots}.get(parsed.resource_type)
+    item = registry.get(parsed.name) if registry is not None else None
     return str(getattr(item, "owner_id", "") or "")
 
 
@@ -183,7 +164,7 @@ def _caller_identity(caller: Caller, access_key_id: str) -> dict[str, Any]:
         issuer = {
             "type": "Role",
             "principalId": session.role_id,
-            "arn": f"arn:aws:iam::{caller.account_id}:role{session.role_path}{session.role_name}",
+            "arn": ROLE.arn("", caller.account_id, session.role_name, session.role_path),
             "accountId": caller.account_id,
             "userName": session.role_name,
         }
@@ -192,7 +173,7 @@ def _caller_identity(caller: Caller, access_key_id: str) -> dict[str, Any]:
             {
                 "type": "IAMUser",
                 "principalId": credential.user_id,
-                "arn": f"arn:aws:iam::{caller.account_id}:user/{credential.user_name}",
+                "arn": USER.arn("", caller.account_id, str(credential.user_name)),  # path not kept
                 "accountId": caller.account_id,
                 "userName": credential.user_name,
             }
@@ -200,7 +181,7 @@ def _caller_identity(caller: Caller, access_key_id: str) -> dict[str, Any]:
             else {
                 "type": "Root",
                 "principalId": caller.account_id,
-                "arn": f"arn:aws:iam::{caller.account_id}:root",
+                "arn": root_arn(caller.account_id),
                 "accountId": caller.account_id,
             }
         )
@@ -330,19 +311,16 @@ def _resource_type(service: str, kind: str) -> str:
 
 
 def _from_arn(arn: str) -> tuple[str, str] | None:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or "*" in parts[5]:
-        return None
-    service, path = parts[2], parts[5]
-    kind, sep, rest = path.partition("/")
-    if not sep or not rest:
+    parsed = parse_arn(arn)
+    if parsed is None or "*" in parsed.resource or not parsed.name:
         return None
     # EC2 names a resource by its id; IAM and STS by ARN (as CloudTrail's lookups show them).
-    return _resource_type(service, kind), rest.rsplit("/", 1)[-1] if service == "ec2" else arn
+    name = parsed.name.rsplit("/", 1)[-1] if parsed.service == "ec2" else arn
+    return _resource_type(parsed.service, parsed.resource_type), name
 
 
 def _made(value: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(ARN type, id) of each EC2 resource id a result names (``VpcId: vpc-…``), a few levels down."""
+    """(ResourceType, id) of each EC2 resource id a result names (``VpcId: vpc-…``), a few levels down."""
     if depth > 3:
         return
     items = (
@@ -350,9 +328,9 @@ def _made(value: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
     )
     for key, item in items:
         if isinstance(item, str) and str(key).endswith("Id"):
-            kind = _ID_TYPES.get(item.split("-", 1)[0])
+            kind = by_id(item)
             if kind is not None:
-                yield kind, item
+                yield _resource_type("ec2", kind.name), item
         elif isinstance(item, (Mapping, list)):
             yield from _made(item, depth + 1)
 
@@ -360,13 +338,12 @@ def _made(value: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
 def resources(record: CallRecord) -> list[tuple[str, str]]:
     """(ResourceType, ResourceName) of what the call touched: the resources its checks named, what
     a change made (the ids its answer names), and an assumed role's key and session."""
-    found: list[tuple[str, str]] = []
-    arns = [check.resource for check in record.checks]
+    named = [_from_arn(check.resource) for check in record.checks]
     result = record.result or {}
     if record.service == "ec2" and not is_read_only(record):
-        arns += [f"arn:aws:ec2:{record.region}::{kind}/{item}" for kind, item in _made(result)]
-    for arn in arns:
-        item = _from_arn(arn)
+        named += _made(result)
+    found: list[tuple[str, str]] = []
+    for item in named:
         if item is not None and item not in found:
             found.append(item)
     credentials = result.get("Credentials")
