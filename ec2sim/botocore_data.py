@@ -19,7 +19,12 @@ from typing import Any
 Json = dict[str, Any]
 
 # The API version of each service ec2sim serves (a directory under botocore/data/<service>/).
-API_VERSIONS: dict[str, str] = {"ec2": "2016-11-15", "iam": "2010-05-08", "sts": "2011-06-15"}
+API_VERSIONS: dict[str, str] = {
+    "ec2": "2016-11-15",
+    "iam": "2010-05-08",
+    "sts": "2011-06-15",
+    "cloudtrail": "2013-11-01",
+}
 
 _lock = threading.Lock()
 _descriptions: dict[str, Json] = {}

@@ -105,6 +105,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "idle_connection_seconds": (1, 86400),
     "request_read_seconds": (1, 3600),
     "max_request_bytes": (1024, 1 << 30),
+    "trail_limit": (0, 10_000_000),
 }
 
 

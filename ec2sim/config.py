@@ -48,6 +48,9 @@ class Config:
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
     state_dir: str = setting("", "folder of durable state (SQLite), kept across restarts (none: in memory)")
     log_format: str = setting("text", "text (plain lines) or json (one JSON object per line)")
+    trail_limit: int = setting(
+        100_000, "CloudTrail events kept (the oldest dropped first); saved with --state-dir"
+    )
 
     @classmethod
     def field_types(cls) -> dict[str, type]:

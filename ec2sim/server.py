@@ -25,6 +25,7 @@ from waitress.task import ThreadedTaskDispatcher
 import ec2sim
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
+from ec2sim.cloudtrail.persistence import TrailFile
 from ec2sim.config import Config
 from ec2sim.store import Store
 from ec2sim.store.persistence import StateDir
@@ -163,10 +164,16 @@ class Server:
         self.store.iam.propagation_seconds = config.iam_propagation_seconds
         for account_id, access_key_id, secret in config.root_keys():
             self.store.configure_root_key(account_id, access_key_id, secret)
+        self.store.trail.resize(config.trail_limit)
         # --state-dir: StateDirError when another server has it. Restored state wins over the seed.
         self.state = StateDir(config.state_dir) if config.state_dir else None
+        self.trail_file: TrailFile | None = None
         try:
             restored = self.state.load(self.store) if self.state is not None else False
+            if self.state is not None:
+                self.trail_file = TrailFile(config.state_dir, config.trail_limit)
+                self.trail_file.load(self.store.trail)
+                self.trail_file.attach(self.store.trail)
             if seed is not None:
                 seed.configure(self.store)
                 if not restored:
@@ -231,6 +238,9 @@ class Server:
 
     def _close_state(self) -> None:
         """Close the state directory (its lock freed for the next server); the store stays in memory."""
+        if self.trail_file is not None:
+            self.trail_file.close()
+            self.trail_file = None
         if self.state is not None:
             with self.store.lock:
                 try:

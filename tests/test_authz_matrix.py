@@ -22,6 +22,7 @@ import ec2sim.api.app  # noqa: F401 - registers every handler
 from ec2sim.api.registry import HANDLERS
 from ec2sim.server import Server
 from tests.authz_cases import Builder
+from tests.authz_cases_cloudtrail import CLOUDTRAIL_CASES
 from tests.authz_cases_ec2 import EC2_CASES
 from tests.authz_cases_iam import IAM_CASES, STS_CASES
 from tests.authz_cases_iam_account import REFUSED
@@ -32,6 +33,7 @@ CASES: dict[tuple[str, str], Builder] = {
     **{("ec2", action): build for action, build in EC2_CASES.items()},
     **{("iam", action): build for action, build in IAM_CASES.items()},
     **{("sts", action): build for action, build in STS_CASES.items()},
+    **{("cloudtrail", action): build for action, build in CLOUDTRAIL_CASES.items()},
 }
 
 # Actions AWS performs whatever the caller's policies say, an explicit Deny included:
@@ -52,7 +54,13 @@ ALWAYS_ALLOWED = frozenset(
     }
 )
 
-DENIED_CODE = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied", "sts": "AccessDenied"}
+DENIED_CODE = {
+    "ec2": "UnauthorizedOperation",
+    "iam": "AccessDenied",
+    "sts": "AccessDenied",
+    "cloudtrail": "AccessDeniedException",
+}
+DENIED_STATUS = {"cloudtrail": 400}  # a JSON protocol service answers its AccessDeniedException with 400
 
 
 def _param(key: tuple[str, str]) -> Any:
@@ -109,7 +117,11 @@ def test_authorization(
         if policy is not None:
             set_policy(policy)
         before = fingerprint(server.store, account_id)
-        with aws_error(DENIED_CODE[service], 403, f"is not authorized to perform: {denied_action} "):
+        with aws_error(
+            DENIED_CODE[service],
+            DENIED_STATUS.get(service, 403),
+            f"is not authorized to perform: {denied_action} ",
+        ):
             request()
         if dry_run and policy is None:
             with aws_error("UnauthorizedOperation", 403):

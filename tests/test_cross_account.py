@@ -98,6 +98,7 @@ NAMES_ONLY = {
     # caller's own session (GetScopedCredentials).
     "sts": {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetWebIdentityToken"}
     | {"GetDelegatedAccessToken", "AssumeRoot", "GetScopedCredentials"},
+    "cloudtrail": {"LookupEvents"},  # looks up the caller's own account's events
 }
 # Requests whose only difference is not a resource: a new alias (aliases are unique across
 # accounts, so A's would be taken anyway), an encoded authorization message (a string, not an id).

@@ -40,6 +40,8 @@ LAYER_PREFIXES: dict[str, str] = {
     "ec2sim.api.sts_federation": "handlers",
     "ec2sim.api.sts_saml": "handlers",
     "ec2sim.metadata": "handlers",  # the IMDS category tree and what its leaves read
+    "ec2sim.api.cloudtrail": "handlers",
+    "ec2sim.cloudtrail": "handlers",  # CloudTrail's events and lookups over the store's trail
     "ec2sim.api": "protocol",
     "ec2sim.metadata.app": "protocol",
     "ec2sim.server": "protocol",

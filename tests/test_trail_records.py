@@ -86,10 +86,13 @@ def test_implicit_deny_and_root_calls(server: Server, iam: Any, ec2: Any) -> Non
         "no identity-based policy allows",
         (),
     )
-    root = _record(server, ec2.describe_vpcs())  # the account root: nothing to check
+    root = _record(server, ec2.describe_vpcs())  # the account root: what it needed, not evaluated
     assert root.caller is not None and root.caller.kind == "root"
-    assert (root.decision, root.checks) == ("allow", ())
-    assert root.result is not None and root.result["Vpcs"]
+    assert root.decision == "allow"
+    assert [(c.action, c.decision) for c in root.checks] == [("ec2:DescribeVpcs", "")]
+    assert root.result is None  # a read: CloudTrail keeps no responseElements for it
+    made = _record(server, ec2.create_vpc(CidrBlock="10.9.0.0/16"))
+    assert made.result is not None and made.result["Vpc"]["CidrBlock"] == "10.9.0.0/16"
 
 
 def test_trail_is_bounded_and_streams() -> None:

@@ -16,7 +16,7 @@ from botocore.config import Config as BotoConfig
 from ec2sim.server import Server
 from tests.helpers import aws_error
 
-_MESSAGE = "it serves ec2, iam, sts"
+_MESSAGE = "it serves cloudtrail, ec2, iam, sts"
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ _MESSAGE = "it serves ec2, iam, sts"
         ("s3", lambda c: c.list_buckets()),  # REST-XML
         ("route53", lambda c: c.list_hosted_zones()),  # REST-XML, ErrorResponse-style service
         ("dynamodb", lambda c: c.list_tables()),  # JSON 1.0
-        ("cloudtrail", lambda c: c.lookup_events()),  # JSON 1.1
+        ("logs", lambda c: c.describe_log_groups()),  # JSON 1.1
         ("lambda", lambda c: c.list_functions()),  # REST-JSON
         ("sqs", lambda c: c.list_queues()),  # JSON in current botocore
         ("sns", lambda c: c.list_topics()),  # Query

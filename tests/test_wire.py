@@ -60,7 +60,7 @@ def test_dry_run(ec2):
 
 def test_control_health_clock_reset(server):
     health = requests.get(server.api_url + "/_ec2sim/health").json()
-    assert health["status"] == "running" and health["services"] == ["ec2", "iam", "sts"]
+    assert health["status"] == "running" and health["services"] == ["cloudtrail", "ec2", "iam", "sts"]
     before = requests.get(server.api_url + "/_ec2sim/clock").json()
     assert requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": -1}).status_code == 400
     after = requests.post(server.api_url + "/_ec2sim/clock", json={"advance_seconds": 0}).json()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "actions.md"
-TITLES = {"ec2": "EC2", "iam": "IAM", "sts": "STS"}
+TITLES = {"ec2": "EC2", "iam": "IAM", "sts": "STS", "cloudtrail": "CloudTrail"}
 # Where the per-service lists begin: what comes before depends on the installed botocore as well.
 LISTS_HEADING = "\n## "
 

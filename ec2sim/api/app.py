@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
+import ec2sim.api.cloudtrail
 import ec2sim.api.ec2
 import ec2sim.api.iam
 import ec2sim.api.sts
@@ -35,6 +36,8 @@ from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.foreign import unsupported_service
 from ec2sim.api.iam.access_advisor import tracked_action
+from ec2sim.api.json_protocol import json_error, parse_json
+from ec2sim.api.json_protocol import target as json_target
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import OPERATIONS
@@ -72,25 +75,27 @@ class ApiApp:
             body = request.get_data()
             query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
             params = dict(query)
-            if request.method == "POST" and body:
-                params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            action = params.get("Action", "-")
             headers = {name.lower(): value for name, value in request.headers.items()}
+            json_call = json_target(headers)  # the JSON protocol: the operation is in a header
+            if json_call is None and request.method == "POST" and body:
+                params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            action = json_call[1] if json_call is not None else params.get("Action", "-")
             scope = credential_scope(headers, params)
             if (
-                scope is not None
+                json_call is None
+                and scope is not None
                 and scope.service not in SERVICE_INFO
                 and _VERSIONS.get(params.get("Version", "")) is None
             ):
                 return self._foreign(request, scope.service, headers, params, request_id, started)
-            info = self._service(scope, params)
+            info = json_call[0] if json_call is not None else self._service(scope, params)
             _check_scope(info, scope)
             region = scope.region if scope else self.config.region
             if _unsigned(info, action):
                 principal = Principal.anonymous(self.config.account_id)
             else:
                 principal = self._authenticate(info, action, region, request, headers, query, body)
-            result = self._call(info, action, params, region, principal, request, request_id)
+            result = self._call(info, action, params, body, region, principal, request, request_id)
             renderer = renderer_for(info)
             text = renderer.body(info.operation(action), info.namespace, request_id, result or {})
             status = 200
@@ -100,6 +105,8 @@ class ApiApp:
             log.exception("internal error in %s", action)
             failure = internal_error()
         if failure is not None:
+            if info.protocol == "json":
+                failure = json_error(failure)
             text, status = (
                 renderer_for(info).error_body(failure, info.namespace, request_id),
                 failure.status_for(info.name),
@@ -202,6 +209,7 @@ class ApiApp:
         info: ServiceInfo,
         action: str,
         params: dict[str, str],
+        body: bytes,
         region: str,
         principal: Principal,
         request: Request,
@@ -214,7 +222,10 @@ class ApiApp:
         operation = OPERATIONS.get((info.name, action))
         if operation is None:
             raise AwsError("Unsupported", f"The action {action} is not yet supported by ec2sim.")
-        req = parse_request(info.name, action, params)
+        if info.protocol == "json":
+            req = parse_json(info.name, action, body)
+        else:
+            req = parse_request(info.name, action, params)
         ctx = RequestContext(
             request_id=request_id,
             service=info.name,
@@ -283,12 +294,15 @@ def call_record(
         else "",
         read_only=action.startswith(_READS),
         params=ctx.params if ctx is not None else {},
-        result=result if failure is None else None,
+        # A read answers what is already stored; CloudTrail records no responseElements for it.
+        result=result if failure is None and not action.startswith(_READS) else None,
         error_code=failure.code if failure is not None else "",
         error_message=failure.message if failure is not None else "",
         decision=ctx.decision if ctx is not None else "-",
         checks=tuple(ctx.checks) if ctx is not None else (),
         via_endpoint=ctx.via_endpoint.endpoint_id if ctx is not None and ctx.via_endpoint else "",
+        secure=request.scheme == "https",
+        host=request.host,
         caller=None
         if principal is None
         else Caller(

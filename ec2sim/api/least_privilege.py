@@ -66,9 +66,14 @@ def check_policy(
 
 def recorded_principals(store: Store) -> list[str]:
     """Every principal with a recorded call that needed a permission: users and federated users by
-    their ARN, role sessions by their role's (`owner_of`)."""
+    their ARN, role sessions by their role's (`owner_of`). Not the account root, whom no identity
+    policy limits (its calls are recorded for CloudTrail's events)."""
     return sorted(
-        {owner_of(r.caller.arn) for r in store.trail.records() if r.caller is not None and r.checks}
+        {
+            owner_of(r.caller.arn)
+            for r in store.trail.records()
+            if r.caller is not None and r.caller.kind != "root" and r.checks
+        }
     )
 
 

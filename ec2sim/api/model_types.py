@@ -6,6 +6,7 @@ ones in a ``total=False`` class.)"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypedDict
 
 
@@ -47,3 +48,20 @@ class GetScopedCredentialsRequestTypeDef(TypedDict, total=False):
     DurationSeconds: int
     MinimumSessionTokenSize: int
     ScopedSessionDescription: str
+
+
+class LookupAttributeTypeDef(TypedDict):
+    AttributeKey: str
+    AttributeValue: str
+
+
+class LookupEventsRequestTypeDef(TypedDict, total=False):
+    """CloudTrail LookupEvents' input (botocore cloudtrail 2013-11-01; types-boto3-cloudtrail is not
+    among the pinned stubs)."""
+
+    LookupAttributes: list[LookupAttributeTypeDef]
+    StartTime: datetime
+    EndTime: datetime
+    EventCategory: str
+    MaxResults: int
+    NextToken: str

@@ -53,8 +53,8 @@ class ServiceInfo:
 
     @cached_property
     def namespace(self) -> str:
-        ns = self.model.metadata["xmlNamespace"]
-        return ns if ns.endswith("/") else ns + "/"
+        ns = self.model.metadata.get("xmlNamespace", "")  # none: a JSON protocol service
+        return ns if not ns or ns.endswith("/") else ns + "/"
 
     @cached_property
     def operation_names(self) -> frozenset[str]:

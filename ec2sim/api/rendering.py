@@ -13,9 +13,10 @@ import base64
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ec2sim.api.errors import AwsError
+from ec2sim.api.json_protocol import JsonRenderer
 from ec2sim.api.models import ServiceInfo
 from ec2sim.api.shapes import OperationModel, Shape
 from ec2sim.jsonsafe import NOT_XML
@@ -239,8 +240,16 @@ class Ec2Renderer(QueryRenderer):
         )
 
 
-RENDERERS: dict[str, QueryRenderer] = {"query": QueryRenderer(), "ec2": Ec2Renderer()}
+class Renderer(Protocol):
+    content_type: str
+
+    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str: ...
+
+    def error_body(self, error: AwsError, namespace: str, request_id: str) -> str: ...
 
 
-def renderer_for(info: ServiceInfo) -> QueryRenderer:
+RENDERERS: dict[str, Renderer] = {"query": QueryRenderer(), "ec2": Ec2Renderer(), "json": JsonRenderer()}
+
+
+def renderer_for(info: ServiceInfo) -> Renderer:
     return RENDERERS[info.protocol]

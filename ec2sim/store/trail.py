@@ -93,6 +93,8 @@ class CallRecord:
     decision: str = "-"  # "allow" | "deny" | "-" (not authorized: failed before, or no checks)
     checks: tuple[CheckTrace, ...] = ()
     via_endpoint: str = ""  # the VPC endpoint id the request came through
+    secure: bool = False  # received over HTTPS
+    host: str = ""  # the Host header the client sent
 
 
 class Trail:
@@ -118,6 +120,13 @@ class Trail:
             listeners = tuple(self._listeners)
         for listener in listeners:
             listener(record)
+
+    def resize(self, limit: int) -> None:
+        """Keep at most `limit` records from now on (the oldest dropped now if there are more)."""
+        with self._lock:
+            self.limit = limit
+            while self._records and len(self._records) > max(limit, 0):
+                self._by_request.pop(self._records.popleft().request_id, None)
 
     def get(self, request_id: str) -> CallRecord | None:
         return self._by_request.get(request_id)
