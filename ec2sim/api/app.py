@@ -161,7 +161,7 @@ class ApiApp:
                     body,
                 )
                 record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
-                self.store.commit()  # an account that appeared on first use
+                self.store.commit(changed=False)  # an account that appeared on first use: no resources
                 return principal
         except AuthenticationError as error:
             raise auth_error(info.name, error) from None
@@ -227,7 +227,9 @@ class ApiApp:
                     self.store.changed_within(plan)  # tags, rules, grants edited in place on its resources
                 return result
             finally:
-                self.store.commit()  # durable state: saved before the answer (nothing changed: no-op)
+                # durable state: saved before the answer (nothing changed: no-op); reads leave
+                # the generation (and so DescribeInstances' rendered instances) alone
+                self.store.commit(changed=not action.startswith(_READS))
 
 
 def _unsigned(info: ServiceInfo, action: str) -> bool:

@@ -21,6 +21,15 @@ from ec2sim.api.shapes import OperationModel, Shape
 from ec2sim.jsonsafe import NOT_XML
 
 Writer = Callable[[Any, list[str]], None]
+
+
+class Rendered(str):
+    """A structure's content already written by its writer (`QueryRenderer.fragment`): a handler
+    may put one where the structure's dict goes, and it is written as is (cached instances)."""
+
+    __slots__ = ()
+
+
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -76,6 +85,12 @@ class QueryRenderer:
         with self._lock:
             return self._compile(shape)
 
+    def fragment(self, shape: Shape, value: dict[str, Any]) -> Rendered:
+        """A structure's content (`value`, without its own element), to be written later as is."""
+        out: list[str] = []
+        self.writer(shape)(value, out)
+        return Rendered("".join(out))
+
     def _compile(self, shape: Shape) -> Writer:
         found = self._writers.get(shape.name)
         if found is not None:
@@ -107,6 +122,9 @@ class QueryRenderer:
             fields[name] = self._member_writer(self.member_name(name, member), member)
 
         def write(value: dict[str, Any], out: list[str]) -> None:
+            if value.__class__ is Rendered:
+                out.append(value)  # type: ignore[arg-type]
+                return
             for key, item in value.items():
                 if item is not None:
                     fields[key](item, out)
