@@ -9,6 +9,7 @@ any AwsError on the way → the protocol's error envelope
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from typing import Any
@@ -46,6 +47,7 @@ from ec2sim.store.ec2.geography import is_valid_region
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
+_LARGE = 1 << 18  # bytes: answers from this size on go to the server as a file (`_response`)
 _READS = ("Describe", "Get", "List")  # actions that change no resource they name (durable state)
 # The WSGI environ key of the request's RequestContext, once it has one: the access log reads its decision.
 CONTEXT_KEY = "ec2sim.context"
@@ -112,7 +114,7 @@ class ApiApp:
             principal=principal.arn if principal is not None else "-",
             decision=context.decision if isinstance(context, RequestContext) else "-",
         )
-        response = Response(text, status, content_type=renderer_for(info).content_type)
+        response = _response(request.environ, text, status, renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response
 
@@ -250,3 +252,16 @@ def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:
     else:
         return
     raise auth_error(info.name, AuthenticationError("mismatch", problem))
+
+
+def _response(environ: dict[str, Any], text: str | bytes, status: int, content_type: str) -> Response:
+    """The answer; a large one (DescribeInstances of 1,000 instances: 4 MB) handed to the server
+    as a file (``wsgi.file_wrapper``), which it sends from without first copying it into its
+    own buffer (waitress writes an answer past 1 MB to a temporary file and reads it back)."""
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None or len(text) < _LARGE:
+        return Response(text, status, content_type=content_type)
+    data = text if isinstance(text, bytes) else text.encode()
+    response = Response(wrapper(io.BytesIO(data)), status, content_type=content_type, direct_passthrough=True)
+    response.content_length = len(data)
+    return response

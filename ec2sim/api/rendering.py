@@ -23,11 +23,22 @@ from ec2sim.jsonsafe import NOT_XML
 Writer = Callable[[Any, list[str]], None]
 
 
-class Rendered(str):
-    """A structure's content already written by its writer (`QueryRenderer.fragment`): a handler
-    may put one where the structure's dict goes, and it is written as is (cached instances)."""
+class Rendered(bytes):
+    """A structure's content already written by its writer and encoded (`QueryRenderer.fragment`):
+    a handler may put one where the structure's dict goes, and it is written as is (cached
+    instances). A document holding one is joined as bytes (`_join`): a large answer made of
+    cached pieces is then copied once, not joined and encoded."""
 
     __slots__ = ()
+
+
+def _join(out: list[Any]) -> str | bytes:
+    """The document: text, or bytes when it holds `Rendered` pieces (a failed join of text costs
+    a type check of the pieces, not a copy)."""
+    try:
+        return "".join(out)
+    except TypeError:
+        return b"".join(p if p.__class__ is Rendered else p.encode() for p in out)
 
 
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -89,7 +100,7 @@ class QueryRenderer:
         """A structure's content (`value`, without its own element), to be written later as is."""
         out: list[str] = []
         self.writer(shape)(value, out)
-        return Rendered("".join(out))
+        return Rendered("".join(out).encode())
 
     def _compile(self, shape: Shape) -> Writer:
         found = self._writers.get(shape.name)
@@ -123,7 +134,7 @@ class QueryRenderer:
 
         def write(value: dict[str, Any], out: list[str]) -> None:
             if value.__class__ is Rendered:
-                out.append(value)  # type: ignore[arg-type]
+                out.append(value)  # bytes: see `_join`
                 return
             for key, item in value.items():
                 if item is not None:
@@ -205,7 +216,9 @@ class QueryRenderer:
 
     # Documents ----------------------------------------------------------------------
 
-    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+    def body(
+        self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]
+    ) -> str | bytes:
         name = op.name
         out = [XML_DECL, f'<{name}Response xmlns="{namespace}">']
         shape = op.output_shape
@@ -217,7 +230,7 @@ class QueryRenderer:
         out.append(
             f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
         )
-        return "".join(out)
+        return _join(out)
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
         kind = "Sender" if error.sender_fault else "Receiver"
@@ -238,7 +251,9 @@ class Ec2Renderer(QueryRenderer):
     def write_timestamp(value: datetime, out: list[str]) -> None:
         out.append(f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z")
 
-    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+    def body(
+        self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]
+    ) -> str | bytes:
         name = op.name
         out = [XML_DECL, f'<{name}Response xmlns="{namespace}"><requestId>{request_id}</requestId>']
         shape = op.output_shape
@@ -247,7 +262,7 @@ class Ec2Renderer(QueryRenderer):
         else:
             self.writer(shape)(result, out)
         out.append(f"</{name}Response>")
-        return "".join(out)
+        return _join(out)
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
         return (
