@@ -22,7 +22,7 @@ STATE_CODES: dict[str, int] = {
 }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BlockDevice:
     """An EBS volume attached to an instance at a device name."""
 
@@ -33,7 +33,7 @@ class BlockDevice:
     status: str = "attached"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IamProfileAssociation:
     association_id: str
     profile_arn: str
