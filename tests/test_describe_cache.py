@@ -200,3 +200,14 @@ def test_any_sequence_of_changes(fleet: Fleet, steps: list[Any]) -> None:
     for change, which in steps:
         _apply(fleet, change, which)
         _assert_current(fleet)
+
+
+def test_a_large_answer_arrives_whole(fleet: Fleet) -> None:
+    """An answer past 256 KB goes to the server as a file (`ec2sim.api.app._response`)."""
+    run(fleet.ec2, MinCount=80, MaxCount=80)
+    answer = fleet.answers()[0]
+    assert len(answer) > 2**18
+    assert answer.endswith("</DescribeInstancesResponse>")
+    assert answer.count("<instanceId>") == 83
+    reservations = fleet.ec2.describe_instances()["Reservations"]
+    assert sum(len(r["Instances"]) for r in reservations) == 83
