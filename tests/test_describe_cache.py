@@ -25,7 +25,6 @@ from tests.test_instances import run
 
 QUERIES: list[dict[str, str]] = [  # as sent: every instance; by filters read from the item; a page
     {},
-    {"Filter.1.Name": "monitoring-state", "Filter.1.Value.1": "enabled"},
     {"Filter.1.Name": "network-interface.addresses.association.public-ip", "Filter.1.Value.1": "*"},
     {"Filter.1.Name": "instance-state-name", "Filter.1.Value.1": "running", "MaxResults": "5"},
 ]
