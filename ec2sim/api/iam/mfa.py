@@ -92,11 +92,7 @@ def _qr_png(ctx: RequestContext, name: str, seed: str) -> bytes:
         # AWS documents no maximum length for the name (the model has none either); a name too
         # long for any QR code (some 2,900 characters) is refused as a validation error here:
         # assumed, AWS's answer to one is not documented.
-        raise AwsError(
-            "ValidationError",
-            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
-            "constraint: Member must be short enough to fit a QR code",
-        ) from None
+        raise iam_error("MfaNameTooLongForQrCode") from None
     return out.getvalue()
 
 
