@@ -5,8 +5,9 @@
 
 By default it starts ``python -m ec2sim serve`` on a free loopback port and prints the server's
 resident set size (``VmRSS``) after the first signed request of each service (EC2, IAM, STS: idle),
-after seeding the instances (RunInstances, 100 a request) and after creating the users (CreateUser,
-5,000 an account, the IAM quota).
+after seeding the instances (RunInstances, 100 a request, 1,000 an account: the default instance
+limit) and after creating the users (CreateUser, 5,000 an account, the IAM quota). The large case
+of issue 16: ``--instances 100000 --users 10000``.
 With ``--top N`` it instead runs the same requests in this process through the WSGI app under
 ``tracemalloc`` and prints, at each stage, the N files whose allocations are still held, each
 allocation counted against the innermost ``ec2sim`` frame of its traceback (else its innermost frame).
@@ -36,12 +37,17 @@ from botocore.credentials import Credentials
 VERSIONS = {"ec2": "2016-11-15", "iam": "2010-05-08", "sts": "2011-06-15"}
 FIRST = {"ec2": "DescribeRegions", "iam": "ListUsers", "sts": "GetCallerIdentity"}
 ACCOUNT = "123456789012"
-Call = Callable[[str, str], str]  # (service, body) -> response text
+Call = Callable[[str, str, str], str]  # (service, body, account) -> response text
+# Accounts hold at most 1,000 running instances (the default limit; a default subnet has 4,091
+# addresses) and 5,000 IAM users (IAM's quota): larger numbers are spread over accounts.
+INSTANCES_PER_ACCOUNT, USERS_PER_ACCOUNT = 1000, 5000
 
 
-def _signed(service: str, body: str, url: str) -> dict[str, str]:
-    account = re.search(r"UserName=user-(\d+)", body)  # IAM allows 5,000 users an account: spread them
-    key = ACCOUNT if account is None else f"{100000000000 + int(account[1]) // 5000:012d}"
+def _account(base: int, number: int, per_account: int) -> str:
+    return f"{base + number // per_account:012d}"
+
+
+def _signed(service: str, body: str, url: str, key: str = ACCOUNT) -> dict[str, str]:
     request = AWSRequest(
         method="POST", url=url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
@@ -57,9 +63,9 @@ def _body(service: str, action: str, **params: str | int) -> str:
 def http_caller(port: int) -> Call:
     url = f"http://127.0.0.1:{port}/"
 
-    def call(service: str, body: str) -> str:
+    def call(service: str, body: str, account: str = ACCOUNT) -> str:
         request = urllib.request.Request(
-            url, data=body.encode(), headers=_signed(service, body, url), method="POST"
+            url, data=body.encode(), headers=_signed(service, body, url, account), method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
@@ -73,8 +79,8 @@ def http_caller(port: int) -> Call:
 def wsgi_caller(app: Any) -> Call:
     from werkzeug.test import EnvironBuilder
 
-    def call(service: str, body: str) -> str:
-        headers = _signed(service, body, "http://127.0.0.1:5000/")
+    def call(service: str, body: str, account: str = ACCOUNT) -> str:
+        headers = _signed(service, body, "http://127.0.0.1:5000/", account)
         environ = EnvironBuilder(path="/", method="POST", data=body, headers=headers).get_environ()
         status: list[str] = []
         text = b"".join(app(environ, lambda code, *args: status.append(code))).decode()
@@ -90,21 +96,21 @@ def stages(call: Call, instances: int, users: int) -> list[tuple[str, Callable[[
 
     def idle() -> None:
         for service, action in FIRST.items():
-            call(service, _body(service, action))
+            call(service, _body(service, action), ACCOUNT)
 
     def seed_instances() -> None:
-        images = call("ec2", _body("ec2", "DescribeImages", **{"Owner.1": "amazon"}))
+        images = call("ec2", _body("ec2", "DescribeImages", **{"Owner.1": "amazon"}), ACCOUNT)
         image = re.search(r"<imageId>(ami-[0-9a-f]+)</imageId>", images)
         assert image is not None, "no public image"
-        remaining = instances
-        while remaining > 0:
-            count = min(100, remaining)
-            call("ec2", _body("ec2", "RunInstances", ImageId=image[1], MinCount=count, MaxCount=count))
-            remaining -= count
+        for done in range(0, instances, 100):
+            count = min(100, instances - done)
+            run = _body("ec2", "RunInstances", ImageId=image[1], MinCount=count, MaxCount=count)
+            call("ec2", run, _account(200000000000, done, INSTANCES_PER_ACCOUNT))
 
     def seed_users() -> None:
         for number in range(users):
-            call("iam", _body("iam", "CreateUser", UserName=f"user-{number}"))
+            body = _body("iam", "CreateUser", UserName=f"user-{number}")
+            call("iam", body, _account(100000000000, number, USERS_PER_ACCOUNT))
 
     return [
         ("idle (first request of each service)", idle),

@@ -325,3 +325,9 @@ def test_list_virtual_by_assignment(iam: Any, status: str) -> None:
     ]
     expected = {"Assigned": [serial], "Unassigned": [spare], "Any": sorted([serial, spare])}[status]
     assert listed == expected
+
+
+def test_a_name_too_long_for_a_qr_code_is_refused_and_creates_nothing(iam: Any) -> None:
+    with aws_error("ValidationError", 400):
+        iam.create_virtual_mfa_device(VirtualMFADeviceName="n" * 5000)
+    assert not [d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"] if "nnnn" in d["SerialNumber"]]

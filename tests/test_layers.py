@@ -33,6 +33,9 @@ LAYER_PREFIXES: dict[str, str] = {
     "ec2sim.api.shapes": "request",
     "ec2sim.api.model_types": "request",  # request TypedDicts the stubs lack (typing only)
     "ec2sim.api.authorization": "request",
+    # The wire renderer: a handler may hand back a structure already rendered (cached instances).
+    "ec2sim.api.rendering": "request",
+    "ec2sim.api.json_protocol": "request",  # the JSON protocol's renderer beside the others
     "ec2sim.api.ec2": "handlers",
     "ec2sim.api.iam": "handlers",
     "ec2sim.api.sts": "handlers",

@@ -9,6 +9,7 @@ any AwsError on the way → the protocol's error envelope
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 import uuid
@@ -52,7 +53,9 @@ from ec2sim.store.trail import Caller, CallRecord
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
-_READS = ("Describe", "Get", "List")  # actions that change no resource they name (durable state)
+_LARGE = 1 << 18  # bytes: answers from this size on go to the server as a file (`_response`)
+# Actions that change no resource they name (durable state; CloudTrail's readOnly).
+_READS = ("Describe", "Get", "List", "Lookup")
 # The WSGI environ key of the request's RequestContext, once it has one: the access log reads its decision.
 CONTEXT_KEY = "ec2sim.context"
 
@@ -140,7 +143,7 @@ class ApiApp:
             principal=principal.arn if principal is not None else "-",
             decision=context.decision if context is not None else "-",
         )
-        response = Response(text, status, content_type=renderer_for(info).content_type)
+        response = _response(request.environ, text, status, renderer_for(info).content_type)
         response.headers["x-amzn-RequestId"] = request_id
         return response
 
@@ -189,7 +192,7 @@ class ApiApp:
                     body,
                 )
                 record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
-                self.store.commit()  # an account that appeared on first use
+                self.store.commit(changed=False)  # an account that appeared on first use: no resources
                 return principal
         except AuthenticationError as error:
             raise auth_error(info.name, error) from None
@@ -260,7 +263,9 @@ class ApiApp:
                     self.store.changed_within(plan)  # tags, rules, grants edited in place on its resources
                 return result
             finally:
-                self.store.commit()  # durable state: saved before the answer (nothing changed: no-op)
+                # durable state: saved before the answer (nothing changed: no-op); reads leave
+                # the generation (and so DescribeInstances' rendered instances) alone
+                self.store.commit(changed=not action.startswith(_READS))
 
 
 def call_record(
@@ -334,3 +339,16 @@ def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:
     else:
         return
     raise auth_error(info.name, AuthenticationError("mismatch", problem))
+
+
+def _response(environ: dict[str, Any], text: str | bytes, status: int, content_type: str) -> Response:
+    """The answer; a large one (DescribeInstances of 1,000 instances: 4 MB) handed to the server
+    as a file (``wsgi.file_wrapper``), which it sends from without first copying it into its
+    own buffer (waitress writes an answer past 1 MB to a temporary file and reads it back)."""
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None or len(text) < _LARGE:
+        return Response(text, status, content_type=content_type)
+    data = text if isinstance(text, bytes) else text.encode()
+    response = Response(wrapper(io.BytesIO(data)), status, content_type=content_type, direct_passthrough=True)
+    response.content_length = len(data)
+    return response

@@ -22,6 +22,26 @@ from ec2sim.api.shapes import OperationModel, Shape
 from ec2sim.jsonsafe import NOT_XML
 
 Writer = Callable[[Any, list[str]], None]
+
+
+class Rendered(bytes):
+    """A structure's content already written by its writer and encoded (`QueryRenderer.fragment`):
+    a handler may put one where the structure's dict goes, and it is written as is (cached
+    instances). A document holding one is joined as bytes (`_join`): a large answer made of
+    cached pieces is then copied once, not joined and encoded."""
+
+    __slots__ = ()
+
+
+def _join(out: list[Any]) -> str | bytes:
+    """The document: text, or bytes when it holds `Rendered` pieces (a failed join of text costs
+    a type check of the pieces, not a copy)."""
+    try:
+        return "".join(out)
+    except TypeError:
+        return b"".join(p if p.__class__ is Rendered else p.encode() for p in out)
+
+
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -77,6 +97,12 @@ class QueryRenderer:
         with self._lock:
             return self._compile(shape)
 
+    def fragment(self, shape: Shape, value: dict[str, Any]) -> Rendered:
+        """A structure's content (`value`, without its own element), to be written later as is."""
+        out: list[str] = []
+        self.writer(shape)(value, out)
+        return Rendered("".join(out).encode())
+
     def _compile(self, shape: Shape) -> Writer:
         found = self._writers.get(shape.name)
         if found is not None:
@@ -108,6 +134,9 @@ class QueryRenderer:
             fields[name] = self._member_writer(self.member_name(name, member), member)
 
         def write(value: dict[str, Any], out: list[str]) -> None:
+            if value.__class__ is Rendered:
+                out.append(value)  # bytes: see `_join`
+                return
             for key, item in value.items():
                 if item is not None:
                     fields[key](item, out)
@@ -188,7 +217,9 @@ class QueryRenderer:
 
     # Documents ----------------------------------------------------------------------
 
-    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+    def body(
+        self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]
+    ) -> str | bytes:
         name = op.name
         out = [XML_DECL, f'<{name}Response xmlns="{namespace}">']
         shape = op.output_shape
@@ -200,7 +231,7 @@ class QueryRenderer:
         out.append(
             f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
         )
-        return "".join(out)
+        return _join(out)
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
         kind = "Sender" if error.sender_fault else "Receiver"
@@ -221,7 +252,9 @@ class Ec2Renderer(QueryRenderer):
     def write_timestamp(value: datetime, out: list[str]) -> None:
         out.append(f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z")
 
-    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str:
+    def body(
+        self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]
+    ) -> str | bytes:
         name = op.name
         out = [XML_DECL, f'<{name}Response xmlns="{namespace}"><requestId>{request_id}</requestId>']
         shape = op.output_shape
@@ -230,7 +263,7 @@ class Ec2Renderer(QueryRenderer):
         else:
             self.writer(shape)(result, out)
         out.append(f"</{name}Response>")
-        return "".join(out)
+        return _join(out)
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str:
         return (
@@ -243,12 +276,15 @@ class Ec2Renderer(QueryRenderer):
 class Renderer(Protocol):
     content_type: str
 
-    def body(self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]) -> str: ...
+    def body(
+        self, op: OperationModel, namespace: str, request_id: str, result: dict[str, Any]
+    ) -> str | bytes: ...
 
     def error_body(self, error: AwsError, namespace: str, request_id: str) -> str: ...
 
 
-RENDERERS: dict[str, Renderer] = {"query": QueryRenderer(), "ec2": Ec2Renderer(), "json": JsonRenderer()}
+EC2_RENDERER = Ec2Renderer()  # also renders the fragments DescribeInstances caches
+RENDERERS: dict[str, Renderer] = {"query": QueryRenderer(), "ec2": EC2_RENDERER, "json": JsonRenderer()}
 
 
 def renderer_for(info: ServiceInfo) -> Renderer:

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 EVENT_VERSION = "1.09"
 GLOBAL_REGION = "us-east-1"  # where IAM's events are recorded
-_READS = ("Describe", "Get", "List", "Lookup")
 _NAMESPACE = uuid.UUID("6f1c3c1e-7a55-4d7e-9d53-0c5e1d1a7a11")  # ec2sim's: per-account event ids
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _OMITTED = frozenset({"SecretAccessKey"})
@@ -67,10 +66,6 @@ _SERVICE_NAMES = {"ec2": "EC2", "iam": "IAM", "sts": "STS"}
 
 def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def is_read_only(record: CallRecord) -> bool:
-    return record.read_only or record.action.startswith(_READS)
 
 
 def event_source(record: CallRecord) -> str:
@@ -340,7 +335,7 @@ def resources(record: CallRecord) -> list[tuple[str, str]]:
     a change made (the ids its answer names), and an assumed role's key and session."""
     named = [_from_arn(check.resource) for check in record.checks]
     result = record.result or {}
-    if record.service == "ec2" and not is_read_only(record):
+    if record.service == "ec2" and not record.read_only:
         named += _made(result)
     found: list[tuple[str, str]] = []
     for item in named:
@@ -375,7 +370,7 @@ def event(record: CallRecord, account: str, store: Store, shared: Iterable[str] 
             "accountId": identity.get("accountId", home),
         }
     request_shape, response_shape = _shapes(record)
-    read_only = is_read_only(record)
+    read_only = record.read_only
     doc: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": identity,

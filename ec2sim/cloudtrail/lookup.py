@@ -125,7 +125,7 @@ def _read_token(token: str, query: Query) -> tuple[str, float]:
 _RECORD_KEYS: dict[str, Callable[[CallRecord], str]] = {
     "EventName": lambda record: record.action,
     "EventSource": events.event_source,
-    "ReadOnly": lambda record: "true" if events.is_read_only(record) else "false",
+    "ReadOnly": lambda record: "true" if record.read_only else "false",
 }
 
 
@@ -171,7 +171,7 @@ class _Event:
         item: dict[str, Any] = {
             "EventId": self.event_id,
             "EventName": record.action,
-            "ReadOnly": "true" if events.is_read_only(record) else "false",
+            "ReadOnly": "true" if record.read_only else "false",
             "EventTime": record.time,
             "EventSource": events.event_source(record),
             "Resources": [

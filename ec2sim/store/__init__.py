@@ -7,6 +7,10 @@ request begins.
 A durable store (``--state-dir``) has a `persistence` and a `tracker`: whoever changes state under
 the lock calls `commit` before releasing it, which saves what changed in one transaction
 (`ec2sim.store.persistence`); `commit` costs one attribute check on a store that is not durable.
+
+`Store.generation` moves with every `commit` that may follow a change (callers that only read say
+so), every timeline event run, reset and import: anything derived from the state and stamped with
+it (DescribeInstances' rendered instances) is current while the stamp still equals it.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class Store:
 
     def __init__(self, clock: Clock | None = None, durable: bool = False) -> None:
         self.lock = threading.RLock()
+        self.generation = 0  # see the module's docstring
         self.clock = clock or Clock()
         self.ids = self.id_generator_class()
         self.timeline = Timeline(self)
@@ -132,7 +137,9 @@ class Store:
         return account.find_region(name) if account is not None else None
 
     def run_due(self, now: datetime) -> None:
-        self.timeline.run_due(now)
+        if self.timeline.due(now):
+            self.generation += 1  # before: an event that fails half-way has changed state too
+            self.timeline.run_due(now)
 
     # Durable state --------------------------------------------------------------------------------
 
@@ -141,8 +148,11 @@ class Store:
         if self.tracker is not None:
             touch_within(value)
 
-    def commit(self) -> None:
-        """Save what changed since the last commit (callers hold the lock); nothing when not durable."""
+    def commit(self, changed: bool = True) -> None:
+        """Save what changed since the last commit (callers hold the lock); nothing when not durable.
+        `changed`: False from a caller that changed no EC2 resource (a read), leaving `generation`."""
+        if changed:
+            self.generation += 1
         if self.persistence is not None:
             self.persistence.commit(self)
 
@@ -151,8 +161,9 @@ class Store:
         store's `ids`), in place: the apps keep their reference to this store. Root keys from the
         settings stay; the clock takes `other`'s offset; the IAM revision keeps moving up."""
         with self.lock:
+            self.generation += 1
             revision = self.iam.revision
-            keep = ("lock", "clock", "persistence", "_root_keys", "trail", *self.SERVER_KEYS)
+            keep = ("lock", "generation", "clock", "persistence", "_root_keys", "trail", *self.SERVER_KEYS)
             self.__dict__.update({k: v for k, v in vars(other).items() if k not in keep})
             for account in self.accounts.values():
                 account._store = self
@@ -168,6 +179,7 @@ class Store:
         """Back to a fresh start: no accounts, no pending events, emulated time = real time. The trail
         stays: it is the history of the calls made (a test run's, across the resets between tests)."""
         with self.lock:
+            self.generation += 1
             self.accounts.clear()
             self.iam.reset()
             for credential in self._root_keys:

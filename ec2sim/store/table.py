@@ -76,7 +76,9 @@ class Table(Generic[R]):
     def __init__(self, registry: dict[str, Resource] | None = None, indexes: Iterable[str] = ()) -> None:
         self._items: dict[str, R] = {}
         self._registry = registry
-        self._indexes: dict[str, dict[Any, dict[str, R]]] = {name: {} for name in indexes}
+        # value → the one item with it, or a dict (id → item) of several: most values of an index
+        # by owner (an instance's interfaces, volumes) name one item, and a dict each is 224 bytes
+        self._indexes: dict[str, dict[Any, R | dict[str, R]]] = {name: {} for name in indexes}
         self.tracker: Tracker | None = None
         self.key: tuple[str, str, str] = ("", "", "")  # account, region, table name
 
@@ -101,7 +103,10 @@ class Table(Generic[R]):
 
     def where(self, attribute: str, value: Any) -> Iterable[R]:
         """Items whose indexed `attribute` equals `value`, without a scan."""
-        return self._indexes[attribute].get(value, {}).values()
+        found = self._indexes[attribute].get(value)
+        if found is None:
+            return ()
+        return found.values() if isinstance(found, dict) else (found,)
 
     def add(self, item: R) -> R:
         self._items[item.id] = item
@@ -141,11 +146,21 @@ class Table(Generic[R]):
             self._index_one(name, item)
 
     def _index_one(self, name: str, item: R) -> None:
-        self._indexes[name].setdefault(getattr(item, name), {})[item.id] = item
+        index, value = self._indexes[name], getattr(item, name)
+        found = index.get(value)
+        if found is None or (not isinstance(found, dict) and found.id == item.id):
+            index[value] = item
+        elif isinstance(found, dict):
+            found[item.id] = item
+        else:
+            index[value] = {found.id: found, item.id: item}
 
     def _unindex_one(self, name: str, item: R) -> None:
-        bucket = self._indexes[name].get(getattr(item, name))
-        if bucket is not None:
-            bucket.pop(item.id, None)
-            if not bucket:
-                del self._indexes[name][getattr(item, name)]
+        index, value = self._indexes[name], getattr(item, name)
+        found = index.get(value)
+        if isinstance(found, dict):
+            found.pop(item.id, None)
+            if not found:
+                del index[value]
+        elif found is not None and found.id == item.id:
+            del index[value]

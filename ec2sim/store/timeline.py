@@ -62,6 +62,10 @@ class Timeline:
         if self.log is not None:
             self.log.append(("add", event))
 
+    def due(self, now: datetime) -> bool:
+        """Whether an event is due by `now`."""
+        return bool(self._events) and self._events[0][0] <= now
+
     def run_due(self, now: datetime) -> None:
         events = self._events
         while events and events[0][0] <= now:

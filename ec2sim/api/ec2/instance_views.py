@@ -1,15 +1,18 @@
 """Instances as boto3 shows them, and DescribeInstances with its filters.
 
-An instance's dict has a large part that depends only on its own fields; that
-part is built once per `Instance.revision` (every assignment bumps it) and
-reused, so describing a thousand instances costs little more than copying
-their dicts. Tags, security groups, network interfaces, volumes, metadata
-options and the IAM profile live in other objects or mutable containers and
-are read afresh on every call.
+DescribeInstances keeps, per instance, its rendered XML (and, once a filter read it, its dict)
+stamped with the store's `generation` and the instance's `revision`: the generation moves with
+every request that may change EC2 resources, every timeline event run, reset and import
+(`ec2sim.store`), the revision with every assignment to the instance's fields (a test editing the
+store directly). Whatever an instance's item shows (its tags, groups, interfaces, addresses,
+volumes, its VPC's DNS settings...) can only change by one of those, so a stamp that still
+matches means the cached item is current; describing a thousand unchanged instances is then
+joining a thousand strings. Nothing is cached for an instance until it is described.
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,7 +23,10 @@ from ec2sim.api.ec2.filters import FilterSet
 from ec2sim.api.ec2.interface_views import instance_interface_item
 from ec2sim.api.ec2.paging import paginate
 from ec2sim.api.errors import AwsError
+from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.registry import ec2_action
+from ec2sim.api.rendering import EC2_RENDERER, Rendered
+from ec2sim.api.shapes import Shape
 from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.interface_registry import instance_interfaces
 from ec2sim.store.ec2.region import Ec2Region
@@ -29,8 +35,26 @@ from ec2sim.store.resources import INSTANCE
 if TYPE_CHECKING:
     from types_boto3_ec2.type_defs import DescribeInstancesRequestTypeDef
 
-_static: weakref.WeakKeyDictionary[Instance, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _GONE = frozenset({"terminated"})  # states in which an instance has no network presence
+
+
+class _Cached:
+    """An instance's item as of one stamp: its rendered XML and (once a filter read it) its dict."""
+
+    __slots__ = ("generation", "revision", "view", "xml")
+
+    def __init__(self, generation: int, revision: int) -> None:
+        self.generation, self.revision = generation, revision
+        self.view: dict[str, Any] | None = None
+        self.xml: Rendered | None = None
+
+
+_cache: weakref.WeakKeyDictionary[Instance, _Cached] = weakref.WeakKeyDictionary()
+
+
+def forget_rendered() -> None:
+    """Drop every cached item (tests compare the cached answer with a fresh one)."""
+    _cache.clear()
 
 
 def _current_boot_mode(boot_mode: str | None) -> str:
@@ -53,8 +77,8 @@ def block_device_mappings(instance: Instance) -> list[dict[str, Any]]:
     ]
 
 
-def _static_view(instance: Instance) -> dict[str, Any]:
-    """The part of the dict that only the instance's own fields determine."""
+def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
+    """The instance as DescribeInstances shows it."""
     i = instance
     gone = i.state in _GONE
     view: dict[str, Any] = {
@@ -106,19 +130,9 @@ def _static_view(instance: Instance) -> dict[str, Any]:
         "CurrentInstanceBootMode": _current_boot_mode(i.boot_mode),
         "Operator": {"Managed": False},
     }
-    return view
-
-
-def instance_view(region: Ec2Region, instance: Instance) -> dict[str, Any]:
-    """The instance as DescribeInstances shows it."""
-    cached = _static.get(instance)
-    if cached is None or cached[0] != instance.revision:
-        cached = _static[instance] = (instance.revision, _static_view(instance))
-    view = dict(cached[1])
     view["PublicDnsName"] = vpc_public_dns_name(
         instance.region, instance.public_ip_address, region.vpcs.get(instance.vpc_id)
     )
-    gone = instance.state in _GONE
     view["BlockDeviceMappings"] = block_device_mappings(instance)
     view["SecurityGroups"] = [] if gone else _group_identifiers(region, instance.group_ids)
     view["NetworkInterfaces"] = (
@@ -139,8 +153,10 @@ def _group_identifiers(region: Ec2Region, group_ids: Iterable[str]) -> list[dict
     return [{"GroupId": g.id, "GroupName": g.name} for g in groups if g is not None]
 
 
-def reservations(owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Instance dicts grouped by reservation, in order of first appearance."""
+def reservations(
+    owner_id: str, rows: Iterable[tuple[Instance, dict[str, Any] | Rendered]]
+) -> list[dict[str, Any]]:
+    """Instance items (dicts or rendered) grouped by reservation, in order of first appearance."""
     grouped: dict[str, dict[str, Any]] = {}
     for instance, view in rows:
         reservation = grouped.get(instance.reservation_id)
@@ -441,6 +457,34 @@ def _candidates(ctx: RequestContext, req: DescribeInstancesRequestTypeDef) -> It
     return table
 
 
+@functools.cache
+def _instance_shape() -> Shape:
+    output = SERVICE_INFO["ec2"].operation("DescribeInstances").output_shape
+    assert output is not None
+    return output.members["Reservations"].member.members["Instances"].member
+
+
+def _entry(ctx: RequestContext, instance: Instance) -> _Cached:
+    """The instance's cache entry, a fresh one if its stamp is out of date."""
+    entry, generation = _cache.get(instance), ctx.store.generation
+    if entry is None or entry.generation != generation or entry.revision != instance.revision:
+        entry = _cache[instance] = _Cached(generation, instance.revision)
+    return entry
+
+
+def _cached_view(region: Ec2Region, instance: Instance, entry: _Cached) -> dict[str, Any]:
+    if entry.view is None:
+        entry.view = instance_view(region, instance)
+    return entry.view
+
+
+def _cached_xml(region: Ec2Region, instance: Instance, entry: _Cached) -> Rendered:
+    if entry.xml is None:
+        view = entry.view if entry.view is not None else instance_view(region, instance)
+        entry.xml = EC2_RENDERER.fragment(_instance_shape(), view)
+    return entry.xml
+
+
 @ec2_action("DescribeInstances", resolve=NO_RESOURCES)
 def describe_instances(ctx: RequestContext, req: DescribeInstancesRequestTypeDef) -> dict[str, Any]:
     if req.get("InstanceIds") and req.get("MaxResults") is not None:
@@ -450,11 +494,11 @@ def describe_instances(ctx: RequestContext, req: DescribeInstancesRequestTypeDef
         )
     predicate = _INSTANCE_FILTERS.predicate(req.get("Filters"))
     region = ctx.ec2
-    rows = [_Row(i, instance_view(region, i), region) for i in _candidates(ctx, req)]
+    found = [(i, _entry(ctx, i)) for i in _candidates(ctx, req)]
     if predicate is not None:
-        rows = [r for r in rows if predicate(r)]
-    page, token = paginate(rows, req)
+        found = [(i, e) for i, e in found if predicate(_Row(i, _cached_view(region, i, e), region))]
+    page, token = paginate(found, req)
     return {
-        "Reservations": reservations(ctx.account_id, ((r.instance, r.view) for r in page)),
+        "Reservations": reservations(ctx.account_id, ((i, _cached_xml(region, i, e)) for i, e in page)),
         "NextToken": token,
     }

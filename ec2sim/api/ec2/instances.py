@@ -107,7 +107,7 @@ def build_instance(
         ramdisk_id=req.get("RamdiskId", image.ramdisk_id),
         block_devices=[BlockDevice(v.device or "", v.id, now, v.delete_on_termination) for v in volumes],
         iam_profile=association(ctx, plan.profile) if plan.profile is not None else None,
-        metadata_options=dict(plan.metadata_options),
+        metadata_options=plan.metadata_options,  # one dict for the request's instances (see Instance)
         disable_api_termination=bool(req.get("DisableApiTermination")),
         disable_api_stop=bool(req.get("DisableApiStop")),
         shutdown_behavior=req.get("InstanceInitiatedShutdownBehavior", "stop"),

@@ -137,6 +137,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Please verify your MFA serial number is valid and associated with this user.",
     ),
     "MfaWrongCode": ("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."),
+    "MfaNameTooLongForQrCode": (  # wording assumed: AWS documents no maximum (see mfa._qr_png)
+        "ValidationError",
+        "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: "
+        "Member must be short enough to fit a QR code",
+    ),
     # Identity providers
     "ArnInvalid": ("InvalidInput", "ARN {arn} is not valid."),  # wording assumed, as for policy ARNs
     "OidcUrlInvalid": ("InvalidInput", "Invalid Open ID Connect Provider URL"),  # wording assumed

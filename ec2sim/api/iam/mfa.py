@@ -86,7 +86,13 @@ def _qr_png(ctx: RequestContext, name: str, seed: str) -> bytes:
     out = io.BytesIO()
     import segno  # only CreateVirtualMFADevice needs it
 
-    segno.make(uri, error="m").save(out, kind="png", scale=4)
+    try:
+        segno.make(uri, error="m").save(out, kind="png", scale=4)
+    except segno.DataOverflowError:
+        # AWS documents no maximum length for the name (the model has none either); a name too
+        # long for any QR code (some 2,900 characters) is refused as a validation error here:
+        # assumed, AWS's answer to one is not documented.
+        raise iam_error("MfaNameTooLongForQrCode") from None
     return out.getvalue()
 
 
@@ -166,12 +172,13 @@ def create_virtual_mfa_device(
     import pyotp
 
     seed = pyotp.random_base32(SEED_LENGTH)
+    qr_code = _qr_png(ctx, req["VirtualMFADeviceName"], seed)  # first: it may refuse the name
     device = ctx.iam.create_virtual_mfa_device(ctx.now, plan.resource, seed, tags)
     return {
         "VirtualMFADevice": {
             "SerialNumber": device.serial,
             "Base32StringSeed": seed,
-            "QRCodePNG": _qr_png(ctx, req["VirtualMFADeviceName"], seed),
+            "QRCodePNG": qr_code,
             "Tags": tag_list(device.tags) or None,
         }
     }

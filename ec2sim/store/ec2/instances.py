@@ -22,7 +22,7 @@ STATE_CODES: dict[str, int] = {
 }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BlockDevice:
     """An EBS volume attached to an instance at a device name."""
 
@@ -33,7 +33,7 @@ class BlockDevice:
     status: str = "attached"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IamProfileAssociation:
     association_id: str
     profile_arn: str
@@ -55,8 +55,14 @@ def default_metadata_options(imds_support: str | None = None) -> dict[str, Any]:
     }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Instance(Resource):
+    """An instance: its fields in slots (a 60-key dict each was most of an instance's memory);
+    its table (`HOME`) in the `__dict__` `Resource` gives it. No method here may call ``super()``
+    without arguments (Python 3.11's slotted dataclass is a copy of the class it decorates).
+    `metadata_options` may be one dict shared by the instances of a launch: a change assigns a
+    new dict, never edits it in place."""
+
     resource_type = "instance"
     owner_id: str
     reservation_id: str
@@ -116,7 +122,7 @@ class Instance(Resource):
 
     def __setattr__(self, name: str, value: Any) -> None:
         Resource.__setattr__(self, name, value)  # durable state's hook, once a store is durable
-        self.__dict__["revision"] = self.__dict__.get("revision", 0) + 1
+        object.__setattr__(self, "revision", getattr(self, "revision", 0) + 1)
 
     @property
     def state_code(self) -> int:
