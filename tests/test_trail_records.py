@@ -123,3 +123,15 @@ def test_trail_is_bounded_and_streams() -> None:
     assert [r.request_id for r in trail.records()] == ["r2", "r3", "r4"]
     assert trail.get("r1") is None and trail.get("r4") is made[4]
     assert [r.request_id for r in seen] == ["r0", "r1", "r2", "r3"]
+
+
+def test_large_results_are_kept_packed(server: Server, ec2: Any) -> None:
+    from ec2sim.store.trail import Packed
+
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    answer = ec2.run_instances(ImageId=image, MinCount=20, MaxCount=20, InstanceType="t3.micro")
+    record = _record(server, answer)
+    assert isinstance(record.result, Packed)
+    ids = sorted(i["InstanceId"] for i in record.result["Instances"])
+    assert ids == sorted(i["InstanceId"] for i in answer["Instances"])
+    assert dict(record.result.items())["ReservationId"] == answer["ReservationId"]

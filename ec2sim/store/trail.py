@@ -9,10 +9,12 @@ the request is answered and never changed, so readers need no lock to look at on
 
 from __future__ import annotations
 
+import pickle
 import threading
+import zlib
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +99,49 @@ class CallRecord:
     host: str = ""  # the Host header the client sent
 
 
+class Packed(Mapping[str, Any]):
+    """A large result kept compressed: the answers of writes can be big (RunInstances' instances,
+    each as DescribeInstances shows it) and a trail holds 100,000 of them. It reads as the mapping
+    it was made from, unpacked on each access (readers are rare: LookupEvents, policy generation).
+    Pickle is safe here: the bytes are made in this process and never read from outside."""
+
+    __slots__ = ("_data",)
+    SIZE = 4096  # pickled bytes from which a result is packed
+
+    def __init__(self, data: bytes) -> None:
+        self._data = zlib.compress(data, 1)
+
+    @classmethod
+    def pack(cls, value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        """``value``, packed when it is large."""
+        if value is None or isinstance(value, Packed):
+            return value
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(data) if len(data) >= cls.SIZE else value
+
+    def unpacked(self) -> dict[str, Any]:
+        value: dict[str, Any] = pickle.loads(zlib.decompress(self._data))  # noqa: S301 - our own bytes
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.unpacked()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.unpacked())
+
+    def __len__(self) -> int:
+        return len(self.unpacked())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.unpacked().get(key, default)
+
+    def items(self) -> ItemsView[str, Any]:
+        return self.unpacked().items()
+
+    def values(self) -> ValuesView[Any]:
+        return self.unpacked().values()
+
+
 class Trail:
     """The last `limit` records, in arrival order, by request id too; listeners see each new record
     (the live event stream). Appends come from many request threads, so it has its own small lock."""
@@ -109,6 +154,9 @@ class Trail:
         self._lock = threading.Lock()
 
     def add(self, record: CallRecord) -> None:
+        packed = Packed.pack(record.result)
+        if packed is not record.result:
+            record = replace(record, result=packed)
         with self._lock:
             if self.limit <= 0:
                 return
