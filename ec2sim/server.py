@@ -23,6 +23,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
+from ec2sim.api.control import HEALTH_PATH
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
 from ec2sim.config import Config
@@ -45,11 +46,18 @@ IMDS_THREADS = 4
 LOOP_SECONDS = 1
 
 
+# Requests the serving loop's own thread answers, never queued for a worker: the health check,
+# which must answer promptly however busy the workers are.
+INLINE = frozenset({("GET", HEALTH_PATH)})
+
+
 class _Channel(HTTPChannel):
-    """A connection that remembers when its current request began to arrive."""
+    """A connection that remembers when its current request began to arrive, and answers the
+    `INLINE` requests in the serving loop's thread (the dispatcher marks them `inline`)."""
 
     request_began: float | None = None
     _timed: object = None
+    inline = False
 
     def received(self, data: bytes) -> bool:
         result: bool = super().received(data)
@@ -57,6 +65,12 @@ class _Channel(HTTPChannel):
             self.request_began = self._timed = None
         elif self.request is not self._timed:
             self._timed, self.request_began = self.request, time.monotonic()
+        # Outside `requests_lock` (which `received` held while it handed the request over): the
+        # request is answered here and its answer sent at once, before the loop polls again.
+        while self.inline:
+            self.inline = False
+            self.service()  # the next pipelined request goes to a worker, or here again if INLINE
+            self.handle_write()
         return result
 
 
@@ -76,12 +90,24 @@ class _TcpServer(TcpWSGIServer):
 
 
 class _Dispatcher(ThreadedTaskDispatcher):
-    """Requests in arrival order, except the control API's, which go first: health and the clock
-    answer promptly while AWS requests wait for busy workers."""
+    """Requests in arrival order, except the control API's, which go first: the clock and reset
+    answer promptly while AWS requests wait for busy workers. `INLINE` requests that the serving
+    loop reads are not queued at all: the loop's thread answers them (`_Channel.received`), so
+    the health check waits neither for a free worker nor behind the workers' share of the GIL."""
+
+    loop_thread: int | None = None  # the serving loop's thread, once it runs
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
-        path = getattr(requests[0], "path", None) if requests else None  # None: a malformed request
+        first = requests[0] if requests else None
+        path = getattr(first, "path", None)  # None: a malformed request
+        if (
+            isinstance(task, _Channel)
+            and (getattr(first, "command", None), path) in INLINE
+            and threading.get_ident() == self.loop_thread
+        ):
+            task.inline = True
+            return
         if isinstance(path, str) and path.startswith(CONTROL_PREFIXES):
             with self.lock:
                 self.queue.appendleft(task)
@@ -109,7 +135,7 @@ class WaitressListener:
             ident="ec2sim",
             clear_untrusted_proxy_headers=False,
         )
-        dispatcher = _Dispatcher()
+        dispatcher = self._dispatcher = _Dispatcher()
         dispatcher.set_thread_count(threads)
         self._map: dict[int, Any] = {}
         self._server = _TcpServer(
@@ -122,6 +148,7 @@ class WaitressListener:
         self._stopped = threading.Event()
 
     def serve(self) -> None:
+        self._dispatcher.loop_thread = threading.get_ident()
         self._serving.set()
         try:
             self._server.run()
