@@ -22,6 +22,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from ec2sim.store.decoders import Decoder, Mismatch, compile_decoder, set_late
+
 _MARKERS = ("$dt", "$tuple", "$set", "$dict")
 
 
@@ -43,6 +45,7 @@ class Codec:
     def __init__(self, classes: Callable[[], Iterable[type]]) -> None:
         self._classes = classes
         self.classes: dict[str, type] = {}
+        self._decoders: dict[Any, Decoder] = {}
         self._refresh()
 
     def _refresh(self) -> None:
@@ -85,7 +88,13 @@ class Codec:
     # Decoding -----------------------------------------------------------------------------------
 
     def decode(self, data: Any, expected: Any = Any, path: str = "") -> Any:
-        """The value `data` encodes, checked against the annotation `expected`."""
+        """The value `data` encodes, checked against the annotation `expected`: by the compiled
+        decoder, or where that finds something it doesn't expect, the checked way (which names
+        the problem)."""
+        try:
+            return self.decoder(expected)(data)
+        except Mismatch:
+            pass
         value = self._raw(data, path)
         _check(value, expected, path)
         return value
@@ -146,12 +155,11 @@ class Codec:
         extra = sorted(set(data) - names - {"$type"})
         if extra:
             raise DecodeError(f"{path or name}: {name} has no field {extra[0]!r}")
-        hints = _hints(cls)
         values = {}
-        for f in known:
+        for f, hint, required in field_plan(cls):
             if f.name in data:
-                values[f.name] = self.decode(data[f.name], hints.get(f.name, Any), f"{path}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init:
+                values[f.name] = self.decode(data[f.name], hint, f"{path}.{f.name}")
+            elif required:
                 raise DecodeError(f"{path or name}: {name} needs field {f.name!r}")
         try:
             item = cls(**{f.name: values[f.name] for f in known if f.init and f.name in values})
@@ -159,12 +167,54 @@ class Codec:
             raise DecodeError(f"{path or name}: {error}") from None
         for f in known:
             if not f.init and f.name in values:
-                current = getattr(item, f.name)
-                if isinstance(current, list) and type(current) is not list:
-                    current.extend(values[f.name])  # a list of its own kind (a group's RuleList)
-                else:
-                    object.__setattr__(item, f.name, values[f.name])
+                set_late(item, f.name, values[f.name])
         return item
+
+    # Compiled decoders (`ec2sim.store.decoders`) --------------------------------------------------
+
+    def decoder(self, annotation: Any) -> Decoder:
+        """The compiled decoder of `annotation` (compiled once)."""
+        try:
+            return self._decoders[annotation]
+        except KeyError:
+            found = self._decoders[annotation] = compile_decoder(self, annotation)
+            return found
+        except TypeError:  # an annotation that can't be a key
+            return compile_decoder(self, annotation)
+
+    def raw_or_mismatch(self, data: Any) -> Any:
+        """Data annotated `Any`, decoded the codec's way (`Mismatch` where that finds a problem)."""
+        try:
+            return self._raw(data, "")
+        except DecodeError:
+            raise Mismatch from None
+
+    def checked_or_mismatch(self, annotation: Any) -> Decoder:
+        """A decoder of `annotation` the codec's way, for shapes not compiled."""
+
+        def decode(data: Any) -> Any:
+            try:
+                value = self._raw(data, "")
+                _check(value, annotation, "")
+            except DecodeError:
+                raise Mismatch from None
+            return value
+
+        return decode
+
+
+@cache
+def field_plan(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any, bool], ...]:
+    """Each saved field of `cls`: the field, its annotation, whether the data must have it."""
+    hints = _hints(cls)
+    return tuple(
+        (
+            f,
+            hints.get(f.name, Any),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init,
+        )
+        for f in _fields(cls)
+    )
 
 
 @cache
