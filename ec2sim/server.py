@@ -39,7 +39,7 @@ log = logging.getLogger("ec2sim.server")
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 API_THREADS = 8
-IMDS_THREADS = 4
+IMDS_THREADS = 1  # its loop answers every request itself (inline): one worker, waitress's least
 # How often an idle loop wakes to close timed-out connections. Stopping never waits for it:
 # `stop` wakes the loop through waitress's trigger. (waitress reads this setting as an integer, so
 # a fraction of a second would become 0 and spin the loop.)
@@ -96,6 +96,7 @@ class _Dispatcher(ThreadedTaskDispatcher):
     the health check waits neither for a free worker nor behind the workers' share of the GIL."""
 
     loop_thread: int | None = None  # the serving loop's thread, once it runs
+    inline_all = False  # every request answered on the loop's thread (see `WaitressListener`)
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
@@ -103,7 +104,7 @@ class _Dispatcher(ThreadedTaskDispatcher):
         path = getattr(first, "path", None)  # None: a malformed request
         if (
             isinstance(task, _Channel)
-            and (getattr(first, "command", None), path) in INLINE
+            and (self.inline_all or (getattr(first, "command", None), path) in INLINE)
             and threading.get_ident() == self.loop_thread
         ):
             task.inline = True
@@ -119,7 +120,13 @@ class _Dispatcher(ThreadedTaskDispatcher):
 class WaitressListener:
     """A waitress server on the first address `host` resolves to, stoppable from another thread."""
 
-    def __init__(self, host: str, port: int, app: Any, threads: int, config: Config) -> None:
+    def __init__(
+        self, host: str, port: int, app: Any, threads: int, config: Config, *, inline: bool = False
+    ) -> None:
+        """`inline`: the serving loop's thread answers every request itself, none is handed to a
+        worker thread (and back) through waitress's queue: for an app whose requests are short
+        and serialized by the store's lock anyway (the metadata service), the hand-offs were most
+        of a request's time on a keep-alive connection."""
         # Proxy headers reach the app untouched: the metadata service refuses token requests
         # that carry X-Forwarded-For, as IMDS does.
         adjustments = Adjustments(
@@ -136,6 +143,7 @@ class WaitressListener:
             clear_untrusted_proxy_headers=False,
         )
         dispatcher = self._dispatcher = _Dispatcher()
+        dispatcher.inline_all = inline
         dispatcher.set_thread_count(threads)
         self._map: dict[int, Any] = {}
         self._server = _TcpServer(
@@ -212,7 +220,7 @@ class Server:
         self.metadata_app = create_metadata_app(config, self.store)
         self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS, config)
         self._imds = WaitressListener(
-            config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config
+            config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config, inline=True
         )
         self._threads: list[threading.Thread] = []
 
