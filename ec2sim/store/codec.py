@@ -19,10 +19,9 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from ec2sim.store.decoders import Decoder, Mismatch, compile_decoder, set_late
+from ec2sim.store.decoders import Decoder, Mismatch, compile_decoder, field_plan, fields_of, set_late
 
 _MARKERS = ("$dt", "$tuple", "$set", "$dict")
 
@@ -32,10 +31,6 @@ class DecodeError(ValueError):
 
 
 TRANSIENT = types.MappingProxyType({"transient": True})  # a field's metadata: not part of the saved state
-
-
-def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return tuple(f for f in dataclasses.fields(cls) if not f.metadata.get("transient"))
 
 
 class Codec:
@@ -71,7 +66,7 @@ class Codec:
             name = type(value).__name__
             assert self._class(name) is type(value), f"unregistered class {name}"
             data = {"$type": name}
-            data.update({f.name: self.encode(getattr(value, f.name)) for f in _fields(type(value))})
+            data.update({f.name: self.encode(getattr(value, f.name)) for f in fields_of(type(value))})
             return data
         if isinstance(value, list):
             return [self.encode(item) for item in value]
@@ -150,7 +145,7 @@ class Codec:
         cls = self._class(name) if isinstance(name, str) else None
         if cls is None:
             raise DecodeError(f"{path or 'document'}: unknown type {str(name)[:60]!r}")
-        known = _fields(cls)
+        known = fields_of(cls)
         names = {f.name for f in known}
         extra = sorted(set(data) - names - {"$type"})
         if extra:
@@ -201,30 +196,6 @@ class Codec:
             return value
 
         return decode
-
-
-@cache
-def field_plan(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any, bool], ...]:
-    """Each saved field of `cls`: the field, its annotation, whether the data must have it."""
-    hints = _hints(cls)
-    return tuple(
-        (
-            f,
-            hints.get(f.name, Any),
-            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init,
-        )
-        for f in _fields(cls)
-    )
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    """The fields' annotations (none checked for a class whose annotations name what its module
-    imports only for type checkers)."""
-    try:
-        return typing.get_type_hints(cls)
-    except NameError:
-        return {}
 
 
 def _check(value: Any, expected: Any, path: str) -> None:  # noqa: PLR0911, PLR0912 (one case per kind)

@@ -17,12 +17,22 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ec2sim.store.codec import Codec
+from functools import cache
+from typing import Any, Protocol
 
 Decoder = Callable[[Any], Any]
+
+
+class Codec(Protocol):
+    """What a compiled decoder asks of `ec2sim.store.codec.Codec`."""
+
+    classes: dict[str, type]
+
+    def decoder(self, annotation: Any) -> Decoder: ...
+
+    def raw_or_mismatch(self, data: Any) -> Any: ...
+
+    def checked_or_mismatch(self, annotation: Any) -> Decoder: ...
 
 
 class Mismatch(Exception):
@@ -139,8 +149,6 @@ def _dict(item: Decoder) -> Decoder:
 def _object(codec: Codec, cls: type) -> Decoder:
     """A decoder of `cls` itself (a subclass's data, or anything else: the checked way). Its
     fields' decoders are compiled on first use: classes refer to each other."""
-    from ec2sim.store.codec import field_plan
-
     name = cls.__name__
     defaults = _plain_defaults(cls)
     compiled: tuple[frozenset[str], list[tuple[str, Decoder, bool, bool]]] | None = None
@@ -209,6 +217,35 @@ def _plain_defaults(cls: type) -> list[tuple[str, Any, Callable[[], Any] | None]
         elif not f.init:
             return None  # set by nothing at all: not worth copying that
     return found
+
+
+def fields_of(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of `cls` that are saved (not declared with ``metadata=TRANSIENT``)."""
+    return tuple(f for f in dataclasses.fields(cls) if not f.metadata.get("transient"))
+
+
+@cache
+def field_plan(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any, bool], ...]:
+    """Each saved field of `cls`: the field, its annotation, whether the data must have it."""
+    hints = _hints(cls)
+    return tuple(
+        (
+            f,
+            hints.get(f.name, Any),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init,
+        )
+        for f in fields_of(cls)
+    )
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The fields' annotations (none checked for a class whose annotations name what its module
+    imports only for type checkers)."""
+    try:
+        return typing.get_type_hints(cls)
+    except NameError:
+        return {}
 
 
 def set_late(item: Any, name: str, value: Any) -> None:
