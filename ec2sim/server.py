@@ -23,6 +23,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
+from ec2sim.api.control import HEALTH_PATH
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
 from ec2sim.cloudtrail.persistence import TrailFile
@@ -39,18 +40,25 @@ log = logging.getLogger("ec2sim.server")
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 API_THREADS = 8
-IMDS_THREADS = 4
+IMDS_THREADS = 1  # its loop answers every request itself (inline): one worker, waitress's least
 # How often an idle loop wakes to close timed-out connections. Stopping never waits for it:
 # `stop` wakes the loop through waitress's trigger. (waitress reads this setting as an integer, so
 # a fraction of a second would become 0 and spin the loop.)
 LOOP_SECONDS = 1
 
 
+# Requests the serving loop's own thread answers, never queued for a worker: the health check,
+# which must answer promptly however busy the workers are.
+INLINE = frozenset({("GET", HEALTH_PATH)})
+
+
 class _Channel(HTTPChannel):
-    """A connection that remembers when its current request began to arrive."""
+    """A connection that remembers when its current request began to arrive, and answers the
+    `INLINE` requests in the serving loop's thread (the dispatcher marks them `inline`)."""
 
     request_began: float | None = None
     _timed: object = None
+    inline = False
 
     def received(self, data: bytes) -> bool:
         result: bool = super().received(data)
@@ -58,6 +66,12 @@ class _Channel(HTTPChannel):
             self.request_began = self._timed = None
         elif self.request is not self._timed:
             self._timed, self.request_began = self.request, time.monotonic()
+        # Outside `requests_lock` (which `received` held while it handed the request over): the
+        # request is answered here and its answer sent at once, before the loop polls again.
+        while self.inline:
+            self.inline = False
+            self.service()  # the next pipelined request goes to a worker, or here again if INLINE
+            self.handle_write()
         return result
 
 
@@ -77,12 +91,25 @@ class _TcpServer(TcpWSGIServer):
 
 
 class _Dispatcher(ThreadedTaskDispatcher):
-    """Requests in arrival order, except the control API's, which go first: health and the clock
-    answer promptly while AWS requests wait for busy workers."""
+    """Requests in arrival order, except the control API's, which go first: the clock and reset
+    answer promptly while AWS requests wait for busy workers. `INLINE` requests that the serving
+    loop reads are not queued at all: the loop's thread answers them (`_Channel.received`), so
+    the health check waits neither for a free worker nor behind the workers' share of the GIL."""
+
+    loop_thread: int | None = None  # the serving loop's thread, once it runs
+    inline_all = False  # every request answered on the loop's thread (see `WaitressListener`)
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
-        path = getattr(requests[0], "path", None) if requests else None  # None: a malformed request
+        first = requests[0] if requests else None
+        path = getattr(first, "path", None)  # None: a malformed request
+        if (
+            isinstance(task, _Channel)
+            and (self.inline_all or (getattr(first, "command", None), path) in INLINE)
+            and threading.get_ident() == self.loop_thread
+        ):
+            task.inline = True
+            return
         if isinstance(path, str) and path.startswith(CONTROL_PREFIXES):
             with self.lock:
                 self.queue.appendleft(task)
@@ -94,7 +121,13 @@ class _Dispatcher(ThreadedTaskDispatcher):
 class WaitressListener:
     """A waitress server on the first address `host` resolves to, stoppable from another thread."""
 
-    def __init__(self, host: str, port: int, app: Any, threads: int, config: Config) -> None:
+    def __init__(
+        self, host: str, port: int, app: Any, threads: int, config: Config, *, inline: bool = False
+    ) -> None:
+        """`inline`: the serving loop's thread answers every request itself, none is handed to a
+        worker thread (and back) through waitress's queue: for an app whose requests are short
+        and serialized by the store's lock anyway (the metadata service), the hand-offs were most
+        of a request's time on a keep-alive connection."""
         # Proxy headers reach the app untouched: the metadata service refuses token requests
         # that carry X-Forwarded-For, as IMDS does.
         adjustments = Adjustments(
@@ -110,7 +143,8 @@ class WaitressListener:
             ident="ec2sim",
             clear_untrusted_proxy_headers=False,
         )
-        dispatcher = _Dispatcher()
+        dispatcher = self._dispatcher = _Dispatcher()
+        dispatcher.inline_all = inline
         dispatcher.set_thread_count(threads)
         self._map: dict[int, Any] = {}
         self._server = _TcpServer(
@@ -123,6 +157,7 @@ class WaitressListener:
         self._stopped = threading.Event()
 
     def serve(self) -> None:
+        self._dispatcher.loop_thread = threading.get_ident()
         self._serving.set()
         try:
             self._server.run()
@@ -192,7 +227,7 @@ class Server:
         self.metadata_app = create_metadata_app(config, self.store)
         self._api = WaitressListener(config.host, config.port, self.api_app, API_THREADS, config)
         self._imds = WaitressListener(
-            config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config
+            config.imds_host, config.imds_port, self.metadata_app, IMDS_THREADS, config, inline=True
         )
         self._threads: list[threading.Thread] = []
 

@@ -22,20 +22,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from ec2sim.access_log import log_request
 from ec2sim.api.app import ApiApp
+from ec2sim.api.control import HEALTH_PATH, ControlApi
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
-from ec2sim.api.control import ControlApi
 from ec2sim.config import Config
-from ec2sim.metadata.app import CONVERTERS, RULES, MetadataApp, error_page
+from ec2sim.metadata.app import CONVERTERS, RULES, Answer, MetadataApp, error_page
 from ec2sim.store import Store
 
 log = logging.getLogger("ec2sim.api")
@@ -96,15 +97,23 @@ def _control_view(route: Callable[[Request], Response]) -> Callable[..., Respons
 
 class _AwsFirst:
     """WSGI middleware: requests for ``/`` go to the AWS endpoint's handler without Flask's routing
-    and contexts (see the module's docstring); the rest to the Flask app."""
+    and contexts (see the module's docstring), and so does the health check to its own (the server
+    answers it on its serving loop's thread: the less it runs there, the sooner it answers); the
+    rest to the Flask app."""
 
     def __init__(self, flask_app: WsgiApp, api: ApiApp) -> None:
         self.flask_app = flask_app
         self.api = api
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/":
+        path = environ.get("PATH_INFO")
+        if path == "/":
             return self.api.handle(Request(environ))(environ, start_response)
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            started = time.perf_counter()
+            response = self.api.control.health(Request(environ))
+            log_request(log, "GET", "control", path, response.status_code, started)
+            return response(environ, start_response)
         return self.flask_app(environ, start_response)
 
 
@@ -173,11 +182,53 @@ def create_metadata_app(config: Config | None = None, store: Store | None = None
         metadata.log(request, response, g.get("started", time.perf_counter()))
         return response
 
+    app.wsgi_app = _MetadataFirst(app.wsgi_app, metadata)  # type: ignore[method-assign]
     return app
 
 
-def _metadata_view(metadata: MetadataApp, endpoint: str) -> Callable[..., Response]:
-    def view(**args: Any) -> Response:
+class _MetadataFirst:
+    """WSGI middleware: a metadata request that one of `RULES` takes goes straight to
+    `MetadataApp.serve`, without Flask's contexts and hooks (a third of a credential fetch's time,
+    bench/README.md "Serving"); the rest (no rule, another method, a path that is not ASCII) to
+    the Flask app, which answers them as before.
+
+    The rules are matched by werkzeug, as Flask would, once per distinct path and method: an SDK
+    asks for the same few paths over and over.
+    """
+
+    _ROUTES = 512  # distinct paths remembered (then forgotten all at once)
+
+    def __init__(self, flask_app: WsgiApp, metadata: MetadataApp) -> None:
+        self.flask_app = flask_app
+        self.metadata = metadata
+        rules = Map(
+            [rule.empty() for rule in RULES], converters=CONVERTERS, strict_slashes=False, merge_slashes=False
+        )
+        self.adapter = rules.bind("metadata")
+        self.routes: dict[tuple[str, str], tuple[str, Mapping[str, Any]]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        key = (environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        route = self.routes.get(key)
+        if route is None:
+            if not key[1].isascii():  # WSGI's latin-1 path: Flask decodes it first
+                return self.flask_app(environ, start_response)
+            try:
+                endpoint, args = self.adapter.match(key[1], key[0])
+            except HTTPException:  # no rule, or not this method: Flask's error handling
+                return self.flask_app(environ, start_response)
+            if len(self.routes) >= self._ROUTES:
+                self.routes.clear()
+            route = self.routes[key] = (str(endpoint), args)
+        started = time.perf_counter()
+        current = Request(environ)
+        response = self.metadata.serve(current, *route)
+        self.metadata.log(current, response, started)
+        return response(environ, start_response)
+
+
+def _metadata_view(metadata: MetadataApp, endpoint: str) -> Callable[..., Answer]:
+    def view(**args: Any) -> Answer:  # Flask makes a TextAnswer a Response (it is a WSGI app)
         return metadata.serve(request._get_current_object(), endpoint, args)  # type: ignore[attr-defined]
 
     return view

@@ -27,6 +27,7 @@ from ec2sim.store import Store
 from ec2sim.store.persistence import StateError, export_state, import_state
 
 PREFIXES = ("/_ec2sim/", "/moto-api/")
+HEALTH_PATH = "/_ec2sim/health"
 
 
 def _json(data: dict[str, Any], status: int = 200) -> Response:
@@ -41,7 +42,7 @@ class ControlApi:
         self.started = time.monotonic()
         self.events = EventStreams(store.trail)  # the live event stream; `close` ends its streams
         self.routes = {
-            ("GET", "/_ec2sim/health"): self.health,
+            ("GET", HEALTH_PATH): self.health,
             ("POST", "/_ec2sim/reset"): self.reset,
             ("POST", "/moto-api/reset"): self.reset,
             ("GET", "/_ec2sim/clock"): self.get_clock,

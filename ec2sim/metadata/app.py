@@ -79,9 +79,28 @@ def error_page(status: int) -> Response:
     return Response(_ERROR_PAGE.format(title), status, content_type="text/html")
 
 
-def _text(body: str | bytes, headers: dict[str, str] | None = None) -> Response:
-    kind = "application/octet-stream" if isinstance(body, bytes) else "text/plain"
-    return Response(body, 200, content_type=kind, headers=headers)
+class TextAnswer:
+    """A 200 answer of text (or bytes) as a WSGI application: the status line and headers werkzeug's
+    `Response` would send, without building one (that was most of a credential fetch's time)."""
+
+    __slots__ = ("_body", "_headers")
+    status_code = 200
+
+    def __init__(self, body: str | bytes, headers: dict[str, str] | None = None) -> None:
+        kind = "application/octet-stream" if isinstance(body, bytes) else "text/plain"
+        self._body = body if isinstance(body, bytes) else body.encode()
+        self._headers = [
+            *(headers or {}).items(),
+            ("Content-Type", kind),
+            ("Content-Length", str(len(self._body))),
+        ]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", list(self._headers))
+        return [self._body]
+
+
+Answer = Response | TextAnswer
 
 
 class MetadataApp:
@@ -93,21 +112,23 @@ class MetadataApp:
         self.credentials = RoleCredentialCache(store, config.role_credential_seconds)
         self.signer = signer_for(store)
 
-    def serve(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
+    def serve(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Answer:
         """The answer to a request a rule of `RULES` matched (`endpoint`, its `args`)."""
         with self.store.lock:
             try:
                 return self._dispatch(request, endpoint, args)
             finally:
-                self.store.commit()  # credentials issued, events run: saved before the answer
+                # Credentials issued, events run (which move the generation themselves): saved before
+                # the answer; no EC2 resource changed here, so cached DescribeInstances items stay.
+                self.store.commit(changed=False)
 
-    def log(self, request: Request, response: Response, started: float) -> None:
+    def log(self, request: Request, response: Answer, started: float) -> None:
         instance_id = request.environ.get(INSTANCE_KEY, "-")
         log_request(
             log, request.method, "imds", request.path, response.status_code, started, principal=instance_id
         )
 
-    def _dispatch(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
+    def _dispatch(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Answer:
         now = self.store.clock.now()
         self.store.run_due(now)
         located = (
@@ -132,7 +153,7 @@ class MetadataApp:
             return error_page(401)
         ttl_header = None if remaining is None else {TTL_HEADER: str(remaining)}
         if endpoint == "versions":
-            return _text("\n".join(VERSIONS), ttl_header)
+            return TextAnswer("\n".join(VERSIONS), ttl_header)
         ctx = Context(
             region,
             instance,
@@ -145,7 +166,7 @@ class MetadataApp:
         body = resolve(VERSION, [s for s in args["path"].split("/") if s], ctx)
         if body is None:
             return error_page(404)
-        return _text(body, ttl_header)
+        return TextAnswer(body, ttl_header)
 
     def _base_url(self, request: Request) -> str:
         """How the client reached us, for the root's hint: its Host, or (when that is not a valid
@@ -154,11 +175,11 @@ class MetadataApp:
             return request.host_url.rstrip("/")
         return f"http://{self.config.imds_host}:{request.environ.get('SERVER_PORT', self.config.imds_port)}"
 
-    def _token(self, request: Request, instance_id: str, now: datetime) -> Response:
+    def _token(self, request: Request, instance_id: str, now: datetime) -> Answer:
         if "X-Forwarded-For" in request.headers:
             return error_page(403)
         ttl = parse_ttl(request.headers.get(TTL_HEADER))
         if ttl is None:
             return error_page(400)
         token = self.tokens.issue(instance_id, now, ttl)
-        return _text(token, {TTL_HEADER: str(ttl)})
+        return TextAnswer(token, {TTL_HEADER: str(ttl)})

@@ -82,6 +82,7 @@ class RoleCredentialCache:
         self.store = store
         self.lifetime = lifetime_seconds
         self._current: dict[tuple[str, str, str], str] = _issued_sets(store)
+        self._documents: dict[str, str] = {}  # key id of a current set: its document
 
     def current(
         self, instance: Instance, role: Role | SessionRole, now: datetime, delivery: str
@@ -104,8 +105,18 @@ class RoleCredentialCache:
         credential = issue(
             self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session
         )
+        if key_id is not None:
+            self._documents.pop(key_id, None)
         self._current[key] = credential.access_key_id
         return credential
+
+    def document(self, credential: Credential) -> str:
+        """`credentials_document` of the set, rendered once per set (a set never changes; the
+        rendering leaves with the set when the next one is issued)."""
+        found = self._documents.get(credential.access_key_id)
+        if found is None:
+            found = self._documents[credential.access_key_id] = credentials_document(credential)
+        return found
 
 
 def _issued_sets(store: Store) -> dict[tuple[str, str, str], str]:

@@ -21,6 +21,7 @@ TOKEN_HEADER = "X-aws-ec2-metadata-token"
 MAX_TTL_SECONDS = 21600
 _PREFIX = b"AQAEA"  # real tokens start so; purely cosmetic
 _EXPIRY = struct.Struct(">Q")
+_VERIFIED = 4096  # tokens remembered as valid (then forgotten all at once)
 _TTL = re.compile(r"[0-9]{1,5}")  # ASCII digits only, at most as many as 21600 has
 
 
@@ -39,6 +40,7 @@ def parse_ttl(value: str | None) -> int | None:
 class TokenIssuer:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
+        self._verified: dict[tuple[str, str], int] = {}  # (token, instance id): its expiry
 
     def _mac(self, instance_id: str, expiry: bytes) -> bytes:
         return hmac.new(self._key, instance_id.encode() + b"|" + expiry, hashlib.sha256).digest()[:24]
@@ -48,7 +50,23 @@ class TokenIssuer:
         return base64.b64encode(_PREFIX + expiry + self._mac(instance_id, expiry)).decode()
 
     def remaining(self, token: str, instance_id: str, now: datetime) -> int | None:
-        """Seconds the token has left for this instance; None if it is invalid or expired."""
+        """Seconds the token has left for this instance; None if it is invalid or expired.
+
+        A token that passed once is remembered with its expiry (a client sends the same token for
+        hours): checking it again is a look-up. Failures are not remembered."""
+        expiry = self._verified.get((token, instance_id))
+        if expiry is None:
+            expiry = self._expiry(token, instance_id)
+            if expiry is None:
+                return None
+            if len(self._verified) >= _VERIFIED:
+                self._verified.clear()
+            self._verified[(token, instance_id)] = expiry
+        left = expiry - int(now.timestamp())
+        return left if left > 0 else None
+
+    def _expiry(self, token: str, instance_id: str) -> int | None:
+        """The token's expiry (epoch seconds) if its HMAC holds for this instance."""
         try:
             raw = base64.b64decode(token, validate=True)
         except ValueError:
@@ -58,5 +76,5 @@ class TokenIssuer:
             return None
         if not hmac.compare_digest(mac, self._mac(instance_id, expiry)):
             return None
-        left = _EXPIRY.unpack(expiry)[0] - int(now.timestamp())
-        return left if left > 0 else None
+        found: int = _EXPIRY.unpack(expiry)[0]
+        return found

@@ -24,13 +24,12 @@ from typing import Union
 
 from ec2sim.metadata.credentials import (
     RoleCredentialCache,
-    credentials_document,
     identity_role,
     imds_json,
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import Instance, private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.instances import IamProfileAssociation, Instance, private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.interface_registry import instance_interfaces, public_ip
 from ec2sim.store.ec2.network import NetworkInterface
 from ec2sim.store.ec2.region import Ec2Region
@@ -233,7 +232,14 @@ def _iam(ctx: Context) -> dict[str, Node] | None:
     role, association = _role(ctx), ctx.instance.iam_profile
     if role is None or association is None:
         return None
-    info = imds_json(
+    return {
+        "info": lambda c: _profile_info(association),  # rendered only when asked for
+        "security-credentials": Dir(lambda c: {role.name: _role_credentials}),
+    }
+
+
+def _profile_info(association: IamProfileAssociation) -> str:
+    return imds_json(
         {
             "Code": "Success",
             "LastUpdated": iso(association.timestamp),
@@ -241,21 +247,20 @@ def _iam(ctx: Context) -> dict[str, Node] | None:
             "InstanceProfileId": association.profile_id,
         }
     )
-    return {"info": const(info), "security-credentials": Dir(lambda c: {role.name: _role_credentials})}
 
 
 def _role_credentials(ctx: Context) -> str | None:
     role = _role(ctx)
     if role is None or ctx.instance.state not in _CREDENTIAL_STATES:
         return None
-    return credentials_document(ctx.credentials.current(ctx.instance, role, ctx.now, ctx.delivery))
+    return ctx.credentials.document(ctx.credentials.current(ctx.instance, role, ctx.now, ctx.delivery))
 
 
 def _identity_credentials(ctx: Context) -> str | None:
     if ctx.instance.state not in _CREDENTIAL_STATES:
         return None
     credential = ctx.credentials.current(ctx.instance, identity_role(ctx.instance), ctx.now, ctx.delivery)
-    return credentials_document(credential)
+    return ctx.credentials.document(credential)
 
 
 def _identity_info(ctx: Context) -> str:

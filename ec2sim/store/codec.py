@@ -19,8 +19,9 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
+
+from ec2sim.store.decoders import Decoder, Mismatch, compile_decoder, field_plan, fields_of, set_late
 
 _MARKERS = ("$dt", "$tuple", "$set", "$dict")
 
@@ -32,10 +33,6 @@ class DecodeError(ValueError):
 TRANSIENT = types.MappingProxyType({"transient": True})  # a field's metadata: not part of the saved state
 
 
-def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return tuple(f for f in dataclasses.fields(cls) if not f.metadata.get("transient"))
-
-
 class Codec:
     """`classes()` gives the dataclasses it may encode and decode, by name (names are unique);
     it is asked again when a name is missing (a module imported since)."""
@@ -43,6 +40,7 @@ class Codec:
     def __init__(self, classes: Callable[[], Iterable[type]]) -> None:
         self._classes = classes
         self.classes: dict[str, type] = {}
+        self._decoders: dict[Any, Decoder] = {}
         self._refresh()
 
     def _refresh(self) -> None:
@@ -68,7 +66,7 @@ class Codec:
             name = type(value).__name__
             assert self._class(name) is type(value), f"unregistered class {name}"
             data = {"$type": name}
-            data.update({f.name: self.encode(getattr(value, f.name)) for f in _fields(type(value))})
+            data.update({f.name: self.encode(getattr(value, f.name)) for f in fields_of(type(value))})
             return data
         if isinstance(value, list):
             return [self.encode(item) for item in value]
@@ -85,7 +83,13 @@ class Codec:
     # Decoding -----------------------------------------------------------------------------------
 
     def decode(self, data: Any, expected: Any = Any, path: str = "") -> Any:
-        """The value `data` encodes, checked against the annotation `expected`."""
+        """The value `data` encodes, checked against the annotation `expected`: by the compiled
+        decoder, or where that finds something it doesn't expect, the checked way (which names
+        the problem)."""
+        try:
+            return self.decoder(expected)(data)
+        except Mismatch:
+            pass
         value = self._raw(data, path)
         _check(value, expected, path)
         return value
@@ -141,17 +145,16 @@ class Codec:
         cls = self._class(name) if isinstance(name, str) else None
         if cls is None:
             raise DecodeError(f"{path or 'document'}: unknown type {str(name)[:60]!r}")
-        known = _fields(cls)
+        known = fields_of(cls)
         names = {f.name for f in known}
         extra = sorted(set(data) - names - {"$type"})
         if extra:
             raise DecodeError(f"{path or name}: {name} has no field {extra[0]!r}")
-        hints = _hints(cls)
         values = {}
-        for f in known:
+        for f, hint, required in field_plan(cls):
             if f.name in data:
-                values[f.name] = self.decode(data[f.name], hints.get(f.name, Any), f"{path}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init:
+                values[f.name] = self.decode(data[f.name], hint, f"{path}.{f.name}")
+            elif required:
                 raise DecodeError(f"{path or name}: {name} needs field {f.name!r}")
         try:
             item = cls(**{f.name: values[f.name] for f in known if f.init and f.name in values})
@@ -159,22 +162,40 @@ class Codec:
             raise DecodeError(f"{path or name}: {error}") from None
         for f in known:
             if not f.init and f.name in values:
-                current = getattr(item, f.name)
-                if isinstance(current, list) and type(current) is not list:
-                    current.extend(values[f.name])  # a list of its own kind (a group's RuleList)
-                else:
-                    object.__setattr__(item, f.name, values[f.name])
+                set_late(item, f.name, values[f.name])
         return item
 
+    # Compiled decoders (`ec2sim.store.decoders`) --------------------------------------------------
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    """The fields' annotations (none checked for a class whose annotations name what its module
-    imports only for type checkers)."""
-    try:
-        return typing.get_type_hints(cls)
-    except NameError:
-        return {}
+    def decoder(self, annotation: Any) -> Decoder:
+        """The compiled decoder of `annotation` (compiled once)."""
+        try:
+            return self._decoders[annotation]
+        except KeyError:
+            found = self._decoders[annotation] = compile_decoder(self, annotation)
+            return found
+        except TypeError:  # an annotation that can't be a key
+            return compile_decoder(self, annotation)
+
+    def raw_or_mismatch(self, data: Any) -> Any:
+        """Data annotated `Any`, decoded the codec's way (`Mismatch` where that finds a problem)."""
+        try:
+            return self._raw(data, "")
+        except DecodeError:
+            raise Mismatch from None
+
+    def checked_or_mismatch(self, annotation: Any) -> Decoder:
+        """A decoder of `annotation` the codec's way, for shapes not compiled."""
+
+        def decode(data: Any) -> Any:
+            try:
+                value = self._raw(data, "")
+                _check(value, annotation, "")
+            except DecodeError:
+                raise Mismatch from None
+            return value
+
+        return decode
 
 
 def _check(value: Any, expected: Any, path: str) -> None:  # noqa: PLR0911, PLR0912 (one case per kind)

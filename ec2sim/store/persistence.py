@@ -342,8 +342,21 @@ class StateDir:
             _apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
             self._saved_keys = _server_keys(store)
             store.persistence = self
-            self.rewrite(store)  # the timeline's order numbers start again; all else is as read
+            (next_seq,) = self.db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM iam").fetchone()
+            if next_seq == len(store.iam.journal):
+                self._renumber_timeline(store)  # all else is saved as read
+            else:  # a journal whose saved numbering doesn't run 0…n-1: saved again in full
+                self.rewrite(store)
         return bool(saved["iam"] or saved["ec2"])
+
+    def _renumber_timeline(self, store: Store) -> None:
+        """Save the pending events again: loading numbered them afresh (their order kept). What
+        else was read stays as saved (rows of an older encoding are rewritten when they change)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM timeline")
+            db.executemany(_ADD_EVENT, [self._event_row(event) for event in store.timeline.pending()])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+        self._after_rewrite(store)
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

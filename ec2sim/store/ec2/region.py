@@ -103,6 +103,20 @@ def region_item(
     return (region, item) if region is not None and item is not None else None
 
 
+# The table whose items `Ec2Region.add_restored` puts back through a method of their own.
+_RESTORERS = {
+    "vpcs": "register_vpc",
+    "subnets": "add_subnet",
+    "network_interfaces": "add_interface",
+    "snapshots": "add_snapshot",
+    "images": "add_image",
+    "instances": "add_instance",
+    "vpc_peering_connections": "add_peering",
+    "vpc_endpoints": "add_endpoint",
+    "addresses": "add_address",
+}
+
+
 class Ec2Region:
     """Tables of one account-region; `resources` maps every id to its object (for tags)."""
 
@@ -189,19 +203,10 @@ class Ec2Region:
             assert isinstance(item, SecurityGroup)
             self.security_groups.add(item)
             item.register_rules(self.resources)
+        elif table in _RESTORERS:
+            getattr(self, _RESTORERS[table])(item)
         else:
-            adders: dict[str, Any] = {
-                "vpcs": self.register_vpc,
-                "subnets": self.add_subnet,
-                "network_interfaces": self.add_interface,
-                "snapshots": self.add_snapshot,
-                "images": self.add_image,
-                "instances": self.add_instance,
-                "vpc_peering_connections": self.add_peering,
-                "vpc_endpoints": self.add_endpoint,
-                "addresses": self.add_address,
-            }
-            adders.get(table, getattr(self, table).add)(item)
+            getattr(self, table).add(item)
 
     def zone(self, name: str) -> Zone | None:
         """The zone of that name or zone id."""
