@@ -1,7 +1,7 @@
 """Least privilege from recordings (issue 17, part 3): an application role runs a mixed workload
 under a broad policy; the policy generated from its calls lets a fresh role run the same workload,
 and no statement of it can go; `policy check` names the calls a policy missing an action would
-refuse. Through the control API, the CLI, and the pytest plugin."""
+refuse; CloudTrail shows the same calls. Through the control API, the CLI, and the pytest plugin."""
 
 from __future__ import annotations
 
@@ -310,3 +310,30 @@ def test_app(ec2sim):
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
     ]
+
+
+def test_cloudtrail_records_the_workload(world: World, make_client: Callable[..., Any]) -> None:
+    """The same workload as CloudTrail shows it: one event per call in the application's account,
+    by the role session, and the AssumeRole into the other account in both accounts, one shared id."""
+    run = world.workload("app")
+
+    def events(account: str) -> dict[str, dict[str, Any]]:
+        pages = make_client("cloudtrail", account).get_paginator("lookup_events").paginate()
+        found = [json.loads(e["CloudTrailEvent"]) for page in pages for e in page["Events"]]
+        return {event["requestID"]: event for event in found}
+
+    mine, theirs = events(world.account), events(world.other)
+    for name, request_id in run.items():
+        event = mine[request_id]
+        assert (event["eventName"], event["recipientAccountId"]) == (name, world.account)
+        identity = event["userIdentity"]
+        assert identity["type"] == "AssumedRole"
+        assert identity["arn"] == f"arn:aws:sts::{world.account}:assumed-role/app/run"
+        assert identity["sessionContext"]["sessionIssuer"]["arn"] == world.role_arn("app")
+    assert mine[run["DescribeInstances"]]["readOnly"] and not mine[run["RunInstances"]]["readOnly"]
+    assume = mine[run["AssumeRole"]]
+    assert assume["eventSource"] == "sts.amazonaws.com"
+    shared = theirs[run["AssumeRole"]]
+    assert shared["recipientAccountId"] == world.other
+    assert shared["sharedEventID"] == assume["sharedEventID"]
+    assert shared["eventID"] != assume["eventID"]
