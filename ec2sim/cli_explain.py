@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    import urllib.error
-
-DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
+from ec2sim.cli_control import ControlError, add_endpoint_flag, open_control
 
 
 def add_commands(commands: Any) -> None:
@@ -31,7 +27,7 @@ def add_commands(commands: Any) -> None:
     )
     explain.add_argument("request_id", metavar="REQUEST_ID", help="the request's id (x-amzn-RequestId)")
     explain.add_argument("--json", action="store_true", help="print the trace as the server gives it")
-    _endpoint_flag(explain)
+    add_endpoint_flag(explain)
     explain.set_defaults(run=run_explain)
     tail = commands.add_parser(
         "tail",
@@ -43,21 +39,8 @@ def add_commands(commands: Any) -> None:
         "--principal", help="only this principal's calls (a role's sessions for its assumed-role ARN)"
     )
     tail.add_argument("--json", action="store_true", help="print each event as a JSON line")
-    _endpoint_flag(tail)
+    add_endpoint_flag(tail)
     tail.set_defaults(run=run_tail)
-
-
-def _endpoint_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--endpoint",
-        default=None,
-        help=f"the server's API URL (default: $AWS_ENDPOINT_URL, else {DEFAULT_ENDPOINT})",
-    )
-
-
-def _endpoint(args: argparse.Namespace) -> str:
-    url: str = args.endpoint or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
-    return url.rstrip("/")
 
 
 def _fail(message: str) -> int:
@@ -65,26 +48,16 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _error_of(error: urllib.error.HTTPError) -> str:
-    try:
-        return str(json.loads(error.read())["error"])
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {error.code}"
-
-
 def run_explain(args: argparse.Namespace) -> int:
-    import urllib.error  # here, not above: `ec2sim serve` and `--help` need none of it (0.2 s)
-    import urllib.request
-    from urllib.parse import urlencode
-
-    url = f"{_endpoint(args)}/_ec2sim/decisions?{urlencode({'request_id': args.request_id})}"
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with open_control(
+            args, "/_ec2sim/decisions", {"request_id": args.request_id}, timeout=30
+        ) as response:
             trace = json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return _fail(_error_of(error))
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return _fail(f"cannot read {url}: {error}")
+    except ControlError as error:
+        return _fail(str(error))
+    except ValueError as error:
+        return _fail(f"the server's answer is no JSON: {error}")
     if args.json:
         print(json.dumps(trace, indent=2))
     else:
@@ -176,14 +149,10 @@ def _write_json(value: Any, out: TextIO) -> None:
 
 
 def run_tail(args: argparse.Namespace) -> int:
-    import urllib.error
-    import urllib.request
-    from urllib.parse import urlencode
-
-    query = f"?{urlencode({'principal': args.principal})}" if args.principal else ""
-    url = f"{_endpoint(args)}/_ec2sim/events{query}"
+    query = {"principal": args.principal} if args.principal else {}
     try:
-        with urllib.request.urlopen(url) as response:  # no timeout: heartbeats arrive, calls may not
+        # No timeout: heartbeats arrive, calls may not.
+        with open_control(args, "/_ec2sim/events", query, timeout=None) as response:
             for event, data in _events(response):
                 if event == "dropped":
                     print(
@@ -196,10 +165,10 @@ def run_tail(args: argparse.Namespace) -> int:
                     print(event_line(data), flush=True)
     except KeyboardInterrupt:
         return 0
-    except urllib.error.HTTPError as error:
-        return _fail(_error_of(error))
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return _fail(f"cannot follow {url}: {error}")
+    except ControlError as error:
+        return _fail(str(error))
+    except (OSError, ValueError) as error:
+        return _fail(f"the event stream broke off: {error}")
     return 0
 
 

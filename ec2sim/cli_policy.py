@@ -1,7 +1,6 @@
 """``ec2sim policy generate`` and ``ec2sim policy check``: least privilege from a running server's
-recordings, through its control API (``/_ec2sim/policy``). Nothing of the emulator is imported:
-these commands are HTTP clients of a server (``--endpoint``, else ``$AWS_ENDPOINT_URL``, else
-``http://127.0.0.1:5000``).
+recordings, through its control API (``/_ec2sim/policy``): HTTP clients of a server
+(`ec2sim.cli_control`), importing nothing of the emulator.
 
 Exit status: 0 done (``check``: every recorded call would be allowed); 1 ``check`` found calls the
 policy would deny, or ``generate`` found no recorded call; 2 bad input or no server.
@@ -11,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
+from ec2sim.cli_control import ControlError, add_endpoint_flag, open_control
 
 
 def add_parser(commands: Any) -> None:
@@ -51,9 +49,7 @@ def add_parser(commands: Any) -> None:
         )
         command.add_argument("--since", help="only calls at or after this time (ISO 8601, emulated clock)")
         command.add_argument("--until", help="only calls at or before this time (ISO 8601)")
-        command.add_argument(
-            "--endpoint", help=f"the server (default: $AWS_ENDPOINT_URL or {DEFAULT_ENDPOINT})"
-        )
+        add_endpoint_flag(command)
     generate.add_argument(
         "--conditions",
         action="store_true",
@@ -70,28 +66,13 @@ class _Failed(Exception):
 
 def _call(args: argparse.Namespace, path: str, query: dict[str, str], body: bytes | None = None) -> Any:
     """(JSON answer, headers) of a control API request; `_Failed` with the server's error."""
-    # Imported here: `ec2sim serve` starts without them (urllib.request costs a tenth of a second).
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    endpoint = (args.endpoint or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT).rstrip("/")
     params = {"principal": args.principal, **query}
     params.update({name: getattr(args, name) for name in ("since", "until") if getattr(args, name)})
-    url = f"{endpoint}{path}?{urllib.parse.urlencode(params)}"
-    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the server is local
     try:
-        with direct.open(request, timeout=120) as response:
+        with open_control(args, path, params, body) as response:
             return json.loads(response.read()), response.headers
-    except urllib.error.HTTPError as error:
-        try:
-            message = json.loads(error.read()).get("error", str(error))
-        except (ValueError, AttributeError):
-            message = str(error)
-        raise _Failed(message, 1 if error.code == 404 else 2) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise _Failed(f"cannot reach the server at {endpoint}: {getattr(error, 'reason', error)}") from None
+    except ControlError as error:
+        raise _Failed(str(error), 1 if error.status == 404 else 2) from None
 
 
 def _generate(args: argparse.Namespace) -> int:

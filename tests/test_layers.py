@@ -49,6 +49,10 @@ LAYER_PREFIXES: dict[str, str] = {
     "ec2sim.metadata.app": "protocol",
     "ec2sim.server": "protocol",
     "ec2sim.cli": "protocol",
+    # The commands that are HTTP clients of a running server (explain, tail, policy) and their client.
+    "ec2sim.cli_control": "protocol",
+    "ec2sim.cli_explain": "protocol",
+    "ec2sim.cli_policy": "protocol",
     "ec2sim.testing": "protocol",
     "ec2sim.web": "protocol",  # the Flask applications
     "ec2sim.seed": "protocol",  # applies a seed by calling the operation handlers
