@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,6 +51,11 @@ SELF_SERVICE_POLICY = json.dumps(
 
 def allow_self_service(iam: Any, user_name: str) -> None:
     iam.put_user_policy(UserName=user_name, PolicyName="self-service", PolicyDocument=SELF_SERVICE_POLICY)
+
+
+def new_account_id() -> str:
+    """A fresh 12-digit account id (its root's access key id, on a server with default settings)."""
+    return str(100000000000 + secrets.randbelow(900000000000))
 
 
 def root_client(url: str, service: str, account: str = "111122223333", region: str = "us-east-1") -> Any:

@@ -5,7 +5,6 @@ CloudTrail redacts."""
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ import boto3
 
 from ec2sim.server import Server
 from tests.authz_env import Env
+from tests.helpers import new_account_id
 from tests.oidc_helpers import REPO_SUB, github_setup, github_token, session_client, unsigned_sts
 
 Client = Callable[..., Any]
@@ -222,14 +222,10 @@ def test_every_lookup_attribute(make_client: Client, account_id: str) -> None:
     assert _events(cloudtrail, "ResourceName", "vpc-00000000") == []
 
 
-def _account() -> str:
-    return str(random.randrange(10**11, 10**12))
-
-
 def test_each_account_sees_its_own_events_and_shared_ones(server: Server, make_client: Client) -> None:
     """AssumeRole into another account and RunInstances with another account's shared AMI each make
     an event in both accounts, with one sharedEventID and an eventID of each account's own."""
-    mine, theirs = Env(make_client, _account()), Env(make_client, _account())
+    mine, theirs = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     trust = {
         "Version": "2012-10-17",
         "Statement": [

@@ -12,7 +12,6 @@ Roles, shared by a trust policy, are in `test_trust_policy_grants_assume_role`.
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +22,7 @@ import ec2sim.api.app  # noqa: F401 - registers every handler
 from ec2sim.api.registry import HANDLERS
 from ec2sim.server import Server
 from tests.authz_env import CALLER, ZONE, Env, changes, document, fingerprint, invoke, leaves, statement
-from tests.helpers import aws_error
+from tests.helpers import aws_error, new_account_id
 from tests.test_authz_matrix import CASES
 
 OK, EMPTY = "ok", "empty"
@@ -235,10 +234,6 @@ def kind_of(service: str, value: Any) -> tuple[str, Expected] | None:
     return None
 
 
-def _account() -> str:
-    return str(random.randrange(10**11, 10**12))
-
-
 def _replaced(params: Any, path: tuple[Any, ...], value: Any) -> Any:
     """A copy of `params` with the leaf at `path` set to `value`."""
     if not path:
@@ -301,14 +296,14 @@ def test_lists_name_registered_actions() -> None:
 def test_requests_naming_nothing_are_the_same_in_every_account(
     key: tuple[str, str], make_client: Callable[..., Any]
 ) -> None:
-    mine, theirs = (_params(key, Env(make_client, _account())) for _ in range(2))
+    mine, theirs = (_params(key, Env(make_client, new_account_id())) for _ in range(2))
     assert _foreign(key, mine, theirs) == [] and dict(leaves(mine)) == dict(leaves(theirs))
 
 
 @pytest.mark.parametrize("key", _params_of(SWEPT))
 def test_another_accounts_ids(key: tuple[str, str], server: Server, make_client: Callable[..., Any]) -> None:
     service, action = key
-    owner, caller = Env(make_client, _account()), Env(make_client, _account())
+    owner, caller = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     theirs, mine = _params(key, owner), _params(key, caller)
     foreign = _foreign(key, mine, theirs)
     assert foreign, f"{action}'s request names no resource: list it in NAMES_ONLY"
@@ -335,7 +330,7 @@ def test_trust_policy_grants_assume_role(server: Server, make_client: Callable[.
     """A role of A: B's user (allowed sts:AssumeRole by its own policy) may assume it once A's trust
     policy names B, and not before; it may not tag the session (the trust grants sts:AssumeRole
     only); B's root never may (AWS refuses roots); A's state changes only by the grant."""
-    owner, caller = Env(make_client, _account()), Env(make_client, _account())
+    owner, caller = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     role_arn = owner.iam_arn("role", owner.role)
     caller.iam.create_user(UserName="b-user")
     key = caller.iam.create_access_key(UserName="b-user")["AccessKey"]
@@ -375,7 +370,7 @@ def test_trust_policy_grants_assume_role(server: Server, make_client: Callable[.
 def test_tags_on_shared_resources_are_the_taggers_own(make_client: Callable[..., Any]) -> None:
     """ "You can associate tags with public or shared resources, but the tags are available only for
     your AWS account and not to the other accounts sharing the resource" (EC2 API Reference, Tag)."""
-    owner, caller = Env(make_client, _account()), Env(make_client, _account())
+    owner, caller = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     _share(owner, caller.account_id, "image", owner.image)
     caller.ec2.create_tags(Resources=[owner.image], Tags=[{"Key": "mine", "Value": "1"}])
     assert caller.ec2.describe_images(ImageIds=[owner.image])["Images"][0]["Tags"] == [
@@ -387,7 +382,7 @@ def test_tags_on_shared_resources_are_the_taggers_own(make_client: Callable[...,
 def test_owner_tags_of_shared_resources_decide_nothing_for_others(make_client: Callable[..., Any]) -> None:
     """A's tags on an AMI and a snapshot it shares are A's: B's policies can't test them (an oracle
     for their values) and B's encoded denials don't show them."""
-    owner, caller = Env(make_client, _account()), Env(make_client, _account())
+    owner, caller = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     secret = [{"Key": "secret", "Value": "s3cr3t"}]
     owner.ec2.create_tags(Resources=[owner.image, owner.snapshot], Tags=secret)
     _share(owner, caller.account_id, "image", owner.image)
@@ -419,7 +414,7 @@ def test_owner_tags_of_shared_resources_decide_nothing_for_others(make_client: C
 def test_users_see_another_accounts_ids_as_absent_ones(make_client: Callable[..., Any]) -> None:
     """A user of B not allowed on images and snapshots is refused A's private ones (on the ARN the
     request names, with no keys of A's resource) exactly as ids that exist nowhere."""
-    owner, caller = Env(make_client, _account()), Env(make_client, _account())
+    owner, caller = Env(make_client, new_account_id()), Env(make_client, new_account_id())
     client = caller.caller_client("ec2")
     kinds = ("instance", "volume", "subnet", "network-interface", "security-group")
     caller.iam.put_user_policy(

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
 
-from tests.helpers import aws_error
+from tests.helpers import aws_error, new_account_id
 
 AL2023 = "al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64"
 
 
-def _account() -> str:
-    return str(100000000000 + secrets.randbelow(900000000000))
-
-
 @pytest.fixture
 def pair(make_client: Any) -> tuple[Any, Any, str, str]:
-    a, b = _account(), _account()
+    a, b = new_account_id(), new_account_id()
     return make_client("ec2", a), make_client("ec2", b), a, b
 
 

@@ -6,26 +6,21 @@ own IAM policies deciding on the owner's ARN."""
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 import pytest
 
 from ec2sim.server import Server
-from tests.helpers import aws_error
+from tests.helpers import aws_error, new_account_id
 from tests.test_metadata import OPTIONAL, advance, imds, launch  # noqa: F401 - imds is a fixture
 
 ZONE = "us-east-1a"
 
 
-def _account() -> str:
-    return str(100000000000 + secrets.randbelow(900000000000))
-
-
 @pytest.fixture
 def two(make_client: Any) -> tuple[Any, Any, str, str]:
     """Two fresh accounts' EC2 clients in us-east-1, and their ids."""
-    a, b = _account(), _account()
+    a, b = new_account_id(), new_account_id()
     return make_client("ec2", a), make_client("ec2", b), a, b
 
 
@@ -81,7 +76,7 @@ def test_instance_attach_with_a_permission(two, make_client, imds):  # noqa: F81
     with _not_found(eni):
         b.attach_network_interface(NetworkInterfaceId=eni, InstanceId=instance, DeviceIndex=1)
     permission = _grant(a, eni, grantee, "INSTANCE-ATTACH")
-    stranger = make_client("ec2", _account())
+    stranger = make_client("ec2", new_account_id())
     with _not_found(eni):
         stranger.attach_network_interface(
             NetworkInterfaceId=eni, InstanceId=_instance(stranger), DeviceIndex=1

@@ -6,7 +6,6 @@ refuse; CloudTrail shows the same calls. Through the control API, the CLI, and t
 from __future__ import annotations
 
 import json
-import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ec2sim.cli import main
 from ec2sim.server import Server
+from tests.helpers import new_account_id
 from tests.oidc_helpers import session_client
 
 pytest_plugins = ["pytester"]
@@ -31,10 +31,6 @@ BROAD = {
         {"Effect": "Allow", "Action": ["ec2:*", "iam:PassRole", "sts:AssumeRole"], "Resource": "*"}
     ],
 }
-
-
-def _account() -> str:
-    return str(100000000000 + secrets.randbelow(900000000000))
 
 
 def _trust(principal: dict[str, str]) -> str:
@@ -113,7 +109,7 @@ class World:
 
 @pytest.fixture
 def world(server: Server, make_client: Callable[..., Any]) -> World:
-    account, other = _account(), _account()
+    account, other = new_account_id(), new_account_id()
     iam = make_client("iam", account)
     iam.create_user(UserName="ci")
     iam.put_user_policy(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,20 +14,16 @@ from hypothesis import strategies as st
 from ec2sim.api.ec2 import peering_plans
 from ec2sim.config import Config
 from ec2sim.server import Server
-from tests.helpers import aws_error, root_client
+from tests.helpers import aws_error, new_account_id, root_client
 
 NOT_FOUND = "InvalidVpcPeeringConnectionID.NotFound"
 FAILED = "Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range"
 
 
-def _account() -> str:
-    return str(100000000000 + secrets.randbelow(900000000000))
-
-
 @pytest.fixture
 def two(make_client: Any) -> tuple[Any, Any, str, str]:
     """Two fresh accounts' EC2 clients in us-east-1, and their ids."""
-    a, b = _account(), _account()
+    a, b = new_account_id(), new_account_id()
     return make_client("ec2", a), make_client("ec2", b), a, b
 
 
@@ -87,7 +82,7 @@ def test_cross_account_peering_from_request_to_deletion(two):
     ]
     # A third account sees nothing.
     with aws_error(NOT_FOUND, 400, f"The vpcPeeringConnection ID '{pcx}' does not exist"):
-        _get(root_client_like(a, _account()), pcx)
+        _get(root_client_like(a, new_account_id()), pcx)
 
     accepted = b.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)["VpcPeeringConnection"]
     assert accepted["Status"] == {"Code": "provisioning", "Message": "Provisioning"}
@@ -155,7 +150,7 @@ def test_requests_that_cannot_be_peered_fail(two):
     vpc = _vpc(a, "10.0.0.0/16")
     overlapping = _request(a, vpc, _vpc(b, "10.0.128.0/17"), peer)
     missing = _request(a, vpc, "vpc-0123456789abcdef0", peer)
-    elsewhere = _request(a, vpc, _vpc(b, "10.2.0.0/16"), _account())  # not that owner's VPC
+    elsewhere = _request(a, vpc, _vpc(b, "10.2.0.0/16"), new_account_id())  # not that owner's VPC
     for pcx in (overlapping, missing, elsewhere):
         assert _status(a, pcx) == ("failed", FAILED)
         with aws_error("InvalidStateTransition", 400, "attempted to transition from failed to deleted"):
@@ -427,7 +422,7 @@ def _advance(server: Server, seconds: float) -> None:
 
 
 def test_expiry_and_how_long_ended_connections_stay_visible(private):
-    owner, peer = _account(), _account()
+    owner, peer = new_account_id(), new_account_id()
     a = root_client(private.api_url, "ec2", owner)
     b = root_client(private.api_url, "ec2", peer)
     vpc, peer_vpcs = _vpc(a, "10.0.0.0/16"), [_vpc(b, f"10.{n}.0.0/16") for n in (1, 2, 3)]
