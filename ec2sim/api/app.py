@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 import time
 import uuid
 from datetime import datetime
@@ -54,6 +55,7 @@ from ec2sim.store.trail import Caller, CallRecord
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
 _LARGE = 1 << 18  # bytes: answers from this size on go to the server as a file (`_response`)
+_MAX_AGENT = 1024  # characters of a User-Agent header kept in the trail
 # Actions that change no resource they name (durable state; CloudTrail's readOnly).
 _READS = ("Describe", "Get", "List", "Lookup")
 # The WSGI environ key of the request's RequestContext, once it has one: the access log reads its decision.
@@ -289,8 +291,9 @@ def call_record(
         service=service,
         action=action,
         region=ctx.region if ctx is not None else scope.region if scope is not None else "",
-        source_ip=request.remote_addr or "127.0.0.1",
-        user_agent=request.headers.get("User-Agent", ""),
+        # Interned: a client sends the same few of these on every call, and the trail keeps 100,000.
+        source_ip=sys.intern(request.remote_addr or "127.0.0.1"),
+        user_agent=sys.intern(request.headers.get("User-Agent", "")[:_MAX_AGENT]),
         status=status,
         access_key_id=principal.access_key_id
         if principal is not None and principal.access_key_id

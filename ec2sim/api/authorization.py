@@ -222,7 +222,7 @@ def traced(
         return CheckTrace(
             check.action, check.resource, check.context, resource_policy=check.resource_policy is not None
         )
-    keys = dict(check.context)
+    keys: Mapping[str, ContextValue] = check.context
     deciding = decision.matched_statements
     if decision.allowed:
         deciding += decision.stage_allows
@@ -230,10 +230,8 @@ def traced(
     conditions = [c for m in deciding + partly for c in m.statement.conditions]
     if context is not None and conditions:
         values = context()
-        for condition in conditions:
-            value = values.get(condition.key.lower())
-            if value is not None:
-                keys.setdefault(condition.key, value)
+        found = {c.key: values[c.key.lower()] for c in conditions if values.get(c.key.lower()) is not None}
+        keys = {**found, **check.context}  # the check's own keys win
     return CheckTrace(
         check.action,
         check.resource,

@@ -106,7 +106,7 @@ class Packed(Mapping[str, Any]):
     Pickle is safe here: the bytes are made in this process and never read from outside."""
 
     __slots__ = ("_data",)
-    SIZE = 4096  # pickled bytes from which a result is packed
+    SIZE = 512  # pickled bytes from which a result is packed (smaller ones cost less as they are)
 
     def __init__(self, data: bytes) -> None:
         self._data = zlib.compress(data, 1)
