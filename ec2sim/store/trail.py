@@ -184,9 +184,6 @@ class Trail:
         with self._lock:
             return list(self._records)
 
-    def __iter__(self) -> Iterator[CallRecord]:
-        return iter(self.records())
-
     def __len__(self) -> int:
         return len(self._records)
 
