@@ -22,8 +22,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
+from ec2sim.api.wire import WireRequest
 from ec2sim.config import Config
 from ec2sim.web import create_app
 
@@ -59,7 +59,7 @@ def main() -> None:
     api = app.extensions["ec2sim"].api
 
     def protocol_layer(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return api.handle(Request(environ))(environ, start_response)
+        return api.handle(WireRequest.from_environ(environ))(environ, start_response)
 
     paths: dict[str, Wsgi] = {
         "protocol layer alone": protocol_layer,

@@ -35,6 +35,7 @@ from ec2sim.access_log import log_request
 from ec2sim.api.app import ApiApp
 from ec2sim.api.control import HEALTH_PATH, ControlApi
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
+from ec2sim.api.wire import WireRequest
 from ec2sim.config import Config
 from ec2sim.metadata.app import CONVERTERS, RULES, Answer, MetadataApp, error_page
 from ec2sim.store import Store
@@ -108,7 +109,7 @@ class _AwsFirst:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == "/":
-            return self.api.handle(Request(environ))(environ, start_response)
+            return self.api.handle(WireRequest.from_environ(environ))(environ, start_response)
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             started = time.perf_counter()
             response = self.api.control.health(Request(environ))
@@ -128,7 +129,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.url_map.merge_slashes = False
 
     def aws(path: str = "") -> Response:
-        return api.handle(request._get_current_object())  # type: ignore[attr-defined]
+        return api.handle(WireRequest.from_environ(request.environ)).response()
 
     for rule in ("/", "/<path:path>"):
         app.add_url_rule(rule, "aws", aws, methods=_METHODS, provide_automatic_options=False)
@@ -138,10 +139,9 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     def unrouted(error: HTTPException) -> Response:
         """A path no rule matches (a newline in it, say): the control API's JSON 404 under its
         prefixes, else the AWS endpoint's answer, as for any other path."""
-        current = request._get_current_object()  # type: ignore[attr-defined]
         if request.path.startswith(CONTROL_PREFIXES):
-            return api.control.dispatch(current)
-        return api.handle(current)
+            return api.control.dispatch(request._get_current_object())  # type: ignore[attr-defined]
+        return api.handle(WireRequest.from_environ(request.environ)).response()
 
     app.wsgi_app = _AwsFirst(app.wsgi_app, api)  # type: ignore[method-assign]
     return app

@@ -26,7 +26,7 @@ from botocore.credentials import Credentials
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ec2sim.iam.authn import AuthenticationError, authenticate
+from ec2sim.iam.authn import AuthenticationError, authenticate, check_signature, principal_for
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import (
     SignatureError,
@@ -398,3 +398,22 @@ def test_server_answers_random_signatures_with_its_own_errors(
     response = requests.request(method, url, data=body, headers=headers, timeout=30)
     params = {**presigned, **dict(parse_qsl(form))}
     assert_error_envelope(response, _expected_protocol(headers, params))
+
+
+def test_a_key_replaced_while_its_request_is_in_flight_is_refused() -> None:
+    """The signature is checked without the store lock, the principal under it: a key deleted or
+    issued again between the two is invalid, never verified against a secret it no longer has."""
+    store = _store()
+    request = AWSRequest("POST", "http://127.0.0.1:5000/", data=b"Action=GetCallerIdentity")
+    SigV4Auth(Credentials(KEY, SECRET), "sts", "us-east-1").add_auth(request)
+    received = _as_received(request.prepare(), b"Action=GetCallerIdentity")
+    now = datetime.now(timezone.utc)
+    signature = check_signature(store, False, **received)
+    assert principal_for(store, "123456789012", False, now, signature).account_id == ACCOUNT
+    store.credentials[KEY] = Credential(KEY, "another secret", ACCOUNT, "root")
+    with pytest.raises(AuthenticationError) as raised:
+        principal_for(store, "123456789012", False, now, signature)
+    assert raised.value.reason == "invalid"
+    del store.credentials[KEY]  # gone, and so not the root user a key the server never issued acts as
+    with pytest.raises(AuthenticationError):
+        principal_for(store, "123456789012", False, now, signature)

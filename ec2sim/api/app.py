@@ -18,8 +18,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from werkzeug.wrappers import Request, Response
-
 import ec2sim.api.cloudtrail
 import ec2sim.api.ec2
 import ec2sim.api.iam
@@ -44,8 +42,9 @@ from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import OPERATIONS
 from ec2sim.api.rendering import renderer_for
+from ec2sim.api.wire import Answer, WireRequest
 from ec2sim.config import Config
-from ec2sim.iam.authn import AuthenticationError, authenticate, record_use
+from ec2sim.iam.authn import AuthenticationError, check_signature, principal_for, record_use
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
@@ -68,7 +67,7 @@ class ApiApp:
         self.config = config
         self.control = ControlApi(store, config)
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: WireRequest) -> Answer:
         started = time.perf_counter()
         request_id = self.store.ids.request_id()
         info, action = SERVICE_INFO["ec2"], "-"
@@ -77,10 +76,10 @@ class ApiApp:
         result: dict[str, Any] | None = None
         failure: AwsError | None = None
         try:
-            body = request.get_data()
-            query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+            body = request.body
+            query = parse_qsl(request.query_string, keep_blank_values=True)
             params = dict(query)
-            headers = {name.lower(): value for name, value in request.headers.items()}
+            headers = request.headers
             json_call = json_target(headers)  # the JSON protocol: the operation is in a header
             if json_call is None and request.method == "POST" and body:
                 params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -145,19 +144,17 @@ class ApiApp:
             principal=principal.arn if principal is not None else "-",
             decision=context.decision if context is not None else "-",
         )
-        response = _response(request.environ, text, status, renderer_for(info).content_type)
-        response.headers["x-amzn-RequestId"] = request_id
-        return response
+        return _answer(request.environ, text, status, renderer_for(info).content_type, request_id)
 
     def _foreign(
         self,
-        request: Request,
+        request: WireRequest,
         service: str,
         headers: dict[str, str],
         params: dict[str, str],
         request_id: str,
         started: float,
-    ) -> Response:
+    ) -> Answer:
         """A request signed for a service ec2sim does not serve (S3, say): 400, in its own protocol.
         (A request that names a served API version but is signed for another service is an STS, IAM or
         EC2 request with a wrong signature, answered as such by `_check_scope`.)"""
@@ -165,34 +162,28 @@ class ApiApp:
         log_request(
             log, request.method, service, params.get("Action", "-"), 400, started, request_id=request_id
         )
-        response = Response(body, 400, headers=response_headers)
-        response.headers["x-amzn-RequestId"] = request_id
-        return response
+        data = body.encode() if isinstance(body, str) else body
+        answer_headers = [*response_headers.items(), ("Content-Length", str(len(data)))]
+        return Answer(400, [*answer_headers, ("x-amzn-RequestId", request_id)], [data])
 
     def _authenticate(
         self,
         info: ServiceInfo,
         action: str,
         region: str,
-        request: Request,
+        request: WireRequest,
         headers: dict[str, str],
         query: list[tuple[str, str]],
         body: bytes,
     ) -> Principal:
+        strict = self.config.strict_credentials
         try:
+            signature = check_signature(
+                self.store, strict, request.method, request.path, query, headers, body
+            )
             with self.store.lock:
                 now = self.store.clock.now()
-                principal = authenticate(
-                    self.store,
-                    self.config.account_id,
-                    self.config.strict_credentials,
-                    now,
-                    request.method,
-                    request.environ.get("PATH_INFO", "/"),
-                    query,
-                    headers,
-                    body,
-                )
+                principal = principal_for(self.store, self.config.account_id, strict, now, signature)
                 record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
                 self.store.commit(changed=False)  # an account that appeared on first use: no resources
                 return principal
@@ -217,7 +208,7 @@ class ApiApp:
         body: bytes,
         region: str,
         principal: Principal,
-        request: Request,
+        request: WireRequest,
         request_id: str,
     ) -> dict[str, Any] | None:
         if action == "-":
@@ -238,7 +229,7 @@ class ApiApp:
             region=region,
             principal=principal,
             source_ip=request.remote_addr or "127.0.0.1",
-            user_agent=request.headers.get("User-Agent", ""),
+            user_agent=request.headers.get("user-agent", ""),
             now=self.store.clock.now(),
             store=self.store,
             config=self.config,
@@ -246,7 +237,7 @@ class ApiApp:
             params=req,
         )
         request.environ[CONTEXT_KEY] = ctx
-        via = request.headers.get(endpoint_access.HEADER)
+        via = request.headers.get(endpoint_access.HEADER.lower())
         if via and not endpoint_access.trusted(request.remote_addr):
             via = None  # believed only from this machine
         with self.store.lock:
@@ -271,7 +262,7 @@ class ApiApp:
 
 
 def call_record(
-    request: Request,
+    request: WireRequest,
     request_id: str,
     now: datetime,
     service: str,
@@ -293,7 +284,7 @@ def call_record(
         region=ctx.region if ctx is not None else scope.region if scope is not None else "",
         # Interned: a client sends the same few of these on every call, and the trail keeps 100,000.
         source_ip=sys.intern(request.remote_addr or "127.0.0.1"),
-        user_agent=sys.intern(request.headers.get("User-Agent", "")[:_MAX_AGENT]),
+        user_agent=sys.intern(request.headers.get("user-agent", "")[:_MAX_AGENT]),
         status=status,
         access_key_id=principal.access_key_id
         if principal is not None and principal.access_key_id
@@ -344,14 +335,19 @@ def _check_scope(info: ServiceInfo, scope: CredentialScope | None) -> None:
     raise auth_error(info.name, AuthenticationError("mismatch", problem))
 
 
-def _response(environ: dict[str, Any], text: str | bytes, status: int, content_type: str) -> Response:
+def _answer(
+    environ: dict[str, Any], text: str | bytes, status: int, content_type: str, request_id: str
+) -> Answer:
     """The answer; a large one (DescribeInstances of 1,000 instances: 4 MB) handed to the server
     as a file (``wsgi.file_wrapper``), which it sends from without first copying it into its
     own buffer (waitress writes an answer past 1 MB to a temporary file and reads it back)."""
-    wrapper = environ.get("wsgi.file_wrapper")
-    if wrapper is None or len(text) < _LARGE:
-        return Response(text, status, content_type=content_type)
     data = text if isinstance(text, bytes) else text.encode()
-    response = Response(wrapper(io.BytesIO(data)), status, content_type=content_type, direct_passthrough=True)
-    response.content_length = len(data)
-    return response
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None or len(data) < _LARGE:
+        return Answer(status, headers, [data])
+    return Answer(status, headers, wrapper(io.BytesIO(data)))

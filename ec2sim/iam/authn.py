@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from ec2sim.iam.owners import owning_role, owning_user
@@ -36,6 +37,17 @@ class AuthenticationError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Signature:
+    """A request's signature, checked without the store lock (`check_signature`): the key it was
+    signed with and, for a key the server issued, the credential whose secret verified it."""
+
+    key: str | None  # None: the request is not signed
+    credential: Credential | None
+    token: str | None  # the session token it carried
+    service: str  # the credential scope's
+
+
 def authenticate(
     store: Store,
     default_account: str,
@@ -47,18 +59,56 @@ def authenticate(
     headers: Mapping[str, str],
     body: bytes,
 ) -> Principal:
+    """`check_signature`, then `principal_for` (both phases at once: callers holding no lock)."""
+    signature = check_signature(store, strict, method, path, query, headers, body)
+    return principal_for(store, default_account, strict, now, signature)
+
+
+def check_signature(
+    store: Store,
+    strict: bool,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Signature:
+    """The part of authentication that needs no lock: the signature's form and time and, for a
+    key the server issued, the HMAC chain against its secret (the credential is one dictionary
+    read; a credential's secret never changes). Run before taking the store lock, so concurrent
+    requests hash in parallel with the one holding it; `principal_for` checks, under the lock,
+    that the key still stands for that credential."""
     params = dict(query)
     if not is_signed(headers, params):
         if strict:
             raise AuthenticationError("missing", "Request is missing Authentication Token")
-        return Principal.root(default_account)
+        return Signature(None, None, None, "")
     try:
         signed = read_signature(method, path, query, headers, body)
         check_time(signed)
+        key = signed.scope.access_key_id
+        credential = store.credentials.get(key)
+        if credential is not None:
+            verify(signed, credential.secret)
     except SignatureError as error:
         raise AuthenticationError(error.reason, error.message) from None
-    key = signed.scope.access_key_id
+    token = headers.get("x-amz-security-token") or params.get("X-Amz-Security-Token")
+    return Signature(key, credential, token, signed.scope.service)
+
+
+def principal_for(
+    store: Store, default_account: str, strict: bool, now: datetime, signature: Signature
+) -> Principal:
+    """Who a checked signature stands for, under the store lock: the issued key's token, expiry
+    and owner, or the root user a key the server never issued acts as."""
+    key = signature.key
+    if key is None:
+        return Principal.root(default_account)
     credential = store.credentials.get(key)
+    if credential is not signature.credential:
+        # the key was issued, deleted or replaced while the request was in flight: its signature
+        # was not verified against the credential that is current now
+        raise AuthenticationError("invalid", _INVALID)
     if credential is None:
         if store.retired_keys.get(key) is not None:  # a temporary key forgotten after it expired
             raise AuthenticationError(
@@ -67,19 +117,14 @@ def authenticate(
         if strict or key in store.retired_keys:
             raise AuthenticationError("invalid", _INVALID)
         return Principal.root(key if _ACCOUNT_KEY.fullmatch(key) else default_account, key)
-    try:
-        verify(signed, credential.secret)
-    except SignatureError as error:
-        raise AuthenticationError(error.reason, error.message) from None
-    token = headers.get("x-amz-security-token") or params.get("X-Amz-Security-Token")
-    if credential.session_token != (token or None):
+    if credential.session_token != (signature.token or None):
         raise AuthenticationError("invalid", _INVALID)
     if credential.expiration is not None and now >= credential.expiration:
         raise AuthenticationError("token-expired", "The security token included in the request is expired")
-    if signed.scope.service == "iam" and (
+    if signature.service == "iam" and (
         _session_without_mfa(credential) or credential.kind == "federated-user"
     ):
-        raise AuthenticationError("invalid", "The security token included in the request is invalid")
+        raise AuthenticationError("invalid", _INVALID)
     return principal_of(store, credential)
 
 
