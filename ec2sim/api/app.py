@@ -16,7 +16,6 @@ import time
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 import ec2sim.api.cloudtrail
 import ec2sim.api.ec2
@@ -42,7 +41,7 @@ from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
 from ec2sim.api.registry import OPERATIONS
 from ec2sim.api.rendering import renderer_for
-from ec2sim.api.wire import Answer, WireRequest
+from ec2sim.api.wire import Answer, WireRequest, form_pairs
 from ec2sim.config import Config
 from ec2sim.iam.authn import AuthenticationError, check_signature, principal_for, record_use
 from ec2sim.iam.principals import Principal
@@ -77,12 +76,12 @@ class ApiApp:
         failure: AwsError | None = None
         try:
             body = request.body
-            query = parse_qsl(request.query_string, keep_blank_values=True)
+            query = form_pairs(request.query_string)
             params = dict(query)
             headers = request.headers
             json_call = json_target(headers)  # the JSON protocol: the operation is in a header
             if json_call is None and request.method == "POST" and body:
-                params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+                params.update(form_pairs(body.decode("utf-8", "replace")))
             action = json_call[1] if json_call is not None else params.get("Action", "-")
             scope = credential_scope(headers, params)
             if (

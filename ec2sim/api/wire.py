@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -75,6 +76,21 @@ def _body(environ: dict[str, Any]) -> bytes:
     if environ.get("wsgi.input_terminated"):
         return bytes(stream.read())
     return b""
+
+
+def form_pairs(text: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a query string or form body, blank values kept: what
+    ``urllib.parse.parse_qsl(text, keep_blank_values=True)`` returns, without its per-call
+    argument handling, and unquoting only the fields that are quoted (SDKs quote few)."""
+    pairs = []
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in field or "+" in field:
+            name, value = unquote(name.replace("+", " ")), unquote(value.replace("+", " "))
+        pairs.append((name, value))
+    return pairs
 
 
 @dataclass(slots=True)
