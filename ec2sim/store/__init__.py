@@ -15,6 +15,7 @@ it (DescribeInstances' rendered instances) is current while the stamp still equa
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import datetime
 from typing import Any, Protocol
@@ -162,6 +163,7 @@ class Store:
         settings stay; the clock takes `other`'s offset; the IAM revision keeps moving up."""
         with self.lock:
             self.generation += 1
+            gc.unfreeze()  # the state dropped here may be in the heap the server froze
             revision = self.iam.revision
             keep = ("lock", "generation", "clock", "persistence", "_root_keys", "trail", *self.SERVER_KEYS)
             self.__dict__.update({k: v for k, v in vars(other).items() if k not in keep})
@@ -180,6 +182,7 @@ class Store:
         stays: it is the history of the calls made (a test run's, across the resets between tests)."""
         with self.lock:
             self.generation += 1
+            gc.unfreeze()  # the state dropped here may be in the heap the server froze
             self.accounts.clear()
             self.iam.reset()
             for credential in self._root_keys:
