@@ -21,14 +21,15 @@ import requests
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import ec2sim.api.app  # noqa: F401 - registers the handlers
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO, SERVICES
 from ec2sim.api.parsing import MAX_PARAMETERS, PARSERS, QueryParser, parse_request, unflatten
-from ec2sim.api.registry import HANDLERS
+from ec2sim.api.registry import HANDLERS, load_all
 from ec2sim.api.shapes import Shape
 from ec2sim.config import Config
 from ec2sim.server import Server
+
+load_all()  # every operation registered: the tests below enumerate them
 
 HANG_SECONDS = 30  # a generous hang detector, not a timing assertion
 OPERATIONS = sorted(

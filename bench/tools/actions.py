@@ -27,12 +27,11 @@ def botocore_version() -> str:
 
 
 def generate() -> str:
-    import ec2sim.api.app  # noqa: F401 - registers every handler
     from ec2sim.api.models import SERVICE_INFO, SERVICES
-    from ec2sim.api.registry import OPERATIONS, access_level
+    from ec2sim.api.registry import access_level, names
 
     implemented = {
-        service: sorted(name for owner, name in OPERATIONS if owner == service) for service in SERVICES
+        service: sorted(name for owner, name in names() if owner == service) for service in SERVICES
     }
     lines = [
         "# Supported actions",

@@ -20,18 +20,8 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-import ec2sim.api.cloudtrail
-import ec2sim.api.ec2
-import ec2sim.api.iam
-import ec2sim.api.sts
-import ec2sim.api.sts_federated_user
-import ec2sim.api.sts_federation
-import ec2sim.api.sts_outbound
-import ec2sim.api.sts_saml
-import ec2sim.api.sts_scoped  # noqa: F401
-import ec2sim.api.sts_standalone  # noqa: F401
 from ec2sim.access_log import log_request
-from ec2sim.api import endpoint_access
+from ec2sim.api import endpoint_access, registry
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
@@ -42,7 +32,6 @@ from ec2sim.api.json_protocol import json_error, parse_json
 from ec2sim.api.json_protocol import target as json_target
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
-from ec2sim.api.registry import OPERATIONS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.config import Config
 from ec2sim.iam.authn import AuthenticationError, authenticate, record_use
@@ -224,7 +213,7 @@ class ApiApp:
             raise AwsError("MissingAction", "The request must contain the parameter Action")
         if action not in info.operation_names:
             raise AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
-        operation = OPERATIONS.get((info.name, action))
+        operation = registry.operation(info.name, action)  # its module loads on first call
         if operation is None:
             raise AwsError("Unsupported", f"The action {action} is not yet supported by ec2sim.")
         if info.protocol == "json":

@@ -98,7 +98,7 @@ def _granted(documents: list[Any]) -> dict[str, list[str]]:
     """Namespace → the implemented actions of it some Allow statement covers (sorted)."""
     statements = [s for d in documents for s in compile_policy(d).statements if s.allow]
     granted: dict[str, list[str]] = {}
-    for service, name in sorted(registry.HANDLERS):
+    for service, name in registry.names():
         if service in SERVICE_NAMES and any(s.covers_action(f"{service}:{name}".lower()) for s in statements):
             granted.setdefault(service, []).append(name)
     return granted
