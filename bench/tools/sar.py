@@ -33,10 +33,10 @@ CHECKED_ONLY = {"iam": ("PassRole",)}
 
 def implemented() -> dict[str, list[str]]:
     """Every registered operation by service, and the actions checked besides."""
-    from ec2sim.api.registry import names
+    from ec2sim.api import registry
 
     found: dict[str, set[str]] = {service: set() for service in SERVICES}
-    for service, name in names():
+    for service, name in registry.names():
         found[service].add(name)
     for service, names in CHECKED_ONLY.items():
         found[service].update(names)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from ec2sim.api import registry
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.parsing import parse_request
-from ec2sim.api import registry
 from ec2sim.config import Config
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Store
