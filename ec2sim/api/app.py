@@ -27,7 +27,6 @@ from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.foreign import unsupported_service
-from ec2sim.api.iam.access_advisor import tracked_action
 from ec2sim.api.json_protocol import json_error, parse_json
 from ec2sim.api.json_protocol import target as json_target
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
@@ -182,7 +181,9 @@ class ApiApp:
                     headers,
                     body,
                 )
-                record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
+                record_use(
+                    self.store, principal, info.name, registry.tracked_action(info.name, action), region, now
+                )
                 self.store.commit(changed=False)  # an account that appeared on first use: no resources
                 return principal
         except AuthenticationError as error:

@@ -101,6 +101,18 @@ def resource_types(service: str, name: str) -> list[str]:
     return sorted(entry["resources"]) if entry is not None else []
 
 
+# The services whose actions IAM's access advisor reports one by one (their management actions).
+TRACKED_SERVICES = frozenset({"ec2", "iam"})
+
+
+def tracked_action(service: str, action: str) -> str | None:
+    """``service:Action`` if IAM tracks `action`'s last access (management actions of EC2 and IAM)."""
+    if service not in TRACKED_SERVICES:
+        return None
+    level = access_level(service, action)
+    return f"{service}:{action}" if level is not None and level not in READ_ONLY else None
+
+
 def _register(
     service: str, name: str, resolve: Resolver | None, handler: Callable[..., Any], planned: bool
 ) -> None:

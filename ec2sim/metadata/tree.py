@@ -20,7 +20,7 @@ import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ec2sim.metadata.credentials import (
     RoleCredentialCache,
@@ -29,12 +29,15 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import IamProfileAssociation, Instance, private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.interface_registry import instance_interfaces, public_ip
-from ec2sim.store.ec2.network import NetworkInterface
-from ec2sim.store.ec2.region import Ec2Region
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.entities import Role
+
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+    from ec2sim.store.ec2.network import NetworkInterface
+    from ec2sim.store.ec2.region import Ec2Region
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.entities import Role
 
 Value = str | bytes | None
 Leaf = Callable[["Context"], Value]
