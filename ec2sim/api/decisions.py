@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ec2sim.iam.owners import owning_role, owning_user
-from ec2sim.iam.policy.engine import (
+from ec2sim.iam.policy.outcomes import (
     ALLOWED,
     BOUNDARY_POLICY,
     EXPLICIT_DENY,

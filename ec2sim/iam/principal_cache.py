@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from ec2sim.iam.policy.engine import Decision
 from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.store.iam.credentials import Credential
 
 if TYPE_CHECKING:
+    from ec2sim.iam.policy.engine import Decision
     from ec2sim.store.iam.account import IamAccount
 
 PRINCIPALS = 4096

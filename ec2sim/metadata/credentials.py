@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 from ec2sim.store import Store
 from ec2sim.store.iam.credentials import Credential, RoleSession
-from ec2sim.store.iam.entities import Role
 
 if TYPE_CHECKING:
     from ec2sim.store.ec2.instances import Instance
+    from ec2sim.store.iam.entities import Role
 
 REFRESH_BEFORE = timedelta(minutes=15)  # botocore's advisory refresh window
 IDENTITY_ROLE = "aws:ec2-instance"  # the instance identity role of identity-credentials/ec2
@@ -104,7 +104,7 @@ class RoleCredentialCache:
             session_name=instance.id,
             source_instance_arn=instance.arn,
             role_delivery=delivery,
-            iam_role=isinstance(role, Role),
+            iam_role=not isinstance(role, SessionRole),  # an IAM role's, not the identity role's
         )
         credential = issue(
             self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session
