@@ -4,7 +4,11 @@
 usage: python bench/startup.py [--runs N] [NAME='CMD {port}' ...]
 
 For each command (default: ec2sim), start it N times on a free loopback port and send a signed
-DescribeRegions as fast as the port lets us, until one returns 200; print min/median/max per server.
+DescribeRegions as fast as the port lets us, until one returns 200; print min/median/max per server,
+and the server's CPU time when it answered (Linux: read from /proc; the command must exec the
+server, as `env VAR=... python ...` does). The servers take turns, run by run, so a change in the
+machine's load touches each alike. To compare checkouts by PYTHONPATH, run from outside them:
+`python -m ec2sim` imports the package from the working directory first.
 """
 
 from __future__ import annotations
@@ -56,8 +60,23 @@ def answered(port: int, headers: dict[str, str]) -> bool:
         connection.close()
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """The process's user and system CPU seconds so far (None where /proc doesn't tell)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def time_one(command: str, timeout: float = 30) -> float:
     """Seconds from spawn to the first 200 answer (the request is signed before the clock starts)."""
+    return spawn_to_answer(command, timeout)[0]
+
+
+def spawn_to_answer(command: str, timeout: float = 30) -> tuple[float, float | None]:
+    """Seconds from spawn to the first 200 answer, and the server's CPU seconds by then."""
     port = free_port()
     headers = signed_headers(port)
     started = time.perf_counter()
@@ -70,7 +89,7 @@ def time_one(command: str, timeout: float = 30) -> float:
     try:
         while time.perf_counter() - started < timeout:
             if answered(port, headers):
-                return time.perf_counter() - started
+                return time.perf_counter() - started, _cpu_seconds(proc.pid)
             time.sleep(0.005)
         raise RuntimeError(f"no answer within {timeout}s from {command}")
     finally:
@@ -85,12 +104,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("servers", nargs="*", default=[DEFAULT], help="NAME='command with {port}'")
     args = parser.parse_args()
-    for spec in args.servers:
-        name, command = spec.split("=", 1)
-        times = [time_one(command) for _ in range(args.runs)]
+    servers = [spec.split("=", 1) for spec in args.servers]
+    results: dict[str, list[tuple[float, float | None]]] = {name: [] for name, _ in servers}
+    for _ in range(args.runs):
+        for name, command in servers:
+            results[name].append(spawn_to_answer(command))
+    for name, runs in results.items():
+        times = [wall for wall, _ in runs]
+        cpu = [seconds for _, seconds in runs if seconds is not None]
         print(
             f"{name}: first answered request after min {min(times):.3f}s, median {statistics.median(times):.3f}s, "
             f"max {max(times):.3f}s ({args.runs} runs)"
+            + (f"; server CPU median {statistics.median(cpu):.3f}s" if cpu else "")
         )
 
 

@@ -20,7 +20,7 @@ import time
 
 import boto3
 
-import ec2sim.server  # the timeline's event kinds, as a server registers them
+import ec2sim.server
 from ec2sim.config import Config
 from ec2sim.store import Store
 from ec2sim.store.persistence import StateDir

@@ -235,14 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The startup line names the listeners' ports (port 0 picks one), so it shows at any log level.
     logging.getLogger("ec2sim.server").setLevel(min(logging.INFO, logging.getLogger().level))
     from ec2sim.server import Server  # imported here so `--help` stays instant
-    from ec2sim.store.persistence import StateDirError, StateError
 
+    state_errors: tuple[type[Exception], ...] = ()
+    if config.state_dir:  # persistence (every record class) only for a state dir
+        from ec2sim.store.persistence import StateDirError, StateError
+
+        state_errors = (StateDirError, StateError)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
         server = Server(config, seed=seed)
-    except (StateDirError, StateError) as error:  # --state-dir: another server's, or unreadable
+    except state_errors as error:  # --state-dir: another server's, or unreadable
         print(f"ec2sim: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # most often: the port is taken

@@ -27,14 +27,14 @@ import ec2sim
 from ec2sim.api.control import HEALTH_PATH
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
-from ec2sim.cloudtrail.persistence import TrailFile
 from ec2sim.config import Config
 from ec2sim.store import Store
-from ec2sim.store.persistence import StateDir
 from ec2sim.web import create_app, create_metadata_app
 
 if TYPE_CHECKING:
+    from ec2sim.cloudtrail.persistence import TrailFile
     from ec2sim.seed.apply import Seed
+    from ec2sim.store.persistence import StateDir
 
 log = logging.getLogger("ec2sim.server")
 # waitress warns at every queued task ("Task queue depth is 2"): noise under any parallel client.
@@ -211,11 +211,17 @@ class Server:
             self.store.configure_root_key(account_id, access_key_id, secret)
         self.store.trail.resize(config.trail_limit)
         # --state-dir: StateDirError when another server has it. Restored state wins over the seed.
-        self.state = StateDir(config.state_dir) if config.state_dir else None
+        self.state: StateDir | None = None
         self.trail_file: TrailFile | None = None
+        if config.state_dir:  # only then: persistence imports every record class
+            from ec2sim.store.persistence import StateDir
+
+            self.state = StateDir(config.state_dir)
         try:
             restored = self.state.load(self.store) if self.state is not None else False
             if self.state is not None:
+                from ec2sim.cloudtrail.persistence import TrailFile
+
                 self.trail_file = TrailFile(config.state_dir, config.trail_limit)
                 self.trail_file.load(self.store.trail)
                 self.trail_file.attach(self.store.trail)

@@ -23,10 +23,12 @@ import pytest
 import ec2sim.api.app
 from ec2sim.api.authorization import NO_PERMISSION, NO_RESOURCES, Check, Plan
 from ec2sim.api.context import RequestContext
-from ec2sim.api.registry import HANDLERS, OPERATIONS, action, authorization_data
+from ec2sim.api.registry import HANDLERS, OPERATIONS, action, authorization_data, load_all
 from ec2sim.server import Server
 from tests.authz_env import CALLER, Env, document, invoke, statement
 from tests.test_authz_matrix import CASES
+
+load_all()  # every operation registered: the tests below enumerate them
 
 # Checks an action makes on another IAM action the SAR doesn't list as its dependent action:
 # - iam:PassRole on the role of an instance profile handed to EC2 ("the user must have permission to

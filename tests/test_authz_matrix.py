@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-import ec2sim.api.app  # noqa: F401 - registers every handler
-from ec2sim.api.registry import HANDLERS
+from ec2sim.api.registry import HANDLERS, load_all
 from ec2sim.server import Server
 from tests.authz_cases import Builder
 from tests.authz_cases_cloudtrail import CLOUDTRAIL_CASES
@@ -28,6 +27,8 @@ from tests.authz_cases_iam import IAM_CASES, STS_CASES
 from tests.authz_cases_iam_account import REFUSED
 from tests.authz_env import CALLER, Env, Statement, changes, document, fingerprint, invoke, statement
 from tests.helpers import aws_error
+
+load_all()  # every operation registered: the tests below enumerate them
 
 CASES: dict[tuple[str, str], Builder] = {
     **{("ec2", action): build for action, build in EC2_CASES.items()},

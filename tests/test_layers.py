@@ -28,6 +28,7 @@ LAYER_PREFIXES: dict[str, str] = {
     # (their statuses come from the service models) and the bridge to the policy engine.
     "ec2sim.api.context": "request",
     "ec2sim.api.registry": "request",
+    "ec2sim.api.operation_index": "request",  # which module registers each operation (data)
     "ec2sim.api.errors": "request",
     "ec2sim.api.models": "request",
     "ec2sim.api.shapes": "request",

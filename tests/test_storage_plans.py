@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-import ec2sim.api.app  # noqa: F401 - registers every handler
 from ec2sim.api.authorization import NO_RESOURCES
-from ec2sim.api.registry import OPERATIONS
+from ec2sim.api.registry import OPERATIONS, load_all
 from ec2sim.store.table import Table
 from tests.test_volumes import AZ, running_instance
+
+load_all()  # every operation registered: the tests below enumerate them
 
 FAMILY = (
     "ec2sim.api.ec2.volumes",

@@ -15,9 +15,10 @@ import sys
 from functools import cache
 from types import ModuleType
 
-import ec2sim.api.app  # noqa: F401 - registers every handler
 from ec2sim.api.models import SERVICE_INFO
-from ec2sim.api.registry import HANDLERS
+from ec2sim.api.registry import HANDLERS, load_all
+
+load_all()  # every operation registered: the tests below enumerate them
 
 
 def _request_annotation(handler: object) -> str:

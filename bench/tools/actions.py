@@ -27,12 +27,11 @@ def botocore_version() -> str:
 
 
 def generate() -> str:
-    import ec2sim.api.app  # noqa: F401 - registers every handler
+    from ec2sim.api import registry
     from ec2sim.api.models import SERVICE_INFO, SERVICES
-    from ec2sim.api.registry import OPERATIONS, access_level
 
     implemented = {
-        service: sorted(name for owner, name in OPERATIONS if owner == service) for service in SERVICES
+        service: sorted(name for owner, name in registry.names() if owner == service) for service in SERVICES
     }
     lines = [
         "# Supported actions",
@@ -52,7 +51,7 @@ def generate() -> str:
         lines.append(f"| {TITLES[service]} | {api_version} | {len(implemented[service])} | {total} |")
     for service, names in implemented.items():
         lines += ["", f"## {TITLES[service]}", "", "| action | access level |", "| --- | --- |"]
-        lines += [f"| `{name}` | {access_level(service, name) or '-'} |" for name in names]
+        lines += [f"| `{name}` | {registry.access_level(service, name) or '-'} |" for name in names]
     return "\n".join(lines) + "\n"
 
 

@@ -32,11 +32,10 @@ _DROPPED = frozenset({"documentation", "documentationUrl"})
 
 def registered() -> dict[str, set[str]]:
     """The registered operations of each service."""
-    import ec2sim.api.app  # noqa: F401 - registers every handler
-    from ec2sim.api.registry import HANDLERS
+    from ec2sim.api.registry import names
 
     found: dict[str, set[str]] = {service: set() for service in API_VERSIONS}
-    for service, name in HANDLERS:
+    for service, name in names():
         found[service].add(name)
     return found
 

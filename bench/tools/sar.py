@@ -33,11 +33,10 @@ CHECKED_ONLY = {"iam": ("PassRole",)}
 
 def implemented() -> dict[str, list[str]]:
     """Every registered operation by service, and the actions checked besides."""
-    import ec2sim.api.app  # noqa: F401 - registers every handler
-    from ec2sim.api.registry import HANDLERS
+    from ec2sim.api import registry
 
     found: dict[str, set[str]] = {service: set() for service in SERVICES}
-    for service, name in HANDLERS:
+    for service, name in registry.names():
         found[service].add(name)
     for service, names in CHECKED_ONLY.items():
         found[service].update(names)

@@ -17,29 +17,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import ec2sim.api.cloudtrail
-import ec2sim.api.ec2
-import ec2sim.api.iam
-import ec2sim.api.sts
-import ec2sim.api.sts_federated_user
-import ec2sim.api.sts_federation
-import ec2sim.api.sts_outbound
-import ec2sim.api.sts_saml
-import ec2sim.api.sts_scoped  # noqa: F401
-import ec2sim.api.sts_standalone  # noqa: F401
 from ec2sim.access_log import log_request
-from ec2sim.api import endpoint_access
+from ec2sim.api import endpoint_access, registry
 from ec2sim.api.authorization import authorize
 from ec2sim.api.context import RequestContext
 from ec2sim.api.control import ControlApi
 from ec2sim.api.errors import AwsError, auth_error, dry_run_ok, internal_error
 from ec2sim.api.foreign import unsupported_service
-from ec2sim.api.iam.access_advisor import tracked_action
 from ec2sim.api.json_protocol import json_error, parse_json
 from ec2sim.api.json_protocol import target as json_target
 from ec2sim.api.models import SERVICE_INFO, SERVICES, ServiceInfo
 from ec2sim.api.parsing import parse_request
-from ec2sim.api.registry import OPERATIONS
 from ec2sim.api.rendering import renderer_for
 from ec2sim.api.wire import Answer, WireRequest, form_pairs
 from ec2sim.config import Config
@@ -183,7 +171,9 @@ class ApiApp:
             with self.store.lock:
                 now = self.store.clock.now()
                 principal = principal_for(self.store, self.config.account_id, strict, now, signature)
-                record_use(self.store, principal, info.name, tracked_action(info.name, action), region, now)
+                record_use(
+                    self.store, principal, info.name, registry.tracked_action(info.name, action), region, now
+                )
                 self.store.commit(changed=False)  # an account that appeared on first use: no resources
                 return principal
         except AuthenticationError as error:
@@ -214,7 +204,7 @@ class ApiApp:
             raise AwsError("MissingAction", "The request must contain the parameter Action")
         if action not in info.operation_names:
             raise AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
-        operation = OPERATIONS.get((info.name, action))
+        operation = registry.operation(info.name, action)  # its module loads on first call
         if operation is None:
             raise AwsError("Unsupported", f"The action {action} is not yet supported by ec2sim.")
         if info.protocol == "json":

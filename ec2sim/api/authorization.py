@@ -20,6 +20,9 @@ decision is taken here, in `authorize`, the same way for every action:
 
 The account root is never limited by identity policies: it is decided as in ``off``; so is the
 sender of an unsigned AssumeRoleWithWebIdentity, who has none (its plan decides the trust policy).
+
+The policy engine and the principals' policies load with the first request that evaluates a policy
+(`_decide`, `first_denial`): the root's requests and unenforced ones never need them.
 """
 
 from __future__ import annotations
@@ -33,26 +36,22 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.iam.context_keys import lowered
 from ec2sim.iam.owners import principal_role
-from ec2sim.iam.policy.document import PolicyDocument
-from ec2sim.iam.policy.engine import (
-    EXPLICIT_DENY,
-    AuthRequest,
-    Decision,
-    MatchedStatement,
-    PolicySource,
-    evaluate,
-)
-from ec2sim.iam.policy.matching import PrincipalFacts
+from ec2sim.iam.policy.outcomes import EXPLICIT_DENY
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import ApplicablePolicies, applicable_policies, cached_entry
 from ec2sim.store.resources import parse_arn
 from ec2sim.store.trail import CheckTrace, StatementRef
+
+if TYPE_CHECKING:
+    from ec2sim.iam.policy.document import PolicyDocument
+    from ec2sim.iam.policy.engine import Decision, MatchedStatement
+    from ec2sim.iam.policy.matching import PrincipalFacts
+    from ec2sim.iam.principal_policies import ApplicablePolicies
 
 log = logging.getLogger("ec2sim.authz")
 
@@ -131,6 +130,8 @@ class Denial:
 
 def _caller(ctx: RequestContext) -> PrincipalFacts:
     """The caller as resource-based policies see it (a role session also by its role's ARN)."""
+    from ec2sim.iam.policy.matching import PrincipalFacts
+
     principal = ctx.principal
     role = principal_role(ctx.iam, principal)
     return PrincipalFacts(principal.account_id, principal.arn, role.arn if role else "")
@@ -143,6 +144,9 @@ def _decide(
     context: Mapping[str, ContextValue],
 ) -> Decision:
     """One check; ``policies`` None: identity-based policies are not evaluated (they don't limit)."""
+    from ec2sim.iam.policy.engine import AuthRequest, PolicySource, evaluate
+    from ec2sim.iam.principal_policies import ApplicablePolicies
+
     mine = policies if policies is not None else ApplicablePolicies()
     if check.resource_policy is None:
         request = AuthRequest(check.action, check.resource, context)
@@ -184,6 +188,8 @@ def first_denial(
     """The first check the caller's policies don't allow, if any. Without ``identity``, only the
     checks carrying a resource-based policy are decided, by that policy alone. ``trace`` gets each
     check with its decision (the checks after a denial, and those not decided, unevaluated)."""
+    from ec2sim.iam.principal_policies import applicable_policies, cached_entry
+
     entry = cached_entry(ctx.store, ctx.principal) if identity else None
     policies = entry.policies if entry is not None else None
     if identity and entry is None:
@@ -272,6 +278,8 @@ def endpoint_denial(ctx: RequestContext, checks: Iterable[Check]) -> Denial | No
     via = ctx.via_endpoint
     if via is None:
         return None
+    from ec2sim.iam.policy.engine import AuthRequest, PolicySource, evaluate
+
     caller = _caller(ctx)
     policy = (PolicySource(via.endpoint_id, "resource", via.policy),)
     for check in checks:

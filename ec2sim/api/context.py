@@ -6,18 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.config import Config
 from ec2sim.iam.context_keys import ConditionKeys, global_context
-from ec2sim.iam.policy.document import PolicyDocument
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.iam.principal_policies import principal_tags
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Account, Store
-from ec2sim.store.ec2.region import Ec2Region
-from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.trail import CheckTrace
+
+if TYPE_CHECKING:
+    from ec2sim.iam.policy.document import PolicyDocument
+    from ec2sim.store.ec2.region import Ec2Region
+    from ec2sim.store.iam.account import IamAccount
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class RequestContext:
     @cached_property
     def global_keys(self) -> ConditionKeys:
         """The request's global condition keys (lower-cased look-ups, computed on first use)."""
+        from ec2sim.iam.principal_policies import principal_tags  # with the first policy evaluated
+
         keys = global_context(
             self.principal,
             now=self.now,

@@ -22,9 +22,7 @@ from ec2sim.api.control_policy import PolicyControl
 from ec2sim.api.control_saml import SamlControl
 from ec2sim.api.models import SERVICES
 from ec2sim.config import Config
-from ec2sim.metadata.identity import signer_for
 from ec2sim.store import Store
-from ec2sim.store.persistence import StateError, export_state, import_state
 
 PREFIXES = ("/_ec2sim/", "/moto-api/")
 HEALTH_PATH = "/_ec2sim/health"
@@ -80,6 +78,8 @@ class ControlApi:
 
     def identity_certificate(self, request: Request) -> Response:
         """The certificate that verifies instance identity documents' signatures (PEM)."""
+        from ec2sim.metadata.identity import signer_for
+
         return Response(signer_for(self.store).certificate_pem(), 200, content_type="application/x-pem-file")
 
     def reset(self, request: Request) -> Response:
@@ -115,12 +115,16 @@ class ControlApi:
 
     def get_state(self, request: Request) -> Response:
         """The whole state as one JSON document (`ec2sim.store.persistence`)."""
+        from ec2sim.store.persistence import export_state  # with every record class: on first use
+
         with self.store.lock:
             return _json(export_state(self.store))
 
     def set_state(self, request: Request) -> Response:
         """Replace the whole state by a document `get_state` gave: all or nothing, 400 naming the
         problem (and no change) for one that isn't. Bodies may be as large as any request's."""
+        from ec2sim.store.persistence import StateError, import_state
+
         try:
             doc = jsonsafe.loads(request.get_data(cache=False), max_size=self.config.max_request_bytes)
         except jsonsafe.JsonError as error:

@@ -23,7 +23,6 @@ from werkzeug.wrappers import Request, Response
 
 from ec2sim import jsonsafe
 from ec2sim.iam import oidc_issuer
-from ec2sim.iam.web_identity import parse_jwks
 from ec2sim.store import Store
 from ec2sim.store.resources import OIDC_PROVIDER, parse_arn
 
@@ -97,6 +96,8 @@ class OidcControl:
         jwks = body["jwks"]
         text = None
         if jwks is not None:
+            from ec2sim.iam.web_identity import parse_jwks  # with the providers' records: on first use
+
             text = json.dumps(jwks)
             try:
                 parse_jwks(text)

@@ -10,6 +10,8 @@
 Times are ISO 8601 (UTC unless they say otherwise), on the emulated clock, inclusive. Bad input
 answers 400, no recorded call 404, with ``{"error": ...}``; a generated policy that fails its
 own verification (a bug) 500.
+
+Policy generation and the engine it verifies with load on the first of these requests.
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ec2sim.api.least_privilege import check_policy, parse_time, recorded_policy
-from ec2sim.iam.policy.generate import GenerationError, NothingRecorded
-from ec2sim.iam.policy.grammar import PolicyError
 from ec2sim.store import Store
 
 Route = Callable[[Request], Response]
@@ -40,6 +39,8 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _window(request: Request) -> tuple[str, datetime | None, datetime | None]:
     """The principal and the time range the request names."""
+    from ec2sim.api.least_privilege import parse_time
+
     principal = request.args.get("principal", "").strip()
     if not principal.startswith("arn:"):
         raise BadRequest("principal must be the ARN of a user, role, role session or federated user")
@@ -62,6 +63,9 @@ class PolicyControl:
         return {("GET", "/_ec2sim/policy"): self.generate, ("POST", "/_ec2sim/policy/check"): self.check}
 
     def generate(self, request: Request) -> Response:
+        from ec2sim.api.least_privilege import recorded_policy
+        from ec2sim.iam.policy.generate import GenerationError, NothingRecorded
+
         try:
             principal, since, until = _window(request)
             flag = request.args.get("conditions", "false").lower()
@@ -83,6 +87,9 @@ class PolicyControl:
         return response
 
     def check(self, request: Request) -> Response:
+        from ec2sim.api.least_privilege import check_policy
+        from ec2sim.iam.policy.grammar import PolicyError
+
         try:
             principal, since, until = _window(request)
             body = request.get_data(cache=False)

@@ -26,11 +26,12 @@ from werkzeug.wrappers import Request, Response
 from ec2sim import jsonsafe
 from ec2sim.iam.saml_xml import PERSISTENT, SIGNIN_URL
 from ec2sim.store import Store
-from ec2sim.store.iam.saml import IdpKeys
 from ec2sim.store.resources import parse_arn
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from ec2sim.store.iam.saml import IdpKeys
 
 Route = Callable[[Request], Response]
 CONTROL_PATH = "/_ec2sim/saml"

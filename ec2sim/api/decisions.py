@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ec2sim.iam.owners import owning_role, owning_user
-from ec2sim.iam.policy.engine import (
+from ec2sim.iam.policy.outcomes import (
     ALLOWED,
     BOUNDARY_POLICY,
     EXPLICIT_DENY,
@@ -25,10 +25,11 @@ from ec2sim.iam.policy.engine import (
     SESSION_POLICY,
 )
 from ec2sim.store import Store
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.managed import aws_managed_policy
 from ec2sim.store.resources import parse_arn
 from ec2sim.store.trail import CallRecord, CheckTrace, StatementRef
+
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
 
 _TRUST_POLICY = "trust-policy"  # the only resource-based policy checks carry: a role's
 
@@ -196,6 +197,8 @@ def _policy_texts(store: Store, record: CallRecord, check: CheckTrace, ref: Stat
     """Where a policy of each type lives: managed policies by ARN, inline ones in the caller's user,
     its groups or its role, a session's policies in its credential, trust policies in the role."""
     if ref.policy_type in ("user-managed", "aws-managed"):
+        from ec2sim.store.iam.managed import aws_managed_policy  # its catalogue: on first use
+
         arn = parse_arn(ref.policy_id)
         iam = store.iam.accounts.get(arn.account) if arn is not None else None
         policy = (iam.policies.get(ref.policy_id) if iam is not None else None) or aws_managed_policy(

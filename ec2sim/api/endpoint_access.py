@@ -20,7 +20,6 @@ import ipaddress
 
 from ec2sim.api.context import RequestContext, ViaEndpoint
 from ec2sim.api.errors import AwsError
-from ec2sim.iam.policy.grammar import parse_policy
 
 HEADER = "X-Ec2sim-Source-Vpce"
 
@@ -48,6 +47,8 @@ def resolve(ctx: RequestContext, endpoint_id: str) -> ViaEndpoint:
             "InvalidParameterValue",
             f"The VPC endpoint {endpoint_id} serves {endpoint.service_name}, not {wanted}.",
         )
+    from ec2sim.iam.policy.grammar import parse_policy  # the policy language: with the first policy
+
     return ViaEndpoint(
         endpoint.id, endpoint.vpc_id, endpoint.owner_id, parse_policy(endpoint.policy, "resource")
     )

@@ -12,16 +12,18 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ec2sim.iam.owners import owning_role, owning_user
 from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import SignatureError, check_time, is_signed, read_signature, verify
 from ec2sim.store import Store
-from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
-from ec2sim.store.iam.entities import Role, User
-from ec2sim.store.iam.usage import Use
 from ec2sim.store.resources import assumed_role_arn, federated_user_arn
+
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.entities import Role, User
 
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _INVALID = "The security token included in the request is invalid."
@@ -201,6 +203,9 @@ def record_use(
     credential = principal.credential
     if credential is None or credential.kind == "root":
         return
+    from ec2sim.store.iam.account import IamAccount  # loaded with the first IAM account
+    from ec2sim.store.iam.usage import Use
+
     iam = store.account(principal.account_id).iam
     entity: User | Role | None
     if credential.role_session is not None:

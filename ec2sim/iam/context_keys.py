@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
-from ec2sim.iam.policy.engine import ContextValue
+from ec2sim.iam.policy.variables import ContextValue
 from ec2sim.iam.principals import Principal
 
 _PRINCIPAL_TYPE = {

@@ -9,10 +9,14 @@ credential or a principal back to its user or role goes through here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ec2sim.iam.principals import Principal
-from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
-from ec2sim.store.iam.entities import Role, User
+
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.entities import Role, User
 
 
 def owning_user(iam: IamAccount, credential: Credential | None) -> User | None:

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from ec2sim.iam.policy.engine import Decision
 from ec2sim.iam.policy.variables import ContextValue
-from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.credentials import Credential
+
+if TYPE_CHECKING:
+    from ec2sim.iam.policy.engine import Decision
+    from ec2sim.store.iam.account import IamAccount
 
 PRINCIPALS = 4096
 DECISIONS = 256

@@ -12,20 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ec2sim.iam.owners import owning_user, principal_role, principal_user
 from ec2sim.iam.policy.engine import PolicySource
 from ec2sim.iam.policy.grammar import parse_policy
 from ec2sim.iam.principal_cache import PrincipalEntry, principal_entry
 from ec2sim.iam.principals import Principal
-from ec2sim.iam.propagation import Key, pending, visible
+from ec2sim.iam.propagation import pending, visible
 from ec2sim.store import Store
-from ec2sim.store.iam.account import IamAccount
 from ec2sim.store.iam.entities import Group, Role, User
 from ec2sim.store.iam.entities import Principal as IamPrincipal
 from ec2sim.store.iam.managed import aws_managed_policy
 
-Pending = dict[Key, datetime] | None
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.changes import Key
+
+    Pending = dict[Key, datetime] | None
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ of a dict. This module only reads it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.changes import Key
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.changes import Key
 
 
 def pending(iam: IamAccount, now: datetime) -> dict[Key, datetime] | None:

@@ -5,12 +5,16 @@ Callers hold ``store.lock``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ec2sim.config import Config
 from ec2sim.store import Store
-from ec2sim.store.ec2.instances import Instance
-from ec2sim.store.ec2.region import Ec2Region
 
-Located = tuple[Ec2Region, Instance]
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.instances import Instance
+    from ec2sim.store.ec2.region import Ec2Region
+
+    Located = tuple[Ec2Region, Instance]
 
 
 class InstanceLocator:

@@ -24,7 +24,7 @@ from ec2sim.metadata.addressing import InstanceLocator
 from ec2sim.metadata.credentials import RoleCredentialCache
 from ec2sim.metadata.identity import signer_for
 from ec2sim.metadata.tokens import TOKEN_HEADER, TTL_HEADER, TokenIssuer, parse_ttl
-from ec2sim.metadata.tree import VERSION, VERSIONS, Context, resolve
+from ec2sim.metadata.versions import VERSIONS
 from ec2sim.store import Store
 
 _ERROR_PAGE = (
@@ -154,6 +154,8 @@ class MetadataApp:
         ttl_header = None if remaining is None else {TTL_HEADER: str(remaining)}
         if endpoint == "versions":
             return TextAnswer("\n".join(VERSIONS), ttl_header)
+        from ec2sim.metadata.tree import VERSION, Context, resolve  # with the store's record types
+
         ctx = Context(
             region,
             instance,

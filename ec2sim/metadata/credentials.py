@@ -21,12 +21,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from ec2sim.iam.sessions import issue
 from ec2sim.store import Store
-from ec2sim.store.ec2.instances import Instance
 from ec2sim.store.iam.credentials import Credential, RoleSession
-from ec2sim.store.iam.entities import Role
+
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.instances import Instance
+    from ec2sim.store.iam.entities import Role
 
 REFRESH_BEFORE = timedelta(minutes=15)  # botocore's advisory refresh window
 IDENTITY_ROLE = "aws:ec2-instance"  # the instance identity role of identity-credentials/ec2
@@ -93,6 +95,8 @@ class RoleCredentialCache:
         found = self.store.credentials.get(key_id) if key_id is not None else None
         if found is not None and now < served_until(found):
             return found
+        from ec2sim.iam.sessions import issue  # the IAM journal's changes: with the first set
+
         session = RoleSession(
             role_name=role.name,
             role_id=role.id,
@@ -100,7 +104,7 @@ class RoleCredentialCache:
             session_name=instance.id,
             source_instance_arn=instance.arn,
             role_delivery=delivery,
-            iam_role=isinstance(role, Role),
+            iam_role=not isinstance(role, SessionRole),  # an IAM role's, not the identity role's
         )
         credential = issue(
             self.store, instance.owner_id, "role-session", now, self.lifetime, role_session=session

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from ec2sim.metadata.credentials import imds_json, iso
 from ec2sim.store import Store
-from ec2sim.store.ec2.instances import Instance
 
 # cryptography is imported where a key is made or used: importing it would cost start-up ~30 ms.
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from ec2sim.store.ec2.instances import Instance
 
 
 def document(instance: Instance) -> str:

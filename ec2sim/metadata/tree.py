@@ -20,7 +20,7 @@ import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ec2sim.metadata.credentials import (
     RoleCredentialCache,
@@ -29,12 +29,15 @@ from ec2sim.metadata.credentials import (
     iso,
 )
 from ec2sim.metadata.identity import Signer, document
-from ec2sim.store.ec2.instances import IamProfileAssociation, Instance, private_dns_name, vpc_public_dns_name
+from ec2sim.store.ec2.instances import private_dns_name, vpc_public_dns_name
 from ec2sim.store.ec2.interface_registry import instance_interfaces, public_ip
-from ec2sim.store.ec2.network import NetworkInterface
-from ec2sim.store.ec2.region import Ec2Region
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.entities import Role
+
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.instances import IamProfileAssociation, Instance
+    from ec2sim.store.ec2.network import NetworkInterface
+    from ec2sim.store.ec2.region import Ec2Region
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.entities import Role
 
 Value = str | bytes | None
 Leaf = Callable[["Context"], Value]
@@ -322,35 +325,3 @@ def _version_listing(ctx: Context) -> str:
 
 
 VERSION = Dir(lambda c: _VERSION_ENTRIES, _version_listing)
-
-# The versions IMDS answers to; any of them serves the same tree as `latest`.
-VERSIONS: tuple[str, ...] = (
-    "1.0",
-    "2007-01-19",
-    "2007-03-01",
-    "2007-08-29",
-    "2007-10-10",
-    "2007-12-15",
-    "2008-02-01",
-    "2008-09-01",
-    "2009-04-04",
-    "2011-01-01",
-    "2011-05-01",
-    "2012-01-12",
-    "2014-02-25",
-    "2014-11-05",
-    "2015-10-20",
-    "2016-04-19",
-    "2016-06-30",
-    "2016-09-02",
-    "2018-03-28",
-    "2018-08-17",
-    "2018-09-24",
-    "2019-10-01",
-    "2020-10-27",
-    "2021-01-03",
-    "2021-03-23",
-    "2021-07-15",
-    "2022-09-24",
-    "latest",
-)

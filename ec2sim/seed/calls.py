@@ -10,13 +10,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import ec2sim.api.ec2
-import ec2sim.api.iam  # noqa: F401  (registers the handlers)
+from ec2sim.api import registry
 from ec2sim.api.context import RequestContext
 from ec2sim.api.errors import AwsError
 from ec2sim.api.models import SERVICE_INFO
 from ec2sim.api.parsing import parse_request
-from ec2sim.api.registry import OPERATIONS
 from ec2sim.config import Config
 from ec2sim.iam.principals import Principal
 from ec2sim.store import Store
@@ -47,7 +45,9 @@ class Caller:
         self, account_id: str, region: str, service: str, action: str, **params: Any
     ) -> dict[str, Any]:
         """The operation's result; an AwsError as the API would answer it."""
-        operation = OPERATIONS[(service, action)]
+        operation = registry.operation(service, action)
+        if operation is None:  # callers name implemented operations
+            raise KeyError((service, action))
         req = parse_request(service, action, flatten(service, action, params))
         now = self.store.clock.now()
         ctx = RequestContext(

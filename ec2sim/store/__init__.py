@@ -8,6 +8,9 @@ A durable store (``--state-dir``) has a `persistence` and a `tracker`: whoever c
 the lock calls `commit` before releasing it, which saves what changed in one transaction
 (`ec2sim.store.persistence`); `commit` costs one attribute check on a store that is not durable.
 
+Account-regions and IAM accounts (and their modules: most of the store's code) load on first use,
+so a server starts without them (`Account.ec2`, `IamStore.add_account`).
+
 `Store.generation` moves with every `commit` that may follow a change (callers that only read say
 so), every timeline event run, reset and import: anything derived from the state and stamped with
 it (DescribeInstances' rendered instances) is current while the stamp still equals it.
@@ -18,22 +21,24 @@ from __future__ import annotations
 import gc
 import threading
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ec2sim.clock import Clock
 from ec2sim.store.ec2.interface_registry import InterfaceRegistry
 from ec2sim.store.ec2.peering import PeeringRegistry
-from ec2sim.store.ec2.region import Ec2Region
 from ec2sim.store.ec2.sharing import SharedRegistry
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.changes import Change
 from ec2sim.store.iam.credentials import Credential
 from ec2sim.store.iam.journal import IamStore
-from ec2sim.store.iam.saml import IdpKeys
 from ec2sim.store.ids import IdGenerator
 from ec2sim.store.table import Tracker, touch_within
 from ec2sim.store.timeline import Timeline
 from ec2sim.store.trail import Trail
+
+if TYPE_CHECKING:
+    from ec2sim.store.ec2.region import Ec2Region
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.changes import Change
+    from ec2sim.store.iam.saml import IdpKeys
 
 
 class Durable(Protocol):
@@ -55,6 +60,8 @@ class Account:
         """This account's EC2 state in `region`, created (with a default VPC) on first use."""
         state = self._regions.get(region)
         if state is None:
+            from ec2sim.store.ec2.region import Ec2Region
+
             state = self._regions[region] = Ec2Region(self.id, region, self._store)
             if self._store.tracker is not None:
                 self._store.tracker.regions.append(state)
@@ -62,6 +69,8 @@ class Account:
 
     def restore_region(self, name: str, default_vpc_id: str) -> Ec2Region:
         """An empty region, for saved state to be loaded into (its default network is in that state)."""
+        from ec2sim.store.ec2.region import Ec2Region
+
         state = self._regions[name] = Ec2Region(self.id, name, self._store, default_network=False)
         state.default_vpc_id = default_vpc_id
         return state

@@ -1,31 +1,3 @@
-"""IAM handlers (Query protocol, 2010-05-08), one module per entity family."""
-
-from ec2sim.api.iam import (  # noqa: F401
-    access_advisor,
-    access_keys,
-    account_features,
-    account_properties,
-    account_summary,
-    attachments,
-    authz,
-    certificates,
-    credential_report,
-    delegation,
-    groups,
-    instance_profiles,
-    login_profiles,
-    mfa,
-    oidc_providers,
-    organizations_reports,
-    policies,
-    role_templates,
-    roles,
-    saml_providers,
-    service_access,
-    service_credentials,
-    service_linked_roles,
-    simulator,
-    ssh_keys,
-    tagging,
-    users,
-)
+"""IAM handlers (Query protocol, 2010-05-08), one module per entity family; each registers its
+operations when imported, which `ec2sim.api.registry` does on an operation's first call
+(`ec2sim.api.operation_index`)."""

@@ -50,17 +50,8 @@ SERVICE_NAMES = {
     "iam": "AWS Identity and Access Management",
     "sts": "AWS Security Token Service",
 }
-TRACKED_SERVICES = frozenset({"ec2", "iam"})
 MAX_JOBS = 100  # reports kept per account (the oldest forgotten first)
 _KINDS = ("user", "group", "role", "policy")
-
-
-def tracked_action(service: str, action: str) -> str | None:
-    """``service:Action`` if IAM tracks `action`'s last access (management actions of EC2 and IAM)."""
-    if service not in TRACKED_SERVICES:
-        return None
-    level = registry.access_level(service, action)
-    return f"{service}:{action}" if level is not None and level not in registry.READ_ONLY else None
 
 
 @dataclass(frozen=True)
@@ -98,7 +89,7 @@ def _granted(documents: list[Any]) -> dict[str, list[str]]:
     """Namespace → the implemented actions of it some Allow statement covers (sorted)."""
     statements = [s for d in documents for s in compile_policy(d).statements if s.allow]
     granted: dict[str, list[str]] = {}
-    for service, name in sorted(registry.HANDLERS):
+    for service, name in registry.names():
         if service in SERVICE_NAMES and any(s.covers_action(f"{service}:{name}".lower()) for s in statements):
             granted.setdefault(service, []).append(name)
     return granted
@@ -121,7 +112,7 @@ def _service(
             "LastAuthenticatedRegion": latest[1].region,
             "TotalAuthenticatedEntities": len(uses),
         }
-    if action_level and service in TRACKED_SERVICES:
+    if action_level and service in registry.TRACKED_SERVICES:
         entry["TrackedActionsLastAccessed"] = list(_tracked(iam, service, actions, subject))
     return entry
 
@@ -130,7 +121,7 @@ def _tracked(
     iam: IamAccount, service: str, actions: list[str], subject: _Subject
 ) -> Iterator[dict[str, Any]]:
     for name in actions:
-        if tracked_action(service, name) is None:
+        if registry.tracked_action(service, name) is None:
             continue
         key = f"{service}:{name}"
         used = _latest((e, u) for e in subject.entities if (u := _usage(iam, e, key, "actions")) is not None)

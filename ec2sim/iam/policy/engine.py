@@ -34,13 +34,17 @@ from typing import NamedTuple
 from ec2sim.iam.policy.conditions import CompiledCondition, compile_conditions, conditions_hold
 from ec2sim.iam.policy.document import PolicyDocument, Statement
 from ec2sim.iam.policy.matching import Grant, Mode, PatternSet, PrincipalFacts, PrincipalSpec
+from ec2sim.iam.policy.outcomes import (
+    ALLOWED,
+    BOUNDARY_POLICY,
+    EXPLICIT_DENY,
+    IDENTITY_POLICY,
+    IMPLICIT_DENY,
+    RESOURCE_POLICY,
+    SESSION_POLICY,
+)
 from ec2sim.iam.policy.variables import Context, ContextValue
 
-ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
-IDENTITY_POLICY = "identity-based policy"
-BOUNDARY_POLICY = "permissions boundary"
-SESSION_POLICY = "session policy"
-RESOURCE_POLICY = "resource-based policy"
 _EMPTY_CONTEXT: Mapping[str, ContextValue] = MappingProxyType({})
 _ANONYMOUS = PrincipalFacts()
 _ACTION_MEMO_LIMIT = 4096

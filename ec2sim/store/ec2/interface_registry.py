@@ -16,11 +16,12 @@ association can never leave a wrong answer behind; the operations that end them 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ec2sim.store.ec2.addresses import Address, address_at
-from ec2sim.store.ec2.interfaces import InterfacePermission
-from ec2sim.store.ec2.network import NetworkInterface
+if TYPE_CHECKING:  # the store holds a registry from the start; these load with the first region
+    from ec2sim.store.ec2.addresses import Address
+    from ec2sim.store.ec2.interfaces import InterfacePermission
+    from ec2sim.store.ec2.network import NetworkInterface
 
 # An account-region (`ec2sim.store.ec2.region.Ec2Region`, which holds the registry: named by
 # description only, as `peering.Regions` does, so the two modules don't import each other).
@@ -150,6 +151,8 @@ def elastic_ip_at(
 ) -> tuple[Region, Address] | None:
     """The Elastic IP on one private address of an interface (of `region`): its owner's or another
     account's (EIP-ASSOCIATE), with the address's region."""
+    from ec2sim.store.ec2.addresses import address_at
+
     own = address_at(region.addresses, interface.id, private_ip)
     if own is not None:
         return region, own

@@ -6,19 +6,23 @@ journal, and replaying it into an empty store (`replay`) rebuilds an equal state
 
 Not journaled: root keys from the settings (configuration, installed again at every start, see
 `add_credential`), and the per-request usage records of `IamAccount.record_key_use`.
+
+The changes' and accounts' modules load with the first change (a server starts without them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ec2sim.store.iam.account import IamAccount
-from ec2sim.store.iam.changes import Change, CreateAccount
 from ec2sim.store.iam.credentials import Credential
-from ec2sim.store.iam.issued import ForgetCredential, IssueCredential
 from ec2sim.store.timeline import Timeline, timeline_event
+
+if TYPE_CHECKING:
+    from ec2sim.store.iam.account import IamAccount
+    from ec2sim.store.iam.changes import Change
+    from ec2sim.store.iam.issued import IssueCredential
 
 FORGET_EXPIRED_AFTER = timedelta(hours=1)  # a temporary key's full record outlives its expiry by this
 
@@ -30,6 +34,8 @@ class HasIam(Protocol):
 @timeline_event("iam.forget")
 def _forget(store: HasIam, when: datetime, access_key_id: str, expiration: datetime) -> None:
     """A temporary key expired `FORGET_EXPIRED_AFTER` ago: forget it, unless it is gone already."""
+    from ec2sim.store.iam.issued import ForgetCredential
+
     credential = store.iam.credentials.get(access_key_id)
     if credential is not None and credential.expiration == expiration:
         store.iam.record(
@@ -78,6 +84,8 @@ class IamStore:
         return self.accounts[account_id]
 
     def add_account(self, account_id: str, create_date: datetime) -> None:
+        from ec2sim.store.iam.account import IamAccount
+
         self.accounts[account_id] = IamAccount(account_id, create_date, record=self.record)
 
     def forget_after_expiry(self, credential: Credential) -> None:
@@ -97,6 +105,8 @@ class IamStore:
         """The account's IAM, which appears (a change) on first use."""
         found = self.accounts.get(account_id)
         if found is None:
+            from ec2sim.store.iam.changes import CreateAccount
+
             self.record(CreateAccount(account_id=account_id, at=now))
             found = self.accounts[account_id]
         return found
