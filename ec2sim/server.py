@@ -24,6 +24,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 import ec2sim
+from ec2sim.api import registry
 from ec2sim.api.control import HEALTH_PATH
 from ec2sim.api.control import PREFIXES as CONTROL_PREFIXES
 from ec2sim.api.models import preload
@@ -188,11 +189,15 @@ class WaitressListener:
 
 
 def _warm_up() -> None:
-    """Load the models, then freeze the heap (`gc.freeze`): what start-up built (modules, models,
-    a restored state) is left out of the collector's full passes, which walked it on every one
-    (~60 ms at idle, seconds with a large state dir: a request caught behind one waits that long).
-    `Store.reset` and `Store.replace_state` unfreeze it, so the state they drop can be reclaimed."""
+    """In the background once the listeners are up: load the models and every operation's module
+    (the server answers before they are loaded: start-up imports only what its first request
+    needs, and an operation's first call would otherwise pay for its module), then freeze the heap
+    (`gc.freeze`): what start-up built (modules, models, a restored state) is left out of the
+    collector's full passes, which walked it on every one (~60 ms at idle, seconds with a large
+    state dir: a request caught behind one waits that long). `Store.reset` and
+    `Store.replace_state` unfreeze it, so the state they drop can be reclaimed."""
     preload()
+    registry.load_all()
     gc.freeze()
 
 
