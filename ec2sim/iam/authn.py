@@ -4,6 +4,8 @@ Keys the server issued (IAM users' keys, temporary credentials) must sign
 correctly, be active and, if temporary, carry their token and be unexpired.
 Keys it never issued act as the root user of the account a 12-digit key id
 names, or of the default account, unless strict credentials are configured.
+Two phases: `check_signature` needs no lock (the HMAC chain runs while another request holds
+the store), `principal_for` runs under it.
 """
 
 from __future__ import annotations
@@ -48,22 +50,6 @@ class Signature:
     credential: Credential | None
     token: str | None  # the session token it carried
     service: str  # the credential scope's
-
-
-def authenticate(
-    store: Store,
-    default_account: str,
-    strict: bool,
-    now: datetime,
-    method: str,
-    path: str,
-    query: Sequence[tuple[str, str]],
-    headers: Mapping[str, str],
-    body: bytes,
-) -> Principal:
-    """`check_signature`, then `principal_for` (both phases at once: callers holding no lock)."""
-    signature = check_signature(store, strict, method, path, query, headers, body)
-    return principal_for(store, default_account, strict, now, signature)
 
 
 def check_signature(
