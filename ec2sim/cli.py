@@ -260,9 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr if config.log_format.lower() == "json" else sys.stdout,
         flush=True,
     )
-    with server:
+    server.start(background=True)
+    try:
         sys.stdout.flush()
         stop.wait()
+    finally:
+        server.stop()
     return 0
 
 

@@ -13,9 +13,12 @@ body may be (waitress answers 413 beyond it).
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
+import pkgutil
 import threading
 import time
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from waitress.adjustments import Adjustments
@@ -47,6 +50,8 @@ IMDS_THREADS = 1  # its loop answers every request itself (inline): one worker, 
 # `stop` wakes the loop through waitress's trigger. (waitress reads this setting as an integer, so
 # a fraction of a second would become 0 and spin the loop.)
 LOOP_SECONDS = 1
+# The packages whose modules a server may load on first use (`Server.start`).
+LAZY_PACKAGES = ("ec2sim.api", "ec2sim.cloudtrail", "ec2sim.iam", "ec2sim.metadata", "ec2sim.store")
 
 
 # Requests the serving loop's own thread answers, never queued for a worker: the health check,
@@ -189,16 +194,25 @@ class WaitressListener:
 
 
 def _warm_up() -> None:
-    """In the background once the listeners are up: load the models and every operation's module
-    (the server answers before they are loaded: start-up imports only what its first request
-    needs, and an operation's first call would otherwise pay for its module), then freeze the heap
-    (`gc.freeze`): what start-up built (modules, models, a restored state) is left out of the
-    collector's full passes, which walked it on every one (~60 ms at idle, seconds with a large
-    state dir: a request caught behind one waits that long). `Store.reset` and
-    `Store.replace_state` unfreeze it, so the state they drop can be reclaimed."""
+    """In the background once the listeners are up (``ec2sim serve``): load the models and every
+    operation's module (the server answers before they are loaded: start-up imports only what
+    its first request needs, and an operation's first call would otherwise pay for its module),
+    then freeze the heap (`gc.freeze`): what start-up built (modules, models, a restored state) is
+    left out of the collector's full passes, which walked it on every one (~60 ms at idle,
+    seconds with a large state dir: a request caught behind one waits that long). `Store.reset`
+    and `Store.replace_state` unfreeze it, so the state they drop can be reclaimed."""
     preload()
     registry.load_all()
     gc.freeze()
+
+
+@cache
+def _import_all() -> None:
+    """Every module a server may load on first use, imported now, in this thread (once a process)."""
+    for package in LAZY_PACKAGES:
+        path = importlib.import_module(package).__path__
+        for found in pkgutil.walk_packages(path, f"{package}."):
+            importlib.import_module(found.name)
 
 
 class Server:
@@ -268,8 +282,19 @@ class Server:
     def imds_url(self) -> str:
         return f"http://{self.config.imds_host}:{self.imds_port}"
 
-    def start(self) -> Server:
-        threading.Thread(target=_warm_up, name="ec2sim-models", daemon=True).start()
+    def start(self, *, background: bool = False) -> Server:
+        """Serve. With `background` (``ec2sim serve``, a process of its own) the listeners answer at
+        once and `_warm_up` runs beside them. Without (a server inside a test run: the pytest
+        plugin, `ec2sim.testing.server`) every module it could load on first use is imported
+        first, here: two threads importing at once are not safe under pytest's assertion
+        rewriting, which parses each module it imports (CPython 3.11's `ast` keeps one recursion
+        counter per interpreter: "AST constructor recursion depth mismatch"); and the process's
+        garbage collector is left alone."""
+        if background:
+            threading.Thread(target=_warm_up, name="ec2sim-warm-up", daemon=True).start()
+        else:
+            preload()
+            _import_all()
         for name, listener in (("api", self._api), ("imds", self._imds)):
             thread = threading.Thread(target=listener.serve, name=f"ec2sim-{name}", daemon=True)
             thread.start()
