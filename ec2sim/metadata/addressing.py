@@ -38,15 +38,17 @@ class InstanceLocator:
                 base_url,
                 f"the instance {self.config.imds_instance_id} (--imds-instance-id) does not exist or is terminated.",
             )
-        running = [
-            (region, instance)
+        found = [
+            (region, running)
             for account in self.store.accounts.values()
             for region in account.ec2_regions()
-            for instance in region.instances.where("state", "running")
+            if (running := region.instances.where("state", "running"))
         ]
-        if len(running) == 1:
-            return running[0]
-        return _hint(base_url, f"there are {len(running)} running instances, so none is served at the root.")
+        count = sum(len(running) for _, running in found)  # the index's own collections: no scan
+        if count == 1:
+            region, running = found[0]
+            return region, next(iter(running))
+        return _hint(base_url, f"there are {count} running instances, so none is served at the root.")
 
 
 def _hint(base: str, reason: str) -> str:

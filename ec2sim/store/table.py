@@ -13,7 +13,7 @@ runs beyond a ``None`` check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -101,7 +101,7 @@ class Table(Generic[R]):
     def ids(self) -> list[str]:
         return list(self._items)
 
-    def where(self, attribute: str, value: Any) -> Iterable[R]:
+    def where(self, attribute: str, value: Any) -> Collection[R]:
         """Items whose indexed `attribute` equals `value`, without a scan."""
         found = self._indexes[attribute].get(value)
         if found is None:

@@ -457,7 +457,7 @@ def check_client_token(token: str | None) -> None:
 def _quota(ctx: RequestContext, low: int, high: int) -> int:
     """How many of MinCount..MaxCount fit the account-region's limit of pending and running instances."""
     limit = ctx.config.instance_limit
-    active = sum(len(ctx.ec2.instances.where("state", state)) for state in ("pending", "running"))  # type: ignore[arg-type, misc]  # a dict view
+    active = sum(len(ctx.ec2.instances.where("state", state)) for state in ("pending", "running"))
     if active + low > limit:
         raise AwsError(
             "InstanceLimitExceeded",
