@@ -21,7 +21,9 @@ restart documents are signed by a new key, and clients fetch a new token).
 
 Loading, like an import, decodes everything into a fresh store first (`build_store`, which
 refuses a bad document with a `StateError` naming the problem), then swaps it in whole
-(`Store.replace_state`). A second server on the same directory is refused (`StateDirError`): the
+(`Store.replace_state`). A snapshot of the whole state (`ec2sim.store.snapshot`, written when the
+server stops) is a cache of these rows: loaded in one call instead, while no transaction has
+changed them since it was written. A second server on the same directory is refused (`StateDirError`): the
 first holds an exclusive lock on DIR/lock while it runs.
 """
 
@@ -30,17 +32,20 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import re
+import secrets
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ec2sim.clock import MAX_OFFSET_SECONDS
-from ec2sim.store import Store
+from ec2sim.store import Store, snapshot
 from ec2sim.store.codec import Codec, DecodeError
 from ec2sim.store.ec2.addresses import Address
 from ec2sim.store.ec2.endpoints import VpcEndpoint
@@ -65,8 +70,10 @@ from ec2sim.store.ec2.routing import (
 from ec2sim.store.ec2.snapshots import Snapshot
 from ec2sim.store.ec2.volumes import Volume
 from ec2sim.store.iam.changes import Change
+from ec2sim.store.last_uses import access_uses, apply_access_uses, apply_key_uses, key_uses
 from ec2sim.store.timeline import Event, check_event
 
+logger = logging.getLogger("ec2sim.state")
 FORMAT, VERSION = "ec2sim-state", 1
 DATABASE = "ec2sim.sqlite"
 _ACCOUNT = re.compile(r"\d{12}")
@@ -282,6 +289,7 @@ CREATE TABLE IF NOT EXISTS timeline (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, 
 """
 _UPSERT = "INSERT OR REPLACE INTO ec2 (account, region, tbl, id, item) VALUES (?, ?, ?, ?, ?)"
 _ADD_EVENT = "INSERT OR REPLACE INTO timeline (seq, at, kind, args) VALUES (?, ?, ?, ?)"
+_ANY_STATE = "SELECT EXISTS (SELECT 1 FROM iam) OR EXISTS (SELECT 1 FROM ec2)"
 
 
 def _dumps(data: Any) -> str:
@@ -322,6 +330,8 @@ class StateDir:
         self._saved_journal = 0  # IAM changes saved so far (the journal restarts on a reset)
         self._saved_offset = 0.0
         self._saved_keys: tuple[Any, ...] = (None,) * len(Store.SERVER_KEYS)
+        self.snapshot_token: str | None = None  # the snapshot the rows say is current (meta 'snapshot')
+        self.from_snapshot = False  # whether `load` read the snapshot (not the rows)
 
     def close(self) -> None:
         self.db.close()
@@ -332,15 +342,17 @@ class StateDir:
         there was any. StateError: saved state this version can't read."""
         with store.lock:
             try:
+                self.snapshot_token = self._meta("snapshot")
+                self.from_snapshot = self._load_snapshot(store)
+                if self.from_snapshot:
+                    return bool(self.db.execute(_ANY_STATE).fetchone()[0])
                 saved = self._read()
             except (sqlite3.Error, ValueError) as error:
                 raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
             store.replace_state(build_store(saved, store))
-            for name, value in self._read_keys().items():
-                setattr(store, name, value)
-            _apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
-            _apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
-            self._saved_keys = _server_keys(store)
+            self._restore_keys(store)
+            apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
+            apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
             store.persistence = self
             (next_seq,) = self.db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM iam").fetchone()
             if next_seq == len(store.iam.journal):
@@ -348,6 +360,50 @@ class StateDir:
             else:  # a journal whose saved numbering doesn't run 0…n-1: saved again in full
                 self.rewrite(store)
         return bool(saved["iam"] or saved["ec2"])
+
+    def _load_snapshot(self, store: Store) -> bool:
+        """Load the snapshot if it is current and reads back whole; False (logged) otherwise."""
+        started = time.perf_counter()
+        try:
+            restored = snapshot.read(self.path, self.snapshot_token, store)
+        except snapshot.SnapshotError as error:
+            logger.info("state: no snapshot used, the rows are read instead: %s", error)
+            snapshot.discard(self.path)
+            return False
+        except Exception as error:  # noqa: BLE001 - whatever a damaged cache raises, the rows are the truth
+            logger.warning("state: the snapshot can't be read, the rows are read instead: %r", error)
+            snapshot.discard(self.path)
+            return False
+        store.replace_state(restored)
+        self._restore_keys(store)
+        store.persistence = self
+        self._after_rewrite(store)
+        logger.info("state: loaded from the snapshot in %.2f s", time.perf_counter() - started)
+        return True
+
+    def _restore_keys(self, store: Store) -> None:
+        for name, value in self._read_keys().items():
+            setattr(store, name, value)
+        self._saved_keys = _server_keys(store)
+
+    def save_snapshot(self, store: Store) -> bool:
+        """Write a snapshot of the state (`ec2sim.store.snapshot`; callers hold the lock) and record
+        it as current; False (logged) when something is not saved yet or it can't be written."""
+        if self._unsaved(store):  # the snapshot must say what the rows say
+            logger.warning("state: not all of the state is saved: no snapshot written")
+            return False
+        token = secrets.token_hex(16)
+        started = time.perf_counter()
+        try:
+            snapshot.write(self.path, store, token)
+        except Exception as error:  # noqa: BLE001 - a cache that can't be written: the rows are enough
+            logger.warning("state: could not write a snapshot: %r", error)
+            return False
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (token,))
+        self.snapshot_token = token
+        logger.info("state: snapshot written in %.2f s", time.perf_counter() - started)
+        return True
 
     def _renumber_timeline(self, store: Store) -> None:
         """Save the pending events again: loading numbered them afresh (their order kept). What
@@ -365,10 +421,8 @@ class StateDir:
     def save_key_uses(self, store: Store) -> None:
         """Save the keys' last uses (a snapshot: they change on every signed request, unsaved)."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),)
-            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('key_uses', ?)", (_dumps(key_uses(store)),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('access_uses', ?)", (_dumps(access_uses(store)),))
 
     def _read_keys(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'key:%'")
@@ -402,23 +456,29 @@ class StateDir:
 
     # Writing ------------------------------------------------------------------------------------
 
+    def _unsaved(self, store: Store) -> bool:
+        """Whether anything changed since the last commit."""
+        tracker = store.tracker
+        assert tracker is not None
+        return bool(
+            tracker.changed
+            or tracker.regions
+            or len(store.iam.journal) != self._saved_journal
+            or store.timeline.log
+            or store.clock.offset_seconds != self._saved_offset
+            or _server_keys(store) != self._saved_keys
+        )
+
     def commit(self, store: Store) -> None:
         """Save what changed since the last commit, in one transaction (nothing changed: no SQL)."""
+        if not self._unsaved(store):
+            return
         tracker = store.tracker
         assert tracker is not None
         journal = store.iam.journal
         log = store.timeline.log or []
         offset = store.clock.offset_seconds
         keys = _server_keys(store)
-        if (
-            not tracker.changed
-            and not tracker.regions
-            and len(journal) == self._saved_journal
-            and not log
-            and offset == self._saved_offset
-            and keys == self._saved_keys
-        ):
-            return
         upserts, deletes = self._resources(tracker.changed.values())
         added: dict[int, Event] = {}
         done: list[int] = []
@@ -486,8 +546,8 @@ class StateDir:
             _delete_state(db)
             db.execute("INSERT INTO meta VALUES ('clock_offset', ?)", (repr(store.clock.offset_seconds),))
             db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
-            db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
-            db.execute("INSERT INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),))
+            db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(key_uses(store)),))
+            db.execute("INSERT INTO meta VALUES ('access_uses', ?)", (_dumps(access_uses(store)),))
             db.executemany(
                 "INSERT INTO iam VALUES (?, ?)", [(n, _dumps(c)) for n, c in enumerate(doc["iam"])]
             )
@@ -513,65 +573,7 @@ class StateDir:
         self._saved_journal, self._saved_offset = len(store.iam.journal), store.clock.offset_seconds
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self.db)
-
-
-def _key_uses(store: Store) -> list[list[Any]]:
-    return [
-        [
-            tables.account_id,
-            key.id,
-            CODEC.encode(key.last_used_date),
-            key.last_used_service,
-            key.last_used_region,
-        ]
-        for tables in store.iam.accounts.values()
-        for user in tables.users
-        for key in user.access_keys.values()
-        if key.last_used_date is not None
-    ]
-
-
-def _apply_key_uses(store: Store, uses: list[list[Any]]) -> None:
-    keys = {
-        (tables.account_id, key.id): key
-        for tables in store.iam.accounts.values()
-        for user in tables.users
-        for key in user.access_keys.values()
-    }
-    for account_id, key_id, when, service, region in uses:
-        key = keys.get((account_id, key_id))
-        if key is not None:
-            key.last_used_date = CODEC.decode(when, datetime)
-            key.last_used_service, key.last_used_region = service, region
-
-
-def _access_uses(store: Store) -> dict[str, Any]:
-    """Access advisor's usage and roles' last uses by account (written in place per request too)."""
-    return {
-        tables.account_id: {
-            "usage": tables.usage.snapshot(),
-            "roles": [
-                [role.id, CODEC.encode(role.last_used_date), role.last_used_region]
-                for role in tables.roles
-                if role.last_used_date is not None
-            ],
-        }
-        for tables in store.iam.accounts.values()
-    }
-
-
-def _apply_access_uses(store: Store, saved: dict[str, Any]) -> None:
-    for account_id, data in saved.items():
-        tables = store.iam.accounts.get(account_id)
-        if tables is None:
-            continue
-        tables.usage.restore(data["usage"])
-        roles = {role.id: role for role in tables.roles}
-        for role_id, when, region in data["roles"]:
-            if role_id in roles:
-                roles[role_id].last_used_date = CODEC.decode(when, datetime)
-                roles[role_id].last_used_region = region
+        return _Transaction(self)
 
 
 def _server_keys(store: Store) -> tuple[Any, ...]:
@@ -586,14 +588,20 @@ def _delete_state(db: sqlite3.Connection) -> None:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception. The first transaction
+    after a snapshot was recorded also deletes its token: the rows change, the snapshot is stale."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, state: StateDir) -> None:
+        self.state = state
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
+        db = self.state.db
+        db.execute("BEGIN IMMEDIATE")
+        if self.state.snapshot_token is not None:
+            db.execute("DELETE FROM meta WHERE key = 'snapshot'")
+        return db
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        self.state.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        if kind is None:
+            self.state.snapshot_token = None
