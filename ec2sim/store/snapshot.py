@@ -30,6 +30,7 @@ import functools
 import gc
 import hashlib
 import io
+import operator
 import os
 import pickle
 import sys
@@ -83,7 +84,7 @@ def write(directory: Path, store: Store, token: str) -> None:
         protocol=5,
     )
     path = directory / SNAPSHOT
-    temporary = path.with_name(f".{SNAPSHOT}.{os.getpid()}")
+    temporary = path.with_name(f".{SNAPSHOT}.tmp")  # one server per directory: one name is enough
     try:
         with open(temporary, "wb") as file:
             file.write(_MAGIC)
@@ -133,6 +134,7 @@ def _timeline(target: Any, events: list[Event], log: list[tuple[str, Event]] | N
 
 
 _SLOTS: dict[type, tuple[str, ...]] = {}
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 _SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
 
 
@@ -147,6 +149,17 @@ def _slots(cls: type) -> tuple[str, ...]:
             if name not in ("__dict__", "__weakref__")
         )
     return names
+
+
+def _slot_getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of an item's slots, in `_slots` order."""
+    getter = _GETTERS.get(cls)
+    if getter is None:
+        names = _slots(cls)
+        getter = _GETTERS[cls] = (
+            operator.attrgetter(*names) if len(names) > 1 else lambda item: (getattr(item, names[0]),)
+        )
+    return getter
 
 
 def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
@@ -172,8 +185,7 @@ def _slotted_resources() -> list[type]:
 
 
 def _reduce_slotted(item: object) -> tuple[Any, ...]:
-    values = tuple(getattr(item, name) for name in _slots(type(item)))
-    return _NEWOBJ, (type(item),), (item.__dict__, values), None, None, _set_slotted
+    return _NEWOBJ, (type(item),), (item.__dict__, _slot_getter(type(item))(item)), None, None, _set_slotted
 
 
 def _set_slotted(item: object, state: tuple[dict[str, Any], tuple[Any, ...]]) -> None:
@@ -199,19 +211,18 @@ def read(directory: Path, token: str | None, like: Store) -> Store:
     if token is None:
         raise SnapshotError("none is current (the saved state changed since one was written)")
     try:
-        data = (directory / SNAPSHOT).read_bytes()
+        file = open(directory / SNAPSHOT, "rb")  # noqa: SIM115 - closed below, before the long part
     except FileNotFoundError:
         raise SnapshotError(f"there is no {SNAPSHOT}") from None
-    if not data.startswith(_MAGIC):
-        raise SnapshotError(f"{SNAPSHOT} is not an ec2sim snapshot")
-    stream = io.BytesIO(data)
-    stream.seek(len(_MAGIC))
-    header = pickle.load(stream)
-    if not isinstance(header, dict) or header.get("token") != token:
-        raise SnapshotError(f"{SNAPSHOT} is stale (the saved state changed since it was written)")
-    if header.get("fingerprint") != fingerprint():
-        raise SnapshotError(f"{SNAPSHOT} was written by another version of ec2sim")
-    payload = memoryview(data)[stream.tell() :]
+    with file:
+        if file.read(len(_MAGIC)) != _MAGIC:
+            raise SnapshotError(f"{SNAPSHOT} is not an ec2sim snapshot")
+        header = pickle.load(file)
+        if not isinstance(header, dict) or header.get("token") != token:
+            raise SnapshotError(f"{SNAPSHOT} is stale (the saved state changed since it was written)")
+        if header.get("fingerprint") != fingerprint():
+            raise SnapshotError(f"{SNAPSHOT} was written by another version of ec2sim")
+        payload = file.read()  # bytes: the BytesIO below shares them, no copy
     if len(payload) != header.get("size") or zlib.crc32(payload) != header.get("crc32"):
         raise SnapshotError(f"{SNAPSHOT} is damaged (its size or checksum is not the one written)")
     fresh = Store(durable=True)
