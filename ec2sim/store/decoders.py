@@ -27,6 +27,7 @@ class Codec(Protocol):
     """What a compiled decoder asks of `ec2sim.store.codec.Codec`."""
 
     classes: dict[str, type]
+    strings: dict[str, str] | None
 
     def decoder(self, annotation: Any) -> Decoder: ...
 
@@ -51,8 +52,10 @@ def compile_decoder(codec: Codec, annotation: Any) -> Decoder:  # noqa: PLR0911 
     if origin is typing.Literal:
         return _literal(frozenset(args))
     kind = origin or annotation
-    if kind in (str, bool):
-        return _exact(kind)
+    if kind is str:
+        return _string(codec)
+    if kind is bool:
+        return _exact(bool)
     if kind is int:
         return _exact(int)
     if kind is float:
@@ -66,7 +69,7 @@ def compile_decoder(codec: Codec, annotation: Any) -> Decoder:  # noqa: PLR0911 
     if kind is list:
         return _list(codec.decoder(args[0] if args else Any))
     if kind is dict and (not args or args[0] is str):
-        return _dict(codec.decoder(args[1] if args else Any))
+        return _dict(codec, codec.decoder(args[1] if args else Any))
     return codec.checked_or_mismatch(annotation)  # sets, tuples, other keys: the checked way
 
 
@@ -105,6 +108,16 @@ def _exact(kind: type) -> Decoder:
     return decode
 
 
+def _string(codec: Codec) -> Decoder:
+    def decode(data: Any) -> Any:
+        if type(data) is not str:
+            raise Mismatch
+        strings = codec.strings
+        return data if strings is None else strings.setdefault(data, data)
+
+    return decode
+
+
 def _float(data: Any) -> Any:
     if type(data) is not float and type(data) is not int:
         raise Mismatch
@@ -132,15 +145,16 @@ def _list(item: Decoder) -> Decoder:
     return decode
 
 
-def _dict(item: Decoder) -> Decoder:
+def _dict(codec: Codec, item: Decoder) -> Decoder:
     def decode(data: Any) -> dict[str, Any]:
         if type(data) is not dict:
             raise Mismatch
         result = {}
+        strings = codec.strings
         for key, value in data.items():
             if key.startswith("$"):  # a marker, or a key encoded as $dict: the checked way
                 raise Mismatch
-            result[key] = item(value)
+            result[key if strings is None else strings.setdefault(key, key)] = item(value)
         return result
 
     return decode

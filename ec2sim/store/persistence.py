@@ -134,7 +134,8 @@ class StateDir:
                 saved = self._read()
             except (sqlite3.Error, ValueError) as error:
                 raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
-            store.replace_state(build_store(saved, store))
+            with CODEC.sharing_strings():
+                store.replace_state(build_store(saved, store))
             self._restore_keys(store)
             apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
             apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
