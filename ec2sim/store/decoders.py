@@ -28,6 +28,7 @@ class Codec(Protocol):
 
     classes: dict[str, type]
     strings: dict[str, str] | None
+    moments: dict[str, datetime] | None
 
     def decoder(self, annotation: Any) -> Decoder: ...
 
@@ -61,7 +62,7 @@ def compile_decoder(codec: Codec, annotation: Any) -> Decoder:  # noqa: PLR0911 
     if kind is float:
         return _float
     if kind is datetime:
-        return _datetime
+        return _datetime(codec)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return _object(codec, kind)
     if isinstance(kind, type) and issubclass(kind, list) and kind is not list:  # checked as its base
@@ -124,16 +125,26 @@ def _float(data: Any) -> Any:
     return data
 
 
-def _datetime(data: Any) -> datetime:
-    if type(data) is not dict or len(data) != 1 or type(data.get("$dt")) is not str:
-        raise Mismatch
-    try:
-        moment = datetime.fromisoformat(data["$dt"])
-    except ValueError:
-        raise Mismatch from None
-    if moment.tzinfo is None:
-        raise Mismatch
-    return moment
+def _datetime(codec: Codec) -> Decoder:
+    def decode(data: Any) -> datetime:
+        if type(data) is not dict or len(data) != 1 or type(data.get("$dt")) is not str:
+            raise Mismatch
+        text = data["$dt"]
+        moments = codec.moments
+        shared = moments.get(text) if moments is not None else None
+        if shared is not None:
+            return shared
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise Mismatch from None
+        if moment.tzinfo is None:
+            raise Mismatch
+        if moments is not None:
+            moments[text] = moment
+        return moment
+
+    return decode
 
 
 def _list(item: Decoder) -> Decoder:

@@ -121,6 +121,11 @@ class StateDir:
     def close(self) -> None:
         self.db.close()
         self._lock.close()  # releases the lock
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self.from_snapshot:  # what it loaded may become garbage now (`ec2sim.store.snapshot.read`)
+            snapshot.thaw()
 
     def load(self, store: Store) -> bool:
         """Put the saved state into `store` (durable, fresh) and keep it saved from now on; whether
@@ -134,7 +139,7 @@ class StateDir:
                 saved = self._read()
             except (sqlite3.Error, ValueError) as error:
                 raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
-            with CODEC.sharing_strings():
+            with CODEC.sharing():
                 store.replace_state(build_store(saved, store))
             self._restore_keys(store)
             apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
@@ -326,12 +331,14 @@ class StateDir:
     def clear(self, store: Store) -> None:
         """Forget everything saved (a reset: the store is empty now, its clock back to real time),
         but the server's keys (`Store.SERVER_KEYS`), which a reset keeps."""
+        self._thaw()
         with self._transaction() as db:
             _delete_state(db)
         self._after_rewrite(store)
 
     def rewrite(self, store: Store) -> None:
         """Save the whole state in place of what was saved (after an import or a load)."""
+        self._thaw()
         doc = export_state(store)
         with self._transaction() as db:
             _delete_state(db)
