@@ -10,7 +10,8 @@ addresses; `--instance-limit` is raised for it); the server's stop writes the sn
 reads DIR the way `serve` does (`StateDir.load` into a fresh durable store: from the snapshot
 when it is current, else from the rows; `--rows` deletes the snapshot first) and prints which,
 seconds of wall clock and of CPU, and the resident memory after: on a shared machine the CPU
-figure is the one to compare. `snapshot` loads DIR and writes its snapshot as a graceful stop does.
+figure is the one to compare. `snapshot` loads DIR, runs the timeline's due events (`make` leaves
+launches settling) and writes the snapshot as a graceful stop does.
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ def load(directory: str, profile: int, rows: bool, write: bool) -> None:
         )
         if write:
             cpu, started = _cpu(), time.perf_counter()
-            with store.lock:
+            with store.lock:  # what is due first (launches settling), as the first request would
+                store.run_due(store.clock.now())
+                store.commit()
                 state.save_snapshot(store)
             size = (Path(directory) / snapshot.SNAPSHOT).stat().st_size / 2**20
             print(
