@@ -159,3 +159,16 @@ def test_the_fingerprint_changes_with_any_source_file(
         assert snapshot.fingerprint() != first
     finally:
         snapshot.fingerprint.cache_clear()
+
+
+def test_a_write_by_code_that_knows_nothing_of_snapshots_makes_it_stale(tmp_path: Path) -> None:
+    """An older ec2sim (or anything else) changing the rows: SQLite's triggers drop the token."""
+    state = tmp_path / "state"
+    with serve_here(state) as first:
+        client(first, "iam", key=ACCOUNT).create_user(UserName="kept")
+    assert _token(state) is not None
+    with sqlite3.connect(state / DATABASE) as db:
+        db.execute("UPDATE iam SET change = change WHERE seq = 0")
+    assert _token(state) is None
+    with serve_here(state) as second:
+        assert second.state is not None and not second.state.from_snapshot

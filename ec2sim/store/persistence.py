@@ -72,6 +72,15 @@ CREATE TABLE IF NOT EXISTS ec2 (
     PRIMARY KEY (account, region, tbl, id));
 CREATE TABLE IF NOT EXISTS timeline (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, args TEXT NOT NULL);
 """
+# Any change of a row makes the snapshot (`ec2sim.store.snapshot`) stale, in its own transaction:
+# triggers, so that writes by a version of ec2sim that knows nothing of snapshots count too.
+_STALE = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS stale_snapshot_{table}_{event.lower()} AFTER {event} ON {table}"
+    + (f" WHEN {'OLD' if event == 'DELETE' else 'NEW'}.key <> 'snapshot'" if table == "meta" else "")
+    + " BEGIN DELETE FROM meta WHERE key = 'snapshot'; END;\n"
+    for table in ("meta", "iam", "regions", "ec2", "timeline")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
 _UPSERT = "INSERT OR REPLACE INTO ec2 (account, region, tbl, id, item) VALUES (?, ?, ?, ?, ?)"
 _ADD_EVENT = "INSERT OR REPLACE INTO timeline (seq, at, kind, args) VALUES (?, ?, ?, ?)"
 _ANY_STATE = "SELECT EXISTS (SELECT 1 FROM iam) OR EXISTS (SELECT 1 FROM ec2)"
@@ -108,7 +117,7 @@ class StateDir:
             self.db = sqlite3.connect(self.path / DATABASE, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(_SCHEMA)
+            self.db.executescript(_SCHEMA + _STALE)
         except sqlite3.Error as error:
             self._lock.close()
             raise StateDirError(f"cannot use {self.path / DATABASE}: {error}") from None
@@ -386,18 +395,15 @@ def _delete_state(db: sqlite3.Connection) -> None:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception. The first transaction
-    after a snapshot was recorded also deletes its token: the rows change, the snapshot is stale."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception. What it writes makes the
+    snapshot stale (`_STALE`: its token is deleted in the same transaction)."""
 
     def __init__(self, state: StateDir) -> None:
         self.state = state
 
     def __enter__(self) -> sqlite3.Connection:
-        db = self.state.db
-        db.execute("BEGIN IMMEDIATE")
-        if self.state.snapshot_token is not None:
-            db.execute("DELETE FROM meta WHERE key = 'snapshot'")
-        return db
+        self.state.db.execute("BEGIN IMMEDIATE")
+        return self.state.db
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self.state.db.execute("ROLLBACK" if kind is not None else "COMMIT")
