@@ -156,11 +156,8 @@ def _slots(cls: type) -> tuple[str, ...]:
 def _slot_getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     """The values of an item's slots, in `_slots` order."""
     getter = _GETTERS.get(cls)
-    if getter is None:
-        names = _slots(cls)
-        getter = _GETTERS[cls] = (
-            operator.attrgetter(*names) if len(names) > 1 else lambda item: (getattr(item, names[0]),)
-        )
+    if getter is None:  # a tuple: a `Resource` has two fields at least (its id and tags)
+        getter = _GETTERS[cls] = operator.attrgetter(*_slots(cls))
     return getter
 
 
