@@ -315,10 +315,11 @@ class Server:
             listener.stop()
         for thread in self._threads:
             thread.join(timeout=1)
-        self._close_state()
+        self._close_state(graceful=True)
 
-    def _close_state(self) -> None:
-        """Close the state directory (its lock freed for the next server); the store stays in memory."""
+    def _close_state(self, graceful: bool = False) -> None:
+        """Close the state directory (its lock freed for the next server); the store stays in memory.
+        `graceful`: a stop, not a start that failed half-way: a snapshot of the state is written."""
         if self.trail_file is not None:
             self.trail_file.close()
             self.trail_file = None
@@ -327,6 +328,8 @@ class Server:
                 try:
                     if self.store.persistence is self.state:  # loaded: keys' last uses are saved now
                         self.state.save_key_uses(self.store)
+                        if graceful:
+                            self.state.save_snapshot(self.store)
                 finally:
                     self.store.persistence = None
                     self.state.close()

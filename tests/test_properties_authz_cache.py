@@ -84,7 +84,7 @@ class World:
         elif kind == "version":
             policy = iam.policies[self.managed]
             if len(policy.versions) >= 5:  # IAM keeps five: drop the oldest that isn't the default
-                old = next(v for v in policy.versions if v != policy.default_version)
+                old = next(v for v in policy.versions if v != policy.default_version_id)
                 iam.delete_policy_version(now, self.managed, old)
             iam.create_policy_version(now, self.managed, DOCUMENTS[change[1]], change[2])
         elif kind == "boundary":

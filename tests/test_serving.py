@@ -13,7 +13,7 @@ from werkzeug.test import Client
 
 from ec2sim.server import Server
 from ec2sim.store.codec import _check
-from ec2sim.store.persistence import CODEC, ITEM_CLASSES
+from ec2sim.store.document import CODEC, ITEM_CLASSES
 
 TTL, TOKEN = "X-aws-ec2-metadata-token-ttl-seconds", "X-aws-ec2-metadata-token"
 

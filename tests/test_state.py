@@ -20,6 +20,7 @@ from botocore.config import Config as BotoConfig
 from ec2sim.config import Config
 from ec2sim.server import Server
 from ec2sim.store.persistence import CODEC, StateDirError
+from ec2sim.store.snapshot import SNAPSHOT
 from tests.helpers import aws_error, delete_default_vpc
 
 OWNER, OTHER = "210987654321", "123456789098"
@@ -570,13 +571,23 @@ def check_restored(server: Server, made: dict[str, Any]) -> None:
     assert assumed["Arn"] == f"arn:aws:sts::{OWNER}:assumed-role/worker/durable"
 
 
-def test_a_restart_restores_everything(state_dir: Path) -> None:
+def restart_from(state_dir: Path, source: str) -> None:
+    """Make the next start read the snapshot the last stop wrote, or (without it) the rows."""
+    assert (state_dir / SNAPSHOT).is_file()
+    if source == "rows":
+        (state_dir / SNAPSHOT).unlink()
+
+
+@pytest.mark.parametrize("source", ["snapshot", "rows"])
+def test_a_restart_restores_everything(state_dir: Path, source: str) -> None:
     with serve(state_dir, instance_start_seconds=30, instance_stop_seconds=10) as first:
         made = scenario(first)
         before = export(first)
         offset = first.store.clock.offset_seconds
     assert before["timeline"], "the pending launch is still on the timeline"
+    restart_from(state_dir, source)
     with serve(state_dir, instance_start_seconds=30, instance_stop_seconds=10) as second:
+        assert second.state is not None and second.state.from_snapshot == (source == "snapshot")
         after = export(second)
         assert second.store.clock.offset_seconds == offset
         for part in before:
@@ -825,21 +836,25 @@ def test_the_servers_own_keys_survive_restarts_and_resets(state_dir: Path) -> No
         assert "saml_idp" not in json.dumps(export(second))
 
 
-def test_the_iam_journal_story_survives_a_restart(state_dir: Path) -> None:
-    """Every kind of IAM change (the journal test's story), saved and replayed at the next start."""
+@pytest.mark.parametrize("source", ["snapshot", "rows"])
+def test_the_iam_journal_story_survives_a_restart(state_dir: Path, source: str) -> None:
+    """Every kind of IAM change (the journal test's story), saved and replayed at the next start
+    (or, from the snapshot, as it was)."""
     from tests.test_iam_journal import _scenario, iam_state
 
     with serve(state_dir) as first:
         _scenario(first)
         with first.store.lock:
             before = iam_state(first.store)
+    restart_from(state_dir, source)
     with serve(state_dir) as second, second.store.lock:
         after = iam_state(second.store)
     for part in before:
         assert after[part] == before[part], part
 
 
-def test_keys_last_uses_are_saved_when_the_server_stops(state_dir: Path) -> None:
+@pytest.mark.parametrize("source", ["snapshot", "rows"])
+def test_keys_last_uses_are_saved_when_the_server_stops(state_dir: Path, source: str) -> None:
     with serve(state_dir) as first:
         iam = client(first, "iam")
         iam.create_user(UserName="user")
@@ -847,6 +862,7 @@ def test_keys_last_uses_are_saved_when_the_server_stops(state_dir: Path) -> None
         client(first, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
         used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
         assert used["ServiceName"] == "sts"
+    restart_from(state_dir, source)
     with serve(state_dir) as second:
         again = client(second, "iam").get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
         assert again["AccessKeyLastUsed"] == used

@@ -87,6 +87,8 @@ class Store:
     id_generator_class = IdGenerator
     # The server's own signing keys: kept across resets and imports, saved by durable state.
     SERVER_KEYS = ("oidc_signing_key", "saml_idp")
+    # What `replace_state` keeps of its own: the process's, the settings' and the server's keys.
+    KEPT = ("lock", "generation", "clock", "persistence", "_root_keys", "trail", *SERVER_KEYS)
 
     def __init__(self, clock: Clock | None = None, durable: bool = False) -> None:
         self.lock = threading.RLock()
@@ -174,8 +176,7 @@ class Store:
             self.generation += 1
             gc.unfreeze()  # the state dropped here may be in the heap the server froze
             revision = self.iam.revision
-            keep = ("lock", "generation", "clock", "persistence", "_root_keys", "trail", *self.SERVER_KEYS)
-            self.__dict__.update({k: v for k, v in vars(other).items() if k not in keep})
+            self.__dict__.update({k: v for k, v in vars(other).items() if k not in self.KEPT})
             for account in self.accounts.values():
                 account._store = self
             self.timeline.target = self

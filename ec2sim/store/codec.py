@@ -14,10 +14,11 @@ import) either decodes into well-typed objects or is refused.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,10 @@ class Codec:
     def __init__(self, classes: Callable[[], Iterable[type]]) -> None:
         self._classes = classes
         self.classes: dict[str, type] = {}
+        # While `sharing` runs: every string and timestamp decoded so far (by its text), so that
+        # equal ones are one object.
+        self.strings: dict[str, str] | None = None
+        self.moments: dict[str, datetime] | None = None
         self._decoders: dict[Any, Decoder] = {}
         self._refresh()
 
@@ -177,8 +182,23 @@ class Codec:
         except TypeError:  # an annotation that can't be a key
             return compile_decoder(self, annotation)
 
+    @contextlib.contextmanager
+    def sharing(self) -> Iterator[None]:
+        """Decode equal strings (and dict keys) and timestamps as one object each while the block
+        runs: a whole saved state repeats most of its strings (zones, states, owners, tag keys) in
+        every row, and the timestamps of what one request made, and a copy each is memory (and a
+        snapshot's size and load time, `ec2sim.store.snapshot`). Both are immutable. Overlapping
+        blocks (loads into two stores at once) only share less."""
+        self.strings, self.moments = {}, {}
+        try:
+            yield
+        finally:
+            self.strings = self.moments = None
+
     def raw_or_mismatch(self, data: Any) -> Any:
         """Data annotated `Any`, decoded the codec's way (`Mismatch` where that finds a problem)."""
+        if type(data) is str and self.strings is not None:
+            return self.strings.setdefault(data, data)
         try:
             return self._raw(data, "")
         except DecodeError:

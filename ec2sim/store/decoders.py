@@ -27,6 +27,8 @@ class Codec(Protocol):
     """What a compiled decoder asks of `ec2sim.store.codec.Codec`."""
 
     classes: dict[str, type]
+    strings: dict[str, str] | None
+    moments: dict[str, datetime] | None
 
     def decoder(self, annotation: Any) -> Decoder: ...
 
@@ -51,14 +53,16 @@ def compile_decoder(codec: Codec, annotation: Any) -> Decoder:  # noqa: PLR0911 
     if origin is typing.Literal:
         return _literal(frozenset(args))
     kind = origin or annotation
-    if kind in (str, bool):
-        return _exact(kind)
+    if kind is str:
+        return _string(codec)
+    if kind is bool:
+        return _exact(bool)
     if kind is int:
         return _exact(int)
     if kind is float:
         return _float
     if kind is datetime:
-        return _datetime
+        return _datetime(codec)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return _object(codec, kind)
     if isinstance(kind, type) and issubclass(kind, list) and kind is not list:  # checked as its base
@@ -66,7 +70,7 @@ def compile_decoder(codec: Codec, annotation: Any) -> Decoder:  # noqa: PLR0911 
     if kind is list:
         return _list(codec.decoder(args[0] if args else Any))
     if kind is dict and (not args or args[0] is str):
-        return _dict(codec.decoder(args[1] if args else Any))
+        return _dict(codec, codec.decoder(args[1] if args else Any))
     return codec.checked_or_mismatch(annotation)  # sets, tuples, other keys: the checked way
 
 
@@ -105,22 +109,42 @@ def _exact(kind: type) -> Decoder:
     return decode
 
 
+def _string(codec: Codec) -> Decoder:
+    def decode(data: Any) -> Any:
+        if type(data) is not str:
+            raise Mismatch
+        strings = codec.strings
+        return data if strings is None else strings.setdefault(data, data)
+
+    return decode
+
+
 def _float(data: Any) -> Any:
     if type(data) is not float and type(data) is not int:
         raise Mismatch
     return data
 
 
-def _datetime(data: Any) -> datetime:
-    if type(data) is not dict or len(data) != 1 or type(data.get("$dt")) is not str:
-        raise Mismatch
-    try:
-        moment = datetime.fromisoformat(data["$dt"])
-    except ValueError:
-        raise Mismatch from None
-    if moment.tzinfo is None:
-        raise Mismatch
-    return moment
+def _datetime(codec: Codec) -> Decoder:
+    def decode(data: Any) -> datetime:
+        if type(data) is not dict or len(data) != 1 or type(data.get("$dt")) is not str:
+            raise Mismatch
+        text = data["$dt"]
+        moments = codec.moments
+        shared = moments.get(text) if moments is not None else None
+        if shared is not None:
+            return shared
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise Mismatch from None
+        if moment.tzinfo is None:
+            raise Mismatch
+        if moments is not None:
+            moments[text] = moment
+        return moment
+
+    return decode
 
 
 def _list(item: Decoder) -> Decoder:
@@ -132,15 +156,16 @@ def _list(item: Decoder) -> Decoder:
     return decode
 
 
-def _dict(item: Decoder) -> Decoder:
+def _dict(codec: Codec, item: Decoder) -> Decoder:
     def decode(data: Any) -> dict[str, Any]:
         if type(data) is not dict:
             raise Mismatch
         result = {}
+        strings = codec.strings
         for key, value in data.items():
             if key.startswith("$"):  # a marker, or a key encoded as $dict: the checked way
                 raise Mismatch
-            result[key] = item(value)
+            result[key if strings is None else strings.setdefault(key, key)] = item(value)
         return result
 
     return decode

@@ -1,12 +1,12 @@
-"""Durable state (``--state-dir``) and the state as one JSON document (``/_ec2sim/state``).
+"""Durable state (``--state-dir``); imports of the state as one document (`ec2sim.store.document`).
 
 The store lives in SQLite (DIR/ec2sim.sqlite, WAL, ``synchronous=FULL``); `StateDir.commit` saves
 what changed since the last commit in one transaction, and callers commit before they answer, so
 an acknowledged request is on disk and a killed server never leaves half a request there. Saved:
 - IAM as its journal (`ec2sim.store.iam.journal`): one row per `Change`, appended; loading replays
   them. Not saved with each request: the usage `IamAccount.record_key_use` writes in place on
-  every signed request (a key's last use; saving it then would turn every read into a write): it
-  is saved as a snapshot when the server stops (`save_key_uses`), so a kill loses the latest uses.
+  every signed request (`ec2sim.store.last_uses`): it is saved when the server stops
+  (`save_key_uses`), so a kill loses the latest uses.
   Not saved at all: root keys from the settings (configuration, installed at every start).
 - EC2 as one row per stored resource (account, region, table, id → its encoding, nested records
   such as block devices and rules inside it), written or deleted when the store's `Tracker` saw
@@ -21,243 +21,35 @@ restart documents are signed by a new key, and clients fetch a new token).
 
 Loading, like an import, decodes everything into a fresh store first (`build_store`, which
 refuses a bad document with a `StateError` naming the problem), then swaps it in whole
-(`Store.replace_state`). A second server on the same directory is refused (`StateDirError`): the
-first holds an exclusive lock on DIR/lock while it runs.
+(`Store.replace_state`); or, while no transaction has changed the rows since a snapshot of the
+whole state was written (`ec2sim.store.snapshot`, at the last stop), it loads that, in one call.
+A second server on the same directory is refused (`StateDirError`): the first holds an exclusive
+lock on DIR/lock while it runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
+import logging
 import os
-import re
+import secrets
 import sqlite3
-import sys
-from collections.abc import Iterator
-from datetime import datetime
+import time
 from pathlib import Path
 from typing import Any
 
-from ec2sim.clock import MAX_OFFSET_SECONDS
-from ec2sim.store import Store
-from ec2sim.store.codec import Codec, DecodeError
-from ec2sim.store.ec2.addresses import Address
-from ec2sim.store.ec2.endpoints import VpcEndpoint
-from ec2sim.store.ec2.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway
-from ec2sim.store.ec2.geography import is_valid_region
-from ec2sim.store.ec2.images import Image
-from ec2sim.store.ec2.instances import Instance
-from ec2sim.store.ec2.interfaces import InterfacePermission
-from ec2sim.store.ec2.keypairs import KeyPair
-from ec2sim.store.ec2.launch_templates import LaunchTemplate
-from ec2sim.store.ec2.network import NetworkInterface, SecurityGroup, Subnet, Vpc
-from ec2sim.store.ec2.peering import VpcPeeringConnection
-from ec2sim.store.ec2.prefix_lists import ManagedPrefixList
-from ec2sim.store.ec2.region import TABLES, Ec2Region
-from ec2sim.store.ec2.routing import (
-    DhcpOptions,
-    NetworkAcl,
-    NetworkAclAssociation,
-    RouteTable,
-    RouteTableAssociation,
-)
-from ec2sim.store.ec2.snapshots import Snapshot
-from ec2sim.store.ec2.volumes import Volume
-from ec2sim.store.iam.changes import Change
-from ec2sim.store.timeline import Event, check_event
+from ec2sim.store import Store, snapshot
+from ec2sim.store.document import CODEC, FORMAT, VERSION, StateError, build_store, encode_event, export_state
+from ec2sim.store.last_uses import access_uses, apply_access_uses, apply_key_uses, key_uses
+from ec2sim.store.timeline import Event
 
-FORMAT, VERSION = "ec2sim-state", 1
+logger = logging.getLogger("ec2sim.state")
 DATABASE = "ec2sim.sqlite"
-_ACCOUNT = re.compile(r"\d{12}")
-ITEM_CLASSES: dict[str, type] = {
-    "vpcs": Vpc,
-    "subnets": Subnet,
-    "prefix_lists": ManagedPrefixList,
-    "security_groups": SecurityGroup,
-    "network_interfaces": NetworkInterface,
-    "interface_permissions": InterfacePermission,
-    "key_pairs": KeyPair,
-    "launch_templates": LaunchTemplate,
-    "volumes": Volume,
-    "snapshots": Snapshot,
-    "images": Image,
-    "instances": Instance,
-    "dhcp_options": DhcpOptions,
-    "internet_gateways": InternetGateway,
-    "egress_only_internet_gateways": EgressOnlyInternetGateway,
-    "nat_gateways": NatGateway,
-    "route_tables": RouteTable,
-    "route_table_associations": RouteTableAssociation,
-    "network_acls": NetworkAcl,
-    "network_acl_associations": NetworkAclAssociation,
-    "vpc_peering_connections": VpcPeeringConnection,
-    "addresses": Address,
-    "vpc_endpoints": VpcEndpoint,
-}
-assert tuple(ITEM_CLASSES) == TABLES
-
-
-def _store_classes() -> Iterator[type]:
-    """Every dataclass defined in a module of the store imported so far: the journal's changes
-    (whichever module defines them) and every record a change or a resource holds."""
-    for name, module in list(sys.modules.items()):
-        if name.startswith("ec2sim.store.") and module is not None:
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == name:
-                    yield value
-
-
-CODEC = Codec(_store_classes)
-
-
-class StateError(ValueError):
-    """A state document (or saved state) that can't be loaded; ``str()`` names the problem."""
 
 
 class StateDirError(Exception):
     """The state directory can't be used: another server holds it, or it can't be opened."""
-
-
-# The state as a document -----------------------------------------------------------------------
-
-
-def _regions(store: Store) -> list[Ec2Region]:
-    return [
-        region
-        for account_id in sorted(store.accounts)
-        for region in sorted(store.accounts[account_id].ec2_regions(), key=lambda r: r.name)
-    ]
-
-
-def _row(region: Ec2Region, table: str, item: Any) -> dict[str, Any]:
-    return {"account": region.account_id, "region": region.name, "table": table, "item": CODEC.encode(item)}
-
-
-def _event(event: Event) -> dict[str, Any]:
-    when, _, kind, args = event
-    return {"at": CODEC.encode(when), "kind": kind, "args": CODEC.encode(list(args))}
-
-
-def export_state(store: Store) -> dict[str, Any]:
-    """The whole state as JSON-safe data, in a stable order (equal states export equally)."""
-    regions = _regions(store)
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "clock_offset_seconds": store.clock.offset_seconds,
-        "iam": [CODEC.encode(change) for change in store.iam.journal],
-        "regions": [
-            {"account": r.account_id, "region": r.name, "default_vpc_id": r.default_vpc_id} for r in regions
-        ],
-        "ec2": [
-            _row(region, table, item)
-            for region in regions
-            for table in TABLES
-            for item in sorted(getattr(region, table), key=lambda i: i.id)
-        ],
-        "timeline": [_event(event) for event in store.timeline.pending()],
-    }
-
-
-def _field(doc: dict[str, Any], name: str, kind: type, where: str) -> Any:
-    value = doc.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise StateError(f"{where}{name} must be a {'list' if kind is list else kind.__name__}")
-    return value
-
-
-def build_store(doc: Any, like: Store) -> Store:
-    """A new store holding the state `doc` describes (durable if `like` is, with its ids and
-    settings); StateError (and `like` untouched) for a document that isn't one."""
-    if not isinstance(doc, dict):
-        raise StateError("the state must be a JSON object")
-    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise StateError(f'the state must have "format": "{FORMAT}" and "version": {VERSION}')
-    unknown = sorted(
-        set(doc) - {"format", "version", "clock_offset_seconds", "iam", "regions", "ec2", "timeline"}
-    )
-    if unknown:
-        raise StateError(f"unknown member {unknown[0][:60]!r}")
-    offset = doc.get("clock_offset_seconds")
-    if (
-        not isinstance(offset, (int, float))
-        or isinstance(offset, bool)
-        or not 0 <= offset <= MAX_OFFSET_SECONDS
-    ):
-        raise StateError(f"clock_offset_seconds must be a number from 0 to {MAX_OFFSET_SECONDS:.0f}")
-    fresh = Store(durable=like.tracker is not None)
-    fresh.ids = like.ids
-    fresh.iam.propagation_seconds = like.iam.propagation_seconds
-    fresh.clock.advance(float(offset))
-    try:
-        _load_iam(fresh, _field(doc, "iam", list, ""))
-        fresh.timeline.clear()  # what replaying scheduled: the saved timeline says what is pending
-        _load_ec2(fresh, _field(doc, "regions", list, ""), _field(doc, "ec2", list, ""))
-        _load_timeline(fresh, _field(doc, "timeline", list, ""))
-    except DecodeError as error:
-        raise StateError(str(error)) from None
-    if fresh.tracker is not None:
-        fresh.tracker.changed.clear()
-        fresh.tracker.regions.clear()
-    return fresh
-
-
-def _load_iam(store: Store, changes: list[Any]) -> None:
-    for i, data in enumerate(changes):
-        change = CODEC.decode(data, Change, f"iam[{i}]")
-        try:
-            store.iam.record(change)
-        except Exception as error:  # noqa: BLE001 - whatever a change that doesn't fit raises, it's the document's fault
-            raise StateError(f"iam[{i}]: {type(change).__name__} does not apply: {error!r}"[:300]) from None
-
-
-def _load_ec2(store: Store, regions: list[Any], rows: list[Any]) -> None:
-    for i, entry in enumerate(regions):
-        where = f"regions[{i}]."
-        if not isinstance(entry, dict):
-            raise StateError(f"regions[{i}] must be an object")
-        account_id = _field(entry, "account", str, where)
-        name = _field(entry, "region", str, where)
-        if not _ACCOUNT.fullmatch(account_id) or not is_valid_region(name):
-            raise StateError(f"{where[:-1]}: no account {account_id[:20]!r} or region {name[:20]!r}")
-        if store.find_region(account_id, name) is not None:
-            raise StateError(f"{where[:-1]}: {account_id} {name} appears twice")
-        store.account(account_id).restore_region(name, _field(entry, "default_vpc_id", str, where))
-    order = {table: n for n, table in enumerate(TABLES)}
-    for i, row in sorted(
-        enumerate(rows), key=lambda r: order.get(str(r[1].get("table")), 0) if isinstance(r[1], dict) else 0
-    ):
-        where = f"ec2[{i}]."
-        if not isinstance(row, dict):
-            raise StateError(f"ec2[{i}] must be an object")
-        table = _field(row, "table", str, where)
-        if table not in ITEM_CLASSES:
-            raise StateError(f"{where}table must be one of {', '.join(TABLES)}")
-        region = store.find_region(_field(row, "account", str, where), _field(row, "region", str, where))
-        if region is None:
-            raise StateError(f"ec2[{i}]: its account-region is not in regions")
-        item = CODEC.decode(row.get("item"), ITEM_CLASSES[table], f"{where}item")
-        if item.id in region.resources or item.id in getattr(region, table):
-            raise StateError(f"ec2[{i}]: {item.id} appears twice")
-        region.add_restored(table, item)
-
-
-def _load_timeline(store: Store, events: list[Any]) -> None:
-    restored: list[Event] = []
-    for i, entry in enumerate(events):
-        where = f"timeline[{i}]."
-        if not isinstance(entry, dict):
-            raise StateError(f"timeline[{i}] must be an object")
-        when = CODEC.decode(entry.get("at"), datetime, f"{where}at")
-        args = CODEC.decode(entry.get("args"), list, f"{where}args")
-        kind = _field(entry, "kind", str, where)
-        try:
-            check_event(kind, tuple(args))
-        except ValueError as error:
-            raise StateError(f"timeline[{i}]: {error}") from None
-        restored.append((when, i, kind, tuple(args)))
-    store.timeline.restore(restored)
 
 
 def import_state(store: Store, doc: Any) -> None:
@@ -280,8 +72,18 @@ CREATE TABLE IF NOT EXISTS ec2 (
     PRIMARY KEY (account, region, tbl, id));
 CREATE TABLE IF NOT EXISTS timeline (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, args TEXT NOT NULL);
 """
+# Any change of a row makes the snapshot (`ec2sim.store.snapshot`) stale, in its own transaction:
+# triggers, so that writes by a version of ec2sim that knows nothing of snapshots count too.
+_STALE = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS stale_snapshot_{table}_{event.lower()} AFTER {event} ON {table}"
+    + (f" WHEN {'OLD' if event == 'DELETE' else 'NEW'}.key <> 'snapshot'" if table == "meta" else "")
+    + " BEGIN DELETE FROM meta WHERE key = 'snapshot'; END;\n"
+    for table in ("meta", "iam", "regions", "ec2", "timeline")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
 _UPSERT = "INSERT OR REPLACE INTO ec2 (account, region, tbl, id, item) VALUES (?, ?, ?, ?, ?)"
 _ADD_EVENT = "INSERT OR REPLACE INTO timeline (seq, at, kind, args) VALUES (?, ?, ?, ?)"
+_ANY_STATE = "SELECT EXISTS (SELECT 1 FROM iam) OR EXISTS (SELECT 1 FROM ec2)"
 
 
 def _dumps(data: Any) -> str:
@@ -315,32 +117,42 @@ class StateDir:
             self.db = sqlite3.connect(self.path / DATABASE, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(_SCHEMA)
+            self.db.executescript(_SCHEMA + _STALE)
         except sqlite3.Error as error:
             self._lock.close()
             raise StateDirError(f"cannot use {self.path / DATABASE}: {error}") from None
         self._saved_journal = 0  # IAM changes saved so far (the journal restarts on a reset)
         self._saved_offset = 0.0
         self._saved_keys: tuple[Any, ...] = (None,) * len(Store.SERVER_KEYS)
+        self.snapshot_token: str | None = None  # the snapshot the rows say is current (meta 'snapshot')
+        self.from_snapshot = False  # whether `load` read the snapshot (not the rows)
 
     def close(self) -> None:
         self.db.close()
         self._lock.close()  # releases the lock
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self.from_snapshot:  # what it loaded may become garbage now (`ec2sim.store.snapshot.read`)
+            snapshot.thaw()
 
     def load(self, store: Store) -> bool:
         """Put the saved state into `store` (durable, fresh) and keep it saved from now on; whether
         there was any. StateError: saved state this version can't read."""
         with store.lock:
             try:
+                self.snapshot_token = self._meta("snapshot")
+                self.from_snapshot = self._load_snapshot(store)
+                if self.from_snapshot:
+                    return bool(self.db.execute(_ANY_STATE).fetchone()[0])
                 saved = self._read()
             except (sqlite3.Error, ValueError) as error:
                 raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
-            store.replace_state(build_store(saved, store))
-            for name, value in self._read_keys().items():
-                setattr(store, name, value)
-            _apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
-            _apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
-            self._saved_keys = _server_keys(store)
+            with CODEC.sharing():
+                store.replace_state(build_store(saved, store))
+            self._restore_keys(store)
+            apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
+            apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
             store.persistence = self
             (next_seq,) = self.db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM iam").fetchone()
             if next_seq == len(store.iam.journal):
@@ -348,6 +160,53 @@ class StateDir:
             else:  # a journal whose saved numbering doesn't run 0…n-1: saved again in full
                 self.rewrite(store)
         return bool(saved["iam"] or saved["ec2"])
+
+    def _load_snapshot(self, store: Store) -> bool:
+        """Load the snapshot if it is current and reads back whole; False (logged) otherwise."""
+        started = time.perf_counter()
+        try:
+            restored = snapshot.read(self.path, self.snapshot_token, store)
+        except snapshot.SnapshotError as error:
+            logger.info("state: no snapshot used, the rows are read instead: %s", error)
+            snapshot.discard(self.path)
+            return False
+        except Exception as error:  # noqa: BLE001 - whatever a damaged cache raises, the rows are the truth
+            logger.warning("state: the snapshot can't be read, the rows are read instead: %r", error)
+            snapshot.discard(self.path)
+            return False
+        store.replace_state(restored)
+        self._restore_keys(store)
+        store.persistence = self
+        self._after_rewrite(store)
+        logger.info("state: loaded from the snapshot in %.2f s", time.perf_counter() - started)
+        return True
+
+    def _restore_keys(self, store: Store) -> None:
+        for name, value in self._read_keys().items():
+            setattr(store, name, value)
+        self._saved_keys = _server_keys(store)
+
+    def save_snapshot(self, store: Store) -> bool:
+        """Write a snapshot of the state (`ec2sim.store.snapshot`; callers hold the lock) and record
+        it as current (unless the current one still is); False (logged) when something is not saved
+        yet or it can't be written."""
+        if self.snapshot_token is not None:  # loaded from it, and no transaction since
+            return True
+        if self._unsaved(store):  # the snapshot must say what the rows say
+            logger.warning("state: not all of the state is saved: no snapshot written")
+            return False
+        token = secrets.token_hex(16)
+        started = time.perf_counter()
+        try:
+            snapshot.write(self.path, store, token)
+        except Exception as error:  # noqa: BLE001 - a cache that can't be written: the rows are enough
+            logger.warning("state: could not write a snapshot: %r", error)
+            return False
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (token,))
+        self.snapshot_token = token
+        logger.info("state: snapshot written in %.2f s", time.perf_counter() - started)
+        return True
 
     def _renumber_timeline(self, store: Store) -> None:
         """Save the pending events again: loading numbered them afresh (their order kept). What
@@ -363,12 +222,12 @@ class StateDir:
         return str(row[0]) if row else None
 
     def save_key_uses(self, store: Store) -> None:
-        """Save the keys' last uses (a snapshot: they change on every signed request, unsaved)."""
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),)
-            )
+        """Save the keys' last uses as they are now (they change on every signed request, unsaved);
+        nothing when they are as saved (so a snapshot stays current)."""
+        rows = [("key_uses", _dumps(key_uses(store))), ("access_uses", _dumps(access_uses(store)))]
+        if any(self._meta(key) != value for key, value in rows):
+            with self._transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
 
     def _read_keys(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'key:%'")
@@ -402,23 +261,29 @@ class StateDir:
 
     # Writing ------------------------------------------------------------------------------------
 
+    def _unsaved(self, store: Store) -> bool:
+        """Whether anything changed since the last commit."""
+        tracker = store.tracker
+        assert tracker is not None
+        return bool(
+            tracker.changed
+            or tracker.regions
+            or len(store.iam.journal) != self._saved_journal
+            or store.timeline.log
+            or store.clock.offset_seconds != self._saved_offset
+            or _server_keys(store) != self._saved_keys
+        )
+
     def commit(self, store: Store) -> None:
         """Save what changed since the last commit, in one transaction (nothing changed: no SQL)."""
+        if not self._unsaved(store):
+            return
         tracker = store.tracker
         assert tracker is not None
         journal = store.iam.journal
         log = store.timeline.log or []
         offset = store.clock.offset_seconds
         keys = _server_keys(store)
-        if (
-            not tracker.changed
-            and not tracker.regions
-            and len(journal) == self._saved_journal
-            and not log
-            and offset == self._saved_offset
-            and keys == self._saved_keys
-        ):
-            return
         upserts, deletes = self._resources(tracker.changed.values())
         added: dict[int, Event] = {}
         done: list[int] = []
@@ -469,25 +334,27 @@ class StateDir:
 
     @staticmethod
     def _event_row(event: Event) -> tuple[int, str, str, str]:
-        data = _event(event)
+        data = encode_event(event)
         return event[1], _dumps(data["at"]), event[2], _dumps(data["args"])
 
     def clear(self, store: Store) -> None:
         """Forget everything saved (a reset: the store is empty now, its clock back to real time),
         but the server's keys (`Store.SERVER_KEYS`), which a reset keeps."""
+        self._thaw()
         with self._transaction() as db:
             _delete_state(db)
         self._after_rewrite(store)
 
     def rewrite(self, store: Store) -> None:
         """Save the whole state in place of what was saved (after an import or a load)."""
+        self._thaw()
         doc = export_state(store)
         with self._transaction() as db:
             _delete_state(db)
             db.execute("INSERT INTO meta VALUES ('clock_offset', ?)", (repr(store.clock.offset_seconds),))
             db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
-            db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(_key_uses(store)),))
-            db.execute("INSERT INTO meta VALUES ('access_uses', ?)", (_dumps(_access_uses(store)),))
+            db.execute("INSERT INTO meta VALUES ('key_uses', ?)", (_dumps(key_uses(store)),))
+            db.execute("INSERT INTO meta VALUES ('access_uses', ?)", (_dumps(access_uses(store)),))
             db.executemany(
                 "INSERT INTO iam VALUES (?, ?)", [(n, _dumps(c)) for n, c in enumerate(doc["iam"])]
             )
@@ -513,65 +380,7 @@ class StateDir:
         self._saved_journal, self._saved_offset = len(store.iam.journal), store.clock.offset_seconds
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self.db)
-
-
-def _key_uses(store: Store) -> list[list[Any]]:
-    return [
-        [
-            tables.account_id,
-            key.id,
-            CODEC.encode(key.last_used_date),
-            key.last_used_service,
-            key.last_used_region,
-        ]
-        for tables in store.iam.accounts.values()
-        for user in tables.users
-        for key in user.access_keys.values()
-        if key.last_used_date is not None
-    ]
-
-
-def _apply_key_uses(store: Store, uses: list[list[Any]]) -> None:
-    keys = {
-        (tables.account_id, key.id): key
-        for tables in store.iam.accounts.values()
-        for user in tables.users
-        for key in user.access_keys.values()
-    }
-    for account_id, key_id, when, service, region in uses:
-        key = keys.get((account_id, key_id))
-        if key is not None:
-            key.last_used_date = CODEC.decode(when, datetime)
-            key.last_used_service, key.last_used_region = service, region
-
-
-def _access_uses(store: Store) -> dict[str, Any]:
-    """Access advisor's usage and roles' last uses by account (written in place per request too)."""
-    return {
-        tables.account_id: {
-            "usage": tables.usage.snapshot(),
-            "roles": [
-                [role.id, CODEC.encode(role.last_used_date), role.last_used_region]
-                for role in tables.roles
-                if role.last_used_date is not None
-            ],
-        }
-        for tables in store.iam.accounts.values()
-    }
-
-
-def _apply_access_uses(store: Store, saved: dict[str, Any]) -> None:
-    for account_id, data in saved.items():
-        tables = store.iam.accounts.get(account_id)
-        if tables is None:
-            continue
-        tables.usage.restore(data["usage"])
-        roles = {role.id: role for role in tables.roles}
-        for role_id, when, region in data["roles"]:
-            if role_id in roles:
-                roles[role_id].last_used_date = CODEC.decode(when, datetime)
-                roles[role_id].last_used_region = region
+        return _Transaction(self)
 
 
 def _server_keys(store: Store) -> tuple[Any, ...]:
@@ -586,14 +395,17 @@ def _delete_state(db: sqlite3.Connection) -> None:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an exception. What it writes makes the
+    snapshot stale (`_STALE`: its token is deleted in the same transaction)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, state: StateDir) -> None:
+        self.state = state
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
+        self.state.db.execute("BEGIN IMMEDIATE")
+        return self.state.db
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        self.state.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        if kind is None:
+            self.state.snapshot_token = None
