@@ -30,12 +30,15 @@ lock on DIR/lock while it runs.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import logging
 import os
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,22 @@ DATABASE = "ec2sim.sqlite"
 
 class StateDirError(Exception):
     """The state directory can't be used: another server holds it, or it can't be opened."""
+
+
+@contextmanager
+def _building() -> Iterator[None]:
+    """Loading a saved state makes millions of objects, none of them garbage: no collection pass
+    would free any, and each would walk them all (a fifth of decoding 10,000 instances' rows).
+    Once loaded they are long-lived, so `StateDir.load` then freezes them (`gc.freeze`) out of
+    the collector's full passes (~1 s each at 100,000 instances) until `close`, a reset or an
+    import (`Store.reset` and `Store.replace_state` unfreeze too)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def import_state(store: Store, doc: Any) -> None:
@@ -132,9 +151,10 @@ class StateDir:
         self._lock.close()  # releases the lock
         self._thaw()
 
-    def _thaw(self) -> None:
-        if self.from_snapshot:  # what it loaded may become garbage now (`ec2sim.store.snapshot.read`)
-            snapshot.thaw()
+    @staticmethod
+    def _thaw() -> None:
+        """Let the collector see what `load` froze again: it may become garbage now."""
+        gc.unfreeze()
 
     def load(self, store: Store) -> bool:
         """Put the saved state into `store` (durable, fresh) and keep it saved from now on; whether
@@ -148,8 +168,9 @@ class StateDir:
                 saved = self._read()
             except (sqlite3.Error, ValueError) as error:
                 raise StateError(f"cannot read {self.path / DATABASE}: {error}") from None
-            with CODEC.sharing():
+            with CODEC.sharing(), _building():
                 store.replace_state(build_store(saved, store))
+            gc.freeze()  # see `_building`
             self._restore_keys(store)
             apply_key_uses(store, json.loads(self._meta("key_uses") or "[]"))
             apply_access_uses(store, json.loads(self._meta("access_uses") or "{}"))
@@ -165,7 +186,8 @@ class StateDir:
         """Load the snapshot if it is current and reads back whole; False (logged) otherwise."""
         started = time.perf_counter()
         try:
-            restored = snapshot.read(self.path, self.snapshot_token, store)
+            with _building():
+                restored = snapshot.read(self.path, self.snapshot_token, store)
         except snapshot.SnapshotError as error:
             logger.info("state: no snapshot used, the rows are read instead: %s", error)
             snapshot.discard(self.path)
@@ -175,6 +197,7 @@ class StateDir:
             snapshot.discard(self.path)
             return False
         store.replace_state(restored)
+        gc.freeze()  # see `_building`
         self._restore_keys(store)
         store.persistence = self
         self._after_rewrite(store)

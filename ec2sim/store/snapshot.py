@@ -29,7 +29,6 @@ import contextlib
 import copyreg
 import dataclasses
 import functools
-import gc
 import hashlib
 import io
 import operator
@@ -226,27 +225,11 @@ def read(directory: Path, token: str | None, like: Store) -> Store:
         raise SnapshotError(f"{SNAPSHOT} is damaged (its size or checksum is not the one written)")
     fresh = Store(durable=True)
     fresh.ids = like.ids
-    collecting = gc.isenabled()
-    gc.disable()  # millions of new objects, none of them garbage: no collection pass would free any
-    try:
-        offset, state = _Unpickler(io.BytesIO(payload), {"store": fresh, "ids": like.ids}).load()
-        # Long-lived, all of them: kept out of the collector's passes, which would each walk them
-        # all (~1 s of CPU a pass at 100,000 instances, the first ones right after this), until
-        # `thaw`. Cycles among them that become garbage meanwhile wait for it (a deleted security
-        # group and its rules, at most once each: bounded by what was loaded).
-        gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
+    offset, state = _Unpickler(io.BytesIO(payload), {"store": fresh, "ids": like.ids}).load()
     state["iam"].propagation_seconds = like.iam.propagation_seconds  # a setting, not state
     fresh.__dict__.update(state)
     fresh.clock.advance(offset)
     return fresh
-
-
-def thaw() -> None:
-    """Let the collector see what `read` loaded again (its state is being replaced or dropped)."""
-    gc.unfreeze()
 
 
 class _Unpickler(pickle.Unpickler):
