@@ -4,21 +4,22 @@ dropped first). CloudTrail's events, the decision explanations and the policies 
 test run are all read from here; nothing in it is resource state.
 
 Records are plain data (strings, numbers, tuples, the request's parsed parameters), made once when
-the request is answered and never changed, so readers need no lock to look at one.
+the request is answered and never changed, so readers need no lock to look at one; what few readers
+look at is kept packed (`CallRecord`).
 """
 
 from __future__ import annotations
 
-import pickle
+import random
 import threading
-import zlib
 from collections import deque
-from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ec2sim.store.iam.credentials import Credential
+from ec2sim.store.trail_packing import pack, unpack
 
 DEFAULT_LIMIT = 100_000  # records kept unless configured otherwise
 
@@ -72,74 +73,176 @@ class Caller:
     credential: Credential | None = None  # the issued key or session the request was signed with
 
 
-@dataclass(frozen=True, slots=True)
+_CALLERS: dict[tuple[Any, ...], Caller] = {}  # one shared `Caller` per principal and credential
+_CALLERS_KEPT = 4096
+
+
+def caller_of(
+    account_id: str, kind: str, arn: str, principal_id: str, name: str, credential: Credential | None
+) -> Caller:
+    """The `Caller` of these values: the same object for every call of one principal signed with
+    one credential (the trail keeps 100,000 records; most name a handful of callers)."""
+    key = (account_id, kind, arn, principal_id, name, id(credential))
+    caller = _CALLERS.get(key)
+    if caller is None or caller.credential is not credential:
+        if len(_CALLERS) >= _CALLERS_KEPT:
+            _CALLERS.clear()
+        caller = _CALLERS[key] = Caller(account_id, kind, arn, principal_id, name, credential)
+    return caller
+
+
+def new_event_id() -> int:
+    """A random (version 4) UUID, as the number `CallRecord.event_id` spells out when read."""
+    return (random.getrandbits(128) & _UUID_CLEAR) | _UUID4
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4 = (0x4000 << 64) | (0x8000 << 48)
+_NOTHING = pack(({}, "", ()))  # the request part of a call with no parameters, error or checks
+
+
 class CallRecord:
-    """One request as answered."""
+    """One request as answered, never changed once made (readers need no lock to look at one).
 
-    request_id: str
-    event_id: str  # unique per record (CloudTrail's eventID)
-    time: datetime  # emulated time when the request arrived
-    service: str  # "ec2" | "iam" | "sts" | ...
-    action: str  # the API operation ("RunInstances"), "-" when the request named none
-    region: str
-    source_ip: str
-    user_agent: str
-    status: int
-    caller: Caller | None = None  # None: authentication failed, or the request never got that far
-    access_key_id: str = ""  # the key the request was signed with, if any (also when authentication failed)
-    read_only: bool = False
-    params: Mapping[str, Any] = field(default_factory=dict)  # the parsed request, botocore's member names
-    result: Mapping[str, Any] | None = None  # the operation's output when it succeeded
-    error_code: str = ""
-    error_message: str = ""
-    decision: str = "-"  # "allow" | "deny" | "-" (not authorized: failed before, or no checks)
-    checks: tuple[CheckTrace, ...] = ()
-    via_endpoint: str = ""  # the VPC endpoint id the request came through
-    secure: bool = False  # received over HTTPS
-    host: str = ""  # the Host header the client sent
+    Kept small, as a trail holds 100,000 of them: what every reader scans (who, what, when, how it
+    ended, the resources its checks named) as attributes; the request's parameters, the error
+    message and the checks packed into bytes, and so is the result (`ec2sim.store.trail_packing`),
+    each unpacked on every read of `params`, `error_message`, `checks` or `result` (LookupEvents'
+    pages, decision explanations, policy generation: rare next to the calls recorded)."""
 
+    __slots__ = (
+        "_event_id",
+        "_request",
+        "_result",
+        "access_key_id",
+        "action",
+        "caller",
+        "check_resources",
+        "decision",
+        "error_code",
+        "host",
+        "read_only",
+        "region",
+        "request_id",
+        "secure",
+        "service",
+        "source_ip",
+        "status",
+        "time",
+        "user_agent",
+        "via_endpoint",
+    )
 
-class Packed(Mapping[str, Any]):
-    """A large result kept compressed: the answers of writes can be big (RunInstances' instances,
-    each as DescribeInstances shows it) and a trail holds 100,000 of them. It reads as the mapping
-    it was made from, unpacked on each access (readers are rare: LookupEvents, policy generation).
-    Pickle is safe here: the bytes are made in this process and never read from outside."""
+    def __init__(
+        self,
+        request_id: str,
+        event_id: str | int,  # CloudTrail's eventID, unique per record; an int: `new_event_id`'s
+        time: datetime,  # emulated time when the request arrived
+        service: str,  # "ec2" | "iam" | "sts" | ...
+        action: str,  # the API operation ("RunInstances"), "-" when the request named none
+        region: str,
+        source_ip: str,
+        user_agent: str,
+        status: int,
+        caller: Caller | None = None,  # None: authentication failed, or never got that far
+        access_key_id: str = "",  # the key it was signed with, if any (also when authentication failed)
+        read_only: bool = False,
+        params: Mapping[str, Any] | None = None,  # the parsed request, botocore's member names
+        result: Mapping[str, Any] | None = None,  # the operation's output when it succeeded
+        error_code: str = "",
+        error_message: str = "",
+        decision: str = "-",  # "allow" | "deny" | "-" (not authorized: failed before, or no checks)
+        checks: tuple[CheckTrace, ...] = (),
+        via_endpoint: str = "",  # the VPC endpoint id the request came through
+        secure: bool = False,  # received over HTTPS
+        host: str = "",  # the Host header the client sent
+    ) -> None:
+        self.request_id, self._event_id, self.time = request_id, event_id, time
+        self.service, self.action, self.region = service, action, region
+        self.source_ip, self.user_agent, self.status = source_ip, user_agent, status
+        self.caller, self.access_key_id, self.read_only = caller, access_key_id, read_only
+        self.error_code, self.decision, self.via_endpoint = error_code, decision, via_endpoint
+        self.secure, self.host = secure, host
+        # each resource a check named, once, in order (which accounts a record concerns: a scan)
+        self.check_resources = tuple(dict.fromkeys(check.resource for check in checks))
+        self._request = (
+            pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks))))
+            if params or error_message or checks
+            else _NOTHING
+        )
+        self._result = None if result is None else pack(result)
 
-    __slots__ = ("_data",)
-    SIZE = 512  # pickled bytes from which a result is packed (smaller ones cost less as they are)
-
-    def __init__(self, data: bytes) -> None:
-        self._data = zlib.compress(data, 1)
-
-    @classmethod
-    def pack(cls, value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-        """``value``, packed when it is large."""
-        if value is None or isinstance(value, Packed):
+    @property
+    def event_id(self) -> str:
+        value = self._event_id
+        if isinstance(value, str):
             return value
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        return cls(data) if len(data) >= cls.SIZE else value
+        text = f"{value:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
-    def unpacked(self) -> dict[str, Any]:
-        value: dict[str, Any] = pickle.loads(zlib.decompress(self._data))  # noqa: S301 - our own bytes
-        return value
+    @property
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = unpack(self._request)[0]
+        return params
 
-    def __getitem__(self, key: str) -> Any:
-        return self.unpacked()[key]
+    @property
+    def error_message(self) -> str:
+        return str(unpack(self._request)[1])
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.unpacked())
+    @property
+    def checks(self) -> tuple[CheckTrace, ...]:
+        return tuple(_check(*fields) for fields in unpack(self._request)[2])
 
-    def __len__(self) -> int:
-        return len(self.unpacked())
+    @property
+    def result(self) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = None if self._result is None else unpack(self._result)
+        return result
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.unpacked().get(key, default)
+    def __repr__(self) -> str:
+        return f"CallRecord({self.request_id!r}, {self.service}:{self.action}, {self.status})"
 
-    def items(self) -> ItemsView[str, Any]:
-        return self.unpacked().items()
 
-    def values(self) -> ValuesView[Any]:
-        return self.unpacked().values()
+def _plain_check(check: CheckTrace) -> tuple[Any, ...]:
+    """A check as plain values (pickled far quicker and smaller than the dataclasses)."""
+    return (
+        check.action,
+        check.resource,
+        dict(check.context),
+        check.decision,
+        check.reason,
+        check.policy_kind,
+        tuple(map(_plain_ref, check.statements)),
+        check.resource_policy,
+        tuple(map(_plain_ref, check.partial_allows)),
+    )
+
+
+def _plain_ref(ref: StatementRef) -> tuple[Any, ...]:
+    return (ref.policy_kind, ref.policy_type, ref.policy_id, ref.index, ref.sid, ref.effect)
+
+
+def _check(
+    action: str,
+    resource: str,
+    context: dict[str, ContextValue],
+    decision: str,
+    reason: str,
+    policy_kind: str,
+    statements: tuple[tuple[Any, ...], ...],
+    resource_policy: bool,
+    partial_allows: tuple[tuple[Any, ...], ...],
+) -> CheckTrace:
+    return CheckTrace(
+        action,
+        resource,
+        context,
+        decision,
+        reason,
+        policy_kind,
+        tuple(StatementRef(*ref) for ref in statements),
+        resource_policy,
+        tuple(StatementRef(*ref) for ref in partial_allows),
+    )
 
 
 class Trail:
@@ -154,9 +257,6 @@ class Trail:
         self._lock = threading.Lock()
 
     def add(self, record: CallRecord) -> None:
-        packed = Packed.pack(record.result)
-        if packed is not record.result:
-            record = replace(record, result=packed)
         with self._lock:
             if self.limit <= 0:
                 return
