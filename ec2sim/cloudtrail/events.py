@@ -108,7 +108,7 @@ def accounts(record: CallRecord, store: Store) -> tuple[str, ...]:
     if not home:
         return ()
     found = [home]
-    for resource in record.check_resources:
+    for resource in record.foreign_resources:  # those in the caller's own account add none
         account = _owner(resource, store)
         if account not in found and _ACCOUNT.fullmatch(account) and account in store.accounts:
             found.append(account)

@@ -117,7 +117,8 @@ class CallRecord:
         "access_key_id",
         "action",
         "caller",
-        "check_resources",
+        "foreign_resources",
+        "has_checks",
         "decision",
         "error_code",
         "host",
@@ -163,10 +164,10 @@ class CallRecord:
         self.caller, self.access_key_id, self.read_only = caller, access_key_id, read_only
         self.error_code, self.decision, self.via_endpoint = error_code, decision, via_endpoint
         self.secure, self.host = secure, host
-        # each resource a check named, once, in order (which accounts a record concerns: a scan)
-        self.check_resources = tuple(dict.fromkeys(check.resource for check in checks))
+        self.has_checks = bool(checks)
+        self.foreign_resources = _foreign(checks, caller)
         self._request = (
-            pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks))))
+            _shared(pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks)))))
             if params or error_message or checks
             else _NOTHING
         )
@@ -179,6 +180,11 @@ class CallRecord:
             return value
         text = f"{value:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    @property
+    def check_resources(self) -> tuple[str, ...]:
+        """Each resource a check named, once, in order."""
+        return tuple(dict.fromkeys(fields[1] for fields in unpack(self._request)[2]))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -200,6 +206,36 @@ class CallRecord:
 
     def __repr__(self) -> str:
         return f"CallRecord({self.request_id!r}, {self.service}:{self.action}, {self.status})"
+
+
+def _foreign(checks: tuple[CheckTrace, ...], caller: Caller | None) -> tuple[str, ...]:
+    """The resources the checks named outside the caller's account (ARNs naming no account
+    included: an image's owner is the store's to say); with no caller, or an anonymous one, every
+    ARN. Which other accounts a record concerns is read from these alone (`ec2sim.cloudtrail`)."""
+    own = caller.account_id if caller is not None and caller.kind != "anonymous" else None
+    return tuple(
+        dict.fromkeys(
+            check.resource
+            for check in checks
+            if check.resource.startswith("arn:")
+            and (own is None or check.resource.split(":", 5)[4:5] != [own])
+        )
+    )
+
+
+def _shared(data: bytes) -> bytes:
+    """`data`, or equal bytes already kept: a repeated call (a describe polled in a loop) packs the
+    same bytes again, and its records share one copy."""
+    if len(data) > _SHARED_SIZE:
+        return data
+    kept = _SHARED.setdefault(data, data)
+    if kept is data and len(_SHARED) > _SHARED_KEPT:
+        _SHARED.clear()
+    return kept
+
+
+_SHARED: dict[bytes, bytes] = {}  # at most _SHARED_KEPT of at most _SHARED_SIZE bytes: ~0.5 MB
+_SHARED_KEPT, _SHARED_SIZE = 4096, 128
 
 
 def _plain_check(check: CheckTrace) -> tuple[Any, ...]:

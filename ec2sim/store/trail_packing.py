@@ -1,6 +1,8 @@
 """How the trail keeps what only some readers of a record look at (`ec2sim.store.trail`): as bytes.
 
-`pack` pickles a value; from `SIZE` pickled bytes on, it compresses it, having first set each list
+`pack` pickles a value and compresses it: a small one against a preset dictionary of typical
+records' parts (so a CreateUser call's parameters and checks take ~30 bytes, not ~110); from
+`SIZE` pickled bytes on, on its own, having first set each list
 of four or more items of the same shape (RunInstances' instances, each as DescribeInstances shows
 it) out as a `_Table`: the first item's shape once, then each leaf as a column of its values
 across the items, and a column of generated ids (``i-0123…``, ``eni-…``, MAC addresses) as the
@@ -17,12 +19,14 @@ import pickle
 import re
 import zlib
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
-SIZE = 512  # pickled bytes from which a value is compressed (smaller ones cost less as they are)
-_PLAIN, _ZIPPED = b"P", b"Z"  # the first byte of a packed value: how the rest is kept
+SIZE = 4096  # pickled bytes from which a value is set out in tables and compressed on its own
+_SMALL, _LARGE = b"S", b"L"  # the first byte of a packed value: how the rest is kept
 _LEVEL = 6
 _ROWS = 4  # items from which a list of same-shaped items is kept as a table
+_WINDOW = 12  # a small value's deflate window, bits (4 KB: the smaller, the quicker a compressor's copy)
 _ID = re.compile(r"([a-z][a-z-]*-)([0-9a-f]+)\Z")  # vpc-…, i-…, eni-attach-…
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
 
@@ -32,17 +36,74 @@ Shape = tuple[Any, ...] | None  # ("d", keys, shapes) | ("l", shapes) | None (a 
 def pack(value: Any) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) < SIZE:
-        return _PLAIN + data
+        compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
+        return _SMALL + compressor.compress(data) + compressor.flush()
     tabled = _tabulate(value)
     if tabled is not value:
         data = pickle.dumps(tabled, protocol=pickle.HIGHEST_PROTOCOL)
-    return _ZIPPED + zlib.compress(data, _LEVEL)
+    return _LARGE + zlib.compress(data, _LEVEL)
 
 
 def unpack(data: bytes) -> Any:
-    if data[:1] == _PLAIN:
-        return pickle.loads(data[1:])  # noqa: S301 - our own bytes (see the module's docstring)
+    if data[:1] == _SMALL:
+        decompressor = zlib.decompressobj(-_WINDOW, zdict=_DICTIONARY)
+        return pickle.loads(decompressor.decompress(data[1:]))  # noqa: S301 - our own bytes (see above)
     return _untabulate(pickle.loads(zlib.decompress(data[1:])))  # noqa: S301 - as above
+
+
+def _samples() -> bytes:
+    """What small packed values are compressed against (deflate's preset dictionary): pickles of
+    the parts of typical records, as `CallRecord` packs them, the commonest last (nearest)."""
+    account, when = "123456789012", datetime(2026, 1, 1, tzinfo=timezone.utc)
+    user = f"arn:aws:iam::{account}:user/name"
+    allowed = (("identity-based policy", "user", "policy", 0, "", "Allow"),)
+    samples: list[Any] = [
+        {"User": {"Path": "/", "UserName": "name", "UserId": "AIDA" + "X" * 17, "Arn": user}},
+        {"Role": {"Path": "/", "RoleName": "name", "RoleId": "AROA" + "X" * 17, "CreateDate": when}},
+        {
+            "Return": True,
+            "Tags": [{"Key": "Name", "Value": "name"}],
+            "VpcId": "vpc-0",
+            "SubnetId": "subnet-0",
+        },
+        ({"GroupName": "name", "PolicyArn": "arn:aws:iam::aws:policy/name", "RoleName": "name"}, "", ()),
+        (
+            {"InstanceIds": ["i-0123456789abcdef0"], "Filters": [{"Name": "tag:Name", "Values": ["x"]}]},
+            "",
+            (
+                ("ec2:DescribeInstances", "*", {}, "allowed", "", "", allowed, False, ()),
+                (
+                    "ec2:RunInstances",
+                    f"arn:aws:ec2:us-east-1:{account}:instance/i-0",
+                    {},
+                    "",
+                    "",
+                    "",
+                    (),
+                    False,
+                    (),
+                ),
+            ),
+        ),
+        ({"UserName": "name"}, "", (("iam:GetUser", user, {}, "allowed", "", "", allowed, False, ()),)),
+        {
+            "User": {
+                "Path": "/",
+                "UserName": "name",
+                "UserId": "AIDA" + "X" * 17,
+                "Arn": user,
+                "CreateDate": when,
+                "PasswordLastUsed": None,
+                "Tags": None,
+            }
+        },
+        ({"UserName": "name"}, "", (("iam:CreateUser", user, {}, "", "", "", (), False, ()),)),
+    ]
+    return b"".join(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL) for sample in samples)
+
+
+_DICTIONARY = _samples()
+_PRIMED = zlib.compressobj(_LEVEL, zlib.DEFLATED, -_WINDOW, 2, zlib.Z_DEFAULT_STRATEGY, _DICTIONARY)
 
 
 # Tables of same-shaped items ------------------------------------------------------------------
@@ -61,15 +122,26 @@ class _Table:
 
     def items(self) -> list[Any]:
         columns: list[Sequence[Any]] = []
-        for column in self.columns:  # a column, or the position of an earlier one it equals
-            columns.append(
-                columns[column]
-                if isinstance(column, int)
-                else column.values()
-                if isinstance(column, _HexColumn)
-                else column
-            )
+        for column in self.columns:
+            if isinstance(column, int):  # the position of an earlier column it equals
+                columns.append(columns[column])
+            elif isinstance(column, _Same):
+                columns.append([column.value] * column.count)
+            else:  # values, a range or a `_HexColumn`
+                columns.append(column.values() if isinstance(column, _HexColumn) else column)
         return [_build(self.shape, iter(row)) for row in zip(*columns, strict=True)]
+
+
+class _Same:
+    """A column of one value (a leaf: immutable, so the items may share it)."""
+
+    __slots__ = ("count", "value")
+
+    def __init__(self, value: Any, count: int) -> None:
+        self.value, self.count = value, count
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Same, (self.value, self.count)
 
 
 class _HexColumn:
@@ -161,6 +233,13 @@ def _columns(rows: list[list[Any]]) -> tuple[Any, ...]:
     columns: list[Any] = []
     seen: dict[tuple[Any, ...], int] = {}
     for column in zip(*rows, strict=True):
+        first, kind = column[0], type(column[0])
+        if all(type(value) is kind and value == first for value in column):
+            columns.append(_Same(first, len(column)))
+            continue
+        if kind is int and column == tuple(range(first, first + len(column))):
+            columns.append(range(first, first + len(column)))  # AmiLaunchIndex
+            continue
         if all(type(value) is str for value in column):
             earlier = seen.setdefault(column, len(columns))
             if earlier < len(columns):

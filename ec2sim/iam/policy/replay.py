@@ -108,7 +108,7 @@ def principal_records(
     """The calls ``principal`` made within [since, until] that needed a permission, in order."""
     for record in records:
         caller = record.caller
-        if caller is None or not record.check_resources or not matches(principal, caller.arn):
+        if caller is None or not record.has_checks or not matches(principal, caller.arn):
             continue
         if (since is not None and record.time < since) or (until is not None and record.time > until):
             continue
