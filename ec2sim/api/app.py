@@ -49,7 +49,7 @@ from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
 from ec2sim.store.ec2.geography import is_valid_region
-from ec2sim.store.trail import CallRecord, caller_of, new_event_id
+from ec2sim.store.trail import CallRecord, caller_of
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
@@ -286,7 +286,7 @@ def call_record(
     secure = request.scheme == "https"
     return CallRecord(
         request_id=request_id,
-        event_id=new_event_id(),
+        event_id=None,  # drawn from the request id (`CallRecord.event_id`)
         time=now,
         service=service,
         action=action,

@@ -10,8 +10,8 @@ look at is kept packed (`CallRecord`).
 
 from __future__ import annotations
 
-import random
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,11 +91,20 @@ def caller_of(
     return caller
 
 
-def new_event_id() -> int:
-    """A random (version 4) UUID, as the number `CallRecord.event_id` spells out when read."""
-    return (random.getrandbits(128) & _UUID_CLEAR) | _UUID4
+def _event_id_of(request_id: str) -> str | None:
+    """The eventID of a request whose id is a UUID (as the server makes them): a version 4 UUID
+    drawn from the request id's bits, so the record needn't keep it (None for other ids)."""
+    try:
+        number = int(request_id.replace("-", ""), 16) if len(request_id) == 36 else -1
+    except ValueError:
+        return None
+    if number < 0:
+        return None
+    text = f"{(number ^ _EVENT_MASK) & _UUID_CLEAR | _UUID4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_EVENT_MASK = 0x5A17_0C3E_9B42_D8F1_6E05_A3C7_1F94_B260  # any constant: event ids mustn't equal request ids
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4 = (0x4000 << 64) | (0x8000 << 48)
 _NOTHING = pack(({}, "", ()))  # the request part of a call with no parameters, error or checks
@@ -137,7 +146,7 @@ class CallRecord:
     def __init__(
         self,
         request_id: str,
-        event_id: str | int,  # CloudTrail's eventID, unique per record; an int: `new_event_id`'s
+        event_id: str | None,  # CloudTrail's eventID, unique per record; None: from the request id
         time: datetime,  # emulated time when the request arrived
         service: str,  # "ec2" | "iam" | "sts" | ...
         action: str,  # the API operation ("RunInstances"), "-" when the request named none
@@ -158,6 +167,11 @@ class CallRecord:
         secure: bool = False,  # received over HTTPS
         host: str = "",  # the Host header the client sent
     ) -> None:
+        derived = _event_id_of(request_id)
+        if event_id is None and derived is None:
+            event_id = str(uuid.uuid4())
+        elif event_id == derived:
+            event_id = None  # the one it is read as (a record read back from trail.sqlite)
         self.request_id, self._event_id, self.time = request_id, event_id, time
         self.service, self.action, self.region = service, action, region
         self.source_ip, self.user_agent, self.status = source_ip, user_agent, status
@@ -175,11 +189,9 @@ class CallRecord:
 
     @property
     def event_id(self) -> str:
-        value = self._event_id
-        if isinstance(value, str):
-            return value
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        if self._event_id is not None:
+            return self._event_id
+        return _event_id_of(self.request_id) or ""  # never "": kept when there is none to derive
 
     @property
     def check_resources(self) -> tuple[str, ...]:

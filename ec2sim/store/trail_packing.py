@@ -7,7 +7,7 @@ of four or more items of the same shape (RunInstances' instances, each as Descri
 it) out as a `_Table`: the first item's shape once, then each leaf as a column of its values
 across the items, and a column of generated ids (``i-0123…``, ``eni-…``, MAC addresses) as the
 bytes their hex digits spell. Compressed that way, the answer of RunInstances of 100 instances
-takes ~5 KB instead of ~13 KB (pickled and compressed as it is): what is left is mostly the ids'
+takes ~6.7 KB instead of ~13 KB (pickled and compressed as it is): what is left is mostly the ids'
 own randomness. `unpack` rebuilds an equal value.
 
 Pickle is safe here: the bytes are made in this process and never read from outside.
@@ -18,8 +18,9 @@ from __future__ import annotations
 import pickle
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Any
 
 SIZE = 4096  # pickled bytes from which a value is set out in tables and compressed on its own
@@ -30,17 +31,17 @@ _WINDOW = 12  # a small value's deflate window, bits (4 KB: the smaller, the qui
 _ID = re.compile(r"([a-z][a-z-]*-)([0-9a-f]+)\Z")  # vpc-…, i-…, eni-attach-…
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
 
-Shape = tuple[Any, ...] | None  # ("d", keys, shapes) | ("l", shapes) | None (a leaf)
+Shape = tuple[Any, ...] | None  # as `_shape` makes it
 
 
 def pack(value: Any) -> bytes:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(data) < SIZE:
-        compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
-        return _SMALL + compressor.compress(data) + compressor.flush()
-    tabled = _tabulate(value)
-    if tabled is not value:
-        data = pickle.dumps(tabled, protocol=pickle.HIGHEST_PROTOCOL)
+    if _rows(value):  # pickled as tables at once (pickling RunInstances' answer as it is: ~2 ms)
+        data = pickle.dumps(_tabulate(value), protocol=pickle.HIGHEST_PROTOCOL)
+    else:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) < SIZE:
+            compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
+            return _SMALL + compressor.compress(data) + compressor.flush()
     return _LARGE + zlib.compress(data, _LEVEL)
 
 
@@ -129,6 +130,7 @@ class _Table:
                 columns.append([column.value] * column.count)
             else:  # values, a range or a `_HexColumn`
                 columns.append(column.values() if isinstance(column, _HexColumn) else column)
+        assert self.shape is not None
         return [_build(self.shape, iter(row)) for row in zip(*columns, strict=True)]
 
 
@@ -192,68 +194,113 @@ class _HexColumn:
         return [self.prefix + value for value in found]
 
 
-def _leaves(value: Any, out: list[Any]) -> Shape:
-    if isinstance(value, dict):
-        return ("d", tuple(value), tuple(_leaves(item, out) for item in value.values()))
-    if isinstance(value, list):
-        return ("l", tuple(_leaves(item, out) for item in value))
-    out.append(value)
-    return None
+class _Mismatch(Exception):
+    """An item not of the first item's shape."""
 
 
-def _build(shape: Shape, leaves: Any) -> Any:
-    if shape is None:
-        return next(leaves)
+def _shape(value: Any) -> Shape:
+    """("d", keys, containers) of a dict, ("l", length, containers) of a list, None of a leaf;
+    containers: (position, shape) of each member that is itself a dict or a list."""
+    if type(value) is dict:
+        members: Any = value.values()
+        head: Any = tuple(value)
+    elif type(value) is list:
+        members, head = value, len(value)
+    else:
+        return None
+    kind = "d" if type(value) is dict else "l"
+    return (kind, head, tuple((at, _shape(m)) for at, m in enumerate(members) if type(m) in (dict, list)))
+
+
+def _flatten(value: Any, shape: tuple[Any, ...], out: list[Any]) -> None:
+    """Append `value`'s members to `out`, then its containers' (a container's own place keeps the
+    container: its column is left out), if `value` is of `shape` (else `_Mismatch`). A leaf may
+    differ in type from the first item's: it is kept as it is, whatever it is."""
+    members = _members(value, shape)
+    out.extend(members)
+    for at, part in shape[2]:
+        if part[2]:
+            _flatten(members[at], part, out)
+        else:  # a container of leaves only (most are): no call deeper
+            out.extend(_members(members[at], part))
+
+
+def _members(value: Any, shape: tuple[Any, ...]) -> Sequence[Any]:
     if shape[0] == "d":
-        return {key: _build(part, leaves) for key, part in zip(shape[1], shape[2], strict=True)}
-    return [_build(part, leaves) for part in shape[1]]
+        if type(value) is not dict or tuple(value) != shape[1]:
+            raise _Mismatch
+        return list(value.values())
+    if type(value) is not list or len(value) != shape[1]:
+        raise _Mismatch
+    return value
 
 
-def _tabulate(value: Any) -> Any:
-    """`value` with each list of four or more dicts of one shape as a `_Table` (else `value` itself)."""
-    if isinstance(value, dict):
-        items = {key: _tabulate(item) for key, item in value.items()}
-        changed = any(items[key] is not item for key, item in value.items())
-        return items if changed else value
-    if not isinstance(value, list):
-        return value
-    if len(value) >= _ROWS and all(isinstance(item, dict) for item in value):
-        rows: list[list[Any]] = [[] for _ in value]
-        shapes = [_leaves(item, row) for item, row in zip(value, rows, strict=True)]
-        if all(shape == shapes[0] for shape in shapes):
-            return _Table(shapes[0], _columns(rows))
-    items_list = [_tabulate(item) for item in value]
-    return items_list if any(a is not b for a, b in zip(items_list, value, strict=True)) else value
+def _build(shape: tuple[Any, ...], leaves: Iterator[Any]) -> Any:
+    members = list(islice(leaves, len(shape[1]) if shape[0] == "d" else shape[1]))
+    for at, part in shape[2]:
+        members[at] = _build(part, leaves)
+    return dict(zip(shape[1], members, strict=True)) if shape[0] == "d" else members
 
 
-def _columns(rows: list[list[Any]]) -> tuple[Any, ...]:
+def _containers(shape: tuple[Any, ...], start: int = 0) -> tuple[list[int], int]:
+    """The positions among an item's flattened members that hold containers; how many in all."""
+    size = len(shape[1]) if shape[0] == "d" else shape[1]
+    found, end = [start + at for at, _ in shape[2]], start + size
+    for _, part in shape[2]:
+        inner, end = _containers(part, end)
+        found += inner
+    return found, end
+
+
+def _rows(value: Any) -> bool:
+    """Whether `value` (a result) has a list of `_ROWS` dicts or more among its members."""
+    return type(value) is dict and any(
+        type(item) is list and len(item) >= _ROWS and type(item[0]) is dict for item in value.values()
+    )
+
+
+def _tabulate(value: dict[str, Any]) -> dict[str, Any]:
+    """`value` with each member that is a list of `_ROWS` or more dicts of one shape as a `_Table`."""
+    tabled = dict(value)
+    for key, items in value.items():
+        if type(items) is not list or len(items) < _ROWS or type(items[0]) is not dict:
+            continue
+        shape = _shape(items[0])
+        assert shape is not None
+        rows: list[list[Any]] = []
+        try:
+            for item in items:
+                rows.append([])
+                _flatten(item, shape, rows[-1])
+        except _Mismatch:
+            continue
+        tabled[key] = _Table(shape, _columns(rows, frozenset(_containers(shape)[0])))
+    return tabled
+
+
+def _columns(rows: list[list[Any]], containers: frozenset[int]) -> tuple[Any, ...]:
     """The rows' columns; a column of strings equal to an earlier one as that column's position
     (an instance shows its private address and DNS name three times over). Only strings: equal
     tuples of other leaves may differ in type (``(1, 0) == (True, False)``)."""
     columns: list[Any] = []
     seen: dict[tuple[Any, ...], int] = {}
-    for column in zip(*rows, strict=True):
-        first, kind = column[0], type(column[0])
-        if all(type(value) is kind and value == first for value in column):
+    for at, column in enumerate(zip(*rows, strict=True)):
+        if at in containers:  # rebuilt from the columns after it
+            columns.append(_Same(None, len(column)))
+            continue
+        first, kinds = column[0], set(map(type, column))
+        if len(kinds) == 1 and column.count(first) == len(column):
             columns.append(_Same(first, len(column)))
-            continue
-        if kind is int and column == tuple(range(first, first + len(column))):
+        elif kinds == {int} and column == tuple(range(first, first + len(column))):
             columns.append(range(first, first + len(column)))  # AmiLaunchIndex
-            continue
-        if all(type(value) is str for value in column):
-            earlier = seen.setdefault(column, len(columns))
-            if earlier < len(columns):
-                columns.append(earlier)
-                continue
-        columns.append(_HexColumn.of(column) or column)
+        elif kinds == {str} and seen.setdefault(column, len(columns)) < len(columns):
+            columns.append(seen[column])
+        else:
+            columns.append(_HexColumn.of(column) or column)
     return tuple(columns)
 
 
 def _untabulate(value: Any) -> Any:
-    if isinstance(value, _Table):
-        return value.items()
-    if isinstance(value, dict):
-        return {key: _untabulate(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_untabulate(item) for item in value]
-    return value
+    if type(value) is not dict:
+        return value
+    return {key: item.items() if isinstance(item, _Table) else item for key, item in value.items()}
