@@ -10,6 +10,7 @@ look at is kept packed (`CallRecord`).
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import deque
@@ -19,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ec2sim.store.iam.credentials import Credential
-from ec2sim.store.trail_packing import pack, unpack
+from ec2sim.store.trail_packing import pack, tabular, unpack
 
 DEFAULT_LIMIT = 100_000  # records kept unless configured otherwise
 
@@ -94,20 +95,17 @@ def caller_of(
 def _event_id_of(request_id: str) -> str | None:
     """The eventID of a request whose id is a UUID (as the server makes them): a version 4 UUID
     drawn from the request id's bits, so the record needn't keep it (None for other ids)."""
-    try:
-        number = int(request_id.replace("-", ""), 16) if len(request_id) == 36 else -1
-    except ValueError:
+    if not _UUID.match(request_id):
         return None
-    if number < 0:
-        return None
-    text = f"{(number ^ _EVENT_MASK) & _UUID_CLEAR | _UUID4:032x}"
+    text = f"{(int(request_id.replace('-', ''), 16) ^ _EVENT_MASK) & _UUID_CLEAR | _UUID4:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _EVENT_MASK = 0x5A17_0C3E_9B42_D8F1_6E05_A3C7_1F94_B260  # any constant: event ids mustn't equal request ids
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4 = (0x4000 << 64) | (0x8000 << 48)
-_NOTHING = pack(({}, "", ()))  # the request part of a call with no parameters, error or checks
+_NOTHING = pack(({}, "", (), None))  # a call's packed parts with no parameters, error, checks or result
 
 
 class CallRecord:
@@ -167,10 +165,9 @@ class CallRecord:
         secure: bool = False,  # received over HTTPS
         host: str = "",  # the Host header the client sent
     ) -> None:
-        derived = _event_id_of(request_id)
-        if event_id is None and derived is None:
-            event_id = str(uuid.uuid4())
-        elif event_id == derived:
+        if event_id is None and not _UUID.match(request_id):
+            event_id = str(uuid.uuid4())  # a request id none can be drawn from
+        elif event_id is not None and event_id == _event_id_of(request_id):
             event_id = None  # the one it is read as (a record read back from trail.sqlite)
         self.request_id, self._event_id, self.time = request_id, event_id, time
         self.service, self.action, self.region = service, action, region
@@ -180,12 +177,16 @@ class CallRecord:
         self.secure, self.host = secure, host
         self.has_checks = bool(checks)
         self.foreign_resources = _foreign(checks, caller)
+        # One blob for all but an answer set out in tables (RunInstances'), kept apart: reading the
+        # checks of that call needn't unpack its instances.
+        apart = result is not None and tabular(result)
+        self._result = pack(result) if apart else None
+        kept = None if apart else result
         self._request = (
-            _shared(pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks)))))
-            if params or error_message or checks
+            pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks)), kept))
+            if params or error_message or checks or kept is not None
             else _NOTHING
         )
-        self._result = None if result is None else pack(result)
 
     @property
     def event_id(self) -> str:
@@ -213,7 +214,9 @@ class CallRecord:
 
     @property
     def result(self) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = None if self._result is None else unpack(self._result)
+        result: dict[str, Any] | None = (
+            unpack(self._result) if self._result is not None else unpack(self._request)[3]
+        )
         return result
 
     def __repr__(self) -> str:
@@ -233,21 +236,6 @@ def _foreign(checks: tuple[CheckTrace, ...], caller: Caller | None) -> tuple[str
             and (own is None or check.resource.split(":", 5)[4:5] != [own])
         )
     )
-
-
-def _shared(data: bytes) -> bytes:
-    """`data`, or equal bytes already kept: a repeated call (a describe polled in a loop) packs the
-    same bytes again, and its records share one copy."""
-    if len(data) > _SHARED_SIZE:
-        return data
-    kept = _SHARED.setdefault(data, data)
-    if kept is data and len(_SHARED) > _SHARED_KEPT:
-        _SHARED.clear()
-    return kept
-
-
-_SHARED: dict[bytes, bytes] = {}  # at most _SHARED_KEPT of at most _SHARED_SIZE bytes: ~0.5 MB
-_SHARED_KEPT, _SHARED_SIZE = 4096, 128
 
 
 def _plain_check(check: CheckTrace) -> tuple[Any, ...]:

@@ -35,14 +35,31 @@ Shape = tuple[Any, ...] | None  # as `_shape` makes it
 
 
 def pack(value: Any) -> bytes:
-    if _rows(value):  # pickled as tables at once (pickling RunInstances' answer as it is: ~2 ms)
+    if tabular(value):  # pickled as tables at once (pickling RunInstances' answer as it is: ~2 ms)
         data = pickle.dumps(_tabulate(value), protocol=pickle.HIGHEST_PROTOCOL)
     else:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) < SIZE:
-            compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
-            return _SMALL + compressor.compress(data) + compressor.flush()
+            return _small(data)
     return _LARGE + zlib.compress(data, _LEVEL)
+
+
+def _small(data: bytes) -> bytes:
+    """A small pickle compressed; the same bytes object for the same pickle while it is
+    remembered (a describe polled in a loop packs the same parts again: its records share them)."""
+    packed = _REMEMBERED.get(data)
+    if packed is None:
+        compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
+        packed = _SMALL + compressor.compress(data) + compressor.flush()
+        if len(data) <= _REMEMBERED_SIZE:
+            if len(_REMEMBERED) >= _REMEMBERED_KEPT:
+                _REMEMBERED.clear()
+            _REMEMBERED[data] = packed
+    return packed
+
+
+_REMEMBERED: dict[bytes, bytes] = {}  # at most _KEPT pickles of at most _SIZE bytes: under 2 MB
+_REMEMBERED_KEPT, _REMEMBERED_SIZE = 4096, 256
 
 
 def unpack(data: bytes) -> Any:
@@ -252,7 +269,7 @@ def _containers(shape: tuple[Any, ...], start: int = 0) -> tuple[list[int], int]
     return found, end
 
 
-def _rows(value: Any) -> bool:
+def tabular(value: Any) -> bool:
     """Whether `value` (a result) has a list of `_ROWS` dicts or more among its members."""
     return type(value) is dict and any(
         type(item) is list and len(item) >= _ROWS and type(item[0]) is dict for item in value.values()
