@@ -58,8 +58,8 @@ def _small(data: bytes) -> bytes:
     return packed
 
 
-_REMEMBERED: dict[bytes, bytes] = {}  # at most _KEPT pickles of at most _SIZE bytes: under 2 MB
-_REMEMBERED_KEPT, _REMEMBERED_SIZE = 4096, 256
+_REMEMBERED: dict[bytes, bytes] = {}  # at most _KEPT pickles of at most _SIZE bytes: under 0.5 MB
+_REMEMBERED_KEPT, _REMEMBERED_SIZE = 1024, 256
 
 
 def unpack(data: bytes) -> Any:
