@@ -105,17 +105,18 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _EVENT_MASK = 0x5A17_0C3E_9B42_D8F1_6E05_A3C7_1F94_B260  # any constant: event ids mustn't equal request ids
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4 = (0x4000 << 64) | (0x8000 << 48)
-_NOTHING = pack(({}, "", (), None))  # a call's packed parts with no parameters, error, checks or result
+_NOTHING = pack(({}, (), None))  # the packed parts of a call with no parameters, checks or result
 
 
 class CallRecord:
     """One request as answered, never changed once made (readers need no lock to look at one).
 
     Kept small, as a trail holds 100,000 of them: what every reader scans (who, what, when, how it
-    ended, the resources its checks named) as attributes; the request's parameters, the error
-    message and the checks packed into bytes, and so is the result (`ec2sim.store.trail_packing`),
-    each unpacked on every read of `params`, `error_message`, `checks` or `result` (LookupEvents'
-    pages, decision explanations, policy generation: rare next to the calls recorded)."""
+    ended, the resources its checks named outside the caller's account) as attributes; the
+    request's parameters, the checks and the result packed into bytes (`ec2sim.store.trail_packing`:
+    one blob, or two when the result is a table: RunInstances'), unpacked on every read of `params`,
+    `checks`, `check_resources` or `result` (LookupEvents' pages, decision explanations, policy
+    generation: rare next to the calls recorded)."""
 
     __slots__ = (
         "_event_id",
@@ -128,6 +129,7 @@ class CallRecord:
         "has_checks",
         "decision",
         "error_code",
+        "error_message",
         "host",
         "read_only",
         "region",
@@ -173,7 +175,9 @@ class CallRecord:
         self.service, self.action, self.region = service, action, region
         self.source_ip, self.user_agent, self.status = source_ip, user_agent, status
         self.caller, self.access_key_id, self.read_only = caller, access_key_id, read_only
-        self.error_code, self.decision, self.via_endpoint = error_code, decision, via_endpoint
+        self.error_code, self.error_message = error_code, error_message  # a message: packed, it
+        # would cost more CPU than memory saved (AccessDenied's encoded message is random text)
+        self.decision, self.via_endpoint = decision, via_endpoint
         self.secure, self.host = secure, host
         self.has_checks = bool(checks)
         self.foreign_resources = _foreign(checks, caller)
@@ -183,8 +187,8 @@ class CallRecord:
         self._result = pack(result) if apart else None
         kept = None if apart else result
         self._request = (
-            pack((dict(params) if params else {}, error_message, tuple(map(_plain_check, checks)), kept))
-            if params or error_message or checks or kept is not None
+            pack((dict(params) if params else {}, tuple(map(_plain_check, checks)), kept))
+            if params or checks or kept is not None
             else _NOTHING
         )
 
@@ -197,7 +201,7 @@ class CallRecord:
     @property
     def check_resources(self) -> tuple[str, ...]:
         """Each resource a check named, once, in order."""
-        return tuple(dict.fromkeys(fields[1] for fields in unpack(self._request)[2]))
+        return tuple(dict.fromkeys(fields[1] for fields in unpack(self._request)[1]))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -205,17 +209,13 @@ class CallRecord:
         return params
 
     @property
-    def error_message(self) -> str:
-        return str(unpack(self._request)[1])
-
-    @property
     def checks(self) -> tuple[CheckTrace, ...]:
-        return tuple(_check(*fields) for fields in unpack(self._request)[2])
+        return tuple(_check(*fields) for fields in unpack(self._request)[1])
 
     @property
     def result(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = (
-            unpack(self._result) if self._result is not None else unpack(self._request)[3]
+            unpack(self._result) if self._result is not None else unpack(self._request)[2]
         )
         return result
 

@@ -71,57 +71,46 @@ def unpack(data: bytes) -> Any:
 
 def _samples() -> bytes:
     """What small packed values are compressed against (deflate's preset dictionary): pickles of
-    the parts of typical records, as `CallRecord` packs them, the commonest last (nearest)."""
+    typical calls' parts as `CallRecord` packs them, (parameters, checks, result), the commonest
+    last (nearest)."""
     account, when = "123456789012", datetime(2026, 1, 1, tzinfo=timezone.utc)
-    user = f"arn:aws:iam::{account}:user/name"
+    user, role = f"arn:aws:iam::{account}:user/name", f"arn:aws:iam::{account}:role/name"
     allowed = (("identity-based policy", "user", "policy", 0, "", "Allow"),)
-    samples: list[Any] = [
-        {"User": {"Path": "/", "UserName": "name", "UserId": "AIDA" + "X" * 17, "Arn": user}},
-        {"Role": {"Path": "/", "RoleName": "name", "RoleId": "AROA" + "X" * 17, "CreateDate": when}},
-        {
-            "Return": True,
-            "Tags": [{"Key": "Name", "Value": "name"}],
-            "VpcId": "vpc-0",
-            "SubnetId": "subnet-0",
-        },
-        ({"GroupName": "name", "PolicyArn": "arn:aws:iam::aws:policy/name", "RoleName": "name"}, "", ()),
+    made = {"Path": "/", "CreateDate": when, "Tags": None}
+
+    def check(action: str, resource: str, decision: str = "allowed") -> tuple[Any, ...]:
+        return (action, resource, {}, decision, "", "", allowed if decision else (), False, ())
+
+    instance = f"arn:aws:ec2:us-east-1:{account}:instance/i-0123456789abcdef0"
+    samples = [
+        ({"RoleName": "name"}, (check("iam:CreateRole", role, ""),), {"Role": {"RoleName": "name", **made}}),
         (
-            {"InstanceIds": ["i-0123456789abcdef0"], "Filters": [{"Name": "tag:Name", "Values": ["x"]}]},
-            "",
-            (
-                ("ec2:DescribeInstances", "*", {}, "allowed", "", "", allowed, False, ()),
-                (
-                    "ec2:RunInstances",
-                    f"arn:aws:ec2:us-east-1:{account}:instance/i-0",
-                    {},
-                    "",
-                    "",
-                    "",
-                    (),
-                    False,
-                    (),
-                ),
-            ),
+            {"Resources": ["i-0"], "Tags": [{"Key": "Name", "Value": "x"}]},
+            (check("ec2:CreateTags", instance),),
+            {"Return": True},
         ),
-        ({"UserName": "name"}, "", (("iam:GetUser", user, {}, "allowed", "", "", allowed, False, ()),)),
-        {
-            "User": {
-                "Path": "/",
-                "UserName": "name",
-                "UserId": "AIDA" + "X" * 17,
-                "Arn": user,
-                "CreateDate": when,
-                "PasswordLastUsed": None,
-                "Tags": None,
-            }
-        },
-        ({"UserName": "name"}, "", (("iam:CreateUser", user, {}, "", "", "", (), False, ()),)),
+        ({"Filters": [{"Name": "tag:Name", "Values": ["x"]}]}, (check("ec2:DescribeVpcs", "*"),), None),
+        ({"InstanceIds": ["i-0123456789abcdef0"]}, (check("ec2:DescribeInstances", "*"),), None),
+        ({"UserName": "name"}, (check("iam:GetUser", user),), None),
+        (
+            {"UserName": "name"},
+            (check("iam:CreateUser", user, ""),),
+            {
+                "User": {
+                    "UserName": "name",
+                    "UserId": "AIDA" + "X" * 17,
+                    "Arn": user,
+                    **made,
+                    "PasswordLastUsed": None,
+                }
+            },
+        ),
     ]
     return b"".join(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL) for sample in samples)
 
 
 _DICTIONARY = _samples()
-_PRIMED = zlib.compressobj(_LEVEL, zlib.DEFLATED, -_WINDOW, 2, zlib.Z_DEFAULT_STRATEGY, _DICTIONARY)
+_PRIMED = zlib.compressobj(1, zlib.DEFLATED, -_WINDOW, 2, zlib.Z_DEFAULT_STRATEGY, _DICTIONARY)
 
 
 # Tables of same-shaped items ------------------------------------------------------------------
