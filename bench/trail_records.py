@@ -4,8 +4,8 @@
 
 In process (the WSGI app called directly, `bench.suite.inprocess`): each kind of call is made N
 times, then the trail is cleared; what tracemalloc finds freed, divided by N, is what one record
-held (the remembered small packs of `ec2sim.store.trail_packing` cleared too, so a record whose
-parts repeat counts them once among its N). Then the thread CPU time of `call_record` and
+held (a record whose parts repeat shares them: counted once among its N, the copy in
+`ec2sim.store.trail_packing`'s bounded memory of recent packs not at all). Then the thread CPU time of `call_record` and
 `Trail.add` per request, for three cheap requests.
 """
 
@@ -56,7 +56,6 @@ def _calls(app: App, key: tuple[str, str]) -> dict[str, tuple[Callable[[int], No
 
 def _clear(trail: Trail) -> int:
     trail.clear()
-    trail_packing._REMEMBERED.clear()
     gc.collect()
     return tracemalloc.get_traced_memory()[0]
 
@@ -65,6 +64,7 @@ def record_sizes(app: App, key: tuple[str, str]) -> None:
     trail = app.store.trail
     for label, (make, n) in _calls(app, key).items():
         make(1)  # warm: models, caches
+        trail_packing._REMEMBERED.clear()  # (bounded: not a record's) kept apart from the count
         before = _clear(trail)
         make(n)
         gc.collect()

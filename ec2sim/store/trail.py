@@ -187,7 +187,7 @@ class CallRecord:
         self._result = pack(result) if apart else None
         kept = None if apart else result
         self._request = (
-            pack((dict(params) if params else {}, tuple(map(_plain_check, checks)), kept))
+            pack((dict(params) if params else {}, tuple(map(_plain_check, checks)), kept), apart)
             if params or checks or kept is not None
             else _NOTHING
         )

@@ -24,7 +24,8 @@ from itertools import islice
 from typing import Any
 
 SIZE = 4096  # pickled bytes from which a value is set out in tables and compressed on its own
-_SMALL, _LARGE = b"S", b"L"  # the first byte of a packed value: how the rest is kept
+MEDIUM = 512  # pickled bytes from which a smaller value is compressed only when asked to
+_PLAIN, _SMALL, _LARGE = b"P", b"S", b"L"  # the first byte of a packed value: how the rest is kept
 _LEVEL = 6
 _ROWS = 4  # items from which a list of same-shaped items is kept as a table
 _WINDOW = 12  # a small value's deflate window, bits (4 KB: the smaller, the quicker a compressor's copy)
@@ -34,23 +35,30 @@ _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
 Shape = tuple[Any, ...] | None  # as `_shape` makes it
 
 
-def pack(value: Any) -> bytes:
+def pack(value: Any, thorough: bool = False) -> bytes:
+    """`value` packed. Compressing costs ~15 ns a byte (~20 µs for 1.3 KB: an AccessDenied call's
+    checks with their condition keys), too much for a 200-µs call: a pickle from `MEDIUM` bytes
+    on is kept as it is unless `thorough` (beside a large answer, whose call costs milliseconds)."""
     if tabular(value):  # pickled as tables at once (pickling RunInstances' answer as it is: ~2 ms)
         data = pickle.dumps(_tabulate(value), protocol=pickle.HIGHEST_PROTOCOL)
     else:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) < SIZE:
-            return _small(data)
+            return _small(data, thorough)
     return _LARGE + zlib.compress(data, _LEVEL)
 
 
-def _small(data: bytes) -> bytes:
-    """A small pickle compressed; the same bytes object for the same pickle while it is
-    remembered (a describe polled in a loop packs the same parts again: its records share them)."""
+def _small(data: bytes, thorough: bool) -> bytes:
+    """A small pickle, compressed when that is cheap (or `thorough`); the same bytes object for
+    the same pickle while it is remembered (a describe polled in a loop packs the same parts
+    again: its records share them, and compression is skipped)."""
     packed = _REMEMBERED.get(data)
     if packed is None:
-        compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
-        packed = _SMALL + compressor.compress(data) + compressor.flush()
+        if len(data) < MEDIUM or thorough:
+            compressor = _PRIMED.copy()  # a copy of a compressor that has read `_DICTIONARY`: ~3 µs
+            packed = _SMALL + compressor.compress(data) + compressor.flush()
+        else:
+            packed = _PLAIN + data
         if len(data) <= _REMEMBERED_SIZE:
             if len(_REMEMBERED) >= _REMEMBERED_KEPT:
                 _REMEMBERED.clear()
@@ -58,11 +66,13 @@ def _small(data: bytes) -> bytes:
     return packed
 
 
-_REMEMBERED: dict[bytes, bytes] = {}  # at most _KEPT pickles of at most _SIZE bytes: under 0.5 MB
-_REMEMBERED_KEPT, _REMEMBERED_SIZE = 1024, 256
+_REMEMBERED: dict[bytes, bytes] = {}  # at most _KEPT pickles of at most _SIZE bytes: 1 MB at worst
+_REMEMBERED_KEPT, _REMEMBERED_SIZE = 256, 2048
 
 
 def unpack(data: bytes) -> Any:
+    if data[:1] == _PLAIN:
+        return pickle.loads(data[1:])  # noqa: S301 - our own bytes (see the module's docstring)
     if data[:1] == _SMALL:
         decompressor = zlib.decompressobj(-_WINDOW, zdict=_DICTIONARY)
         return pickle.loads(decompressor.decompress(data[1:]))  # noqa: S301 - our own bytes (see above)
