@@ -83,15 +83,15 @@ def _samples() -> bytes:
     """What small packed values are compressed against (deflate's preset dictionary): pickles of
     typical calls' parts as `CallRecord` packs them, (parameters, checks, result), the commonest
     last (nearest)."""
-    account, when = "123456789012", datetime(2026, 1, 1, tzinfo=timezone.utc)
-    user, role = f"arn:aws:iam::{account}:user/name", f"arn:aws:iam::{account}:role/name"
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    user, role = "arn:aws:iam::123456789012:user/name", "arn:aws:iam::123456789012:role/name"
     allowed = (("identity-based policy", "user", "policy", 0, "", "Allow"),)
     made = {"Path": "/", "CreateDate": when, "Tags": None}
 
     def check(action: str, resource: str, decision: str = "allowed") -> tuple[Any, ...]:
         return (action, resource, {}, decision, "", "", allowed if decision else (), False, ())
 
-    instance = f"arn:aws:ec2:us-east-1:{account}:instance/i-0123456789abcdef0"
+    instance = "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"
     samples = [
         ({"RoleName": "name"}, (check("iam:CreateRole", role, ""),), {"Role": {"RoleName": "name", **made}}),
         (
