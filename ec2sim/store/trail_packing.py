@@ -20,7 +20,6 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
-from itertools import islice
 from typing import Any
 
 SIZE = 4096  # pickled bytes from which a value is set out in tables and compressed on its own
@@ -32,7 +31,7 @@ _WINDOW = 12  # a small value's deflate window, bits (4 KB: the smaller, the qui
 _ID = re.compile(r"([a-z][a-z-]*-)([0-9a-f]+)\Z")  # vpc-…, i-…, eni-attach-…
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
 
-Shape = tuple[Any, ...] | None  # as `_shape` makes it
+Shape = tuple[Any, ...] | None  # as `_split` finds it
 
 
 def pack(value: Any, thorough: bool = False) -> bytes:
@@ -127,7 +126,7 @@ _PRIMED = zlib.compressobj(1, zlib.DEFLATED, -_WINDOW, 2, zlib.Z_DEFAULT_STRATEG
 
 
 class _Table:
-    """Items of one shape: `shape` and, for each leaf in the order `_leaves` walks it, a column."""
+    """Items of one shape: `shape` and, for each leaf in the order `_build` reads them, a column."""
 
     __slots__ = ("columns", "shape")
 
@@ -210,62 +209,30 @@ class _HexColumn:
         return [self.prefix + value for value in found]
 
 
-class _Mismatch(Exception):
-    """An item not of the first item's shape."""
+def _split(values: list[Any], columns: list[list[Any]]) -> Shape:
+    """The shape `values` (one place in each item) share: ("d", keys, parts) when all are dicts
+    with the same keys in the same order, ("l", parts) when all are lists of one length, else
+    None: a leaf, whose values are appended to `columns` as one (in the order `_build` reads
+    them). Walked a place at a time across the items, not an item at a time: far fewer calls."""
+    first = values[0]
+    if type(first) is dict:
+        keys = tuple(first)
+        if all(type(value) is dict and tuple(value) == keys for value in values):
+            return ("d", keys, tuple(_split([value[key] for value in values], columns) for key in keys))
+    elif type(first) is list:
+        size = len(first)
+        if all(type(value) is list and len(value) == size for value in values):
+            return ("l", tuple(_split([value[at] for value in values], columns) for at in range(size)))
+    columns.append(values)
+    return None
 
 
-def _shape(value: Any) -> Shape:
-    """("d", keys, containers) of a dict, ("l", length, containers) of a list, None of a leaf;
-    containers: (position, shape) of each member that is itself a dict or a list."""
-    if type(value) is dict:
-        members: Any = value.values()
-        head: Any = tuple(value)
-    elif type(value) is list:
-        members, head = value, len(value)
-    else:
-        return None
-    kind = "d" if type(value) is dict else "l"
-    return (kind, head, tuple((at, _shape(m)) for at, m in enumerate(members) if type(m) in (dict, list)))
-
-
-def _flatten(value: Any, shape: tuple[Any, ...], out: list[Any]) -> None:
-    """Append `value`'s members to `out`, then its containers' (a container's own place keeps the
-    container: its column is left out), if `value` is of `shape` (else `_Mismatch`). A leaf may
-    differ in type from the first item's: it is kept as it is, whatever it is."""
-    members = _members(value, shape)
-    out.extend(members)
-    for at, part in shape[2]:
-        if part[2]:
-            _flatten(members[at], part, out)
-        else:  # a container of leaves only (most are): no call deeper
-            out.extend(_members(members[at], part))
-
-
-def _members(value: Any, shape: tuple[Any, ...]) -> Sequence[Any]:
+def _build(shape: Shape, leaves: Iterator[Any]) -> Any:
+    if shape is None:
+        return next(leaves)
     if shape[0] == "d":
-        if type(value) is not dict or tuple(value) != shape[1]:
-            raise _Mismatch
-        return list(value.values())
-    if type(value) is not list or len(value) != shape[1]:
-        raise _Mismatch
-    return value
-
-
-def _build(shape: tuple[Any, ...], leaves: Iterator[Any]) -> Any:
-    members = list(islice(leaves, len(shape[1]) if shape[0] == "d" else shape[1]))
-    for at, part in shape[2]:
-        members[at] = _build(part, leaves)
-    return dict(zip(shape[1], members, strict=True)) if shape[0] == "d" else members
-
-
-def _containers(shape: tuple[Any, ...], start: int = 0) -> tuple[list[int], int]:
-    """The positions among an item's flattened members that hold containers; how many in all."""
-    size = len(shape[1]) if shape[0] == "d" else shape[1]
-    found, end = [start + at for at, _ in shape[2]], start + size
-    for _, part in shape[2]:
-        inner, end = _containers(part, end)
-        found += inner
-    return found, end
+        return {key: _build(part, leaves) for key, part in zip(shape[1], shape[2], strict=True)}
+    return [_build(part, leaves) for part in shape[1]]
 
 
 def tabular(value: Any) -> bool:
@@ -276,44 +243,34 @@ def tabular(value: Any) -> bool:
 
 
 def _tabulate(value: dict[str, Any]) -> dict[str, Any]:
-    """`value` with each member that is a list of `_ROWS` or more dicts of one shape as a `_Table`."""
+    """`value` with each member that is a list of `_ROWS` or more dicts as a `_Table`."""
     tabled = dict(value)
     for key, items in value.items():
-        if type(items) is not list or len(items) < _ROWS or type(items[0]) is not dict:
-            continue
-        shape = _shape(items[0])
-        assert shape is not None
-        rows: list[list[Any]] = []
-        try:
-            for item in items:
-                rows.append([])
-                _flatten(item, shape, rows[-1])
-        except _Mismatch:
-            continue
-        tabled[key] = _Table(shape, _columns(rows, frozenset(_containers(shape)[0])))
+        if type(items) is list and len(items) >= _ROWS and type(items[0]) is dict:
+            columns: list[list[Any]] = []
+            shape = _split(items, columns)
+            if shape is not None:
+                tabled[key] = _Table(shape, _columns(columns))
     return tabled
 
 
-def _columns(rows: list[list[Any]], containers: frozenset[int]) -> tuple[Any, ...]:
-    """The rows' columns; a column of strings equal to an earlier one as that column's position
-    (an instance shows its private address and DNS name three times over). Only strings: equal
-    tuples of other leaves may differ in type (``(1, 0) == (True, False)``)."""
-    columns: list[Any] = []
+def _columns(columns: list[list[Any]]) -> tuple[Any, ...]:
+    """The columns, each as compactly as it allows; a column of strings equal to an earlier one as
+    that column's position (an instance shows its private address and DNS name three times over).
+    Only strings: equal columns of other leaves may differ in type (``[1, 0] == [True, False]``)."""
+    kept: list[Any] = []
     seen: dict[tuple[Any, ...], int] = {}
-    for at, column in enumerate(zip(*rows, strict=True)):
-        if at in containers:  # rebuilt from the columns after it
-            columns.append(_Same(None, len(column)))
-            continue
+    for column in columns:
         first, kinds = column[0], set(map(type, column))
-        if len(kinds) == 1 and column.count(first) == len(column):
-            columns.append(_Same(first, len(column)))
-        elif kinds == {int} and column == tuple(range(first, first + len(column))):
-            columns.append(range(first, first + len(column)))  # AmiLaunchIndex
-        elif kinds == {str} and seen.setdefault(column, len(columns)) < len(columns):
-            columns.append(seen[column])
+        if len(kinds) == 1 and type(first) not in (dict, list) and column.count(first) == len(column):
+            kept.append(_Same(first, len(column)))
+        elif kinds == {int} and column == list(range(first, first + len(column))):
+            kept.append(range(first, first + len(column)))  # AmiLaunchIndex
+        elif kinds == {str} and seen.setdefault(tuple(column), len(kept)) < len(kept):
+            kept.append(seen[tuple(column)])
         else:
-            columns.append(_HexColumn.of(column) or column)
-    return tuple(columns)
+            kept.append(_HexColumn.of(column) or column)
+    return tuple(kept)
 
 
 def _untabulate(value: Any) -> Any:
