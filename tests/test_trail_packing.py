@@ -61,6 +61,10 @@ def test_rows_of_one_shape_read_back_the_same(rows: list[tuple[str, str, bool, i
     _same({"Instances": items * 4})
 
 
+def test_items_without_leaves_read_back_as_many() -> None:
+    _same({"Items": [{}, {}, {}, {}], "Lists": [{"A": []}] * 5})
+
+
 def test_a_large_answer_is_compressed() -> None:
     items = [{"InstanceId": f"i-{n:017x}", "State": {"Name": "pending"}} for n in range(100)]
     packed = pack({"Instances": items})

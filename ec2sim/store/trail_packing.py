@@ -20,6 +20,7 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
+from itertools import repeat
 from typing import Any
 
 SIZE = 4096  # pickled bytes from which a value is set out in tables and compressed on its own
@@ -128,13 +129,13 @@ _PRIMED = zlib.compressobj(1, zlib.DEFLATED, -_WINDOW, 2, zlib.Z_DEFAULT_STRATEG
 class _Table:
     """Items of one shape: `shape` and, for each leaf in the order `_build` reads them, a column."""
 
-    __slots__ = ("columns", "shape")
+    __slots__ = ("columns", "count", "shape")
 
-    def __init__(self, shape: Shape, columns: tuple[Any, ...]) -> None:
-        self.shape, self.columns = shape, columns
+    def __init__(self, shape: Shape, columns: tuple[Any, ...], count: int) -> None:
+        self.shape, self.columns, self.count = shape, columns, count
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _Table, (self.shape, self.columns)
+        return _Table, (self.shape, self.columns, self.count)
 
     def items(self) -> list[Any]:
         columns: list[Sequence[Any]] = []
@@ -146,7 +147,8 @@ class _Table:
             else:  # values, a range or a `_HexColumn`
                 columns.append(column.values() if isinstance(column, _HexColumn) else column)
         assert self.shape is not None
-        return [_build(self.shape, iter(row)) for row in zip(*columns, strict=True)]
+        rows = zip(*columns, strict=True) if columns else repeat((), self.count)  # ({}, {}, …): no leaves
+        return [_build(self.shape, iter(row)) for row in rows]
 
 
 class _Same:
@@ -250,7 +252,7 @@ def _tabulate(value: dict[str, Any]) -> dict[str, Any]:
             columns: list[list[Any]] = []
             shape = _split(items, columns)
             if shape is not None:
-                tabled[key] = _Table(shape, _columns(columns))
+                tabled[key] = _Table(shape, _columns(columns), len(items))
     return tabled
 
 
