@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -146,7 +145,9 @@ def test_verify_refuses_a_policy_that_denies_or_is_not_minimal() -> None:
         )
 
 
-def _record(request: str, arn: str, kind: str, minutes: int, *checks: CheckTrace) -> CallRecord:
+def _record(
+    request: str, arn: str, kind: str, minutes: int, *checks: CheckTrace, result: dict[str, Any] | None = None
+) -> CallRecord:
     caller = Caller(arn.split(":")[4], kind, arn, "AIDA", arn.rsplit("/", 1)[-1])
     when = T0 + timedelta(minutes=minutes)
     return CallRecord(
@@ -161,6 +162,7 @@ def _record(request: str, arn: str, kind: str, minutes: int, *checks: CheckTrace
         200,
         caller,
         checks=checks,
+        result=result,
     )
 
 
@@ -213,8 +215,13 @@ def test_resources_the_calls_created_are_named_by_their_type() -> None:
     role = f"arn:aws:sts::{A}:assumed-role/app/s"
     launch = CheckTrace("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/*", {})
     image = CheckTrace("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-1", {})
-    launched = replace(
-        _record("r1", role, "assumed-role", 0, launch, image),
+    launched = _record(
+        "r1",
+        role,
+        "assumed-role",
+        0,
+        launch,
+        image,
         result={"Instances": [{"InstanceId": "i-00000000000000001", "ImageId": "ami-1"}]},
     )
     records = [

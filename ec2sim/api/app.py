@@ -13,7 +13,6 @@ import io
 import logging
 import sys
 import time
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +35,7 @@ from ec2sim.iam.principals import Principal
 from ec2sim.iam.sigv4 import CredentialScope, credential_scope
 from ec2sim.store import Store
 from ec2sim.store.ec2.geography import is_valid_region
-from ec2sim.store.trail import Caller, CallRecord
+from ec2sim.store.trail import CallRecord, caller_of
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
@@ -264,9 +263,10 @@ def call_record(
     status: int,
 ) -> CallRecord:
     """The trail's record of one answered request (`ec2sim.store.trail`)."""
+    secure = request.scheme == "https"
     return CallRecord(
         request_id=request_id,
-        event_id=str(uuid.uuid4()),
+        event_id=None,  # drawn from the request id (`CallRecord.event_id`)
         time=now,
         service=service,
         action=action,
@@ -281,7 +281,7 @@ def call_record(
         if scope is not None
         else "",
         read_only=action.startswith(_READS),
-        params=ctx.params if ctx is not None else {},
+        params=ctx.params if ctx is not None else None,
         # A read answers what is already stored; CloudTrail records no responseElements for it.
         result=result if failure is None and not action.startswith(_READS) else None,
         error_code=failure.code if failure is not None else "",
@@ -289,11 +289,11 @@ def call_record(
         decision=ctx.decision if ctx is not None else "-",
         checks=tuple(ctx.checks) if ctx is not None else (),
         via_endpoint=ctx.via_endpoint.endpoint_id if ctx is not None and ctx.via_endpoint else "",
-        secure=request.scheme == "https",
-        host=request.host,
+        secure=secure,
+        host=request.host if secure else "",  # shown only in an HTTPS call's tlsDetails
         caller=None
         if principal is None
-        else Caller(
+        else caller_of(
             principal.account_id,
             principal.kind,
             principal.arn,

@@ -48,7 +48,7 @@ def event_view(record: CallRecord) -> dict[str, Any]:
         "account_id": caller.account_id if caller is not None else None,
         "service": record.service,
         "action": record.action,
-        "resources": list(dict.fromkeys(check.resource for check in record.checks)),
+        "resources": list(record.check_resources),
         "decision": record.decision,
         "status": record.status,
         "error_code": record.error_code or None,

@@ -72,7 +72,7 @@ def recorded_principals(store: Store) -> list[str]:
         {
             owner_of(r.caller.arn)
             for r in store.trail.records()
-            if r.caller is not None and r.caller.kind != "root" and r.checks
+            if r.caller is not None and r.caller.kind != "root" and r.has_checks
         }
     )
 

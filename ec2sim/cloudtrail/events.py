@@ -108,8 +108,8 @@ def accounts(record: CallRecord, store: Store) -> tuple[str, ...]:
     if not home:
         return ()
     found = [home]
-    for check in record.checks:
-        account = _owner(check.resource, store)
+    for resource in record.foreign_resources:  # those in the caller's own account add none
+        account = _owner(resource, store)
         if account not in found and _ACCOUNT.fullmatch(account) and account in store.accounts:
             found.append(account)
     return tuple(found)
@@ -333,7 +333,7 @@ def _made(value: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
 def resources(record: CallRecord) -> list[tuple[str, str]]:
     """(ResourceType, ResourceName) of what the call touched: the resources its checks named, what
     a change made (the ids its answer names), and an assumed role's key and session."""
-    named = [_from_arn(check.resource) for check in record.checks]
+    named = [_from_arn(resource) for resource in record.check_resources]
     result = record.result or {}
     if record.service == "ec2" and not record.read_only:
         named += _made(result)
@@ -384,12 +384,11 @@ def event(record: CallRecord, account: str, store: Store, shared: Iterable[str] 
     if record.error_code:
         doc["errorCode"] = _error_code(record)
         doc["errorMessage"] = record.error_message
-    doc["requestParameters"] = (
-        elements(record.params, request_shape, record.service) if record.params else None
-    )
+    params, result = record.params, record.result  # each unpacked on every read: read once
+    doc["requestParameters"] = elements(params, request_shape, record.service) if params else None
     doc["responseElements"] = (
-        elements(record.result, response_shape, record.service)
-        if record.result and not read_only and not record.error_code
+        elements(result, response_shape, record.service)
+        if result and not read_only and not record.error_code
         else None
     )
     doc["requestID"] = record.request_id

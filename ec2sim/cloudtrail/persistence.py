@@ -4,8 +4,8 @@ limit of them (the oldest deleted first).
 Records are written by one background thread, in batches, so a request never waits for the disk:
 a record is saved shortly after its answer, and `TrailFile.close` (the server stopping) saves what
 is still queued. A ``kill -9`` may lose the last records answered, never a record half-written.
-A record is saved as the store's codec encodes its dataclasses (`ec2sim.store.codec`); blobs in its
-request or result are kept as their base64 text.
+A record is saved as the store's codec would encode a dataclass of its fields (`ec2sim.store.codec`,
+``"$type": "CallRecord"``); blobs in its request or result are kept as their base64 text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,52 @@ log = logging.getLogger("ec2sim.cloudtrail")
 FILE = "trail.sqlite"
 _BATCH = 500
 _SCHEMA = "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)"
-_CLASSES = (CallRecord, Caller, CheckTrace, StatementRef, Credential, RoleSession, FederatedSession)
+_CLASSES = (Caller, CheckTrace, StatementRef, Credential, RoleSession, FederatedSession)
 _CODEC = Codec(lambda: _CLASSES)
 _STOP = object()
+# A record's fields as saved (the codec's form of a dataclass of these fields, "$type" CallRecord),
+# each with the annotation its value is checked against when read back.
+_FIELDS: dict[str, Any] = {
+    "request_id": str,
+    "event_id": str,
+    "time": datetime,
+    "service": str,
+    "action": str,
+    "region": str,
+    "source_ip": str,
+    "user_agent": str,
+    "status": int,
+    "caller": Caller | None,
+    "access_key_id": str,
+    "read_only": bool,
+    "params": dict[str, Any],
+    "result": dict[str, Any] | None,
+    "error_code": str,
+    "error_message": str,
+    "decision": str,
+    "checks": tuple[CheckTrace, ...],
+    "via_endpoint": str,
+    "secure": bool,
+    "host": str,
+}
+_REQUIRED = (
+    "request_id",
+    "event_id",
+    "time",
+    "service",
+    "action",
+    "region",
+    "source_ip",
+    "user_agent",
+    "status",
+)
 
 
 def _plain(value: Any) -> Any:
     """`value` with its blobs as base64 text (the codec keeps no bytes)."""
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode()
-    if isinstance(value, Mapping):  # a dict, or a large result kept packed (`Packed`)
+    if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(item) for item in value)
@@ -46,14 +82,23 @@ def _plain(value: Any) -> Any:
 
 
 def encode(record: CallRecord) -> str:
-    plain = replace(record, params=_plain(dict(record.params)), result=_plain(record.result))
-    return json.dumps(_CODEC.encode(plain), separators=(",", ":"))
+    data: dict[str, Any] = {"$type": "CallRecord"}
+    for name in _FIELDS:
+        value = getattr(record, name)
+        data[name] = _CODEC.encode(_plain(value) if name in ("params", "result") else value)
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode(text: str) -> CallRecord:
-    record = _CODEC.decode(json.loads(text), CallRecord)
-    assert isinstance(record, CallRecord)
-    return record
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("$type") != "CallRecord":
+        raise DecodeError("not a saved CallRecord")
+    extra = sorted(set(data) - set(_FIELDS) - {"$type"})
+    missing = [name for name in _REQUIRED if name not in data]
+    if extra or missing:
+        raise DecodeError(f"CallRecord: unexpected field {extra[0]!r}" if extra else f"needs {missing[0]!r}")
+    values = {name: _CODEC.decode(data[name], _FIELDS[name], f".{name}") for name in _FIELDS if name in data}
+    return CallRecord(**values)
 
 
 class TrailFile:

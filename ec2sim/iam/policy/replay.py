@@ -108,7 +108,7 @@ def principal_records(
     """The calls ``principal`` made within [since, until] that needed a permission, in order."""
     for record in records:
         caller = record.caller
-        if caller is None or not record.checks or not matches(principal, caller.arn):
+        if caller is None or not record.has_checks or not matches(principal, caller.arn):
             continue
         if (since is not None and record.time < since) or (until is not None and record.time > until):
             continue
@@ -161,12 +161,13 @@ def created_resources(records: Iterable[CallRecord]) -> frozenset[tuple[str, str
     created: set[tuple[str, str]] = set()
     for record in records:
         kinds = set()
-        for check in record.checks:
-            arn = parse_arn(check.resource)
+        for resource in record.check_resources:
+            arn = parse_arn(resource)
             if arn is not None and arn.name == "*":
                 kinds.add(arn.resource_type)
-        if kinds and record.result:
-            created.update((kind, text) for text in _strings(record.result) for kind in kinds)
+        result = record.result if kinds else None
+        if result:
+            created.update((kind, text) for text in _strings(result) for kind in kinds)
     return frozenset(created)
 
 
