@@ -129,6 +129,11 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.url_map.merge_slashes = False
 
     def aws(path: str = "") -> Response:
+        """The AWS endpoint, at any path the control API's rules don't take; a path under the
+        control prefixes that no control rule matches (``/_ec2sim//x``: a path converter never
+        starts with a slash) is the control API's all the same."""
+        if request.path.startswith(CONTROL_PREFIXES):
+            return api.control.dispatch(request._get_current_object())  # type: ignore[attr-defined]
         return api.handle(WireRequest.from_environ(request.environ)).response()
 
     for rule in ("/", "/<path:path>"):
@@ -139,9 +144,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     def unrouted(error: HTTPException) -> Response:
         """A path no rule matches (a newline in it, say): the control API's JSON 404 under its
         prefixes, else the AWS endpoint's answer, as for any other path."""
-        if request.path.startswith(CONTROL_PREFIXES):
-            return api.control.dispatch(request._get_current_object())  # type: ignore[attr-defined]
-        return api.handle(WireRequest.from_environ(request.environ)).response()
+        return aws()
 
     app.wsgi_app = _AwsFirst(app.wsgi_app, api)  # type: ignore[method-assign]
     return app

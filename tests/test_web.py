@@ -27,6 +27,8 @@ def test_control_routes_answer_json_404_and_405():
     assert health.status_code == 200 and health.json["status"] == "running"
     assert client.get("/_ec2sim/nothing-here").status_code == 404
     assert client.get("/_ec2sim/nothing-here").json == {"error": "not found"}
+    for path in ("/_ec2sim//0", "/moto-api//reset"):  # no rule's path converter takes a leading slash
+        assert (client.get(path).status_code, client.get(path).json) == (404, {"error": "not found"})
     wrong_method = client.get("/_ec2sim/reset")
     assert (wrong_method.status_code, wrong_method.json) == (405, {"error": "method not allowed"})
     assert client.post("/moto-api/reset").json == {"status": "ok"}
