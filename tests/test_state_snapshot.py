@@ -32,8 +32,8 @@ def _token(state: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def _users(url: str) -> set[str]:
-    iam = boto3.client(
+def _iam(url: str) -> Any:
+    return boto3.client(
         "iam",
         region_name="us-east-1",
         endpoint_url=url,
@@ -41,18 +41,14 @@ def _users(url: str) -> set[str]:
         aws_secret_access_key="x",
         config=_BOTO,
     )
-    return {user["UserName"] for user in iam.list_users()["Users"]}
+
+
+def _users(url: str) -> set[str]:
+    return {user["UserName"] for user in _iam(url).list_users()["Users"]}
 
 
 def _create_user(url: str, name: str) -> None:
-    boto3.client(
-        "iam",
-        region_name="us-east-1",
-        endpoint_url=url,
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="x",
-        config=_BOTO,
-    ).create_user(UserName=name)
+    _iam(url).create_user(UserName=name)
 
 
 def test_a_change_after_the_snapshot_makes_the_rows_win(tmp_path: Path) -> None:
