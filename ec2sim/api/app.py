@@ -3,7 +3,8 @@
 control routes (/_ec2sim/*, /moto-api/*) → their own small app
 service: SigV4 credential scope, else the Action (or Version) → service model
 params: decoded by the operation's input shape
-principal → context → under the store lock: resolve (the plan) → authorize → handler → rendered by the output shape
+signature checked (no lock) → under the store lock: principal → context → resolve (the plan) → authorize → handler
+the result → rendered by the output shape, answered straight to the WSGI server (`api.wire`)
 any AwsError on the way → the protocol's error envelope
 """
 
@@ -39,7 +40,7 @@ from ec2sim.store.trail import CallRecord, caller_of
 
 log = logging.getLogger("ec2sim.api")
 _VERSIONS = {version: name for name, version in SERVICES.items()}
-_LARGE = 1 << 18  # bytes: answers from this size on go to the server as a file (`_response`)
+_LARGE = 1 << 18  # bytes: answers from this size on go to the server as a file (`_answer`)
 _MAX_AGENT = 1024  # characters of a User-Agent header kept in the trail
 # Actions that change no resource they name (durable state; CloudTrail's readOnly).
 _READS = ("Describe", "Get", "List", "Lookup")
