@@ -3,7 +3,7 @@
 control routes (/_ec2sim/*, /moto-api/*) → their own small app
 service: SigV4 credential scope, else the Action (or Version) → service model
 params: decoded by the operation's input shape
-signature checked (no lock) → under the store lock: principal → context → resolve (the plan) → authorize → handler
+signature checked (no lock) → principal (store lock) → context → under the store lock: resolve (the plan) → authorize → handler
 the result → rendered by the output shape, answered straight to the WSGI server (`api.wire`)
 any AwsError on the way → the protocol's error envelope
 """
