@@ -66,6 +66,18 @@ def root_client(url: str, service: str, account: str = "111122223333", region: s
     )
 
 
+def key_client(url: str, service: str, key: dict[str, Any], region: str = "us-east-1") -> Any:
+    """A boto3 client signing with `key` (IAM's AccessKey or STS's Credentials: its session token too)."""
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        aws_session_token=key.get("SessionToken"),
+    )
+
+
 def delete_default_vpc(ec2: Any) -> str:
     """Delete the region's default VPC as the API requires (unlike the console, DeleteVpc removes
     nothing of what depends on it): its subnets, then its internet gateway detached and deleted,

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from ec2sim.config import Config
 from ec2sim.server import Server
+from tests.helpers import key_client
 from tests.oidc_helpers import github_setup, github_token, unsigned_sts
 from tests.saml_helpers import federated_role
 from tests.saml_helpers import mint as saml_mint
@@ -62,13 +63,7 @@ def make_user(iam: Any, policy: str, boundary: str | None = None) -> Json:
 
 
 def client_for(server: Server, service: str, key: Json) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    return key_client(server.api_url, service, key)
 
 
 def user_client(server: Server, iam: Any, service: str, policy: str, boundary: str | None = None) -> Any:

@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 
 from ec2sim.server import Server
 from ec2sim.testing import EmulatorAccount
-from tests.helpers import aws_error
+from tests.helpers import aws_error, key_client
 
 ENTITY = "o-a1b2c3d4e5/r-f6g7h8i9j0example/123456789012"
 TEMPLATE = "arn:aws:iam::aws:role-template/ec2.amazonaws.com/Example:1"
@@ -29,13 +28,7 @@ def _user(server: Server, iam: Any, *statements: dict[str, Any]) -> Any:
     document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
     iam.put_user_policy(UserName="caller", PolicyName="p", PolicyDocument=document)
     key = iam.create_access_key(UserName="caller")["AccessKey"]
-    return boto3.client(
-        "iam",
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    return key_client(server.api_url, "iam", key)
 
 
 # Account properties ------------------------------------------------------------------------------

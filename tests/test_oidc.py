@@ -19,7 +19,7 @@ from ec2sim.iam import oidc_issuer
 from ec2sim.server import Server
 from ec2sim.store import Store
 from ec2sim.store.persistence import CODEC
-from tests.helpers import aws_error
+from tests.helpers import aws_error, key_client
 from tests.oidc_helpers import (
     GITHUB,
     GITHUB_HOST,
@@ -187,13 +187,7 @@ def test_provider_actions_are_authorized_on_the_provider_arn(
         "Statement": [{"Effect": "Allow", "Action": "iam:GetOpenIDConnectProvider", "Resource": arn}],
     }
     iam.put_user_policy(UserName="dev", PolicyName="p", PolicyDocument=json.dumps(policy))
-    dev = boto3.client(
-        "iam",
-        region_name="us-east-1",
-        endpoint_url=iam.meta.endpoint_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    dev = key_client(iam.meta.endpoint_url, "iam", key)
     assert dev.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["Url"] == GITHUB_HOST
     message = f"User: arn:aws:iam::{account_id}:user/dev is not authorized to perform: iam:DeleteOpenIDConnectProvider on resource: {arn}"
     with aws_error("AccessDenied", 403, message):

@@ -7,11 +7,9 @@ import json
 import random
 from typing import Any
 
-import boto3
-
 from ec2sim.iam.principal_policies import applicable_policies
 from ec2sim.iam.principals import Principal
-from tests.helpers import aws_error
+from tests.helpers import aws_error, key_client
 
 _READ_ALL = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -24,14 +22,7 @@ def _trust(account: str) -> str:
 
 
 def _client(server: Any, service: str, key: dict[str, str]) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        aws_session_token=key.get("SessionToken"),
-    )
+    return key_client(server.api_url, service, key)
 
 
 def test_describe_by_unknown_id_is_the_descriptors_not_found(ec2):

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 from ec2sim.server import Server
-from tests.helpers import aws_error
+from tests.helpers import aws_error, key_client
 
 TASK = {"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}
 
@@ -18,13 +16,7 @@ def _user_sts(server: Server, iam: Any, policy: dict[str, Any]) -> Any:
     iam.create_user(UserName="admin")
     iam.put_user_policy(UserName="admin", PolicyName="p", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="admin")["AccessKey"]
-    return boto3.client(
-        "sts",
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    return key_client(server.api_url, "sts", key)
 
 
 def _allow(action: str, resource: str = "*") -> dict[str, Any]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from ec2sim.server import Server
 from ec2sim.store.trail import CallRecord
+from tests.helpers import key_client
 
 POLICY = {
     "Version": "2012-10-17",
@@ -31,13 +31,7 @@ def _user_client(server: Server, iam: Any, service: str = "ec2") -> Any:
     iam.create_user(UserName="app")
     iam.put_user_policy(UserName="app", PolicyName="app-policy", PolicyDocument=json.dumps(POLICY))
     key = iam.create_access_key(UserName="app")["AccessKey"]
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.api_url,
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    return key_client(server.api_url, service, key)
 
 
 def test_allowed_call_records_the_granting_statement(server: Server, iam: Any, account_id: str) -> None:
