@@ -149,12 +149,7 @@ class StateDir:
     def close(self) -> None:
         self.db.close()
         self._lock.close()  # releases the lock
-        self._thaw()
-
-    @staticmethod
-    def _thaw() -> None:
-        """Let the collector see what `load` froze again: it may become garbage now."""
-        gc.unfreeze()
+        gc.unfreeze()  # what `load` froze may become garbage now (a reset or an import unfreezes too)
 
     def load(self, store: Store) -> bool:
         """Put the saved state into `store` (durable, fresh) and keep it saved from now on; whether
@@ -363,14 +358,12 @@ class StateDir:
     def clear(self, store: Store) -> None:
         """Forget everything saved (a reset: the store is empty now, its clock back to real time),
         but the server's keys (`Store.SERVER_KEYS`), which a reset keeps."""
-        self._thaw()
         with self._transaction() as db:
             _delete_state(db)
         self._after_rewrite(store)
 
     def rewrite(self, store: Store) -> None:
         """Save the whole state in place of what was saved (after an import or a load)."""
-        self._thaw()
         doc = export_state(store)
         with self._transaction() as db:
             _delete_state(db)
